@@ -1,0 +1,159 @@
+/**
+ * Special functions: the standard normal pdf φ, cdf Φ and upper tail Φ̄ = 1 − Φ, the Mills ratio
+ * Φ̄/φ, log Γ, Beta and the regularized incomplete Beta function.
+ *
+ * Accuracy of the normal functions (tested in test/numerics/special.test.ts against 40-digit values):
+ * relative error ≲ 1e-15 for Φ̄(x) at every x up to the underflow of φ (x ≈ 38.5), and for Φ(x) at
+ * every x down to −38.5. Method:
+ *  - φ(x) = exp(−x²/2)/√(2π) with x² split exactly (Dekker) so that large |x| lose no digits;
+ *  - Φ̄(x) = φ(x) M(x) for x ≥ 0, where the Mills ratio M solves M' = xM − 1. For 0 ≤ x < 3 we sum
+ *    its Taylor series about the nearest anchor x0 ∈ {0, 1/4, …, 3} (|x − x0| ≤ 1/8), with the
+ *    derivatives from M^(n+1) = x0 M^(n) + n M^(n−1) (forward-stable: M is the dominant solution);
+ *    the anchor values were computed once with 40-digit arithmetic (mpmath). For x ≥ 3 we evaluate
+ *    the continued fraction M(x) = 1/(x + 1/(x + 2/(x + 3/(x + …)))) bottom-up with a fixed depth
+ *    that reaches 1e-17 (depths measured against 40-digit values).
+ *  - Φ(x) = Φ̄(−x); for x < 0, Φ̄(x) = 1 − Φ̄(−x) (≥ 1/2, no cancellation).
+ */
+
+const INV_SQRT_2PI = 0.3989422804014327;
+const SPLITTER = 134217729; // 2^27 + 1
+
+/** Mills ratio M(k/4) = Φ̄(k/4)/φ(k/4), k = 0…12 (40-digit mpmath values, rounded). */
+const MILLS_ANCHORS = [
+  1.2533141373155002512, 1.0378245758537268123, 0.87636445645369234673, 0.75257117906340805146,
+  0.65567954241879847154, 0.57843034604763107663, 0.51581563821796335503, 0.46430692803944216444,
+  0.42136922928805447322, 0.38514829079843462364, 0.35426511132979366678, 0.32767831469055205416,
+  0.30459029871010329573,
+];
+
+/** exp(−x²/2) with x² formed exactly, so that the relative error stays ~1 ulp for large |x|. */
+function expHalfSquare(x: number): number {
+  const c = SPLITTER * x;
+  const hi = c - (c - x);
+  const lo = x - hi;
+  const sqHi = hi * hi; // exact: hi has ≤ 26 significant bits
+  const sqLo = 2 * hi * lo + lo * lo;
+  return Math.exp(-0.5 * sqHi) * Math.exp(-0.5 * sqLo);
+}
+
+/** Standard normal density φ(x). */
+export function normalPdf(x: number): number {
+  return INV_SQRT_2PI * expHalfSquare(x);
+}
+
+/** Mills ratio M(x) = Φ̄(x)/φ(x) for x ≥ 0. */
+export function millsRatio(x: number): number {
+  if (!(x >= 0)) {
+    if (Number.isNaN(x)) return NaN;
+    throw new RangeError(`millsRatio: x must be >= 0 (got ${x})`);
+  }
+  if (x < 3) {
+    const k = Math.round(x * 4);
+    const x0 = k * 0.25;
+    const h = x - x0;
+    const m0 = MILLS_ANCHORS[k];
+    if (h === 0) return m0;
+    // Taylor terms a_n = M^(n)(x0) h^n / n!:  a_1 = (x0 M0 − 1) h,  a_{n+1} = (x0 h a_n + h² a_{n−1})/(n+1)
+    let aPrev = m0;
+    let a = (x0 * m0 - 1) * h;
+    let sum = m0 + a;
+    const h2 = h * h;
+    for (let n = 1; n < 60; n++) {
+      const next = (x0 * h * a + h2 * aPrev) / (n + 1);
+      sum += next;
+      if (Math.abs(next) < 1e-18 * Math.abs(sum) && Math.abs(a) < 1e-16 * Math.abs(sum)) break;
+      aPrev = a;
+      a = next;
+    }
+    return sum;
+  }
+  if (x === Infinity) return 0;
+  const depth = x < 4 ? 60 : x < 5 ? 40 : x < 6 ? 30 : x < 8 ? 25 : 16;
+  let t = x;
+  for (let k = depth; k >= 1; k--) t = x + k / t;
+  return 1 / t;
+}
+
+/** Upper tail Φ̄(x) = P(G > x). */
+export function normalSf(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  if (x >= 0) {
+    if (x > 38.6) return 0;
+    return normalPdf(x) * millsRatio(x);
+  }
+  if (x < -38.6) return 1;
+  return 1 - normalPdf(x) * millsRatio(-x);
+}
+
+/** Standard normal cdf Φ(x) = Φ̄(−x). */
+export function normalCdf(x: number): number {
+  return normalSf(-x);
+}
+
+const LANCZOS_G = 7;
+const LANCZOS = [
+  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+  12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+];
+
+/** log Γ(x) for x > 0 (Lanczos, g = 7, n = 9; relative error ~1e-15). */
+export function logGamma(x: number): number {
+  if (!(x > 0)) throw new RangeError(`logGamma: x must be > 0 (got ${x})`);
+  if (x < 0.5) {
+    // reflection: Γ(x)Γ(1−x) = π / sin(πx)
+    return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  }
+  const z = x - 1;
+  let s = LANCZOS[0];
+  for (let i = 1; i < LANCZOS.length; i++) s += LANCZOS[i] / (z + i);
+  const t = z + LANCZOS_G + 0.5;
+  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(s);
+}
+
+/** log B(a, b) = log Γ(a) + log Γ(b) − log Γ(a + b). */
+export function logBeta(a: number, b: number): number {
+  return logGamma(a) + logGamma(b) - logGamma(a + b);
+}
+
+/**
+ * Regularized incomplete Beta function I_x(a, b) = B(x; a, b)/B(a, b) for a, b > 0, x ∈ [0, 1].
+ * Continued fraction (modified Lentz) on the side where it converges fast, symmetry
+ * I_x(a,b) = 1 − I_{1−x}(b,a) on the other.
+ */
+export function incompleteBetaRegularized(x: number, a: number, b: number): number {
+  if (!(a > 0 && b > 0)) throw new RangeError(`incompleteBeta: a, b must be > 0 (got ${a}, ${b})`);
+  if (!(x >= 0 && x <= 1)) throw new RangeError(`incompleteBeta: x must be in [0, 1] (got ${x})`);
+  if (x === 0 || x === 1) return x;
+  const logFront = a * Math.log(x) + b * Math.log1p(-x) - logBeta(a, b);
+  if (x < (a + 1) / (a + b + 2)) return (Math.exp(logFront) * betaContinuedFraction(x, a, b)) / a;
+  return 1 - (Math.exp(logFront) * betaContinuedFraction(1 - x, b, a)) / b;
+}
+
+function betaContinuedFraction(x: number, a: number, b: number): number {
+  const tiny = 1e-300;
+  let c = 1;
+  let d = 1 - ((a + b) * x) / (a + 1);
+  if (Math.abs(d) < tiny) d = tiny;
+  d = 1 / d;
+  let f = d;
+  for (let m = 1; m <= 10000; m++) {
+    const m2 = 2 * m;
+    let num = (m * (b - m) * x) / ((a + m2 - 1) * (a + m2));
+    d = 1 + num * d;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = 1 + num / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    f *= d * c;
+    num = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1));
+    d = 1 + num * d;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = 1 + num / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    const delta = d * c;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-16) return f;
+  }
+  throw new Error(`incompleteBeta: continued fraction did not converge (x=${x}, a=${a}, b=${b})`);
+}

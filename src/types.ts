@@ -1,0 +1,104 @@
+/**
+ * The nouns shared by both engines (grid PDE and particles). Plain interfaces only: every
+ * concrete model lives in reduced-models/<name>/, every scheme in solvers/.
+ *
+ * Conventions (MMN = Mei–Montanari–Nguyen, PNAS 2018):
+ *   Risk  R(ρ) = R# + 2 ∫V dρ + ∫∫U dρ dρ                                     (MMN eq. 5)
+ *   Ψ(θ;ρ) = V(θ) + ∫U(θ,θ') ρ(dθ'),  δR/δρ = 2Ψ
+ *   DD    ∂_t ρ = 2ξ(t) ∇·(ρ ∇Ψ(θ;ρ))  [+ 2ξ(t)/β Δρ]                       (MMN eq. 7, 12)
+ * In reduced coordinates x̄ the same holds with V → v(x̄), U → the symmetry-averaged kernel u(x̄,x̄'),
+ * and ρ → ρ̄ (the law of x̄). On a grid the unknowns are cell masses P (see src/grid.ts).
+ */
+import type { Grid } from './grid.ts';
+import type { Rng } from './rng.ts';
+
+/** Applies the interaction kernel u on a grid: out_j = Σ_k u(x_j, x_k) P_k. */
+export interface InteractionOperator {
+  /** Number of grid cells this operator acts on. */
+  readonly size: number;
+  /** out_j = Σ_k u(x_j, x_k) P_k (out is overwritten; no allocation). */
+  apply(mass: Float64Array, out: Float64Array): void;
+  /** Σ_jk P_j u(x_j, x_k) P_k. */
+  energy(mass: Float64Array): number;
+  /** Short description for provenance, e.g. "separable rank 24 (K=22)". */
+  readonly description: string;
+}
+
+/** Everything the grid solver needs from a model: potential and kernel at the cell centres. */
+export interface GridOperators {
+  readonly grid: Grid;
+  /** v(x_j) at every cell centre. */
+  readonly potential: Float64Array;
+  readonly interaction: InteractionOperator;
+  /** R# = E[y²]. */
+  readonly riskConstant: number;
+}
+
+/** A reduced coordinate of a model and its natural range. */
+export interface ReducedCoordinate {
+  readonly name: string;
+  /** Lower end of the natural domain (0 for radii, -Infinity for a, b). */
+  readonly min: number;
+  readonly max: number;
+}
+
+/** The infinite-width side of a model. */
+export interface MeanFieldModel {
+  readonly name: string;
+  readonly coordinates: readonly ReducedCoordinate[];
+  readonly riskConstant: number;
+  /**
+   * Potential and interaction on the grid's cell centres. `tolerance` bounds the kernel
+   * truncation error (max over grid pairs) of any series representation.
+   */
+  gridOperators(grid: Grid, options?: { tolerance?: number }): GridOperators;
+}
+
+/** A scalar activation σ with its derivative (for particles). */
+export interface Activation {
+  value(t: number): number;
+  derivative(t: number): number;
+}
+
+/**
+ * The finite-width side of a model: the data law in R^d, the unit σ*(x;θ) = a σ(<w,x> + b),
+ * and the map from a unit to its reduced coordinates.
+ */
+export interface ParticleModel {
+  readonly name: string;
+  /** Ambient dimension d (finite). */
+  readonly dimension: number;
+  readonly activation: Activation;
+  /** Draw one sample: writes x (length d) and returns the label y. */
+  sampleData(rng: Rng, x: Float64Array): number;
+  /** Names of the reduced coordinates written by toReduced. */
+  readonly reducedNames: readonly string[];
+  /** Reduced coordinates of unit (w, a, b) into out. */
+  toReduced(w: Float64Array, a: number, b: number, out: Float64Array): void;
+  /**
+   * Exact population risk R_N(θ) = R# + (2/N) Σ V(θ_i) + (1/N²) Σ_ij U(θ_i,θ_j), with the diagonal
+   * i = j terms and the actual angles between units. `w` is N×d row-major. Optional: models
+   * without closed forms fall back to Monte Carlo test risk.
+   */
+  populationRisk?(w: Float64Array, a: Float64Array, b: Float64Array, n: number): number;
+}
+
+/** Step-size schedule ξ(t). */
+export type StepSchedule =
+  | { kind: 'constant'; value: number }
+  /** ξ(t) = (t + t0)^(-alpha) */
+  | { kind: 'power'; t0: number; alpha: number };
+
+export function evaluateSchedule(s: StepSchedule, t: number): number {
+  return s.kind === 'constant' ? s.value : Math.pow(t + s.t0, -s.alpha);
+}
+
+/** Provenance stored with every result. */
+export interface Provenance {
+  readonly package: string;
+  readonly version: string;
+  readonly seed: number | null;
+  readonly createdAt: string;
+  readonly node: string;
+  readonly timings: Record<string, number>;
+}
