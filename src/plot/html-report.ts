@@ -1,0 +1,76 @@
+/**
+ * Self-contained HTML reports: plotly figure specs (plain data from src/plot/figures.ts) rendered
+ * by an inlined copy of plotly.js-dist-min, so a report opens offline, years later, anywhere.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+export interface PlotlyFigure {
+  data: Record<string, unknown>[];
+  layout: Record<string, unknown>;
+}
+
+export interface ReportSection {
+  title: string;
+  /** Plain text (paragraphs separated by blank lines); HTML-escaped. */
+  text?: string;
+  figure?: PlotlyFigure;
+  table?: { columns: string[]; rows: (string | number)[][] };
+}
+
+let plotlySource: string | undefined;
+function plotlyScript(): string {
+  if (plotlySource === undefined) {
+    const require = createRequire(import.meta.url);
+    plotlySource = readFileSync(require.resolve('plotly.js-dist-min/plotly.min.js'), 'utf8');
+  }
+  return plotlySource;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+function formatCell(v: string | number): string {
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toPrecision(6);
+  return escapeHtml(v);
+}
+
+/** The whole report page as a string. */
+export function renderReport(title: string, sections: ReportSection[], provenance: Record<string, unknown>): string {
+  const body: string[] = [];
+  const scripts: string[] = [];
+  sections.forEach((s, i) => {
+    body.push(`<section><h2>${escapeHtml(s.title)}</h2>`);
+    if (s.text) for (const p of s.text.split(/\n\s*\n/)) body.push(`<p>${escapeHtml(p.trim())}</p>`);
+    if (s.table) {
+      body.push('<table><thead><tr>' + s.table.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('') + '</tr></thead><tbody>');
+      for (const row of s.table.rows) body.push('<tr>' + row.map((c) => `<td>${formatCell(c)}</td>`).join('') + '</tr>');
+      body.push('</tbody></table>');
+    }
+    if (s.figure) {
+      body.push(`<div class="fig" id="fig${i}"></div>`);
+      // JSON inside <script>: escape "</" so a string can never close the tag
+      const spec = JSON.stringify(s.figure).replace(/<\//g, '<\\/');
+      scripts.push(`Plotly.newPlot('fig${i}', ${spec}.data, ${spec}.layout, {responsive: true});`);
+    }
+    body.push('</section>');
+  });
+  const prov = escapeHtml(JSON.stringify(provenance, null, 2));
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<style>
+body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 2em; }
+.fig { width: 100%; height: 460px; }
+table { border-collapse: collapse; font-size: 0.9em; } td, th { border: 1px solid #ccc; padding: 2px 8px; text-align: right; }
+pre { background: #f6f6f6; padding: 1em; font-size: 0.8em; overflow-x: auto; }
+</style>
+<script>${plotlyScript()}</script></head>
+<body><h1>${escapeHtml(title)}</h1>
+${body.join('\n')}
+<section><h2>Provenance</h2><pre>${prov}</pre></section>
+<script>${scripts.join('\n')}</script>
+</body></html>
+`;
+}
