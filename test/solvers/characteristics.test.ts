@@ -69,8 +69,8 @@ describe('characteristics (Lagrangian) solver', () => {
       }
       // E r² = s² exactly; E r = s √(2/d) Γ((d+1)/2)/Γ(d/2)
       expect(Math.abs(second - s * s)).toBeLessThan(1e-13);
-      const lg = logGamma((d + 1) / 2) - logGamma(d / 2);
-      expect(Math.abs(mean - s * Math.sqrt(2 / d) * Math.exp(lg))).toBeLessThan(1e-13);
+      const lg = logGamma((d + 1) / 2) - logGamma(d / 2); // each log Γ ≈ 650 at d = 320: ~1e-13 absolute
+      expect(Math.abs(mean - s * Math.sqrt(2 / d) * Math.exp(lg))).toBeLessThan(3e-13);
     }
   });
 });
