@@ -81,6 +81,17 @@ export interface ParticleModel {
    * without closed forms fall back to Monte Carlo test risk.
    */
   populationRisk?(w: Float64Array, a: Float64Array, b: Float64Array, n: number): number;
+  /**
+   * Optional: the exact population gradient, in mean-field units,
+   *   G_i = (N/2) ∇_{θ_i} R_N(θ) = ∇_θ Ψ(θ_i; ρ̂_N) = ∇V(θ_i) + (1/N) Σ_j ∇_1 U(θ_i, θ_j)   (j = i included),
+   * written to gw (N×d), ga, gb (length N). It is minus the expected SGD drift per unit step:
+   * E[2 s (y − ŷ) ∇_{θ_i} σ*(x; θ_i)] = −2 s G_i (MMN eq. 3), so full-batch GD reads θ_i ← θ_i − 2 s G_i.
+   * Used by the particle engine's `algorithm: 'gd'`.
+   */
+  populationGradient?(
+    w: Float64Array, a: Float64Array, b: Float64Array, n: number,
+    gw: Float64Array, ga: Float64Array, gb: Float64Array,
+  ): void;
 }
 
 /** Step-size schedule ξ(t). */

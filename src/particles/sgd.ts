@@ -1,0 +1,478 @@
+/**
+ * Finite-N particle engine: one-pass online SGD (MMN eq. 3), its noisy variant (MMN eq. 11) and
+ * full-batch GD on the exact population risk, for the network of ./network.ts.
+ *
+ * ## The update (step k → k+1, time t = kε, step size s_k = ε ξ(kε))
+ * Draw B fresh samples (x_b, y_b) (one-pass: never reused), z_ib = <w_i, x_b> + b_i,
+ * ŷ_b = (1/N) Σ_i a_i σ(z_ib), r_b = y_b − ŷ_b, and with κ = 1 − 2λ s_k,
+ *
+ *   w_i ← κ w_i + (2 s_k / B) Σ_b r_b a_i σ'(z_ib) x_b + η g_i^w
+ *   a_i ← κ a_i + (2 s_k / B) Σ_b r_b σ(z_ib)          + η g_i^a      (only if trainA)
+ *   b_i ← κ b_i + (2 s_k / B) Σ_b r_b a_i σ'(z_ib)     + η g_i^b      (only if trainB)
+ *
+ * i.e. θ_i ← (1 − 2λ s_k) θ_i + 2 s_k (batch mean of (y − ŷ) ∇_{θ_i} σ*(x; θ_i)) + η g_i, with
+ * g_i standard normal and all right-hand sides evaluated at the old θ. B = 1, λ = 0, η = 0 is
+ * exactly MMN eq. 3. Untrained a, b stay at their initial constants (no decay, no noise on them).
+ *
+ * ## Noise normalisation (REDUCED-MODELS §2 "Factor-2 warning")
+ * MMN eq. 11 prints η = √(2 s_k/β). Its per-step covariance 2 s_k/β gives the generator
+ * ξ β⁻¹ Δ, not the 2 ξ β⁻¹ Δ of MMN eq. 12. So:
+ *  - `noise.convention: 'pde'` (default): η = √(4 s_k/β). The limit is exactly MMN eq. 12,
+ *    ∂_t ρ = 2ξ ∇·(ρ ∇Ψ_λ) + 2ξ β⁻¹ Δρ, with Gibbs fixed point ρ* ∝ exp(−β Ψ_λ)
+ *    (U = V = 0: E|θ|² → d/(βλ)).
+ *  - `'mmn-eq11'`: η = √(2 s_k/β) as printed; the limit has ξ β⁻¹ Δ and ρ* ∝ exp(−2β Ψ_λ)
+ *    (U = V = 0: E|θ|² → d/(2βλ)), i.e. the PDE with β replaced by 2β.
+ * λ > 0 with β = ∞ is plain weight decay.
+ *
+ * ## GD (`algorithm: 'gd'`)
+ * θ_i ← κ θ_i − 2 s_k G_i + η g_i with G_i = (N/2) ∇_{θ_i} R_N from `model.populationGradient`
+ * (the expected SGD step; an explicit Euler scheme for the gradient flow dθ_i/dt = −2ξ ∇Ψ(θ_i; ρ̂_N)).
+ *
+ * ## Observables (at each requested save time, the state after round(t/ε) steps)
+ *  - `reduced`: model.toReduced of every unit, N × m row-major;
+ *  - `populationRisk`: the exact R_N(θ) from model.populationRisk (null if the model has none);
+ *  - `testRisk`: a Monte Carlo estimate (1/n) Σ (y − ŷ(x))² on `testSamples` fresh samples with its
+ *    standard error std/√n. These come from a separate stream, Rng(seed, stream + 2³¹), so turning
+ *    them on or off does not change the training trajectory.
+ *
+ * ## Performance
+ * Weights, batch and pre-activations live in a WebAssembly memory (./kernels.ts). Per step:
+ * Z = W Xᵀ (SIMD), then one scalar pass over the N·B pre-activations for σ, σ'; only the (i, b)
+ * with nonzero coefficient enter the sparse update W += C X (units on the flat parts of σ cost
+ * nothing there); no allocation per step.
+ */
+import { ConfigError } from '../errors.ts';
+import { checkNumber } from '../io/validate.ts';
+import { Rng } from '../rng.ts';
+import { evaluateSchedule, type ParticleModel, type StepSchedule } from '../types.ts';
+import { KernelWorkspace } from './kernels.ts';
+import { checkInit, initialiseUnits, type InitSpec, type ParticleState } from './network.ts';
+
+export type NoiseConvention = 'pde' | 'mmn-eq11';
+
+export interface NoiseSpec {
+  /** Inverse temperature β > 0 (Infinity: no noise, weight decay only). */
+  readonly beta: number;
+  /** Weight decay λ ≥ 0. */
+  readonly lambda: number;
+  /** Default 'pde' (η = √(4s/β)); 'mmn-eq11' uses η = √(2s/β) as printed (see the module doc). */
+  readonly convention?: NoiseConvention;
+}
+
+/** Everything that defines a run (plain data: can be sent to a worker). */
+export interface SgdOptions {
+  /** Number of units N (integer ≥ 1). */
+  readonly n: number;
+  readonly init: InitSpec;
+  /** ε > 0: s_k = ε ξ(kε), t = kε. */
+  readonly epsilon: number;
+  /** ξ(t); default constant 1. */
+  readonly schedule?: StepSchedule;
+  /** Samples per step B (integer ≥ 1, default 1); the gradient is the batch mean. */
+  readonly batch?: number;
+  /** 'sgd' (default) or 'gd' (needs model.populationGradient). */
+  readonly algorithm?: 'sgd' | 'gd';
+  readonly trainA?: boolean;
+  readonly trainB?: boolean;
+  readonly noise?: NoiseSpec;
+  /** Nondecreasing times ≥ 0; the run lasts round(max/ε) steps. */
+  readonly saveTimes: readonly number[];
+  /** Fresh samples for the Monte Carlo test risk at each save time (default 0 = off). */
+  readonly testSamples?: number;
+  /** RNG seed (32-bit) and stream (< 2³¹); defaults stream 0. */
+  readonly seed: number;
+  readonly stream?: number;
+  /** Steps between calls of shouldStop/onProgress (default 10 000). */
+  readonly checkEvery?: number;
+  /** Return the final (w, a, b) in the result (default false). */
+  readonly returnState?: boolean;
+}
+
+export interface SgdProgress {
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly t: number;
+}
+
+export interface RunControl {
+  onProgress?(progress: SgdProgress): void;
+  /** Polled every `checkEvery` steps; true stops the run cooperatively. */
+  shouldStop?(): boolean;
+}
+
+export interface TestRisk {
+  readonly mean: number;
+  readonly stdError: number;
+  readonly samples: number;
+}
+
+export interface ParticleSnapshot {
+  /** Requested save time and the time actually reached, step·ε. */
+  readonly requestedTime: number;
+  readonly t: number;
+  readonly step: number;
+  /** N × reducedNames.length, row-major. */
+  readonly reduced: Float64Array;
+  readonly populationRisk: number | null;
+  readonly testRisk: TestRisk | null;
+}
+
+export interface ParticleRun {
+  readonly model: string;
+  readonly n: number;
+  readonly d: number;
+  readonly batch: number;
+  readonly epsilon: number;
+  readonly seed: number;
+  readonly stream: number;
+  readonly reducedNames: readonly string[];
+  /** Completed save times, in order. */
+  readonly snapshots: ParticleSnapshot[];
+  readonly stepsDone: number;
+  readonly totalSteps: number;
+  readonly completed: boolean;
+  /** Where shouldStop() interrupted the run (null if completed). */
+  readonly stoppedAt: { readonly step: number; readonly t: number } | null;
+  /** Copies of the final parameters (only with returnState). */
+  readonly state?: ParticleState;
+  readonly timings: { readonly stepsMs: number; readonly observablesMs: number };
+}
+
+const STREAM_LIMIT = 0x80000000;
+
+interface Resolved {
+  n: number;
+  d: number;
+  batch: number;
+  epsilon: number;
+  schedule: StepSchedule;
+  algorithm: 'sgd' | 'gd';
+  trainA: boolean;
+  trainB: boolean;
+  lambda: number;
+  noiseFactor: number; // η² / s: 4/β, 2/β or 0
+  saveSteps: number[];
+  totalSteps: number;
+  testSamples: number;
+  seed: number;
+  stream: number;
+  checkEvery: number;
+}
+
+function resolve(model: ParticleModel, o: SgdOptions): Resolved {
+  const d = model.dimension;
+  checkNumber(o.n, 'particles.n', { integer: true, min: 1 });
+  checkInit(o.init, 'particles.init');
+  checkNumber(o.epsilon, 'particles.epsilon', { above: 0 });
+  const batch = checkNumber(o.batch ?? 1, 'particles.batch', { integer: true, min: 1 });
+  const algorithm = o.algorithm ?? 'sgd';
+  if (algorithm !== 'sgd' && algorithm !== 'gd') {
+    throw new ConfigError('particles.algorithm', `must be "sgd" or "gd" (got ${JSON.stringify(algorithm)})`);
+  }
+  if (algorithm === 'gd' && !model.populationGradient) {
+    throw new ConfigError('particles.algorithm', `"gd" needs the model's exact population gradient; model "${model.name}" has none (use "sgd")`);
+  }
+  const schedule = o.schedule ?? { kind: 'constant', value: 1 };
+  if (schedule.kind === 'constant') checkNumber(schedule.value, 'particles.schedule.value', { above: 0 });
+  else if (schedule.kind === 'power') {
+    checkNumber(schedule.t0, 'particles.schedule.t0', { above: 0 });
+    checkNumber(schedule.alpha, 'particles.schedule.alpha', { min: 0 });
+  } else throw new ConfigError('particles.schedule.kind', 'must be "constant" or "power"');
+  let lambda = 0;
+  let noiseFactor = 0;
+  if (o.noise) {
+    lambda = checkNumber(o.noise.lambda, 'particles.noise.lambda', { min: 0 });
+    const beta = o.noise.beta;
+    if (!(typeof beta === 'number' && beta > 0)) {
+      throw new ConfigError('particles.noise.beta', `must be a number > 0 or Infinity (got ${JSON.stringify(beta)})`);
+    }
+    const convention = o.noise.convention ?? 'pde';
+    if (convention !== 'pde' && convention !== 'mmn-eq11') {
+      throw new ConfigError('particles.noise.convention', `must be "pde" or "mmn-eq11" (got ${JSON.stringify(convention)})`);
+    }
+    noiseFactor = beta === Infinity ? 0 : (convention === 'pde' ? 4 : 2) / beta;
+  }
+  if (!Array.isArray(o.saveTimes) || o.saveTimes.length === 0) {
+    throw new ConfigError('particles.saveTimes', 'must be a nonempty array of times >= 0');
+  }
+  const saveSteps: number[] = [];
+  o.saveTimes.forEach((t, k) => {
+    checkNumber(t, `particles.saveTimes[${k}]`, { min: k > 0 ? o.saveTimes[k - 1] : 0 });
+    saveSteps.push(Math.round(t / o.epsilon));
+  });
+  const totalSteps = saveSteps[saveSteps.length - 1];
+  if (totalSteps > Number.MAX_SAFE_INTEGER) throw new ConfigError('particles.saveTimes', 'last time / epsilon is too many steps');
+  const testSamples = checkNumber(o.testSamples ?? 0, 'particles.testSamples', { integer: true, min: 0 });
+  const seed = checkNumber(o.seed, 'particles.seed', { integer: true, min: 0, max: 0xffffffff });
+  const stream = checkNumber(o.stream ?? 0, 'particles.stream', { integer: true, min: 0, below: STREAM_LIMIT });
+  const checkEvery = checkNumber(o.checkEvery ?? 10000, 'particles.checkEvery', { integer: true, min: 1 });
+  return {
+    n: o.n, d, batch, epsilon: o.epsilon, schedule, algorithm,
+    trainA: o.trainA ?? false, trainB: o.trainB ?? false,
+    lambda, noiseFactor, saveSteps, totalSteps, testSamples, seed, stream, checkEvery,
+  };
+}
+
+/**
+ * The mutable system: parameters in the kernel workspace, plus scratch for one step.
+ * Exposed for benchmarks and tests that drive steps directly; `simulate` is the usual entry.
+ */
+export class ParticleEngine {
+  readonly state: ParticleState;
+  private readonly ws: KernelWorkspace;
+  private readonly xRows: Float64Array[];
+  private readonly y: Float64Array;
+  private readonly residual: Float64Array;
+  private readonly sig: Float64Array;
+  private readonly da: Float64Array;
+  private readonly db: Float64Array;
+  private readonly grad: { w: Float64Array; a: Float64Array; b: Float64Array } | null;
+  private readonly rng: Rng;
+  private readonly testRng: Rng;
+
+  private readonly o: Resolved;
+
+  /** Validates `options` (ConfigError naming the field) and draws the initial units. */
+  constructor(readonly model: ParticleModel, options: SgdOptions) {
+    const o = resolve(model, options);
+    this.o = o;
+    const { n, d, batch } = o;
+    this.ws = new KernelWorkspace(n, d, o.algorithm === 'gd' ? 1 : batch);
+    this.state = { n, d, w: this.ws.w, a: new Float64Array(n), b: new Float64Array(n) };
+    this.xRows = Array.from({ length: this.ws.batch }, (_, k) => this.ws.x.subarray(k * d, (k + 1) * d));
+    this.y = new Float64Array(this.ws.batch);
+    this.residual = new Float64Array(this.ws.batch);
+    this.sig = new Float64Array(o.trainA ? n * this.ws.batch : 0);
+    this.da = new Float64Array(o.trainA ? n : 0);
+    this.db = new Float64Array(o.trainB ? n : 0);
+    this.grad = o.algorithm === 'gd' ? { w: new Float64Array(n * d), a: new Float64Array(n), b: new Float64Array(n) } : null;
+    this.rng = new Rng(o.seed, o.stream);
+    this.testRng = new Rng(o.seed, o.stream + STREAM_LIMIT);
+    initialiseUnits(this.state, options.init, this.rng);
+  }
+
+  /** Step indices of the save times, and the total number of steps. */
+  get saveSteps(): readonly number[] { return this.o.saveSteps; }
+  get totalSteps(): number { return this.o.totalSteps; }
+  get checkEvery(): number { return this.o.checkEvery; }
+
+  /** Advances by one step (k → k + 1). */
+  step(k: number): void {
+    const s = this.o.epsilon * evaluateSchedule(this.o.schedule, k * this.o.epsilon);
+    const kappa = this.o.lambda > 0 ? 1 - 2 * this.o.lambda * s : 1;
+    // Every right-hand side uses the old θ: the gradient terms are formed before the decay.
+    if (this.grad) {
+      const { w, a, b, n } = this.state;
+      this.model.populationGradient!(w, a, b, n, this.grad.w, this.grad.a, this.grad.b);
+      if (kappa !== 1) this.decay(kappa);
+      this.applyGradient(s);
+    } else {
+      const nActive = this.sgdCoefficients(s, k);
+      if (kappa !== 1) this.decay(kappa);
+      this.applySgd(nActive);
+    }
+    if (this.o.noiseFactor > 0) this.addNoise(Math.sqrt(this.o.noiseFactor * s));
+  }
+
+  /**
+   * Draws the batch and forms the update from the current θ: the sparse coefficients
+   * c_ib = (2s/B) r_b a_i σ'(z_ib) in CSR form (returns the number of active rows), and Δa, Δb.
+   */
+  private sgdCoefficients(s: number, k: number): number {
+    const { n, trainA, trainB } = this.o;
+    const B = this.ws.batch;
+    const { a, b } = this.state;
+    const z = this.ws.z;
+    const act = this.model.activation;
+    for (let q = 0; q < B; q++) this.y[q] = this.model.sampleData(this.rng, this.xRows[q]);
+    this.ws.dot();
+    // Pass 1: biases, ŷ_b.
+    const sig = this.sig;
+    for (let q = 0; q < B; q++) this.residual[q] = 0;
+    for (let i = 0, iz = 0; i < n; i++, iz += B) {
+      const ai = a[i];
+      const bi = b[i];
+      for (let q = 0; q < B; q++) {
+        const zi = z[iz + q] + bi;
+        z[iz + q] = zi;
+        const v = act.value(zi);
+        if (trainA) sig[iz + q] = v;
+        this.residual[q] += ai * v;
+      }
+    }
+    for (let q = 0; q < B; q++) {
+      const yhat = this.residual[q] / n;
+      if (!Number.isFinite(yhat)) {
+        throw new Error(`particles: diverged at step ${k} (t = ${k * this.o.epsilon}): ŷ = ${yhat}; reduce epsilon`);
+      }
+      this.residual[q] = this.y[q] - yhat;
+    }
+    // Pass 2: coefficients c_ib = (2s/B) r_b a_i σ'(z_ib), kept only where nonzero.
+    const g = (2 * s) / B;
+    const { rows, ptr, cols, coef } = this.ws;
+    let nActive = 0;
+    let e = 0;
+    for (let i = 0, iz = 0; i < n; i++, iz += B) {
+      const gai = g * a[i];
+      const start = e;
+      let dbi = 0;
+      for (let q = 0; q < B; q++) {
+        const dv = act.derivative(z[iz + q]);
+        if (dv !== 0) {
+          const c = gai * this.residual[q] * dv;
+          if (c !== 0) {
+            cols[e] = q;
+            coef[e] = c;
+            e++;
+            dbi += c;
+          }
+        }
+      }
+      if (e > start) {
+        rows[nActive++] = i;
+        ptr[nActive] = e;
+      }
+      if (trainA) {
+        let dai = 0;
+        for (let q = 0; q < B; q++) dai += this.residual[q] * sig[iz + q];
+        this.da[i] = g * dai;
+      }
+      if (trainB) this.db[i] = dbi;
+    }
+    ptr[0] = 0;
+    return nActive;
+  }
+
+  private applySgd(nActive: number): void {
+    const { a, b, n } = this.state;
+    this.ws.update(nActive);
+    if (this.o.trainA) for (let i = 0; i < n; i++) a[i] += this.da[i];
+    if (this.o.trainB) for (let i = 0; i < n; i++) b[i] += this.db[i];
+  }
+
+  /** θ_i −= 2 s G_i (G from populationGradient, evaluated before the decay). */
+  private applyGradient(s: number): void {
+    const { w, a, b, n } = this.state;
+    const grad = this.grad!;
+    const h = 2 * s;
+    for (let k = 0; k < w.length; k++) w[k] -= h * grad.w[k];
+    if (this.o.trainA) for (let i = 0; i < n; i++) a[i] -= h * grad.a[i];
+    if (this.o.trainB) for (let i = 0; i < n; i++) b[i] -= h * grad.b[i];
+  }
+
+  private decay(kappa: number): void {
+    const { w, a, b } = this.state;
+    for (let k = 0; k < w.length; k++) w[k] *= kappa;
+    if (this.o.trainA) for (let i = 0; i < a.length; i++) a[i] *= kappa;
+    if (this.o.trainB) for (let i = 0; i < b.length; i++) b[i] *= kappa;
+  }
+
+  private addNoise(eta: number): void {
+    const { w, a, b } = this.state;
+    const rng = this.rng;
+    for (let k = 0; k < w.length; k++) w[k] += eta * rng.normal();
+    if (this.o.trainA) for (let i = 0; i < a.length; i++) a[i] += eta * rng.normal();
+    if (this.o.trainB) for (let i = 0; i < b.length; i++) b[i] += eta * rng.normal();
+  }
+
+  /** Observables of the current state (see the module doc). */
+  observe(requestedTime: number, step: number): ParticleSnapshot {
+    const { n, d, w, a, b } = this.state;
+    const m = this.model.reducedNames.length;
+    const reduced = new Float64Array(n * m);
+    for (let i = 0; i < n; i++) {
+      this.model.toReduced(w.subarray(i * d, (i + 1) * d), a[i], b[i], reduced.subarray(i * m, (i + 1) * m));
+    }
+    return {
+      requestedTime,
+      t: step * this.o.epsilon,
+      step,
+      reduced,
+      populationRisk: this.model.populationRisk ? this.model.populationRisk(w, a, b, n) : null,
+      testRisk: this.o.testSamples > 0 ? this.testRisk(this.o.testSamples) : null,
+    };
+  }
+
+  /** Monte Carlo risk on fresh samples from the test stream, batch by batch through the kernels. */
+  private testRisk(samples: number): TestRisk {
+    const { n, a, b } = this.state;
+    const B = this.ws.batch;
+    const act = this.model.activation;
+    const z = this.ws.z;
+    let sum = 0;
+    let sum2 = 0;
+    for (let done = 0; done < samples; done += B) {
+      const m = Math.min(B, samples - done);
+      for (let q = 0; q < m; q++) this.y[q] = this.model.sampleData(this.testRng, this.xRows[q]);
+      this.ws.dot();
+      for (let q = 0; q < m; q++) {
+        let out = 0;
+        for (let i = 0; i < n; i++) out += a[i] * act.value(z[i * B + q] + b[i]);
+        const loss = (this.y[q] - out / n) ** 2;
+        sum += loss;
+        sum2 += loss * loss;
+      }
+    }
+    const mean = sum / samples;
+    const variance = samples > 1 ? Math.max(0, (sum2 - samples * mean * mean) / (samples - 1)) : 0;
+    return { mean, stdError: Math.sqrt(variance / samples), samples };
+  }
+}
+
+/**
+ * Runs the particle system from its initial law up to the last save time.
+ * Deterministic: the same (model, options) give bit-identical results.
+ */
+export function simulate(model: ParticleModel, options: SgdOptions, control: RunControl = {}): ParticleRun {
+  const engine = new ParticleEngine(model, options);
+  const { saveSteps, totalSteps, checkEvery } = engine;
+  const { n, epsilon } = options;
+  const d = model.dimension;
+  const snapshots: ParticleSnapshot[] = [];
+  let stepsMs = 0;
+  let observablesMs = 0;
+  let k = 0;
+  let nextSave = 0;
+  let stoppedAt: { step: number; t: number } | null = null;
+  const record = () => {
+    while (nextSave < saveSteps.length && saveSteps[nextSave] === k) {
+      const t0 = performance.now();
+      snapshots.push(engine.observe(options.saveTimes[nextSave], k));
+      observablesMs += performance.now() - t0;
+      nextSave++;
+    }
+  };
+  record();
+  while (k < totalSteps) {
+    const stop = Math.min(saveSteps[nextSave], (Math.floor(k / checkEvery) + 1) * checkEvery);
+    const t0 = performance.now();
+    for (; k < stop; k++) engine.step(k);
+    stepsMs += performance.now() - t0;
+    record();
+    if (k % checkEvery === 0 || k === totalSteps) {
+      control.onProgress?.({ step: k, totalSteps, t: k * epsilon });
+      if (k < totalSteps && control.shouldStop?.()) {
+        stoppedAt = { step: k, t: k * epsilon };
+        break;
+      }
+    }
+  }
+  const s = engine.state;
+  return {
+    model: model.name,
+    n,
+    d,
+    batch: options.batch ?? 1,
+    epsilon,
+    seed: options.seed,
+    stream: options.stream ?? 0,
+    reducedNames: model.reducedNames,
+    snapshots,
+    stepsDone: k,
+    totalSteps,
+    completed: stoppedAt === null,
+    stoppedAt,
+    ...(options.returnState ? { state: { n: s.n, d: s.d, w: Float64Array.from(s.w), a: Float64Array.from(s.a), b: Float64Array.from(s.b) } } : {}),
+    timings: { stepsMs, observablesMs },
+  };
+}
