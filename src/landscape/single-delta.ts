@@ -13,11 +13,18 @@
  * Two margins are reported:
  *   margin           m = min_r [φ(r) − φ(r*)]  (MMN's quantity: ≤ 0 always, since r = r* is allowed;
  *                    0 iff the lemma holds, so it has no sign change to bisect on);
- *   normalizedMargin μ = min_r [φ(r) − φ(r*)] / (r − r*)², with the value φ''(r*)/2 at r = r*.
+ *   normalizedMargin μ = min_r [φ(r) − φ(r*)] / w(r − r*),  w(x) = x² / (1 + x²)  (L = 1 in units of r),
+ *                    with the value φ''(r*)/2 at r = r*.
  * μ ≥ 0 iff the lemma holds, and μ crosses zero transversally at both ways of failing: a distant
  * competitor r₂ with φ(r₂) dropping below φ(r*), and the local loss of φ''(r*) > 0 (the point mass
  * turning unstable, MMN Theorem 7). The Δ-thresholds are found by bisection on the sign of μ.
- * Both minima are taken over [0, rMax]; the caller chooses rMax beyond which no competitor exists.
+ * (w ~ x² near r* makes the local failure transversal; w → 1 far away keeps a far competitor's
+ * deficit at its own size instead of shrinking it by 1/r², which would hide it in the tolerance.)
+ *
+ * Domain. r* is searched on [0, rMax]. Lemma 1 quantifies over all r ≥ 0, and a competitor can sit
+ * at r → ∞ (isotropic model: a saturated unit); the check therefore covers [0, rMax] densely and
+ * (rMax, rFar] on a geometric grid, rFar = 10⁴·rMax by default, so the model must be evaluable there.
+ * Pass rFar = rMax for a problem posed on [0, rMax] (e.g. to compare with a grid on [0, rMax]).
  */
 import { ConfigError } from '../errors.ts';
 import { brentMinimize, derivatives, scanMinimize } from './scalar.ts';
@@ -38,6 +45,10 @@ export interface SingleDeltaOptions {
   readonly rMax: number;
   /** Nodes of the uniform scans (R̄⁽¹⁾ and the Lemma 1 margins). Default 2001. */
   readonly scanPoints?: number;
+  /** Lemma 1 is also checked on (rMax, rFar] (geometric nodes). Default 1e4·rMax; rFar = rMax: none. */
+  readonly rFar?: number;
+  /** Geometric nodes on (rMax, rFar]. Default 400. */
+  readonly farPoints?: number;
   /** Lemma 1 is declared to hold iff normalizedMargin ≥ −tolerance. Default 1e-7. */
   readonly tolerance?: number;
 }
@@ -46,14 +57,15 @@ export interface SingleDeltaOptions {
 export interface Lemma1Check {
   /** normalizedMargin ≥ −tolerance. */
   readonly holds: boolean;
-  /** min_{r ∈ [0, rMax]} φ(r) − φ(r*) ≤ 0 (0 iff the lemma holds). */
+  /** min_{r ∈ [0, rFar]} φ(r) − φ(r*) ≤ 0 (0 iff the lemma holds). */
   readonly margin: number;
   readonly marginAt: number;
-  /** μ = min_r [φ(r) − φ(r*)] / (r − r*)² (φ''(r*)/2 at r*); ≥ 0 iff the lemma holds. */
+  /** μ = min_r [φ(r) − φ(r*)] / w(r − r*) (φ''(r*)/2 at r*); ≥ 0 iff the lemma holds. */
   readonly normalizedMargin: number;
   readonly normalizedMarginAt: number;
   readonly tolerance: number;
   readonly rMax: number;
+  readonly rFar: number;
 }
 
 /** Plain-data result of `singleDelta`. */
@@ -75,21 +87,27 @@ export function singleDeltaRisk(model: PointwiseModel1d, r: number): number {
 interface Resolved {
   rMax: number;
   scanPoints: number;
+  rFar: number;
+  farPoints: number;
   tolerance: number;
 }
 
 function resolve(options: SingleDeltaOptions): Resolved {
   const { rMax } = options;
   const scanPoints = options.scanPoints ?? 2001;
+  const rFar = options.rFar ?? 1e4 * rMax;
+  const farPoints = options.farPoints ?? 400;
   const tolerance = options.tolerance ?? 1e-7;
   if (!(rMax > 0 && Number.isFinite(rMax))) throw new ConfigError('rMax', `must be a finite number > 0 (got ${rMax})`);
   if (!(Number.isInteger(scanPoints) && scanPoints >= 3)) {
     throw new ConfigError('scanPoints', `must be an integer >= 3 (got ${scanPoints})`);
   }
+  if (!(rFar >= rMax && Number.isFinite(rFar))) throw new ConfigError('rFar', `must be a finite number >= rMax = ${rMax} (got ${rFar})`);
+  if (!(Number.isInteger(farPoints) && farPoints >= 1)) throw new ConfigError('farPoints', `must be an integer >= 1 (got ${farPoints})`);
   if (!(tolerance > 0 && Number.isFinite(tolerance))) {
     throw new ConfigError('tolerance', `must be a finite number > 0 (got ${tolerance})`);
   }
-  return { rMax, scanPoints, tolerance };
+  return { rMax, scanPoints, rFar, farPoints, tolerance };
 }
 
 /**
@@ -120,11 +138,16 @@ export function lemma1(model: PointwiseModel1d, rStar: number, options: SingleDe
   return lemmaAt(model, rStar, opts);
 }
 
-function lemmaAt(model: PointwiseModel1d, rStar: number, { rMax, scanPoints, tolerance }: Resolved): Lemma1Check {
+function lemmaAt(model: PointwiseModel1d, rStar: number, { rMax, scanPoints, rFar, farPoints, tolerance }: Resolved): Lemma1Check {
   const phi = (r: number): number => model.v(r) + model.u(r, rStar);
   const phiStar = phi(rStar);
-  const quotient = (r: number): number => (phi(r) - phiStar) / ((r - rStar) * (r - rStar));
-  const spacing = rMax / (scanPoints - 1);
+  const weight = (x: number): number => (x * x) / (1 + x * x);
+  const quotient = (r: number): number => (phi(r) - phiStar) / weight(r - rStar);
+  // nodes: uniform on [0, rMax], then geometric on (rMax, rFar]
+  const far = rFar > rMax ? farPoints : 0;
+  const nodes = new Float64Array(scanPoints + far);
+  for (let i = 0; i < scanPoints; i++) nodes[i] = i === scanPoints - 1 ? rMax : (rMax * i) / (scanPoints - 1);
+  for (let j = 1; j <= far; j++) nodes[scanPoints - 1 + j] = j === far ? rFar : rMax * Math.pow(rFar / rMax, j / far);
   // Inside |r − r*| < η the quotient loses digits to cancellation; there it is φ''(r*)/2 + O(r − r*),
   // represented by its value at r* (interior r* only) and by the nodes at distance ≥ η.
   const eta = 1e-3 * rMax;
@@ -136,8 +159,8 @@ function lemmaAt(model: PointwiseModel1d, rStar: number, { rMax, scanPoints, tol
   let mu = interior ? derivatives(phi, rStar, 0).second / 2 : Infinity;
   let muAt = rStar;
   let muNode = -1;
-  for (let i = 0; i < scanPoints; i++) {
-    const r = i === scanPoints - 1 ? rMax : i * spacing;
+  for (let i = 0; i < nodes.length; i++) {
+    const r = nodes[i];
     const d = phi(r) - phiStar;
     if (d < margin) {
       margin = d;
@@ -145,7 +168,7 @@ function lemmaAt(model: PointwiseModel1d, rStar: number, { rMax, scanPoints, tol
       marginNode = i;
     }
     if (Math.abs(r - rStar) >= eta) {
-      const q = d / ((r - rStar) * (r - rStar));
+      const q = d / weight(r - rStar);
       if (q < mu) {
         mu = q;
         muAt = r;
@@ -153,16 +176,17 @@ function lemmaAt(model: PointwiseModel1d, rStar: number, { rMax, scanPoints, tol
       }
     }
   }
+  const last = nodes.length - 1;
   if (marginNode >= 0) {
-    const m = brentMinimize(phi, Math.max(0, (marginNode - 1) * spacing), Math.min(rMax, (marginNode + 1) * spacing));
+    const m = brentMinimize(phi, nodes[Math.max(0, marginNode - 1)], nodes[Math.min(last, marginNode + 1)]);
     if (m.fx - phiStar < margin) {
       margin = m.fx - phiStar;
       marginAt = m.x;
     }
   }
   if (muNode >= 0) {
-    let a = Math.max(0, (muNode - 1) * spacing);
-    let b = Math.min(rMax, (muNode + 1) * spacing);
+    let a = nodes[Math.max(0, muNode - 1)];
+    let b = nodes[Math.min(last, muNode + 1)];
     if (muAt > rStar) a = Math.max(a, rStar + eta);
     else b = Math.min(b, rStar - eta);
     if (b > a) {
@@ -173,5 +197,5 @@ function lemmaAt(model: PointwiseModel1d, rStar: number, { rMax, scanPoints, tol
       }
     }
   }
-  return { holds: mu >= -tolerance, margin, marginAt, normalizedMargin: mu, normalizedMarginAt: muAt, tolerance, rMax };
+  return { holds: mu >= -tolerance, margin, marginAt, normalizedMargin: mu, normalizedMarginAt: muAt, tolerance, rMax, rFar };
 }

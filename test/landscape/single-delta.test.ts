@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { lemma1, singleDelta, singleDeltaRisk, type PointwiseModel1d } from '../../src/landscape/single-delta.ts';
 import { pointMassStability } from '../../src/landscape/stability.ts';
 import { ConfigError } from '../../src/errors.ts';
-import { TOY, toyModel, toyNormalizedMargin, toyPhiGap } from './toy.ts';
+import { TOY, TOY_OPTIONS, toyModel, toyNormalizedMargin, toyPhiGap } from './toy.ts';
 
-const opts = { rMax: TOY.rMax };
+const opts = TOY_OPTIONS;
 
 describe('single-delta ansatz (MMN eq. 14) and Lemma 1', () => {
   it('finds r* = c and R̄⁽¹⁾(r*) = R# + 1 − 2a on the toy model', () => {

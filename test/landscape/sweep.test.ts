@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { minimizeRisk } from '../../src/landscape/qp.ts';
-import { singleDeltaRisk } from '../../src/landscape/single-delta.ts';
 import { findSingleDeltaInterval, sweepDelta } from '../../src/landscape/sweep.ts';
-import { TOY, toyFamily, toyModel, toyNormalizedMargin, toyOperators } from './toy.ts';
+import { singleDelta, singleDeltaRisk } from '../../src/landscape/single-delta.ts';
+import { TOY, TOY_OPTIONS, toyFamily, toyModel, toyNormalizedMargin, toyOperators } from './toy.ts';
 
 describe('grid minimum vs the single delta, and its grid refinement', () => {
   it('Lemma 1 holds: R_min = R̄⁽¹⁾(c) exactly when c is a cell centre, else R_min − R̄⁽¹⁾(c) = ψ″(c) h²/4 + O(h⁴)', () => {
@@ -50,7 +50,7 @@ describe('grid minimum vs the single delta, and its grid refinement', () => {
 
   it('sweepDelta: R_min ≤ single-delta risk always, with equality exactly where Lemma 1 holds', () => {
     const deltas = [0.4, 0.55, 0.6, 1.0, 1.3, 1.45, 1.6, 1.9];
-    const { rows } = sweepDelta(toyFamily(243), deltas, { rMax: TOY.rMax });
+    const { rows } = sweepDelta(toyFamily(243), deltas, TOY_OPTIONS);
     expect(rows.map((r) => r.lemma1.holds)).toEqual([false, false, true, true, true, true, false, false]);
     for (const row of rows) {
       expect(row.gridMinimum.converged).toBe(true);
@@ -72,7 +72,7 @@ describe('grid minimum vs the single delta, and its grid refinement', () => {
     }
     const deltaL = 0.5 * (lo + hi);
     const deltaH = TOY.kappa; // ψ″(c) = κ/Δ − 1/ℓ² vanishes at Δ = κ (ℓ = 1)
-    const res = findSingleDeltaInterval(toyFamily(3), { rMax: TOY.rMax, deltaMin: 0.3, deltaMax: 2, deltaScanPoints: 18 });
+    const res = findSingleDeltaInterval(toyFamily(3), { ...TOY_OPTIONS, deltaMin: 0.3, deltaMax: 2, deltaScanPoints: 18 });
     expect(res.intervals.length).toBe(1);
     const [{ lower, upper }] = res.intervals;
     expect(lower?.kind).toBe('enters');
@@ -83,5 +83,22 @@ describe('grid minimum vs the single delta, and its grid refinement', () => {
       expect(t.hi).toBeGreaterThan(exact - 1e-6);
     }
     console.log(`toy thresholds: Δ^l = ${lower!.estimate.toFixed(5)} (closed form ${deltaL.toFixed(6)}), Δ^h = ${upper!.estimate.toFixed(5)} (κ = ${deltaH})`);
+  });
+
+  it('the Lemma 1 check covers r > rMax: on the half-line the toy fails below Δ^l = 1/κ (competitor at r = ∞)', () => {
+    // φ(c + x) − φ(c) → a − 1 as x → ∞, so on [0, ∞) the lemma needs a = κΔ ≥ 1 (and ψ″ ≥ 0: Δ ≤ κ)
+    const delta = 0.62; // holds on [0, rMax] (Δ^l = 0.5779 there) but not on [0, ∞)
+    const model = toyModel(delta);
+    expect(singleDelta(model, TOY_OPTIONS).lemma1.holds).toBe(true);
+    const check = singleDelta(model, { rMax: TOY.rMax }).lemma1;
+    expect(check.holds).toBe(false);
+    expect(check.rFar).toBe(1e4 * TOY.rMax);
+    expect(Math.abs(check.margin - (model.a - 1))).toBeLessThan(1e-12);
+    const res = findSingleDeltaInterval(toyFamily(3), { rMax: TOY.rMax, deltaMin: 0.3, deltaMax: 2, deltaScanPoints: 18 });
+    expect(res.intervals.length).toBe(1);
+    const lower = res.intervals[0].lower!;
+    expect(lower.hi - lower.lo).toBeLessThanOrEqual(1e-4);
+    expect(lower.lo).toBeLessThan(1 / TOY.kappa + 1e-6);
+    expect(lower.hi).toBeGreaterThan(1 / TOY.kappa - 1e-6);
   });
 });

@@ -48,7 +48,10 @@ export function toyPhiGap(delta: number, x: number): number {
   return -a * Math.expm1(-(x * x) / (2 * s * s)) + Math.expm1(-(x * x) / (2 * TOY.ell * TOY.ell));
 }
 
-/** Independent μ: dense evaluation of the closed-form quotient on (0, X], both sides, plus its x → 0 limit. */
+/**
+ * Independent μ on [0, rMax] (the toy is posed there: rFar = rMax): dense evaluation of the closed-form
+ * quotient [φ(c + x) − φ(c)] / w(x), w(x) = x²/(1 + x²), on both sides, plus its x → 0 limit ψ''(c)/2.
+ */
 export function toyNormalizedMargin(delta: number): number {
   const { a, s } = toyModel(delta);
   let mu = (a / (s * s) - 1 / (TOY.ell * TOY.ell)) / 2;
@@ -56,8 +59,11 @@ export function toyNormalizedMargin(delta: number): number {
   for (const side of [-TOY.c, TOY.rMax - TOY.c]) {
     for (let i = 1; i <= n; i++) {
       const x = (side * i) / n;
-      mu = Math.min(mu, toyPhiGap(delta, x) / (x * x));
+      mu = Math.min(mu, (toyPhiGap(delta, x) * (1 + x * x)) / (x * x));
     }
   }
   return mu;
 }
+
+/** Options for the toy: the problem is posed on [0, rMax]. */
+export const TOY_OPTIONS = { rMax: TOY.rMax, rFar: TOY.rMax } as const;
