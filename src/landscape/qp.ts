@@ -122,6 +122,19 @@ class ActiveSet {
 }
 
 /**
+ * A = Zᵀ U_FF Z = (Q U_FF Q)[1:, 1:] with Q = I − β w wᵀ, from t = U_FF w and wt = wᵀt:
+ * (QUQ)_ik = U_ik − β (t_i w_k + w_i t_k) + β² wt w_i w_k. Written to `out` (leading dimension cap).
+ */
+function reducedHessian(as: ActiveSet, beta: number, wt: number, out: Float64Array): void {
+  const { n, cap, h, t, w } = as;
+  for (let i = 1; i < n; i++) {
+    for (let k = 1; k < n; k++) {
+      out[(i - 1) * cap + (k - 1)] = h[i * cap + k] - beta * (t[i] * w[k] + w[i] * t[k]) + beta * beta * wt * w[i] * w[k];
+    }
+  }
+}
+
+/**
  * Global minimum of R(P) = R# + 2vᵀP + PᵀUP over the probability simplex on the grid of
  * `operators` (see the module comment for the method and the certificate).
  */
@@ -258,16 +271,9 @@ export function minimizeRisk(operators: GridOperators, options: MinimizeRiskOpti
       for (let i = 0; i < n; i++) wt += w[i] * t[i];
       const m = n - 1;
       for (let i = 1; i < n; i++) b[i - 1] = g[i] - beta * w[i] * wg;
-      const buildReduced = (a: Float64Array): void => {
-        for (let i = 1; i < n; i++) {
-          for (let k = 1; k < n; k++) {
-            a[(i - 1) * cap + (k - 1)] = h[i * cap + k] - beta * (t[i] * w[k] + w[i] * t[k]) + beta * beta * wt * w[i] * w[k];
-          }
-        }
-      };
       // Curvatures ≤ flatThreshold are zero up to rounding (O(ε‖U‖) per entry).
       const flatThreshold = 1e-13 * n * Math.max(hScale, Number.MIN_VALUE);
-      buildReduced(chol);
+      reducedHessian(as, beta, wt, chol);
       if (cholesky(chol, cap, m, flatThreshold)) {
         // Newton step on the face: A y = −b
         for (let i = 0; i < m; i++) y[i] = -b[i];
@@ -276,7 +282,7 @@ export function minimizeRisk(operators: GridOperators, options: MinimizeRiskOpti
         // Singular reduced Hessian: eigen-split into curved and flat directions. If the gradient
         // has a non-negligible flat part, descend along it (R is linear there, so the line search
         // runs to the boundary and the support shrinks); else take the pseudo-inverse Newton step.
-        buildReduced(eig.a);
+        reducedHessian(as, beta, wt, eig.a);
         symmetricEigen(eig, m);
         const { values, vectors } = eig;
         let flatNorm2 = 0;

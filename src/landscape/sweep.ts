@@ -126,7 +126,11 @@ export interface SweepRow {
   /** Single-delta ansatz: r*, R̄⁽¹⁾(r*) (MMN eq. 14). */
   readonly singleDelta: { readonly rStar: number; readonly risk: number };
   readonly lemma1: { readonly holds: boolean; readonly margin: number; readonly normalizedMargin: number };
-  /** R̄⁽¹⁾(r*) − R_min(grid): ≥ 0 up to the O(h²) grid error; > 0 where Lemma 1 fails. */
+  /**
+   * R̄⁽¹⁾(r*) − R_min(grid): > 0 where the grid beats the single delta (Lemma 1 fails and the grid
+   * resolves the competitor); in [−O(h²), 0] where Lemma 1 holds on the grid's domain (the grid
+   * cannot beat the continuum minimum R̄⁽¹⁾(r*), and r* need not be a cell centre).
+   */
   readonly excess: number;
 }
 
