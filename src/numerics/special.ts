@@ -157,3 +157,93 @@ function betaContinuedFraction(x: number, a: number, b: number): number {
   }
   throw new Error(`incompleteBeta: continued fraction did not converge (x=${x}, a=${a}, b=${b})`);
 }
+
+/** Stirling-series remainder log Γ(a) − [(a − ½) log a − a + ½ log 2π] for a ≥ 10 (error < 1e-17). */
+function stirlingCorrection(a: number): number {
+  const r = 1 / a;
+  const r2 = r * r;
+  // Σ_k B_2k / (2k (2k−1) a^{2k−1}), k = 1…8
+  return (
+    r *
+    (1 / 12 +
+      r2 *
+        (-1 / 360 +
+          r2 * (1 / 1260 + r2 * (-1 / 1680 + r2 * (1 / 1188 + r2 * (-691 / 360360 + r2 * (1 / 156 + r2 * (-3617 / 122400))))))))
+  );
+}
+
+/**
+ * The common prefactor x^a e^{−x} / Γ(a) of both incomplete-gamma expansions. For a ≥ 10 it is
+ * formed as √(a/2π) exp(−a (u − log1p u) − c(a)) with u = x/a − 1 and c the Stirling remainder, so
+ * the large cancelling terms a log x, x, log Γ(a) never appear and the relative error stays ~1e-15;
+ * for a < 10 the direct form loses at most ~|a log x − x − log Γ(a)|·1e-16.
+ */
+function gammaPrefactor(a: number, x: number): number {
+  if (a >= 10) {
+    const u = (x - a) / a;
+    return Math.sqrt(a / (2 * Math.PI)) * Math.exp(-a * (u - Math.log1p(u)) - stirlingCorrection(a));
+  }
+  return Math.exp(a * Math.log(x) - x - logGamma(a));
+}
+
+/** P(a, x) by its power series (use for x < a + 1): P = x^a e^{−x}/Γ(a+1) Σ_n x^n / ((a+1)…(a+n)). */
+function lowerGammaSeries(a: number, x: number): number {
+  let term = 1 / a;
+  let sum = term;
+  for (let n = 1; n < 100000; n++) {
+    term *= x / (a + n);
+    sum += term;
+    if (term < sum * 1e-17) return sum * gammaPrefactor(a, x);
+  }
+  throw new Error(`incompleteGamma: series did not converge (a=${a}, x=${x})`);
+}
+
+/** Q(a, x) by its continued fraction (use for x ≥ a + 1), evaluated with modified Lentz. */
+function upperGammaContinuedFraction(a: number, x: number): number {
+  const tiny = 1e-300;
+  let b = x + 1 - a;
+  let c = 1 / tiny;
+  let d = 1 / b;
+  let f = d;
+  for (let n = 1; n < 100000; n++) {
+    const an = -n * (n - a);
+    b += 2;
+    d = an * d + b;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = b + an / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    const delta = d * c;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-16) return f * gammaPrefactor(a, x);
+  }
+  throw new Error(`incompleteGamma: continued fraction did not converge (a=${a}, x=${x})`);
+}
+
+function checkGammaArguments(a: number, x: number): void {
+  if (!(a > 0 && Number.isFinite(a))) throw new RangeError(`incompleteGamma: a must be finite and > 0 (got ${a})`);
+  if (!(x >= 0)) throw new RangeError(`incompleteGamma: x must be >= 0 (got ${x})`);
+}
+
+/**
+ * Regularized lower incomplete gamma P(a, x) = γ(a, x)/Γ(a) = (1/Γ(a)) ∫_0^x t^{a−1} e^{−t} dt,
+ * for a > 0, x ≥ 0. Series for x < a + 1, otherwise 1 − Q from the continued fraction (each side
+ * is computed where it is small or well separated from 1): relative error ≲ 1e-14 for moderate x, and
+ * ≲ (10 + x)·1e-16 in the far tails, which is the conditioning of e^{−x} itself
+ * (test/numerics/incomplete-gamma.test.ts).
+ * If X ~ χ²_d then P(X ≤ x) = P(d/2, x/2).
+ */
+export function incompleteGammaRegularized(a: number, x: number): number {
+  checkGammaArguments(a, x);
+  if (x === 0) return 0;
+  if (x === Infinity) return 1;
+  return x < a + 1 ? lowerGammaSeries(a, x) : 1 - upperGammaContinuedFraction(a, x);
+}
+
+/** Regularized upper incomplete gamma Q(a, x) = 1 − P(a, x), accurate in the far right tail. */
+export function incompleteGammaUpperRegularized(a: number, x: number): number {
+  checkGammaArguments(a, x);
+  if (x === 0) return 1;
+  if (x === Infinity) return 0;
+  return x < a + 1 ? 1 - lowerGammaSeries(a, x) : upperGammaContinuedFraction(a, x);
+}

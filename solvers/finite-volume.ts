@@ -1,0 +1,469 @@
+/**
+ * Conservative finite-volume solver for the distributional dynamics on cell masses P (Σ P = 1),
+ * written against GridOperators only (any model, any number of reduced coordinates):
+ *
+ *     ∂_t ρ̄ = 2ξ(t) ∇·(ρ̄ ∇ψ),   ψ_j = v_j + (UP)_j                                  (MMN eq. 7, 13)
+ *     ∂_t ρ̄ = 2ξ(t) ∇·(ρ̄ ∇ψ_λ) + (2ξ(t)/β) [Δρ̄ − Σ_a ∂_a(n_a ρ̄/x_a)],  ψ_λ = ψ + λ|x|²/2   (noisy, MMN eq. 12)
+ *
+ * Space: solvers/flux.ts (discrete-gradient velocities, upwind or MUSCL/minmod, zero-flux walls) and, in
+ * the noisy case, solvers/diffusion.ts (Scharfetter–Gummel; the reconstruction option does not apply).
+ * Time: the SSP Runge–Kutta schemes of solvers/time-steppers.ts with Δt = cfl·C_SSP / rate, where rate is
+ * Σ_a max|b_a|/h_a (transport; = max|b|/h in 1-D, positivity needs cfl ≤ ½) or the largest cell outflow
+ * rate (drift–diffusion; positivity needs cfl ≤ 1), or a fixed Δt. Steps are shortened to land exactly
+ * on the save times.
+ *
+ * Guards (REDUCED-MODELS.md §2.1): after every step the guarded functional — the discrete risk
+ * R_h = R# + 2Σ v P + Σ P (UP), or in the noisy case the free energy
+ * F_h = R_h/2 + (λ/2) Σ |x|² P + β⁻¹ Σ P log(P / (vol · Π x_a^{n_a})) — is recomputed; a step that raises
+ * it by more than 1e-13·max(1, |E|, Σ_j |P_j e_j|) (round-off of the sum) or makes any mass negative is
+ * rejected and retried with Δt/2. Both functionals are exactly non-increasing for the semi-discrete
+ * schemes with a symmetric interaction kernel, so rejections only ever shorten steps.
+ *
+ * The interaction is applied once per stage: the last stage's product UPⁿ⁺¹ serves both the energy
+ * guard and the first stage of the next step.
+ */
+import type { Grid } from '../src/grid.ts';
+import { ConfigError } from '../src/errors.ts';
+import { evaluateSchedule, type GridOperators, type StepSchedule } from '../src/types.ts';
+import { axisLines, transportDivergence, type AxisLines, type Reconstruction } from './flux.ts';
+import { driftDiffusionDivergence } from './diffusion.ts';
+import { SCHEMES, type SchemeName, type SspScheme } from './time-steppers.ts';
+
+/** Entropic regularisation of noisy SGD (MMN eq. 11–12), in the 2ξ/β Δ convention. */
+export interface NoiseSpec {
+  /** Inverse temperature β > 0. */
+  readonly beta: number;
+  /** ℓ2 regularisation λ: ψ_λ = ψ + λ|x|²/2. */
+  readonly lambda: number;
+  /** Jacobian exponent n_a per axis (d − 1 for the radius of R^d, 0 for a signed coordinate). */
+  readonly jacobianExponents: readonly number[];
+}
+
+export interface FiniteVolumeProblem {
+  readonly operators: GridOperators;
+  /** Cell masses at t = 0 (non-negative; the total is conserved). */
+  readonly initialMass: Float64Array;
+  readonly schedule: StepSchedule;
+  readonly noise?: NoiseSpec;
+}
+
+/** What a tracker sees after every accepted step. `mass` is the live state: copy what you keep. */
+export interface StepState {
+  readonly t: number;
+  readonly dt: number;
+  readonly step: number;
+  readonly mass: Float64Array;
+  /** The guarded functional: R_h (noiseless) or F_h (noisy). */
+  readonly energy: number;
+  readonly rejectedSteps: number;
+}
+
+export interface Tracker {
+  initialize?(state: StepState): void;
+  handle(state: StepState): void;
+  finalize?(state: StepState): void;
+}
+
+export interface SolveOptions {
+  /** Increasing times ≥ 0 at which to record the state (t = 0 is recorded if listed). */
+  readonly saveTimes: readonly number[];
+  readonly scheme?: SchemeName;
+  /** Δt = cfl·C_SSP/rate (default 0.4). */
+  readonly cfl?: number;
+  /** Fixed step instead of the CFL step (still halved on rejection and shortened at save times). */
+  readonly dt?: number;
+  readonly reconstruction?: Reconstruction;
+  /** Stop (stoppedEarly) after this many accepted steps (default 1e8). */
+  readonly maxSteps?: number;
+  readonly onProgress?: (t: number, step: number) => void;
+  readonly shouldStop?: () => boolean;
+  /** Keep a copy of P at every save time (default true). */
+  readonly storeDensity?: boolean;
+  /** Called after every accepted step (initialize at t = 0, finalize at the end). */
+  readonly trackers?: readonly Tracker[];
+}
+
+export interface Trajectory {
+  readonly times: number[];
+  /** Σ_j P_j. */
+  readonly mass: number[];
+  /** min_j P_j. */
+  readonly minMass: number[];
+  /** Discrete risk R_h. */
+  readonly risk: number[];
+  /** Discrete free energy F_h (noisy problems only). */
+  readonly freeEnergy?: number[];
+  /** means[a][k]: mean of coordinate a at times[k]. */
+  readonly means: number[][];
+  readonly snapshots: Float64Array[];
+  readonly steps: number;
+  readonly rejectedSteps: number;
+  readonly rejections: { readonly energy: number; readonly positivity: number };
+  readonly wallTimeMs: number;
+  readonly stoppedEarly: boolean;
+  readonly stopReason?: 'shouldStop' | 'maxSteps';
+  readonly scheme: SchemeName;
+  readonly reconstruction: Reconstruction | 'scharfetter-gummel';
+}
+
+/** Discrete risk R_h = R# + 2 Σ_j v_j P_j + Σ_jk P_j u_jk P_k (REDUCED-MODELS §2.1; MMN eq. 5). */
+export function discreteRisk(operators: GridOperators, mass: Float64Array): number {
+  const { potential } = operators;
+  let s = 0;
+  for (let j = 0; j < mass.length; j++) s += potential[j] * mass[j];
+  return operators.riskConstant + 2 * s + operators.interaction.energy(mass);
+}
+
+/**
+ * Discrete free energy F_h = R_h/2 + (λ/2) Σ |x_j|² P_j + β⁻¹ Σ P_j log(P_j / (vol · Π_a x_a^{n_a}))
+ * (MMN eq. 10 on the grid, with the reduced-coordinate Jacobian; 0·log 0 = 0).
+ */
+export function discreteFreeEnergy(operators: GridOperators, noise: NoiseSpec, mass: Float64Array): number {
+  const w0 = confinement(operators.grid, noise);
+  const u = new Float64Array(mass.length);
+  operators.interaction.apply(mass, u);
+  return freeEnergyOf(operators, noise.beta, w0, mass, u).value;
+}
+
+/** W₀ = βλ|x|²/2 − Σ_a n_a log x_a at every cell centre: the state-independent part of W. */
+function confinement(grid: Grid, noise: NoiseSpec): Float64Array {
+  const { beta, lambda, jacobianExponents } = noise;
+  if (!(Number.isFinite(beta) && beta > 0)) throw new ConfigError('noise.beta', `must be finite and > 0 (got ${beta})`);
+  if (!Number.isFinite(lambda)) throw new ConfigError('noise.lambda', `must be finite (got ${lambda})`);
+  if (jacobianExponents.length !== grid.ndim) {
+    throw new ConfigError('noise.jacobianExponents', `needs one exponent per grid axis (${grid.ndim}), got ${jacobianExponents.length}`);
+  }
+  const w0 = new Float64Array(grid.size);
+  for (let a = 0; a < grid.ndim; a++) {
+    const n = jacobianExponents[a];
+    if (!Number.isFinite(n)) throw new ConfigError(`noise.jacobianExponents[${a}]`, `must be finite (got ${n})`);
+    if (n !== 0 && !(grid.centres[a][0] > 0)) {
+      throw new ConfigError(`noise.jacobianExponents[${a}]`, `a non-zero exponent needs axis "${grid.axes[a].name}" to have positive cell centres`);
+    }
+    const x = grid.coordinateField(a);
+    for (let j = 0; j < grid.size; j++) w0[j] += (beta * lambda * x[j] * x[j]) / 2 - (n === 0 ? 0 : n * Math.log(x[j]));
+  }
+  return w0;
+}
+
+/** The guarded functional and the scale of its summands (for the round-off tolerance). */
+interface EnergyValue {
+  value: number;
+  scale: number;
+}
+
+function riskOf(operators: GridOperators, mass: Float64Array, u: Float64Array): EnergyValue {
+  const v = operators.potential;
+  let s = 0;
+  let abs = 0;
+  for (let j = 0; j < mass.length; j++) {
+    const e = mass[j] * (2 * v[j] + u[j]);
+    s += e;
+    abs += Math.abs(e);
+  }
+  const value = operators.riskConstant + s;
+  return { value, scale: Math.max(1, Math.abs(value), abs + Math.abs(operators.riskConstant)) };
+}
+
+function freeEnergyOf(operators: GridOperators, beta: number, w0: Float64Array, mass: Float64Array, u: Float64Array): EnergyValue {
+  const v = operators.potential;
+  const logVol = Math.log(operators.grid.cellVolume);
+  let s = 0;
+  let abs = 0;
+  for (let j = 0; j < mass.length; j++) {
+    const p = mass[j];
+    if (p === 0) continue;
+    const e = p * (v[j] + 0.5 * u[j] + (w0[j] + Math.log(p) - logVol) / beta);
+    s += e;
+    abs += Math.abs(e);
+  }
+  const value = operators.riskConstant / 2 + s;
+  return { value, scale: Math.max(1, Math.abs(value), abs + Math.abs(operators.riskConstant) / 2) };
+}
+
+/** Relative round-off allowance of the energy guard. */
+const ENERGY_TOLERANCE = 1e-13;
+/** Consecutive halvings after which a step is declared impossible. */
+const MAX_HALVINGS = 60;
+
+function validate(problem: FiniteVolumeProblem, options: SolveOptions): void {
+  const { operators, initialMass } = problem;
+  const size = operators.grid.size;
+  if (operators.potential.length !== size) throw new ConfigError('operators.potential', `must have ${size} entries (got ${operators.potential.length})`);
+  if (operators.interaction.size !== size) throw new ConfigError('operators.interaction', `acts on ${operators.interaction.size} cells, the grid has ${size}`);
+  if (initialMass.length !== size) throw new ConfigError('initialMass', `must have ${size} entries (got ${initialMass.length})`);
+  for (let j = 0; j < size; j++) {
+    if (!(initialMass[j] >= 0 && initialMass[j] < Infinity)) throw new ConfigError(`initialMass[${j}]`, `must be finite and >= 0 (got ${initialMass[j]})`);
+  }
+  const { saveTimes } = options;
+  if (saveTimes.length === 0) throw new ConfigError('options.saveTimes', 'needs at least one time');
+  for (let k = 0; k < saveTimes.length; k++) {
+    const t = saveTimes[k];
+    if (!(Number.isFinite(t) && t >= 0 && (k === 0 || t > saveTimes[k - 1]))) {
+      throw new ConfigError(`options.saveTimes[${k}]`, `must be finite, >= 0 and increasing (got ${t})`);
+    }
+  }
+  if (options.scheme !== undefined && !(options.scheme in SCHEMES)) {
+    throw new ConfigError('options.scheme', `must be one of ${Object.keys(SCHEMES).join(', ')} (got ${String(options.scheme)})`);
+  }
+  if (options.cfl !== undefined && !(options.cfl > 0 && options.cfl < Infinity)) throw new ConfigError('options.cfl', `must be finite and > 0 (got ${options.cfl})`);
+  if (options.dt !== undefined && !(options.dt > 0 && options.dt < Infinity)) throw new ConfigError('options.dt', `must be finite and > 0 (got ${options.dt})`);
+  if (options.reconstruction !== undefined && options.reconstruction !== 'muscl' && options.reconstruction !== 'upwind') {
+    throw new ConfigError('options.reconstruction', `must be "muscl" or "upwind" (got ${String(options.reconstruction)})`);
+  }
+  if (options.maxSteps !== undefined && !(Number.isInteger(options.maxSteps) && options.maxSteps >= 0)) {
+    throw new ConfigError('options.maxSteps', `must be an integer >= 0 (got ${options.maxSteps})`);
+  }
+  const xi0 = evaluateSchedule(problem.schedule, 0);
+  if (!(xi0 >= 0 && xi0 < Infinity)) throw new ConfigError('schedule', `ξ(0) must be finite and >= 0 (got ${xi0})`);
+}
+
+/**
+ * The stepping machinery for one problem: preallocated stage buffers (no allocation per step) and the
+ * right-hand side L(P, t) given P and its interaction product UP.
+ */
+class Stepper {
+  readonly size: number;
+  state: Float64Array;
+  /** U·state. */
+  uState: Float64Array;
+  private stageA: Float64Array;
+  private stageB: Float64Array;
+  private uStage: Float64Array;
+  /** L(state, t): kept across rejected attempts. */
+  private readonly rhs0: Float64Array;
+  /** L of the later stages. */
+  private readonly rhs: Float64Array;
+  private readonly axes: AxisLines[];
+  private readonly w0: Float64Array | null;
+  energy: EnergyValue;
+
+  constructor(
+    private readonly operators: GridOperators,
+    private readonly schedule: StepSchedule,
+    private readonly scheme: SspScheme,
+    private readonly reconstruction: Reconstruction,
+    private readonly noise: NoiseSpec | undefined,
+    initialMass: Float64Array,
+  ) {
+    const { grid } = operators;
+    this.size = grid.size;
+    this.axes = axisLines(grid.shape, grid.strides, grid.spacing);
+    this.w0 = noise ? confinement(grid, noise) : null;
+    this.state = Float64Array.from(initialMass);
+    this.uState = new Float64Array(this.size);
+    this.stageA = new Float64Array(this.size);
+    this.stageB = new Float64Array(this.size);
+    this.uStage = new Float64Array(this.size);
+    this.rhs0 = new Float64Array(this.size);
+    this.rhs = new Float64Array(this.size);
+    operators.interaction.apply(this.state, this.uState);
+    this.energy = this.energyOf(this.state, this.uState);
+  }
+
+  energyOf(mass: Float64Array, u: Float64Array): EnergyValue {
+    return this.w0 ? freeEnergyOf(this.operators, this.noise!.beta, this.w0, mass, u) : riskOf(this.operators, mass, u);
+  }
+
+  riskOfState(): number {
+    return riskOf(this.operators, this.state, this.uState).value;
+  }
+
+  /** out = L(P, t) given u = UP; returns the stability rate (Δt_FE = 1/rate up to the CFL number). */
+  private evaluate(P: Float64Array, u: Float64Array, t: number, out: Float64Array): number {
+    const xi = evaluateSchedule(this.schedule, t);
+    const { potential } = this.operators;
+    return this.w0
+      ? driftDiffusionDivergence(this.axes, P, this.w0, potential, u, this.noise!.beta, xi, out)
+      : transportDivergence(this.axes, P, potential, u, xi, this.reconstruction, out);
+  }
+
+  /** L(state, t) into rhs0 (the first stage of every attempt from this state); returns the stability rate. */
+  firstStage(t: number): number {
+    return this.evaluate(this.state, this.uState, t, this.rhs0);
+  }
+
+  /**
+   * One step of size dt from (state, t), assuming firstStage(t) has filled rhs0. On success the new
+   * state, its UP and its energy replace the old ones and 'ok' is returned; otherwise nothing changes.
+   */
+  attempt(t: number, dt: number): 'ok' | 'energy' | 'positivity' {
+    const { stages } = this.scheme;
+    const { state, size } = this;
+    let prev = state;
+    let next = this.stageA;
+    let minMass = Infinity;
+    for (let i = 0; i < stages.length; i++) {
+      const { a0, b } = stages[i];
+      // UP of the previous stage is in uStage
+      if (i > 0) this.evaluate(prev, this.uStage, t + stages[i].c * dt, this.rhs);
+      const bdt = b * dt;
+      const rhs = i === 0 ? this.rhs0 : this.rhs;
+      minMass = Infinity;
+      if (a0 === 0) {
+        for (let j = 0; j < size; j++) {
+          const x = prev[j] + bdt * rhs[j];
+          next[j] = x;
+          if (x < minMass) minMass = x;
+        }
+      } else {
+        // a0 u⁽⁰⁾ + a1 u⁽ⁱ⁻¹⁾ written as u⁽ⁱ⁻¹⁾ + a0 (u⁽⁰⁾ − u⁽ⁱ⁻¹⁾) (a0 + a1 = 1): with a0 = 1/3 the rounded
+        // weights do not add up to 1 and would change the total mass by ~1e-16 per step
+        for (let j = 0; j < size; j++) {
+          const p = prev[j];
+          const x = p + a0 * (state[j] - p) + bdt * rhs[j];
+          next[j] = x;
+          if (x < minMass) minMass = x;
+        }
+      }
+      this.operators.interaction.apply(next, this.uStage);
+      prev = next;
+      next = next === this.stageA ? this.stageB : this.stageA;
+    }
+    // a negative intermediate stage is caught by the next stage or the final state: the final check
+    // is the one the guarantee is about
+    if (minMass < 0) return 'positivity';
+    const energy = this.energyOf(prev, this.uStage);
+    if (!(energy.value <= this.energy.value + ENERGY_TOLERANCE * Math.max(energy.scale, this.energy.scale))) {
+      if (Number.isNaN(energy.value)) throw new Error(`finite-volume: the guarded energy became NaN at t = ${t} (dt = ${dt})`);
+      return 'energy';
+    }
+    // accept: swap the final stage (and its UP) into the state
+    const oldState = this.state;
+    this.state = prev;
+    if (prev === this.stageA) this.stageA = oldState;
+    else this.stageB = oldState;
+    const oldU = this.uState;
+    this.uState = this.uStage;
+    this.uStage = oldU;
+    this.energy = energy;
+    return 'ok';
+  }
+}
+
+/**
+ * Solve the (noisy) distributional dynamics from problem.initialMass and record the state at
+ * options.saveTimes. Throws ConfigError on invalid input, Error if a step cannot be made acceptable
+ * by halving (e.g. NaN in the operators).
+ */
+export function solve(problem: FiniteVolumeProblem, options: SolveOptions): Trajectory {
+  validate(problem, options);
+  const start = performance.now();
+  const schemeName: SchemeName = options.scheme ?? 'ssprk2';
+  const scheme = SCHEMES[schemeName];
+  const reconstruction = options.reconstruction ?? 'muscl';
+  const cfl = options.cfl ?? 0.4;
+  const maxSteps = options.maxSteps ?? 1e8;
+  const storeDensity = options.storeDensity ?? true;
+  const { operators, noise } = problem;
+  const { grid } = operators;
+  const stepper = new Stepper(operators, problem.schedule, scheme, reconstruction, noise, problem.initialMass);
+  const coords = Array.from({ length: grid.ndim }, (_, a) => grid.coordinateField(a));
+
+  const traj = {
+    times: [] as number[],
+    mass: [] as number[],
+    minMass: [] as number[],
+    risk: [] as number[],
+    freeEnergy: noise ? ([] as number[]) : undefined,
+    means: coords.map(() => [] as number[]),
+    snapshots: [] as Float64Array[],
+  };
+  const record = (t: number): void => {
+    const P = stepper.state;
+    let total = 0;
+    let min = Infinity;
+    for (let j = 0; j < P.length; j++) {
+      total += P[j];
+      if (P[j] < min) min = P[j];
+    }
+    traj.times.push(t);
+    traj.mass.push(total);
+    traj.minMass.push(min);
+    traj.risk.push(stepper.riskOfState());
+    traj.freeEnergy?.push(stepper.energy.value);
+    for (let a = 0; a < coords.length; a++) {
+      const x = coords[a];
+      let s = 0;
+      for (let j = 0; j < P.length; j++) s += x[j] * P[j];
+      traj.means[a].push(s / total);
+    }
+    if (storeDensity) traj.snapshots.push(Float64Array.from(P));
+  };
+
+  const trackers = options.trackers ?? [];
+  const info = { t: 0, dt: 0, step: 0, mass: stepper.state, energy: stepper.energy.value, rejectedSteps: 0 };
+  for (const tr of trackers) tr.initialize?.(info);
+
+  const saveTimes = options.saveTimes;
+  let next = 0;
+  let t = 0;
+  if (saveTimes[0] === 0) {
+    record(0);
+    next = 1;
+  }
+  let steps = 0;
+  let rejectedEnergy = 0;
+  let rejectedPositivity = 0;
+  let stopReason: 'shouldStop' | 'maxSteps' | undefined;
+  const end = saveTimes[saveTimes.length - 1];
+
+  while (next < saveTimes.length) {
+    if (steps >= maxSteps) {
+      stopReason = 'maxSteps';
+      break;
+    }
+    const target = saveTimes[next];
+    const rate = stepper.firstStage(t);
+    let dt = options.dt ?? (rate > 0 ? (cfl * scheme.sspCoefficient) / rate : end - t);
+    let landing = false;
+    if (t + dt >= target - 1e-12 * Math.max(1, target)) {
+      dt = target - t;
+      landing = true;
+    }
+    let halvings = 0;
+    for (;;) {
+      const outcome = stepper.attempt(t, dt);
+      if (outcome === 'ok') break;
+      if (outcome === 'energy') rejectedEnergy++;
+      else rejectedPositivity++;
+      if (++halvings > MAX_HALVINGS) {
+        throw new Error(`finite-volume: no acceptable step at t = ${t} after ${MAX_HALVINGS} halvings (last failure: ${outcome})`);
+      }
+      dt /= 2;
+      landing = false;
+    }
+    t = landing ? target : t + dt;
+    steps++;
+    info.t = t;
+    info.dt = dt;
+    info.step = steps;
+    info.mass = stepper.state;
+    info.energy = stepper.energy.value;
+    info.rejectedSteps = rejectedEnergy + rejectedPositivity;
+    for (const tr of trackers) tr.handle(info);
+    options.onProgress?.(t, steps);
+    if (landing) {
+      record(t);
+      next++;
+    }
+    if (next < saveTimes.length && options.shouldStop?.()) {
+      stopReason = 'shouldStop';
+      break;
+    }
+  }
+  for (const tr of trackers) tr.finalize?.(info);
+
+  return {
+    ...traj,
+    freeEnergy: traj.freeEnergy,
+    steps,
+    rejectedSteps: rejectedEnergy + rejectedPositivity,
+    rejections: { energy: rejectedEnergy, positivity: rejectedPositivity },
+    wallTimeMs: performance.now() - start,
+    stoppedEarly: stopReason !== undefined,
+    stopReason,
+    scheme: schemeName,
+    reconstruction: noise ? 'scharfetter-gummel' : reconstruction,
+  };
+}
