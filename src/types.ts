@@ -58,6 +58,22 @@ export interface MeanFieldModel {
 export interface Activation {
   value(t: number): number;
   derivative(t: number): number;
+  /**
+   * Optional: set when σ is continuous and piecewise linear — linear between the knots
+   * t_0 < … < t_{m−1} (σ(t_k) = values[k]) and with slopes leftSlope / rightSlope outside — and
+   * `derivative` is right-continuous at the knots (the slope of the piece on the right). Lets the
+   * particle engine evaluate σ and σ' inside its SIMD kernels instead of calling value/derivative
+   * per unit and sample; σ is then formed as α_j + m_j t per piece, which may differ from `value`
+   * by rounding.
+   */
+  readonly piecewiseLinear?: PiecewiseLinearShape;
+}
+
+export interface PiecewiseLinearShape {
+  readonly knots: readonly number[];
+  readonly values: readonly number[];
+  readonly leftSlope: number;
+  readonly rightSlope: number;
 }
 
 /**

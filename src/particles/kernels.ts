@@ -1,11 +1,13 @@
 /**
- * The two dense kernels of the particle engine, as a small WebAssembly module using 128-bit SIMD
- * (f64x2), assembled here byte by byte so that the project needs no wasm toolchain.
+ * The kernels of the particle engine, as a small WebAssembly module using 128-bit SIMD (f64x2),
+ * assembled here byte by byte so that the project needs no wasm toolchain.
  *
  *   dot:     Z[i·B + b] = Σ_j W[i·d + j] X[b·d + j]            i < n, b < B   (Z = W Xᵀ, N×B)
  *   update:  W[r_k·d + j] += Σ_{e ∈ [ptr_k, ptr_{k+1})} C_e X[col_e·d + j]    k < nActive
  *            (W += C X with C sparse, stored by active rows: the rows whose σ' vanished for every
  *            sample of the batch are not listed and cost nothing)
+ *   activate: for a piecewise-linear σ, the pass over the N×B pre-activations that forms
+ *            Σ_i a_i σ(z_ib + b_i) and lists the (i, b) with σ' ≠ 0 (scalar, branch-free)
  *
  * Why wasm: V8's scalar code reaches ~1 GFMA/s on these loops, the f64x2 kernels ~4–7 GFMA/s.
  * Every operation is an IEEE double multiply or add in a fixed order, so results are
@@ -20,6 +22,8 @@
  * Memory: all arrays live in one WebAssembly.Memory owned by a `KernelWorkspace`; the Float64Array
  * / Int32Array views it hands out stay valid because the memory never grows.
  */
+
+import type { PiecewiseLinearShape } from '../types.ts';
 
 // ---------------------------------------------------------------------------------------------
 // A minimal WebAssembly binary encoder (only what the kernels below use).
@@ -87,6 +91,8 @@ class Body {
   gtS(): this { return this.op(0x4a); }
   geS(): this { return this.op(0x4e); }
   loadI32(offset = 0): this { return this.op(0x28).mem(2, offset); }
+  storeI32(offset = 0): this { return this.op(0x36).mem(2, offset); }
+  neI32(): this { return this.op(0x47); }
 
   // f64 scalar.
   loadF64(offset = 0): this { return this.op(0x2b).mem(3, offset); }
@@ -94,6 +100,8 @@ class Body {
   addF64(): this { return this.op(0xa0); }
   mulF64(): this { return this.op(0xa2); }
   zeroF64(): this { return this.op(0x44, 0, 0, 0, 0, 0, 0, 0, 0); }
+  geF64(): this { return this.op(0x66); }
+  neF64(): this { return this.op(0x62); }
 
   // f64x2 SIMD (alignment hint 8 bytes: rows need not be 16-byte aligned).
   loadV(offset = 0): this { return this.simd(0x00).mem(3, offset); }
@@ -317,6 +325,81 @@ function updateKernel(): Body {
   return f;
 }
 
+/**
+ * activate(z, b, a, n, B, table, m, res, sig, writeSig, rows, ptr, cols, coef) → nActive, for a
+ * piecewise-linear σ tabulated at `table` as knots t_0…t_{m−1}, then intercepts α_0…α_m, then
+ * slopes s_0…s_m (piece j = #{k : z ≥ t_k}, so knots belong to the piece on their right):
+ *   for i < n, q < B:  ζ = z[i·B+q] + b[i];  v = α_j + s_j ζ;  res[q] += a[i] v;  sig[i·B+q] = v (if writeSig);
+ *                      if s_j ≠ 0: append (q, s_j) to row i of the CSR arrays (rows, ptr, cols, coef).
+ * Branch-free piece search and CSR append (the data decide which units are active).
+ */
+function activateKernel(): Body {
+  const f = new Body(14);
+  const [Z, BIAS, A, N, BS, TABLE, M, RES, SIG, WSIG, ROWS, PTR, COLS, COEF] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+  const i = f.local(I32);
+  const q = f.local(I32);
+  const idx = f.local(I32); // i·B + q
+  const e = f.local(I32);
+  const na = f.local(I32);
+  const start = f.local(I32);
+  const j = f.local(I32);
+  const k = f.local(I32);
+  const alpha = f.local(I32);
+  const slope = f.local(I32);
+  const zi = f.local(F64);
+  const ai = f.local(F64);
+  const bi = f.local(F64);
+  const v = f.local(F64);
+  const dv = f.local(F64);
+
+  f.get(TABLE).get(M).i32(3).shl().add().set(alpha);
+  f.get(alpha).get(M).i32(3).shl().add().i32(8).add().set(slope);
+  f.get(PTR).i32(0).storeI32();
+  f.block().loop();
+  {
+    f.get(i).get(N).geS().brIf(1);
+    f.get(A).get(i).i32(3).shl().add().loadF64().set(ai);
+    f.get(BIAS).get(i).i32(3).shl().add().loadF64().set(bi);
+    f.get(e).set(start);
+    f.i32(0).set(q);
+    f.block().loop();
+    {
+      f.get(q).get(BS).geS().brIf(1);
+      f.get(Z).get(idx).i32(3).shl().add().loadF64().get(bi).addF64().set(zi);
+      // j = Σ_k [ζ ≥ t_k]
+      f.i32(0).set(j);
+      f.i32(0).set(k);
+      f.block().loop();
+      {
+        f.get(k).get(M).geS().brIf(1);
+        f.get(j).get(zi).get(TABLE).get(k).i32(3).shl().add().loadF64().geF64().add().set(j);
+        f.inc(k, 1).br(0);
+      }
+      f.end().end();
+      f.get(slope).get(j).i32(3).shl().add().loadF64().set(dv);
+      f.get(alpha).get(j).i32(3).shl().add().loadF64().get(dv).get(zi).mulF64().addF64().set(v);
+      f.get(WSIG).if();
+      f.get(SIG).get(idx).i32(3).shl().add().get(v).storeF64();
+      f.end();
+      f.get(RES).get(q).i32(3).shl().add();
+      f.get(RES).get(q).i32(3).shl().add().loadF64().get(ai).get(v).mulF64().addF64();
+      f.storeF64();
+      f.get(COLS).get(e).i32(2).shl().add().get(q).storeI32();
+      f.get(COEF).get(e).i32(3).shl().add().get(dv).storeF64();
+      f.get(e).get(dv).zeroF64().neF64().add().set(e);
+      f.inc(idx, 1).inc(q, 1).br(0);
+    }
+    f.end().end();
+    f.get(ROWS).get(na).i32(2).shl().add().get(i).storeI32();
+    f.get(PTR).get(na).i32(2).shl().add().get(e).storeI32(4);
+    f.get(na).get(e).get(start).neI32().add().set(na);
+    f.inc(i, 1).br(0);
+  }
+  f.end().end();
+  f.get(na);
+  return f;
+}
+
 const DOT_SHAPES: ReadonlyArray<readonly [number, number]> = [
   [4, 1],
   [1, 1],
@@ -325,16 +408,20 @@ const DOT_SHAPES: ReadonlyArray<readonly [number, number]> = [
 ];
 
 function assemble(): Uint8Array<ArrayBuffer> {
-  const bodies: Array<{ name: string; body: Body; params: number[] }> = [];
-  for (const [R, S] of DOT_SHAPES) bodies.push({ name: `dot${R}x${S}`, body: dotKernel(R, S), params: [I32, I32, I32, I32, I32, I32] });
-  bodies.push({ name: 'update', body: updateKernel(), params: [I32, I32, I32, I32, I32, I32, I32, I32] });
+  const bodies: Array<{ name: string; body: Body; params: number[]; results: number[] }> = [];
+  const i32s = (count: number) => new Array<number>(count).fill(I32);
+  for (const [R, S] of DOT_SHAPES) bodies.push({ name: `dot${R}x${S}`, body: dotKernel(R, S), params: i32s(6), results: [] });
+  bodies.push({ name: 'update', body: updateKernel(), params: i32s(8), results: [] });
+  bodies.push({ name: 'activate', body: activateKernel(), params: i32s(14), results: [I32] });
 
   const typeSec: number[] = [];
   uleb(bodies.length, typeSec);
-  for (const { params } of bodies) {
+  for (const { params, results } of bodies) {
     typeSec.push(0x60);
     uleb(params.length, typeSec);
-    typeSec.push(...params, 0); // no results
+    typeSec.push(...params);
+    uleb(results.length, typeSec);
+    typeSec.push(...results);
   }
   const importSec: number[] = [1];
   name('env', importSec);
@@ -372,32 +459,47 @@ function kernelModule(): WebAssembly.Module {
 
 type DotFn = (w: number, x: number, z: number, nBlocks: number, d: number, B: number) => void;
 type UpdateFn = (w: number, x: number, d: number, rows: number, ptr: number, cols: number, coef: number, nActive: number) => void;
+type ActivateFn = (
+  z: number, b: number, a: number, n: number, B: number, table: number, m: number,
+  res: number, sig: number, writeSig: number, rows: number, ptr: number, cols: number, coef: number,
+) => number;
 
 const PAGE = 65536;
 const MAX_BYTES = 4 * 1024 * 1024 * 1024 - PAGE;
 
 /**
  * Memory and views for one simulation of N units in dimension d with batch B:
- * `w` (N×d), `x` (B×d), `z` (N×B), and the sparse update in CSR form by active rows:
- * `rows` (≤ N), `ptr` (≤ N + 1), `cols` and `coef` (≤ N·B).
+ * `w` (N×d), `a`, `b` (N), `x` (B×d), `z` (N×B), the sparse update in CSR form by active rows — `rows` (≤ N),
+ * `ptr` (≤ N + 1), `cols` and `coef` (≤ N·B) — and, for a piecewise-linear σ with `knots` knots,
+ * its table, the batch sums `res` (B) and the values `sig` (N×B).
  */
 export class KernelWorkspace {
   readonly w: Float64Array;
+  readonly a: Float64Array;
+  readonly b: Float64Array;
   readonly x: Float64Array;
   readonly z: Float64Array;
   readonly rows: Int32Array;
   readonly ptr: Int32Array;
   readonly cols: Int32Array;
   readonly coef: Float64Array;
-  private readonly offsets: { w: number; x: number; z: number; rows: number; ptr: number; cols: number; coef: number };
+  readonly res: Float64Array;
+  readonly sig: Float64Array;
+  private readonly table: Float64Array;
+  private readonly offsets: Record<'w' | 'a' | 'b' | 'x' | 'z' | 'coef' | 'res' | 'sig' | 'table' | 'rows' | 'ptr' | 'cols', number>;
   private readonly dots: Record<string, DotFn>;
   private readonly updateFn: UpdateFn;
+  private readonly activateFn: ActivateFn;
 
-  constructor(readonly n: number, readonly d: number, readonly batch: number) {
-    const sizes = { w: 8 * n * d, x: 8 * batch * d, z: 8 * n * batch, coef: 8 * n * batch, rows: 4 * n, ptr: 4 * (n + 1), cols: 4 * n * batch };
+  constructor(readonly n: number, readonly d: number, readonly batch: number, readonly knots = 0) {
+    const sizes = {
+      w: 8 * n * d, a: 8 * n, b: 8 * n, x: 8 * batch * d, z: 8 * n * batch, coef: 8 * n * batch, res: 8 * batch,
+      sig: knots > 0 ? 8 * n * batch : 0, table: 8 * (3 * knots + 2),
+      rows: 4 * n, ptr: 4 * (n + 1), cols: 4 * n * batch,
+    };
     let at = 0;
     const off = {} as Record<keyof typeof sizes, number>;
-    for (const key of ['w', 'x', 'z', 'coef', 'rows', 'ptr', 'cols'] as const) {
+    for (const key of Object.keys(sizes) as Array<keyof typeof sizes>) {
       off[key] = at;
       at += Math.ceil(sizes[key] / 16) * 16;
     }
@@ -405,19 +507,57 @@ export class KernelWorkspace {
       throw new RangeError(`particles: N·d·8 + … = ${at} bytes exceeds the 4 GiB WebAssembly memory limit (N=${n}, d=${d}, B=${batch})`);
     }
     const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(at / PAGE)) });
-    const exports = new WebAssembly.Instance(kernelModule(), { env: { memory } }).exports as unknown as Record<string, DotFn | UpdateFn>;
+    const exports = new WebAssembly.Instance(kernelModule(), { env: { memory } }).exports as unknown as Record<string, DotFn | UpdateFn | ActivateFn>;
     this.dots = {};
     for (const [R, S] of DOT_SHAPES) this.dots[`${R}x${S}`] = exports[`dot${R}x${S}`] as DotFn;
     this.updateFn = exports.update as UpdateFn;
+    this.activateFn = exports.activate as ActivateFn;
     const buf = memory.buffer;
     this.offsets = off;
     this.w = new Float64Array(buf, off.w, n * d);
+    this.a = new Float64Array(buf, off.a, n);
+    this.b = new Float64Array(buf, off.b, n);
     this.x = new Float64Array(buf, off.x, batch * d);
     this.z = new Float64Array(buf, off.z, n * batch);
     this.coef = new Float64Array(buf, off.coef, n * batch);
+    this.res = new Float64Array(buf, off.res, batch);
+    this.sig = new Float64Array(buf, off.sig, sizes.sig / 8);
+    this.table = new Float64Array(buf, off.table, 3 * knots + 2);
     this.rows = new Int32Array(buf, off.rows, n);
     this.ptr = new Int32Array(buf, off.ptr, n + 1);
     this.cols = new Int32Array(buf, off.cols, n * batch);
+  }
+
+  /**
+   * Tabulates a piecewise-linear σ (as many knots as given to the constructor): per piece j
+   * (j = #{k : t ≥ t_k}) the slope s_j and intercept α_j, σ = α_j + s_j t.
+   */
+  setPiecewiseLinear(shape: PiecewiseLinearShape): void {
+    const m = this.knots;
+    const { knots: t, values: y, leftSlope, rightSlope } = shape;
+    if (m === 0 || t.length !== m || y.length !== m) throw new RangeError(`kernels: workspace made for ${m} knots, got ${t.length}`);
+    const tab = this.table;
+    for (let k = 0; k < m; k++) tab[k] = t[k];
+    // Piece j: slope s_j, through the knot t_k at its left end (k = j − 1; piece 0 through t_0).
+    const setPiece = (j: number, slope: number, k: number) => {
+      tab[2 * m + 1 + j] = slope;
+      tab[m + j] = y[k] - slope * t[k];
+    };
+    setPiece(0, leftSlope, 0);
+    for (let j = 1; j < m; j++) setPiece(j, (y[j] - y[j - 1]) / (t[j] - t[j - 1]), j - 1);
+    setPiece(m, rightSlope, m - 1);
+  }
+
+  /**
+   * With the tabulated σ and the workspace's a, b: res[q] = Σ_i a_i σ(z_iq + b_i), sig = σ values (if writeSig), and the
+   * CSR arrays listing every (i, q) with σ'(z_iq + b_i) ≠ 0 with coef = σ'. Returns the number of
+   * active rows.
+   */
+  activate(writeSig: boolean): number {
+    const o = this.offsets;
+    const { n, batch: B } = this;
+    this.res.fill(0);
+    return this.activateFn(o.z, o.b, o.a, n, B, o.table, this.knots, o.res, o.sig, writeSig ? 1 : 0, o.rows, o.ptr, o.cols, o.coef);
   }
 
   /** z[i·B + b] = <w_i, x_b> for all i < N, b < B (biases not included). */

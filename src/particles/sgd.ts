@@ -36,15 +36,16 @@
  *    them on or off does not change the training trajectory.
  *
  * ## Performance
- * Weights, batch and pre-activations live in a WebAssembly memory (./kernels.ts). Per step:
- * Z = W Xᵀ (SIMD), then one scalar pass over the N·B pre-activations for σ, σ'; only the (i, b)
- * with nonzero coefficient enter the sparse update W += C X (units on the flat parts of σ cost
- * nothing there); no allocation per step.
+ * Parameters, batch and pre-activations live in a WebAssembly memory (./kernels.ts). Per step:
+ * Z = W Xᵀ (SIMD), then one pass over the N·B pre-activations for σ, σ' — inside wasm when the
+ * activation declares `piecewiseLinear` (types.ts), else by calling value/derivative — and only
+ * the (i, b) with σ' ≠ 0 enter the coefficient pass and the sparse update W += C X (units on the
+ * flat parts of σ cost nothing there); no allocation per step.
  */
 import { ConfigError } from '../errors.ts';
 import { checkNumber } from '../io/validate.ts';
 import { Rng } from '../rng.ts';
-import { evaluateSchedule, type ParticleModel, type StepSchedule } from '../types.ts';
+import { evaluateSchedule, type ParticleModel, type PiecewiseLinearShape, type StepSchedule } from '../types.ts';
 import { KernelWorkspace } from './kernels.ts';
 import { checkInit, initialiseUnits, type InitSpec, type ParticleState } from './network.ts';
 
@@ -213,6 +214,20 @@ function resolve(model: ParticleModel, o: SgdOptions): Resolved {
   };
 }
 
+/** Validates an activation's piecewise-linear description (knots increasing, finite numbers). */
+function checkShape(shape: PiecewiseLinearShape): void {
+  const path = 'model.activation.piecewiseLinear';
+  const { knots, values } = shape;
+  if (!Array.isArray(knots) || knots.length < 1) throw new ConfigError(`${path}.knots`, 'must be a nonempty array of increasing numbers');
+  if (!Array.isArray(values) || values.length !== knots.length) {
+    throw new ConfigError(`${path}.values`, `must have one value per knot (${knots.length})`);
+  }
+  knots.forEach((t, k) => checkNumber(t, `${path}.knots[${k}]`, k > 0 ? { above: knots[k - 1] } : {}));
+  values.forEach((v, k) => checkNumber(v, `${path}.values[${k}]`));
+  checkNumber(shape.leftSlope, `${path}.leftSlope`);
+  checkNumber(shape.rightSlope, `${path}.rightSlope`);
+}
+
 /**
  * The mutable system: parameters in the kernel workspace, plus scratch for one step.
  * Exposed for benchmarks and tests that drive steps directly; `simulate` is the usual entry.
@@ -231,18 +246,24 @@ export class ParticleEngine {
   private readonly testRng: Rng;
 
   private readonly o: Resolved;
+  /** σ is evaluated by the wasm `activate` kernel from its piecewise-linear table. */
+  private readonly piecewiseLinear: boolean;
 
   /** Validates `options` (ConfigError naming the field) and draws the initial units. */
   constructor(readonly model: ParticleModel, options: SgdOptions) {
     const o = resolve(model, options);
     this.o = o;
     const { n, d, batch } = o;
-    this.ws = new KernelWorkspace(n, d, o.algorithm === 'gd' ? 1 : batch);
-    this.state = { n, d, w: this.ws.w, a: new Float64Array(n), b: new Float64Array(n) };
+    const shape = model.activation.piecewiseLinear;
+    this.piecewiseLinear = shape !== undefined && o.algorithm === 'sgd';
+    if (shape) checkShape(shape);
+    this.ws = new KernelWorkspace(n, d, o.algorithm === 'gd' ? 1 : batch, this.piecewiseLinear ? shape!.knots.length : 0);
+    if (this.piecewiseLinear) this.ws.setPiecewiseLinear(shape!);
+    this.state = { n, d, w: this.ws.w, a: this.ws.a, b: this.ws.b };
     this.xRows = Array.from({ length: this.ws.batch }, (_, k) => this.ws.x.subarray(k * d, (k + 1) * d));
     this.y = new Float64Array(this.ws.batch);
-    this.residual = new Float64Array(this.ws.batch);
-    this.sig = new Float64Array(o.trainA ? n * this.ws.batch : 0);
+    this.residual = this.ws.res;
+    this.sig = this.piecewiseLinear ? this.ws.sig : new Float64Array(o.trainA ? n * this.ws.batch : 0);
     this.da = new Float64Array(o.trainA ? n : 0);
     this.db = new Float64Array(o.trainB ? n : 0);
     this.grad = o.algorithm === 'gd' ? { w: new Float64Array(n * d), a: new Float64Array(n), b: new Float64Array(n) } : null;
@@ -279,67 +300,91 @@ export class ParticleEngine {
    * c_ib = (2s/B) r_b a_i σ'(z_ib) in CSR form (returns the number of active rows), and Δa, Δb.
    */
   private sgdCoefficients(s: number, k: number): number {
-    const { n, trainA, trainB } = this.o;
+    const n = this.o.n;
+    const trainA = this.o.trainA;
     const B = this.ws.batch;
     const { a, b } = this.state;
-    const z = this.ws.z;
+    const { z, rows, ptr, cols, coef } = this.ws;
     const act = this.model.activation;
+    const res = this.residual;
+    const sig = this.sig;
     for (let q = 0; q < B; q++) this.y[q] = this.model.sampleData(this.rng, this.xRows[q]);
     this.ws.dot();
-    // Pass 1: biases, ŷ_b.
-    const sig = this.sig;
-    for (let q = 0; q < B; q++) this.residual[q] = 0;
-    for (let i = 0, iz = 0; i < n; i++, iz += B) {
-      const ai = a[i];
-      const bi = b[i];
-      for (let q = 0; q < B; q++) {
-        const zi = z[iz + q] + bi;
-        z[iz + q] = zi;
+    // Pass 1 over all N·B pre-activations: Σ_i a_i σ(z_ib) into res, and the (i, b) with σ' ≠ 0
+    // in CSR form with coef = σ'(z_ib) for now.
+    let nActive = 0;
+    let e = 0;
+    ptr[0] = 0;
+    if (this.piecewiseLinear) {
+      nActive = this.ws.activate(trainA);
+    } else if (B === 1) {
+      let sum = 0;
+      for (let i = 0; i < n; i++) {
+        const zi = z[i] + b[i];
         const v = act.value(zi);
-        if (trainA) sig[iz + q] = v;
-        this.residual[q] += ai * v;
+        if (trainA) sig[i] = v;
+        sum += a[i] * v;
+        const dv = act.derivative(zi);
+        if (dv !== 0) {
+          rows[nActive] = i;
+          cols[e] = 0;
+          coef[e++] = dv;
+          ptr[++nActive] = e;
+        }
+      }
+      res[0] = sum;
+    } else {
+      res.fill(0);
+      for (let i = 0, iz = 0; i < n; i++, iz += B) {
+        const ai = a[i];
+        const bi = b[i];
+        const start = e;
+        for (let q = 0; q < B; q++) {
+          const zi = z[iz + q] + bi;
+          const v = act.value(zi);
+          if (trainA) sig[iz + q] = v;
+          res[q] += ai * v;
+          const dv = act.derivative(zi);
+          if (dv !== 0) {
+            cols[e] = q;
+            coef[e++] = dv;
+          }
+        }
+        if (e > start) {
+          rows[nActive] = i;
+          ptr[++nActive] = e;
+        }
       }
     }
     for (let q = 0; q < B; q++) {
-      const yhat = this.residual[q] / n;
+      const yhat = res[q] / n;
       if (!Number.isFinite(yhat)) {
         throw new Error(`particles: diverged at step ${k} (t = ${k * this.o.epsilon}): ŷ = ${yhat}; reduce epsilon`);
       }
-      this.residual[q] = this.y[q] - yhat;
+      res[q] = this.y[q] - yhat;
     }
-    // Pass 2: coefficients c_ib = (2s/B) r_b a_i σ'(z_ib), kept only where nonzero.
+    // Pass 2 over the active entries only: c_ib = (2s/B) a_i r_b σ'(z_ib); Δb_i = Σ_b c_ib.
     const g = (2 * s) / B;
-    const { rows, ptr, cols, coef } = this.ws;
-    let nActive = 0;
-    let e = 0;
-    for (let i = 0, iz = 0; i < n; i++, iz += B) {
+    const trainB = this.o.trainB;
+    if (trainB) this.db.fill(0);
+    for (let r = 0; r < nActive; r++) {
+      const i = rows[r];
       const gai = g * a[i];
-      const start = e;
       let dbi = 0;
-      for (let q = 0; q < B; q++) {
-        const dv = act.derivative(z[iz + q]);
-        if (dv !== 0) {
-          const c = gai * this.residual[q] * dv;
-          if (c !== 0) {
-            cols[e] = q;
-            coef[e] = c;
-            e++;
-            dbi += c;
-          }
-        }
-      }
-      if (e > start) {
-        rows[nActive++] = i;
-        ptr[nActive] = e;
-      }
-      if (trainA) {
-        let dai = 0;
-        for (let q = 0; q < B; q++) dai += this.residual[q] * sig[iz + q];
-        this.da[i] = g * dai;
+      for (let q = ptr[r]; q < ptr[r + 1]; q++) {
+        const c = gai * res[cols[q]] * coef[q];
+        coef[q] = c;
+        dbi += c;
       }
       if (trainB) this.db[i] = dbi;
     }
-    ptr[0] = 0;
+    if (trainA) {
+      for (let i = 0, iz = 0; i < n; i++, iz += B) {
+        let dai = 0;
+        for (let q = 0; q < B; q++) dai += res[q] * sig[iz + q];
+        this.da[i] = g * dai;
+      }
+    }
     return nActive;
   }
 

@@ -14,9 +14,11 @@ import { checkNumber } from '../io/validate.ts';
 import type { Rng } from '../rng.ts';
 import type { Activation, ParticleModel } from '../types.ts';
 
+/** relu(t) = max(t, 0); σ'(0) = 1 (right-continuous, as `piecewiseLinear` requires). */
 export const relu: Activation = {
   value: (t) => (t > 0 ? t : 0),
-  derivative: (t) => (t > 0 ? 1 : 0),
+  derivative: (t) => (t >= 0 ? 1 : 0),
+  piecewiseLinear: { knots: [0], values: [0], leftSlope: 0, rightSlope: 1 },
 };
 
 const zeroActivation: Activation = {

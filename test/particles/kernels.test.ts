@@ -53,3 +53,57 @@ describe('SIMD kernels (hand-assembled wasm) against plain loops', () => {
     expect(Array.from(ws.w)).toEqual(Array.from(expected));
   });
 });
+
+describe('piecewise-linear activation kernel', () => {
+  // σ with three knots, nonzero outer slopes, and pre-activations that hit the knots exactly.
+  const shape = { knots: [-0.5, 0.25, 1], values: [0.3, -1, 2], leftSlope: 0.5, rightSlope: 0 };
+  const sigma = (t: number) => {
+    const { knots: k, values: v } = shape;
+    if (t < k[0]) return v[0] + shape.leftSlope * (t - k[0]);
+    if (t >= k[2]) return v[2] + shape.rightSlope * (t - k[2]);
+    const j = t < k[1] ? 0 : 1;
+    return v[j] + ((v[j + 1] - v[j]) / (k[j + 1] - k[j])) * (t - k[j]);
+  };
+  const slope = (t: number) => {
+    const { knots: k, values: v } = shape;
+    if (t < k[0]) return shape.leftSlope;
+    if (t >= k[2]) return shape.rightSlope;
+    const j = t < k[1] ? 0 : 1;
+    return (v[j + 1] - v[j]) / (k[j + 1] - k[j]);
+  };
+
+  it.each([[9, 1], [7, 5]])('N=%i, B=%i: Σ a σ, σ values, and the CSR list of σ′ ≠ 0 (right-continuous at knots)', (n, B) => {
+    const rng = new Rng(13, n);
+    const ws = new KernelWorkspace(n, 3, B, 3);
+    ws.setPiecewiseLinear(shape);
+    for (let k = 0; k < n * B; k++) ws.z[k] = k % 4 === 0 ? shape.knots[k % 3] : 2 * rng.normal();
+    for (let i = 0; i < n; i++) {
+      ws.a[i] = rng.normal();
+      ws.b[i] = i % 3 === 0 ? 0 : 0.1 * rng.normal();
+    }
+    const nActive = ws.activate(true);
+    const res = new Float64Array(B);
+    const rows: number[] = [];
+    const entries: Array<[number, number]> = [];
+    const ptr = [0];
+    for (let i = 0; i < n; i++) {
+      const before = entries.length;
+      for (let q = 0; q < B; q++) {
+        const t = ws.z[i * B + q] + ws.b[i];
+        res[q] += ws.a[i] * sigma(t);
+        expect(ws.sig[i * B + q]).toBeCloseTo(sigma(t), 14);
+        if (slope(t) !== 0) entries.push([q, slope(t)]);
+      }
+      if (entries.length > before) {
+        rows.push(i);
+        ptr.push(entries.length);
+      }
+    }
+    for (let q = 0; q < B; q++) expect(ws.res[q]).toBeCloseTo(res[q], 13);
+    expect(nActive).toBe(rows.length);
+    expect(Array.from(ws.rows.subarray(0, nActive))).toEqual(rows);
+    expect(Array.from(ws.ptr.subarray(0, nActive + 1))).toEqual(ptr);
+    expect(Array.from(ws.cols.subarray(0, entries.length))).toEqual(entries.map((e) => e[0]));
+    for (let e = 0; e < entries.length; e++) expect(ws.coef[e]).toBeCloseTo(entries[e][1], 14);
+  });
+});

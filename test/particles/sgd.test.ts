@@ -50,6 +50,28 @@ describe('SGD engine = the documented update (plain reference implementation)', 
   });
 });
 
+describe('piecewise-linear σ evaluated in the wasm kernel = value/derivative calls', () => {
+  it.each([1, 4])('hard tanh, B=%i, trainA and trainB: same trajectory to rounding', (batch) => {
+    const opts: SgdOptions = {
+      n: 11, epsilon: 0.02, batch, trainA: true, trainB: true, init: { w: gaussian(1.5), a: 0.7, b: 0.1 },
+      saveTimes: [0.8], seed: 8, returnState: true,
+    };
+    const generic = simulate(hardTanhModel({ d: 6 }), opts).state!;
+    const kernel = simulate(hardTanhModel({ d: 6, piecewise: true }), opts).state!;
+    for (let k = 0; k < generic.w.length; k++) expect(kernel.w[k]).toBeCloseTo(generic.w[k], 11);
+    for (let i = 0; i < 11; i++) {
+      expect(kernel.a[i]).toBeCloseTo(generic.a[i], 11);
+      expect(kernel.b[i]).toBeCloseTo(generic.b[i], 11);
+    }
+  });
+
+  it('an invalid piecewise-linear description is a ConfigError naming the field', () => {
+    const model = hardTanhModel({ d: 3 });
+    const bad = { ...model, activation: { ...model.activation, piecewiseLinear: { knots: [1, 0], values: [0, 1], leftSlope: 0, rightSlope: 0 } } };
+    expect(() => simulate(bad, { n: 2, epsilon: 0.1, init: { w: gaussian(1) }, saveTimes: [0.1], seed: 1 })).toThrow(/model\.activation\.piecewiseLinear\.knots\[1\]/);
+  });
+});
+
 describe('reproducibility and bookkeeping', () => {
   const model = hardTanhModel({ d: 6 });
   const base: SgdOptions = { n: 10, epsilon: 0.01, init: { w: gaussian(1) }, saveTimes: [0, 0.05, 0.3], seed: 9, trainA: true };

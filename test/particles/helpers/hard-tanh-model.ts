@@ -9,16 +9,22 @@ import type { Rng } from '../../../src/rng.ts';
 
 export const hardTanh: Activation = {
   value: (t) => (t <= -1 ? -1 : t >= 1 ? 1 : t),
-  derivative: (t) => (t > -1 && t < 1 ? 1 : 0),
+  derivative: (t) => (t >= -1 && t < 1 ? 1 : 0),
 };
 
-export function hardTanhModel(params: { d: number }): ParticleModel {
+/** The same σ, declared piecewise linear (evaluated inside the engine's wasm kernel). */
+export const hardTanhPiecewise: Activation = {
+  ...hardTanh,
+  piecewiseLinear: { knots: [-1, 1], values: [-1, 1], leftSlope: 0, rightSlope: 0 },
+};
+
+export function hardTanhModel(params: { d: number; piecewise?: boolean }): ParticleModel {
   const d = params.d;
   if (!Number.isInteger(d) || d < 2) throw new Error('hardTanhModel: d must be an integer >= 2');
   return {
     name: 'hard-tanh-test',
     dimension: d,
-    activation: hardTanh,
+    activation: params.piecewise ? hardTanhPiecewise : hardTanh,
     reducedNames: ['r', 'a', 'b'],
     sampleData(rng: Rng, x: Float64Array): number {
       rng.fillNormal(x);
