@@ -22,10 +22,8 @@ export interface SeparableRadialModel {
   readonly rank: number;
   v(r: number): number;
   dv(r: number): number;
-  /** out[f] = Φ_f(r), f < rank. */
-  features(r: number, out: Float64Array): void;
-  /** out[f] = Φ_f'(r). */
-  featureDerivatives(r: number, out: Float64Array): void;
+  /** phi[f] = Φ_f(r) and, if given, dphi[f] = Φ_f'(r), f < rank (one pass: they share the work). */
+  features(r: number, phi: Float64Array, dphi?: Float64Array): void;
 }
 
 export interface CharacteristicsProblem {
@@ -59,41 +57,46 @@ export interface CharacteristicsTrajectory {
 /** Velocity field workspace: evaluates −2ξ ψ'(X_j) for all nodes in place. */
 class Velocity {
   private readonly phi: Float64Array;
+  private readonly dphi: Float64Array;
   private readonly moments: Float64Array;
 
   constructor(
     private readonly model: SeparableRadialModel,
     private readonly weights: Float64Array,
+    n: number,
   ) {
-    this.phi = new Float64Array(model.rank);
+    this.phi = new Float64Array(model.rank * n);
+    this.dphi = new Float64Array(model.rank * n);
     this.moments = new Float64Array(model.rank);
   }
 
-  /** A_f = Σ_k P_k Φ_f(X_k). */
-  featureMoments(x: Float64Array): Float64Array {
-    const { model, phi, moments, weights } = this;
+  /** Φ_f(x_k) (and Φ_f'(x_k)) at every node, node-major, and A_f = Σ_k P_k Φ_f(X_k). */
+  private evaluateFeatures(x: Float64Array, withDerivatives: boolean): void {
+    const { model, phi, dphi, moments, weights } = this;
+    const F = model.rank;
     moments.fill(0);
     for (let k = 0; k < x.length; k++) {
-      model.features(x[k], phi);
-      for (let f = 0; f < model.rank; f++) moments[f] += weights[k] * phi[f];
+      const p = phi.subarray(k * F, (k + 1) * F);
+      model.features(x[k], p, withDerivatives ? dphi.subarray(k * F, (k + 1) * F) : undefined);
+      for (let f = 0; f < F; f++) moments[f] += weights[k] * p[f];
     }
-    return moments;
   }
 
   /** out_j = −2ξ ψ'(x_j). */
   evaluate(x: Float64Array, xi: number, out: Float64Array): void {
-    const { model, phi } = this;
-    const moments = this.featureMoments(x);
+    const { model, dphi, moments } = this;
+    const F = model.rank;
+    this.evaluateFeatures(x, true);
     for (let j = 0; j < x.length; j++) {
-      model.featureDerivatives(x[j], phi);
       let dpsi = model.dv(x[j]);
-      for (let f = 0; f < model.rank; f++) dpsi += phi[f] * moments[f];
+      for (let f = 0; f < F; f++) dpsi += dphi[j * F + f] * moments[f];
       out[j] = -2 * xi * dpsi;
     }
   }
 
   risk(x: Float64Array): number {
-    const moments = this.featureMoments(x);
+    this.evaluateFeatures(x, false);
+    const { moments } = this;
     let r = this.model.riskConstant;
     for (let j = 0; j < x.length; j++) r += 2 * this.weights[j] * this.model.v(x[j]);
     for (let f = 0; f < this.model.rank; f++) r += moments[f] * moments[f];
@@ -112,7 +115,7 @@ export function solveCharacteristics(problem: CharacteristicsProblem, options: C
   const k3 = new Float64Array(n);
   const k4 = new Float64Array(n);
   const tmp = new Float64Array(n);
-  const velocity = new Velocity(model, weights);
+  const velocity = new Velocity(model, weights, n);
   const out: CharacteristicsTrajectory = { times: [], risk: [], meanR: [], positions: [], weights: Float64Array.from(weights), steps: 0 };
   if (options.keepPath) out.path = { times: [0], positions: [Float64Array.from(x)] };
   const record = (t: number): void => {

@@ -10,11 +10,9 @@ function linearModel(lambda: number, kappa: number): SeparableRadialModel {
     rank: 1,
     v: (r) => (lambda * r * r) / 2,
     dv: (r) => lambda * r,
-    features: (r, out) => {
-      out[0] = s * r;
-    },
-    featureDerivatives: (_r, out) => {
-      out[0] = s;
+    features: (r, phi, dphi) => {
+      phi[0] = s * r;
+      if (dphi) dphi[0] = s;
     },
   };
 }

@@ -1,0 +1,143 @@
+/**
+ * `meanfield` command line. Every command reads one JSON config (src/io/config.ts), validates it
+ * (a bad field exits with code 2 and a message naming it), and writes result files that record the
+ * config, seed, version and timings. Ctrl-C stops a run cleanly: finished save times are written
+ * and the output says where it stopped.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../errors.ts';
+import { parseRunConfig, type RunConfig } from '../io/config.ts';
+import { PACKAGE_VERSION, toJson } from '../io/output.ts';
+import { runSolve, writeSolveOutputs } from '../pipeline/solve.ts';
+import { potentialsTable } from '../pipeline/potentials.ts';
+
+const USAGE = `meanfield ${PACKAGE_VERSION}: mean-field theory of two-layer neural networks
+
+usage:
+  meanfield solve <config.json> --out <dir>          solve the reduced DD; writes result.json and report.html
+  meanfield potentials <config.json> --r 0.3,0.8,1.5 [--json]
+                                                     v(r_i), u_d(r_i, r_j) and U(w,w) at the given radii
+  meanfield --version | --help
+
+Exit codes: 0 success, 1 run-time failure, 2 bad usage or config, 130 interrupted (partial results written).
+See README.md for the config format.`;
+
+class UsageError extends Error {}
+
+function readConfig(path: string | undefined): RunConfig {
+  if (!path) throw new UsageError('missing <config.json>');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read config ${path}: ${(e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError('config', `${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  return parseRunConfig(json);
+}
+
+/** SIGINT → a flag the long loops poll; a second Ctrl-C exits at once. */
+function interruptFlag(): { stopped: () => boolean; dispose: () => void } {
+  let stopped = false;
+  const handler = (): void => {
+    if (stopped) process.exit(130);
+    stopped = true;
+    process.stderr.write('\ninterrupt: finishing the current step and writing completed save times (Ctrl-C again to abort)\n');
+  };
+  process.on('SIGINT', handler);
+  return { stopped: () => stopped, dispose: () => process.off('SIGINT', handler) };
+}
+
+function progress(quiet: boolean, label: string, end: number): ((t: number) => void) | undefined {
+  if (quiet) return undefined;
+  return (t) => process.stderr.write(`${label}: t = ${t.toFixed(4)} / ${end}\r`);
+}
+
+async function commandSolve(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, quiet: { type: 'boolean', default: false } } });
+  const config = readConfig(positionals[0]);
+  if (!values.out) throw new UsageError('solve needs --out <dir>');
+  const interrupt = interruptFlag();
+  try {
+    const end = config.saveTimes[config.saveTimes.length - 1];
+    const result = runSolve(config, { onProgress: progress(values.quiet!, 'solve', end), shouldStop: interrupt.stopped });
+    const files = writeSolveOutputs(values.out, result);
+    if (!values.quiet) process.stderr.write('\n');
+    const last = result.times.length - 1;
+    console.log(
+      `solved ${result.model.name} (${result.model.interaction.split(';')[0]}) on ${config.grid.cells} cells: ` +
+        `${result.solver.steps} steps in ${(result.provenance.timings.solveMs / 1000).toFixed(2)} s; ` +
+        `risk ${result.risk[0].toFixed(6)} → ${result.risk[last].toFixed(6)} at t = ${result.times[last]}`,
+    );
+    console.log(`wrote ${files.json}\nwrote ${files.html}`);
+    if (result.solver.stoppedEarly) {
+      console.log(`stopped early at t = ${result.times[last] ?? 0} (${result.solver.stopReason}); save times after it are missing`);
+      return 130;
+    }
+    return 0;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+function commandPotentials(args: string[]): number {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { r: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const config = readConfig(positionals[0]);
+  if (!values.r) throw new UsageError('potentials needs --r r1,r2,...');
+  const radii = values.r.split(',').map((s, i) => {
+    const x = Number(s);
+    if (s.trim() === '' || !Number.isFinite(x) || x < 0) throw new ConfigError(`--r[${i}]`, `must be a finite number >= 0 (got ${JSON.stringify(s)})`);
+    return x;
+  });
+  const table = potentialsTable(config, radii);
+  if (values.json) {
+    console.log(toJson({ r: table.r, v: table.v, u: table.u, uDiag: table.uDiag }));
+  } else {
+    console.log(`${config.model.name}: Δ = ${config.model.delta}, d = ${config.model.d}; u_d via ${table.method}`);
+    console.log(['r', 'v(r)', 'U(w,w)', ...radii.map((r) => `u(r, ${r})`)].map((s) => s.padStart(14)).join(''));
+    table.r.forEach((r, i) => console.log([r, table.v[i], table.uDiag[i], ...table.u[i]].map((x) => x.toPrecision(8).padStart(14)).join('')));
+  }
+  return 0;
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'solve':
+        return await commandSolve(rest);
+      case 'potentials':
+        return commandPotentials(rest);
+      case '--version':
+      case 'version':
+        console.log(PACKAGE_VERSION);
+        return 0;
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        console.log(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`meanfield: invalid config: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`meanfield: ${(e as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    console.error(`meanfield: ${(e as Error).stack ?? e}`);
+    return 1;
+  }
+}
