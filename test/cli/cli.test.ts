@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'meanfield.mjs');
+
+function run(args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function writeConfig(dir: string, config: unknown): string {
+  const path = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(path, typeof config === 'string' ? config : JSON.stringify(config));
+  return path;
+}
+
+const small = {
+  model: { name: 'isotropic-gaussians', delta: 0.8, d: 40 },
+  init: { kind: 'gaussian', scale: 0.8 },
+  grid: { rMax: 6, cells: 300 },
+  saveTimes: [0, 0.25, 0.5],
+};
+
+describe('meanfield CLI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meanfield-cli-'));
+
+  it('solve writes result.json with the documented keys and a report', () => {
+    const out = join(dir, 'solve');
+    const r = run(['solve', writeConfig(dir, small), '--out', out, '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
+    for (const key of ['times', 'risk', 'mass', 'meanR', 'density', 'grid', 'config', 'provenance']) expect(result).toHaveProperty(key);
+    expect(result.times).toEqual([0, 0.25, 0.5]);
+    expect(result.provenance.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(result.provenance.seed).toBe(1);
+    for (const m of result.mass) expect(Math.abs(m - 1)).toBeLessThan(1e-12);
+    expect(result.density[0]).toHaveLength(300);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('Plotly.newPlot');
+  });
+
+  it('potentials --json prints {r, v, u, uDiag} with u symmetric and uDiag ≠ u(r, r)', () => {
+    const r = run(['potentials', writeConfig(dir, small), '--r', '0.05,0.8,1.5', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const p = JSON.parse(r.stdout);
+    expect(Object.keys(p).sort()).toEqual(['r', 'u', 'uDiag', 'v']);
+    expect(p.r).toEqual([0.05, 0.8, 1.5]);
+    expect(p.u).toHaveLength(3);
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) expect(p.u[i][j]).toBeCloseTo(p.u[j][i], 14);
+    // q(0+) = s1: at r = 0.05, τ± r ≤ 0.09 puts t1 = 0.5 beyond 5.5 standard deviations, so u ≈ s1² = 6.25
+    expect(Math.abs(p.u[0][0] - 6.25)).toBeLessThan(1e-5);
+    expect(p.uDiag[2]).toBeGreaterThan(p.u[2][2]);
+  });
+
+  it.each([
+    [{ ...small, model: { name: 'isotropic-gaussians', delta: 0.8 } }, /model\.d/],
+    [{ ...small, model: { ...small.model, d: -4 } }, /model\.d: must be an integer >= 2/],
+    [{ ...small, grid: { rMax: 0, cells: 10 } }, /grid\.rMax: must be a finite number > 0/],
+    [{ ...small, grid: { rMax: 6, cells: 'many' } }, /grid\.cells/],
+    ['{"model": ', /not valid JSON/],
+    [{ ...small, init: { kind: 'gaussian', scale: -1 } }, /init\.scale/],
+  ])('bad config exits 2 with a named-field error (%#)', (config, message) => {
+    const r = run(['solve', writeConfig(dir, config), '--out', join(dir, 'bad'), '--quiet']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('NaN in a config (not valid JSON) and unknown commands are rejected', () => {
+    expect(run(['solve', writeConfig(dir, '{"grid": {"rMax": NaN}}'), '--out', dir]).code).toBe(2);
+    expect(run(['frobnicate']).code).toBe(2);
+    expect(run(['potentials', writeConfig(dir, small), '--r', '0.3,abc']).stderr).toMatch(/--r\[1\]/);
+  });
+});
