@@ -15,7 +15,7 @@
  * left-to-right scalar sum only by rounding (tested against `referenceDot`/`referenceUpdate`).
  *
  * Register blocking of `dot`: R rows × S samples per block (R·S independent f64x2 accumulators),
- * with S = 1, R = 4 for B = 1 (mat-vec) and S = 4, R = 2 for B ≥ 4; leftovers use R = 1 / S = 1
+ * with S = 1, R = 6 for B = 1 (mat-vec) and S = 4, R = 2 for B ≥ 4; leftovers use R = 1 / S = 1
  * kernels. Each accumulator holds the even and odd partial sums of one dot product; an odd d adds
  * its last term in scalar code.
  *
@@ -333,7 +333,7 @@ function updateKernel(): Body {
  *                      if s_j ≠ 0: append (q, s_j) to row i of the CSR arrays (rows, ptr, cols, coef).
  * Branch-free piece search and CSR append (the data decide which units are active).
  */
-function activateKernel(): Body {
+function activateKernel(single: boolean): Body {
   const f = new Body(14);
   const [Z, BIAS, A, N, BS, TABLE, M, RES, SIG, WSIG, ROWS, PTR, COLS, COEF] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
   const i = f.local(I32);
@@ -351,6 +351,7 @@ function activateKernel(): Body {
   const bi = f.local(F64);
   const v = f.local(F64);
   const dv = f.local(F64);
+  const sum = f.local(F64); // B = 1: Σ a_i σ in a register (no store-to-load chain through res)
 
   f.get(TABLE).get(M).i32(3).shl().add().set(alpha);
   f.get(alpha).get(M).i32(3).shl().add().i32(8).add().set(slope);
@@ -381,9 +382,13 @@ function activateKernel(): Body {
       f.get(WSIG).if();
       f.get(SIG).get(idx).i32(3).shl().add().get(v).storeF64();
       f.end();
-      f.get(RES).get(q).i32(3).shl().add();
-      f.get(RES).get(q).i32(3).shl().add().loadF64().get(ai).get(v).mulF64().addF64();
-      f.storeF64();
+      if (single) {
+        f.get(sum).get(ai).get(v).mulF64().addF64().set(sum);
+      } else {
+        f.get(RES).get(q).i32(3).shl().add();
+        f.get(RES).get(q).i32(3).shl().add().loadF64().get(ai).get(v).mulF64().addF64();
+        f.storeF64();
+      }
       f.get(COLS).get(e).i32(2).shl().add().get(q).storeI32();
       f.get(COEF).get(e).i32(3).shl().add().get(dv).storeF64();
       f.get(e).get(dv).zeroF64().neF64().add().set(e);
@@ -396,12 +401,63 @@ function activateKernel(): Body {
     f.inc(i, 1).br(0);
   }
   f.end().end();
+  if (single) f.get(RES).get(sum).storeF64();
   f.get(na);
   return f;
 }
 
+/**
+ * axpyRows(w, x, d, rows, coef, nActive): the B = 1 case of `update` (one entry per active row,
+ * coef[k] for row rows[k]): w_{rows[k]} += coef[k] · x, in chunks of 4 doubles, then 2, then 1.
+ * Same operations per element as `update`, hence the same bits.
+ */
+function axpyRowsKernel(): Body {
+  const f = new Body(6);
+  const [W, X, D, ROWS, COEF, NA] = [0, 1, 2, 3, 4, 5];
+  const rowBytes = f.local(I32);
+  const end4 = f.local(I32);
+  const end2 = f.local(I32);
+  const k = f.local(I32);
+  const row = f.local(I32);
+  const j = f.local(I32);
+  const c = f.local(V128);
+  f.get(D).i32(3).shl().set(rowBytes);
+  f.get(D).i32(-4).and().i32(3).shl().set(end4);
+  f.get(D).i32(-2).and().i32(3).shl().set(end2);
+  f.block().loop();
+  {
+    f.get(k).get(NA).geS().brIf(1);
+    f.get(W).get(ROWS).get(k).i32(2).shl().add().loadI32().get(rowBytes).mul().add().set(row);
+    f.get(COEF).get(k).i32(3).shl().add().loadF64().splat().set(c);
+    f.i32(0).set(j);
+    for (const [end, step] of [[end4, 32], [end2, 16]] as const) {
+      f.block().loop();
+      {
+        f.get(j).get(end).geU().brIf(1);
+        for (let h = 0; h < step; h += 16) {
+          f.get(row).get(j).add();
+          f.get(row).get(j).add().loadV(h).get(c).get(X).get(j).add().loadV(h).mulV().addV();
+          f.storeV(h);
+        }
+        f.inc(j, step).br(0);
+      }
+      f.end().end();
+    }
+    f.get(D).i32(1).and().if();
+    {
+      f.get(row).get(j).add();
+      f.get(row).get(j).add().loadF64().get(COEF).get(k).i32(3).shl().add().loadF64().get(X).get(j).add().loadF64().mulF64().addF64();
+      f.storeF64();
+    }
+    f.end();
+    f.inc(k, 1).br(0);
+  }
+  f.end().end();
+  return f;
+}
+
 const DOT_SHAPES: ReadonlyArray<readonly [number, number]> = [
-  [4, 1],
+  [6, 1],
   [1, 1],
   [2, 4],
   [1, 4],
@@ -412,7 +468,9 @@ function assemble(): Uint8Array<ArrayBuffer> {
   const i32s = (count: number) => new Array<number>(count).fill(I32);
   for (const [R, S] of DOT_SHAPES) bodies.push({ name: `dot${R}x${S}`, body: dotKernel(R, S), params: i32s(6), results: [] });
   bodies.push({ name: 'update', body: updateKernel(), params: i32s(8), results: [] });
-  bodies.push({ name: 'activate', body: activateKernel(), params: i32s(14), results: [I32] });
+  bodies.push({ name: 'axpyRows', body: axpyRowsKernel(), params: i32s(6), results: [] });
+  bodies.push({ name: 'activate', body: activateKernel(false), params: i32s(14), results: [I32] });
+  bodies.push({ name: 'activate1', body: activateKernel(true), params: i32s(14), results: [I32] });
 
   const typeSec: number[] = [];
   uleb(bodies.length, typeSec);
@@ -459,6 +517,7 @@ function kernelModule(): WebAssembly.Module {
 
 type DotFn = (w: number, x: number, z: number, nBlocks: number, d: number, B: number) => void;
 type UpdateFn = (w: number, x: number, d: number, rows: number, ptr: number, cols: number, coef: number, nActive: number) => void;
+type AxpyRowsFn = (w: number, x: number, d: number, rows: number, coef: number, nActive: number) => void;
 type ActivateFn = (
   z: number, b: number, a: number, n: number, B: number, table: number, m: number,
   res: number, sig: number, writeSig: number, rows: number, ptr: number, cols: number, coef: number,
@@ -490,6 +549,8 @@ export class KernelWorkspace {
   private readonly dots: Record<string, DotFn>;
   private readonly updateFn: UpdateFn;
   private readonly activateFn: ActivateFn;
+  private readonly activate1Fn: ActivateFn;
+  private readonly axpyRowsFn: AxpyRowsFn;
 
   constructor(readonly n: number, readonly d: number, readonly batch: number, readonly knots = 0) {
     const sizes = {
@@ -507,11 +568,13 @@ export class KernelWorkspace {
       throw new RangeError(`particles: N·d·8 + … = ${at} bytes exceeds the 4 GiB WebAssembly memory limit (N=${n}, d=${d}, B=${batch})`);
     }
     const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(at / PAGE)) });
-    const exports = new WebAssembly.Instance(kernelModule(), { env: { memory } }).exports as unknown as Record<string, DotFn | UpdateFn | ActivateFn>;
+    const exports = new WebAssembly.Instance(kernelModule(), { env: { memory } }).exports as unknown as Record<string, DotFn | UpdateFn | ActivateFn | AxpyRowsFn>;
     this.dots = {};
     for (const [R, S] of DOT_SHAPES) this.dots[`${R}x${S}`] = exports[`dot${R}x${S}`] as DotFn;
     this.updateFn = exports.update as UpdateFn;
     this.activateFn = exports.activate as ActivateFn;
+    this.activate1Fn = exports.activate1 as ActivateFn;
+    this.axpyRowsFn = exports.axpyRows as AxpyRowsFn;
     const buf = memory.buffer;
     this.offsets = off;
     this.w = new Float64Array(buf, off.w, n * d);
@@ -557,7 +620,7 @@ export class KernelWorkspace {
     const o = this.offsets;
     const { n, batch: B } = this;
     this.res.fill(0);
-    return this.activateFn(o.z, o.b, o.a, n, B, o.table, this.knots, o.res, o.sig, writeSig ? 1 : 0, o.rows, o.ptr, o.cols, o.coef);
+    return (B === 1 ? this.activate1Fn : this.activateFn)(o.z, o.b, o.a, n, B, o.table, this.knots, o.res, o.sig, writeSig ? 1 : 0, o.rows, o.ptr, o.cols, o.coef);
   }
 
   /** z[i·B + b] = <w_i, x_b> for all i < N, b < B (biases not included). */
@@ -565,7 +628,7 @@ export class KernelWorkspace {
     const B = this.batch;
     let b = 0;
     if (B >= 4) for (; b + 4 <= B; b += 4) this.dotBlock(2, 4, b);
-    for (; b < B; b++) this.dotBlock(4, 1, b);
+    for (; b < B; b++) this.dotBlock(6, 1, b);
   }
 
   /** Samples b … b+S−1 against all rows: blocks of R rows, then single rows for the rest. */
@@ -582,11 +645,13 @@ export class KernelWorkspace {
 
   /**
    * w_{rows[k]} += Σ_{e = ptr[k]}^{ptr[k+1]−1} coef[e] · x_{cols[e]} for k < nActive
-   * (fill rows/ptr/cols/coef first; ptr[0] must be 0).
+   * (fill rows/ptr/cols/coef first; ptr[0] must be 0). With B = 1 every listed row must have
+   * exactly one entry (ptr[k] = k), and the `axpyRows` kernel is used.
    */
   update(nActive: number): void {
     const o = this.offsets;
-    this.updateFn(o.w, o.x, this.d, o.rows, o.ptr, o.cols, o.coef, nActive);
+    if (this.batch === 1) this.axpyRowsFn(o.w, o.x, this.d, o.rows, o.coef, nActive);
+    else this.updateFn(o.w, o.x, this.d, o.rows, o.ptr, o.cols, o.coef, nActive);
   }
 }
 
