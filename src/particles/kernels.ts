@@ -627,20 +627,20 @@ export class KernelWorkspace {
   dot(): void {
     const B = this.batch;
     let b = 0;
-    if (B >= 4) for (; b + 4 <= B; b += 4) this.dotBlock(2, 4, b);
-    for (; b < B; b++) this.dotBlock(6, 1, b);
+    if (B >= 4) for (; b + 4 <= B; b += 4) this.dotBlock(2, this.dots['2x4'], this.dots['1x4'], b);
+    for (; b < B; b++) this.dotBlock(6, this.dots['6x1'], this.dots['1x1'], b);
   }
 
-  /** Samples b … b+S−1 against all rows: blocks of R rows, then single rows for the rest. */
-  private dotBlock(R: number, S: number, b: number): void {
+  /** Samples b … b+S−1 against all rows: blocks of R rows (R×S kernel), then single rows (1×S). */
+  private dotBlock(R: number, block: DotFn, single: DotFn, b: number): void {
     const { n, d, batch: B } = this;
     const o = this.offsets;
     const blocks = Math.floor(n / R);
     const done = blocks * R;
     const xb = o.x + 8 * d * b;
     const zb = o.z + 8 * b;
-    this.dots[`${R}x${S}`](o.w, xb, zb, blocks, d, B);
-    if (done < n) this.dots[`1x${S}`](o.w + 8 * d * done, xb, zb + 8 * B * done, n - done, d, B);
+    block(o.w, xb, zb, blocks, d, B);
+    if (done < n) single(o.w + 8 * d * done, xb, zb + 8 * B * done, n - done, d, B);
   }
 
   /**

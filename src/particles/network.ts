@@ -8,7 +8,6 @@
 import { ConfigError } from '../errors.ts';
 import { checkNumber } from '../io/validate.ts';
 import type { Rng } from '../rng.ts';
-import type { Activation } from '../types.ts';
 
 /** Parameters of N units: w is N×d row-major, a and b have length N. */
 export interface ParticleState {
@@ -52,16 +51,4 @@ export function initialiseUnits(state: ParticleState, init: InitSpec, rng: Rng):
   for (let k = 0; k < w.length; k++) w[k] = sd * rng.normal();
   state.a.fill(init.a ?? 1);
   state.b.fill(init.b ?? 0);
-}
-
-/** ŷ(x; θ) for one input, by plain loops (a reference; the engine uses the SIMD kernels). */
-export function networkOutput(state: ParticleState, activation: Activation, x: Float64Array): number {
-  const { n, d, w, a, b } = state;
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    let z = b[i];
-    for (let j = 0; j < d; j++) z += w[i * d + j] * x[j];
-    sum += a[i] * activation.value(z);
-  }
-  return sum / n;
 }
