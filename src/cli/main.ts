@@ -11,11 +11,18 @@ import { parseRunConfig, type RunConfig } from '../io/config.ts';
 import { PACKAGE_VERSION, toJson } from '../io/output.ts';
 import { runSolve, writeSolveOutputs } from '../pipeline/solve.ts';
 import { potentialsTable } from '../pipeline/potentials.ts';
+import { runCompare, writeCompareOutputs } from '../pipeline/compare.ts';
+
+/** MMN Fig. 1's step size, for --paper runs (slow: 1e7 steps to t = 10). */
+const PAPER_EPSILON = 1e-6;
 
 const USAGE = `meanfield ${PACKAGE_VERSION}: mean-field theory of two-layer neural networks
 
 usage:
   meanfield solve <config.json> --out <dir>          solve the reduced DD; writes result.json and report.html
+  meanfield compare <config.json> --out <dir> [--seeds K] [--workers W] [--paper]
+                                                     PDE vs finite-N SGD (particles block of the config);
+                                                     --paper uses MMN's ε = 1e-6 (slow)
   meanfield potentials <config.json> --r 0.3,0.8,1.5 [--json]
                                                      v(r_i), u_d(r_i, r_j) and U(w,w) at the given radii
   meanfield --version | --help
@@ -86,6 +93,51 @@ async function commandSolve(args: string[]): Promise<number> {
   }
 }
 
+async function commandCompare(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { out: { type: 'string' }, seeds: { type: 'string' }, workers: { type: 'string' }, paper: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false } },
+  });
+  const config = readConfig(positionals[0]);
+  if (!values.out) throw new UsageError('compare needs --out <dir>');
+  if (!config.particles) throw new ConfigError('particles', 'compare needs a "particles" block: { "n": 800, "epsilon": 1e-5 }');
+  const integerFlag = (text: string | undefined, name: string, min: number): number | undefined => {
+    if (text === undefined) return undefined;
+    const x = Number(text);
+    if (!Number.isInteger(x) || x < min) throw new ConfigError(name, `must be an integer >= ${min} (got ${JSON.stringify(text)})`);
+    return x;
+  };
+  const seeds = integerFlag(values.seeds, '--seeds', 1);
+  const workers = integerFlag(values.workers, '--workers', 1);
+  const run: RunConfig = {
+    ...config,
+    particles: { ...config.particles, ...(seeds ? { seeds } : {}), ...(values.paper ? { epsilon: PAPER_EPSILON } : {}) },
+  };
+  const interrupt = interruptFlag();
+  try {
+    const end = run.saveTimes[run.saveTimes.length - 1];
+    const say = values.quiet ? undefined : (m: string) => process.stderr.write(`${m}          \r`);
+    const result = await runCompare(run, { workers, shouldStop: interrupt.stopped, onProgress: progress(values.quiet!, 'pde', end), onParticleProgress: say });
+    const files = writeCompareOutputs(values.out, result);
+    if (!values.quiet) process.stderr.write('\n');
+    const k = result.times.length - 1;
+    console.log(`${'t'.padStart(6)}${'R PDE'.padStart(12)}${'R_N'.padStart(12)}${'gap'.padStart(11)}${'W1'.padStart(10)}${'KS'.padStart(10)}`);
+    result.times.forEach((t, i) =>
+      console.log(`${String(t).padStart(6)}${result.pde.risk[i].toFixed(5).padStart(12)}${result.particles.risk[i].toFixed(5).padStart(12)}${result.gap[i].toExponential(2).padStart(11)}${result.w1[i].toFixed(4).padStart(10)}${result.ks[i].toFixed(4).padStart(10)}`),
+    );
+    console.log(`N = ${run.particles!.n}, ε = ${run.particles!.epsilon}, ${run.particles!.seeds} seed(s) on ${result.provenance.timings.workers} worker(s); total ${(result.provenance.timings.totalMs / 1000).toFixed(1)} s`);
+    console.log(`wrote ${files.json}\nwrote ${files.html}`);
+    if (!result.particles.completed) {
+      console.log(`stopped early: results up to t = ${result.times[k] ?? 'none'} are complete; later save times are missing`);
+      return 130;
+    }
+    return 0;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
 function commandPotentials(args: string[]): number {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { r: { type: 'string' }, json: { type: 'boolean', default: false } } });
   const config = readConfig(positionals[0]);
@@ -115,6 +167,8 @@ export async function main(argv: string[]): Promise<number> {
         return await commandSolve(rest);
       case 'potentials':
         return commandPotentials(rest);
+      case 'compare':
+        return await commandCompare(rest);
       case '--version':
       case 'version':
         console.log(PACKAGE_VERSION);

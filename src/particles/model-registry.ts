@@ -18,6 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../errors.ts';
 import type { ParticleModel } from '../types.ts';
 import { freeModel, teacherReluModel } from './toy-models.ts';
+import { particleModelFromJson } from '../models.ts';
 
 export type ModelParams = Record<string, unknown>;
 export type ParticleModelFactory = (params: ModelParams) => ParticleModel;
@@ -28,6 +29,8 @@ export type ModelRef =
 
 /** name → factory. The paper's models are added here by their authors. */
 export const PARTICLE_MODELS: Readonly<Record<string, ParticleModelFactory>> = {
+  /** params: the `model` block of a run config (src/io/config.ts). */
+  'isotropic-gaussians': (p) => particleModelFromJson(p),
   'teacher-relu': (p) => teacherReluModel(p as { d: number; teacherNorm?: number }),
   free: (p) => freeModel(p as { d: number }),
 };
