@@ -18,7 +18,7 @@ import { asObject, checkNumber, field, noExtraKeys, num, numArray, str, type Jso
 import { hermiteCoefficients, hermitePhiSeries } from '../src/numerics/hermite.ts';
 import { gaussLegendre } from '../src/numerics/quadrature.ts';
 import { normalPdf, normalSf } from '../src/numerics/special.ts';
-import type { Activation } from '../src/types.ts';
+import type { Activation, PiecewiseLinearShape } from '../src/types.ts';
 
 /** JSON form of an activation (the `activation` entry of a model config). */
 export type ActivationSpec =
@@ -155,6 +155,8 @@ export class PiecewiseLinearActivation implements GaussianActivation {
   readonly values: readonly number[];
   readonly leftSlope: number;
   readonly rightSlope: number;
+  /** The shape as plain data: lets the particle engine evaluate σ, σ' inside its compiled kernel. */
+  readonly piecewiseLinear: PiecewiseLinearShape;
   /** Δm_i, slope jump at knot i. */
   private readonly jumps: Float64Array;
   private readonly knotArr: Float64Array;
@@ -191,6 +193,7 @@ export class PiecewiseLinearActivation implements GaussianActivation {
     this.values = Object.freeze([...values]);
     this.leftSlope = leftSlope;
     this.rightSlope = rightSlope;
+    this.piecewiseLinear = { knots: this.kinks, values: this.values, leftSlope, rightSlope };
     this.knotArr = Float64Array.from(knots);
     this.pieceSlope = new Float64Array(n + 1);
     this.pieceAlpha = new Float64Array(n + 1);
