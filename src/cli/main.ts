@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.ts';
 import { parseRunConfig, type RunConfig } from '../io/config.ts';
 import { PACKAGE_VERSION, toJson } from '../io/output.ts';
-import { runSolve, writeSolveOutputs } from '../pipeline/solve.ts';
+import { runSolveInWorker, writeSolveOutputs } from '../pipeline/solve.ts';
 import { potentialsTable } from '../pipeline/potentials.ts';
 import { runCompare, writeCompareOutputs } from '../pipeline/compare.ts';
 
@@ -73,7 +73,7 @@ async function commandSolve(args: string[]): Promise<number> {
   const interrupt = interruptFlag();
   try {
     const end = config.saveTimes[config.saveTimes.length - 1];
-    const result = runSolve(config, { onProgress: progress(values.quiet!, 'solve', end), shouldStop: interrupt.stopped });
+    const result = await runSolveInWorker(config, { onProgress: progress(values.quiet!, 'solve', end), shouldStop: interrupt.stopped });
     const files = writeSolveOutputs(values.out, result);
     if (!values.quiet) process.stderr.write('\n');
     const last = result.times.length - 1;

@@ -21,7 +21,7 @@ import type { ParticleRun } from '../particles/sgd.ts';
 import { mean, std } from '../diagnostics/stats.ts';
 import { wassersteinSampleGrid } from '../diagnostics/wasserstein.ts';
 import { ksSampleGrid } from '../diagnostics/ks.ts';
-import { runSolve, solveReportSections, type RunControl, type SolveResult } from './solve.ts';
+import { runSolveInWorker, solveReportSections, type RunControl, type SolveResult } from './solve.ts';
 
 export interface CompareOptions extends RunControl {
   /** Worker threads for the replicas (default: all cores, at most one per replica). */
@@ -81,7 +81,7 @@ export async function runCompare(config: RunConfig, options: CompareOptions = {}
   if (config.model.d === 'inf') throw new ConfigError('model.d', 'compare runs particles in R^d: d must be a finite integer >= 2 (got "inf")');
   if (config.init.kind !== 'gaussian') throw new ConfigError('init.kind', `compare needs init.kind "gaussian" (w ~ N(0, s²/d I)) for the particles (got ${JSON.stringify(config.init.kind)})`);
   const t0 = performance.now();
-  const pde = runSolve(config, options);
+  const pde = await runSolveInWorker(config, options);
   const tPde = performance.now();
 
   const spec: EnsembleSpec = {

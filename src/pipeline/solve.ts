@@ -14,6 +14,7 @@ import { buildModel, type MeanFieldModelInstance } from '../models.ts';
 import { solve, type Trajectory } from '../../solvers/finite-volume.ts';
 import { chiLogDensity, radialQuadrature, solveCharacteristics, type SeparableRadialModel } from '../../solvers/characteristics.ts';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 
 export interface RunControl {
   /** Called at most every ~second with the current time. */
@@ -178,6 +179,34 @@ export function runSolve(config: RunConfig, control: RunControl = {}): SolveResu
     initialTruncatedMass: setup.truncatedMass,
     characteristics,
   };
+}
+
+const BOOTSTRAP = new URL('../../bin/run-ts.mjs', import.meta.url);
+const SOLVE_WORKER = new URL('./solve-worker.ts', import.meta.url).href;
+
+/**
+ * `runSolve` in a worker thread, so that the calling thread's event loop stays free: signals
+ * (Ctrl-C) and progress reach it while the PDE runs. `shouldStop` is polled every 50 ms here and
+ * forwarded through a shared flag; the worker stops after its current step.
+ */
+export function runSolveInWorker(config: RunConfig, control: RunControl = {}): Promise<SolveResult> {
+  const stopFlag = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(BOOTSTRAP, { workerData: { entry: SOLVE_WORKER, config, stopFlag } });
+  const poll = setInterval(() => {
+    if (control.shouldStop?.()) Atomics.store(stopFlag, 0, 1);
+  }, 50);
+  return new Promise<SolveResult>((resolve, reject) => {
+    worker.on('message', (msg: { type: string; t?: number; step?: number; result?: SolveResult; name?: string; message?: string; field?: string }) => {
+      if (msg.type === 'progress') control.onProgress?.(msg.t!, msg.step!);
+      else if (msg.type === 'done') resolve(msg.result!);
+      else if (msg.type === 'error') reject(msg.field !== undefined ? new ConfigError(msg.field, msg.message!) : new Error(msg.message));
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => reject(new Error(`solve worker exited with code ${code} before finishing`)));
+  }).finally(() => {
+    clearInterval(poll);
+    void worker.terminate();
+  });
 }
 
 export function solveReportSections(result: SolveResult): ReportSection[] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,5 +71,21 @@ describe('meanfield CLI', () => {
     expect(run(['solve', writeConfig(dir, '{"grid": {"rMax": NaN}}'), '--out', dir]).code).toBe(2);
     expect(run(['frobnicate']).code).toBe(2);
     expect(run(['potentials', writeConfig(dir, small), '--r', '0.3,abc']).stderr).toMatch(/--r\[1\]/);
+  });
+
+  it('Ctrl-C (SIGINT) stops a long run, keeps completed save times and says where it stopped', async () => {
+    const out = join(dir, 'interrupted');
+    const config = writeConfig(dir, { ...small, grid: { rMax: 8, cells: 4000 }, saveTimes: [0, 0.05, 1000] });
+    const child = spawn(process.execPath, [BIN, 'solve', config, '--out', out, '--quiet']);
+    let stdout = '';
+    child.stdout.on('data', (b) => (stdout += b));
+    await new Promise((r) => setTimeout(r, 4000));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(130);
+    expect(stdout).toMatch(/stopped early at t = 0.05/);
+    const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
+    expect(result.times).toEqual([0, 0.05]);
+    expect(result.solver.stoppedEarly).toBe(true);
   });
 });
