@@ -14,13 +14,15 @@
  * g = P e^{W}: the flux runs down the gradient of g, so the discrete free energy
  * F_h = Σ P (v + ½UP) + β⁻¹ Σ P (W₀ + log P) (+ const) decreases along the semi-discrete flow, its
  * equilibria are P_j ∝ Π x^{n} e^{−βψ_λ} exactly, and a forward-Euler step is positive for
- * Δt · max_j (outflow rate of cell j) ≤ 1 with outflow rate (D/h²)[B(ΔW_{j+½}) + B(−ΔW_{j−½})].
+ * Δt · max_j (outflow rate of cell j) ≤ 1 with outflow rate (D/h²)[B(ΔW_{j+½}) + B(−ΔW_{j−½})]
+ * ≤ (D/h²)(2 + max|ΔW|) (B(z) ≤ 1 and B(−z) = B(z) + z ≤ 1 + z for z ≥ 0).
  */
-import type { AxisLines } from './flux.ts';
+import type { AxisLines, StageCombination } from './flux.ts';
 
 /**
- * One line: writes (or adds) −(J_{k+½} − J_{k−½})/h at the n cells base + k·stride, with
- * W = w0 + β(v + u) and dcoef = D/h². Returns the largest outflow rate of a cell of the line.
+ * One line: writes out = P + a0 (S − P) + scale (G_{k−½} − G_{k+½}) at the n cells base + k·stride, or
+ * adds the last term if `accumulate`, where G = (h/D) J = B(ΔW) P_k − B(−ΔW) P_{k+1}, W = w0 + β(v + u)
+ * and scale = Δt D/h².
  */
 function scharfetterGummelLine(
   P: Float64Array,
@@ -28,16 +30,16 @@ function scharfetterGummelLine(
   v: Float64Array,
   u: Float64Array,
   beta: number,
+  S: Float64Array,
+  a0: number,
   out: Float64Array,
   base: number,
   stride: number,
   n: number,
-  dcoef: number,
+  scale: number,
   accumulate: boolean,
-): number {
-  let maxRate = 0;
-  let gIn = 0; // (h/D)·J through face k − ½
-  let bmIn = 0; // B(−ΔW) of face k − ½: the part of cell k's outflow that goes left
+): void {
+  let gIn = 0; // G through face k − ½
   let idx = base;
   let wk = w0[idx] + beta * (v[idx] + u[idx]);
   for (let k = 0; k < n - 1; k++) {
@@ -57,29 +59,60 @@ function scharfetterGummelLine(
       bp = 1;
       bm = 1;
     }
-    const g = bp * P[idx] - bm * P[next];
-    const rate = bp + bmIn;
-    if (rate > maxRate) maxRate = rate;
-    const d = dcoef * (gIn - g);
-    if (accumulate) out[idx] += d;
-    else out[idx] = d;
+    const pk = P[idx];
+    const g = bp * pk - bm * P[next];
+    if (accumulate) out[idx] += scale * (gIn - g);
+    else out[idx] = pk + a0 * (S[idx] - pk) + scale * (gIn - g);
     gIn = g;
-    bmIn = bm;
     idx = next;
     wk = wn;
   }
-  if (bmIn > maxRate) maxRate = bmIn;
-  if (accumulate) out[idx] += dcoef * gIn;
-  else out[idx] = dcoef * gIn;
-  return maxRate * dcoef;
+  if (accumulate) out[idx] += scale * gIn;
+  else out[idx] = P[idx] + a0 * (S[idx] - P[idx]) + scale * gIn;
 }
 
 /**
- * out = dP/dt of the drift–diffusion equation for masses P, with W = w0 + β(v + u) (w0 holds the
- * time-independent part βλ|x|²/2 − Σ n_a log x_a) and speed factor ξ. Returns Σ_a of the largest cell
- * outflow rate along axis a, so that Δt = cfl / rate keeps forward Euler positive for cfl ≤ 1.
+ * Σ_a (D/h_a²)(2 + max|ΔW_a|) for W = w0 + β(v + u) and D = 2ξ/β (loads only): a bound on the largest
+ * cell outflow rate, so that Δt = cfl / rate keeps forward Euler non-negative for cfl ≤ 1
+ * (REDUCED-MODELS §2.1: Δt ≤ 0.4/(2D/h² + D max|ΔW|/h²)).
  */
-export function driftDiffusionDivergence(
+export function driftDiffusionRate(
+  axes: readonly AxisLines[],
+  w0: Float64Array,
+  v: Float64Array,
+  u: Float64Array,
+  beta: number,
+  xi: number,
+): number {
+  const D = (2 * xi) / beta;
+  let rate = 0;
+  for (let a = 0; a < axes.length; a++) {
+    const { n, stride, outer, h } = axes[a];
+    const block = n * stride;
+    let maxDW = 0;
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < stride; i++) {
+        const base = o * block + i;
+        const end = base + (n - 1) * stride;
+        let wk = w0[base] + beta * (v[base] + u[base]);
+        for (let idx = base; idx < end; idx += stride) {
+          const wn = w0[idx + stride] + beta * (v[idx + stride] + u[idx + stride]);
+          const d = Math.abs(wn - wk);
+          if (d > maxDW) maxDW = d;
+          wk = wn;
+        }
+      }
+    }
+    rate += n > 1 ? (D * (2 + maxDW)) / (h * h) : 0;
+  }
+  return rate;
+}
+
+/**
+ * One Runge–Kutta stage of the drift–diffusion equation: out = P + a0 (S − P) + Δt · dP/dt, with
+ * W = w0 + β(v + u) (w0 holds the time-independent part βλ|x|²/2 − Σ n_a log x_a) and speed factor ξ.
+ */
+export function driftDiffusionStage(
   axes: readonly AxisLines[],
   P: Float64Array,
   w0: Float64Array,
@@ -87,22 +120,19 @@ export function driftDiffusionDivergence(
   u: Float64Array,
   beta: number,
   xi: number,
+  stage: StageCombination,
   out: Float64Array,
-): number {
+): void {
   const D = (2 * xi) / beta;
-  let rate = 0;
+  const { S, a0, dt } = stage;
   for (let a = 0; a < axes.length; a++) {
     const { n, stride, outer, h } = axes[a];
-    const dcoef = D / (h * h);
+    const scale = (dt * D) / (h * h);
     const block = n * stride;
-    let maxRate = 0;
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < stride; i++) {
-        const m = scharfetterGummelLine(P, w0, v, u, beta, out, o * block + i, stride, n, dcoef, a > 0);
-        if (m > maxRate) maxRate = m;
+        scharfetterGummelLine(P, w0, v, u, beta, S, a0, out, o * block + i, stride, n, scale, a > 0);
       }
     }
-    rate += maxRate;
   }
-  return rate;
 }

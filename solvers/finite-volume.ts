@@ -8,9 +8,9 @@
  * Space: solvers/flux.ts (discrete-gradient velocities, upwind or MUSCL/minmod, zero-flux walls) and, in
  * the noisy case, solvers/diffusion.ts (Scharfetter–Gummel; the reconstruction option does not apply).
  * Time: the SSP Runge–Kutta schemes of solvers/time-steppers.ts with Δt = cfl·C_SSP / rate, where rate is
- * Σ_a max|b_a|/h_a (transport; = max|b|/h in 1-D, positivity needs cfl ≤ ½) or the largest cell outflow
- * rate (drift–diffusion; positivity needs cfl ≤ 1), or a fixed Δt. Steps are shortened to land exactly
- * on the save times.
+ * Σ_a max|b_a|/h_a (transport; = max|b|/h in 1-D, positivity needs cfl ≤ ½) or the bound
+ * Σ_a (D/h_a²)(2 + max|ΔW_a|) on the largest cell outflow rate (drift–diffusion; positivity needs cfl ≤ 1),
+ * or a fixed Δt. Steps are shortened to land exactly on the save times.
  *
  * Guards (REDUCED-MODELS.md §2.1): after every step the guarded functional — the discrete risk
  * R_h = R# + 2Σ v P + Σ P (UP), or in the noisy case the free energy
@@ -25,8 +25,8 @@
 import type { Grid } from '../src/grid.ts';
 import { ConfigError } from '../src/errors.ts';
 import { evaluateSchedule, type GridOperators, type StepSchedule } from '../src/types.ts';
-import { axisLines, transportDivergence, type AxisLines, type Reconstruction } from './flux.ts';
-import { driftDiffusionDivergence } from './diffusion.ts';
+import { axisLines, transportRate, transportStage, type AxisLines, type Reconstruction } from './flux.ts';
+import { driftDiffusionRate, driftDiffusionStage } from './diffusion.ts';
 import { SCHEMES, type SchemeName, type SspScheme } from './time-steppers.ts';
 
 /** Entropic regularisation of noisy SGD (MMN eq. 11–12), in the 2ξ/β Δ convention. */
@@ -122,7 +122,7 @@ export function discreteFreeEnergy(operators: GridOperators, noise: NoiseSpec, m
   const w0 = confinement(operators.grid, noise);
   const u = new Float64Array(mass.length);
   operators.interaction.apply(mass, u);
-  return freeEnergyOf(operators, noise.beta, w0, mass, u).value;
+  return freeEnergyInto(operators, noise.beta, w0, mass, u, { value: 0, scale: 0, min: 0 }).value;
 }
 
 /** W₀ = βλ|x|²/2 − Σ_a n_a log x_a at every cell centre: the state-independent part of W. */
@@ -146,39 +146,49 @@ function confinement(grid: Grid, noise: NoiseSpec): Float64Array {
   return w0;
 }
 
-/** The guarded functional and the scale of its summands (for the round-off tolerance). */
+/** The guarded functional, the scale of its summands (for the round-off tolerance) and min_j P_j. */
 interface EnergyValue {
   value: number;
   scale: number;
+  min: number;
 }
 
-function riskOf(operators: GridOperators, mass: Float64Array, u: Float64Array): EnergyValue {
+function riskInto(operators: GridOperators, mass: Float64Array, u: Float64Array, out: EnergyValue): EnergyValue {
   const v = operators.potential;
   let s = 0;
   let abs = 0;
+  let min = Infinity;
   for (let j = 0; j < mass.length; j++) {
-    const e = mass[j] * (2 * v[j] + u[j]);
+    const p = mass[j];
+    const e = p * (2 * v[j] + u[j]);
     s += e;
     abs += Math.abs(e);
+    if (p < min) min = p;
   }
-  const value = operators.riskConstant + s;
-  return { value, scale: Math.max(1, Math.abs(value), abs + Math.abs(operators.riskConstant)) };
+  out.value = operators.riskConstant + s;
+  out.scale = Math.max(1, Math.abs(out.value), abs + Math.abs(operators.riskConstant));
+  out.min = min;
+  return out;
 }
 
-function freeEnergyOf(operators: GridOperators, beta: number, w0: Float64Array, mass: Float64Array, u: Float64Array): EnergyValue {
+function freeEnergyInto(operators: GridOperators, beta: number, w0: Float64Array, mass: Float64Array, u: Float64Array, out: EnergyValue): EnergyValue {
   const v = operators.potential;
   const logVol = Math.log(operators.grid.cellVolume);
   let s = 0;
   let abs = 0;
+  let min = Infinity;
   for (let j = 0; j < mass.length; j++) {
     const p = mass[j];
-    if (p === 0) continue;
+    if (p < min) min = p;
+    if (p <= 0) continue; // 0 log 0 = 0; a negative mass is rejected through `min`
     const e = p * (v[j] + 0.5 * u[j] + (w0[j] + Math.log(p) - logVol) / beta);
     s += e;
     abs += Math.abs(e);
   }
-  const value = operators.riskConstant / 2 + s;
-  return { value, scale: Math.max(1, Math.abs(value), abs + Math.abs(operators.riskConstant) / 2) };
+  out.value = operators.riskConstant / 2 + s;
+  out.scale = Math.max(1, Math.abs(out.value), abs + Math.abs(operators.riskConstant) / 2);
+  out.min = min;
+  return out;
 }
 
 /** Relative round-off allowance of the energy guard. */
@@ -219,24 +229,23 @@ function validate(problem: FiniteVolumeProblem, options: SolveOptions): void {
 }
 
 /**
- * The stepping machinery for one problem: preallocated stage buffers (no allocation per step) and the
- * right-hand side L(P, t) given P and its interaction product UP.
+ * The stepping machinery for one problem: preallocated stage buffers (no allocation per step), the
+ * fused stage kernels of solvers/flux.ts and solvers/diffusion.ts, and the guards.
  */
 class Stepper {
-  readonly size: number;
+  /** Current masses and U·state. */
   state: Float64Array;
-  /** U·state. */
   uState: Float64Array;
   private stageA: Float64Array;
   private stageB: Float64Array;
+  /** U applied to the latest stage. */
   private uStage: Float64Array;
-  /** L(state, t): kept across rejected attempts. */
-  private readonly rhs0: Float64Array;
-  /** L of the later stages. */
-  private readonly rhs: Float64Array;
   private readonly axes: AxisLines[];
   private readonly w0: Float64Array | null;
-  energy: EnergyValue;
+  private readonly combination: { S: Float64Array; a0: number; dt: number };
+  /** Guarded functional of the state, and of the latest trial. */
+  energy: EnergyValue = { value: 0, scale: 0, min: 0 };
+  private trial: EnergyValue = { value: 0, scale: 0, min: 0 };
 
   constructor(
     private readonly operators: GridOperators,
@@ -247,88 +256,69 @@ class Stepper {
     initialMass: Float64Array,
   ) {
     const { grid } = operators;
-    this.size = grid.size;
+    const size = grid.size;
     this.axes = axisLines(grid.shape, grid.strides, grid.spacing);
     this.w0 = noise ? confinement(grid, noise) : null;
     this.state = Float64Array.from(initialMass);
-    this.uState = new Float64Array(this.size);
-    this.stageA = new Float64Array(this.size);
-    this.stageB = new Float64Array(this.size);
-    this.uStage = new Float64Array(this.size);
-    this.rhs0 = new Float64Array(this.size);
-    this.rhs = new Float64Array(this.size);
+    this.uState = new Float64Array(size);
+    this.stageA = new Float64Array(size);
+    this.stageB = new Float64Array(size);
+    this.uStage = new Float64Array(size);
+    this.combination = { S: this.state, a0: 0, dt: 0 };
     operators.interaction.apply(this.state, this.uState);
-    this.energy = this.energyOf(this.state, this.uState);
+    this.energyInto(this.state, this.uState, this.energy);
   }
 
-  energyOf(mass: Float64Array, u: Float64Array): EnergyValue {
-    return this.w0 ? freeEnergyOf(this.operators, this.noise!.beta, this.w0, mass, u) : riskOf(this.operators, mass, u);
+  private energyInto(mass: Float64Array, u: Float64Array, out: EnergyValue): EnergyValue {
+    return this.w0 ? freeEnergyInto(this.operators, this.noise!.beta, this.w0, mass, u, out) : riskInto(this.operators, mass, u, out);
   }
 
   riskOfState(): number {
-    return riskOf(this.operators, this.state, this.uState).value;
+    return riskInto(this.operators, this.state, this.uState, { value: 0, scale: 0, min: 0 }).value;
   }
 
-  /** out = L(P, t) given u = UP; returns the stability rate (Δt_FE = 1/rate up to the CFL number). */
-  private evaluate(P: Float64Array, u: Float64Array, t: number, out: Float64Array): number {
+  /** Stability rate of the state at time t: Δt = cfl·C_SSP / rate (see flux.ts, diffusion.ts). */
+  rate(t: number): number {
     const xi = evaluateSchedule(this.schedule, t);
     const { potential } = this.operators;
     return this.w0
-      ? driftDiffusionDivergence(this.axes, P, this.w0, potential, u, this.noise!.beta, xi, out)
-      : transportDivergence(this.axes, P, potential, u, xi, this.reconstruction, out);
-  }
-
-  /** L(state, t) into rhs0 (the first stage of every attempt from this state); returns the stability rate. */
-  firstStage(t: number): number {
-    return this.evaluate(this.state, this.uState, t, this.rhs0);
+      ? driftDiffusionRate(this.axes, this.w0, potential, this.uState, this.noise!.beta, xi)
+      : transportRate(this.axes, potential, this.uState, xi);
   }
 
   /**
-   * One step of size dt from (state, t), assuming firstStage(t) has filled rhs0. On success the new
-   * state, its UP and its energy replace the old ones and 'ok' is returned; otherwise nothing changes.
+   * One step of size dt from (state, t). On success the new state, its UP and its energy replace the
+   * old ones and 'ok' is returned; otherwise nothing changes.
    */
   attempt(t: number, dt: number): 'ok' | 'energy' | 'positivity' {
     const { stages } = this.scheme;
-    const { state, size } = this;
-    let prev = state;
+    const { potential } = this.operators;
+    const comb = this.combination;
+    comb.S = this.state;
+    let prev = this.state;
+    let prevU = this.uState;
     let next = this.stageA;
-    let minMass = Infinity;
     for (let i = 0; i < stages.length; i++) {
-      const { a0, b } = stages[i];
-      // UP of the previous stage is in uStage
-      if (i > 0) this.evaluate(prev, this.uStage, t + stages[i].c * dt, this.rhs);
-      const bdt = b * dt;
-      const rhs = i === 0 ? this.rhs0 : this.rhs;
-      minMass = Infinity;
-      if (a0 === 0) {
-        for (let j = 0; j < size; j++) {
-          const x = prev[j] + bdt * rhs[j];
-          next[j] = x;
-          if (x < minMass) minMass = x;
-        }
-      } else {
-        // a0 u⁽⁰⁾ + a1 u⁽ⁱ⁻¹⁾ written as u⁽ⁱ⁻¹⁾ + a0 (u⁽⁰⁾ − u⁽ⁱ⁻¹⁾) (a0 + a1 = 1): with a0 = 1/3 the rounded
-        // weights do not add up to 1 and would change the total mass by ~1e-16 per step
-        for (let j = 0; j < size; j++) {
-          const p = prev[j];
-          const x = p + a0 * (state[j] - p) + bdt * rhs[j];
-          next[j] = x;
-          if (x < minMass) minMass = x;
-        }
-      }
+      const { a0, b, c } = stages[i];
+      comb.a0 = a0;
+      comb.dt = b * dt;
+      const xi = evaluateSchedule(this.schedule, t + c * dt);
+      if (this.w0) driftDiffusionStage(this.axes, prev, this.w0, potential, prevU, this.noise!.beta, xi, comb, next);
+      else transportStage(this.axes, prev, potential, prevU, xi, this.reconstruction, comb, next);
+      // UP of the new stage (the last one's serves the energy guard and the next step's first stage)
       this.operators.interaction.apply(next, this.uStage);
       prev = next;
+      prevU = this.uStage;
       next = next === this.stageA ? this.stageB : this.stageA;
     }
-    // a negative intermediate stage is caught by the next stage or the final state: the final check
-    // is the one the guarantee is about
-    if (minMass < 0) return 'positivity';
-    const energy = this.energyOf(prev, this.uStage);
-    if (!(energy.value <= this.energy.value + ENERGY_TOLERANCE * Math.max(energy.scale, this.energy.scale))) {
-      if (Number.isNaN(energy.value)) throw new Error(`finite-volume: the guarded energy became NaN at t = ${t} (dt = ${dt})`);
+    // only the final state is checked: the guarantee is about the accepted states
+    const trial = this.energyInto(prev, this.uStage, this.trial);
+    if (trial.min < 0) return 'positivity';
+    if (!(trial.value <= this.energy.value + ENERGY_TOLERANCE * Math.max(trial.scale, this.energy.scale))) {
+      if (Number.isNaN(trial.value)) throw new Error(`finite-volume: the guarded energy became NaN at t = ${t} (dt = ${dt})`);
       return 'energy';
     }
-    // accept: swap the final stage (and its UP) into the state
+    // accept: swap the final stage, its UP and its energy into the state
     const oldState = this.state;
     this.state = prev;
     if (prev === this.stageA) this.stageA = oldState;
@@ -336,7 +326,8 @@ class Stepper {
     const oldU = this.uState;
     this.uState = this.uStage;
     this.uStage = oldU;
-    this.energy = energy;
+    this.trial = this.energy;
+    this.energy = trial;
     return 'ok';
   }
 }
@@ -407,6 +398,7 @@ export function solve(problem: FiniteVolumeProblem, options: SolveOptions): Traj
   let rejectedPositivity = 0;
   let stopReason: 'shouldStop' | 'maxSteps' | undefined;
   const end = saveTimes[saveTimes.length - 1];
+  const cflStep = (rate: number) => (rate > 0 ? (cfl * scheme.sspCoefficient) / rate : end - t);
 
   while (next < saveTimes.length) {
     if (steps >= maxSteps) {
@@ -414,8 +406,7 @@ export function solve(problem: FiniteVolumeProblem, options: SolveOptions): Traj
       break;
     }
     const target = saveTimes[next];
-    const rate = stepper.firstStage(t);
-    let dt = options.dt ?? (rate > 0 ? (cfl * scheme.sspCoefficient) / rate : end - t);
+    let dt = options.dt ?? cflStep(stepper.rate(t));
     let landing = false;
     if (t + dt >= target - 1e-12 * Math.max(1, target)) {
       dt = target - t;
