@@ -19,8 +19,9 @@
  * rejected and retried with Δt/2. Both functionals are exactly non-increasing for the semi-discrete
  * schemes with a symmetric interaction kernel, so rejections only ever shorten steps.
  *
- * The interaction is applied once per stage: the last stage's product UPⁿ⁺¹ serves both the energy
- * guard and the first stage of the next step.
+ * Cost per step (s stages): s interaction applies — the last stage's product UPⁿ⁺¹ serves both the
+ * energy guard and the first stage of the next step — and s fused flux + stage-combination passes
+ * (flux.ts), one load-only pass for the CFL rate and one for the guard; no allocation per step.
  */
 import type { Grid } from '../src/grid.ts';
 import { ConfigError } from '../src/errors.ts';
@@ -447,7 +448,6 @@ export function solve(problem: FiniteVolumeProblem, options: SolveOptions): Traj
 
   return {
     ...traj,
-    freeEnergy: traj.freeEnergy,
     steps,
     rejectedSteps: rejectedEnergy + rejectedPositivity,
     rejections: { energy: rejectedEnergy, positivity: rejectedPositivity },

@@ -270,6 +270,19 @@ describe('finite volumes on 2-D grids', () => {
     }
   });
 
+  it('noisy (Scharfetter–Gummel) 1-D problem on an M×1 grid reproduces the 1-D solution to round-off', () => {
+    const M = 60;
+    const g1 = Grid.uniform1d('r', 0, 3, M);
+    const noise1 = { beta: 40, lambda: 1, jacobianExponents: [39] };
+    const P0 = initialMass(g1, { kind: 'gaussian', scale: 0.8, d: 40 }).mass;
+    const one = solve({ operators: operators(g1, ([r]) => 0.1 * r, rankOne(g1, 0.3)), initialMass: P0, schedule: CONSTANT, noise: noise1 }, { saveTimes: [0.05] });
+    const g2 = new Grid([{ name: 'r', lo: 0, hi: 3, cells: M }, { name: 'dummy', lo: -1, hi: 1, cells: 1 }]);
+    const op2 = operators(g2, ([r]) => 0.1 * r, new SeparableInteraction(g2.coordinateField(0), g2.size, new Float64Array([0.3])));
+    const two = solve({ operators: op2, initialMass: P0, schedule: CONSTANT, noise: { ...noise1, jacobianExponents: [39, 0] } }, { saveTimes: [0.05] });
+    expect(two.steps).toBe(one.steps);
+    for (let j = 0; j < M; j++) expect(Math.abs(two.snapshots[0][j] - one.snapshots[0][j])).toBeLessThan(1e-15);
+  });
+
   it('2-D contraction: exact solution converges; mass, positivity and risk monotone with an interaction', () => {
     // ψ = (x² + 2y²)/2 contracts the product law N(0.4, 0.4²) ⊗ N(−0.3, 0.46²) axis by axis
     const errors: number[] = [];
