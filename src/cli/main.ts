@@ -12,6 +12,7 @@ import { PACKAGE_VERSION, toJson } from '../io/output.ts';
 import { runSolveInWorker, writeSolveOutputs } from '../pipeline/solve.ts';
 import { potentialsTable } from '../pipeline/potentials.ts';
 import { runCompare, writeCompareOutputs } from '../pipeline/compare.ts';
+import { runMinimize, runSweep, writeSweepOutputs } from '../pipeline/landscape.ts';
 
 /** MMN Fig. 1's step size, for --paper runs (slow: 1e7 steps to t = 10). */
 const PAPER_EPSILON = 1e-6;
@@ -23,6 +24,11 @@ usage:
   meanfield compare <config.json> --out <dir> [--seeds K] [--workers W] [--paper]
                                                      PDE vs finite-N SGD (particles block of the config);
                                                      --paper uses MMN's ε = 1e-6 (slow)
+  meanfield minimize <config.json> [--json] [--lemma-domain half-line|grid]
+                                                     certified global minimum of R on the grid, single-delta
+                                                     ansatz with the Lemma 1 test, point-mass stability
+  meanfield sweep <config.json> [--out <dir>] [--json]
+                                                     risk vs Δ table, [Δ^l, Δ^h] per d, MMN Fig. 2 report
   meanfield potentials <config.json> --r 0.3,0.8,1.5 [--json]
                                                      v(r_i), u_d(r_i, r_j) and U(w,w) at the given radii
   meanfield --version | --help
@@ -138,6 +144,48 @@ async function commandCompare(args: string[]): Promise<number> {
   }
 }
 
+function commandMinimize(args: string[]): number {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false }, 'lemma-domain': { type: 'string', default: 'half-line' } } });
+  const config = readConfig(positionals[0]);
+  const domain = values['lemma-domain'];
+  if (domain !== 'half-line' && domain !== 'grid') throw new ConfigError('--lemma-domain', `must be "half-line" or "grid" (got ${JSON.stringify(domain)})`);
+  const result = runMinimize(config, domain);
+  if (values.json) {
+    console.log(toJson(result));
+    return 0;
+  }
+  const { minimum: m, singleDelta: sd, stability } = result;
+  console.log(`grid minimum of R: ${m.risk.toPrecision(12)} (duality gap ${m.dualityGap.toExponential(2)}, lower bound ${m.lowerBound.toPrecision(12)}, ${m.converged ? 'converged' : 'NOT converged'})`);
+  console.log(`minimiser: ${m.support.length} atom(s)`);
+  for (const a of m.support) console.log(`  r = ${a.coordinates[0].toFixed(6)}  mass = ${a.mass.toPrecision(8)}  ψ = ${a.psi.toPrecision(12)}`);
+  console.log(`certificate (MMN eq. 17): max ψ on support − min ψ = ${m.certificate.violation.toExponential(2)}`);
+  console.log(`single delta (MMN eq. 14): r* = ${sd.rStar.toPrecision(10)}, R = ${sd.risk.toPrecision(12)}`);
+  console.log(`Lemma 1 on ${sd.lemma1.domain}: ${sd.lemma1.holds ? 'holds' : 'fails'} (margin ${sd.lemma1.margin.toExponential(3)}, normalised ${sd.lemma1.normalizedMargin.toExponential(3)})`);
+  console.log(`point mass at r*: ψ'(r*) = ${stability.psiPrime.toExponential(2)}, ψ''(r*) = ${stability.psiSecond.toPrecision(6)} → ${stability.classification}`);
+  return 0;
+}
+
+async function commandSweep(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, json: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false } } });
+  const config = readConfig(positionals[0]);
+  const result = await runSweep(config, { onProgress: values.quiet || values.json ? undefined : (m) => process.stderr.write(`sweep: ${m}\n`) });
+  if (values.out) {
+    const files = writeSweepOutputs(values.out, result);
+    if (!values.json) console.log(`wrote ${files.json}\nwrote ${files.html}`);
+  }
+  if (values.json) {
+    console.log(toJson({ deltaTolerance: result.deltaTolerance, lemmaDomain: result.lemmaDomain, dims: result.dims }));
+    return 0;
+  }
+  for (const dim of result.dims) {
+    console.log(`d = ${dim.d}: single delta optimal for Δ ∈ [${dim.deltaLow?.toFixed(4) ?? '≤ scan start'}, ${dim.deltaHigh?.toFixed(4) ?? '≥ scan end'}] (± ${result.deltaTolerance / 2})`);
+    console.log(`${'Δ'.padStart(8)}${'R_min'.padStart(14)}${'single δ'.padStart(14)}${'r*'.padStart(10)}  Lemma 1`);
+    for (const r of dim.rows) console.log(`${r.delta.toFixed(3).padStart(8)}${r.gridMinimum.risk.toPrecision(8).padStart(14)}${r.singleDelta.risk.toPrecision(8).padStart(14)}${r.singleDelta.rStar.toFixed(4).padStart(10)}  ${r.lemma1.holds ? 'holds' : 'fails'}`);
+    for (const p of dim.dynamics) console.log(`  Δ = ${p.delta}: PDE risk at long time ${p.pdeRisk.toPrecision(6)}${p.sgdRisk !== null ? `, SGD ${p.sgdRisk.toPrecision(6)}` : ''}`);
+  }
+  return 0;
+}
+
 function commandPotentials(args: string[]): number {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { r: { type: 'string' }, json: { type: 'boolean', default: false } } });
   const config = readConfig(positionals[0]);
@@ -169,6 +217,10 @@ export async function main(argv: string[]): Promise<number> {
         return commandPotentials(rest);
       case 'compare':
         return await commandCompare(rest);
+      case 'minimize':
+        return commandMinimize(rest);
+      case 'sweep':
+        return await commandSweep(rest);
       case '--version':
       case 'version':
         console.log(PACKAGE_VERSION);

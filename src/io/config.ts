@@ -58,6 +58,24 @@ export interface NoiseConfig {
   lambda: number;
 }
 
+/** The Δ sweep of `meanfield sweep` (MMN Fig. 2). */
+export interface SweepConfig {
+  /** Δ values of the table. */
+  deltas: number[];
+  /** Dimensions, each an integer ≥ 2 or 'inf'. */
+  dims: (number | 'inf')[];
+  /** Range and resolution of the search for [Δ^l, Δ^h]. */
+  deltaMin: number;
+  deltaMax: number;
+  scanPoints: number;
+  deltaTolerance: number;
+  /** Lemma 1 over all r ≥ 0 ("half-line", MMN's statement) or only over the grid [0, rMax]. */
+  lemmaDomain: 'half-line' | 'grid';
+  /** Δ values at which to run the PDE and SGD to `longTime` (finite d only for SGD). */
+  dynamicsDeltas: number[];
+  longTime: number;
+}
+
 export interface RunConfig {
   model: ModelConfig;
   init: InitConfig;
@@ -67,6 +85,7 @@ export interface RunConfig {
   noise?: NoiseConfig;
   saveTimes: number[];
   particles?: ParticlesConfig;
+  sweep?: SweepConfig;
   seed: number;
 }
 
@@ -77,10 +96,7 @@ export function parseModel(value: Json | undefined, path = 'model'): ModelConfig
   const name = str(m, 'name', path, MODEL_NAMES);
   noExtraKeys(m, path, ['name', 'delta', 'd', 'activation']);
   const delta = num(m, 'delta', path, { above: 0, below: 1 });
-  let d: number | 'inf';
-  if (m.d === 'inf' || m.d === 'infinity' || m.d === 'Infinity') d = 'inf';
-  else if (typeof m.d === 'number' && Number.isInteger(m.d) && m.d >= 2) d = m.d;
-  else throw new ConfigError(field(path, 'd'), `must be an integer >= 2 or "inf" (got ${m.d === undefined ? 'missing' : JSON.stringify(m.d)})`);
+  const d = parseDimension(m.d, field(path, 'd'));
   const activation = m.activation === undefined ? { kind: 'mmn' } : asObject(m.activation, field(path, 'activation'));
   return { name, delta, d, activation };
 }
@@ -149,10 +165,36 @@ function parseParticles(value: Json | undefined, path = 'particles'): ParticlesC
   };
 }
 
+function parseDimension(value: Json | undefined, path: string): number | 'inf' {
+  if (value === 'inf' || value === 'infinity' || value === 'Infinity') return 'inf';
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 2) return value;
+  throw new ConfigError(path, `must be an integer >= 2 or "inf" (got ${value === undefined ? 'missing' : JSON.stringify(value)})`);
+}
+
+function parseSweep(value: Json | undefined, path = 'sweep'): SweepConfig | undefined {
+  if (value === undefined) return undefined;
+  const o = asObject(value, path);
+  noExtraKeys(o, path, ['deltas', 'dims', 'deltaMin', 'deltaMax', 'scanPoints', 'deltaTolerance', 'lemmaDomain', 'dynamicsDeltas', 'longTime']);
+  const dimsValue = o.dims;
+  if (!Array.isArray(dimsValue) || dimsValue.length === 0) throw new ConfigError(field(path, 'dims'), `must be a non-empty array of integers >= 2 or "inf" (got ${JSON.stringify(dimsValue)})`);
+  const deltaMin = num(o, 'deltaMin', path, { above: 0, below: 1 }, 0.01);
+  return {
+    deltas: numArray(o, 'deltas', path, { above: 0, below: 1 }, { increasing: true }),
+    dims: dimsValue.map((d, i) => parseDimension(d, `${field(path, 'dims')}[${i}]`)),
+    deltaMin,
+    deltaMax: num(o, 'deltaMax', path, { above: deltaMin, below: 1 }, 0.99),
+    scanPoints: num(o, 'scanPoints', path, { integer: true, min: 2, max: 1000 }, 25),
+    deltaTolerance: num(o, 'deltaTolerance', path, { above: 0, max: 0.1 }, 1e-4),
+    lemmaDomain: str(o, 'lemmaDomain', path, ['half-line', 'grid'] as const, 'half-line'),
+    dynamicsDeltas: o.dynamicsDeltas === undefined ? [] : numArray(o, 'dynamicsDeltas', path, { above: 0, below: 1 }, { minLength: 0 }),
+    longTime: num(o, 'longTime', path, { above: 0 }, 20),
+  };
+}
+
 /** Validate a whole run config (parsed JSON). */
 export function parseRunConfig(value: unknown): RunConfig {
   const root = asObject(value, 'config');
-  noExtraKeys(root, '', ['model', 'init', 'schedule', 'grid', 'solver', 'noise', 'saveTimes', 'particles', 'seed', 'description']);
+  noExtraKeys(root, '', ['model', 'init', 'schedule', 'grid', 'solver', 'noise', 'saveTimes', 'particles', 'sweep', 'seed', 'description']);
   const model = parseModel(root.model);
   const init = parseInit(root.init);
   const grid = asObject(root.grid, 'grid');
@@ -181,6 +223,7 @@ export function parseRunConfig(value: unknown): RunConfig {
     noise,
     saveTimes,
     particles: parseParticles(root.particles),
+    sweep: parseSweep(root.sweep),
     seed,
   };
 }

@@ -1,0 +1,40 @@
+/**
+ * `npm run bench`: PDE steps/s (bench/pde.ts) and SGD steps/s (bench/sgd.ts) on this machine,
+ * printed and written to bench/results.json (one entry per case, with its parameters).
+ */
+import { cpus, totalmem } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { runPdeBench } from './pde.ts';
+import { runSgdBench } from './sgd.ts';
+import { PACKAGE_VERSION, toJson } from '../src/io/output.ts';
+
+const only = process.argv[2];
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  platform: `${process.platform}-${process.arch}`,
+};
+console.log(`meanfield ${PACKAGE_VERSION} benchmarks on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`);
+
+const results: { pde?: unknown[]; sgd?: unknown[] } = {};
+if (!only || only === 'pde') {
+  const rows = await runPdeBench();
+  console.log('\nPDE (SSP-RK2 + MUSCL finite volumes, separable kernel):');
+  for (const r of rows) {
+    console.log(`  ${r.case.padEnd(14)} M = ${String(r.M).padStart(5)}  K = ${String(r.K).padStart(2)} (rank ${String(r.rank).padStart(2)})  ${Math.round(r.stepsPerSecond).toLocaleString('en').padStart(9)} /s` + (r.cStepsPerSecond ? `   (C -O3 reference ≈ ${r.cStepsPerSecond.toLocaleString('en')})` : ''));
+  }
+  results.pde = rows;
+}
+if (!only || only === 'sgd') {
+  const rows = await runSgdBench();
+  console.log('\nSGD (online, float64):');
+  for (const r of rows) {
+    console.log(`  d = ${String(r.d).padStart(3)}  N = ${String(r.N).padStart(5)}  B = ${String(r.B).padStart(2)}  ${Math.round(r.stepsPerSecond).toLocaleString('en').padStart(9)} steps/s` + (r.pytorchStepsPerSecond ? `   (PyTorch ≈ ${r.pytorchStepsPerSecond.toLocaleString('en')}, ratio ${(r.stepsPerSecond / r.pytorchStepsPerSecond).toFixed(2)})` : ''));
+  }
+  results.sgd = rows;
+}
+const path = new URL('./results.json', import.meta.url);
+writeFileSync(path, toJson({ version: PACKAGE_VERSION, createdAt: new Date().toISOString(), machine, ...results }, true) + '\n');
+console.log(`\nwrote ${path.pathname}`);
