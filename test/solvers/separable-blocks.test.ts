@@ -2,11 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { SeparableInteraction } from '../../solvers/interaction/separable.ts';
 import { Rng } from '../../src/rng.ts';
 
-describe('separable interaction, blocked loops', () => {
-  it('apply, featureMoments and energy match a naive per-feature sum for every rank 1…19 (all block mixes of 8, 4, 2, 1)', () => {
+describe('separable interaction, WebAssembly block kernels', () => {
+  it('apply, featureMoments and energy match a naive per-feature sum for every rank 1…19 (all block mixes of 8, 4, 2, 1), even and odd sizes', () => {
     const rng = new Rng(11);
-    const size = 37;
-    for (let rank = 1; rank <= 19; rank++) {
+    for (const size of [1, 2, 36, 37]) for (let rank = 1; rank <= 19; rank++) {
       const features = Float64Array.from({ length: rank * size }, () => rng.normal());
       const weights = Float64Array.from({ length: rank }, () => rng.normal());
       const mass = Float64Array.from({ length: size }, () => rng.uniform());
