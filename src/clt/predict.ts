@@ -12,7 +12,7 @@
  * and is reported as null); the mean radius is shifted by the O(εd) Itô drift (ε/B) J(T) (§1.6).
  *
  * Validity (CLT.md "Limits"): a warning when the kicks leave the linear-noise regime
- * (20 m τ+² d ε/B > 0.3), when N < 400 (the same-unit term I_I is then unreliable), and when a save
+ * (the kick size 2 m τ+² d ε/B > 0.3), when N < 400 (the same-unit term I_I is then unreliable), and when a save
  * time reaches the separatrix (t ≳ 3 for MMN Fig. 1, REDUCED-MODELS.md §2.2 c: which units die
  * becomes sensitive to fluctuations and plain Gauss–Legendre nodes converge like O(1/M); use
  * separatrix-aware nodes, REDUCED-MODELS.md §2.1, as `init` there).
@@ -162,7 +162,7 @@ export function predictFluctuations(
       warnings.push({
         code: 'linear-noise-regime',
         message:
-          `20 m τ+² d ε/B = ${indicator.toPrecision(3)} > ${LINEAR_NOISE_LIMIT}: one kick moves <w, x> by a sizeable part of the ` +
+          `2 m τ+² d ε/B = ${indicator.toPrecision(3)} > ${LINEAR_NOISE_LIMIT}: one kick moves <w, x> by a sizeable part of the ` +
           `scale on which σ' changes, outside the linear-noise regime of the prediction (CLT.md "Limits" 2); use ε <= ${((LINEAR_NOISE_LIMIT / indicator) * epsilon).toPrecision(2)} (at this B)`,
       });
     }

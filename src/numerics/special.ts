@@ -38,6 +38,8 @@ function expHalfSquare(x: number): number {
 
 /** Standard normal density φ(x). */
 export function normalPdf(x: number): number {
+  // φ underflows to 0 beyond |x| ≈ 38.6; stop before the exact squaring overflows (|x| ≳ 1e300)
+  if (!(Math.abs(x) < 40)) return Number.isNaN(x) ? NaN : 0;
   return INV_SQRT_2PI * expHalfSquare(x);
 }
 

@@ -233,9 +233,9 @@ describe('isotropic online-SGD noise rates (CLT.md §1.5)', () => {
     if (!smooth.available) expect(smooth.reason).toMatch(/piecewise-linear/);
   });
 
-  it('linear-noise indicator 20 m τ+² d ε / B (CLT.md "Limits" 2)', () => {
+  it('linear-noise indicator: the kick size 2 m τ+² d ε / B', () => {
     const noise = noiseOf(mmn);
-    expect(noise.linearNoiseIndicator(1e-4, 1)).toBeCloseTo(20 * 10 * 1.8 ** 2 * 40 * 1e-4, 12);
-    expect(noise.linearNoiseIndicator(1e-4, 4)).toBeCloseTo((20 * 10 * 1.8 ** 2 * 40 * 1e-4) / 4, 12);
+    expect(noise.linearNoiseIndicator(1e-4, 1)).toBeCloseTo(2 * 10 * 1.8 ** 2 * 40 * 1e-4, 12);
+    expect(noise.linearNoiseIndicator(1e-4, 4)).toBeCloseTo((2 * 10 * 1.8 ** 2 * 40 * 1e-4) / 4, 12);
   });
 });

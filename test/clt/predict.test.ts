@@ -199,9 +199,10 @@ describe('prediction for the isotropic model', () => {
 
 describe('predictFromConfig: warnings and errors', () => {
   it('warns outside the linear-noise regime, at small N, and at the separatrix', () => {
-    const pred = predictFromConfig(fig1Config({ n: 100, epsilon: 1e-4 }, [0, 0.1]), { separatrixTime: 0.1, dt: 5e-3 });
+    // kick size 2 m τ+² d ε = 0.52 > 0.3 at ε = 2e-4 (0.26 at 1e-4: inside the regime)
+    const pred = predictFromConfig(fig1Config({ n: 100, epsilon: 2e-4 }, [0, 0.1]), { separatrixTime: 0.1, dt: 5e-3 });
     expect(pred.warnings.map((w) => w.code).sort()).toEqual(['linear-noise-regime', 'same-unit-small-n', 'separatrix']);
-    expect(pred.noise).toMatchObject({ available: true, linearNoiseIndicator: 20 * 10 * 1.8 ** 2 * 40 * 1e-4 });
+    expect(pred.noise).toMatchObject({ available: true, linearNoiseIndicator: 2 * 10 * 1.8 ** 2 * 40 * 2e-4 });
     const quiet = predictFromConfig(fig1Config({ n: 400, epsilon: 1e-5 }, [0, 0.1]), { dt: 5e-3 });
     expect(quiet.warnings).toEqual([]);
   });

@@ -53,6 +53,13 @@ describe('normal distribution functions', () => {
     }
   });
 
+  it('pdf is 0 (not NaN) for huge |x| and NaN only for NaN', () => {
+    for (const x of [40, -1e5, 3e5, 1e300, Infinity, -Infinity]) expect(normalPdf(x)).toBe(0);
+    expect(normalPdf(NaN)).toBeNaN();
+    expect(normalSf(1e306)).toBe(0);
+    expect(normalSf(-1e306)).toBe(1);
+  });
+
   it('pdf keeps full relative accuracy at large |x| (exact squaring)', () => {
     // φ(30) = exp(-450)/√(2π): compare against log-space evaluation
     expect(Math.abs(Math.log(normalPdf(30)) - (-450 - 0.5 * Math.log(2 * Math.PI)))).toBeLessThan(1e-13);

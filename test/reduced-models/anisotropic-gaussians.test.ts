@@ -300,8 +300,8 @@ describe('Monte Carlo in R^d: v, u, u_diag', () => {
       [fixed40, fixedInf, [1.2, 0.8], [0.7, 1.5], 71],
       [relu40, reluInf, [1.3, 0.4, 1.2, 0.8], [-0.8, -0.3, 0.7, 1.5], 72],
     ] as const) {
-      const [a1, b1, x1, y1] = model.ndim === 4 ? p : [1, 0, ...p];
-      const [a2, b2, x2, y2] = model.ndim === 4 ? q : [1, 0, ...q];
+      const [a1, b1, x1, y1] = (model.ndim === 4 ? p : [1, 0, ...p]) as readonly [number, number, number, number];
+      const [a2, b2, x2, y2] = (model.ndim === 4 ? q : [1, 0, ...q]) as readonly [number, number, number, number];
       const rng = new Rng(seed);
       const w1 = new Float64Array(d);
       const w2 = new Float64Array(d);
