@@ -28,6 +28,7 @@ import { ConfigError } from '../src/errors.ts';
 import { evaluateSchedule, type GridOperators, type StepSchedule } from '../src/types.ts';
 import { axisLines, transportRate, transportStage, type AxisLines, type Reconstruction } from './flux.ts';
 import { driftDiffusionRate, driftDiffusionStage } from './diffusion.ts';
+import { WasmTransportLine } from './flux-wasm.ts';
 import { SCHEMES, type SchemeName, type SspScheme } from './time-steppers.ts';
 
 /** Entropic regularisation of noisy SGD (MMN eq. 11–12), in the 2ξ/β Δ convention. */
@@ -243,6 +244,9 @@ class Stepper {
   private uStage: Float64Array;
   private readonly axes: AxisLines[];
   private readonly w0: Float64Array | null;
+  private readonly line: WasmTransportLine | null;
+  /** A copy of operators.potential next to the other buffers. */
+  private readonly potential: Float64Array;
   private readonly combination: { S: Float64Array; a0: number; dt: number };
   /** Guarded functional of the state, and of the latest trial. */
   energy: EnergyValue = { value: 0, scale: 0, min: 0 };
@@ -260,11 +264,13 @@ class Stepper {
     const size = grid.size;
     this.axes = axisLines(grid.shape, grid.strides, grid.spacing);
     this.w0 = noise ? confinement(grid, noise) : null;
-    this.state = Float64Array.from(initialMass);
-    this.uState = new Float64Array(size);
-    this.stageA = new Float64Array(size);
-    this.stageB = new Float64Array(size);
-    this.uStage = new Float64Array(size);
+    // 1-D noiseless MUSCL (the common case) runs its stage kernel in WebAssembly (flux-wasm.ts), on
+    // buffers that live in the kernel's memory; everything else runs the JavaScript kernels
+    this.line = grid.ndim === 1 && !noise && reconstruction === 'muscl' && size >= 2 ? new WasmTransportLine(size, 6) : null;
+    const buffers = this.line ? this.line.arrays : Array.from({ length: 6 }, () => new Float64Array(size));
+    [this.potential, this.state, this.uState, this.stageA, this.stageB, this.uStage] = buffers;
+    this.potential.set(operators.potential);
+    this.state.set(initialMass);
     this.combination = { S: this.state, a0: 0, dt: 0 };
     operators.interaction.apply(this.state, this.uState);
     this.energyInto(this.state, this.uState, this.energy);
@@ -281,7 +287,7 @@ class Stepper {
   /** Stability rate of the state at time t: Δt = cfl·C_SSP / rate (see flux.ts, diffusion.ts). */
   rate(t: number): number {
     const xi = evaluateSchedule(this.schedule, t);
-    const { potential } = this.operators;
+    const { potential } = this;
     return this.w0
       ? driftDiffusionRate(this.axes, this.w0, potential, this.uState, this.noise!.beta, xi)
       : transportRate(this.axes, potential, this.uState, xi);
@@ -293,7 +299,7 @@ class Stepper {
    */
   attempt(t: number, dt: number): 'ok' | 'energy' | 'positivity' {
     const { stages } = this.scheme;
-    const { potential } = this.operators;
+    const { potential, line } = this;
     const comb = this.combination;
     comb.S = this.state;
     let prev = this.state;
@@ -304,7 +310,8 @@ class Stepper {
       comb.a0 = a0;
       comb.dt = b * dt;
       const xi = evaluateSchedule(this.schedule, t + c * dt);
-      if (this.w0) driftDiffusionStage(this.axes, prev, this.w0, potential, prevU, this.noise!.beta, xi, comb, next);
+      if (line) line.stage(prev, potential, prevU, comb.S, next, xi, this.axes[0].h, a0, comb.dt);
+      else if (this.w0) driftDiffusionStage(this.axes, prev, this.w0, potential, prevU, this.noise!.beta, xi, comb, next);
       else transportStage(this.axes, prev, potential, prevU, xi, this.reconstruction, comb, next);
       // UP of the new stage (the last one's serves the energy guard and the next step's first stage)
       this.operators.interaction.apply(next, this.uStage);

@@ -1,6 +1,7 @@
 /**
  * A minimal WebAssembly binary encoder: just enough to emit small numeric kernels (one imported
  * memory, i32/f64/v128 locals, structured loops, f64 and f64x2 arithmetic) without a toolchain.
+ * Floats are little-endian IEEE (the wasm format), as is every platform Node runs on.
  * Format reference: the WebAssembly core specification, "Binary Format" (sections, LEB128, opcodes),
  * and the fixed-width SIMD proposal (0xFD-prefixed opcodes). Why WebAssembly at all: V8 reloads and
  * re-checks every typed array's map, length and base pointer after each typed-array store in a loop
@@ -46,11 +47,20 @@ export const op = {
   set: (i: number) => [0x21, ...uleb(i)],
   i32: (k: number) => [0x41, ...sleb(k)],
   i32Add: [0x6a],
+  i32Sub: [0x6b],
   i32Mul: [0x6c],
   i32GeU: [0x4f],
   f64Load: (offset = 0) => [0x2b, 3, ...uleb(offset)],
   f64Store: (offset = 0) => [0x39, 3, ...uleb(offset)],
+  f64Const: (x: number) => [0x44, ...new Uint8Array(Float64Array.of(x).buffer)],
   f64Add: [0xa0],
+  f64Sub: [0xa1],
+  f64Mul: [0xa2],
+  f64Abs: [0x99],
+  f64Lt: [0x63],
+  f64Gt: [0x64],
+  /** [a, b, cond] → cond ≠ 0 ? a : b */
+  select: [0x1b],
   v128Load: (offset = 0) => [0xfd, 0x00, 4, ...uleb(offset)],
   v128Store: (offset = 0) => [0xfd, 0x0b, 4, ...uleb(offset)],
   f64x2Splat: [0xfd, ...uleb(0x14)],
