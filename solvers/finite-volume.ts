@@ -155,20 +155,27 @@ interface EnergyValue {
   min: number;
 }
 
-function riskInto(operators: GridOperators, mass: Float64Array, u: Float64Array, out: EnergyValue): EnergyValue {
-  const v = operators.potential;
+/** R_h = R# + Σ_j P_j (2v_j + u_j) with u = UP, with the scale and min P (the WebAssembly guard pass for 1-D lines). */
+function riskInto(riskConstant: number, v: Float64Array, mass: Float64Array, u: Float64Array, out: EnergyValue, line: WasmTransportLine | null): EnergyValue {
   let s = 0;
   let abs = 0;
   let min = Infinity;
-  for (let j = 0; j < mass.length; j++) {
-    const p = mass[j];
-    const e = p * (2 * v[j] + u[j]);
-    s += e;
-    abs += Math.abs(e);
-    if (p < min) min = p;
+  if (line) {
+    const sums = line.guard(mass, v, u);
+    s = sums[0];
+    abs = sums[1];
+    min = sums[2];
+  } else {
+    for (let j = 0; j < mass.length; j++) {
+      const p = mass[j];
+      const e = p * (2 * v[j] + u[j]);
+      s += e;
+      abs += Math.abs(e);
+      if (p < min) min = p;
+    }
   }
-  out.value = operators.riskConstant + s;
-  out.scale = Math.max(1, Math.abs(out.value), abs + Math.abs(operators.riskConstant));
+  out.value = riskConstant + s;
+  out.scale = Math.max(1, Math.abs(out.value), abs + Math.abs(riskConstant));
   out.min = min;
   return out;
 }
@@ -264,8 +271,8 @@ class Stepper {
     const size = grid.size;
     this.axes = axisLines(grid.shape, grid.strides, grid.spacing);
     this.w0 = noise ? confinement(grid, noise) : null;
-    // 1-D noiseless MUSCL (the common case) runs its stage kernel in WebAssembly (flux-wasm.ts), on
-    // buffers that live in the kernel's memory; everything else runs the JavaScript kernels
+    // 1-D noiseless MUSCL (the common case) runs its stage, CFL-rate and guard passes in WebAssembly
+    // (flux-wasm.ts), on buffers that live in the kernels' memory; everything else runs in JavaScript
     this.line = grid.ndim === 1 && !noise && reconstruction === 'muscl' && size >= 2 ? new WasmTransportLine(size, 6) : null;
     const buffers = this.line ? this.line.arrays : Array.from({ length: 6 }, () => new Float64Array(size));
     [this.potential, this.state, this.uState, this.stageA, this.stageB, this.uStage] = buffers;
@@ -277,17 +284,23 @@ class Stepper {
   }
 
   private energyInto(mass: Float64Array, u: Float64Array, out: EnergyValue): EnergyValue {
-    return this.w0 ? freeEnergyInto(this.operators, this.noise!.beta, this.w0, mass, u, out) : riskInto(this.operators, mass, u, out);
+    return this.w0
+      ? freeEnergyInto(this.operators, this.noise!.beta, this.w0, mass, u, out)
+      : riskInto(this.operators.riskConstant, this.potential, mass, u, out, this.line);
   }
 
   riskOfState(): number {
-    return riskInto(this.operators, this.state, this.uState, { value: 0, scale: 0, min: 0 }).value;
+    return riskInto(this.operators.riskConstant, this.potential, this.state, this.uState, { value: 0, scale: 0, min: 0 }, this.line).value;
   }
 
   /** Stability rate of the state at time t: Δt = cfl·C_SSP / rate (see flux.ts, diffusion.ts). */
   rate(t: number): number {
     const xi = evaluateSchedule(this.schedule, t);
-    const { potential } = this;
+    const { potential, line } = this;
+    if (line) {
+      const h = this.axes[0].h;
+      return (2 * xi * line.maxDifference(potential, this.uState)) / (h * h);
+    }
     return this.w0
       ? driftDiffusionRate(this.axes, this.w0, potential, this.uState, this.noise!.beta, xi)
       : transportRate(this.axes, potential, this.uState, xi);

@@ -1,12 +1,16 @@
 /**
- * WebAssembly version of the fused MUSCL/minmod stage kernel of solvers/flux.ts for one unit-stride
- * line that is the whole grid (1-D problems, the common case):
+ * WebAssembly versions of the per-step passes of the finite-volume solver for a grid that is one
+ * unit-stride line (1-D problems, the common case):
  *
- *     out_j = P_j + a0 (S_j − P_j) + (Δt/h) (F_{j−½} − F_{j+½}),   b_{j+½} = (2ξ/h)(ψ_j − ψ_{j+1}),  ψ = v + u,
+ *  - stage: the fused MUSCL/minmod stage of solvers/flux.ts,
+ *        out_j = P_j + a0 (S_j − P_j) + (Δt/h) (F_{j−½} − F_{j+½}),  b_{j+½} = (2ξ/h)(ψ_j − ψ_{j+1}),  ψ = v + u,
+ *    with exactly the arithmetic (and so the rounding) of musclUnitLine; the 2-D test with a single cell
+ *    on one axis, which runs the JavaScript kernels, checks that the two agree bit for bit;
+ *  - maxDifference: max_j |ψ_{j+1} − ψ_j| (the CFL rate of flux.ts transportRate);
+ *  - guard: Σ_j P_j (2v_j + u_j), Σ_j |P_j (2v_j + u_j)| and min_j P_j (the risk guard of finite-volume.ts).
  *
- * with exactly the arithmetic (and so the rounding) of musclUnitLine in flux.ts; the 2-D test with a
- * single cell on one axis, which runs the JavaScript kernels, checks the two against each other.
- * The arrays are views on one private memory (never grown, so the views stay valid).
+ * The arrays are views on one private memory (never grown, so the views stay valid); scalar results
+ * are written to a scratch area after the arrays.
  */
 import { encodeModule, F64, I32, op } from './wasm/encoder.ts';
 
@@ -69,15 +73,64 @@ const body = [
   ...combine(8, op.get(PN), op.get(F)),
 ];
 
+// maxDifference(v, u, n, out) and guard(P, v, u, n, out): parameters, then locals
+const difference = (() => {
+  const [v, u, n, out, j, end, psik, psin, mx] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const at = (base: number, offset = 0) => [...op.get(base), ...op.get(j), ...op.i32Add, ...op.f64Load(offset)];
+  return [
+    ...at(v), ...at(u), ...op.f64Add, ...op.set(psik),
+    ...op.get(n), ...op.i32(1), ...op.i32Sub, ...op.i32(8), ...op.i32Mul, ...op.set(end),
+    ...op.block,
+    ...op.loop,
+    ...op.get(j), ...op.get(end), ...op.i32GeU, ...op.brIf(1),
+    ...at(v, 8), ...at(u, 8), ...op.f64Add, ...op.set(psin),
+    ...op.get(mx), ...op.get(psin), ...op.get(psik), ...op.f64Sub, ...op.f64Abs, ...op.f64Max, ...op.set(mx),
+    ...op.get(psin), ...op.set(psik),
+    ...op.get(j), ...op.i32(8), ...op.i32Add, ...op.set(j),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+    ...op.get(out), ...op.get(mx), ...op.f64Store(),
+  ];
+})();
+
+const guard = (() => {
+  const [P_, v, u, n, out, j, end, s, a, mn, p, e] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const at = (base: number) => [...op.get(base), ...op.get(j), ...op.i32Add, ...op.f64Load()];
+  return [
+    ...op.f64Const(Infinity), ...op.set(mn),
+    ...op.get(n), ...op.i32(8), ...op.i32Mul, ...op.set(end),
+    ...op.block,
+    ...op.loop,
+    ...op.get(j), ...op.get(end), ...op.i32GeU, ...op.brIf(1),
+    ...at(P_), ...op.set(p),
+    ...op.get(p), ...op.f64Const(2), ...at(v), ...op.f64Mul, ...at(u), ...op.f64Add, ...op.f64Mul, ...op.set(e),
+    ...op.get(s), ...op.get(e), ...op.f64Add, ...op.set(s),
+    ...op.get(a), ...op.get(e), ...op.f64Abs, ...op.f64Add, ...op.set(a),
+    ...op.get(mn), ...op.get(p), ...op.f64Min, ...op.set(mn),
+    ...op.get(j), ...op.i32(8), ...op.i32Add, ...op.set(j),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+    ...op.get(out), ...op.get(s), ...op.f64Store(0),
+    ...op.get(out), ...op.get(a), ...op.f64Store(8),
+    ...op.get(out), ...op.get(mn), ...op.f64Store(16),
+  ];
+})();
+
 let compiled: WebAssembly.Module | null = null;
 
 type StageKernel = (P: number, v: number, u: number, S: number, out: number, n: number, coef: number, scale: number, a0: number) => void;
+type DifferenceKernel = (v: number, u: number, n: number, out: number) => void;
+type GuardKernel = (P: number, v: number, u: number, n: number, out: number) => void;
 
-/** A memory with `count` arrays of n ≥ 2 doubles, and the stage kernel working on them. */
+/** A memory with `count` arrays of n ≥ 2 doubles, and the kernels working on them. */
 export class WasmTransportLine {
   readonly arrays: Float64Array[];
-  private readonly kernel: StageKernel;
+  private readonly kernels: { stage: StageKernel; maxDifference: DifferenceKernel; guard: GuardKernel };
   private readonly memory: WebAssembly.Memory;
+  /** Scalar results, after the arrays. */
+  private readonly scratch: Float64Array;
 
   constructor(
     readonly n: number,
@@ -86,17 +139,34 @@ export class WasmTransportLine {
     if (n < 2) throw new RangeError(`WasmTransportLine: needs at least 2 cells (got ${n})`);
     compiled ??= new WebAssembly.Module(
       encodeModule(
-        [{ name: 'stage', params: [I32, I32, I32, I32, I32, I32, F64, F64, F64], locals: [I32, I32, ...Array<number>(12).fill(F64)], body }],
+        [
+          { name: 'stage', params: [I32, I32, I32, I32, I32, I32, F64, F64, F64], locals: [I32, I32, ...Array<number>(12).fill(F64)], body },
+          { name: 'maxDifference', params: [I32, I32, I32, I32], locals: [I32, I32, F64, F64, F64], body: difference },
+          { name: 'guard', params: [I32, I32, I32, I32, I32], locals: [I32, I32, F64, F64, F64, F64, F64], body: guard },
+        ],
         1,
       ),
     );
-    this.memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil((8 * n * count) / 65536)) });
-    this.kernel = new WebAssembly.Instance(compiled, { env: { mem: this.memory } }).exports.stage as StageKernel;
+    this.memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil((8 * n * count + 32) / 65536)) });
+    this.kernels = new WebAssembly.Instance(compiled, { env: { mem: this.memory } }).exports as WasmTransportLine['kernels'];
     this.arrays = Array.from({ length: count }, (_, k) => new Float64Array(this.memory.buffer, 8 * n * k, n));
+    this.scratch = new Float64Array(this.memory.buffer, 8 * n * count, 3);
+  }
+
+  /** max_j |(v + u)_{j+1} − (v + u)_j|. */
+  maxDifference(v: Float64Array, u: Float64Array): number {
+    this.kernels.maxDifference(v.byteOffset, u.byteOffset, this.n, this.scratch.byteOffset);
+    return this.scratch[0];
+  }
+
+  /** [Σ P(2v + u), Σ |P(2v + u)|, min P] (a view, overwritten by the next call). */
+  guard(P: Float64Array, v: Float64Array, u: Float64Array): Float64Array {
+    this.kernels.guard(P.byteOffset, v.byteOffset, u.byteOffset, this.n, this.scratch.byteOffset);
+    return this.scratch;
   }
 
   /** out = P + a0 (S − P) + dt·L(P) as in flux.ts, for arrays from `this.arrays`. */
   stage(P: Float64Array, v: Float64Array, u: Float64Array, S: Float64Array, out: Float64Array, xi: number, h: number, a0: number, dt: number): void {
-    this.kernel(P.byteOffset, v.byteOffset, u.byteOffset, S.byteOffset, out.byteOffset, this.n, (2 * xi) / h, dt / h, a0);
+    this.kernels.stage(P.byteOffset, v.byteOffset, u.byteOffset, S.byteOffset, out.byteOffset, this.n, (2 * xi) / h, dt / h, a0);
   }
 }

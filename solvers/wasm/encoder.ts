@@ -57,6 +57,8 @@ export const op = {
   f64Sub: [0xa1],
   f64Mul: [0xa2],
   f64Abs: [0x99],
+  f64Min: [0xa4],
+  f64Max: [0xa5],
   f64Lt: [0x63],
   f64Gt: [0x64],
   /** [a, b, cond] → cond ≠ 0 ? a : b */
