@@ -8,8 +8,10 @@
  *
  * Method: fixed Δt (half the CFL step at t = 0, so no step is rejected; the count is reported), a
  * warm-up solve, then `repeats` timed solves of `steps` steps each; reported: the median steps/s.
- * A step is two stages: two interaction applies (2·2·rank·M multiply-adds), two fused flux passes,
- * the stage combinations and the risk guard.
+ * A step is two stages: two interaction applies (2·2·rank·M multiply-adds; WebAssembly f64x2,
+ * solvers/interaction/separable-kernels.ts), two fused flux + stage-combination passes, one CFL-rate
+ * pass and one risk-guard pass (WebAssembly, solvers/flux-wasm.ts). Timings are wall-clock: on a
+ * shared machine other processes inflate them (the median of the repeats damps, not removes, that).
  *
  * Reference figures on this machine type (measured elsewhere, not runnable here), plain C -O3:
  * ≈ 350k steps/s for M = 2048, K = 8 and ≈ 65k steps/s for M = 8192, K = 8.
