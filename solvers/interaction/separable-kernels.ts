@@ -89,11 +89,17 @@ export interface SeparableKernels {
 }
 
 let compiled: WebAssembly.Module | null = null;
+/** 64 KiB pages of a 32-bit WebAssembly memory (4 GiB). */
+const MAX_PAGES = 65536;
 
 /** Kernels bound to a fresh memory of `bytes` bytes (never grown, so views on it stay valid). */
 export function separableKernels(bytes: number): SeparableKernels {
   compiled ??= new WebAssembly.Module(encodeModule([...BLOCKS.map(moments), ...BLOCKS.map(output)], 1));
-  const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+  const pages = Math.max(1, Math.ceil(bytes / 65536));
+  if (pages > MAX_PAGES) {
+    throw new RangeError(`separable interaction: features, masses and output need ${bytes} bytes, more than the 4 GiB of a WebAssembly memory`);
+  }
+  const memory = new WebAssembly.Memory({ initial: pages });
   const ex = new WebAssembly.Instance(compiled, { env: { mem: memory } }).exports as Record<string, BlockKernel>;
   const pick = (kind: string) => Object.fromEntries(BLOCKS.map((B) => [B, ex[`${kind}${B}`]])) as Record<(typeof BLOCKS)[number], BlockKernel>;
   return { memory, moments: pick('moments'), output: pick('output') };

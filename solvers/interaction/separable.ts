@@ -9,8 +9,9 @@
  * passes run as WebAssembly f64x2 kernels (separable-kernels.ts) on a private memory holding the
  * features, a copy of the masses, the output and the moments; the features are taken in blocks of
  * 8, 4, 2 and 1 per pass, and an odd last cell is added here. Each operator owns one WebAssembly
- * memory (creation ≈ 60 µs); V8 reserves address space per memory, so at most ~13,000 operators can be
- * alive at once on this machine (unreachable ones are collected as usual).
+ * memory (creation ≈ 60 µs) holding a copy of the features, so rank·size ≲ 5·10⁸ (4 GiB); V8 reserves
+ * address space per memory, so at most ~13,000 operators can be alive at once on this machine
+ * (unreachable ones are collected as usual).
  */
 import type { InteractionOperator } from '../../src/types.ts';
 import { BLOCKS, separableKernels, type BlockKernel, type SeparableKernels } from './separable-kernels.ts';
