@@ -9,7 +9,9 @@
  * This is the independent second method beside the finite-volume solver (REDUCED-MODELS.md §2.1,
  * "Independent solver for the noiseless case"). Before the flow map develops a separatrix
  * (t ≲ 3 for MMN Fig. 1) it converges spectrally in the number of nodes; afterwards a plain
- * quadrature converges like O(1/M) (REDUCED-MODELS.md §2.2 c).
+ * quadrature converges like O(1/M) (REDUCED-MODELS.md §2.2 c), and solvers/separatrix.ts grades the
+ * rule of ρ̄0 towards the split of the flow map instead. Zero-weight nodes are tracers: they move with
+ * the field without shaping it.
  */
 import { compositeGaussLegendre } from '../src/numerics/quadrature.ts';
 import type { StepSchedule } from '../src/types.ts';
@@ -56,6 +58,9 @@ export interface CharacteristicsTrajectory {
 
 /** Velocity field workspace: evaluates −2ξ ψ'(X_j) for all nodes in place. */
 class Velocity {
+  /** Φ_f(X_k) and Φ_f'(X_k), node-major (k · F + f), with one view per node made once (no allocation per step). */
+  private readonly phiViews: Float64Array[];
+  private readonly dphiViews: Float64Array[];
   private readonly phi: Float64Array;
   private readonly dphi: Float64Array;
   private readonly moments: Float64Array;
@@ -65,20 +70,24 @@ class Velocity {
     private readonly weights: Float64Array,
     n: number,
   ) {
-    this.phi = new Float64Array(model.rank * n);
-    this.dphi = new Float64Array(model.rank * n);
-    this.moments = new Float64Array(model.rank);
+    const F = model.rank;
+    this.phi = new Float64Array(F * n);
+    this.dphi = new Float64Array(F * n);
+    this.phiViews = Array.from({ length: n }, (_, k) => this.phi.subarray(k * F, (k + 1) * F));
+    this.dphiViews = Array.from({ length: n }, (_, k) => this.dphi.subarray(k * F, (k + 1) * F));
+    this.moments = new Float64Array(F);
   }
 
-  /** Φ_f(x_k) (and Φ_f'(x_k)) at every node, node-major, and A_f = Σ_k P_k Φ_f(X_k). */
+  /** Φ_f(x_k) (and Φ_f'(x_k)) at every node, and A_f = Σ_k P_k Φ_f(X_k). */
   private evaluateFeatures(x: Float64Array, withDerivatives: boolean): void {
-    const { model, phi, dphi, moments, weights } = this;
+    const { model, phi, moments, weights } = this;
     const F = model.rank;
     moments.fill(0);
     for (let k = 0; k < x.length; k++) {
-      const p = phi.subarray(k * F, (k + 1) * F);
-      model.features(x[k], p, withDerivatives ? dphi.subarray(k * F, (k + 1) * F) : undefined);
-      for (let f = 0; f < F; f++) moments[f] += weights[k] * p[f];
+      model.features(x[k], this.phiViews[k], withDerivatives ? this.dphiViews[k] : undefined);
+      const p = weights[k];
+      if (p === 0) continue; // zero-weight tracers move with the field but do not shape it
+      for (let f = 0; f < F; f++) moments[f] += p * phi[k * F + f];
     }
   }
 
@@ -98,7 +107,7 @@ class Velocity {
     this.evaluateFeatures(x, false);
     const { moments } = this;
     let r = this.model.riskConstant;
-    for (let j = 0; j < x.length; j++) r += 2 * this.weights[j] * this.model.v(x[j]);
+    for (let j = 0; j < x.length; j++) if (this.weights[j] !== 0) r += 2 * this.weights[j] * this.model.v(x[j]);
     for (let f = 0; f < this.model.rank; f++) r += moments[f] * moments[f];
     return r;
   }
@@ -152,12 +161,11 @@ export function solveCharacteristics(problem: CharacteristicsProblem, options: C
 }
 
 /**
- * Quadrature (nodes, weights summing to 1) of a 1-D law with log-density `logDensity` on r ≥ 0:
- * the support is cut where the density falls below e^{-75} of its peak (scanned on a fine grid), and
- * split into `panels` Gauss–Legendre panels of `nodesPerPanel` nodes. The weights are normalised, so
- * the log-density may be unnormalised.
+ * Where a 1-D law with (unnormalised) log-density `logDensity` on [0, rMax] lives: [lo, hi] is the
+ * hull of the points where the log-density is within 75 of its peak (scanned on 4000 cells, widened by
+ * one cell), so the mass left out is ≲ e^{-75} relative. `peak` is the scanned maximum of the log-density.
  */
-export function radialQuadrature(logDensity: (r: number) => number, rMax: number, panels: number, nodesPerPanel: number): { nodes: Float64Array; weights: Float64Array } {
+export function densitySupport(logDensity: (r: number) => number, rMax: number): { lo: number; hi: number; peak: number } {
   const scan = 4000;
   let peak = -Infinity;
   for (let i = 1; i <= scan; i++) peak = Math.max(peak, logDensity((i / scan) * rMax));
@@ -170,10 +178,14 @@ export function radialQuadrature(logDensity: (r: number) => number, rMax: number
       hi = Math.max(hi, r);
     }
   }
-  lo = Math.max(0, lo - rMax / scan);
-  hi = Math.min(rMax, hi + rMax / scan);
-  const breaks = Array.from({ length: panels - 1 }, (_, i) => lo + ((i + 1) * (hi - lo)) / panels);
-  const rule = compositeGaussLegendre(lo, hi, breaks, nodesPerPanel);
+  return { lo: Math.max(0, lo - rMax / scan), hi: Math.min(rMax, hi + rMax / scan), peak };
+}
+
+/**
+ * Weights P_j = w_j e^{ℓ(x_j) − peak} / Σ_k w_k e^{ℓ(x_k) − peak} of a rule (x_j, w_j) for the law with
+ * log-density ℓ: a quadrature of the normalised law, whatever the normalisation of ℓ.
+ */
+export function densityWeights(rule: { nodes: Float64Array; weights: Float64Array }, logDensity: (r: number) => number, peak: number): Float64Array {
   const weights = new Float64Array(rule.nodes.length);
   let total = 0;
   for (let j = 0; j < weights.length; j++) {
@@ -181,7 +193,19 @@ export function radialQuadrature(logDensity: (r: number) => number, rMax: number
     total += weights[j];
   }
   for (let j = 0; j < weights.length; j++) weights[j] /= total;
-  return { nodes: rule.nodes, weights };
+  return weights;
+}
+
+/**
+ * Quadrature (nodes, weights summing to 1) of a 1-D law with log-density `logDensity` on r ≥ 0:
+ * the support (`densitySupport`) is split into `panels` equal Gauss–Legendre panels of
+ * `nodesPerPanel` nodes. The weights are normalised, so the log-density may be unnormalised.
+ */
+export function radialQuadrature(logDensity: (r: number) => number, rMax: number, panels: number, nodesPerPanel: number): { nodes: Float64Array; weights: Float64Array } {
+  const { lo, hi, peak } = densitySupport(logDensity, rMax);
+  const breaks = Array.from({ length: panels - 1 }, (_, i) => lo + ((i + 1) * (hi - lo)) / panels);
+  const rule = compositeGaussLegendre(lo, hi, breaks, nodesPerPanel);
+  return { nodes: rule.nodes, weights: densityWeights(rule, logDensity, peak) };
 }
 
 /** Unnormalised log-density of r = |w| for w ~ N(0, s²/d I_d): (d−1) log r − d r²/(2s²). */

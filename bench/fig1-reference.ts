@@ -1,0 +1,153 @@
+/**
+ * Reference solution of MMN Fig. 1 (examples/mmn-fig1.json: isotropic Gaussians, Δ = 0.8, d = 40,
+ * ρ0 = N(0, 0.8²/d I), ξ = 1, noiseless) by the separatrix-aware characteristics solver
+ * (solvers/separatrix.ts), and the error of the finite-volume solver on the default grid and its
+ * refinements against it.
+ *
+ * Reference: one rule graded towards the split points c(5) and c(10) of the flow map (located by
+ * tracers), n Gauss–Legendre nodes per panel, levels from the layer widths, kernel order K = 30
+ * (velocities need more than the kernel's K = 22 at 1e-10; REDUCED-MODELS.md §1.2), RK4 at dt and
+ * dt/2 and Richardson extrapolation R_ref = R(dt/2) + (R(dt/2) − R(dt))/15 (the quadrature error
+ * is ~1e-12, below the time error; run with --study for the refinement tables in n, levels, dt and K).
+ * FV: `runSolve` on the example config with cells = 1600, 3200, … ≤ --max-cells over the same [0, 8].
+ *
+ * Run: node bin/run-ts.mjs bench/fig1-reference.ts [--max-cells 6400] [--dt 0.01] [--nodes 12] [--study]
+ * (default ≈ 2 min on one core; --max-cells 12800 adds ≈ 1.5 min, --study ≈ 5 min).
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parseRunConfig } from '../src/io/config.ts';
+import { buildModel } from '../src/models.ts';
+import { incompleteGammaRegularized } from '../src/numerics/special.ts';
+import { runSolve, separableRadial } from '../src/pipeline/solve.ts';
+import { chiLogDensity } from '../solvers/characteristics.ts';
+import { locateSplit, solveSeparatrix, type RadialFlowProblem, type SplitPoint } from '../solvers/separatrix.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    'max-cells': { type: 'string', default: '6400' },
+    dt: { type: 'string', default: '0.01' },
+    nodes: { type: 'string', default: '12' },
+    study: { type: 'boolean', default: false },
+  },
+});
+const maxCells = Number(args['max-cells']);
+const dt = Number(args.dt);
+const nodesPerPanel = Number(args.nodes);
+
+const base = JSON.parse(readFileSync(new URL('../examples/mmn-fig1.json', import.meta.url), 'utf8'));
+const config = parseRunConfig(base);
+const model = buildModel(config.model);
+if (model.d === 'inf' || config.init.kind !== 'gaussian' || config.noise) throw new Error('fig1-reference: needs a finite d, a Gaussian initial law and no noise');
+const { d } = model;
+const scale = config.init.scale;
+const VELOCITY_ORDER = 30;
+const saveTimes = [0.5, 1, 2, 5, 10];
+const splitTimes = [5, 10];
+const problemOfOrder = (K: number): RadialFlowProblem => ({
+  model: separableRadial(model, K),
+  logDensity: chiLogDensity(d, scale),
+  rMax: config.grid.rMax,
+  schedule: config.schedule,
+});
+const problem = problemOfOrder(VELOCITY_ORDER);
+/** ρ̄0([0, r)) for r = |w|, w ~ N(0, s²/d I): d r²/s² ~ χ²_d. */
+const chiCdf = (r: number) => incompleteGammaRegularized(d / 2, (d * r * r) / (2 * scale * scale));
+const seconds = (t0: number) => ((performance.now() - t0) / 1000).toFixed(1);
+const fmt = (x: number, digits = 10) => x.toFixed(digits);
+const exp = (x: number) => x.toExponential(2).padStart(9);
+
+// 1. Split points c(T): steepest point of X(T; ·), located on a coarse rule (n = 8, dt = 0.04); c only
+//    has to be accurate to ≪ w(T) for the grading, and is re-measured in the final field below.
+let t0 = performance.now();
+const splits: SplitPoint[] = splitTimes.map((T) => locateSplit(problem, T, { dt: 0.04, nodesPerPanel: 8 }));
+console.log(`split points located in ${seconds(t0)} s (${splits.map((s) => `T = ${s.time}: ${s.steps.length} iterations`).join(', ')})`);
+
+// 2. Reference at dt and dt/2, Richardson-extrapolated (RK4: error ∝ dt⁴).
+function reference(K: number, n: number, step: number, levels?: number) {
+  return solveSeparatrix(problemOfOrder(K), { saveTimes, splitTimes, dt: step, splits, grading: { nodesPerPanel: n, levels } });
+}
+t0 = performance.now();
+const coarse = reference(VELOCITY_ORDER, nodesPerPanel, dt);
+const fine = reference(VELOCITY_ORDER, nodesPerPanel, dt / 2);
+const extrapolate = (a: number[], b: number[]) => b.map((x, i) => x + (x - a[i]) / 15);
+const ref = { risk: extrapolate(coarse.trajectory.risk, fine.trajectory.risk), meanR: extrapolate(coarse.trajectory.meanR, fine.trajectory.meanR) };
+console.log(`reference: ${fine.quadrature.nodes.length} nodes (n = ${nodesPerPanel}, levels ${fine.quadrature.centres.map((c) => c.levels).join(', ')}), K = ${VELOCITY_ORDER}, dt = ${dt} and ${dt / 2}: ${seconds(t0)} s\n`);
+
+console.log('Reference (separatrix-aware characteristics); "Richardson" = |R(dt/2) − R(dt)|/15, the estimated time error');
+console.log('t     | R(t)           | mean r(t)      | Richardson R | Richardson r');
+saveTimes.forEach((t, i) => {
+  const eR = Math.abs(fine.trajectory.risk[i] - coarse.trajectory.risk[i]) / 15;
+  const eM = Math.abs(fine.trajectory.meanR[i] - coarse.trajectory.meanR[i]) / 15;
+  console.log(`${String(t).padEnd(5)} | ${fmt(ref.risk[i], 12)} | ${fmt(ref.meanR[i], 12)} | ${exp(eR)}    | ${exp(eM)}`);
+});
+console.log('\nSplit points c(T) = argmax ∂X(T; r0)/∂r0, measured by tracers in the reference field (dt/2; in brackets: its change from dt),');
+console.log('the mass below it (χ_d CDF; the rule split at the grading centre gives the same to 1e-12), and the grading centre (coarse locate)');
+console.log('T   | c(T)                  | ρ̄0([0, c(T)))  | w(T) (FWHM) | max ∂X/∂r0 | grading centre: (centre − c)/w, rule mass − χ CDF');
+splits.forEach((s, k) => {
+  const { at, slope } = fine.checks[k];
+  const mass = fine.quadrature.massBelow[k] - chiCdf(s.centre);
+  console.log(
+    `${String(s.time).padEnd(3)} | ${fmt(at, 8)} (${exp(at - coarse.checks[k].at)}) | ${fmt(chiCdf(at), 12)} | ${exp(fine.checks[k].width)}   | ${slope.toFixed(1).padStart(10)} | ${((s.centre - at) / s.width).toExponential(1)}, ${exp(mass)}`,
+  );
+});
+
+// 3. Finite volumes on the example grid and its refinements (same [0, rMax], same kernel tolerance: K = 22).
+const fv: { cells: number; risk: number[]; meanR: number[]; seconds: number; characteristicsRisk?: number[] }[] = [];
+for (let cells = config.grid.cells; cells <= maxCells; cells *= 2) {
+  const r = runSolve(parseRunConfig({ ...base, grid: { ...base.grid, cells }, saveTimes }));
+  fv.push({ cells, risk: r.risk, meanR: r.meanR, seconds: r.provenance.timings.solveMs / 1000, characteristicsRisk: r.characteristics?.risk });
+  console.log(`\nFV M = ${cells}: ${(r.provenance.timings.solveMs / 1000).toFixed(1)} s`);
+}
+const table = (name: string, pick: (row: (typeof fv)[number]) => number[], exact: number[]) => {
+  console.log(`\nFV error in ${name} (FV − reference), cells on [0, ${config.grid.rMax}]; order = log2(e_M / e_2M)`);
+  console.log(`t     | ${fv.map((row) => `M = ${row.cells}`.padStart(9)).join(' | ')} | orders`);
+  saveTimes.forEach((t, i) => {
+    const errors = fv.map((row) => pick(row)[i] - exact[i]);
+    const orders = errors.slice(1).map((e, k) => Math.log2(Math.abs(errors[k] / e)).toFixed(2));
+    console.log(`${String(t).padEnd(5)} | ${errors.map((e) => exp(e)).join(' | ')} | ${orders.join(' ')}`);
+  });
+};
+table('R(t)', (row) => row.risk, ref.risk);
+table('mean r(t)', (row) => row.meanR, ref.meanR);
+const plain = fv[0].characteristicsRisk;
+if (plain) console.log(`\nrunSolve's built-in characteristics check (200 nodes, plain rule), error in R: ${plain.map((x, i) => `t = ${saveTimes[i]}: ${exp(x - ref.risk[i])}`).join(', ')}`);
+
+// 4. Optional convergence study: the digits that are stable under refinement.
+const study: { label: string; risk: number[]; meanR: number[] }[] = [];
+if (args.study) {
+  console.log('\nRefinement study (differences to the reference above):');
+  const runs: [string, () => ReturnType<typeof reference>][] = [
+    [`n = 8,  dt = ${dt / 2}`, () => reference(VELOCITY_ORDER, 8, dt / 2)],
+    [`n = 16, dt = ${dt / 2}`, () => reference(VELOCITY_ORDER, 16, dt / 2)],
+    [`n = ${nodesPerPanel}, levels + 4, dt = ${dt / 2}`, () => reference(VELOCITY_ORDER, nodesPerPanel, dt / 2, Math.max(...fine.quadrature.centres.map((c) => c.levels)) + 4)],
+    [`n = ${nodesPerPanel}, dt = ${2 * dt}`, () => reference(VELOCITY_ORDER, nodesPerPanel, 2 * dt)],
+    [`n = ${nodesPerPanel}, dt = ${dt / 4}`, () => reference(VELOCITY_ORDER, nodesPerPanel, dt / 4)],
+    [`K = 22, n = ${nodesPerPanel}, dt = ${dt / 2}`, () => reference(22, nodesPerPanel, dt / 2)],
+    [`K = 40, n = ${nodesPerPanel}, dt = ${dt / 2}`, () => reference(40, nodesPerPanel, dt / 2)],
+  ];
+  console.log(`run                               | ${saveTimes.map((t) => `ΔR(${t})`.padStart(9)).join(' | ')} | ${saveTimes.map((t) => `Δr(${t})`.padStart(9)).join(' | ')}`);
+  const show = (label: string, risk: number[], meanR: number[]) =>
+    console.log(`${label.padEnd(33)} | ${risk.map((x, i) => exp(x - ref.risk[i])).join(' | ')} | ${meanR.map((x, i) => exp(x - ref.meanR[i])).join(' | ')}`);
+  show(`n = ${nodesPerPanel}, dt = ${dt}`, coarse.trajectory.risk, coarse.trajectory.meanR);
+  show(`n = ${nodesPerPanel}, dt = ${dt / 2}`, fine.trajectory.risk, fine.trajectory.meanR);
+  for (const [label, run] of runs) {
+    const s = run().trajectory;
+    study.push({ label, risk: s.risk, meanR: s.meanR });
+    show(label, s.risk, s.meanR);
+  }
+  console.log('\nSplit point c(T) of the flow map at later times (coarse rule; the split keeps moving):');
+  for (const T of [15, 20]) {
+    const s = locateSplit(problem, T, { dt: 0.04, nodesPerPanel: 8 });
+    console.log(`T = ${T}: c = ${fmt(s.centre, 6)}, w = ${exp(s.width)}, max ∂X/∂r0 = ${s.slope.toFixed(0)}, ρ̄0([0, c)) = ${fmt(chiCdf(s.centre), 6)}`);
+  }
+}
+
+console.log(
+  JSON.stringify({
+    saveTimes,
+    reference: { ...ref, velocityOrder: VELOCITY_ORDER, dt: [dt, dt / 2], nodes: fine.quadrature.nodes.length, splits: fine.checks.map(({ at, width, slope }, k) => ({ time: splitTimes[k], centre: at, width, slope, massBelow: chiCdf(at), gradingCentre: splits[k].centre })) },
+    fv,
+    study,
+  }),
+);
