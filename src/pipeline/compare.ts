@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import type { RunConfig } from '../io/config.ts';
 import { makeProvenance, toJson, writeFileAtomic } from '../io/output.ts';
-import { densityFigure, lineFigure } from '../plot/figures.ts';
+import { densityPanelsFigure, lineFigure } from '../plot/figures.ts';
 import { renderReport, type ReportSection } from '../plot/html-report.ts';
 import type { Provenance } from '../types.ts';
 import { runEnsemble, type EnsembleSpec } from '../particles/ensemble.ts';
@@ -62,8 +62,44 @@ export interface CompareResult {
   w2Std: number[];
   ks: number[];
   ksStd: number[];
-  /** The grid PDE result (densities, solver statistics). */
+  /** Risk and mean r on a dense time grid (the save times plus 40 equal steps), for the curves. */
+  curve: {
+    times: number[];
+    pdeRisk: number[];
+    particleRisk: number[];
+    particleRiskStd: number[];
+    pdeMeanR: number[];
+    particleMeanR: number[];
+    particleMeanRStd: number[];
+  };
+  /** The grid PDE result at the save times (densities, solver statistics). */
   solve: SolveResult;
+}
+
+/** Sorted union of the save times and `steps` equal steps over [0, last save time]. */
+export function curveTimes(saveTimes: readonly number[], steps = 40): number[] {
+  const end = saveTimes[saveTimes.length - 1];
+  const all = [...saveTimes];
+  for (let i = 0; i <= steps; i++) {
+    const t = (end * i) / steps;
+    if (!saveTimes.some((s) => Math.abs(s - t) <= 1e-9 * Math.max(1, end))) all.push(t);
+  }
+  return all.sort((a, b) => a - b);
+}
+
+/** The solve result restricted to the given save-time indices. */
+function selectTimes(r: SolveResult, indices: readonly number[]): SolveResult {
+  const pick = <T>(xs: readonly T[]) => indices.filter((i) => i < xs.length).map((i) => xs[i]);
+  return {
+    ...r,
+    times: pick(r.times),
+    risk: pick(r.risk),
+    mass: pick(r.mass),
+    meanR: pick(r.meanR),
+    minMass: pick(r.minMass),
+    density: pick(r.density),
+    characteristics: r.characteristics && { ...r.characteristics, risk: pick(r.characteristics.risk), meanR: pick(r.characteristics.meanR) },
+  };
 }
 
 /** Mean radius of snapshot rows (first reduced coordinate). */
@@ -81,7 +117,9 @@ export async function runCompare(config: RunConfig, options: CompareOptions = {}
   if (config.model.d === 'inf') throw new ConfigError('model.d', 'compare runs particles in R^d: d must be a finite integer >= 2 (got "inf")');
   if (config.init.kind !== 'gaussian') throw new ConfigError('init.kind', `compare needs init.kind "gaussian" (w ~ N(0, s²/d I)) for the particles (got ${JSON.stringify(config.init.kind)})`);
   const t0 = performance.now();
-  const pde = await runSolveInWorker(config, options);
+  const dense = curveTimes(config.saveTimes);
+  const saveIndex = config.saveTimes.map((t) => dense.indexOf(t));
+  const pdeDense = await runSolveInWorker({ ...config, saveTimes: dense }, options);
   const tPde = performance.now();
 
   const spec: EnsembleSpec = {
@@ -95,7 +133,7 @@ export async function runCompare(config: RunConfig, options: CompareOptions = {}
       trainA: p.trainA,
       trainB: p.trainB,
       noise: config.noise ? { beta: config.noise.beta, lambda: config.noise.lambda, convention: 'pde' } : undefined,
-      saveTimes: config.saveTimes,
+      saveTimes: dense,
       testSamples: p.testSamples,
       seed: config.seed,
     },
@@ -114,42 +152,47 @@ export async function runCompare(config: RunConfig, options: CompareOptions = {}
   });
   const tParticles = performance.now();
 
-  // Only save times that every finished replica reached (and the PDE too) are compared.
+  // Only times that every finished replica (and the PDE) reached are compared.
   const runs = ensemble.runs.filter((r): r is ParticleRun => r !== null);
   if (runs.length === 0) throw new Error('compare: no particle replica finished (interrupted before the first save time)');
-  const completedTimes = Math.min(pde.times.length, ...runs.map((r) => r.snapshots.length));
-  const axis = { lo: pde.grid.axes[0].lo, hi: pde.grid.axes[0].hi, cells: pde.grid.axes[0].cells };
-  const times = pde.times.slice(0, completedTimes);
-  const riskPerSeed: number[][] = [];
-  const out = {
-    risk: [] as number[], riskStd: [] as number[], meanR: [] as number[], meanRStd: [] as number[],
-    w1: [] as number[], w1Std: [] as number[], w2: [] as number[], w2Std: [] as number[], ks: [] as number[], ksStd: [] as number[],
-    testMean: [] as number[], testSe: [] as number[], radii: [] as Float64Array[],
-  };
-  for (let k = 0; k < completedTimes; k++) {
-    const risks = runs.map((r) => {
+  const reached = Math.min(pdeDense.times.length, ...runs.map((r) => r.snapshots.length));
+  const sd = (x: number[]) => (x.length > 1 ? std(x) : 0);
+  const curve: CompareResult['curve'] = { times: dense.slice(0, reached), pdeRisk: pdeDense.risk.slice(0, reached), particleRisk: [], particleRiskStd: [], pdeMeanR: pdeDense.meanR.slice(0, reached), particleMeanR: [], particleMeanRStd: [] };
+  const riskAt = (k: number) =>
+    runs.map((r) => {
       const v = r.snapshots[k].populationRisk;
       if (v === null) throw new Error(`compare: model ${config.model.name} gave no exact population risk`);
       return v;
     });
-    riskPerSeed.push(risks);
+  for (let k = 0; k < reached; k++) {
+    const risks = riskAt(k);
+    const means = runs.map((r) => mean(radiiOf(r, k)));
+    curve.particleRisk.push(mean(risks));
+    curve.particleRiskStd.push(sd(risks));
+    curve.particleMeanR.push(mean(means));
+    curve.particleMeanRStd.push(sd(means));
+  }
+  const kept = saveIndex.filter((k) => k < reached);
+  const pde = selectTimes(pdeDense, kept);
+  const axis = { lo: pde.grid.axes[0].lo, hi: pde.grid.axes[0].hi, cells: pde.grid.axes[0].cells };
+  const times = pde.times;
+  const riskPerSeed: number[][] = [];
+  const out = {
+    w1: [] as number[], w1Std: [] as number[], w2: [] as number[], w2Std: [] as number[], ks: [] as number[], ksStd: [] as number[],
+    testMean: [] as number[], testSe: [] as number[], radii: [] as Float64Array[],
+  };
+  kept.forEach((k, i) => {
+    riskPerSeed.push(riskAt(k));
     const w1s: number[] = [];
     const w2s: number[] = [];
     const kss: number[] = [];
-    const means: number[] = [];
     for (const run of runs) {
       const radii = radiiOf(run, k);
-      w1s.push(wassersteinSampleGrid(radii, axis, pde.density[k], 1));
-      w2s.push(wassersteinSampleGrid(radii, axis, pde.density[k], 2));
-      kss.push(ksSampleGrid(radii, axis, pde.density[k]));
-      means.push(mean(radii));
+      w1s.push(wassersteinSampleGrid(radii, axis, pde.density[i], 1));
+      w2s.push(wassersteinSampleGrid(radii, axis, pde.density[i], 2));
+      kss.push(ksSampleGrid(radii, axis, pde.density[i]));
     }
     out.radii.push(radiiOf(runs[0], k));
-    const sd = (x: number[]) => (x.length > 1 ? std(x) : 0);
-    out.risk.push(mean(risks));
-    out.riskStd.push(sd(risks));
-    out.meanR.push(mean(means));
-    out.meanRStd.push(sd(means));
     out.w1.push(mean(w1s));
     out.w1Std.push(sd(w1s));
     out.w2.push(mean(w2s));
@@ -160,9 +203,10 @@ export async function runCompare(config: RunConfig, options: CompareOptions = {}
       const tr = runs.map((r) => r.snapshots[k].testRisk!);
       out.testMean.push(mean(tr.map((x) => x.mean)));
       // standard error of the replica mean of independent MC estimates
-      out.testSe.push(Math.sqrt(tr.reduce((s, x) => s + x.stdError ** 2, 0)) / tr.length);
+      out.testSe.push(Math.sqrt(tr.reduce((s2, x) => s2 + x.stdError ** 2, 0)) / tr.length);
     }
-  }
+  });
+  const pick = (xs: number[]) => kept.map((k) => xs[k]);
   const tEnd = performance.now();
   const stopped = runs.find((r) => r.stoppedAt !== null)?.stoppedAt ?? null;
   return {
@@ -176,29 +220,30 @@ export async function runCompare(config: RunConfig, options: CompareOptions = {}
     }),
     config,
     times,
-    pde: { risk: pde.risk.slice(0, completedTimes), meanR: pde.meanR.slice(0, completedTimes), mass: pde.mass.slice(0, completedTimes) },
+    pde: { risk: pde.risk, meanR: pde.meanR, mass: pde.mass },
     particles: {
       n: p.n,
       epsilon: p.epsilon,
       batch: p.batch,
       seeds: p.seeds,
-      risk: out.risk,
-      riskStd: out.riskStd,
+      risk: pick(curve.particleRisk),
+      riskStd: pick(curve.particleRiskStd),
       riskPerSeed,
-      meanR: out.meanR,
-      meanRStd: out.meanRStd,
+      meanR: pick(curve.particleMeanR),
+      meanRStd: pick(curve.particleMeanRStd),
       testRisk: p.testSamples > 0 ? { mean: out.testMean, stdError: out.testSe } : undefined,
       radii: out.radii,
       completed: ensemble.completed && !pde.solver.stoppedEarly,
       stoppedAt: stopped ? stopped.t : null,
     },
-    gap: out.risk.map((r, k) => r - pde.risk[k]),
+    gap: pick(curve.particleRisk).map((r, i) => r - pde.risk[i]),
     w1: out.w1,
     w1Std: out.w1Std,
     w2: out.w2,
     w2Std: out.w2Std,
     ks: out.ks,
     ksStd: out.ksStd,
+    curve,
     solve: pde,
   };
 }
@@ -206,6 +251,7 @@ export async function runCompare(config: RunConfig, options: CompareOptions = {}
 export function compareReportSections(result: CompareResult): ReportSection[] {
   const { pde, particles, times, solve } = result;
   const seedsText = particles.seeds > 1 ? `mean ± std over ${particles.seeds} seeds` : 'one seed';
+  const { curve } = result;
   const sections: ReportSection[] = [
     {
       title: 'Risk: PDE vs particles',
@@ -213,13 +259,20 @@ export function compareReportSections(result: CompareResult): ReportSection[] {
         `Particles: exact population risk R_N of N = ${particles.n} units trained by online SGD (ε = ${particles.epsilon}, batch ${particles.batch}), ${seedsText}. ` +
         'R_N includes the i = j terms and the actual angles between units, so R_N − R(ρ̄_t) carries an O(1/N) bias besides the O(N^-1/2) fluctuations.',
       figure: lineFigure('Risk', 't', 'risk', [
-        { name: 'PDE (finite volumes)', x: times, y: pde.risk, mode: 'lines+markers' },
-        { name: `particles (N=${particles.n})`, x: times, y: particles.risk, error: particles.riskStd, mode: 'markers' },
+        { name: 'PDE (finite volumes)', x: curve.times, y: curve.pdeRisk },
+        { name: `particles (N=${particles.n})`, x: curve.times, y: curve.particleRisk, error: particles.seeds > 1 ? curve.particleRiskStd : undefined, mode: 'markers' },
       ]),
     },
     {
-      title: 'Radial law: particle histogram (replica 1) over the PDE density',
-      figure: densityFigure('ρ̄_t(r) and particle histograms', 'r = |w|', solve.grid.centres, solve.grid.cellWidth, times, solve.density.slice(0, times.length), particles.radii),
+      title: 'Mean radius',
+      figure: lineFigure('Mean of r = |w|', 't', 'mean r', [
+        { name: 'PDE', x: curve.times, y: curve.pdeMeanR },
+        { name: `particles (N=${particles.n})`, x: curve.times, y: curve.particleMeanR, error: particles.seeds > 1 ? curve.particleMeanRStd : undefined, mode: 'markers' },
+      ]),
+    },
+    {
+      title: 'Radial law: particle histogram (replica 1) over the PDE density ρ̄_t(r)',
+      figure: densityPanelsFigure('r = |w|', solve.grid.centres, solve.grid.cellWidth, times, solve.density, particles.radii),
     },
     {
       title: 'Distances between the particles and ρ̄_t',

@@ -7,7 +7,7 @@ import { Grid } from '../grid.ts';
 import { initialMass } from '../initial.ts';
 import type { RunConfig } from '../io/config.ts';
 import { makeProvenance, toJson, writeFileAtomic } from '../io/output.ts';
-import { densityFigure, lineFigure } from '../plot/figures.ts';
+import { densityPanelsFigure, lineFigure } from '../plot/figures.ts';
 import { renderReport, type ReportSection } from '../plot/html-report.ts';
 import type { GridOperators, Provenance } from '../types.ts';
 import { buildModel, type MeanFieldModelInstance } from '../models.ts';
@@ -214,7 +214,7 @@ export function solveReportSections(result: SolveResult): ReportSection[] {
     {
       title: 'Radial density ρ̄_t(r)',
       text: `Finite-volume solution of the reduced DD (MMN eq. 13) on ${result.grid.axes[0].cells} cells over [0, ${result.grid.axes[0].hi}]; ${result.model.interaction}.`,
-      figure: densityFigure('ρ̄_t(r) at the save times', 'r = |w|', result.grid.centres, result.grid.cellWidth, result.times, result.density),
+      figure: densityPanelsFigure('r = |w|', result.grid.centres, result.grid.cellWidth, result.times, result.density),
     },
     {
       title: 'Risk',

@@ -44,51 +44,43 @@ export function lineFigure(title: string, xTitle: string, yTitle: string, series
 }
 
 /**
- * Densities ρ̄_t(x) = P_j / h at the cell centres, one curve per save time, optionally with a
- * normalised histogram of particle coordinates at the same times (MMN Fig. 1 style).
+ * MMN Fig. 1 style: one small panel per save time, each with the PDE density ρ̄_t(r) = P_j / h and
+ * (optionally) a normalised histogram of the particles' coordinates at that time.
  */
-export function densityFigure(
-  title: string,
+export function densityPanelsFigure(
   xTitle: string,
   centres: ArrayLike<number>,
   cellWidth: number,
   times: readonly number[],
   masses: readonly ArrayLike<number>[],
-  histograms?: readonly ArrayLike<number>[],
+  samples?: readonly ArrayLike<number>[],
 ): PlotlyFigure {
+  const columns = Math.min(3, times.length);
+  const rows = Math.ceil(times.length / columns);
   const data: Record<string, unknown>[] = [];
-  times.forEach((t, i) => {
-    const color = colorAt(i);
-    if (histograms?.[i]) {
-      data.push({
-        type: 'histogram',
-        x: Array.from(histograms[i]),
-        histnorm: 'probability density',
-        name: `particles t=${t}`,
-        opacity: 0.35,
-        marker: { color },
-        nbinsx: 60,
-        showlegend: false,
-      });
-    }
-    data.push({
-      type: 'scatter',
-      mode: 'lines',
-      name: `t=${t}`,
-      x: Array.from(centres),
-      y: Array.from(masses[i], (p) => p / cellWidth),
-      line: { color },
-    });
-  });
-  return {
-    data,
-    layout: {
-      title: { text: title },
-      barmode: 'overlay',
-      xaxis: { title: { text: xTitle } },
-      yaxis: { title: { text: 'density' } },
-      legend: { orientation: 'h' },
-      margin: { t: 50 },
-    },
+  const layout: Record<string, unknown> = {
+    grid: { rows, columns, pattern: 'independent' },
+    showlegend: false,
+    height: 260 * rows,
+    margin: { t: 40 },
+    annotations: [] as unknown[],
   };
+  times.forEach((t, i) => {
+    const axis = i === 0 ? '' : String(i + 1);
+    const density = Array.from(masses[i], (p) => p / cellWidth);
+    // show the part of the axis that carries mass (plus a margin)
+    let lo = 0;
+    let hi = density.length - 1;
+    while (lo < hi && masses[i][lo] < 1e-7) lo++;
+    while (hi > lo && masses[i][hi] < 1e-7) hi--;
+    const x = Array.from(centres);
+    const span = Math.max(x[hi] - x[lo], 10 * cellWidth);
+    if (samples?.[i]) {
+      data.push({ type: 'histogram', x: Array.from(samples[i]), histnorm: 'probability density', nbinsx: 50, marker: { color: '#aec7e8' }, xaxis: `x${axis}`, yaxis: `y${axis}` });
+    }
+    data.push({ type: 'scatter', mode: 'lines', x, y: density, line: { color: '#d62728' }, xaxis: `x${axis}`, yaxis: `y${axis}` });
+    layout[`xaxis${axis}`] = { range: [Math.max(0, x[lo] - 0.1 * span), x[hi] + 0.1 * span], title: { text: i >= times.length - columns ? xTitle : '' } };
+    (layout.annotations as unknown[]).push({ text: `t = ${t}`, xref: `x${axis} domain`, yref: `y${axis} domain`, x: 0.98, y: 0.95, showarrow: false });
+  });
+  return { data, layout };
 }

@@ -32,7 +32,7 @@ function escapeHtml(s: string): string {
 }
 
 function formatCell(v: string | number): string {
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toPrecision(6);
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
   return escapeHtml(v);
 }
 
