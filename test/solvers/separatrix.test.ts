@@ -21,8 +21,8 @@ const chiCdf = (r: number) => incompleteGammaRegularized(d / 2, (d * r * r) / (2
  */
 const R5 = 0.699686767348;
 const MEAN5 = 2.356044337576;
-/** c(5) measured in that reference field (±1e-6). */
-const C5 = 0.628618;
+/** c(5) measured in that reference field with 257 tracers over c ± 2w (129 tracers: +5e-6; dt → dt/2: 1e-8). */
+const C5 = 0.6282719;
 
 describe('graded quadrature of the initial law', () => {
   it('is split at the centres, graded geometrically, and integrates the chi law exactly', () => {
@@ -79,29 +79,35 @@ describe('separatrix-aware characteristics, MMN Fig. 1', () => {
   });
 
   it('at t = 5: locates c(5), converges spectrally in the nodes, and matches the reference to its RK4 error', () => {
-    // c(5) on a coarse rule (n = 8, dt = 0.04): measured 0.6286097, w = 0.0342, 4 iterations
+    // c(5) on a coarse rule (n = 8, dt = 0.04) with 64 tracers: measured 0.6283843, w = 0.0341, 4 iterations;
+    // 1.1e-4 = 3.3e-3 w above C5, the bias of the steepest point from 16 tracers per width (slopePeak)
     const split: SplitPoint = locateSplit(problem, 5, { dt: 0.04, nodesPerPanel: 8 });
     expect(split.width).toBeGreaterThan(0.03);
     expect(split.width).toBeLessThan(0.04);
-    expect(Math.abs(split.centre - C5)).toBeLessThan(1e-3 * split.width); // measured 2.5e-4 w (the coarse dt)
+    expect(Math.abs(split.centre - C5)).toBeLessThan(1e-2 * split.width);
 
-    const run = (n: number, dt: number, levels?: number) => solveSeparatrix(problem, { saveTimes: [5], dt, splits: [split], grading: { nodesPerPanel: n, levels } });
-    const r6 = run(6, 0.02);
+    const run = (n: number, dt: number, options: { levels?: number; tracers?: number } = {}) =>
+      solveSeparatrix(problem, { saveTimes: [5], dt, splits: [split], grading: { nodesPerPanel: n, levels: options.levels }, tracers: options.tracers });
+    // quadrature refinement at a fixed step (levels from w: 11): measured |R6 − R12| = 1.9e-9, |R8 − R12| = 9e-14
+    // (at dt = 0.04 the same differences stall at ~5e-11: the RK4 error is not smooth across the nodes there)
     const r8 = run(8, 0.02);
-    const r12 = run(12, 0.02);
-    // quadrature refinement at a fixed step: measured |R6 − R12| = 1.9e-9, |R8 − R12| = 8e-14
-    expect(Math.abs(r6.trajectory.risk[0] - r12.trajectory.risk[0])).toBeLessThan(1e-8);
-    expect(Math.abs(r8.trajectory.risk[0] - r12.trajectory.risk[0])).toBeLessThan(1e-11);
-    expect(Math.abs(r8.trajectory.meanR[0] - r12.trajectory.meanR[0])).toBeLessThan(1e-11);
-    // without the levels that resolve the layer (innermost panel 0.6·2^-4 ≈ 1.1 w) the error is 5e-7
-    const shallow = run(8, 0.02, 4);
-    expect(Math.abs(shallow.trajectory.risk[0] - r12.trajectory.risk[0])).toBeGreaterThan(1e-7);
-    // RK4 at dt = 0.02 against the reference: measured 7.1e-7 in R, 5.2e-7 in mean r (∝ dt⁴: 3.3e-8 at dt = 0.01)
-    expect(Math.abs(r12.trajectory.risk[0] - R5)).toBeLessThan(1.5e-6);
-    expect(Math.abs(r12.trajectory.meanR[0] - MEAN5)).toBeLessThan(1.5e-6);
+    const [r6, r12] = [6, 12].map((n) => run(n, 0.02, { tracers: 3 }).trajectory);
+    expect(Math.abs(r6.risk[0] - r12.risk[0])).toBeLessThan(1e-8);
+    expect(Math.abs(r8.trajectory.risk[0] - r12.risk[0])).toBeLessThan(1e-12);
+    expect(Math.abs(r8.trajectory.meanR[0] - r12.meanR[0])).toBeLessThan(1e-12);
+    // without the levels that resolve the layer (innermost panel 0.6·2^-4 ≈ 1.1 w) the difference is 6.8e-7
+    const shallow = run(8, 0.02, { levels: 4, tracers: 3 }).trajectory;
+    expect(Math.abs(shallow.risk[0] - r12.risk[0])).toBeGreaterThan(1e-7);
+    // RK4 against the reference: measured errors 1.79e-5 (dt = 0.04), 7.1e-7 (dt = 0.02) in R: order 4.65
+    const e02 = Math.abs(r8.trajectory.risk[0] - R5);
+    const e04 = Math.abs(run(8, 0.04, { tracers: 3 }).trajectory.risk[0] - R5);
+    expect(e02).toBeLessThan(1.5e-6);
+    expect(Math.log2(e04 / e02)).toBeGreaterThan(3.5);
+    expect(Math.abs(r8.trajectory.meanR[0] - MEAN5)).toBeLessThan(1.5e-6); // measured 5.1e-7
     // the split re-measured in the final field sits where the rule is graded; the mass below is the chi CDF
-    expect(Math.abs(r12.checks[0].at - split.centre)).toBeLessThan(1e-3 * split.width);
-    expect(Math.abs(r12.quadrature.massBelow[0] - chiCdf(split.centre))).toBeLessThan(1e-12);
+    expect(Math.abs(r8.checks[0].at - split.centre)).toBeLessThan(1e-2 * split.width);
+    expect(Math.abs(r8.checks[0].at - C5)).toBeLessThan(1e-2 * split.width);
+    expect(Math.abs(r8.quadrature.massBelow[0] - chiCdf(split.centre))).toBeLessThan(1e-12);
   });
 
   it('finite volumes at 800 and 1600 cells on [0, 8] move toward the reference at t = 5', () => {
