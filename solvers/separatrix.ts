@@ -33,7 +33,8 @@
  * The layer moves with T, so a rule graded towards c(T) resolves earlier times t < T only as well as its
  * panels at distance |c(T) − c(t)| resolve w(t); a rule graded towards several split times at once
  * (`splitTimes`: the union of the geometric meshes) resolves each of them. MMN Fig. 1 (bench/fig1-reference.ts):
- * c(T) = 0.6286, 0.6981, 0.7057, 0.7089 and w(T) = 3.4e-2, 1.9e-3, 5.5e-4, 3.3e-4 at T = 5, 10, 15, 20;
+ * c(T) ≈ 0.628, 0.698, 0.706, 0.709 and w(T) ≈ 3.4e-2, 1.9e-3, 5.5e-4, 3.3e-4 at T = 5, 10, 15, 20 (the
+ * repulsion weakens, and the split keeps drifting: there is no T-independent r0* at these times);
  * graded towards c(10) only, R(5) needs n = 24 for 1e-11, graded towards c(5) and c(10), n = 8.
  */
 import { compositeGaussLegendre } from '../src/numerics/quadrature.ts';
