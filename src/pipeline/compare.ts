@@ -28,6 +28,11 @@ export interface CompareOptions extends RunControl {
   workers?: number;
   /** Called with a one-line progress message. */
   onParticleProgress?: (message: string) => void;
+  /**
+   * Extra equal time steps for the risk and mean-r curves (default 40; 0: save times only). Each
+   * extra time costs one exact R_N per replica, O(N² K).
+   */
+  curveSteps?: number;
 }
 
 export interface CompareResult {
@@ -80,7 +85,7 @@ export interface CompareResult {
 export function curveTimes(saveTimes: readonly number[], steps = 40): number[] {
   const end = saveTimes[saveTimes.length - 1];
   const all = [...saveTimes];
-  for (let i = 0; i <= steps; i++) {
+  for (let i = 0; steps > 0 && i <= steps; i++) {
     const t = (end * i) / steps;
     if (!saveTimes.some((s) => Math.abs(s - t) <= 1e-9 * Math.max(1, end))) all.push(t);
   }
@@ -117,7 +122,7 @@ export async function runCompare(config: RunConfig, options: CompareOptions = {}
   if (config.model.d === 'inf') throw new ConfigError('model.d', 'compare runs particles in R^d: d must be a finite integer >= 2 (got "inf")');
   if (config.init.kind !== 'gaussian') throw new ConfigError('init.kind', `compare needs init.kind "gaussian" (w ~ N(0, s²/d I)) for the particles (got ${JSON.stringify(config.init.kind)})`);
   const t0 = performance.now();
-  const dense = curveTimes(config.saveTimes);
+  const dense = curveTimes(config.saveTimes, options.curveSteps ?? 40);
   const saveIndex = config.saveTimes.map((t) => dense.indexOf(t));
   const pdeDense = await runSolveInWorker({ ...config, saveTimes: dense }, options);
   const tPde = performance.now();

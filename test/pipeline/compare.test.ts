@@ -23,16 +23,16 @@ describe('compare: PDE vs SGD particles (MMN Fig. 1 model)', () => {
   it('same seed gives bit-identical results with 1 and 2 workers (timings aside)', async () => {
     const c = config({ n: 100, epsilon: 1e-3, seeds: 3, saveTimes: [0, 0.2] });
     const strip = (r: Awaited<ReturnType<typeof runCompare>>) => toJson({ ...r, provenance: null, solve: { ...r.solve, provenance: null } });
-    const one = await runCompare(c, { workers: 1 });
-    const two = await runCompare(c, { workers: 2 });
+    const one = await runCompare(c, { workers: 1, curveSteps: 4 });
+    const two = await runCompare(c, { workers: 2, curveSteps: 4 });
     expect(strip(two)).toBe(strip(one));
   });
 
   it('N = 800: particle R_N and PDE risk agree to better than 0.01 for 0 < t ≤ 2; the gap is a positive O(1/N) bias, 4× smaller at N = 3200', async () => {
     // (t = 0 is the next test: there R_N − R = C1/N ≈ 0.009 on average but its seed spread is ≈ 0.008.)
     const saveTimes = [0.5, 1, 2];
-    const small = await runCompare(config({ n: 800, epsilon: 2e-5, seeds: 2, saveTimes }), { workers: 2 });
-    const large = await runCompare(config({ n: 3200, epsilon: 2e-5, seeds: 2, saveTimes: [0.5, 1] }), { workers: 2 });
+    const small = await runCompare(config({ n: 800, epsilon: 2e-5, seeds: 2, saveTimes }), { workers: 2, curveSteps: 0 });
+    const large = await runCompare(config({ n: 3200, epsilon: 2e-5, seeds: 2, saveTimes: [0.5, 1] }), { workers: 2, curveSteps: 0 });
     for (let k = 0; k < saveTimes.length; k++) for (const r of small.particles.riskPerSeed[k]) expect(Math.abs(r - small.pde.risk[k])).toBeLessThan(0.01);
     // At N = 800 the bias (≈ 4e-3, REDUCED-MODELS §3) exceeds the seed spread of R_N (≈ 1e-3): it is
     // systematic, not noise. Its 1/N scaling: gap(800)/gap(3200) ≈ 4; with two seeds each the ratio's
@@ -49,17 +49,17 @@ describe('compare: PDE vs SGD particles (MMN Fig. 1 model)', () => {
   });
 
   it('W1 between particles and ρ̄_t falls like N^(-1/2): N = 200 vs 3200 gives a ratio 4 ± 30 %', async () => {
-    // t = 0.25 with ε = 2e-6: the Itô drift of the radii (≈ 115 ε t ≈ 6e-5) is far below W1(3200) ≈ 2e-3.
-    const saveTimes = [0.25];
-    const a = await runCompare(config({ n: 200, epsilon: 2e-6, seeds: 8, saveTimes, cells: 2400 }), { workers: 2 });
-    const b = await runCompare(config({ n: 3200, epsilon: 2e-6, seeds: 2, saveTimes, cells: 2400 }), { workers: 2 });
+    // t = 0.1 with ε = 2e-6: the Itô drift of the radii (≈ 115 ε t ≈ 2e-5) is far below W1(3200) ≈ 2e-3.
+    const saveTimes = [0.1];
+    const a = await runCompare(config({ n: 200, epsilon: 2e-6, seeds: 8, saveTimes, cells: 2400 }), { workers: 2, curveSteps: 0 });
+    const b = await runCompare(config({ n: 3200, epsilon: 2e-6, seeds: 2, saveTimes, cells: 2400 }), { workers: 2, curveSteps: 0 });
     const ratio = a.w1[0] / b.w1[0];
     expect(ratio).toBeGreaterThan(4 * 0.7);
     expect(ratio).toBeLessThan(4 * 1.3);
   });
 
   it('t = 0 bias of R_N is C1/N within its standard error (seed-averaged)', async () => {
-    const r = await runCompare(config({ n: 200, epsilon: 1e-3, seeds: 16, saveTimes: [0] }), { workers: 2 });
+    const r = await runCompare(config({ n: 200, epsilon: 1e-3, seeds: 16, saveTimes: [0] }), { workers: 2, curveSteps: 0 });
     const risks = r.particles.riskPerSeed[0];
     // C1 ≈ 7.4–14.4 for this model at t = 0 (REDUCED-MODELS §6.2): the gap is ~C1/200 ≈ 0.04–0.07 and positive
     const se = std(risks) / Math.sqrt(risks.length);

@@ -1,0 +1,214 @@
+/**
+ * The `fluctuations` job (CLT issue item 3): for the N, ε, B of a run config (or overrides), the
+ * predicted seed-to-seed std of R_N and of the mean radius at every save time,
+ *
+ *   std Φ_N(t) ≈ √( Var_init(t)/N + (ε/B) (I_C(t) + I_I(t)/N) )          (CLT.md §2.5, src/clt)
+ *
+ * with its parts listed separately, the predicted mean shifts where they are known (C1/N for R_N at
+ * t = 0; the O(ε) Itô shift (ε/B) J(t) of the mean radius) and the validity warnings of the
+ * prediction (linear-noise regime, N < 400, separatrix). No randomness: the result is a pure
+ * function of the config.
+ *
+ * `runFluctuations` computes in the calling thread; `runFluctuationsInWorker` in a worker thread, so
+ * a CLI stays responsive to Ctrl-C (the prediction to t = 5 costs ~10–30 s).
+ */
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { predictFromConfig, type CltPrediction, type FluctuationOptions } from '../clt/predict.ts';
+import { ConfigError } from '../errors.ts';
+import type { RunConfig } from '../io/config.ts';
+import { makeProvenance, toJson, writeFileAtomic } from '../io/output.ts';
+import { colorAt, lineFigure, type Series } from '../plot/figures.ts';
+import { renderReport, type PlotlyFigure, type ReportSection } from '../plot/html-report.ts';
+import type { Provenance } from '../types.ts';
+
+/** What may override the config's `particles` block (and the ablation switch). */
+export type PredictionOverrides = Partial<FluctuationOptions> & { kernelOrder?: number; radialNodes?: number };
+
+/** The prediction (every field of CltPrediction at top level) plus provenance and the config. */
+export type FluctuationsResult = Omit<CltPrediction, 'kind'> & {
+  kind: 'meanfield.fluctuations';
+  provenance: Provenance;
+  config: RunConfig;
+};
+
+function wrap(config: RunConfig, prediction: CltPrediction, ms: number): FluctuationsResult {
+  const { kind: _kind, ...rest } = prediction;
+  return { kind: 'meanfield.fluctuations', ...rest, provenance: makeProvenance(null, { predictMs: ms, totalMs: ms }), config };
+}
+
+/** The prediction for `config` (N, ε, B from its `particles` block unless overridden). */
+export function runFluctuations(config: RunConfig, overrides: PredictionOverrides = {}): FluctuationsResult {
+  const t0 = performance.now();
+  const prediction = predictFromConfig(config, overrides);
+  return wrap(config, prediction, performance.now() - t0);
+}
+
+export interface PredictionControl {
+  /** Polled every `pollMs` (default 100 ms); true terminates the worker and rejects with an Error named 'Interrupted'. */
+  shouldStop?: () => boolean;
+  pollMs?: number;
+}
+
+const BOOTSTRAP = new URL('../../bin/run-ts.mjs', import.meta.url);
+const CLT_WORKER = new URL('./clt-worker.ts', import.meta.url).href;
+
+/** `predictFromConfig(config, overrides)` in a worker thread (same numbers, bit for bit). */
+export function predictInWorker(config: RunConfig, overrides: PredictionOverrides = {}, control: PredictionControl = {}): Promise<CltPrediction> {
+  const worker = new Worker(BOOTSTRAP, { workerData: { entry: CLT_WORKER, config, overrides } });
+  let poll: ReturnType<typeof setInterval> | undefined;
+  return new Promise<CltPrediction>((resolve, reject) => {
+    if (control.shouldStop) {
+      poll = setInterval(() => {
+        if (control.shouldStop!()) {
+          const e = new Error('CLT prediction interrupted');
+          e.name = 'Interrupted';
+          reject(e);
+        }
+      }, control.pollMs ?? 100);
+    }
+    worker.on('message', (msg: { type: 'done'; prediction: CltPrediction } | { type: 'error'; name: string; message: string; field?: string }) => {
+      if (msg.type === 'done') resolve(msg.prediction);
+      else if (msg.field !== undefined) reject(new ConfigError(msg.field, msg.message));
+      else {
+        const e = new Error(msg.message);
+        e.name = msg.name;
+        reject(e);
+      }
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => reject(new Error(`CLT prediction worker exited with code ${code} before finishing`)));
+  }).finally(() => {
+    if (poll) clearInterval(poll);
+    void worker.terminate();
+  });
+}
+
+/** `runFluctuations` in a worker thread (interruptible). */
+export async function runFluctuationsInWorker(config: RunConfig, overrides: PredictionOverrides = {}, control: PredictionControl = {}): Promise<FluctuationsResult> {
+  const t0 = performance.now();
+  const prediction = await predictInWorker(config, overrides, control);
+  return wrap(config, prediction, performance.now() - t0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+/** A centre line with shaded ±k·std bands (plotly 'tonexty' fills). */
+export function bandFigure(
+  title: string,
+  xTitle: string,
+  yTitle: string,
+  x: readonly number[],
+  centre: readonly number[],
+  halfWidths: { name: string; values: readonly number[] }[],
+  extra: PlotlyFigure['data'] = [],
+): PlotlyFigure {
+  const data: PlotlyFigure['data'] = [];
+  // widest band first, so narrower ones are drawn over it
+  const bands = [...halfWidths].reverse();
+  bands.forEach((b, i) => {
+    const opacity = 0.15 + 0.15 * i;
+    data.push({ type: 'scatter', mode: 'lines', x: [...x], y: x.map((_, k) => centre[k] - b.values[k]), line: { width: 0 }, showlegend: false, hoverinfo: 'skip' });
+    data.push({
+      type: 'scatter',
+      mode: 'lines',
+      name: b.name,
+      x: [...x],
+      y: x.map((_, k) => centre[k] + b.values[k]),
+      line: { width: 0 },
+      fill: 'tonexty',
+      fillcolor: `rgba(31, 119, 180, ${opacity.toFixed(2)})`,
+    });
+  });
+  data.push({ type: 'scatter', mode: 'lines+markers', name: 'predicted mean', x: [...x], y: [...centre], line: { color: colorAt(0) } });
+  data.push(...extra);
+  return {
+    data,
+    layout: { title: { text: title }, xaxis: { title: { text: xTitle } }, yaxis: { title: { text: yTitle } }, legend: { orientation: 'h' }, margin: { t: 50 } },
+  };
+}
+
+/** Predicted mean: PDE + known shift (the shift is 0 where it is not predicted). */
+function predictedMean(pde: readonly number[], shift: readonly (number | null)[] | null): number[] {
+  return pde.map((v, k) => v + (shift?.[k] ?? 0));
+}
+
+function partsFigure(title: string, times: readonly number[], parts: CltPrediction['variancePartsRisk'], std: readonly number[]): PlotlyFigure {
+  const series: Series[] = [
+    { name: 'predicted std (total)', x: times, y: std, mode: 'lines+markers' as const },
+    { name: '√(Var_init/N)  (initial draw)', x: times, y: parts.init.map(Math.sqrt), mode: 'lines+markers' as const, dash: 'dash' as const },
+  ];
+  if (parts.common) series.push({ name: '√(ε I_C/B)  (common noise)', x: times, y: parts.common.map(Math.sqrt), mode: 'lines+markers' as const, dash: 'dash' as const });
+  if (parts.sameUnit) series.push({ name: '√(ε I_I/(N B))  (same-unit noise)', x: times, y: parts.sameUnit.map(Math.sqrt), mode: 'lines+markers' as const, dash: 'dot' as const });
+  return lineFigure(title, 't', 'std', series, { logY: true });
+}
+
+export function fluctuationsReportSections(result: Omit<CltPrediction, 'kind'>): ReportSection[] {
+  const { settings: s, times } = result;
+  const noiseText = result.noise.available
+    ? `SGD-noise model: ${result.noise.model}; linear-noise indicator 2 m τ+² d ε/B = ${result.noise.linearNoiseIndicator.toPrecision(3)} (limit 0.3).`
+    : `SGD noise not available (${result.noise.reason}): the std holds only the initial-draw part.`;
+  const sections: ReportSection[] = [];
+  sections.push({
+    title: result.warnings.length ? `Warnings (${result.warnings.length})` : 'Warnings: none',
+    text: result.warnings.length
+      ? result.warnings.map((w) => `[${w.code}] ${w.message}`).join('\n\n')
+      : 'N, ε, B and the save times are inside the range where the leading-order prediction was validated (CLT.md "Limits").',
+  });
+  sections.push({
+    title: 'Settings',
+    text:
+      `N = ${s.n}, ε = ${s.epsilon}, batch B = ${s.batch}; ${s.nodes} quadrature nodes of ρ̄_0, adjoint step ${s.dt}, kernel order ${s.kernelOrder}, ` +
+      `nonlocal term ${s.nonlocal ? 'on' : 'OFF (ablation: transport-only adjoint)'}. ${noiseText}\n\n` +
+      `std Φ_N(t) ≈ √(Var_init(t)/N + (ε/B)(I_C(t) + I_I(t)/N)) (CLT.md §2.5). Mean: E R_N(0) = R(ρ̄_0) + C1/N with C1 = ${result.c1.toPrecision(6)} ` +
+      `(C1/N = ${(result.c1 / s.n).toPrecision(4)}); the 1/N coefficient of R_N at t > 0 is not predicted (second-order theory). ` +
+      'The mean radius is shifted by the O(ε) Itô drift (ε/B) J(t).',
+  });
+  sections.push({
+    title: 'Risk R_N: predicted mean ± 1 and 2 std',
+    figure: bandFigure('R_N: R(ρ̄_t) + known shift ± k · predicted std', 't', 'risk', times, predictedMean(result.pdeRisk, result.meanShiftRisk), [
+      { name: '± 1 std', values: result.predictedStdRisk },
+      { name: '± 2 std', values: result.predictedStdRisk.map((v) => 2 * v) },
+    ]),
+  });
+  sections.push({ title: 'Risk R_N: parts of the predicted std', figure: partsFigure('std of R_N and its parts', times, result.variancePartsRisk, result.predictedStdRisk) });
+  sections.push({
+    title: 'Mean radius: predicted mean ± 1 and 2 std',
+    figure: bandFigure('mean radius: PDE + Itô shift ± k · predicted std', 't', 'mean |w|', times, predictedMean(result.pdeMeanRadius, result.meanShiftMeanRadius), [
+      { name: '± 1 std', values: result.predictedStdMeanRadius },
+      { name: '± 2 std', values: result.predictedStdMeanRadius.map((v) => 2 * v) },
+    ]),
+  });
+  sections.push({ title: 'Mean radius: parts of the predicted std', figure: partsFigure('std of the mean radius and its parts', times, result.variancePartsMeanRadius, result.predictedStdMeanRadius) });
+  const opt = (a: readonly (number | null)[] | null, k: number): number | string => (a && a[k] !== null ? (a[k] as number) : '—');
+  sections.push({
+    title: 'Table (risk)',
+    table: {
+      columns: ['t', 'R PDE', 'predicted std', 'Var_init', 'I_C', 'I_I', 'Var_init/N', 'ε I_C/B', 'ε I_I/(N B)', 'mean shift'],
+      rows: times.map((t, k) => [
+        t, result.pdeRisk[k], result.predictedStdRisk[k], result.varInitRisk[k], opt(result.noiseCommonRisk, k), opt(result.noiseSameUnitRisk, k),
+        result.variancePartsRisk.init[k], opt(result.variancePartsRisk.common, k), opt(result.variancePartsRisk.sameUnit, k), opt(result.meanShiftRisk, k),
+      ]),
+    },
+  });
+  sections.push({
+    title: 'Table (mean radius)',
+    table: {
+      columns: ['t', 'mean r PDE', 'predicted std', 'Var_init', 'I_C', 'I_I', 'Var_init/N', 'ε I_C/B', 'ε I_I/(N B)', 'Itô shift'],
+      rows: times.map((t, k) => [
+        t, result.pdeMeanRadius[k], result.predictedStdMeanRadius[k], result.varInitMeanRadius[k], opt(result.noiseCommonMeanRadius, k), opt(result.noiseSameUnitMeanRadius, k),
+        result.variancePartsMeanRadius.init[k], opt(result.variancePartsMeanRadius.common, k), opt(result.variancePartsMeanRadius.sameUnit, k), opt(result.meanShiftMeanRadius, k),
+      ]),
+    },
+  });
+  return sections;
+}
+
+export function writeFluctuationsOutputs(dir: string, result: FluctuationsResult): { json: string; html: string } {
+  const json = join(dir, 'result.json');
+  const html = join(dir, 'report.html');
+  writeFileAtomic(json, toJson(result));
+  writeFileAtomic(html, renderReport('meanfield fluctuations', fluctuationsReportSections(result), { provenance: result.provenance, config: result.config }));
+  return { json, html };
+}
