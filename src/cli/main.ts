@@ -21,9 +21,10 @@ const USAGE = `meanfield ${PACKAGE_VERSION}: mean-field theory of two-layer neur
 
 usage:
   meanfield solve <config.json> --out <dir>          solve the reduced DD; writes result.json and report.html
-  meanfield compare <config.json> --out <dir> [--seeds K] [--workers W] [--paper]
+  meanfield compare <config.json> --out <dir> [--seeds K] [--workers W] [--paper] [--resume]
                                                      PDE vs finite-N SGD (particles block of the config);
-                                                     --paper uses MMN's ε = 1e-6 (slow)
+                                                     --paper uses MMN's ε = 1e-6 (slow); --resume reuses the
+                                                     replicas an interrupted run saved in <dir>/replicas
   meanfield minimize <config.json> [--json] [--lemma-domain half-line|grid]
                                                      certified global minimum of R on the grid, single-delta
                                                      ansatz with the Lemma 1 test, point-mass stability
@@ -103,7 +104,14 @@ async function commandCompare(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { out: { type: 'string' }, seeds: { type: 'string' }, workers: { type: 'string' }, paper: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false } },
+    options: {
+      out: { type: 'string' },
+      seeds: { type: 'string' },
+      workers: { type: 'string' },
+      paper: { type: 'boolean', default: false },
+      resume: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+    },
   });
   const config = readConfig(positionals[0]);
   if (!values.out) throw new UsageError('compare needs --out <dir>');
@@ -124,7 +132,15 @@ async function commandCompare(args: string[]): Promise<number> {
   try {
     const end = run.saveTimes[run.saveTimes.length - 1];
     const say = values.quiet ? undefined : (m: string) => process.stderr.write(`${m}          \r`);
-    const result = await runCompare(run, { workers, shouldStop: interrupt.stopped, onProgress: progress(values.quiet!, 'pde', end), onParticleProgress: say });
+    const result = await runCompare(run, {
+      workers,
+      shouldStop: interrupt.stopped,
+      onProgress: progress(values.quiet!, 'pde', end),
+      onParticleProgress: say,
+      // finished replicas are always checkpointed; --resume reuses those of an earlier, identical run
+      checkpointDir: values.out,
+      resumeFromCheckpoint: values.resume,
+    });
     const files = writeCompareOutputs(values.out, result);
     if (!values.quiet) process.stderr.write('\n');
     const k = result.times.length - 1;
@@ -136,6 +152,7 @@ async function commandCompare(args: string[]): Promise<number> {
     console.log(`wrote ${files.json}\nwrote ${files.html}`);
     if (!result.particles.completed) {
       console.log(`stopped early: results up to t = ${result.times[k] ?? 'none'} are complete; later save times are missing`);
+      console.log(`finished replicas are saved in ${values.out}/replicas; run the same command with --resume to continue`);
       return 130;
     }
     return 0;

@@ -35,6 +35,10 @@ export interface EnsembleControl {
   /** Polled every `pollMs` (default 100 ms) in the calling thread; true stops all replicas. */
   shouldStop?(): boolean;
   readonly pollMs?: number;
+  /** Replicas already finished (e.g. loaded from a checkpoint): kept as they are, not run again. */
+  readonly done?: ReadonlyMap<number, ParticleRun>;
+  /** Called in the calling thread as each replica finishes (e.g. to checkpoint it). */
+  onReplicaDone?(replica: number, run: ParticleRun): void;
 }
 
 export interface EnsembleResult {
@@ -66,24 +70,28 @@ export async function runEnsemble(spec: EnsembleSpec, replicas: number, workers:
   checkNumber(replicas, 'ensemble.replicas', { integer: true, min: 1, max: 0x7fffffff });
   checkNumber(workers, 'ensemble.workers', { integer: true, min: 0, max: 256 });
   const runs: Array<ParticleRun | null> = new Array(replicas).fill(null);
-  let done = 0;
+  for (const [k, run] of control.done ?? []) if (k >= 0 && k < replicas && run.completed) runs[k] = run;
+  const pending = runs.flatMap((r, k) => (r === null ? [k] : []));
+  let done = replicas - pending.length;
   const progress = (replica: number, step: number, totalSteps: number) =>
     control.onProgress?.({ replica, step, totalSteps, replicasDone: done, replicas });
 
-  if (workers === 0) {
-    for (let k = 0; k < replicas; k++) {
+  if (workers === 0 || pending.length === 0) {
+    for (const k of pending) {
       if (control.shouldStop?.()) break;
-      runs[k] = await runReplica(spec, k, {
+      const run = await runReplica(spec, k, {
         shouldStop: control.shouldStop,
         onProgress: (p) => progress(k, p.step, p.totalSteps),
       });
+      runs[k] = run;
       done++;
+      if (run.completed) control.onReplicaDone?.(k, run);
     }
     return { runs, completed: runs.every((r) => r !== null && r.completed) };
   }
 
   const stopFlag = new Int32Array(new SharedArrayBuffer(4));
-  const pool = Array.from({ length: Math.min(workers, replicas) }, () =>
+  const pool = Array.from({ length: Math.min(workers, pending.length) }, () =>
     new Worker(BOOTSTRAP, { workerData: { entry: WORKER_ENTRY, stopFlag } }));
   let next = 0;
   let poll: ReturnType<typeof setInterval> | undefined;
@@ -91,8 +99,8 @@ export async function runEnsemble(spec: EnsembleSpec, replicas: number, workers:
     await new Promise<void>((resolve, reject) => {
       let active = 0;
       const dispatch = (worker: Worker) => {
-        if (next < replicas && Atomics.load(stopFlag, 0) === 0) {
-          worker.postMessage({ type: 'run', spec, replica: next++ });
+        if (next < pending.length && Atomics.load(stopFlag, 0) === 0) {
+          worker.postMessage({ type: 'run', spec, replica: pending[next++] });
           active++;
         }
         if (active === 0) resolve();
@@ -108,6 +116,7 @@ export async function runEnsemble(spec: EnsembleSpec, replicas: number, workers:
           else if (msg.type === 'done') {
             runs[msg.replica] = msg.run;
             done++;
+            if (msg.run.completed) control.onReplicaDone?.(msg.replica, msg.run);
             active--;
             dispatch(worker);
           } else {

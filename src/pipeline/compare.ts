@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import type { RunConfig } from '../io/config.ts';
 import { makeProvenance, toJson, writeFileAtomic } from '../io/output.ts';
+import { loadReplicas, saveReplica } from '../io/checkpoint.ts';
 import { densityPanelsFigure, lineFigure } from '../plot/figures.ts';
 import { renderReport, type ReportSection } from '../plot/html-report.ts';
 import type { Provenance } from '../types.ts';
@@ -33,6 +34,13 @@ export interface CompareOptions extends RunControl {
    * extra time costs one exact R_N per replica, O(N² K).
    */
   curveSteps?: number;
+  /**
+   * Directory for replica checkpoints: each finished replica is saved there at once, and replicas
+   * found there from an earlier run of the same spec are reused (resume after an interrupt).
+   */
+  checkpointDir?: string;
+  /** Reuse the replicas found in checkpointDir (default false: they are recomputed and overwritten). */
+  resumeFromCheckpoint?: boolean;
 }
 
 export interface CompareResult {
@@ -145,7 +153,12 @@ export async function runCompare(config: RunConfig, options: CompareOptions = {}
   };
   const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), p.seeds));
   let lastMessage = 0;
+  const checkpointKey = toJson(spec);
+  const resumed = options.checkpointDir && options.resumeFromCheckpoint ? loadReplicas(options.checkpointDir, checkpointKey) : new Map<number, ParticleRun>();
+  if (resumed.size > 0) options.onParticleProgress?.(`particles: resuming, ${resumed.size} finished replica(s) loaded from ${options.checkpointDir}`);
   const ensemble = await runEnsemble(spec, p.seeds, workers, {
+    done: resumed,
+    onReplicaDone: options.checkpointDir ? (k, run) => saveReplica(options.checkpointDir!, checkpointKey, k, run) : undefined,
     shouldStop: options.shouldStop,
     onProgress: (prog) => {
       const now = performance.now();
@@ -222,6 +235,7 @@ export async function runCompare(config: RunConfig, options: CompareOptions = {}
       diagnosticsMs: tEnd - tParticles,
       totalMs: tEnd - t0,
       workers,
+      replicasResumed: resumed.size,
     }),
     config,
     times,
