@@ -5,19 +5,25 @@
  *     ∂_t ρ̄ = 2ξ(t) ∇·(ρ̄ ∇ψ),   ψ_j = v_j + (UP)_j                                  (MMN eq. 7, 13)
  *     ∂_t ρ̄ = 2ξ(t) ∇·(ρ̄ ∇ψ_λ) + (2ξ(t)/β) [Δρ̄ − Σ_a ∂_a(n_a ρ̄/x_a)],  ψ_λ = ψ + λ|x|²/2   (noisy, MMN eq. 12)
  *
- * Space: solvers/flux.ts (discrete-gradient velocities, upwind or MUSCL/minmod, zero-flux walls) and, in
- * the noisy case, solvers/diffusion.ts (Scharfetter–Gummel; the reconstruction option does not apply).
+ * Space: solvers/flux.ts (discrete-gradient velocities, upwind or MUSCL with a minmod, MC or van Leer
+ * limiter; zero-flux walls or, per axis end, open outflow boundaries) and, in the noisy case,
+ * solvers/diffusion.ts (Scharfetter–Gummel with zero-flux walls; the reconstruction options do not apply).
  * Time: the SSP Runge–Kutta schemes of solvers/time-steppers.ts with Δt = cfl·C_SSP / rate, where rate is
  * Σ_a max|b_a|/h_a (transport; = max|b|/h in 1-D, positivity needs cfl ≤ ½) or the bound
  * Σ_a (D/h_a²)(2 + max|ΔW_a|) on the largest cell outflow rate (drift–diffusion; positivity needs cfl ≤ 1),
  * or a fixed Δt. Steps are shortened to land exactly on the save times.
+ *
+ * Open boundaries: the mass that leaves is accumulated from the boundary fluxes of every stage (with the
+ * stage weights), reported as Trajectory.outflow / StepState.outflow, so that Σ P + outflow stays equal to
+ * the initial mass to round-off.
  *
  * Guards (REDUCED-MODELS.md §2.1): after every step the guarded functional — the discrete risk
  * R_h = R# + 2Σ v P + Σ P (UP), or in the noisy case the free energy
  * F_h = R_h/2 + (λ/2) Σ |x|² P + β⁻¹ Σ P log(P / (vol · Π x_a^{n_a})) — is recomputed; a step that raises
  * it by more than 1e-13·max(1, |E|, Σ_j |P_j e_j|) (round-off of the sum) or makes any mass negative is
  * rejected and retried with Δt/2. Both functionals are exactly non-increasing for the semi-discrete
- * schemes with a symmetric interaction kernel, so rejections only ever shorten steps.
+ * schemes with a symmetric interaction kernel, so rejections only ever shorten steps. With an open
+ * boundary R_h is not monotone (departing mass takes its 2ψ with it), so only positivity is guarded.
  *
  * Cost per step (s stages): s interaction applies — the last stage's product UPⁿ⁺¹ serves both the
  * energy guard and the first stage of the next step — and s fused flux + stage-combination passes
@@ -26,7 +32,7 @@
 import type { Grid } from '../src/grid.ts';
 import { ConfigError } from '../src/errors.ts';
 import { evaluateSchedule, type GridOperators, type StepSchedule } from '../src/types.ts';
-import { axisLines, transportRate, transportStage, type AxisLines, type Reconstruction } from './flux.ts';
+import { axisLines, LIMITERS, transportRate, transportStage, type AxisLines, type BoundaryKind, type Limiter, type Reconstruction } from './flux.ts';
 import { driftDiffusionRate, driftDiffusionStage } from './diffusion.ts';
 import { WasmTransportLine } from './flux-wasm.ts';
 import { SCHEMES, type SchemeName, type SspScheme } from './time-steppers.ts';
@@ -41,12 +47,20 @@ export interface NoiseSpec {
   readonly jacobianExponents: readonly number[];
 }
 
+/** Boundary condition of one axis: one kind for both ends, or one per end. */
+export type AxisBoundary = BoundaryKind | { readonly lower: BoundaryKind; readonly upper: BoundaryKind };
+
 export interface FiniteVolumeProblem {
   readonly operators: GridOperators;
-  /** Cell masses at t = 0 (non-negative; the total is conserved). */
+  /** Cell masses at t = 0 (non-negative; the total is conserved with zero-flux boundaries). */
   readonly initialMass: Float64Array;
   readonly schedule: StepSchedule;
   readonly noise?: NoiseSpec;
+  /**
+   * Per grid axis (default: 'zero-flux' everywhere): 'zero-flux' walls, or 'open' outflow ends where
+   * mass leaves with the upwind flux (noiseless transport only; see solvers/flux.ts).
+   */
+  readonly boundaries?: readonly AxisBoundary[];
 }
 
 /** What a tracker sees after every accepted step. `mass` is the live state: copy what you keep. */
@@ -58,6 +72,8 @@ export interface StepState {
   /** The guarded functional: R_h (noiseless) or F_h (noisy). */
   readonly energy: number;
   readonly rejectedSteps: number;
+  /** Mass that has left through open boundaries since t = 0 (0 with zero-flux boundaries). */
+  readonly outflow: number;
 }
 
 export interface Tracker {
@@ -75,6 +91,12 @@ export interface SolveOptions {
   /** Fixed step instead of the CFL step (still halved on rejection and shortened at save times). */
   readonly dt?: number;
   readonly reconstruction?: Reconstruction;
+  /**
+   * MUSCL slope limiter (default 'minmod'): 'mc' (monotonized central) and 'van-leer' clip smooth
+   * extrema less and keep the same positivity bound (solvers/flux.ts). 1-D problems with 'minmod' and
+   * zero-flux walls run in WebAssembly, every other combination in JavaScript.
+   */
+  readonly limiter?: Limiter;
   /** Stop (stoppedEarly) after this many accepted steps (default 1e8). */
   readonly maxSteps?: number;
   readonly onProgress?: (t: number, step: number) => void;
@@ -95,6 +117,8 @@ export interface Trajectory {
   readonly risk: number[];
   /** Discrete free energy F_h (noisy problems only). */
   readonly freeEnergy?: number[];
+  /** Cumulative mass that left through open boundaries by times[k] (only when some end is open). */
+  readonly outflow?: number[];
   /** means[a][k]: mean of coordinate a at times[k]. */
   readonly means: number[][];
   readonly snapshots: Float64Array[];
@@ -106,6 +130,8 @@ export interface Trajectory {
   readonly stopReason?: 'shouldStop' | 'maxSteps';
   readonly scheme: SchemeName;
   readonly reconstruction: Reconstruction | 'scharfetter-gummel';
+  /** The MUSCL limiter used (noiseless MUSCL runs only). */
+  readonly limiter?: Limiter;
 }
 
 /** Discrete risk R_h = R# + 2 Σ_j v_j P_j + Σ_jk P_j u_jk P_k (REDUCED-MODELS §2.1; MMN eq. 5). */
@@ -230,11 +256,36 @@ function validate(problem: FiniteVolumeProblem, options: SolveOptions): void {
   if (options.reconstruction !== undefined && options.reconstruction !== 'muscl' && options.reconstruction !== 'upwind') {
     throw new ConfigError('options.reconstruction', `must be "muscl" or "upwind" (got ${String(options.reconstruction)})`);
   }
+  if (options.limiter !== undefined && !LIMITERS.includes(options.limiter)) {
+    throw new ConfigError('options.limiter', `must be one of ${LIMITERS.join(', ')} (got ${String(options.limiter)})`);
+  }
+  if (problem.boundaries !== undefined) {
+    const b = problem.boundaries;
+    if (b.length !== operators.grid.ndim) throw new ConfigError('boundaries', `needs one entry per grid axis (${operators.grid.ndim}), got ${b.length}`);
+    const kinds: readonly unknown[] = ['zero-flux', 'open'];
+    b.forEach((entry, a) => {
+      const ends = typeof entry === 'string' ? [entry] : entry && typeof entry === 'object' ? [entry.lower, entry.upper] : [entry];
+      for (const e of ends) {
+        if (!kinds.includes(e)) throw new ConfigError(`boundaries[${a}]`, `must be "zero-flux", "open" or {lower, upper} of those (got ${JSON.stringify(entry)})`);
+      }
+    });
+    if (problem.noise && resolveBoundaries(operators.grid.ndim, b).some((e) => e.lower === 'open' || e.upper === 'open')) {
+      throw new ConfigError('boundaries', 'open boundaries are implemented for noiseless transport only (the noisy solver has zero-flux walls)');
+    }
+  }
   if (options.maxSteps !== undefined && !(Number.isInteger(options.maxSteps) && options.maxSteps >= 0)) {
     throw new ConfigError('options.maxSteps', `must be an integer >= 0 (got ${options.maxSteps})`);
   }
   const xi0 = evaluateSchedule(problem.schedule, 0);
   if (!(xi0 >= 0 && xi0 < Infinity)) throw new ConfigError('schedule', `ξ(0) must be finite and >= 0 (got ${xi0})`);
+}
+
+/** Per-axis {lower, upper} boundary kinds (zero flux where not given). */
+function resolveBoundaries(ndim: number, boundaries: readonly AxisBoundary[] | undefined): { lower: BoundaryKind; upper: BoundaryKind }[] {
+  return Array.from({ length: ndim }, (_, a) => {
+    const b = boundaries?.[a] ?? 'zero-flux';
+    return typeof b === 'string' ? { lower: b, upper: b } : { lower: b.lower, upper: b.upper };
+  });
 }
 
 /**
@@ -258,22 +309,31 @@ class Stepper {
   /** Guarded functional of the state, and of the latest trial. */
   energy: EnergyValue = { value: 0, scale: 0, min: 0 };
   private trial: EnergyValue = { value: 0, scale: 0, min: 0 };
+  /** Whether some axis end is open; then only positivity is guarded. */
+  readonly open: boolean;
+  /** Mass that left through open ends since t = 0 (accepted steps only). */
+  outflow = 0;
 
   constructor(
     private readonly operators: GridOperators,
     private readonly schedule: StepSchedule,
     private readonly scheme: SspScheme,
     private readonly reconstruction: Reconstruction,
+    private readonly limiter: Limiter,
     private readonly noise: NoiseSpec | undefined,
     initialMass: Float64Array,
+    boundaries?: readonly AxisBoundary[],
   ) {
     const { grid } = operators;
     const size = grid.size;
-    this.axes = axisLines(grid.shape, grid.strides, grid.spacing);
+    const ends = resolveBoundaries(grid.ndim, boundaries);
+    this.open = !noise && ends.some((e) => e.lower === 'open' || e.upper === 'open');
+    this.axes = axisLines(grid.shape, grid.strides, grid.spacing, this.open ? ends : undefined);
     this.w0 = noise ? confinement(grid, noise) : null;
-    // 1-D noiseless MUSCL (the common case) runs its stage, CFL-rate and guard passes in WebAssembly
-    // (flux-wasm.ts), on buffers that live in the kernels' memory; everything else runs in JavaScript
-    this.line = grid.ndim === 1 && !noise && reconstruction === 'muscl' && size >= 2 ? new WasmTransportLine(size, 6) : null;
+    // 1-D noiseless MUSCL/minmod with walls (the common case) runs its stage, CFL-rate and guard passes
+    // in WebAssembly (flux-wasm.ts), on buffers that live in the kernels' memory; everything else in JavaScript
+    this.line =
+      grid.ndim === 1 && !noise && reconstruction === 'muscl' && limiter === 'minmod' && !this.open && size >= 2 ? new WasmTransportLine(size, 6) : null;
     const buffers = this.line ? this.line.arrays : Array.from({ length: 6 }, () => new Float64Array(size));
     [this.potential, this.state, this.uState, this.stageA, this.stageB, this.uStage] = buffers;
     this.potential.set(operators.potential);
@@ -318,6 +378,8 @@ class Stepper {
     let prev = this.state;
     let prevU = this.uState;
     let next = this.stageA;
+    // mass that left during the step: after stage i, (1 − a0ᵢ)·(that after stage i − 1) + the stage's own outflow
+    let outflow = 0;
     for (let i = 0; i < stages.length; i++) {
       const { a0, b, c } = stages[i];
       comb.a0 = a0;
@@ -325,7 +387,7 @@ class Stepper {
       const xi = evaluateSchedule(this.schedule, t + c * dt);
       if (line) line.stage(prev, potential, prevU, comb.S, next, xi, this.axes[0].h, a0, comb.dt);
       else if (this.w0) driftDiffusionStage(this.axes, prev, this.w0, potential, prevU, this.noise!.beta, xi, comb, next);
-      else transportStage(this.axes, prev, potential, prevU, xi, this.reconstruction, comb, next);
+      else outflow = (1 - a0) * outflow + transportStage(this.axes, prev, potential, prevU, xi, this.reconstruction, comb, next, this.limiter);
       // UP of the new stage (the last one's serves the energy guard and the next step's first stage)
       this.operators.interaction.apply(next, this.uStage);
       prev = next;
@@ -335,8 +397,8 @@ class Stepper {
     // only the final state is checked: the guarantee is about the accepted states
     const trial = this.energyInto(prev, this.uStage, this.trial);
     if (trial.min < 0) return 'positivity';
-    if (!(trial.value <= this.energy.value + ENERGY_TOLERANCE * Math.max(trial.scale, this.energy.scale))) {
-      if (Number.isNaN(trial.value)) throw new Error(`finite-volume: the guarded energy became NaN at t = ${t} (dt = ${dt})`);
+    if (Number.isNaN(trial.value)) throw new Error(`finite-volume: the guarded energy became NaN at t = ${t} (dt = ${dt})`);
+    if (!this.open && !(trial.value <= this.energy.value + ENERGY_TOLERANCE * Math.max(trial.scale, this.energy.scale))) {
       return 'energy';
     }
     // accept: swap the final stage, its UP and its energy into the state
@@ -349,6 +411,7 @@ class Stepper {
     this.uStage = oldU;
     this.trial = this.energy;
     this.energy = trial;
+    this.outflow += outflow;
     return 'ok';
   }
 }
@@ -364,12 +427,13 @@ export function solve(problem: FiniteVolumeProblem, options: SolveOptions): Traj
   const schemeName: SchemeName = options.scheme ?? 'ssprk2';
   const scheme = SCHEMES[schemeName];
   const reconstruction = options.reconstruction ?? 'muscl';
+  const limiter = options.limiter ?? 'minmod';
   const cfl = options.cfl ?? 0.4;
   const maxSteps = options.maxSteps ?? 1e8;
   const storeDensity = options.storeDensity ?? true;
   const { operators, noise } = problem;
   const { grid } = operators;
-  const stepper = new Stepper(operators, problem.schedule, scheme, reconstruction, noise, problem.initialMass);
+  const stepper = new Stepper(operators, problem.schedule, scheme, reconstruction, limiter, noise, problem.initialMass, problem.boundaries);
   const coords = Array.from({ length: grid.ndim }, (_, a) => grid.coordinateField(a));
 
   const traj = {
@@ -378,6 +442,7 @@ export function solve(problem: FiniteVolumeProblem, options: SolveOptions): Traj
     minMass: [] as number[],
     risk: [] as number[],
     freeEnergy: noise ? ([] as number[]) : undefined,
+    outflow: stepper.open ? ([] as number[]) : undefined,
     means: coords.map(() => [] as number[]),
     snapshots: [] as Float64Array[],
   };
@@ -394,6 +459,7 @@ export function solve(problem: FiniteVolumeProblem, options: SolveOptions): Traj
     traj.minMass.push(min);
     traj.risk.push(stepper.riskOfState());
     traj.freeEnergy?.push(stepper.energy.value);
+    traj.outflow?.push(stepper.outflow);
     for (let a = 0; a < coords.length; a++) {
       const x = coords[a];
       let s = 0;
@@ -404,7 +470,7 @@ export function solve(problem: FiniteVolumeProblem, options: SolveOptions): Traj
   };
 
   const trackers = options.trackers ?? [];
-  const info = { t: 0, dt: 0, step: 0, mass: stepper.state, energy: stepper.energy.value, rejectedSteps: 0 };
+  const info = { t: 0, dt: 0, step: 0, mass: stepper.state, energy: stepper.energy.value, rejectedSteps: 0, outflow: 0 };
   for (const tr of trackers) tr.initialize?.(info);
 
   const saveTimes = options.saveTimes;
@@ -453,6 +519,7 @@ export function solve(problem: FiniteVolumeProblem, options: SolveOptions): Traj
     info.mass = stepper.state;
     info.energy = stepper.energy.value;
     info.rejectedSteps = rejectedEnergy + rejectedPositivity;
+    info.outflow = stepper.outflow;
     for (const tr of trackers) tr.handle(info);
     options.onProgress?.(t, steps);
     if (landing) {
@@ -476,5 +543,6 @@ export function solve(problem: FiniteVolumeProblem, options: SolveOptions): Traj
     stopReason,
     scheme: schemeName,
     reconstruction: noise ? 'scharfetter-gummel' : reconstruction,
+    limiter: noise || reconstruction === 'upwind' ? undefined : limiter,
   };
 }
