@@ -155,6 +155,25 @@ describe('CLT study: reproducibility', () => {
   });
 });
 
+describe('CLT study: interruption', () => {
+  it('a stop after the first ensemble keeps it, skips the rest and marks the study incomplete', async () => {
+    let stop = false;
+    const r = await runCltStudyFromJson(rawConfig([0, 0.1], { clt: { ns: [50, 100], epsilons: [1e-3], seeds: 4, bootstrap: 0 } }), {
+      workers: 1,
+      onProgress: (p) => {
+        // the end of every ensemble is always reported
+        if (p.ensemble && p.ensemble.index === 0 && p.ensemble.replicasDone === 4) stop = true;
+      },
+      shouldStop: () => stop,
+    });
+    expect(r.completed).toBe(false);
+    expect(r.ensembles).toHaveLength(1);
+    expect(r.ensembles[0]).toMatchObject({ n: 50, completedReplicas: 4 });
+    expect(r.skipped).toEqual([{ n: 100, epsilon: 1e-3 }]);
+    expect(r.varianceFits).toEqual([]);
+  });
+});
+
 describe('assembling the prediction at other N, ε, B', () => {
   it('equals predictFromConfig there (std bit for bit)', () => {
     const config = parseRunConfig(rawConfig([0, 0.1]));
