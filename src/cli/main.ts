@@ -13,6 +13,8 @@ import { runSolveInWorker, writeSolveOutputs } from '../pipeline/solve.ts';
 import { potentialsTable } from '../pipeline/potentials.ts';
 import { runCompare, writeCompareOutputs } from '../pipeline/compare.ts';
 import { runMinimize, runSweep, writeSweepOutputs } from '../pipeline/landscape.ts';
+import { runFluctuationsInWorker, writeFluctuationsOutputs } from '../pipeline/fluctuations.ts';
+import { runCltStudyFromJson, writeCltStudyOutputs } from '../pipeline/clt-study.ts';
 
 /** MMN Fig. 1's step size, for --paper runs (slow: 1e7 steps to t = 10). */
 const PAPER_EPSILON = 1e-6;
@@ -25,6 +27,11 @@ usage:
                                                      PDE vs finite-N SGD (particles block of the config);
                                                      --paper uses MMN's ε = 1e-6 (slow); --resume reuses the
                                                      replicas an interrupted run saved in <dir>/replicas
+  meanfield compare <config.json> --out <dir> --ns 400,1600 --epsilons 2e-5,1e-4 [--seeds 60]
+                                                     CLT ensemble study (also when the config has a "clt"
+                                                     block): measured vs predicted std of R_N and mean r
+  meanfield fluctuations <config.json> (--out <dir> | --json) [--n N] [--epsilon e] [--batch B] [--no-nonlocal]
+                                                     CLT prediction of the seed-to-seed std of R_N, mean r
   meanfield minimize <config.json> [--json] [--lemma-domain half-line|grid]
                                                      certified global minimum of R on the grid, single-delta
                                                      ansatz with the Lemma 1 test, point-mass stability
@@ -40,6 +47,10 @@ See README.md for the config format.`;
 class UsageError extends Error {}
 
 function readConfig(path: string | undefined): RunConfig {
+  return parseRunConfig(readJson(path));
+}
+
+function readJson(path: string | undefined): unknown {
   if (!path) throw new UsageError('missing <config.json>');
   let text: string;
   try {
@@ -47,13 +58,20 @@ function readConfig(path: string | undefined): RunConfig {
   } catch (e) {
     throw new UsageError(`cannot read config ${path}: ${(e as Error).message}`);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new ConfigError('config', `${path} is not valid JSON: ${(e as Error).message}`);
   }
-  return parseRunConfig(json);
+}
+
+function numberList(text: string | undefined, name: string, rule: (x: number) => boolean, allowed: string): number[] | undefined {
+  if (text === undefined) return undefined;
+  return text.split(',').map((s, i) => {
+    const x = Number(s);
+    if (s.trim() === '' || !Number.isFinite(x) || !rule(x)) throw new ConfigError(`${name}[${i}]`, `must be ${allowed} (got ${JSON.stringify(s)})`);
+    return x;
+  });
 }
 
 /** SIGINT → a flag the long loops poll; a second Ctrl-C exits at once. */
@@ -111,9 +129,15 @@ async function commandCompare(args: string[]): Promise<number> {
       paper: { type: 'boolean', default: false },
       resume: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
+      ns: { type: 'string' },
+      epsilons: { type: 'string' },
     },
   });
-  const config = readConfig(positionals[0]);
+  const raw = readJson(positionals[0]);
+  if (values.ns !== undefined || values.epsilons !== undefined || (raw !== null && typeof raw === 'object' && 'clt' in raw)) {
+    return commandCltStudy(raw, values);
+  }
+  const config = parseRunConfig(raw);
   if (!values.out) throw new UsageError('compare needs --out <dir>');
   if (!config.particles) throw new ConfigError('particles', 'compare needs a "particles" block: { "n": 800, "epsilon": 1e-5 }');
   const integerFlag = (text: string | undefined, name: string, min: number): number | undefined => {
@@ -156,6 +180,87 @@ async function commandCompare(args: string[]): Promise<number> {
       return 130;
     }
     return 0;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+/** `compare` over lists of N and ε with K seeds each: the CLT ensemble study (src/pipeline/clt-study.ts). */
+async function commandCltStudy(
+  raw: unknown,
+  values: { out?: string; seeds?: string; workers?: string; ns?: string; epsilons?: string; quiet?: boolean },
+): Promise<number> {
+  if (!values.out) throw new UsageError('compare needs --out <dir>');
+  const seeds = numberList(values.seeds, '--seeds', (x) => Number.isInteger(x) && x >= 3, 'an integer >= 3');
+  const workers = numberList(values.workers, '--workers', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
+  const ns = numberList(values.ns, '--ns', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
+  const epsilons = numberList(values.epsilons, '--epsilons', (x) => x > 0 && x <= 1, 'a number in (0, 1]');
+  const interrupt = interruptFlag();
+  try {
+    const result = await runCltStudyFromJson(raw, {
+      workers: workers?.[0],
+      shouldStop: interrupt.stopped,
+      onProgress: values.quiet ? undefined : (p) => process.stderr.write(`${p.message}          \r`),
+      overrides: { ...(ns ? { ns } : {}), ...(epsilons ? { epsilons } : {}), ...(seeds ? { seeds: seeds[0] } : {}) },
+    });
+    if (!values.quiet) process.stderr.write('\n');
+    const files = writeCltStudyOutputs(values.out, result);
+    for (const g of result.summary.groups) {
+      console.log(`${g.label}: ${g.withinTwo}/${g.cells} within 2 sampling errors (mean |z| ${g.meanAbsZ.toFixed(2)}); without the nonlocal term: ${g.ablationWithinTwo}/${g.cells} (mean |z| ${g.ablationMeanAbsZ.toFixed(2)})`);
+    }
+    for (const line of [...result.summary.healing, ...result.summary.trust]) console.log(line);
+    console.log(`wrote ${files.json}\nwrote ${files.html}`);
+    if (!result.completed) {
+      console.log('stopped early: the finished ensembles are analysed above; the others are missing');
+      return 130;
+    }
+    return 0;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+async function commandFluctuations(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { out: { type: 'string' }, json: { type: 'boolean', default: false }, n: { type: 'string' }, epsilon: { type: 'string' }, batch: { type: 'string' }, 'no-nonlocal': { type: 'boolean', default: false } },
+  });
+  const config = readConfig(positionals[0]);
+  if (!values.out && !values.json) throw new UsageError('fluctuations needs --out <dir> or --json');
+  const n = numberList(values.n, '--n', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1')?.[0];
+  const epsilon = numberList(values.epsilon, '--epsilon', (x) => x > 0 && x <= 1, 'a number in (0, 1]')?.[0];
+  const batch = numberList(values.batch, '--batch', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1')?.[0];
+  const interrupt = interruptFlag();
+  try {
+    const result = await runFluctuationsInWorker(
+      config,
+      { ...(n ? { n } : {}), ...(epsilon ? { epsilon } : {}), ...(batch ? { batch } : {}), ...(values['no-nonlocal'] ? { nonlocal: false } : {}) },
+      { shouldStop: interrupt.stopped },
+    );
+    if (values.out) {
+      const files = writeFluctuationsOutputs(values.out, result);
+      if (!values.json) console.log(`wrote ${files.json}\nwrote ${files.html}`);
+    }
+    if (values.json) {
+      console.log(toJson(result));
+      return 0;
+    }
+    console.log(`${'t'.padStart(6)}${'R_PDE'.padStart(11)}${'Var_init'.padStart(12)}${'I_C'.padStart(12)}${'I_I'.padStart(12)}${'std R_N'.padStart(12)}${'std mean r'.padStart(12)}`);
+    result.times.forEach((t, i) =>
+      console.log(
+        `${String(t).padStart(6)}${result.pdeRisk[i].toFixed(5).padStart(11)}${result.varInitRisk[i].toExponential(3).padStart(12)}${(result.noiseCommonRisk?.[i].toExponential(3) ?? 'n/a').padStart(12)}` +
+          `${(result.noiseSameUnitRisk?.[i].toExponential(3) ?? 'n/a').padStart(12)}${result.predictedStdRisk[i].toExponential(3).padStart(12)}${result.predictedStdMeanRadius[i].toExponential(3).padStart(12)}`,
+      ),
+    );
+    for (const w of result.warnings) console.log(`warning (${w.code}): ${w.message}`);
+    return 0;
+  } catch (e) {
+    if ((e as Error).name === 'Interrupted') {
+      console.log('interrupted: nothing written (a prediction is one computation; rerun it)');
+      return 130;
+    }
+    throw e;
   } finally {
     interrupt.dispose();
   }
@@ -236,6 +341,8 @@ export async function main(argv: string[]): Promise<number> {
         return await commandCompare(rest);
       case 'minimize':
         return commandMinimize(rest);
+      case 'fluctuations':
+        return await commandFluctuations(rest);
       case 'sweep':
         return await commandSweep(rest);
       case '--version':

@@ -194,7 +194,8 @@ function parseSweep(value: Json | undefined, path = 'sweep'): SweepConfig | unde
 /** Validate a whole run config (parsed JSON). */
 export function parseRunConfig(value: unknown): RunConfig {
   const root = asObject(value, 'config');
-  noExtraKeys(root, '', ['model', 'init', 'schedule', 'grid', 'solver', 'noise', 'saveTimes', 'particles', 'sweep', 'seed', 'description']);
+  noExtraKeys(root, '', ['model', 'init', 'schedule', 'grid', 'solver', 'noise', 'saveTimes', 'particles', 'sweep', 'clt', 'seed', 'description']);
+  // "clt" (the ensemble-study block) is validated by src/pipeline/clt-study.ts
   const model = parseModel(root.model);
   const init = parseInit(root.init);
   const grid = asObject(root.grid, 'grid');
