@@ -88,4 +88,16 @@ describe('meanfield CLI', () => {
     expect(result.times).toEqual([0, 0.05]);
     expect(result.solver.stoppedEarly).toBe(true);
   });
+
+  it('fluctuations --json prints the CLT prediction with the documented keys', () => {
+    const config = writeConfig(dir, { ...small, saveTimes: [0, 0.25], particles: { n: 400, epsilon: 2e-5 } });
+    const r = run(['fluctuations', config, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const p = JSON.parse(r.stdout);
+    for (const key of ['times', 'varInitRisk', 'noiseCommonRisk', 'noiseSameUnitRisk', 'predictedStdRisk', 'predictedStdMeanRadius']) expect(p[key]).toHaveLength(2);
+    // √(Var_init/N + ε(I_C + I_I/N)) with its parts
+    const k = 1;
+    const expected = Math.sqrt(p.varInitRisk[k] / 400 + 2e-5 * (p.noiseCommonRisk[k] + p.noiseSameUnitRisk[k] / 400));
+    expect(Math.abs(p.predictedStdRisk[k] / expected - 1)).toBeLessThan(1e-12);
+  });
 });
