@@ -19,6 +19,7 @@ import { ConfigError } from '../errors.ts';
 import type { ParticleModel } from '../types.ts';
 import { freeModel, teacherReluModel } from './toy-models.ts';
 import { particleModelFromJson } from '../models.ts';
+import { anisotropicParticleModelFromJson } from '../io/nd-config.ts';
 
 export type ModelParams = Record<string, unknown>;
 export type ParticleModelFactory = (params: ModelParams) => ParticleModel;
@@ -31,6 +32,9 @@ export type ModelRef =
 export const PARTICLE_MODELS: Readonly<Record<string, ParticleModelFactory>> = {
   /** params: the `model` block of a run config (src/io/config.ts). */
   'isotropic-gaussians': (p) => particleModelFromJson(p),
+  /** params: the `model` block of a figure config (src/io/nd-config.ts), with its name. */
+  'anisotropic-gaussians': (p) => anisotropicParticleModelFromJson(p),
+  'anisotropic-relu': (p) => anisotropicParticleModelFromJson(p),
   'teacher-relu': (p) => teacherReluModel(p as { d: number; teacherNorm?: number }),
   free: (p) => freeModel(p as { d: number }),
 };

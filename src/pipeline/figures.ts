@@ -177,15 +177,33 @@ export interface PdeControl {
 const linspace = (lo: number, hi: number, n: number): number[] =>
   hi > lo ? Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1)) : [lo];
 
-/** Lattice spanning the range of node positions (12 values per radius/offset axis) for the truncation bound. */
-function rangeLattice(positions: readonly Float64Array[], ndim: number): PointLattice {
+/**
+ * Lattice for the truncation bound: per coordinate, 12 values spanning the weighted [0.1 %, 99.9 %]
+ * quantile range of the nodes over all the given save times (|a| bound from the same range). Nodes
+ * outside carry < 0.2 % of the mass per coordinate and time; their own kernel error is not bounded.
+ */
+function massLattice(positions: readonly Float64Array[], weights: Float64Array, ndim: number): PointLattice {
   const lo = new Array(ndim).fill(Infinity);
   const hi = new Array(ndim).fill(-Infinity);
+  const n = weights.length;
+  const order = new Array<number>(n);
   for (const x of positions) {
-    for (let i = 0; i < x.length; i++) {
-      const a = i % ndim;
-      if (x[i] < lo[a]) lo[a] = x[i];
-      if (x[i] > hi[a]) hi[a] = x[i];
+    for (let a = 0; a < ndim; a++) {
+      for (let j = 0; j < n; j++) order[j] = j;
+      order.sort((i, j) => x[i * ndim + a] - x[j * ndim + a]);
+      let c = 0;
+      let qlo = x[order[0] * ndim + a];
+      let qhi = x[order[n - 1] * ndim + a];
+      for (let k = 0; k < n; k++) {
+        c += weights[order[k]];
+        if (c < 1e-3) qlo = x[order[Math.min(n - 1, k + 1)] * ndim + a];
+        if (c > 1 - 1e-3) {
+          qhi = x[order[k] * ndim + a];
+          break;
+        }
+      }
+      lo[a] = Math.min(lo[a], qlo);
+      hi[a] = Math.max(hi[a], qhi);
     }
   }
   const o = ndim - 2;
@@ -242,17 +260,17 @@ function anisotropicPde(v: FigureVariant, control: PdeControl): VariantPde {
     );
   const main = quadrature(pde.nodesPerPanel);
   // K from the initial nodes, then re-checked on the range the nodes visited (once more if it grew)
-  let K = model.truncationOrder(rangeLattice([main.nodes], D), pde.kernelTolerance).order;
+  let K = model.truncationOrder(massLattice([main.nodes], main.weights, D), pde.kernelTolerance).order;
   let traj = run(model, K, main, true);
   let attempts = 0;
   for (;;) {
-    const need = model.truncationOrder(rangeLattice(traj.positions, D), pde.kernelTolerance).order;
+    const need = model.truncationOrder(massLattice(traj.positions, traj.weights, D), pde.kernelTolerance).order;
     if (need <= K || attempts >= 2 || traj.stoppedEarly) break;
     K = need;
     attempts++;
     traj = run(model, K, main, true);
   }
-  const lattice = rangeLattice(traj.positions, D);
+  const lattice = massLattice(traj.positions, traj.weights, D);
   const bound = model.truncationBounds(lattice)[K / 2];
   const rank = model.featureCount(K);
   let check: VariantPde['check'] = null;
@@ -295,7 +313,7 @@ function anisotropicPde(v: FigureVariant, control: PdeControl): VariantPde {
       bound,
       description:
         `${model.name} separable rank ${rank} (K = ${K}, d = ${cfg.d}, s0 = ${cfg.s0}, Δ = ${cfg.delta}); truncation bound ${bound.toExponential(2)} ` +
-        `on a 12-point-per-axis lattice spanning the visited (b, r1, r2) range, |a| <= ${Math.sqrt(lattice.aMaxSquared).toFixed(3)} (tolerance ${pde.kernelTolerance})`,
+        `on a 12-point-per-axis lattice spanning the weighted 0.1–99.9 % range of (b, r1, r2) over the run, |a| <= ${Math.sqrt(lattice.aMaxSquared).toFixed(3)} (tolerance ${pde.kernelTolerance})`,
     },
     steps: traj.steps,
     rejected: traj.rejected,
@@ -605,7 +623,16 @@ function compareVariant(config: FigureConfig, v: FigureVariant, pde: VariantPde,
 export async function runFigure(raw: unknown, control: FigureControl = {}): Promise<FigureResult> {
   const t0 = performance.now();
   const config = parseFigureConfig(raw, { paper: control.paper, seeds: control.seeds });
-  const tasks: Task[] = config.variants.map((_, i) => ({ kind: 'pde' as const, variant: i }));
+  // variants that differ only in their particles share one PDE solution
+  const pdeKey = (v: FigureVariant) =>
+    JSON.stringify([v.model, v.init, v.schedule, v.saveTimes, v.pde ?? null, v.run ?? null, v.particles.trainA, v.particles.trainB]);
+  const pdeOwner = new Map<string, number>();
+  const pdeSource = config.variants.map((v, i) => {
+    const key = pdeKey(v);
+    if (!pdeOwner.has(key)) pdeOwner.set(key, i);
+    return pdeOwner.get(key)!;
+  });
+  const tasks: Task[] = [...new Set(pdeSource)].map((i) => ({ kind: 'pde' as const, variant: i }));
   config.variants.forEach((v, i) => {
     for (let k = 0; k < v.particles.seeds; k++) tasks.push({ kind: 'run', variant: i, replica: k });
   });
@@ -617,7 +644,8 @@ export async function runFigure(raw: unknown, control: FigureControl = {}): Prom
   const variants: VariantResult[] = [];
   let completed = true;
   config.variants.forEach((v, i) => {
-    const pde = results[i] as VariantPde | null;
+    const pdeTask = tasks.findIndex((t) => t.kind === 'pde' && t.variant === pdeSource[i]);
+    const pde = results[pdeTask] as VariantPde | null;
     const runs = tasks
       .map((t, id) => (t.kind === 'run' && t.variant === i ? (results[id] as ParticleRun | null) : null))
       .filter((r): r is ParticleRun => r !== null && r.snapshots.length > 0);
