@@ -35,6 +35,7 @@ import { evaluateSchedule, type GridOperators, type StepSchedule } from '../src/
 import { axisLines, LIMITERS, transportRate, transportStage, type AxisLines, type BoundaryKind, type Limiter, type Reconstruction } from './flux.ts';
 import { driftDiffusionRate, driftDiffusionStage } from './diffusion.ts';
 import { WasmTransportLine } from './flux-wasm.ts';
+import { WasmTransportGrid } from './flux-wasm-nd.ts';
 import { SCHEMES, type SchemeName, type SspScheme } from './time-steppers.ts';
 
 /** Entropic regularisation of noisy SGD (MMN eq. 11–12), in the 2ξ/β Δ convention. */
@@ -97,6 +98,12 @@ export interface SolveOptions {
    * zero-flux walls run in WebAssembly, every other combination in JavaScript.
    */
   readonly limiter?: Limiter;
+  /**
+   * 'auto' (default): noiseless MUSCL/minmod problems with zero-flux walls run their stage, CFL-rate and
+   * guard passes in WebAssembly (solvers/flux-wasm.ts for 1-D, flux-wasm-nd.ts for n-D grids);
+   * 'javascript' forces the JavaScript kernels of flux.ts. Both give identical results.
+   */
+  readonly kernels?: 'auto' | 'javascript';
   /** Stop (stoppedEarly) after this many accepted steps (default 1e8). */
   readonly maxSteps?: number;
   readonly onProgress?: (t: number, step: number) => void;
@@ -182,7 +189,14 @@ interface EnergyValue {
 }
 
 /** R_h = R# + Σ_j P_j (2v_j + u_j) with u = UP, with the scale and min P (the WebAssembly guard pass for 1-D lines). */
-function riskInto(riskConstant: number, v: Float64Array, mass: Float64Array, u: Float64Array, out: EnergyValue, line: WasmTransportLine | null): EnergyValue {
+function riskInto(
+  riskConstant: number,
+  v: Float64Array,
+  mass: Float64Array,
+  u: Float64Array,
+  out: EnergyValue,
+  line: { guard(P: Float64Array, v: Float64Array, u: Float64Array): Float64Array } | null,
+): EnergyValue {
   let s = 0;
   let abs = 0;
   let min = Infinity;
@@ -256,6 +270,9 @@ function validate(problem: FiniteVolumeProblem, options: SolveOptions): void {
   if (options.reconstruction !== undefined && options.reconstruction !== 'muscl' && options.reconstruction !== 'upwind') {
     throw new ConfigError('options.reconstruction', `must be "muscl" or "upwind" (got ${String(options.reconstruction)})`);
   }
+  if (options.kernels !== undefined && options.kernels !== 'auto' && options.kernels !== 'javascript') {
+    throw new ConfigError('options.kernels', `must be "auto" or "javascript" (got ${String(options.kernels)})`);
+  }
   if (options.limiter !== undefined && !LIMITERS.includes(options.limiter)) {
     throw new ConfigError('options.limiter', `must be one of ${LIMITERS.join(', ')} (got ${String(options.limiter)})`);
   }
@@ -303,6 +320,7 @@ class Stepper {
   private readonly axes: AxisLines[];
   private readonly w0: Float64Array | null;
   private readonly line: WasmTransportLine | null;
+  private readonly gridKernels: WasmTransportGrid | null;
   /** A copy of operators.potential next to the other buffers. */
   private readonly potential: Float64Array;
   private readonly combination: { S: Float64Array; a0: number; dt: number };
@@ -323,6 +341,7 @@ class Stepper {
     private readonly noise: NoiseSpec | undefined,
     initialMass: Float64Array,
     boundaries?: readonly AxisBoundary[],
+    kernels: 'auto' | 'javascript' = 'auto',
   ) {
     const { grid } = operators;
     const size = grid.size;
@@ -330,11 +349,13 @@ class Stepper {
     this.open = !noise && ends.some((e) => e.lower === 'open' || e.upper === 'open');
     this.axes = axisLines(grid.shape, grid.strides, grid.spacing, this.open ? ends : undefined);
     this.w0 = noise ? confinement(grid, noise) : null;
-    // 1-D noiseless MUSCL/minmod with walls (the common case) runs its stage, CFL-rate and guard passes
-    // in WebAssembly (flux-wasm.ts), on buffers that live in the kernels' memory; everything else in JavaScript
-    this.line =
-      grid.ndim === 1 && !noise && reconstruction === 'muscl' && limiter === 'minmod' && !this.open && size >= 2 ? new WasmTransportLine(size, 6) : null;
-    const buffers = this.line ? this.line.arrays : Array.from({ length: 6 }, () => new Float64Array(size));
+    // noiseless MUSCL/minmod with walls (the common case) runs its stage, CFL-rate and guard passes in
+    // WebAssembly (flux-wasm.ts for 1-D, flux-wasm-nd.ts for n-D), on buffers that live in the kernels'
+    // memory; everything else in JavaScript
+    const wasm = kernels === 'auto' && !noise && reconstruction === 'muscl' && limiter === 'minmod' && !this.open && size >= 2;
+    this.line = wasm && grid.ndim === 1 ? new WasmTransportLine(size, 6) : null;
+    this.gridKernels = wasm && grid.ndim > 1 ? new WasmTransportGrid(size, this.axes, 6) : null;
+    const buffers = this.line?.arrays ?? this.gridKernels?.arrays ?? Array.from({ length: 6 }, () => new Float64Array(size));
     [this.potential, this.state, this.uState, this.stageA, this.stageB, this.uStage] = buffers;
     this.potential.set(operators.potential);
     this.state.set(initialMass);
@@ -346,11 +367,11 @@ class Stepper {
   private energyInto(mass: Float64Array, u: Float64Array, out: EnergyValue): EnergyValue {
     return this.w0
       ? freeEnergyInto(this.operators, this.noise!.beta, this.w0, mass, u, out)
-      : riskInto(this.operators.riskConstant, this.potential, mass, u, out, this.line);
+      : riskInto(this.operators.riskConstant, this.potential, mass, u, out, this.line ?? this.gridKernels);
   }
 
   riskOfState(): number {
-    return riskInto(this.operators.riskConstant, this.potential, this.state, this.uState, { value: 0, scale: 0, min: 0 }, this.line).value;
+    return riskInto(this.operators.riskConstant, this.potential, this.state, this.uState, { value: 0, scale: 0, min: 0 }, this.line ?? this.gridKernels).value;
   }
 
   /** Stability rate of the state at time t: Δt = cfl·C_SSP / rate (see flux.ts, diffusion.ts). */
@@ -361,6 +382,7 @@ class Stepper {
       const h = this.axes[0].h;
       return (2 * xi * line.maxDifference(potential, this.uState)) / (h * h);
     }
+    if (this.gridKernels) return this.gridKernels.rate(potential, this.uState, xi);
     return this.w0
       ? driftDiffusionRate(this.axes, this.w0, potential, this.uState, this.noise!.beta, xi)
       : transportRate(this.axes, potential, this.uState, xi);
@@ -386,6 +408,7 @@ class Stepper {
       comb.dt = b * dt;
       const xi = evaluateSchedule(this.schedule, t + c * dt);
       if (line) line.stage(prev, potential, prevU, comb.S, next, xi, this.axes[0].h, a0, comb.dt);
+      else if (this.gridKernels) this.gridKernels.stage(prev, potential, prevU, comb.S, next, xi, a0, comb.dt);
       else if (this.w0) driftDiffusionStage(this.axes, prev, this.w0, potential, prevU, this.noise!.beta, xi, comb, next);
       else outflow = (1 - a0) * outflow + transportStage(this.axes, prev, potential, prevU, xi, this.reconstruction, comb, next, this.limiter);
       // UP of the new stage (the last one's serves the energy guard and the next step's first stage)
@@ -433,8 +456,9 @@ export function solve(problem: FiniteVolumeProblem, options: SolveOptions): Traj
   const storeDensity = options.storeDensity ?? true;
   const { operators, noise } = problem;
   const { grid } = operators;
-  const stepper = new Stepper(operators, problem.schedule, scheme, reconstruction, limiter, noise, problem.initialMass, problem.boundaries);
-  const coords = Array.from({ length: grid.ndim }, (_, a) => grid.coordinateField(a));
+  const stepper = new Stepper(operators, problem.schedule, scheme, reconstruction, limiter, noise, problem.initialMass, problem.boundaries, options.kernels);
+  // marginal masses per axis, for the means (no per-cell coordinate arrays: 8·ndim bytes per cell saved)
+  const marginals = grid.shape.map((n) => new Float64Array(n));
 
   const traj = {
     times: [] as number[],
@@ -443,7 +467,7 @@ export function solve(problem: FiniteVolumeProblem, options: SolveOptions): Traj
     risk: [] as number[],
     freeEnergy: noise ? ([] as number[]) : undefined,
     outflow: stepper.open ? ([] as number[]) : undefined,
-    means: coords.map(() => [] as number[]),
+    means: grid.shape.map(() => [] as number[]),
     snapshots: [] as Float64Array[],
   };
   const record = (t: number): void => {
@@ -460,10 +484,20 @@ export function solve(problem: FiniteVolumeProblem, options: SolveOptions): Traj
     traj.risk.push(stepper.riskOfState());
     traj.freeEnergy?.push(stepper.energy.value);
     traj.outflow?.push(stepper.outflow);
-    for (let a = 0; a < coords.length; a++) {
-      const x = coords[a];
+    for (let a = 0; a < grid.ndim; a++) {
+      const marginal = marginals[a].fill(0);
+      const n = grid.shape[a];
+      const stride = grid.strides[a];
+      for (let base = 0; base < P.length; base += n * stride) {
+        for (let i = 0; i < n; i++) {
+          let m = marginal[i];
+          for (let j = base + i * stride, end = j + stride; j < end; j++) m += P[j];
+          marginal[i] = m;
+        }
+      }
+      const x = grid.centres[a];
       let s = 0;
-      for (let j = 0; j < P.length; j++) s += x[j] * P[j];
+      for (let i = 0; i < n; i++) s += x[i] * marginal[i];
       traj.means[a].push(s / total);
     }
     if (storeDensity) traj.snapshots.push(Float64Array.from(P));
