@@ -15,6 +15,15 @@
  *     of length n is used as is; otherwise the wrapped table is zero padded like a non-periodic axis.
  * Axes with a single cell contribute the displacement 0 and are squeezed out.
  *
+ * Charges and partial convolutions (options.charge, options.axes), for kernels like the RVE model's
+ * c c' K(y − y') on a (y, c) grid (REDUCED-MODELS.md §5.2):
+ *
+ *     u(x, x') = q(x) q(x') k(x_C − x'_C),    out_j = q_j Σ_k k(x_{j,C} − x_{k,C}) q_k P_k,
+ *
+ * where C is a subset of the axes (k does not depend on the others: their δ is passed as 0). The masses
+ * weighted by q are summed over the axes outside C, convolved on the C-grid, and spread back times q_j:
+ * O(M + M_C log M_C), with an Int32 cell → C-cell map (4 bytes per cell) when C is not all axes.
+ *
  * Layout: the transforms run axis by axis on lines gathered from one spectrum array of shape
  * [L_0, …, L_{m−2}, L_{m−1}/2 + 1] (complex): a real transform along the last (fastest) axis keeps the
  * bins 0 … L/2, the other axes use complex transforms, the inverse along the last axis completes the
@@ -37,7 +46,22 @@ export type TranslationKernel = (delta: Float64Array) => number;
 export interface ConvolutionOptions {
   /** Periodic axes: one flag for all axes or one per axis (default false: zero padding). */
   readonly periodic?: boolean | readonly boolean[];
+  /** The axes C the kernel depends on, increasing (default: all axes). */
+  readonly axes?: readonly number[];
+  /** Charge q_j per cell (default 1): u(x_j, x_k) = q_j q_k k(x_{j,C} − x_{k,C}). */
+  readonly charge?: Float64Array;
   readonly description?: string;
+}
+
+/** The convolved axes: options.axes validated (integers in range, strictly increasing), or all axes. */
+function convolvedAxes(grid: Grid, axes: readonly number[] | undefined): number[] {
+  if (axes === undefined) return grid.axes.map((_, a) => a);
+  axes.forEach((a, i) => {
+    if (!(Number.isInteger(a) && a >= 0 && a < grid.ndim && (i === 0 || a > axes[i - 1]))) {
+      throw new RangeError(`ConvolutionInteraction: axes must be increasing axis indices in [0, ${grid.ndim}) (got ${JSON.stringify(axes)})`);
+    }
+  });
+  return [...axes];
 }
 
 function periodicFlags(grid: Grid, periodic: ConvolutionOptions['periodic']): boolean[] {
@@ -91,8 +115,13 @@ export class ConvolutionInteraction implements InteractionOperator {
   readonly paddedShape: readonly number[];
   /** Bytes held by the spectra and scratch buffers. */
   readonly bytes: number;
-  /** k(0) when every axis has a single cell (no transform). */
+  /** k(0) when every convolved axis has a single cell (no transform). */
   private readonly k0: number;
+  /** Charges (null: all 1), the cell → C-cell map (null: C is every axis) and the buffers on the C-grid. */
+  private readonly charge: Float64Array | null;
+  private readonly map: Int32Array | null;
+  private readonly reduced: Float64Array | null;
+  private readonly reducedOut: Float64Array | null;
   /** Active (multi-cell) axes: cells n, transform length L, and one Fft each. */
   private readonly n: number[];
   private readonly L: number[];
@@ -110,8 +139,34 @@ export class ConvolutionInteraction implements InteractionOperator {
   constructor(grid: Grid, kernel: TranslationKernel, options: ConvolutionOptions = {}) {
     this.size = grid.size;
     this.periodic = periodicFlags(grid, options.periodic);
-    const active = grid.shape.map((c, a) => (c > 1 ? a : -1)).filter((a) => a >= 0);
+    const axes = convolvedAxes(grid, options.axes);
+    const active = axes.filter((a) => grid.shape[a] > 1);
     const m = active.length;
+    if (options.charge && options.charge.length !== grid.size) {
+      throw new RangeError(`ConvolutionInteraction: charge needs ${grid.size} entries (got ${options.charge.length})`);
+    }
+    this.charge = options.charge ? Float64Array.from(options.charge) : null;
+    const reducedSize = active.reduce((p, a) => p * grid.shape[a], 1);
+    if (axes.length < grid.ndim) {
+      // C-cell of every cell (row-major over the convolved multi-cell axes)
+      this.map = new Int32Array(grid.size);
+      const rstride = new Map<number, number>();
+      let st = 1;
+      for (let i = active.length - 1; i >= 0; i--) {
+        rstride.set(active[i], st);
+        st *= grid.shape[active[i]];
+      }
+      for (let c = 0; c < grid.size; c++) {
+        let r = 0;
+        for (const a of active) r += (Math.floor(c / grid.strides[a]) % grid.shape[a]) * rstride.get(a)!;
+        this.map[c] = r;
+      }
+    } else {
+      this.map = null;
+    }
+    const reducing = this.map !== null || this.charge !== null;
+    this.reduced = reducing ? new Float64Array(reducedSize) : null;
+    this.reducedOut = reducing ? new Float64Array(reducedSize) : null;
     this.n = active.map((a) => grid.shape[a]);
     this.L = active.map((a, i) => (this.periodic[a] && isPowerOfTwo(this.n[i]) ? this.n[i] : nextPowerOfTwo(2 * this.n[i] - 1)));
     const paddedShape = grid.shape.map(() => 1);
@@ -119,7 +174,8 @@ export class ConvolutionInteraction implements InteractionOperator {
     this.paddedShape = paddedShape;
     this.description =
       options.description ??
-      `convolution ${grid.shape.join('×')} (${grid.axes.map((ax, a) => (this.periodic[a] ? `${ax.name} periodic` : ax.name)).join(', ')})`;
+      `convolution ${grid.shape.join('×')} over (${axes.map((a) => (this.periodic[a] ? `${grid.axes[a].name} periodic` : grid.axes[a].name)).join(', ')})` +
+        (this.charge ? ' with charges' : '');
     const delta = new Float64Array(grid.ndim);
     this.k0 = kernel(delta);
     this.scratch = new Float64Array(this.size);
@@ -138,7 +194,10 @@ export class ConvolutionInteraction implements InteractionOperator {
     this.lineIn = this.L.map((L) => new Float64Array(2 * L));
     this.lineOut = this.L.map((L) => new Float64Array(2 * L));
     this.plan = m > 0 ? this.makePlan(this.n) : null;
-    this.bytes = 8 * (2 * this.spectrum.length + this.scratch.length + this.realIn.length) + this.L.reduce((s, L) => s + 32 * L, 0);
+    this.bytes =
+      8 * (2 * this.spectrum.length + this.scratch.length + this.realIn.length + (reducing ? 2 * reducedSize : 0) + (this.charge ? this.size : 0)) +
+      (this.map ? 4 * this.size : 0) +
+      this.L.reduce((s, L) => s + 32 * L, 0);
     if (m === 0) return;
 
     // the kernel table k(d·h) on the padded index space (offset d = i for i < n, i − L for i > L − n,
@@ -247,10 +306,35 @@ export class ConvolutionInteraction implements InteractionOperator {
   }
 
   apply(mass: Float64Array, out: Float64Array): void {
+    const { charge: q, map, reduced, reducedOut } = this;
+    if (!reduced || !reducedOut) {
+      this.convolve(mass, out);
+      return;
+    }
+    // q·P summed onto the C-grid, convolved, spread back times q
+    const n = this.size;
+    if (map) {
+      reduced.fill(0);
+      if (q) for (let j = 0; j < n; j++) reduced[map[j]] += q[j] * mass[j];
+      else for (let j = 0; j < n; j++) reduced[map[j]] += mass[j];
+    } else {
+      for (let j = 0; j < n; j++) reduced[j] = q![j] * mass[j];
+    }
+    this.convolve(reduced, reducedOut);
+    if (map) {
+      if (q) for (let j = 0; j < n; j++) out[j] = q[j] * reducedOut[map[j]];
+      else for (let j = 0; j < n; j++) out[j] = reducedOut[map[j]];
+    } else {
+      for (let j = 0; j < n; j++) out[j] = q![j] * reducedOut[j];
+    }
+  }
+
+  /** out = k * mass on the grid of the convolved axes (row-major, single-cell axes squeezed). */
+  private convolve(mass: Float64Array, out: Float64Array): void {
     const plan = this.plan;
     if (!plan) {
       const k0 = this.k0;
-      for (let j = 0; j < this.size; j++) out[j] = k0 * mass[j];
+      for (let j = 0; j < mass.length; j++) out[j] = k0 * mass[j];
       return;
     }
     const { L, ffts, spectrum: spec, kernelSpectrum: ks } = this;
@@ -312,16 +396,23 @@ export class ConvolutionInteraction implements InteractionOperator {
 }
 
 /**
- * The same operator as a dense M×M matrix, u_jk = k(x_j − x_k) with x_j − x_k from the cell centres
- * (reduced to [−(hi−lo)/2, (hi−lo)/2) on periodic axes): the O(M²) reference for tests.
+ * The same operator as a dense M×M matrix, u_jk = q_j q_k k(x_j − x_k) with x_j − x_k from the cell
+ * centres (reduced to [−(hi−lo)/2, (hi−lo)/2) on periodic axes, 0 on axes outside options.axes): the
+ * O(M²) reference for tests.
  */
 export function denseConvolution(grid: Grid, kernel: TranslationKernel, options: ConvolutionOptions = {}): DenseInteraction {
   const periodic = periodicFlags(grid, options.periodic);
+  const convolved = new Set(convolvedAxes(grid, options.axes));
+  const q = options.charge;
   const coords = grid.centreCoordinates();
   const nd = grid.ndim;
   const delta = new Float64Array(nd);
   return DenseInteraction.fromFunction(grid.size, (j, k) => {
     for (let a = 0; a < nd; a++) {
+      if (!convolved.has(a)) {
+        delta[a] = 0;
+        continue;
+      }
       let d = coords[j * nd + a] - coords[k * nd + a];
       if (periodic[a]) {
         // shift by a whole number of periods so that the integer offset lies in [−n/2, n/2)
@@ -330,6 +421,6 @@ export function denseConvolution(grid: Grid, kernel: TranslationKernel, options:
       }
       delta[a] = d;
     }
-    return kernel(delta);
+    return q ? q[j] * q[k] * kernel(delta) : kernel(delta);
   });
 }

@@ -114,6 +114,38 @@ describe('convolution interaction operator', () => {
     }
   });
 
+  it('charges and partial convolutions, u = q q\' k(x_C − x\'_C), equal the dense reference (RVE-like (y, c) grid and 3-D)', () => {
+    // (y, c): y periodic on [0, 2π), c a signed charge axis; u = c c' K(y − y') with the von Mises-type K
+    const rve = new Grid([{ name: 'y', lo: 0, hi: 2 * Math.PI, cells: 48 }, { name: 'c', lo: -2, hi: 2, cells: 9 }]);
+    const vonMises: TranslationKernel = (d) => Math.exp(4 * (Math.cos(d[0]) - 1)) + 0.2 * Math.cos(2 * d[0]);
+    const c = rve.coordinateField(1);
+    const g3 = grid([7, 5, 6]);
+    const q3 = Float64Array.from({ length: g3.size }, () => rng.normal());
+    const cases: [Grid, TranslationKernel, { axes?: number[]; charge?: Float64Array; periodic?: boolean | boolean[] }][] = [
+      [rve, vonMises, { axes: [0], charge: c, periodic: [true, false] }],
+      [rve, vonMises, { axes: [0], periodic: true }], // no charge: sums over c
+      [rve, aperiodic, { charge: c }], // all axes, with charges
+      [g3, aperiodic, { axes: [0, 2], charge: q3 }],
+      [g3, periodic, { axes: [1], charge: q3, periodic: true }],
+      [g3, aperiodic, { axes: [], charge: q3 }], // rank one: q q' k(0)
+    ];
+    for (const [g, kernel, options] of cases) {
+      const conv = new ConvolutionInteraction(g, kernel, options);
+      const dense = denseConvolution(g, kernel, options);
+      const mass = Float64Array.from({ length: g.size }, () => rng.uniform());
+      const a = new Float64Array(g.size);
+      const b = new Float64Array(g.size);
+      conv.apply(mass, a);
+      dense.apply(mass, b);
+      const label = `${g.shape.join('×')} ${JSON.stringify({ axes: options.axes, charge: !!options.charge })}`;
+      expect(relativeError(a, b), label).toBeLessThan(1e-12);
+      const e = dense.energy(mass);
+      expect(Math.abs(conv.energy(mass) - e), label).toBeLessThan(1e-12 * Math.abs(e));
+    }
+    expect(() => new ConvolutionInteraction(g3, aperiodic, { axes: [2, 0] })).toThrow(RangeError);
+    expect(() => new ConvolutionInteraction(g3, aperiodic, { charge: new Float64Array(3) })).toThrow(RangeError);
+  });
+
   it('pads non-periodic axes to a power of two ≥ 2n − 1 and keeps power-of-two periodic axes cyclic', () => {
     expect(new ConvolutionInteraction(grid([37, 64, 1]), aperiodic).paddedShape).toEqual([128, 128, 1]);
     expect(new ConvolutionInteraction(grid([64, 45, 2]), periodic, { periodic: true }).paddedShape).toEqual([64, 128, 2]);
