@@ -358,7 +358,8 @@ class Stepper {
     // noiseless MUSCL/minmod with walls (the common case) runs its stage, CFL-rate and guard passes in
     // WebAssembly (flux-wasm.ts for 1-D, flux-wasm-nd.ts for n-D), on buffers that live in the kernels'
     // memory; everything else in JavaScript
-    const wasm = kernels === 'auto' && !noise && reconstruction === 'muscl' && limiter === 'minmod' && !this.open && size >= 2;
+    // (six arrays of a WebAssembly memory must fit in its 4 GiB)
+    const wasm = kernels === 'auto' && !noise && reconstruction === 'muscl' && limiter === 'minmod' && !this.open && size >= 2 && 48 * size < 2 ** 32 - 2 ** 20;
     this.line = wasm && grid.ndim === 1 ? new WasmTransportLine(size, 6) : null;
     this.gridKernels = wasm && grid.ndim > 1 ? new WasmTransportGrid(size, this.axes, 6) : null;
     const buffers = this.line?.arrays ?? this.gridKernels?.arrays ?? Array.from({ length: 6 }, () => new Float64Array(size));
