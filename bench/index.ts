@@ -1,11 +1,13 @@
 /**
- * `npm run bench`: PDE steps/s (bench/pde.ts) and SGD steps/s (bench/sgd.ts) on this machine,
+ * `npm run bench [pde|pde-nd|sgd]`: PDE steps/s (bench/pde.ts), n-D PDE steps/s and memory
+ * (bench/pde-nd.ts) and SGD steps/s (bench/sgd.ts) on this machine,
  * printed and written to bench/results.json (one entry per case, with its parameters).
  */
 import { cpus, totalmem } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { runPdeBench } from './pde.ts';
 import { runSgdBench } from './sgd.ts';
+import { formatPdeNdBench, runPdeNdBench } from './pde-nd.ts';
 import { PACKAGE_VERSION, toJson } from '../src/io/output.ts';
 
 const only = process.argv[2];
@@ -18,7 +20,7 @@ const machine = {
 };
 console.log(`meanfield ${PACKAGE_VERSION} benchmarks on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`);
 
-const results: { pde?: unknown[]; sgd?: unknown[] } = {};
+const results: { pde?: unknown[]; pdeNd?: unknown[]; sgd?: unknown[] } = {};
 if (!only || only === 'pde') {
   const rows = await runPdeBench();
   console.log('\nPDE (SSP-RK2 + MUSCL finite volumes, separable kernel):');
@@ -26,6 +28,12 @@ if (!only || only === 'pde') {
     console.log(`  ${r.case.padEnd(14)} M = ${String(r.M).padStart(5)}  K = ${String(r.K).padStart(2)} (rank ${String(r.rank).padStart(2)})  ${Math.round(r.stepsPerSecond).toLocaleString('en').padStart(9)} /s` + (r.cStepsPerSecond ? `   (C -O3 reference ≈ ${r.cStepsPerSecond.toLocaleString('en')})` : ''));
   }
   results.pde = rows;
+}
+if (!only || only === 'pde-nd') {
+  const rows = await runPdeNdBench();
+  console.log('\nn-D PDE (tensor grids, separable kernels):');
+  console.log(formatPdeNdBench(rows));
+  results.pdeNd = rows;
 }
 if (!only || only === 'sgd') {
   const rows = await runSgdBench();
