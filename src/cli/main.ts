@@ -15,6 +15,8 @@ import { runCompare, writeCompareOutputs } from '../pipeline/compare.ts';
 import { runMinimize, runSweep, writeSweepOutputs } from '../pipeline/landscape.ts';
 import { runFluctuationsInWorker, writeFluctuationsOutputs } from '../pipeline/fluctuations.ts';
 import { runCltStudyFromJson, writeCltStudyOutputs } from '../pipeline/clt-study.ts';
+import { figureSummaryLines, runFigure, writeFigureOutputs } from '../pipeline/figures.ts';
+import { isFigureConfig } from '../io/nd-config.ts';
 
 /** MMN Fig. 1's step size, for --paper runs (slow: 1e7 steps to t = 10). */
 const PAPER_EPSILON = 1e-6;
@@ -134,6 +136,7 @@ async function commandCompare(args: string[]): Promise<number> {
     },
   });
   const raw = readJson(positionals[0]);
+  if (isFigureConfig(raw)) return commandFigure(raw, values);
   if (values.ns !== undefined || values.epsilons !== undefined || (raw !== null && typeof raw === 'object' && 'clt' in raw)) {
     return commandCltStudy(raw, values);
   }
@@ -177,6 +180,34 @@ async function commandCompare(args: string[]): Promise<number> {
     if (!result.particles.completed) {
       console.log(`stopped early: results up to t = ${result.times[k] ?? 'none'} are complete; later save times are missing`);
       console.log(`finished replicas are saved in ${values.out}/replicas; run the same command with --resume to continue`);
+      return 130;
+    }
+    return 0;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+/** `compare` on a figure config (variants, or the anisotropic models: MMN Figs. 3–4; src/pipeline/figures.ts). */
+async function commandFigure(raw: unknown, values: { out?: string; seeds?: string; workers?: string; paper?: boolean; quiet?: boolean }): Promise<number> {
+  if (!values.out) throw new UsageError('compare needs --out <dir>');
+  const seeds = numberList(values.seeds, '--seeds', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1')?.[0];
+  const workers = numberList(values.workers, '--workers', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1')?.[0];
+  const interrupt = interruptFlag();
+  try {
+    const result = await runFigure(raw, {
+      workers,
+      seeds,
+      paper: values.paper,
+      shouldStop: interrupt.stopped,
+      onProgress: values.quiet ? undefined : (m) => process.stderr.write(`${m}          \r`),
+    });
+    if (!values.quiet) process.stderr.write('\n');
+    const files = writeFigureOutputs(values.out, result);
+    for (const line of figureSummaryLines(result)) console.log(line);
+    console.log(`wrote ${files.json}\nwrote ${files.html}`);
+    if (!result.completed) {
+      console.log('stopped early: completed save times are in the outputs; later ones are missing');
       return 130;
     }
     return 0;
