@@ -140,11 +140,11 @@ export function solveCharacteristics(problem: CharacteristicsProblem, options: C
     while (t < target - 1e-12 * Math.max(1, target)) {
       const h = Math.min(options.dt, target - t);
       velocity.evaluate(x, evaluateSchedule(schedule, t), k1);
-      for (let j = 0; j < n; j++) tmp[j] = x[j] + 0.5 * h * k1[j];
+      for (let j = 0; j < n; j++) tmp[j] = Math.max(0, x[j] + 0.5 * h * k1[j]); // r ≥ 0 in every stage (σ with a kink at 0 drives r → 0)
       velocity.evaluate(tmp, evaluateSchedule(schedule, t + 0.5 * h), k2);
-      for (let j = 0; j < n; j++) tmp[j] = x[j] + 0.5 * h * k2[j];
+      for (let j = 0; j < n; j++) tmp[j] = Math.max(0, x[j] + 0.5 * h * k2[j]);
       velocity.evaluate(tmp, evaluateSchedule(schedule, t + 0.5 * h), k3);
-      for (let j = 0; j < n; j++) tmp[j] = x[j] + h * k3[j];
+      for (let j = 0; j < n; j++) tmp[j] = Math.max(0, x[j] + h * k3[j]);
       velocity.evaluate(tmp, evaluateSchedule(schedule, t + h), k4);
       for (let j = 0; j < n; j++) x[j] = Math.max(0, x[j] + (h / 6) * (k1[j] + 2 * k2[j] + 2 * k3[j] + k4[j]));
       t += h;
