@@ -123,7 +123,8 @@ function parseInit(value: Json | undefined, path = 'init'): InitConfig {
   }
 }
 
-function parseSchedule(value: Json | undefined, path = 'schedule'): StepSchedule {
+/** ξ(t): constant, or (t + t0)^(−α) with ξ(0) finite. Shared by every config format. */
+export function parseSchedule(value: Json | undefined, path = 'schedule'): StepSchedule {
   if (value === undefined) return { kind: 'constant', value: 1 };
   const o = asObject(value, path);
   const kind = str(o, 'kind', path, ['constant', 'power'] as const);

@@ -24,7 +24,7 @@
  */
 import { ConfigError } from '../errors.ts';
 import type { StepSchedule } from '../types.ts';
-import { parseModel, parseRunConfig, type ModelConfig, type RunConfig } from './config.ts';
+import { parseModel, parseRunConfig, parseSchedule, type ModelConfig, type RunConfig } from './config.ts';
 import { asObject, bool, checkNumber, field, noExtraKeys, num, numArray, str, type Json, type JsonObject } from './validate.ts';
 import { AnisotropicGaussians, AnisotropicReluGaussians, type AnisotropicModel } from '../../reduced-models/anisotropic-gaussians/index.ts';
 import { activationFromSpec } from '../../reduced-models/activations.ts';
@@ -174,20 +174,6 @@ function parseInit(value: Json | undefined, path: string): FigureInit {
   return { scale: num(w, 'scale', field(path, 'w'), { above: 0 }), a: num(o, 'a', path, {}, 1), b: num(o, 'b', path, {}, 0) };
 }
 
-function parseSchedule(value: Json | undefined, path = 'schedule'): StepSchedule {
-  if (value === undefined) return { kind: 'constant', value: 1 };
-  const o = asObject(value, path);
-  const kind = str(o, 'kind', path, ['constant', 'power'] as const);
-  if (kind === 'constant') {
-    noExtraKeys(o, path, ['kind', 'value']);
-    return { kind, value: num(o, 'value', path, { above: 0 }, 1) };
-  }
-  noExtraKeys(o, path, ['kind', 't0', 'alpha']);
-  const alpha = num(o, 'alpha', path, { min: 0 });
-  // ξ(0) = t0^(−α) must be finite (MMN's ξ(t) = t^(−1/4) is infinite at 0: use a small t0 > 0)
-  const t0 = num(o, 't0', path, { above: 0 });
-  return { kind, t0, alpha };
-}
 
 function parseParticles(value: Json | undefined, path: string): FigureParticlesConfig {
   const o = asObject(value, path);
