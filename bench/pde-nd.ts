@@ -25,7 +25,7 @@
  * with --expose-gc for steadier figures). Wall-clock timings on a shared machine are inflated by other
  * processes: the median damps, not removes, that.
  */
-import { availableParallelism, cpus } from 'node:os';
+import { machineInfo, median, timeSolves } from './timing.ts';
 import { Grid, type AxisSpec } from '../src/grid.ts';
 import { initialMass } from '../src/initial.ts';
 import type { GridOperators } from '../src/types.ts';
@@ -82,11 +82,6 @@ export const PDE_ND_CASES: readonly { ndim: 2 | 4; cells: number; d: number | 'i
   { ndim: 4, cells: 32, d: FINITE.d },
 ];
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** Potential, separable operator and a smooth initial bump on the model's grid. */
 function setup(ndim: 2 | 4, cells: number, d: number | 'inf'): { operators: GridOperators; mass: Float64Array; K: number } {
@@ -155,7 +150,7 @@ function setup(ndim: 2 | 4, cells: number, d: number | 'inf'): { operators: Grid
 export async function runPdeNdBench(options: { repeats?: number; seconds?: number; cases?: typeof PDE_ND_CASES } = {}): Promise<PdeNdBenchRow[]> {
   const repeats = options.repeats ?? 3;
   const seconds = options.seconds ?? 1.5;
-  const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), node: process.version };
+  const machine = machineInfo();
   const gc = (globalThis as { gc?: () => void }).gc;
   const rows: PdeNdBenchRow[] = [];
   for (const { ndim, cells, d } of options.cases ?? PDE_ND_CASES) {
@@ -179,17 +174,7 @@ export async function runPdeNdBench(options: { repeats?: number; seconds?: numbe
     const probe = solve(problem, { saveTimes: [3 * dt], dt, storeDensity: false });
     const perStep = probe.wallTimeMs / 1000 / Math.max(1, probe.steps);
     const steps = Math.max(3, Math.round(seconds / perStep));
-    const run = () => solve(problem, { saveTimes: [steps * dt], dt, storeDensity: false });
-    run(); // warm-up
-    const rates: number[] = [];
-    let rejected = 0;
-    let done = 0;
-    for (let k = 0; k < repeats; k++) {
-      const tr = run();
-      rates.push(tr.steps / (tr.wallTimeMs / 1000));
-      rejected += tr.rejectedSteps;
-      done = tr.steps;
-    }
+    const { rates, rejected, steps: done } = timeSolves(problem, dt, steps, repeats);
     const sps = median(rates);
 
     // the parts of a step alone

@@ -15,7 +15,7 @@
  * Reference figures on this machine type (measured elsewhere, not runnable here), plain C -O3:
  * ≈ 350k steps/s for M = 2048, K = 8 and ≈ 65k steps/s for M = 8192, K = 8.
  */
-import { availableParallelism, cpus } from 'node:os';
+import { machineInfo, median, timeSolves } from './timing.ts';
 import { Grid } from '../src/grid.ts';
 import { initialMass } from '../src/initial.ts';
 import { IsotropicGaussians } from '../reduced-models/isotropic-gaussians/index.ts';
@@ -64,17 +64,12 @@ export const PDE_BENCH_SIZES: readonly number[] = [512, 2048, 8192];
 
 const C_REFERENCE: Record<string, number> = { '2048,8': 350000, '8192,8': 65000 };
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 export async function runPdeBench(options: { repeats?: number; steps?: number; sizes?: readonly number[] } = {}): Promise<PdeBenchRow[]> {
   const repeats = options.repeats ?? 5;
   const steps = options.steps ?? 3000;
   const rows: PdeBenchRow[] = [];
-  const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), node: process.version };
+  const machine = machineInfo();
   for (const d of PDE_BENCH_DIMENSIONS) {
     for (const M of options.sizes ?? PDE_BENCH_SIZES) {
       const { operators, K } = isotropicOperators(M, d);
@@ -84,17 +79,7 @@ export async function runPdeBench(options: { repeats?: number; steps?: number; s
       // half the CFL step at t = 0
       let dt = 0;
       solve(problem, { saveTimes: [1], maxSteps: 1, trackers: [{ handle: (s) => void (dt = s.dt / 2) }] });
-      const run = () => solve(problem, { saveTimes: [steps * dt], dt, storeDensity: false });
-      run(); // warm-up
-      const rates: number[] = [];
-      let rejected = 0;
-      let done = 0;
-      for (let k = 0; k < repeats; k++) {
-        const tr = run();
-        rates.push(tr.steps / (tr.wallTimeMs / 1000));
-        rejected += tr.rejectedSteps;
-        done = tr.steps;
-      }
+      const { rates, rejected, steps: done } = timeSolves(problem, dt, steps, repeats);
       const sps = median(rates);
       rows.push({
         case: 'ssprk2-muscl', M, K, rank, d, stepsPerSecond: sps, minStepsPerSecond: Math.min(...rates), maxStepsPerSecond: Math.max(...rates),

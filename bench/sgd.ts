@@ -13,7 +13,7 @@
  *   PyTorch:     (40,800,1) 43k, (320,800,1) 15.5k, (40,800,32) 7.7k, (320,800,32) 1.5k
  *   plain C -O3: 205k, 22k, 11.5k, 1.5k
  */
-import { availableParallelism, cpus } from 'node:os';
+import { machineInfo, median } from './timing.ts';
 import { ParticleEngine } from '../src/particles/sgd.ts';
 import type { Rng } from '../src/rng.ts';
 import type { Activation, ParticleModel } from '../src/types.ts';
@@ -87,11 +87,6 @@ const REFERENCE: Record<string, { pytorch: number; c: number }> = {
   '320,800,32': { pytorch: 1500, c: 1500 },
 };
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 export async function runSgdBench(options: { repeats?: number; seconds?: number; cases?: readonly SgdBenchCase[] } = {}): Promise<SgdBenchResult[]> {
   const repeats = options.repeats ?? 5;
@@ -126,9 +121,7 @@ export async function runSgdBench(options: { repeats?: number; seconds?: number;
       denseGflops: (sps * c.N * c.d * c.B * 2) / 1e9,
       pytorchStepsPerSecond: ref?.pytorch ?? null,
       cStepsPerSecond: ref?.c ?? null,
-      cpu: cpus()[0]?.model ?? 'unknown',
-      cores: availableParallelism(),
-      node: process.version,
+      ...machineInfo(),
     });
   }
   return results;
