@@ -16,12 +16,11 @@ import { gaussJacobi, type QuadratureRule } from '../../src/numerics/quadrature.
 import type { GridOperators, MeanFieldModel, ReducedCoordinate } from '../../src/types.ts';
 import { SeparableInteraction } from '../../solvers/interaction/separable.ts';
 import { mmnActivation, type GaussianActivation } from '../activations.ts';
-import { BivariateQuadrature } from './direct.ts';
+import { PairQuadrature } from '../pair-quadrature.ts';
 import { cosineMoments, MAX_TRUNCATION_ORDER, truncationBounds, type Dimension } from './kernel.ts';
 import { IsotropicGaussiansParticles } from './particles.ts';
 
 export { cosineMoments, MAX_TRUNCATION_ORDER, type Dimension } from './kernel.ts';
-export { BivariateQuadrature } from './direct.ts';
 export { IsotropicGaussiansParticles } from './particles.ts';
 
 export interface IsotropicGaussiansOptions {
@@ -52,7 +51,7 @@ export class IsotropicGaussians implements MeanFieldModel {
   private c2 = new Float64Array(MAX_TRUNCATION_ORDER + 1);
   private dc = new Float64Array(MAX_TRUNCATION_ORDER + 1);
   private readonly bounds = new Map<number, Float64Array>();
-  private readonly bivariate: BivariateQuadrature;
+  private readonly pair: PairQuadrature;
   private cosineRule: QuadratureRule | undefined;
 
   constructor(options: IsotropicGaussiansOptions) {
@@ -68,7 +67,7 @@ export class IsotropicGaussians implements MeanFieldModel {
     this.activation = options.activation ?? mmnActivation();
     this.tau = [1 + delta, 1 - delta];
     this.cosine = cosineMoments(d, MAX_TRUNCATION_ORDER + 2);
-    this.bivariate = new BivariateQuadrature(this.activation, PANEL_NODES);
+    this.pair = new PairQuadrature(this.activation, PANEL_NODES);
   }
 
   /** Mehler orders actually used: every k ≥ 2 has m_k = 0 at d = ∞. */
@@ -135,11 +134,11 @@ export class IsotropicGaussians implements MeanFieldModel {
 
   /**
    * U(w1, w2) for |w_i| = r_i at cosine s, by direct quadrature: (1/2) Σ_± B(τ± r1, τ± r2; s)
-   * (REDUCED-MODELS.md §1.2 (i); see BivariateQuadrature).
+   * (REDUCED-MODELS.md §1.2 (i); see reduced-models/pair-quadrature.ts, offsets b = 0).
    */
   pairDirect(r1: number, r2: number, s: number): number {
     const [tp, tm] = this.tau;
-    return 0.5 * (this.bivariate.expectation(tp * r1, tp * r2, s) + this.bivariate.expectation(tm * r1, tm * r2, s));
+    return 0.5 * (this.pair.expectation(tp * r1, 0, tp * r2, 0, s) + this.pair.expectation(tm * r1, 0, tm * r2, 0, s));
   }
 
   /**
@@ -158,12 +157,12 @@ export class IsotropicGaussians implements MeanFieldModel {
     } else {
       rule = gaussJacobi(cosineNodes, alpha, alpha, true);
     }
-    const biv = nodesPerPanel === PANEL_NODES ? this.bivariate : new BivariateQuadrature(this.activation, nodesPerPanel);
+    const biv = nodesPerPanel === PANEL_NODES ? this.pair : new PairQuadrature(this.activation, nodesPerPanel);
     const [tp, tm] = this.tau;
     let sum = 0;
     for (let i = 0; i < rule.nodes.length; i++) {
       const s = rule.nodes[i];
-      sum += rule.weights[i] * (biv.expectation(tp * r1, tp * r2, s) + biv.expectation(tm * r1, tm * r2, s));
+      sum += rule.weights[i] * (biv.expectation(tp * r1, 0, tp * r2, 0, s) + biv.expectation(tm * r1, 0, tm * r2, 0, s));
     }
     return 0.5 * sum;
   }
