@@ -300,7 +300,7 @@ export abstract class AnisotropicModel implements MeanFieldModel {
   /**
    * U(θ1, θ2) for two units whose V-parts have cosine s1 and V⊥-parts cosine s2, by direct
    * quadrature (no series): (a1a2/2) Σ± B(q1±, b1, q2±, b2; ρ±), ρ± = α1±α2± s1 + β1±β2± s2
-   * (REDUCED-MODELS.md §4.1; direct.ts PairQuadrature).
+   * (REDUCED-MODELS.md §4.1; ../pair-quadrature.ts).
    */
   pairDirect(theta1: ArrayLike<number>, theta2: ArrayLike<number>, s1: number, s2: number): number {
     const t1 = this.unpack(theta1, 0, this.unit);
