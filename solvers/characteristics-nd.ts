@@ -9,8 +9,8 @@
  * Risk R = R# + 2 Σ_j P_j v(θ_j) + Σ_f A_f² (MMN eq. 5 with δR/δρ = 2Ψ). Classical RK4 in time.
  *
  * This is the n-D analogue of ./characteristics.ts (the 1-D radial solver), generic over the small
- * `SeparableReducedModel` interface; `anisotropicReducedModel` adapts the anisotropic-Gaussians
- * models (reduced-models/anisotropic-gaussians: `features`, `psi`, `v`). A point-mass initial law
+ * `SeparableReducedModel` interface, which each model implements in its own folder (a model's reduced
+ * side offers it as `characteristics`; see src/model.ts). A point-mass initial law
  * in some coordinates (MMN Fig. 3: a = b = 1 for every unit) stays exactly a point mass in them at
  * t = 0 here; a grid in those coordinates would smear it over a cell.
  *
@@ -25,10 +25,6 @@
  */
 import type { StepSchedule } from '../src/types.ts';
 import { evaluateSchedule } from '../src/types.ts';
-import type { AnisotropicModel } from '../reduced-models/anisotropic-gaussians/index.ts';
-import type { IsotropicGaussians } from '../reduced-models/isotropic-gaussians/index.ts';
-import { compositeGaussLegendre } from '../src/numerics/quadrature.ts';
-import { chiLogDensity, densityWeights } from './characteristics.ts';
 
 /** What the n-D characteristics solver needs from a reduced model with a separable kernel. */
 export interface SeparableReducedModel {
@@ -267,147 +263,6 @@ export function solveCharacteristicsNd(problem: CharacteristicsNdProblem, option
     }
     t = target;
     record(target);
-  }
-  return out;
-}
-
-/**
- * The anisotropic-Gaussians models (fixed σ on (r1, r2), or ReLU units on (a, b, r1, r2)) as a
- * separable reduced model of truncation order K (`model.truncationOrder` picks K for a tolerance;
- * at d = ∞ K is irrelevant: rank 2). Features and their gradients from `model.features`, v and ∇v
- * from `model.v` / `model.vGradient`; ∇Ψ = ∇v + Σ A_f ∇Φ_f is then what `model.psi` returns.
- */
-export function anisotropicReducedModel(model: AnisotropicModel, K: number): SeparableReducedModel {
-  const rank = model.featureCount(K);
-  const ndim = model.ndim;
-  const point = new Float64Array(ndim);
-  const g = new Float64Array(ndim);
-  return {
-    ndim,
-    rank,
-    riskConstant: model.riskConstant,
-    coordinates: model.coordinates.map((c) => c.name),
-    lower: model.coordinates.map((c) => c.min),
-    features: (points, out, gradOut) => void model.features(points, K, out, gradOut),
-    potential(points, out) {
-      const n = points.length / ndim;
-      for (let i = 0; i < n; i++) {
-        for (let a = 0; a < ndim; a++) point[a] = points[i * ndim + a];
-        out[i] = model.v(point);
-      }
-    },
-    potentialGradient(points, out) {
-      const n = points.length / ndim;
-      for (let i = 0; i < n; i++) {
-        for (let a = 0; a < ndim; a++) point[a] = points[i * ndim + a];
-        model.vGradient(point, g);
-        for (let a = 0; a < ndim; a++) out[i * ndim + a] = g[a];
-      }
-    },
-  };
-}
-
-/**
- * The isotropic-Gaussians model (MMN eq. 13, coordinate r = |w| ≥ 0) as a 1-D separable reduced model
- * of order K: Φ_(±,k)(r) = √(m_k(d)/2) c_k(τ± r) and Φ' from `model.features`, v and v' from the
- * model. Unlike ./characteristics.ts this clamps r ≥ 0 inside the Runge–Kutta stages too, which
- * matters when ψ'(0+) > 0 (MMN Fig. 4's σ has a kink at t = 0, so mass at small r flows into r = 0).
- */
-export function isotropicReducedModel(model: IsotropicGaussians, K: number): SeparableReducedModel {
-  const rank = model.featureCount(K);
-  return {
-    ndim: 1,
-    rank,
-    riskConstant: model.riskConstant,
-    coordinates: ['r'],
-    lower: [0],
-    features: (points, out, gradOut) => void model.features(points, K, out, gradOut),
-    potential(points, out) {
-      for (let i = 0; i < points.length; i++) out[i] = model.v(points[i]);
-    },
-    potentialGradient(points, out) {
-      for (let i = 0; i < points.length; i++) out[i] = model.dv(points[i]);
-    },
-  };
-}
-
-/** Log-density cut-off of `chiQuadrature`'s support: the mass left out is ≲ e^{-40} ≈ 4e-18 relative. */
-const CHI_CUTOFF = 40;
-
-/**
- * Quadrature (nodes, weights summing to 1) of r = |w| for w ~ N(0, s²/n I_n) (r √n/s ~ χ_n): the
- * support where the log-density is within 40 of its peak (scanned on 4000 points of [0, 6s + 1],
- * widened by one scan step) split into `panels` equal Gauss–Legendre panels of `nodesPerPanel` nodes,
- * weights ∝ rule weight × density. (./characteristics.ts `radialQuadrature` keeps 75 log-units, a
- * support ~1.4× wider: fewer nodes in the bulk.) Smooth functionals converge spectrally: for n = 10,
- * 60, 240 the error of E cos(3r) is ≲ 1e-5 with 2 × 10 nodes, ≲ 3e-8 with 3 × 10, ≲ 6e-10 with 4 × 10.
- */
-export function chiQuadrature(n: number, scale: number, panels: number, nodesPerPanel: number): { nodes: Float64Array; weights: Float64Array } {
-  const logDensity = chiLogDensity(n, scale);
-  const rMax = 6 * scale + 1;
-  const scan = 4000;
-  let peak = -Infinity;
-  for (let i = 1; i <= scan; i++) peak = Math.max(peak, logDensity((i / scan) * rMax));
-  let lo = rMax;
-  let hi = 0;
-  for (let i = 0; i <= scan; i++) {
-    const r = (i / scan) * rMax;
-    if (logDensity(r) > peak - CHI_CUTOFF) {
-      lo = Math.min(lo, r);
-      hi = Math.max(hi, r);
-    }
-  }
-  lo = Math.max(0, lo - rMax / scan);
-  hi = Math.min(rMax, hi + rMax / scan);
-  const breaks = Array.from({ length: panels - 1 }, (_, i) => lo + ((i + 1) * (hi - lo)) / panels);
-  const rule = compositeGaussLegendre(lo, hi, breaks, nodesPerPanel);
-  return { nodes: rule.nodes, weights: densityWeights(rule, logDensity, peak) };
-}
-
-/**
- * Weighted nodes of the initial law of (r1, r2) = (|P_V w|, |P_V⊥ w|) for w ~ N(0, s²/d I_d),
- * dim V = s0: r1 and r2 are independent with r1 √d/s ~ χ_{s0} and r2 √d/s ~ χ_{d−s0}, i.e. the radii
- * of N(0, (s√(s0/d))²/s0 I_{s0}) and N(0, (s√(1−s0/d))²/(d−s0) I_{d−s0}). Nodes: the tensor product
- * of two Gauss–Legendre quadratures of those chi laws (`chiQuadrature`, `panels` × `nodesPerPanel`
- * nodes each), weights the products. At d = 'inf' both radii concentrate: one node
- * (s√γ, s√(1−γ)) with γ = s0/d given as `gamma`. Returned as (r1, r2) pairs, r1 the outer index.
- */
-export function chiPairQuadrature(
-  options: { d: number | 'inf'; s0?: number; gamma?: number; scale: number; panels?: number; nodesPerPanel?: number },
-): { nodes: Float64Array; weights: Float64Array } {
-  const { d, scale, panels = 3, nodesPerPanel = 10 } = options;
-  if (d === 'inf') {
-    const g = options.gamma;
-    if (!(g !== undefined && g > 0 && g < 1)) throw new RangeError(`chiPairQuadrature: d = inf needs gamma = s0/d in (0, 1) (got ${g})`);
-    return { nodes: Float64Array.of(scale * Math.sqrt(g), scale * Math.sqrt(1 - g)), weights: Float64Array.of(1) };
-  }
-  const s0 = options.s0!;
-  if (!(Number.isInteger(s0) && s0 >= 1 && s0 < d)) throw new RangeError(`chiPairQuadrature: s0 must be an integer in [1, d) (got ${s0})`);
-  const q1 = chiQuadrature(s0, scale * Math.sqrt(s0 / d), panels, nodesPerPanel);
-  const q2 = chiQuadrature(d - s0, scale * Math.sqrt((d - s0) / d), panels, nodesPerPanel);
-  const n = q1.nodes.length * q2.nodes.length;
-  const nodes = new Float64Array(2 * n);
-  const weights = new Float64Array(n);
-  let k = 0;
-  for (let i = 0; i < q1.nodes.length; i++) {
-    for (let j = 0; j < q2.nodes.length; j++, k++) {
-      nodes[2 * k] = q1.nodes[i];
-      nodes[2 * k + 1] = q2.nodes[j];
-      weights[k] = q1.weights[i] * q2.weights[j];
-    }
-  }
-  return { nodes, weights };
-}
-
-/** Prepends constant coordinates (e.g. a = b = 1) to every (r1, r2) node: (c_0, …, r1, r2). */
-export function withConstantCoordinates(pairs: Float64Array, constants: readonly number[]): Float64Array {
-  const n = pairs.length / 2;
-  const D = constants.length + 2;
-  const out = new Float64Array(n * D);
-  for (let j = 0; j < n; j++) {
-    for (let c = 0; c < constants.length; c++) out[j * D + c] = constants[c];
-    out[j * D + D - 2] = pairs[2 * j];
-    out[j * D + D - 1] = pairs[2 * j + 1];
   }
   return out;
 }

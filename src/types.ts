@@ -40,6 +40,13 @@ export interface ReducedCoordinate {
   /** Lower end of the natural domain (0 for radii, -Infinity for a, b). */
   readonly min: number;
   readonly max: number;
+  /** A coordinate on a circle of length max − min (e.g. a unit's position on the circle). */
+  readonly periodic?: boolean;
+  /**
+   * Exponent n of the reduction's Jacobian x^n (d − 1 for the radius of a Gaussian in R^d, 0 for a
+   * signed coordinate): with noise it adds the drift (n/β)/x (MMN eq. 12 reduced).
+   */
+  readonly jacobianExponent?: number;
 }
 
 /** The infinite-width side of a model. */

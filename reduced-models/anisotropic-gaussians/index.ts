@@ -624,6 +624,9 @@ export abstract class AnisotropicModel implements MeanFieldModel {
     return { grid, potential, interaction, riskConstant: this.riskConstant };
   }
 
+  /** The same model at d = ∞. */
+  abstract atInfinity(): AnisotropicModel;
+
   /** The finite-width model (data in R^d, units a σ(<w,x> + b)); d must be finite. */
   particleModel(): AnisotropicGaussiansParticles {
     return new AnisotropicGaussiansParticles(this);
@@ -658,6 +661,11 @@ export class AnisotropicGaussians extends AnisotropicModel {
     super(options, fixedActivationFamily(activation), 2);
     this.activation = activation;
   }
+
+  /** The same Δ and σ at d = ∞ (rank-2 kernel). */
+  atInfinity(): AnisotropicGaussians {
+    return new AnisotropicGaussians({ delta: this.delta, d: 'inf', activation: this.activation });
+  }
 }
 
 /**
@@ -675,5 +683,10 @@ export class AnisotropicReluGaussians extends AnisotropicModel {
 
   constructor(options: AnisotropicOptions) {
     super(options, new ReluUnit(), 4);
+  }
+
+  /** The same Δ at d = ∞ (rank-2 kernel). */
+  atInfinity(): AnisotropicReluGaussians {
+    return new AnisotropicReluGaussians({ delta: this.delta, d: 'inf' });
   }
 }

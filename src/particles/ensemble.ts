@@ -13,14 +13,13 @@
 import { Worker } from 'node:worker_threads';
 import { ConfigError } from '../errors.ts';
 import { checkNumber } from '../io/validate.ts';
-import { loadParticleModel, type ModelRef } from './model-registry.ts';
-import { simulate, type ParticleRun, type RunControl, type SgdOptions } from './sgd.ts';
+import { runReplica, type ReplicaSpec } from './replica.ts';
+import type { ParticleRun } from './sgd.ts';
 
-/** Plain data: the model reference and the run options (the stream is set per replica). */
-export interface EnsembleSpec {
-  readonly model: ModelRef;
-  readonly options: Omit<SgdOptions, 'stream'>;
-}
+export { runReplica } from './replica.ts';
+
+/** Plain data: the model block, its initial law and the run options (the stream is set per replica). */
+export type EnsembleSpec = ReplicaSpec;
 
 export interface EnsembleProgress {
   readonly replica: number;
@@ -46,12 +45,6 @@ export interface EnsembleResult {
   readonly runs: Array<ParticleRun | null>;
   /** True when every replica ran to its last save time. */
   readonly completed: boolean;
-}
-
-/** One replica in the current thread (used by the worker and by `workers: 0`). */
-export async function runReplica(spec: EnsembleSpec, replica: number, control: RunControl = {}): Promise<ParticleRun> {
-  const model = await loadParticleModel(spec.model);
-  return simulate(model, { ...spec.options, stream: replica }, control);
 }
 
 const BOOTSTRAP = new URL('../../bin/run-ts.mjs', import.meta.url);

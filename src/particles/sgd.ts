@@ -141,7 +141,7 @@ export interface ParticleRun {
 
 const STREAM_LIMIT = 0x80000000;
 
-interface Resolved {
+export interface Resolved {
   n: number;
   d: number;
   batch: number;
@@ -160,17 +160,25 @@ interface Resolved {
   checkEvery: number;
 }
 
-function resolve(model: ParticleModel, o: SgdOptions): Resolved {
+/** What option validation needs to know of a model. */
+export interface EngineModelInfo {
+  readonly name: string;
+  readonly dimension: number;
+  /** Whether full-batch GD is possible (an exact population gradient). */
+  readonly hasGradient: boolean;
+}
+
+/** Validates run options against a model (ConfigError naming the field) and resolves the defaults. */
+export function resolveOptions(model: EngineModelInfo, o: Omit<SgdOptions, 'init'>): Resolved {
   const d = model.dimension;
   checkNumber(o.n, 'particles.n', { integer: true, min: 1 });
-  checkInit(o.init, 'particles.init');
   checkNumber(o.epsilon, 'particles.epsilon', { above: 0 });
   const batch = checkNumber(o.batch ?? 1, 'particles.batch', { integer: true, min: 1 });
   const algorithm = o.algorithm ?? 'sgd';
   if (algorithm !== 'sgd' && algorithm !== 'gd') {
     throw new ConfigError('particles.algorithm', `must be "sgd" or "gd" (got ${JSON.stringify(algorithm)})`);
   }
-  if (algorithm === 'gd' && !model.populationGradient) {
+  if (algorithm === 'gd' && !model.hasGradient) {
     throw new ConfigError('particles.algorithm', `"gd" needs the model's exact population gradient; model "${model.name}" has none (use "sgd")`);
   }
   const schedule = o.schedule ?? { kind: 'constant', value: 1 };
@@ -232,7 +240,7 @@ function checkShape(shape: PiecewiseLinearShape): void {
  * The mutable system: parameters in the kernel workspace, plus scratch for one step.
  * Exposed for benchmarks and tests that drive steps directly; `simulate` is the usual entry.
  */
-export class ParticleEngine {
+export class ParticleEngine implements Engine {
   readonly state: ParticleState;
   private readonly ws: KernelWorkspace;
   private readonly xRows: Float64Array[];
@@ -251,7 +259,8 @@ export class ParticleEngine {
 
   /** Validates `options` (ConfigError naming the field) and draws the initial units. */
   constructor(readonly model: ParticleModel, options: SgdOptions) {
-    const o = resolve(model, options);
+    const o = resolveOptions({ name: model.name, dimension: model.dimension, hasGradient: model.populationGradient !== undefined }, options);
+    checkInit(options.init, 'particles.init');
     this.o = o;
     const { n, d, batch } = o;
     const shape = model.activation.piecewiseLinear;
@@ -464,15 +473,28 @@ export class ParticleEngine {
   }
 }
 
+/** What the run loop drives: the ridge-unit engine above or a generic-unit engine (./units.ts). */
+export interface Engine {
+  readonly saveSteps: readonly number[];
+  readonly totalSteps: number;
+  readonly checkEvery: number;
+  readonly state: ParticleState;
+  step(k: number): void;
+  observe(requestedTime: number, step: number): ParticleSnapshot;
+}
+
 /**
- * Runs the particle system from its initial law up to the last save time.
- * Deterministic: the same (model, options) give bit-identical results.
+ * Runs an engine from its initial state up to the last save time, recording a snapshot at every save
+ * time and polling `control` every `checkEvery` steps. Deterministic.
  */
-export function simulate(model: ParticleModel, options: SgdOptions, control: RunControl = {}): ParticleRun {
-  const engine = new ParticleEngine(model, options);
+export function runEngine(
+  engine: Engine,
+  info: { name: string; dimension: number; reducedNames: readonly string[] },
+  options: Pick<SgdOptions, 'n' | 'epsilon' | 'saveTimes' | 'batch' | 'seed' | 'stream' | 'returnState'>,
+  control: RunControl = {},
+): ParticleRun {
   const { saveSteps, totalSteps, checkEvery } = engine;
   const { n, epsilon } = options;
-  const d = model.dimension;
   const snapshots: ParticleSnapshot[] = [];
   let stepsMs = 0;
   let observablesMs = 0;
@@ -504,14 +526,14 @@ export function simulate(model: ParticleModel, options: SgdOptions, control: Run
   }
   const s = engine.state;
   return {
-    model: model.name,
+    model: info.name,
     n,
-    d,
+    d: info.dimension,
     batch: options.batch ?? 1,
     epsilon,
     seed: options.seed,
     stream: options.stream ?? 0,
-    reducedNames: model.reducedNames,
+    reducedNames: info.reducedNames,
     snapshots,
     stepsDone: k,
     totalSteps,
@@ -520,4 +542,12 @@ export function simulate(model: ParticleModel, options: SgdOptions, control: Run
     ...(options.returnState ? { state: { n: s.n, d: s.d, w: Float64Array.from(s.w), a: Float64Array.from(s.a), b: Float64Array.from(s.b) } } : {}),
     timings: { stepsMs, observablesMs },
   };
+}
+
+/**
+ * Runs the ridge-unit particle system from its initial law up to the last save time.
+ * Deterministic: the same (model, options) give bit-identical results.
+ */
+export function simulate(model: ParticleModel, options: SgdOptions, control: RunControl = {}): ParticleRun {
+  return runEngine(new ParticleEngine(model, options), model, options, control);
 }

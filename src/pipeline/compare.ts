@@ -1,92 +1,51 @@
 /**
- * The `compare` job (MMN Fig. 1 end to end): the same spec run by both engines — the reduced DD on
- * the grid (src/pipeline/solve.ts) and K independent finite-N SGD replicas in R^d (src/particles) —
- * and, at every save time, the distance between them:
- *   risk gap  R_N − R(ρ̄_t)  (R_N: exact population risk of the particles, actual angles and i = j terms),
- *   W1, W2    between the particles' empirical law of r = |w| and ρ̄_t (exact 1-D quantile formulas),
- *   KS        sup_r |F_N(r) − F_t(r)|,
- *   mean r    particles vs PDE.
- * Particle statistics are per replica, then mean ± std across replicas.
+ * The `compare` job: every run of a spec (one, or the base with each variant) solved by both engines
+ * from the same model — the reduced PDE (src/pde: finite volumes or characteristics, with an
+ * independent check and the model's limit companion) and K independent particle replicas (src/particles)
+ * — then compared at every save time:
+ *   risk gap   R_N − R(ρ̄_t), R_N the exact population risk of the replica (actual angles, i = j terms),
+ *              with the i.i.d. O(1/N) size C1(t)/N;
+ *   means      of every reduced coordinate, particles vs PDE;
+ *   distances  every diagnostic of src/diagnostics/registry.ts that applies (W1, W2, KS per coordinate,
+ *              sliced W1), per replica, then mean ± std across replicas; and the PDE's own resolution
+ *              floor (the same distances between the PDE and its coarser check) where there is one.
+ * All PDE solves and replicas are tasks on one worker pool; replica k of a run draws from (seed,
+ * stream k), so results do not depend on the number of workers. Finished replicas are checkpointed at
+ * once; `resume` reuses those of an identical earlier run.
  */
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.ts';
-import type { RunConfig } from '../io/config.ts';
-import { makeProvenance, toJson, writeFileAtomic } from '../io/output.ts';
-import { loadReplicas, saveReplica } from '../io/checkpoint.ts';
-import { densityPanelsFigure, lineFigure } from '../plot/figures.ts';
-import { renderReport, type ReportSection } from '../plot/html-report.ts';
+import { Rng } from '../rng.ts';
+import type { AxisSpec } from '../grid.ts';
 import type { Provenance } from '../types.ts';
-import { runEnsemble, type EnsembleSpec } from '../particles/ensemble.ts';
-import type { ParticleRun } from '../particles/sgd.ts';
+import { makeProvenance } from '../io/output.ts';
+import { loadReplicas, saveReplica } from '../io/checkpoint.ts';
+import { toJson } from '../io/output.ts';
 import { mean, std } from '../diagnostics/stats.ts';
-import { wassersteinSampleGrid } from '../diagnostics/wasserstein.ts';
-import { ksSampleGrid } from '../diagnostics/ks.ts';
-import { runSolveInWorker, solveReportSections, type RunControl, type SolveResult } from './solve.ts';
+import { DIAGNOSTICS, type PdeLaw } from '../diagnostics/registry.ts';
+import { marginalWasserstein1, randomDirections, slicedWasserstein1 } from '../diagnostics/weighted.ts';
+import type { PdeSolution, PdeTrajectory } from '../pde/index.ts';
+import { replicaSpec, type ReplicaSpec } from '../particles/replica.ts';
+import type { ParticleRun } from '../particles/sgd.ts';
+import { parseSpec, type RunSpec, type Spec, type SpecOptions } from '../spec/index.ts';
+import { runTasks, type Task } from '../parallel/pool.ts';
 
-export interface CompareOptions extends RunControl {
-  /** Worker threads for the replicas (default: all cores, at most one per replica). */
+export interface CompareControl {
+  /** Worker threads (default: all cores, at most one per task); 0 runs every task in this thread. */
   workers?: number;
-  /** Called with a one-line progress message. */
-  onParticleProgress?: (message: string) => void;
+  /** Polled ~every 100 ms; true stops every task after its current step (finished save times are kept). */
+  shouldStop?: () => boolean;
+  /** One-line progress messages (at most ~1 per second). */
+  onProgress?: (message: string) => void;
   /**
-   * Extra equal time steps for the risk and mean-r curves (default 40; 0: save times only). Each
-   * extra time costs one exact R_N per replica, O(N² K).
+   * Extra equal time steps for the risk and mean curves (default: the spec's `curveSteps`, else 40;
+   * 0: save times only). Each extra time costs one exact R_N per replica.
    */
   curveSteps?: number;
-  /**
-   * Directory for replica checkpoints: each finished replica is saved there at once, and replicas
-   * found there from an earlier run of the same spec are reused (resume after an interrupt).
-   */
+  /** Folder for replica checkpoints (each finished replica is saved there at once). */
   checkpointDir?: string;
-  /** Reuse the replicas found in checkpointDir (default false: they are recomputed and overwritten). */
-  resumeFromCheckpoint?: boolean;
-}
-
-export interface CompareResult {
-  kind: 'meanfield.compare';
-  provenance: Provenance;
-  config: RunConfig;
-  times: number[];
-  pde: { risk: number[]; meanR: number[]; mass: number[] };
-  particles: {
-    n: number;
-    epsilon: number;
-    batch: number;
-    seeds: number;
-    /** Exact population risk R_N, mean across replicas (and per replica). */
-    risk: number[];
-    riskStd: number[];
-    riskPerSeed: number[][];
-    meanR: number[];
-    meanRStd: number[];
-    /** Monte Carlo test risk on fresh samples (replica mean) with its standard error, if testSamples > 0. */
-    testRisk?: { mean: number[]; stdError: number[] };
-    /** Radii of replica 0 at each save time (for histograms). */
-    radii: Float64Array[];
-    completed: boolean;
-    stoppedAt: number | null;
-  };
-  /** R_N − R_PDE (replica mean). */
-  gap: number[];
-  w1: number[];
-  w1Std: number[];
-  w2: number[];
-  w2Std: number[];
-  ks: number[];
-  ksStd: number[];
-  /** Risk and mean r on a dense time grid (the save times plus 40 equal steps), for the curves. */
-  curve: {
-    times: number[];
-    pdeRisk: number[];
-    particleRisk: number[];
-    particleRiskStd: number[];
-    pdeMeanR: number[];
-    particleMeanR: number[];
-    particleMeanRStd: number[];
-  };
-  /** The grid PDE result at the save times (densities, solver statistics). */
-  solve: SolveResult;
+  /** Reuse the replicas found in checkpointDir from an identical earlier run. */
+  resume?: boolean;
 }
 
 /** Sorted union of the save times and `steps` equal steps over [0, last save time]. */
@@ -100,225 +59,328 @@ export function curveTimes(saveTimes: readonly number[], steps = 40): number[] {
   return all.sort((a, b) => a - b);
 }
 
-/** The solve result restricted to the given save-time indices. */
-function selectTimes(r: SolveResult, indices: readonly number[]): SolveResult {
-  const pick = <T>(xs: readonly T[]) => indices.filter((i) => i < xs.length).map((i) => xs[i]);
-  return {
-    ...r,
-    times: pick(r.times),
-    risk: pick(r.risk),
-    mass: pick(r.mass),
-    meanR: pick(r.meanR),
-    minMass: pick(r.minMass),
-    density: pick(r.density),
-    characteristics: r.characteristics && { ...r.characteristics, risk: pick(r.characteristics.risk), meanR: pick(r.characteristics.meanR) },
-  };
+/** A distance per save time: per coordinate value[axis][k] (or one row), replica mean and std. */
+export interface DistanceSeries {
+  readonly label: string;
+  readonly perCoordinate: boolean;
+  readonly value: number[][];
+  readonly std: number[][];
 }
 
-/** Mean radius of snapshot rows (first reduced coordinate). */
-function radiiOf(run: ParticleRun, k: number): Float64Array {
-  const snap = run.snapshots[k];
-  const dims = run.reducedNames.length;
-  const out = new Float64Array(run.n);
-  for (let i = 0; i < run.n; i++) out[i] = snap.reduced[i * dims];
-  return out;
+export interface RunComparison {
+  label: string;
+  model: string;
+  /** Save times reached by the PDE and every replica. */
+  times: number[];
+  coordinates: string[];
+  pde: {
+    method: string;
+    risk: number[];
+    means: number[][];
+    stds: number[][];
+    c1: number[] | null;
+    kernel: PdeTrajectory['kernel'];
+    steps: number;
+    rejected: number;
+    ms: number;
+    stoppedEarly: boolean;
+    /** Finite volumes: the grid, conservation and positivity, and the cell masses (density = mass / cell volume). */
+    fv?: { axes: AxisSpec[]; mass: number[]; minMass: number[]; density: Float64Array[]; initialTruncatedMass: number; scheme: string };
+    check: { label: string; risk: number[]; means: number[][]; maxRiskDiff: number; maxMeanDiff: number[] } | null;
+    companion: { label: string; risk: number[]; means: number[][]; steps: number } | null;
+  };
+  particles: {
+    n: number;
+    epsilon: number;
+    batch: number;
+    seeds: number;
+    /** Exact population risk R_N: replica mean, std across replicas (0 for one), per replica. */
+    risk: number[];
+    riskStd: number[];
+    riskPerSeed: number[][];
+    /** Replica mean of the unit mean of each coordinate (means[axis][k]) and its std across replicas. */
+    means: number[][];
+    meanStds: number[][];
+    /** Replica mean of the spread (std over units) of each coordinate. */
+    unitStds: number[][];
+    /** Monte Carlo test risk on fresh samples (replica mean) with its standard error, if testSamples > 0. */
+    testRisk?: { mean: number[]; stdError: number[] };
+    /** Replica 0's reduced coordinates at each save time (N × coordinates, row-major), for histograms. */
+    sample: Float64Array[];
+    completed: boolean;
+    stoppedAt: number | null;
+    stepsMs: number;
+  };
+  /** R_N − R(ρ̄_t) (replica mean) and the i.i.d. O(1/N) size C1(t)/N (null without the same-unit term). */
+  gap: number[];
+  iidBias: number[] | null;
+  /** Companion minus the model (risk and coordinate means), e.g. d = ∞ minus finite d. */
+  companionGap: { risk: number[]; means: number[][] } | null;
+  distances: Record<string, DistanceSeries>;
+  /** The PDE's own floor: W1 per coordinate and sliced W1 between the PDE nodes and its coarser check. */
+  resolution: { w1: number[][]; slicedW1: number[] | null } | null;
+  /** Risk and coordinate means on the dense time grid (save times plus curveSteps equal steps). */
+  curve: { times: number[]; pdeRisk: number[]; particleRisk: number[]; particleRiskStd: number[]; pdeMeans: number[][]; particleMeans: number[][]; particleMeanStds: number[][] };
 }
 
-export async function runCompare(config: RunConfig, options: CompareOptions = {}): Promise<CompareResult> {
-  const p = config.particles;
-  if (!p) throw new ConfigError('particles', 'compare needs a "particles" block: { "n": 800, "epsilon": 1e-5, "batch": 1, "seeds": 1 }');
-  if (config.model.d === 'inf') throw new ConfigError('model.d', 'compare runs particles in R^d: d must be a finite integer >= 2 (got "inf")');
-  if (config.init.kind !== 'gaussian') throw new ConfigError('init.kind', `compare needs init.kind "gaussian" (w ~ N(0, s²/d I)) for the particles (got ${JSON.stringify(config.init.kind)})`);
-  const t0 = performance.now();
-  const dense = curveTimes(config.saveTimes, options.curveSteps ?? 40);
-  const saveIndex = config.saveTimes.map((t) => dense.indexOf(t));
-  const pdeDense = await runSolveInWorker({ ...config, saveTimes: dense }, options);
-  const tPde = performance.now();
+export interface CompareResult {
+  kind: 'meanfield.compare';
+  provenance: Provenance;
+  spec: Record<string, unknown>;
+  description?: string;
+  paper: boolean;
+  completed: boolean;
+  /** One entry per run (the spec's variants in order, or the single run). */
+  runs: RunComparison[];
+}
 
-  const spec: EnsembleSpec = {
-    model: { name: config.model.name, params: config.model as unknown as Record<string, unknown> },
-    options: {
-      n: p.n,
-      init: { w: { kind: 'gaussian', scale: config.init.scale } },
-      epsilon: p.epsilon,
-      schedule: config.schedule,
-      batch: p.batch,
-      trainA: p.trainA,
-      trainB: p.trainB,
-      noise: config.noise ? { beta: config.noise.beta, lambda: config.noise.lambda, convention: 'pde' } : undefined,
-      saveTimes: dense,
-      testSamples: p.testSamples,
-      seed: config.seed,
-    },
-  };
-  const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), p.seeds));
-  let lastMessage = 0;
-  const checkpointKey = toJson(spec);
-  const resumed = options.checkpointDir && options.resumeFromCheckpoint ? loadReplicas(options.checkpointDir, checkpointKey) : new Map<number, ParticleRun>();
-  if (resumed.size > 0) options.onParticleProgress?.(`particles: resuming, ${resumed.size} finished replica(s) loaded from ${options.checkpointDir}`);
-  const ensemble = await runEnsemble(spec, p.seeds, workers, {
-    done: resumed,
-    onReplicaDone: options.checkpointDir ? (k, run) => saveReplica(options.checkpointDir!, checkpointKey, k, run) : undefined,
-    shouldStop: options.shouldStop,
-    onProgress: (prog) => {
-      const now = performance.now();
-      if (options.onParticleProgress && now - lastMessage > 1000) {
-        lastMessage = now;
-        options.onParticleProgress(`particles: replica ${prog.replica + 1}/${prog.replicas}, step ${prog.step}/${prog.totalSteps} (${prog.replicasDone} done)`);
-      }
-    },
-  });
-  const tParticles = performance.now();
+const sd = (x: number[]) => (x.length > 1 ? std(x) : 0);
 
-  // Only times that every finished replica (and the PDE) reached are compared.
-  const runs = ensemble.runs.filter((r): r is ParticleRun => r !== null);
-  if (runs.length === 0) throw new Error('compare: no particle replica finished (interrupted before the first save time)');
-  const reached = Math.min(pdeDense.times.length, ...runs.map((r) => r.snapshots.length));
-  const sd = (x: number[]) => (x.length > 1 ? std(x) : 0);
-  const curve: CompareResult['curve'] = { times: dense.slice(0, reached), pdeRisk: pdeDense.risk.slice(0, reached), particleRisk: [], particleRiskStd: [], pdeMeanR: pdeDense.meanR.slice(0, reached), particleMeanR: [], particleMeanRStd: [] };
-  const riskAt = (k: number) =>
-    runs.map((r) => {
-      const v = r.snapshots[k].populationRisk;
-      if (v === null) throw new Error(`compare: model ${config.model.name} gave no exact population risk`);
-      return v;
+const TASKS = new URL('./tasks.ts', import.meta.url).href;
+
+/** The PDE law of a trajectory at save index k, as the diagnostics read it. */
+function lawAt(pde: PdeTrajectory, k: number): PdeLaw {
+  if (pde.fv) return { kind: 'grid', axes: pde.fv.axes, mass: pde.fv.density[k] };
+  return { kind: 'nodes', ndim: pde.coordinates.length, positions: pde.nodes!.positions[k], weights: pde.nodes!.weights };
+}
+
+function pickRows<T>(xs: readonly T[], indices: readonly number[]): T[] {
+  return indices.map((i) => xs[i]);
+}
+
+/** The comparison of one run from its PDE solution (on the dense times) and its replicas. */
+export function compareRun(run: RunSpec, solution: PdeSolution, replicas: ParticleRun[], dense: number[], directions: Float64Array): RunComparison {
+  const { main: pde, check, companion } = solution;
+  const D = pde.coordinates.length;
+  const p = run.particles!;
+  const N = p.n;
+  const reached = Math.min(pde.times.length, ...replicas.map((r) => r.snapshots.length));
+  const saveIndex = run.saveTimes.map((t) => dense.indexOf(t)).filter((k) => k >= 0 && k < reached);
+  const rows = () => Array.from({ length: D }, () => [] as number[]);
+  const risksAt = (k: number) =>
+    replicas.map((r) => {
+      const x = r.snapshots[k].populationRisk;
+      if (x === null) throw new Error(`compare: model ${run.model.name} gave no exact population risk`);
+      return x;
     });
+  // per replica and dense time: unit mean and spread of each coordinate
+  const unitMoments = (k: number) =>
+    replicas.map((r) => {
+      const red = r.snapshots[k].reduced;
+      return Array.from({ length: D }, (_, a) => {
+        let m = 0;
+        for (let i = 0; i < N; i++) m += red[i * D + a];
+        m /= N;
+        let s = 0;
+        for (let i = 0; i < N; i++) s += (red[i * D + a] - m) ** 2;
+        return { mean: m, std: N > 1 ? Math.sqrt(s / (N - 1)) : 0 };
+      });
+    });
+  const curve: RunComparison['curve'] = { times: dense.slice(0, reached), pdeRisk: pde.risk.slice(0, reached), particleRisk: [], particleRiskStd: [], pdeMeans: pde.means.map((m) => m.slice(0, reached)), particleMeans: rows(), particleMeanStds: rows() };
+  const unitStdsDense = rows();
   for (let k = 0; k < reached; k++) {
-    const risks = riskAt(k);
-    const means = runs.map((r) => mean(radiiOf(r, k)));
+    const risks = risksAt(k);
     curve.particleRisk.push(mean(risks));
     curve.particleRiskStd.push(sd(risks));
-    curve.particleMeanR.push(mean(means));
-    curve.particleMeanRStd.push(sd(means));
+    const moments = unitMoments(k);
+    for (let a = 0; a < D; a++) {
+      const ms = moments.map((m) => m[a].mean);
+      curve.particleMeans[a].push(mean(ms));
+      curve.particleMeanStds[a].push(sd(ms));
+      unitStdsDense[a].push(mean(moments.map((m) => m[a].std)));
+    }
   }
-  const kept = saveIndex.filter((k) => k < reached);
-  const pde = selectTimes(pdeDense, kept);
-  const axis = { lo: pde.grid.axes[0].lo, hi: pde.grid.axes[0].hi, cells: pde.grid.axes[0].cells };
-  const times = pde.times;
-  const riskPerSeed: number[][] = [];
-  const out = {
-    w1: [] as number[], w1Std: [] as number[], w2: [] as number[], w2Std: [] as number[], ks: [] as number[], ksStd: [] as number[],
-    testMean: [] as number[], testSe: [] as number[], radii: [] as Float64Array[],
-  };
-  kept.forEach((k, i) => {
-    riskPerSeed.push(riskAt(k));
-    const w1s: number[] = [];
-    const w2s: number[] = [];
-    const kss: number[] = [];
-    for (const run of runs) {
-      const radii = radiiOf(run, k);
-      w1s.push(wassersteinSampleGrid(radii, axis, pde.density[i], 1));
-      w2s.push(wassersteinSampleGrid(radii, axis, pde.density[i], 2));
-      kss.push(ksSampleGrid(radii, axis, pde.density[i]));
+  const times = pickRows(dense, saveIndex);
+  const diagnostics = DIAGNOSTICS.filter((d) => d.applies(lawAt(pde, 0)));
+  const distances: Record<string, DistanceSeries> = {};
+  for (const d of diagnostics) distances[d.name] = { label: d.label, perCoordinate: d.perCoordinate, value: d.perCoordinate ? rows() : [[]], std: d.perCoordinate ? rows() : [[]] };
+  for (const k of saveIndex) {
+    const law = lawAt(pde, k);
+    for (const d of diagnostics) {
+      const perReplica = replicas.map((r) => d.compute({ n: N, ndim: D, reduced: r.snapshots[k].reduced }, law, { directions }));
+      const series = distances[d.name];
+      series.value.forEach((row, a) => {
+        const xs = perReplica.map((v) => v[a]);
+        row.push(mean(xs));
+        series.std[a].push(sd(xs));
+      });
     }
-    out.radii.push(radiiOf(runs[0], k));
-    out.w1.push(mean(w1s));
-    out.w1Std.push(sd(w1s));
-    out.w2.push(mean(w2s));
-    out.w2Std.push(sd(w2s));
-    out.ks.push(mean(kss));
-    out.ksStd.push(sd(kss));
-    if (p.testSamples > 0) {
-      const tr = runs.map((r) => r.snapshots[k].testRisk!);
-      out.testMean.push(mean(tr.map((x) => x.mean)));
-      // standard error of the replica mean of independent MC estimates
-      out.testSe.push(Math.sqrt(tr.reduce((s2, x) => s2 + x.stdError ** 2, 0)) / tr.length);
+  }
+  let resolution: RunComparison['resolution'] = null;
+  if (pde.nodes && check?.nodes) {
+    const w1 = rows();
+    const sliced: number[] = [];
+    for (const k of saveIndex) {
+      marginalWasserstein1(pde.nodes.positions[k], pde.nodes.weights, check.nodes.positions[k], check.nodes.weights, D).forEach((x, a) => w1[a].push(x));
+      if (D > 1) sliced.push(slicedWasserstein1(pde.nodes.positions[k], pde.nodes.weights, check.nodes.positions[k], check.nodes.weights, D, directions));
     }
-  });
-  const pick = (xs: number[]) => kept.map((k) => xs[k]);
-  const tEnd = performance.now();
-  const stopped = runs.find((r) => r.stoppedAt !== null)?.stoppedAt ?? null;
+    resolution = { w1, slicedW1: D > 1 ? sliced : null };
+  }
+  const tests = p.testSamples > 0 ? saveIndex.map((k) => replicas.map((r) => r.snapshots[k].testRisk!)) : null;
+  const stopped = replicas.find((r) => r.stoppedAt !== null)?.stoppedAt ?? null;
+  const pdeRisk = pickRows(pde.risk, saveIndex);
+  const partRisk = pickRows(curve.particleRisk, saveIndex);
+  const ct = companion?.trajectory;
   return {
-    kind: 'meanfield.compare',
-    provenance: makeProvenance(config.seed, {
-      pdeMs: tPde - t0,
-      particlesMs: tParticles - tPde,
-      diagnosticsMs: tEnd - tParticles,
-      totalMs: tEnd - t0,
-      workers,
-      replicasResumed: resumed.size,
-    }),
-    config,
+    label: run.label,
+    model: run.model.label,
     times,
-    pde: { risk: pde.risk, meanR: pde.meanR, mass: pde.mass },
+    coordinates: [...pde.coordinates],
+    pde: {
+      method: pde.method,
+      risk: pdeRisk,
+      means: pde.means.map((m) => pickRows(m, saveIndex)),
+      stds: pde.stds.map((m) => pickRows(m, saveIndex)),
+      c1: pde.c1 ? pickRows(pde.c1, saveIndex) : null,
+      kernel: pde.kernel,
+      steps: pde.steps,
+      rejected: pde.rejected,
+      ms: pde.ms,
+      stoppedEarly: pde.stoppedEarly,
+      fv: pde.fv && {
+        axes: pde.fv.axes,
+        mass: pickRows(pde.fv.mass, saveIndex),
+        minMass: pickRows(pde.fv.minMass, saveIndex),
+        density: pickRows(pde.fv.density, saveIndex),
+        initialTruncatedMass: pde.fv.initialTruncatedMass,
+        scheme: `${pde.fv.scheme}/${pde.fv.reconstruction}`,
+      },
+      check: check && {
+        label: check.label,
+        risk: pickRows(check.risk, saveIndex),
+        means: check.means.map((m) => pickRows(m, saveIndex)),
+        maxRiskDiff: check.maxRiskDiff,
+        maxMeanDiff: check.maxMeanDiff,
+      },
+      companion: ct ? { label: companion!.label, risk: pickRows(ct.risk, saveIndex), means: ct.means.map((m) => pickRows(m, saveIndex)), steps: ct.steps } : null,
+    },
     particles: {
-      n: p.n,
+      n: N,
       epsilon: p.epsilon,
       batch: p.batch,
       seeds: p.seeds,
-      risk: pick(curve.particleRisk),
-      riskStd: pick(curve.particleRiskStd),
-      riskPerSeed,
-      meanR: pick(curve.particleMeanR),
-      meanRStd: pick(curve.particleMeanRStd),
-      testRisk: p.testSamples > 0 ? { mean: out.testMean, stdError: out.testSe } : undefined,
-      radii: out.radii,
-      completed: ensemble.completed && !pde.solver.stoppedEarly,
+      risk: partRisk,
+      riskStd: pickRows(curve.particleRiskStd, saveIndex),
+      riskPerSeed: saveIndex.map((k) => risksAt(k)),
+      means: curve.particleMeans.map((m) => pickRows(m, saveIndex)),
+      meanStds: curve.particleMeanStds.map((m) => pickRows(m, saveIndex)),
+      unitStds: unitStdsDense.map((m) => pickRows(m, saveIndex)),
+      testRisk: tests ? { mean: tests.map((tr) => mean(tr.map((x) => x.mean))), stdError: tests.map((tr) => Math.sqrt(tr.reduce((s2, x) => s2 + x.stdError ** 2, 0)) / tr.length) } : undefined,
+      sample: saveIndex.map((k) => replicas[0].snapshots[k].reduced),
+      completed: replicas.length === p.seeds && replicas.every((r) => r.completed) && !pde.stoppedEarly,
       stoppedAt: stopped ? stopped.t : null,
+      stepsMs: replicas.reduce((s, r) => s + r.timings.stepsMs, 0),
     },
-    gap: pick(curve.particleRisk).map((r, i) => r - pde.risk[i]),
-    w1: out.w1,
-    w1Std: out.w1Std,
-    w2: out.w2,
-    w2Std: out.w2Std,
-    ks: out.ks,
-    ksStd: out.ksStd,
+    gap: partRisk.map((r, i) => r - pdeRisk[i]),
+    iidBias: pde.c1 ? pickRows(pde.c1, saveIndex).map((c) => c / N) : null,
+    companionGap: ct ? { risk: times.map((_, i) => ct.risk[saveIndex[i]] - pdeRisk[i]), means: pde.means.map((m, a) => saveIndex.map((k) => ct.means[a][k] - m[k])) } : null,
+    distances,
+    resolution,
     curve,
-    solve: pde,
   };
 }
 
-export function compareReportSections(result: CompareResult): ReportSection[] {
-  const { pde, particles, times, solve } = result;
-  const seedsText = particles.seeds > 1 ? `mean ± std over ${particles.seeds} seeds` : 'one seed';
-  const { curve } = result;
-  const sections: ReportSection[] = [
-    {
-      title: 'Risk: PDE vs particles',
-      text:
-        `Particles: exact population risk R_N of N = ${particles.n} units trained by online SGD (ε = ${particles.epsilon}, batch ${particles.batch}), ${seedsText}. ` +
-        'R_N includes the i = j terms and the actual angles between units, so R_N − R(ρ̄_t) carries an O(1/N) bias besides the O(N^-1/2) fluctuations.',
-      figure: lineFigure('Risk', 't', 'risk', [
-        { name: 'PDE (finite volumes)', x: curve.times, y: curve.pdeRisk },
-        { name: `particles (N=${particles.n})`, x: curve.times, y: curve.particleRisk, error: particles.seeds > 1 ? curve.particleRiskStd : undefined, mode: 'markers' },
-      ]),
-    },
-    {
-      title: 'Mean radius',
-      figure: lineFigure('Mean of r = |w|', 't', 'mean r', [
-        { name: 'PDE', x: curve.times, y: curve.pdeMeanR },
-        { name: `particles (N=${particles.n})`, x: curve.times, y: curve.particleMeanR, error: particles.seeds > 1 ? curve.particleMeanRStd : undefined, mode: 'markers' },
-      ]),
-    },
-    {
-      title: 'Radial law: particle histogram (replica 1) over the PDE density ρ̄_t(r)',
-      figure: densityPanelsFigure('r = |w|', solve.grid.centres, solve.grid.cellWidth, times, solve.density, particles.radii),
-    },
-    {
-      title: 'Distances between the particles and ρ̄_t',
-      figure: lineFigure('W1, W2 and KS distance of the law of r', 't', 'distance', [
-        { name: 'W1', x: times, y: result.w1, error: result.w1Std, mode: 'lines+markers' },
-        { name: 'W2', x: times, y: result.w2, error: result.w2Std, mode: 'lines+markers' },
-        { name: 'KS', x: times, y: result.ks, error: result.ksStd, mode: 'lines+markers' },
-      ]),
-    },
-    {
-      title: 'Table',
-      table: {
-        columns: ['t', 'R PDE', 'R_N particles', '± std', 'gap', 'mean r PDE', 'mean r particles', 'W1', 'W2', 'KS'],
-        rows: times.map((t, k) => [t, pde.risk[k], particles.risk[k], particles.riskStd[k], result.gap[k], pde.meanR[k], particles.meanR[k], result.w1[k], result.w2[k], result.ks[k]]),
-      },
-    },
-  ];
-  if (!particles.completed) {
-    sections.unshift({ title: 'Interrupted', text: `The run was stopped at t = ${particles.stoppedAt ?? times[times.length - 1]}; only the save times reached by every engine are shown.` });
-  }
-  return [...sections, ...solveReportSections(solve).slice(2)];
+/** What the pool runs: one PDE solution per distinct PDE, one task per replica. */
+type CompareTask = { kind: 'pde'; run: number } | { kind: 'replica'; run: number; replica: number };
+
+/** Runs that differ only in their particles share one PDE solution. */
+function pdeKey(run: RunSpec): string {
+  const { model, init, grid, schedule, solver, noise, saveTimes } = run.json;
+  return JSON.stringify([model, init, grid ?? null, schedule ?? null, solver ?? null, noise ?? null, saveTimes, run.particles?.trainA, run.particles?.trainB]);
 }
 
-export function writeCompareOutputs(dir: string, result: CompareResult): { json: string; html: string } {
-  const json = join(dir, 'result.json');
-  const html = join(dir, 'report.html');
-  writeFileAtomic(json, toJson(result));
-  writeFileAtomic(html, renderReport('meanfield compare', compareReportSections(result), { provenance: result.provenance, config: result.config }));
-  return { json, html };
+/** Runs the comparison of a validated spec. */
+export async function runCompareSpec(spec: Spec, control: CompareControl = {}): Promise<CompareResult> {
+  const t0 = performance.now();
+  const curveSteps = control.curveSteps ?? 40;
+  const prepared = spec.runs.map((run) => {
+    if (!run.particles) throw new ConfigError('particles', 'compare needs a "particles" block: { "n": 800, "epsilon": 1e-5 }');
+    const dense = curveTimes(run.saveTimes, curveSteps);
+    const denseRun: RunSpec = { ...run, saveTimes: dense, json: { ...run.json, saveTimes: dense } };
+    const replicas: ReplicaSpec = replicaSpec(denseRun, run.noise ? { noise: { beta: run.noise.beta, lambda: run.noise.lambda, convention: 'pde' } } : {});
+    return { run, dense, denseRun, replicas };
+  });
+  const owner = new Map<string, number>();
+  const pdeSource = spec.runs.map((run, i) => {
+    const key = pdeKey(run);
+    if (!owner.has(key)) owner.set(key, i);
+    return owner.get(key)!;
+  });
+  const list: CompareTask[] = [...new Set(pdeSource)].map((run) => ({ kind: 'pde' as const, run }));
+  const checkpoint = (i: number) => (control.checkpointDir ? join(control.checkpointDir, 'replicas', `run-${i}`) : undefined);
+  const resumed = prepared.map((p, i) => (control.resume && checkpoint(i) ? loadReplicas(checkpoint(i)!, toJson(p.replicas)) : new Map<number, ParticleRun>()));
+  prepared.forEach((p, i) => {
+    for (let k = 0; k < p.run.particles!.seeds; k++) if (!resumed[i].has(k)) list.push({ kind: 'replica', run: i, replica: k });
+  });
+  const tasks: Task[] = list.map((t) =>
+    t.kind === 'pde'
+      ? { module: TASKS, export: 'pdeTask', input: { json: prepared[t.run].denseRun.json, label: prepared[t.run].run.label, seed: spec.seed } }
+      : { module: TASKS, export: 'replicaTask', input: { spec: prepared[t.run].replicas, replica: t.replica } },
+  );
+  const name = (t: CompareTask) => {
+    const label = spec.hasVariants ? `${prepared[t.run].run.label}: ` : '';
+    return t.kind === 'pde' ? `${label}PDE` : `${label}replica ${t.replica + 1}`;
+  };
+  const progress = new Map<number, string>();
+  let lastMessage = 0;
+  const { results } = await runTasks<PdeSolution | ParticleRun>(tasks, {
+    workers: control.workers,
+    shouldStop: control.shouldStop,
+    onProgress: (i, message) => {
+      progress.set(i, `${name(list[i])}: ${String(message)}`);
+      const now = performance.now();
+      if (control.onProgress && now - lastMessage > 1000) {
+        lastMessage = now;
+        control.onProgress([...progress.values()].join(' | '));
+      }
+    },
+    onDone: (i, result) => {
+      progress.delete(i);
+      const t = list[i];
+      const dir = checkpoint(t.run);
+      if (t.kind === 'replica' && dir && (result as ParticleRun).completed) saveReplica(dir, toJson(prepared[t.run].replicas), t.replica, result as ParticleRun);
+    },
+  });
+  const tRun = performance.now();
+  const D = spec.runs[0].model.reduced?.coordinates.length ?? 1;
+  const directions = randomDirections(D, spec.slicedDirections, new Rng(spec.seed, 0x51ced));
+  const runs: RunComparison[] = [];
+  let completed = true;
+  prepared.forEach((p, i) => {
+    const pdeTask = list.findIndex((t) => t.kind === 'pde' && t.run === pdeSource[i]);
+    const solution = results[pdeTask] as PdeSolution | null;
+    const replicas = Array.from({ length: p.run.particles!.seeds }, (_, k) => {
+      if (resumed[i].has(k)) return resumed[i].get(k)!;
+      const id = list.findIndex((t) => t.kind === 'replica' && t.run === i && t.replica === k);
+      return results[id] as ParticleRun | null;
+    }).filter((r): r is ParticleRun => r !== null && r.snapshots.length > 0);
+    if (!solution || replicas.length === 0) {
+      completed = false;
+      return;
+    }
+    const r = compareRun(p.run, solution, replicas, p.dense, directions);
+    if (!r.particles.completed || r.times.length < p.run.saveTimes.length) completed = false;
+    runs.push(r);
+  });
+  if (runs.length === 0) throw new Error('compare: interrupted before any run had a PDE solution and a particle save time');
+  const tEnd = performance.now();
+  return {
+    kind: 'meanfield.compare',
+    provenance: makeProvenance(spec.seed, {
+      runMs: tRun - t0,
+      diagnosticsMs: tEnd - tRun,
+      totalMs: tEnd - t0,
+      replicasResumed: resumed.reduce((s, m) => s + m.size, 0),
+    }),
+    spec: spec.json,
+    description: spec.description,
+    paper: spec.paper,
+    completed,
+    runs,
+  };
+}
+
+/** parseSpec + runCompareSpec. */
+export async function runCompare(raw: unknown, options: SpecOptions = {}, control: CompareControl = {}): Promise<CompareResult> {
+  return runCompareSpec(await parseSpec(raw, options), control);
 }

@@ -1,0 +1,151 @@
+/**
+ * The isotropic-Gaussians model as a plug-in definition (src/model.ts): MMN's "centered isotropic
+ * Gaussians", reduced coordinate r = |w| (README.md). Parameters: { delta, d, activation }; initial
+ * laws of r: "gaussian" (w ~ N(0, s²/d I_d)), "uniform", "shell", "density"; grid { rMax, cells }.
+ */
+import { z } from 'zod';
+import { ConfigError } from '../../src/errors.ts';
+import { Grid } from '../../src/grid.ts';
+import { initialMass } from '../../src/initial.ts';
+import { defineModel, type Model, type NodeResolution, type ReducedSide, type WeightedNodes } from '../../src/model.ts';
+import { compositeGaussLegendre } from '../../src/numerics/quadrature.ts';
+import { dimension, jsonObject, number, numberList } from '../../src/spec/fields.ts';
+import { chiLogDensity, radialQuadrature } from '../../solvers/characteristics.ts';
+import { activationFromSpec } from '../activations.ts';
+import { radialReducedModel } from './adapters.ts';
+import { IsotropicGaussians } from './index.ts';
+
+export const isotropicGaussiansParams = z.strictObject({
+  /** Δ: class ± has x ~ N(0, (1 ± Δ)² I_d). */
+  delta: number({ above: 0, below: 1 }),
+  d: dimension(2),
+  /** σ, validated by reduced-models/activations.ts (MMN's piecewise-linear σ by default). */
+  activation: jsonObject.default({ kind: 'mmn' }),
+});
+export type IsotropicGaussiansParams = z.output<typeof isotropicGaussiansParams>;
+
+/** Initial laws of r = |w|. */
+export const radialInit = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('gaussian'), scale: number({ above: 0 }) }),
+  z.strictObject({ kind: z.literal('uniform'), lo: number({ min: 0 }), hi: number({ above: 0 }) }),
+  z.strictObject({ kind: z.literal('shell'), radius: number({ min: 0 }) }),
+  z.strictObject({ kind: z.literal('density'), values: numberList({ min: 0 }) }),
+], { error: (issue) => (issue.code === 'invalid_union' ? 'must be an object with "kind": "gaussian", "uniform", "shell" or "density"' : undefined) });
+export type RadialInit = z.output<typeof radialInit>;
+
+export const radialGrid = z.strictObject({ rMax: number({ above: 0 }), cells: number({ integer: true, min: 2, max: 1e7 }) });
+export type RadialGrid = z.output<typeof radialGrid>;
+
+/** Extra Mehler orders for velocities in characteristics: ∂u converges like u (K = 30 at d = 40 gives 4e-12). */
+const VELOCITY_ORDER = 30;
+
+/** Weighted nodes of an initial law of r on [0, rMax]. */
+function radialNodes(init: RadialInit, d: number | 'inf', resolution: NodeResolution, rMax: number): WeightedNodes {
+  switch (init.kind) {
+    case 'gaussian':
+      // at d = ∞ the radius concentrates at s
+      return d === 'inf'
+        ? { nodes: Float64Array.of(init.scale), weights: Float64Array.of(1) }
+        : radialQuadrature(chiLogDensity(d, init.scale), rMax, resolution.panels, resolution.nodesPerPanel);
+    case 'shell':
+      return { nodes: Float64Array.of(init.radius), weights: Float64Array.of(1) };
+    case 'uniform': {
+      const breaks = Array.from({ length: resolution.panels - 1 }, (_, i) => init.lo + ((i + 1) * (init.hi - init.lo)) / resolution.panels);
+      const rule = compositeGaussLegendre(init.lo, init.hi, breaks, resolution.nodesPerPanel);
+      const weights = rule.weights.map((w) => w / (init.hi - init.lo));
+      return { nodes: rule.nodes, weights };
+    }
+    case 'density':
+      throw new ConfigError('init.kind', 'characteristics need a "gaussian", "uniform" or "shell" initial law (a "density" lives on the grid)');
+  }
+}
+
+function reducedSide(model: IsotropicGaussians): ReducedSide<RadialGrid, RadialInit> {
+  const d = model.d;
+  return {
+    coordinates: [{ name: 'r', min: 0, max: Infinity, jacobianExponent: d === 'inf' ? 0 : d - 1 }],
+    riskConstant: model.riskConstant,
+    defaultMethod: 'finite-volume',
+    gridSchema: radialGrid,
+    grid: (g) => Grid.uniform1d('r', 0, g.rMax, g.cells),
+    gridOperators(grid, { tolerance }) {
+      const operators = model.gridOperators(grid, { tolerance });
+      const hi = grid.axes[0].hi;
+      const order = model.truncationOrder(tolerance, hi);
+      return { ...operators, kernel: { order, rank: model.featureCount(order), bound: model.truncationBound(order, hi), description: operators.interaction.description } };
+    },
+    initialMass(grid, init) {
+      const hi = grid.axes[0].hi;
+      if (init.kind === 'uniform' && init.hi > hi) throw new ConfigError('init.hi', `must be <= grid.rMax = ${hi} (got ${init.hi})`);
+      if (init.kind === 'uniform' && !(init.hi > init.lo)) throw new ConfigError('init.hi', `must be > init.lo = ${init.lo} (got ${init.hi})`);
+      if (init.kind === 'shell' && init.radius >= hi) throw new ConfigError('init.radius', `must be < grid.rMax = ${hi} (got ${init.radius})`);
+      if (init.kind === 'density' && init.values.length !== grid.size) {
+        throw new ConfigError('init.values', `must have one entry per grid cell (grid.cells = ${grid.size}, got ${init.values.length})`);
+      }
+      if (init.kind === 'gaussian') {
+        return d === 'inf' ? initialMass(grid, { kind: 'shell', radius: init.scale }) : initialMass(grid, { kind: 'gaussian', scale: init.scale, d });
+      }
+      return initialMass(grid, init);
+    },
+    initialNodes: (init, resolution, grid) => radialNodes(init, d, resolution, grid?.rMax ?? (init.kind === 'gaussian' ? 6 * init.scale + 1 : Infinity)),
+    characteristics(cover, tolerance, fixedOrder) {
+      let rMax = 0;
+      for (const x of cover.positions) for (const r of x) rMax = Math.max(rMax, r);
+      const order = fixedOrder ?? (d === 'inf' ? 0 : Math.max(model.truncationOrder(tolerance, rMax), VELOCITY_ORDER));
+      const rank = model.featureCount(order);
+      const bound = model.truncationBound(order, rMax);
+      return {
+        model: radialReducedModel(model, order),
+        order,
+        rank,
+        bound,
+        description: `isotropic-gaussians separable rank ${rank} (K=${order}; truncation bound ${bound.toExponential(2)} on (0, ${rMax.toPrecision(4)}]²)`,
+      };
+    },
+    selfInteraction(points, out) {
+      for (let i = 0; i < points.length; i++) out[i] = model.uDiag(points[i]);
+    },
+    noise: d === 'inf' ? undefined : { jacobianExponents: [d - 1] },
+    pointwise(tolerance, cover) {
+      let rMax = 0;
+      for (const x of cover) for (const r of x) rMax = Math.max(rMax, r);
+      const K = model.truncationOrder(tolerance, rMax);
+      return {
+        method: d === 'inf' ? 'the rank-2 d = ∞ kernel' : `the Mehler series with K = ${K} (error <= ${tolerance} on (0, ${rMax}]²)`,
+        potential: (x) => model.v(x[0]),
+        interaction: (x, y) => model.u(x[0], y[0], K),
+        selfInteraction: (x) => model.uDiag(x[0]),
+      };
+    },
+  };
+}
+
+function build(params: IsotropicGaussiansParams): Model<RadialGrid, RadialInit> {
+  const model = new IsotropicGaussians({ delta: params.delta, d: params.d, activation: activationFromSpec(params.activation, 'model.activation') });
+  return {
+    name: 'isotropic-gaussians',
+    label: `isotropic Gaussians, Δ = ${params.delta}, d = ${params.d}`,
+    initSchema: radialInit,
+    reduced: reducedSide(model),
+    particles:
+      params.d === 'inf'
+        ? undefined
+        : {
+            kind: 'ridge',
+            model: model.particleModel(),
+            initialLaw(init) {
+              if (init.kind !== 'gaussian') throw new ConfigError('init.kind', `particles start from "gaussian" (w ~ N(0, s²/d I_d)); got "${init.kind}"`);
+              return { w: { kind: 'gaussian', scale: init.scale }, a: 1, b: 0 };
+            },
+            trainable: { a: false, b: false },
+          },
+    capabilities: { landscape: model, clt: model },
+  };
+}
+
+export const isotropicGaussians = defineModel({
+  name: 'isotropic-gaussians',
+  summary: 'MMN centered isotropic Gaussians: y = ±1, x ~ N(0, (1 ± Δ)² I_d), units σ(<w, x>); reduced coordinate r = |w|',
+  params: isotropicGaussiansParams,
+  build,
+});

@@ -1,0 +1,352 @@
+/**
+ * Problem → solve(problem, method) → Trajectory for the reduced distributional dynamics of any model
+ * with a reduced side (src/model.ts):
+ *
+ *   buildPdeProblem(run)           the grid (finite volumes) or weighted nodes (characteristics) of the
+ *                                  model's initial law, its schedule and noise, the method the spec or
+ *                                  the model chose;
+ *   solvePde(problem, control)     a `PdeTrajectory`: risk, mean and std of every reduced coordinate,
+ *                                  C1 = E[R_N]·N − N·R (the i.i.d. O(1/N) bias, where the model has the
+ *                                  same-unit term), densities (grid) or node positions (characteristics);
+ *   solveWithChecks(run, control)  the solution plus an independent check (the other method, or a
+ *                                  coarser node set) and the model's limit companion (e.g. d = ∞).
+ *
+ * The solvers are in solvers/ and know no model; the model supplies operators, laws and adapters.
+ */
+import { ConfigError } from '../errors.ts';
+import type { AxisSpec, Grid } from '../grid.ts';
+import type { GridLawMasses, KernelChoice, ReducedSide, WeightedNodes } from '../model.ts';
+import type { RunSpec } from '../spec/index.ts';
+import type { GridOperators, StepSchedule } from '../types.ts';
+import { solve as solveFiniteVolume, type NoiseSpec as GridNoise } from '../../solvers/finite-volume.ts';
+import { solveCharacteristicsNd, type CharacteristicsNdTrajectory } from '../../solvers/characteristics-nd.ts';
+
+export type PdeMethod = 'finite-volume' | 'characteristics';
+
+export interface PdeControl {
+  /** Polled between steps; true stops after the current step (completed save times are kept). */
+  shouldStop?: () => boolean;
+  /** Called after steps with the time reached (rate-limit it yourself). */
+  onProgress?: (t: number) => void;
+}
+
+interface ProblemBase {
+  readonly reduced: ReducedSide;
+  readonly coordinates: readonly string[];
+  readonly schedule: StepSchedule;
+  readonly saveTimes: readonly number[];
+  readonly kernelTolerance: number;
+}
+
+export interface FiniteVolumeProblem extends ProblemBase {
+  readonly method: 'finite-volume';
+  readonly grid: Grid;
+  readonly operators: GridOperators & { readonly kernel: KernelChoice };
+  readonly initial: GridLawMasses;
+  readonly noise?: GridNoise;
+  readonly options: { scheme: 'euler' | 'ssprk2' | 'ssprk3'; cfl: number; dt?: number; reconstruction: 'muscl' | 'upwind' };
+}
+
+export interface CharacteristicsProblem extends ProblemBase {
+  readonly method: 'characteristics';
+  readonly nodes: WeightedNodes;
+  readonly frozenAxes: number[];
+  readonly options: { firstStep: number; tolerance: number; dtMax: number };
+  /** A fixed truncation order (a check at the main solution's order); default: chosen from kernelTolerance. */
+  readonly order?: number;
+}
+
+export type PdeProblem = FiniteVolumeProblem | CharacteristicsProblem;
+
+/** The reduced side of a run's model, or a ConfigError naming the missing capability. */
+export function reducedOf(run: RunSpec, command: string): ReducedSide {
+  const reduced = run.model.reduced;
+  if (!reduced) throw new ConfigError('model.name', `${command} needs a reduced (PDE) side; model "${run.model.name}" has only particles`);
+  return reduced;
+}
+
+function require<T>(value: T | undefined, field: string, what: string): T {
+  if (value === undefined) throw new ConfigError(field, what);
+  return value;
+}
+
+/**
+ * The PDE problem of a run. `method` overrides the spec's; `nodesPerPanel` the node count of a
+ * characteristics problem (the coarser check); `reduced` a companion's reduced side.
+ */
+export function buildPdeProblem(
+  run: RunSpec,
+  options: { method?: PdeMethod; nodesPerPanel?: number; order?: number; reduced?: ReducedSide; command?: string } = {},
+): PdeProblem {
+  const reduced = options.reduced ?? reducedOf(run, options.command ?? 'the PDE');
+  const method = options.method ?? run.solver.method ?? reduced.defaultMethod;
+  const base = {
+    reduced,
+    coordinates: reduced.coordinates.map((c) => c.name),
+    schedule: run.schedule,
+    saveTimes: run.saveTimes,
+    kernelTolerance: run.solver.kernelTolerance,
+  };
+  const name = run.model.name;
+  if (method === 'finite-volume') {
+    const gridSpec = require(run.grid, 'grid', `finite volumes need a "grid" block for model "${name}"`);
+    const grid = require(reduced.grid, 'solver.method', `model "${name}" has no grid form; use "characteristics"`)(gridSpec);
+    const operators = require(reduced.gridOperators, 'solver.method', `model "${name}" has no grid operators; use "characteristics"`)(grid, { tolerance: run.solver.kernelTolerance });
+    const initial = require(reduced.initialMass, 'init', `model "${name}" has no grid form of this initial law; use "characteristics"`)(grid, run.init);
+    let noise: GridNoise | undefined;
+    if (run.noise) {
+      const n = require(reduced.noise, 'noise', `model "${name}" has no noisy dynamics at these parameters (e.g. no d = ∞ limit at fixed β); use a finite d`);
+      noise = { beta: run.noise.beta, lambda: run.noise.lambda, jacobianExponents: n.jacobianExponents };
+    }
+    const { scheme, cfl, dt, reconstruction } = run.solver;
+    return { ...base, method, grid, operators, initial, noise, options: { scheme, cfl, dt, reconstruction } };
+  }
+  if (run.noise) throw new ConfigError('noise', 'characteristics carry the noiseless dynamics only; use "solver.method": "finite-volume" for noise');
+  const initialNodes = require(reduced.initialNodes, 'solver.method', `model "${name}" has no weighted-node form of its initial law; use "finite-volume"`);
+  require(reduced.characteristics, 'solver.method', `model "${name}" has no separable form for characteristics; use "finite-volume"`);
+  const nodes = initialNodes(run.init, { panels: run.solver.panels, nodesPerPanel: options.nodesPerPanel ?? run.solver.nodesPerPanel }, run.grid);
+  const { firstStep, tolerance, dtMax } = run.solver;
+  return { ...base, method, nodes, frozenAxes: reduced.frozenAxes?.(run.particles) ?? [], options: { firstStep, tolerance, dtMax }, order: options.order };
+}
+
+/** The solution of a PDE problem at its save times. */
+export interface PdeTrajectory {
+  /** One line: method and resolution. */
+  readonly method: string;
+  readonly methodName: PdeMethod;
+  readonly coordinates: readonly string[];
+  readonly times: number[];
+  readonly risk: number[];
+  /** Mean and standard deviation of each reduced coordinate: means[axis][k]. */
+  readonly means: number[][];
+  readonly stds: number[][];
+  /** C1(t) = ∫U(θ,θ) dρ̄_t − ∫∫u dρ̄_t dρ̄_t: E R_N − R = C1/N for N i.i.d. units from ρ̄_t (null without the same-unit term). */
+  readonly c1: number[] | null;
+  readonly kernel: KernelChoice;
+  readonly steps: number;
+  readonly rejected: number;
+  readonly ms: number;
+  readonly stoppedEarly: boolean;
+  readonly stopReason?: string;
+  readonly fv?: {
+    /** The grid's axes (plain data: trajectories cross thread boundaries). */
+    readonly axes: AxisSpec[];
+    readonly mass: number[];
+    readonly minMass: number[];
+    /** Cell masses at each save time (density = mass / cell volume). */
+    readonly density: Float64Array[];
+    readonly freeEnergy?: number[];
+    readonly outflow?: number[];
+    readonly initialTruncatedMass: number;
+    readonly scheme: string;
+    readonly reconstruction: string;
+    readonly rejections: { readonly energy: number; readonly positivity: number };
+  };
+  readonly nodes?: { readonly count: number; readonly positions: Float64Array[]; readonly weights: Float64Array };
+}
+
+/** Weighted std of each axis from cell masses (marginals of a grid law). */
+function gridStds(grid: Grid, snapshots: readonly Float64Array[], means: number[][]): number[][] {
+  return grid.axes.map((_, a) => {
+    const x = grid.coordinateField(a);
+    return snapshots.map((P, k) => {
+      let s = 0;
+      let total = 0;
+      for (let j = 0; j < P.length; j++) {
+        s += P[j] * (x[j] - means[a][k]) ** 2;
+        total += P[j];
+      }
+      return Math.sqrt(s / total);
+    });
+  });
+}
+
+function solveOnGrid(p: FiniteVolumeProblem, control: PdeControl): PdeTrajectory {
+  const t0 = performance.now();
+  const traj = solveFiniteVolume(
+    { operators: p.operators, initialMass: p.initial.mass, schedule: p.schedule, noise: p.noise },
+    { saveTimes: p.saveTimes, ...p.options, shouldStop: control.shouldStop, onProgress: control.onProgress },
+  );
+  const self = p.reduced.selfInteraction;
+  let c1: number[] | null = null;
+  if (self) {
+    const diag = new Float64Array(p.grid.size);
+    self(p.grid.centreCoordinates(), diag);
+    c1 = traj.snapshots.map((P) => {
+      let s = 0;
+      for (let j = 0; j < P.length; j++) if (P[j] !== 0) s += P[j] * diag[j];
+      return s - p.operators.interaction.energy(P);
+    });
+  }
+  const axes = p.grid.axes.map((a) => `${a.cells} cells over [${a.lo}, ${a.hi}]`).join(' × ');
+  return {
+    method: `finite volumes (${traj.scheme}, ${traj.reconstruction}) on ${axes}`,
+    methodName: 'finite-volume',
+    coordinates: p.coordinates,
+    times: traj.times,
+    risk: traj.risk,
+    means: traj.means,
+    stds: gridStds(p.grid, traj.snapshots, traj.means),
+    c1,
+    kernel: p.operators.kernel,
+    steps: traj.steps,
+    rejected: traj.rejectedSteps,
+    ms: performance.now() - t0,
+    stoppedEarly: traj.stoppedEarly,
+    stopReason: traj.stopReason,
+    fv: {
+      axes: p.grid.toJSON().axes,
+      mass: traj.mass,
+      minMass: traj.minMass,
+      density: traj.snapshots,
+      freeEnergy: traj.freeEnergy,
+      outflow: traj.outflow,
+      initialTruncatedMass: p.initial.truncatedMass,
+      scheme: traj.scheme,
+      reconstruction: traj.reconstruction,
+      rejections: traj.rejections,
+    },
+  };
+}
+
+/** C1 = Σ_j P_j U(θ_j, θ_j) − Σ_f A_f², A_f = Σ_j P_j Φ_f(θ_j), on weighted nodes with the truncated kernel. */
+function nodeC1(reduced: ReducedSide, model: { rank: number; features(points: Float64Array, out: Float64Array): void }, x: Float64Array, w: Float64Array): number {
+  const n = w.length;
+  const phi = new Float64Array(model.rank * n);
+  model.features(x, phi);
+  let energy = 0;
+  for (let f = 0; f < model.rank; f++) {
+    let A = 0;
+    for (let j = 0; j < n; j++) A += w[j] * phi[f * n + j];
+    energy += A * A;
+  }
+  const diag = new Float64Array(n);
+  reduced.selfInteraction!(x, diag);
+  let s = 0;
+  for (let j = 0; j < n; j++) if (w[j] !== 0) s += w[j] * diag[j];
+  return s - energy;
+}
+
+function solveOnNodes(p: CharacteristicsProblem, control: PdeControl): PdeTrajectory {
+  const t0 = performance.now();
+  const characteristics = p.reduced.characteristics!;
+  const run = (adapter: ReturnType<typeof characteristics>): CharacteristicsNdTrajectory =>
+    solveCharacteristicsNd(
+      { model: adapter.model, nodes: p.nodes.nodes, weights: p.nodes.weights, schedule: p.schedule },
+      {
+        saveTimes: p.saveTimes, dt: p.options.firstStep, tolerance: p.options.tolerance, dtMax: p.options.dtMax, frozenAxes: p.frozenAxes,
+        shouldStop: control.shouldStop, onProgress: control.onProgress ? (t) => control.onProgress!(t) : undefined,
+      },
+    );
+  // the truncation from the initial nodes, then re-checked on the region the nodes visited (re-run if it
+  // must grow, at most twice); the reported bound is that of the final order on the visited region
+  let adapter = characteristics({ positions: [p.nodes.nodes], weights: p.nodes.weights }, p.kernelTolerance, p.order);
+  let traj = run(adapter);
+  for (let attempt = 0; p.order === undefined && attempt < 2 && !traj.stoppedEarly; attempt++) {
+    const visited = characteristics({ positions: traj.positions, weights: traj.weights }, p.kernelTolerance);
+    if (visited.order <= adapter.order) break;
+    adapter = visited;
+    traj = run(adapter);
+  }
+  if (!traj.stoppedEarly) adapter = characteristics({ positions: traj.positions, weights: traj.weights }, p.kernelTolerance, adapter.order);
+  const c1 = p.reduced.selfInteraction ? traj.positions.map((x) => nodeC1(p.reduced, adapter.model, x, traj.weights)) : null;
+  const count = p.nodes.weights.length;
+  return {
+    method: `characteristics (RK4 step doubling, tolerance ${p.options.tolerance}), ${count} weighted nodes`,
+    methodName: 'characteristics',
+    coordinates: p.coordinates,
+    times: traj.times,
+    risk: traj.risk,
+    means: traj.means,
+    stds: traj.stds,
+    c1,
+    kernel: { order: adapter.order, rank: adapter.rank, bound: adapter.bound, description: adapter.description },
+    steps: traj.steps,
+    rejected: traj.rejected,
+    ms: performance.now() - t0,
+    stoppedEarly: traj.stoppedEarly,
+    stopReason: traj.stoppedEarly ? 'shouldStop' : undefined,
+    nodes: { count, positions: traj.positions, weights: traj.weights },
+  };
+}
+
+/** Solves a PDE problem with its method. */
+export function solvePde(problem: PdeProblem, control: PdeControl = {}): PdeTrajectory {
+  return problem.method === 'finite-volume' ? solveOnGrid(problem, control) : solveOnNodes(problem, control);
+}
+
+function maxAbsDiff(a: readonly number[], b: readonly number[]): number {
+  let m = 0;
+  for (let k = 0; k < Math.min(a.length, b.length); k++) m = Math.max(m, Math.abs(a[k] - b[k]));
+  return m;
+}
+
+/** An independent second solution and how far it is from the main one. */
+export interface PdeCheck {
+  readonly label: string;
+  readonly method: string;
+  readonly risk: number[];
+  readonly means: number[][];
+  readonly maxRiskDiff: number;
+  readonly maxMeanDiff: number[];
+  /** Node positions and weights of a characteristics check (its W1 to the main solution is the resolution floor). */
+  readonly nodes?: PdeTrajectory['nodes'];
+}
+
+export interface PdeSolution {
+  readonly main: PdeTrajectory;
+  readonly check: PdeCheck | null;
+  readonly companion: { readonly label: string; readonly trajectory: PdeTrajectory } | null;
+}
+
+/** Node counts of the checks: characteristics of a grid solution; a coarser node set of a node solution. */
+const GRID_CHECK = { panels: 8, nodesPerPanel: 25, tolerance: 1e-8, firstStep: 1e-3, dtMax: 0.5 };
+
+/**
+ * The run's PDE with an independent check and the model's companion. The check of a grid solution is
+ * characteristics on 8 × 25 Gauss–Legendre nodes of the initial law (noiseless runs, where the model has
+ * a node form); of a node solution, the same method on checkNodesPerPanel (default 0.7×) nodes per panel.
+ */
+export function solveWithChecks(run: RunSpec, control: PdeControl = {}, command = 'the PDE'): PdeSolution {
+  const problem = buildPdeProblem(run, { command });
+  const main = solvePde(problem, control);
+  const reduced = problem.reduced;
+  let check: PdeCheck | null = null;
+  if (!main.stoppedEarly) {
+    let second: PdeTrajectory | null = null;
+    let label = '';
+    if (problem.method === 'finite-volume' && !run.noise && reduced.initialNodes && reduced.characteristics) {
+      const checkRun: RunSpec = { ...run, solver: { ...run.solver, ...GRID_CHECK, method: 'characteristics' } };
+      try {
+        second = solvePde(buildPdeProblem(checkRun, { reduced }), { shouldStop: control.shouldStop });
+        label = `characteristics (${second.nodes!.count} nodes, K = ${second.kernel.order})`;
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e; // an initial law without a node form: no check
+      }
+    } else if (problem.method === 'characteristics') {
+      const coarser = run.solver.checkNodesPerPanel ?? Math.max(2, Math.round(0.7 * run.solver.nodesPerPanel));
+      if (coarser > 0) {
+        second = solvePde(buildPdeProblem(run, { reduced, nodesPerPanel: coarser, order: main.kernel.order }), { shouldStop: control.shouldStop });
+        label = `characteristics, ${second.nodes!.count} nodes`;
+      }
+    }
+    if (second && !second.stoppedEarly) {
+      check = {
+        label,
+        method: second.method,
+        risk: second.risk,
+        means: second.means,
+        maxRiskDiff: maxAbsDiff(main.risk, second.risk),
+        maxMeanDiff: main.means.map((m, a) => maxAbsDiff(m, second!.means[a])),
+        nodes: second.nodes,
+      };
+    }
+  }
+  let companion: PdeSolution['companion'] = null;
+  const partner = run.solver.companion && !main.stoppedEarly ? reduced.companion?.() : undefined;
+  if (partner) {
+    const trajectory = solvePde(buildPdeProblem(run, { reduced: partner.reduced, method: 'characteristics' }), { shouldStop: control.shouldStop });
+    if (!trajectory.stoppedEarly) companion = { label: partner.label, trajectory };
+  }
+  return { main, check, companion };
+}

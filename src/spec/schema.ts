@@ -1,0 +1,111 @@
+/**
+ * The spec: one JSON format for every command and model. The generic blocks are validated here; the
+ * `model` block by the model's own definition, `init` and `grid` by the model it names (they mean
+ * different things for different models). `schema/meanfield.schema.json` is emitted from these
+ * schemas (`npm run schema`), so editors can autocomplete specs.
+ *
+ * {
+ *   "description": "…",
+ *   "model":     { "name": "isotropic-gaussians", "delta": 0.8, "d": 40 },     // + the model's parameters
+ *   "init":      { "kind": "gaussian", "scale": 0.8 },                          // the model's initial law
+ *   "grid":      { "rMax": 8, "cells": 1600 },                                  // the model's grid (finite volumes)
+ *   "schedule":  { "kind": "constant", "value": 1 },                            // ξ(t)
+ *   "solver":    { "method": "finite-volume", "scheme": "ssprk2", "cfl": 0.4, … },
+ *   "noise":     { "beta": 20, "lambda": 0.5 },
+ *   "saveTimes": [0, 0.5, 1, 2, 5, 10],
+ *   "particles": { "n": 800, "epsilon": 1e-5, "batch": 1, "seeds": 1 },
+ *   "variants":  [ { "label": "Δ = 0.1", "model": { "delta": 0.1 } } ],        // overlaid in one report
+ *   "paper":     { "particles": { "epsilon": 1e-6 } },                          // merged in by --paper
+ *   "seed": 1
+ * }
+ */
+import { z } from 'zod';
+import { allowed, flag, jsonObject, number, numberList, oneOf } from './fields.ts';
+
+export const scheduleSchema = z
+  .discriminatedUnion(
+    'kind',
+    [
+      z.strictObject({ kind: z.literal('constant'), value: number({ min: 0 }).default(1) }),
+      z.strictObject({ kind: z.literal('power'), t0: number({ min: 0 }), alpha: number({ min: 0 }) }),
+    ],
+    allowed('{ "kind": "constant", "value" } or { "kind": "power", "t0", "alpha" }'),
+  )
+  .superRefine((s, ctx) => {
+    // ξ(t) = (t + t0)^(−α) must be finite at t = 0: t0 > 0 unless α = 0
+    if (s.kind === 'power' && s.alpha > 0 && !(s.t0 > 0)) ctx.addIssue({ code: 'custom', path: ['t0'], message: `must be a finite number > 0 when alpha > 0 (got ${s.t0})` });
+  })
+  .default({ kind: 'constant', value: 1 });
+
+export const solverSchema = z
+  .strictObject({
+    /** Default: the model's (finite volumes for grid models, characteristics for point-mass laws). */
+    method: oneOf(['finite-volume', 'characteristics']).optional(),
+    /** Finite volumes: SSP Runge–Kutta scheme, CFL number, reconstruction, a fixed step instead of the CFL rule. */
+    scheme: oneOf(['euler', 'ssprk2', 'ssprk3']).default('ssprk2'),
+    cfl: number({ above: 0, max: 0.5 }).default(0.4),
+    reconstruction: oneOf(['muscl', 'upwind']).default('muscl'),
+    dt: number({ above: 0 }).optional(),
+    /** Bound on the kernel's truncation error (both methods). */
+    kernelTolerance: number({ above: 0, max: 1e-2 }).default(1e-10),
+    /** Characteristics: panels × nodesPerPanel Gauss–Legendre nodes per radius; a coarser check run. */
+    panels: number({ integer: true, min: 1, max: 16 }).default(2),
+    nodesPerPanel: number({ integer: true, min: 2, max: 64 }).default(10),
+    checkNodesPerPanel: number({ integer: true, min: 0, max: 64 }).optional(),
+    /** Characteristics: RK4 step-doubling tolerance, first trial step and largest step. */
+    tolerance: number({ above: 0, max: 1e-2 }).default(1e-5),
+    firstStep: number({ above: 0 }).default(0.01),
+    dtMax: number({ above: 0 }).default(10),
+    /** Also solve the model's limit companion (e.g. d = ∞), where it has one. */
+    companion: flag.default(true),
+  })
+  .default({} as never);
+export type SolverSpec = z.output<typeof solverSchema>;
+
+export const noiseSchema = z.strictObject({ beta: number({ above: 0 }), lambda: number({ min: 0 }) });
+export type NoiseSpec = z.output<typeof noiseSchema>;
+
+export const particlesSchema = z.strictObject({
+  n: number({ integer: true, min: 1, max: 1e7 }),
+  epsilon: number({ above: 0, max: 1 }),
+  batch: number({ integer: true, min: 1, max: 1e6 }).default(1),
+  seeds: number({ integer: true, min: 1, max: 100000 }).default(1),
+  trainA: flag.default(false),
+  trainB: flag.default(false),
+  /** Fresh samples for the Monte Carlo test risk at each save time (0 = off). */
+  testSamples: number({ integer: true, min: 0 }).default(0),
+});
+export type ParticlesSpec = z.output<typeof particlesSchema>;
+
+/** The blocks a variant or the "paper" block may override. */
+export const OVERRIDE_KEYS = ['model', 'init', 'grid', 'schedule', 'solver', 'noise', 'saveTimes', 'particles'] as const;
+
+/** One run (the base spec with a variant's overrides merged in), before the model-specific blocks are checked. */
+export const runSchema = z.strictObject({
+  model: jsonObject,
+  init: jsonObject,
+  grid: jsonObject.optional(),
+  schedule: scheduleSchema,
+  solver: solverSchema,
+  noise: noiseSchema.optional(),
+  saveTimes: numberList({ min: 0 }, { increasing: true }),
+  particles: particlesSchema.optional(),
+});
+
+export const specSchema = z.strictObject({
+  description: z.string(allowed('a string')).optional(),
+  ...runSchema.shape,
+  variants: z.array(jsonObject, allowed('a nonempty array of { "label": …, overrides }')).min(1, allowed('a nonempty array of { "label": …, overrides }')).optional(),
+  paper: jsonObject.optional(),
+  /** Random unit directions of the sliced W1 (multi-coordinate models). */
+  slicedDirections: number({ integer: true, min: 1, max: 10000 }).default(64),
+  /** Blocks of the commands that use them (validated there): sweep (landscape), clt (ensemble study). */
+  sweep: jsonObject.optional(),
+  clt: jsonObject.optional(),
+  seed: number({ integer: true, min: 0, max: 4294967295 }).default(1),
+});
+
+/** Old names, rejected with the new one. */
+export const RENAMED_FIELDS: Readonly<Record<string, string>> = {
+  pde: 'the characteristics numerics moved to "solver" (with "method": "characteristics"; "dt" is now "firstStep", "infinite" is "companion")',
+};
