@@ -1,244 +1,125 @@
 /**
- * The `solve` job: config → model → grid problem → finite-volume trajectory (+ an independent
- * characteristics cross-check) → result.json + report.html. Usable from the CLI, tests and notebooks.
+ * The `solve` job: spec → model → PDE problem → trajectory (src/pde), with an independent check (the
+ * other method or a coarser node set) and the model's limit companion → result.json + report.html.
+ * Every run of the spec (the base, or each variant) is solved. Usable from the CLI, tests and notebooks.
  */
-import { ConfigError } from '../errors.ts';
-import { Grid } from '../grid.ts';
-import { initialMass } from '../initial.ts';
-import type { RunConfig } from '../io/config.ts';
-import { makeProvenance, toJson, writeFileAtomic } from '../io/output.ts';
-import { densityPanelsFigure, lineFigure } from '../plot/figures.ts';
-import { renderReport, type ReportSection } from '../plot/html-report.ts';
-import type { GridOperators, Provenance } from '../types.ts';
-import { buildModel, type MeanFieldModelInstance } from '../models.ts';
-import { solve, type Trajectory } from '../../solvers/finite-volume.ts';
-import { chiLogDensity, radialQuadrature, solveCharacteristics, type SeparableRadialModel } from '../../solvers/characteristics.ts';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { gridMarginal } from '../diagnostics/registry.ts';
+import { Grid, type AxisSpec } from '../grid.ts';
+import { makeProvenance } from '../io/output.ts';
+import { writeResult, type ResultFiles } from '../io/result.ts';
+import { solveWithChecks, type PdeCheck, type PdeControl, type PdeTrajectory } from '../pde/index.ts';
+import { runTasks } from '../parallel/pool.ts';
+import { densityPanelsFigure, lineFigure, colorAt, type Series } from '../plot/figures.ts';
+import type { ReportSection } from '../plot/html-report.ts';
+import type { Spec } from '../spec/index.ts';
+import type { Provenance } from '../types.ts';
 
-export interface RunControl {
-  /** Called at most every ~second with the current time. */
-  onProgress?: (t: number, step: number) => void;
-  /** Polled between steps; true stops the run after the current step (completed save times are kept). */
-  shouldStop?: () => boolean;
+/** One solved run: the trajectory, its check and its companion. */
+export interface SolvedRun extends Omit<PdeTrajectory, 'nodes'> {
+  readonly label: string;
+  readonly model: string;
+  /** Node positions are large; the solve result keeps only their count. */
+  readonly nodeCount?: number;
+  readonly check: Omit<PdeCheck, 'nodes'> | null;
+  readonly companion: { readonly label: string; readonly risk: number[]; readonly means: number[][]; readonly steps: number } | null;
 }
 
 export interface SolveResult {
   kind: 'meanfield.solve';
   provenance: Provenance;
-  config: RunConfig;
-  model: { name: string; interaction: string; kernelOrder: number; rank: number };
-  grid: { axes: { name: string; lo: number; hi: number; cells: number }[]; centres: Float64Array; cellWidth: number };
-  times: number[];
-  risk: number[];
-  mass: number[];
-  meanR: number[];
-  minMass: number[];
-  /** Cell masses P_j at each save time; density = P_j / cellWidth. */
-  density: Float64Array[];
-  solver: {
-    scheme: string;
-    reconstruction: string;
-    cfl: number;
-    steps: number;
-    rejectedSteps: number;
-    rejections: { energy: number; positivity: number };
-    stoppedEarly: boolean;
-    stopReason?: string;
-  };
-  /** Mass of the initial law beyond rMax (renormalised away). */
-  initialTruncatedMass: number;
-  /**
-   * Independent check: the same DD by weighted radial characteristics (solvers/characteristics.ts),
-   * noiseless runs only. Accurate to ~1e-8 before the separatrix forms (t ≲ 3 for MMN Fig. 1), O(1/nodes) after.
-   */
-  characteristics?: { nodes: number; dt: number; risk: number[]; meanR: number[] };
+  spec: Record<string, unknown>;
+  description?: string;
+  runs: SolvedRun[];
+  /** True unless an interrupt stopped some run before its last save time. */
+  completed: boolean;
 }
 
-export interface SolvedProblem {
-  model: MeanFieldModelInstance;
-  grid: Grid;
-  operators: GridOperators;
-  initial: Float64Array;
-  /** Mass of the initial law beyond rMax (renormalised away). */
-  truncatedMass: number;
-  kernelOrder: number;
-}
-
-/** Model, grid, operators and initial masses for a run config (shared by solve, compare, minimize). */
-export function setUpProblem(config: RunConfig): SolvedProblem {
-  const model = buildModel(config.model);
-  const grid = Grid.uniform1d('r', 0, config.grid.rMax, config.grid.cells);
-  const operators = model.gridOperators(grid, { tolerance: config.solver.kernelTolerance });
-  const kernelOrder = model.truncationOrder(config.solver.kernelTolerance, config.grid.rMax);
-  const init = config.init;
-  let law;
-  if (init.kind === 'gaussian') {
-    // w ~ N(0, s²/d I): at d = ∞ the radius concentrates at s (a shell).
-    law = model.d === 'inf' ? initialMass(grid, { kind: 'shell', radius: init.scale }) : initialMass(grid, { kind: 'gaussian', scale: init.scale, d: model.d });
-  } else {
-    law = initialMass(grid, init);
-  }
-  return { model, grid, operators, initial: law.mass, kernelOrder, truncatedMass: law.truncatedMass };
-}
-
-/** Adapter: the isotropic model as a separable radial model of order K for the characteristics solver. */
-export function separableRadial(model: MeanFieldModelInstance, K: number): SeparableRadialModel {
-  const rank = model.featureCount(K);
-  const point = new Float64Array(1);
-  return {
-    riskConstant: model.riskConstant,
-    rank,
-    v: (r) => model.v(r),
-    dv: (r) => model.dv(r),
-    features(r, phi, dphi) {
-      point[0] = r;
-      model.features(point, K, phi, dphi);
-    },
-  };
-}
-
-/** Runs the PDE for a validated config. */
-export function runSolve(config: RunConfig, control: RunControl = {}): SolveResult {
+/** Solves every run of a spec in this thread. */
+export function runSolveSpec(spec: Spec, control: PdeControl = {}): SolveResult {
   const t0 = performance.now();
-  const setup = setUpProblem(config);
-  const { model, grid, operators, initial, kernelOrder } = setup;
-  if (config.noise && model.d === 'inf') throw new ConfigError('noise', 'the noisy radial dynamics has no d = ∞ limit at fixed β (REDUCED-MODELS.md §4.2); use a finite d');
-  const tSetup = performance.now();
-  let lastReport = 0;
-  const traj: Trajectory = solve(
-    {
-      operators,
-      initialMass: initial,
-      schedule: config.schedule,
-      noise: config.noise ? { beta: config.noise.beta, lambda: config.noise.lambda, jacobianExponents: [model.d === 'inf' ? 0 : model.d - 1] } : undefined,
-    },
-    {
-      saveTimes: config.saveTimes,
-      scheme: config.solver.scheme,
-      cfl: config.solver.cfl,
-      dt: config.solver.dt,
-      reconstruction: config.solver.reconstruction,
-      shouldStop: control.shouldStop,
-      onProgress: control.onProgress
-        ? (t, step) => {
-            const now = performance.now();
-            if (now - lastReport > 1000) {
-              lastReport = now;
-              control.onProgress!(t, step);
-            }
-          }
-        : undefined,
-    },
-  );
-  const tSolve = performance.now();
-
-  let characteristics: SolveResult['characteristics'];
-  if (!config.noise && config.init.kind === 'gaussian' && !traj.stoppedEarly) {
-    const nodesPerPanel = 25;
-    const panels = 8;
-    const quad =
-      model.d === 'inf'
-        ? { nodes: Float64Array.of(config.init.scale), weights: Float64Array.of(1) }
-        : radialQuadrature(chiLogDensity(model.d, config.init.scale), config.grid.rMax, panels, nodesPerPanel);
-    const dt = 5e-3;
-    // velocities need a few more orders than the kernel itself (∂u converges like u: K = 30 at d = 40 gives 4e-12)
-    const velocityOrder = model.d === 'inf' ? 0 : Math.max(kernelOrder, 30);
-    const ch = solveCharacteristics({ model: separableRadial(model, velocityOrder), nodes: quad.nodes, weights: quad.weights, schedule: config.schedule }, { saveTimes: config.saveTimes, dt });
-    characteristics = { nodes: quad.nodes.length, dt, risk: ch.risk, meanR: ch.meanR };
-  }
+  const runs = spec.runs.map((run): SolvedRun => {
+    const { main, check, companion } = solveWithChecks(run, control, 'solve');
+    const { nodes, ...rest } = main;
+    return {
+      ...rest,
+      label: run.label,
+      model: run.model.label,
+      nodeCount: nodes?.count,
+      check: check && { label: check.label, method: check.method, risk: check.risk, means: check.means, maxRiskDiff: check.maxRiskDiff, maxMeanDiff: check.maxMeanDiff },
+      companion: companion && { label: companion.label, risk: companion.trajectory.risk, means: companion.trajectory.means, steps: companion.trajectory.steps },
+    };
+  });
   const tEnd = performance.now();
-
   return {
     kind: 'meanfield.solve',
-    provenance: makeProvenance(config.seed, {
-      setupMs: tSetup - t0,
-      solveMs: tSolve - tSetup,
-      characteristicsMs: tEnd - tSolve,
-      totalMs: tEnd - t0,
-    }),
-    config,
-    model: { name: model.name, interaction: operators.interaction.description, kernelOrder, rank: model.featureCount(kernelOrder) },
-    grid: { axes: grid.toJSON().axes, centres: grid.centres[0], cellWidth: grid.spacing[0] },
-    times: traj.times,
-    risk: traj.risk,
-    mass: traj.mass,
-    meanR: traj.means[0],
-    minMass: traj.minMass,
-    density: traj.snapshots,
-    solver: {
-      scheme: traj.scheme,
-      reconstruction: traj.reconstruction,
-      cfl: config.solver.cfl,
-      steps: traj.steps,
-      rejectedSteps: traj.rejectedSteps,
-      rejections: traj.rejections,
-      stoppedEarly: traj.stoppedEarly,
-      stopReason: traj.stopReason,
-    },
-    initialTruncatedMass: setup.truncatedMass,
-    characteristics,
+    provenance: makeProvenance(spec.seed, { solveMs: runs.reduce((s, r) => s + r.ms, 0), totalMs: tEnd - t0 }),
+    spec: spec.json,
+    description: spec.description,
+    runs,
+    completed: runs.every((r) => !r.stoppedEarly),
   };
 }
 
-const BOOTSTRAP = new URL('../../bin/run-ts.mjs', import.meta.url);
-const SOLVE_WORKER = new URL('./solve-worker.ts', import.meta.url).href;
+const TASKS = new URL('./tasks.ts', import.meta.url).href;
 
 /**
- * `runSolve` in a worker thread, so that the calling thread's event loop stays free: signals
- * (Ctrl-C) and progress reach it while the PDE runs. `shouldStop` is polled every 50 ms here and
- * forwarded through a shared flag; the worker stops after its current step.
+ * `runSolveSpec` in a worker thread, so that the calling thread's event loop stays free: signals
+ * (Ctrl-C) and progress reach it while the PDE runs; the worker stops after its current step.
  */
-export function runSolveInWorker(config: RunConfig, control: RunControl = {}): Promise<SolveResult> {
-  const stopFlag = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(BOOTSTRAP, { workerData: { entry: SOLVE_WORKER, config, stopFlag } });
-  const poll = setInterval(() => {
-    if (control.shouldStop?.()) Atomics.store(stopFlag, 0, 1);
-  }, 50);
-  return new Promise<SolveResult>((resolve, reject) => {
-    worker.on('message', (msg: { type: string; t?: number; step?: number; result?: SolveResult; name?: string; message?: string; field?: string }) => {
-      if (msg.type === 'progress') control.onProgress?.(msg.t!, msg.step!);
-      else if (msg.type === 'done') resolve(msg.result!);
-      else if (msg.type === 'error') reject(msg.field !== undefined ? new ConfigError(msg.field, msg.message!) : new Error(msg.message));
-    });
-    worker.on('error', reject);
-    worker.on('exit', (code) => reject(new Error(`solve worker exited with code ${code} before finishing`)));
-  }).finally(() => {
-    clearInterval(poll);
-    void worker.terminate();
+export async function runSolve(raw: unknown, baseDir: string, control: { shouldStop?: () => boolean; onProgress?: (message: string) => void } = {}): Promise<SolveResult> {
+  const { results } = await runTasks<SolveResult>([{ module: TASKS, export: 'solveTask', input: { raw, baseDir } }], {
+    workers: 1,
+    shouldStop: control.shouldStop,
+    onProgress: (_, message) => control.onProgress?.(String(message)),
   });
+  return results[0]!;
 }
 
-export function solveReportSections(result: SolveResult): ReportSection[] {
-  const sections: ReportSection[] = [
-    {
-      title: 'Radial density ρ̄_t(r)',
-      text: `Finite-volume solution of the reduced DD (MMN eq. 13) on ${result.grid.axes[0].cells} cells over [0, ${result.grid.axes[0].hi}]; ${result.model.interaction}.`,
-      figure: densityPanelsFigure('r = |w|', result.grid.centres, result.grid.cellWidth, result.times, result.density),
-    },
-    {
-      title: 'Risk',
-      figure: lineFigure('Risk R(ρ̄_t)', 't', 'risk', [
-        { name: 'finite volumes', x: result.times, y: result.risk, mode: 'lines+markers' },
-        ...(result.characteristics ? [{ name: 'characteristics (200 nodes; exact to ~1e-9 before t ≈ 3, O(1/nodes) after the separatrix)', x: result.times, y: result.characteristics.risk, mode: 'markers' as const, dash: 'dot' as const }] : []),
-      ]),
-    },
-    {
-      title: 'Summary',
-      table: {
-        columns: ['t', 'risk', 'mean r', 'mass − 1', 'min cell mass', ...(result.characteristics ? ['risk (characteristics)'] : [])],
-        rows: result.times.map((t, i) => [t, result.risk[i], result.meanR[i], result.mass[i] - 1, result.minMass[i], ...(result.characteristics ? [result.characteristics.risk[i]] : [])]),
-      },
-    },
-  ];
+/** The densities of a 1-axis grid solution as Fig. 1-style panels; the first axis's marginal otherwise. */
+export function densitySection(title: string, axes: readonly AxisSpec[], times: readonly number[], density: readonly Float64Array[], samples?: readonly Float64Array[], sampleStride = 1): ReportSection {
+  const grid = new Grid(axes);
+  const marginals = density.map((P) => (axes.length === 1 ? P : gridMarginal(axes, P, 0)));
+  const columns = samples?.map((s) => {
+    const out = new Float64Array(s.length / sampleStride);
+    for (let i = 0; i < out.length; i++) out[i] = s[i * sampleStride];
+    return out;
+  });
+  return {
+    title,
+    text: axes.length > 1 ? `Marginal of ${axes[0].name} (the other axes summed out).` : undefined,
+    figure: densityPanelsFigure(axes[0].name, grid.centres[0], grid.spacing[0], times, marginals, columns),
+  };
+}
+
+function solvedRunSections(r: SolvedRun, prefix: string): ReportSection[] {
+  const sections: ReportSection[] = [];
+  if (r.fv) sections.push(densitySection(`${prefix}Density of the reduced law`, r.fv.axes, r.times, r.fv.density));
+  const series: Series[] = [{ name: r.methodName === 'finite-volume' ? 'finite volumes' : 'characteristics', x: r.times, y: r.risk, mode: 'lines+markers', color: colorAt(0) }];
+  if (r.check) series.push({ name: `check: ${r.check.label}`, x: r.times, y: r.check.risk, mode: 'markers', dash: 'dot', color: colorAt(1) });
+  if (r.companion) series.push({ name: r.companion.label, x: r.times, y: r.companion.risk, mode: 'lines', dash: 'dash', color: colorAt(2) });
+  sections.push({ title: `${prefix}Risk`, text: `${r.method}; ${r.kernel.description}.`, figure: lineFigure('Risk R(ρ̄_t)', 't', 'risk', series) });
+  const columns = ['t', 'risk', ...r.coordinates.map((c) => `mean ${c}`), ...(r.fv ? ['mass − 1', 'min cell mass'] : []), ...(r.check ? ['risk (check)'] : [])];
+  const rows = r.times.map((t, k) => [
+    t, r.risk[k], ...r.means.map((m) => m[k]), ...(r.fv ? [r.fv.mass[k] - 1, r.fv.minMass[k]] : []), ...(r.check ? [r.check.risk[k]] : []),
+  ]);
+  sections.push({ title: `${prefix}Summary`, table: { columns, rows } });
   return sections;
 }
 
-export function writeSolveOutputs(dir: string, result: SolveResult): { json: string; html: string } {
-  const json = join(dir, 'result.json');
-  const html = join(dir, 'report.html');
-  writeFileAtomic(json, toJson(result));
-  const { provenance, config } = result;
-  writeFileAtomic(html, renderReport('meanfield solve', solveReportSections(result), { provenance, config }));
-  return { json, html };
+export function solveReportSections(result: SolveResult): ReportSection[] {
+  const many = result.runs.length > 1;
+  return result.runs.flatMap((r) => solvedRunSections(r, many ? `${r.label}: ` : ''));
+}
+
+/**
+ * The JSON form of a multi-run result: a single run's fields at the top level (`times`, `risk`, …), or
+ * `variants: [...]` with one such object per run.
+ */
+export function resultJson<R extends { runs: unknown[] }>(result: R): Record<string, unknown> {
+  const { runs, ...rest } = result;
+  return runs.length === 1 ? { ...rest, ...(runs[0] as Record<string, unknown>) } : { ...rest, variants: runs };
+}
+
+export function writeSolveOutputs(dir: string, result: SolveResult): ResultFiles {
+  return writeResult(dir, { ...resultJson(result), provenance: result.provenance, spec: result.spec }, { title: 'meanfield solve', sections: solveReportSections(result) });
 }

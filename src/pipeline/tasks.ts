@@ -7,7 +7,8 @@ import type { TaskContext } from '../parallel/pool.ts';
 import { solveWithChecks, type PdeSolution } from '../pde/index.ts';
 import { runReplica, type ReplicaSpec } from '../particles/replica.ts';
 import type { ParticleRun } from '../particles/sgd.ts';
-import { runSpecFromJson } from '../spec/index.ts';
+import { parseSpec, runSpecFromJson } from '../spec/index.ts';
+import { runSolveSpec, type SolveResult } from './solve.ts';
 
 /** Progress at most every half second. */
 function throttled(context: TaskContext): (message: string) => void {
@@ -33,4 +34,12 @@ export async function pdeTask(input: { json: Record<string, unknown>; label: str
 export async function replicaTask(input: { spec: ReplicaSpec; replica: number }, context: TaskContext): Promise<ParticleRun> {
   const say = throttled(context);
   return runReplica(input.spec, input.replica, { shouldStop: () => context.shouldStop(), onProgress: (p) => say(`step ${p.step}/${p.totalSteps}`) });
+}
+
+/** Every run of a spec solved (the `solve` command off the main thread). */
+export async function solveTask(input: { raw: unknown; baseDir: string }, context: TaskContext): Promise<SolveResult> {
+  const spec = await parseSpec(input.raw, { baseDir: input.baseDir });
+  const end = Math.max(...spec.runs.map((r) => r.saveTimes[r.saveTimes.length - 1]));
+  const say = throttled(context);
+  return runSolveSpec(spec, { shouldStop: () => context.shouldStop(), onProgress: (t) => say(`solve: t = ${t.toPrecision(4)} / ${end}`) });
 }

@@ -40,6 +40,7 @@ export interface Spec {
   /** True when the spec has a `variants` list (one report overlays them). */
   readonly hasVariants: boolean;
   readonly slicedDirections: number;
+  readonly curveSteps: number;
   readonly seed: number;
   /** True when the "paper" block was merged in. */
   readonly paper: boolean;
@@ -172,6 +173,7 @@ export async function parseSpec(value: unknown, options: SpecOptions = {}): Prom
     runs,
     hasVariants: root.variants !== undefined,
     slicedDirections: root.slicedDirections,
+    curveSteps: root.curveSteps,
     seed: root.seed,
     paper: options.paper ?? false,
     sweep: root.sweep,

@@ -97,6 +97,8 @@ export const specSchema = z.strictObject({
   ...runSchema.shape,
   variants: z.array(jsonObject, allowed('a nonempty array of { "label": …, overrides }')).min(1, allowed('a nonempty array of { "label": …, overrides }')).optional(),
   paper: jsonObject.optional(),
+  /** Extra equal time steps of the risk and mean curves of `compare` (0: the save times only). */
+  curveSteps: number({ integer: true, min: 0, max: 10000 }).default(40),
   /** Random unit directions of the sliced W1 (multi-coordinate models). */
   slicedDirections: number({ integer: true, min: 1, max: 10000 }).default(64),
   /** Blocks of the commands that use them (validated there): sweep (landscape), clt (ensemble study). */

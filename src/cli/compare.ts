@@ -1,0 +1,59 @@
+/**
+ * `meanfield compare <spec.json> --out <dir>`: both engines on every run of the spec, with distances;
+ * a spec with a "clt" block (or --ns/--epsilons) runs the CLT ensemble study instead.
+ */
+import { parseArgs } from 'node:util';
+import { runCompareSpec } from '../pipeline/compare.ts';
+import { compareSummaryLines, compareTable, writeCompareOutputs } from '../pipeline/compare-report.ts';
+import { endProgress, integerFlag, progressLine, readSpec, UsageError, withInterrupt } from './common.ts';
+
+/** MMN Fig. 1's step size, for --paper runs of a spec without a "paper" block (slow: 1e7 steps to t = 10). */
+const PAPER_EPSILON = 1e-6;
+
+export async function commandCompare(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string' },
+      seeds: { type: 'string' },
+      workers: { type: 'string' },
+      paper: { type: 'boolean', default: false },
+      resume: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+      ns: { type: 'string' },
+      epsilons: { type: 'string' },
+    },
+  });
+  const seeds = integerFlag(values.seeds, '--seeds', 1);
+  const workers = integerFlag(values.workers, '--workers', 1);
+  const probe = await readSpec(positionals[0]);
+  const paperBlock = probe.json.paper !== undefined;
+  const overrides = {
+    ...(seeds ? { particles: { seeds } } : {}),
+    ...(values.paper && !paperBlock ? { particles: { ...(seeds ? { seeds } : {}), epsilon: PAPER_EPSILON } } : {}),
+  };
+  const spec = await readSpec(positionals[0], { paper: values.paper && paperBlock, overrides });
+  if (!values.out) throw new UsageError('compare needs --out <dir>');
+  const quiet = values.quiet!;
+  return withInterrupt(async (stopped) => {
+    const result = await runCompareSpec(spec, { workers, shouldStop: stopped, onProgress: progressLine(quiet), checkpointDir: values.out, resume: values.resume, curveSteps: spec.curveSteps });
+    endProgress(quiet);
+    const files = writeCompareOutputs(values.out!, result);
+    if (result.runs.length === 1) {
+      const { columns, rows } = compareTable(result.runs[0]);
+      const show = columns.map((c, j) => ({ c, j })).filter(({ c }) => /^(t|R PDE|R_N|gap|W1|KS|sliced W1)/.test(c));
+      console.log(show.map(({ c }) => c.padStart(12)).join(''));
+      for (const row of rows) console.log(show.map(({ j }) => (j === 0 ? String(row[j]) : Math.abs(row[j]) < 1e-3 && row[j] !== 0 ? row[j].toExponential(2) : row[j].toFixed(5)).padStart(12)).join(''));
+    }
+    for (const line of compareSummaryLines(result)) console.log(line);
+    console.log(`total ${(result.provenance.timings.totalMs / 1000).toFixed(1)} s`);
+    console.log(`wrote ${files.json}\nwrote ${files.html}`);
+    if (!result.completed) {
+      console.log('stopped early: completed save times are in the outputs; later ones are missing');
+      console.log(`finished replicas are saved in ${values.out}/replicas; run the same command with --resume to continue`);
+      return 130;
+    }
+    return 0;
+  });
+}

@@ -1,0 +1,39 @@
+/** `meanfield potentials <spec.json> --at x1,x2,… [--json]`: v, u and U(θ,θ) at points of the reduced coordinates. */
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../errors.ts';
+import { toJson } from '../io/output.ts';
+import { potentialsTable } from '../pipeline/potentials.ts';
+import { readSpec, UsageError } from './common.ts';
+
+/** Points: "0.3,0.8" (one coordinate: one point per number) or "1,0,0.5,0.5;1,0,0.8,0.2" (points separated by ';'). */
+function parsePoints(text: string, ndim: number): number[][] {
+  const parse = (s: string, i: number) => {
+    const x = Number(s);
+    if (s.trim() === '' || !Number.isFinite(x)) throw new ConfigError(`--at[${i}]`, `must be finite numbers (got ${JSON.stringify(s)})`);
+    return x;
+  };
+  if (ndim === 1 && !text.includes(';')) return text.split(',').map((s, i) => [parse(s, i)]);
+  return text.split(';').map((point, i) => point.split(',').map((s) => parse(s, i)));
+}
+
+export async function commandPotentials(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { at: { type: 'string' }, r: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const spec = await readSpec(positionals[0]);
+  const run = spec.runs[0];
+  const text = values.at ?? values.r;
+  if (!text) throw new UsageError('potentials needs --at x1,x2,... (one reduced coordinate) or --at "x,y;x,y" (several)');
+  const ndim = run.model.reduced?.coordinates.length ?? 1;
+  const table = potentialsTable(run, parsePoints(text, ndim));
+  const one = table.coordinates.length === 1;
+  if (values.json) {
+    // one coordinate: its values under its own name too ({"r": [...]})
+    console.log(toJson({ coordinates: table.coordinates, points: table.points, ...(one ? { [table.coordinates[0]]: table.points.map((x) => x[0]) } : {}), v: table.v, u: table.u, uDiag: table.uDiag, method: table.method }));
+    return 0;
+  }
+  console.log(`${run.model.label}; u via ${table.method}`);
+  const name = (x: number[]) => (one ? String(x[0]) : `(${x.join(', ')})`);
+  const width = 15;
+  console.log([table.coordinates.join(','), 'v', 'U(θ,θ)', ...table.points.map((x) => `u(·, ${name(x)})`)].map((s) => s.padStart(width)).join(' '));
+  table.points.forEach((x, i) => console.log([name(x), ...[table.v[i], table.uDiag[i], ...table.u[i]].map((y) => y.toPrecision(8))].map((s) => s.padStart(width)).join(' ')));
+  return 0;
+}
