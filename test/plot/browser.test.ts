@@ -5,7 +5,7 @@
  * sizes and content. Without Chromium this file skips locally and FAILS in CI (CI=true), where
  * .ci/run installs it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,7 +184,10 @@ describe.skipIf(missingBrowser !== undefined && !inCi)('reports and exported fig
     });
 
     it('meanfield export re-renders the folder at a given size: --format png --width-in 3 --height-in 2 --dpi 100 → 300 × 200 px', async () => {
+      const stdout = vi.spyOn(console, 'log').mockImplementation(() => {});
       expect(await commandExport([out, '--format', 'png', '--width-in', '3', '--height-in', '2', '--dpi', '100'])).toBe(0);
+      expect(stdout.mock.calls.join('\n')).toMatch(/wrote 2 files to .*figures/);
+      stdout.mockRestore();
       for (const slug of ['risk', 'radial-density-rho-t-r']) {
         const png = readFileSync(join(out, 'figures', `${slug}.png`));
         expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([300, 200]);
