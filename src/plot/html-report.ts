@@ -19,7 +19,8 @@ export interface ReportSection {
 }
 
 let plotlySource: string | undefined;
-function plotlyScript(): string {
+/** The source of plotly.js-dist-min, read once. */
+export function plotlyScript(): string {
   if (plotlySource === undefined) {
     const require = createRequire(import.meta.url);
     plotlySource = readFileSync(require.resolve('plotly.js-dist-min/plotly.min.js'), 'utf8');
@@ -30,6 +31,14 @@ function plotlyScript(): string {
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
+
+function unescapeHtml(s: string): string {
+  return s.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e]!);
+}
+
+/** One figure's line in the report's script: the spec is written twice, `${PLOT_START}figN', S.data, S.layout${PLOT_END}`. */
+const PLOT_START = "Plotly.newPlot('";
+const PLOT_END = ', {responsive: true});';
 
 function formatCell(v: string | number): string {
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
@@ -52,7 +61,7 @@ export function renderReport(title: string, sections: ReportSection[], provenanc
       body.push(`<div class="fig" id="fig${i}"></div>`);
       // JSON inside <script>: escape "</" so a string can never close the tag
       const spec = JSON.stringify(s.figure).replace(/<\//g, '<\\/');
-      scripts.push(`Plotly.newPlot('fig${i}', ${spec}.data, ${spec}.layout, {responsive: true});`);
+      scripts.push(`${PLOT_START}fig${i}', ${spec}.data, ${spec}.layout${PLOT_END}`);
     }
     body.push('</section>');
   });
@@ -73,4 +82,37 @@ ${body.join('\n')}
 <script>${scripts.join('\n')}</script>
 </body></html>
 `;
+}
+
+export interface TitledFigure {
+  title: string;
+  figure: PlotlyFigure;
+}
+
+/**
+ * The figures of a page written by renderReport, each with its section's title, in page order: the
+ * inverse of renderReport for figures, so an output folder's figures can be re-rendered from its
+ * report.html alone.
+ */
+export function readReportFigures(html: string): TitledFigure[] {
+  // past the inlined plotly.js; after it every "</" of a title or spec is escaped
+  const body = html.slice(html.lastIndexOf('</head>'));
+  const titles = new Map<string, string>();
+  for (const section of body.matchAll(/<section><h2>([^<]*)<\/h2>((?:(?!<\/section>)[\s\S])*)<\/section>/g)) {
+    const id = /<div class="fig" id="(fig\d+)"><\/div>/.exec(section[2])?.[1];
+    if (id) titles.set(id, unescapeHtml(section[1]));
+  }
+  const figures: TitledFigure[] = [];
+  for (const text of body.split('\n')) {
+    const line = text.replace(/^<script>/, '').replace(/<\/script>$/, ''); // the first and last figure share the tags' lines
+    if (!line.startsWith(PLOT_START) || !line.endsWith(PLOT_END)) continue;
+    const id = line.slice(PLOT_START.length, line.indexOf("'", PLOT_START.length));
+    const specs = line.slice(PLOT_START.length + id.length + 3, -PLOT_END.length); // after "figN', "
+    const length = (specs.length - '.data, .layout'.length) / 2;
+    const spec = specs.slice(0, length);
+    const title = titles.get(id);
+    if (title === undefined || specs !== `${spec}.data, ${spec}.layout`) throw new Error(`report figure ${id} is not in the form renderReport writes`);
+    figures.push({ title, figure: JSON.parse(spec) as PlotlyFigure }); // "<\/" in the spec is a JSON escape of "</"
+  }
+  return figures;
 }
