@@ -80,3 +80,13 @@ export function progressLine(quiet: boolean): ((message: string) => void) | unde
 export function endProgress(quiet: boolean): void {
   if (!quiet) process.stderr.write('\n');
 }
+
+/** `--format svg,pdf,png` (html is always written): renders the report's figures after a run. */
+export async function exportIfAsked(dir: string, format: string | undefined): Promise<void> {
+  if (format === undefined) return;
+  const formats = format.split(',').map((f) => f.trim()).filter((f) => f !== '' && f !== 'html');
+  if (formats.length === 0) return;
+  const { exportFigures } = await import('../plot/export.ts');
+  const written = await exportFigures(dir, formats);
+  if (written.length > 0) console.log(`wrote ${written.length} figure file(s) in ${dir}/figures`);
+}

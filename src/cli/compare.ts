@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { runCompareSpec } from '../pipeline/compare.ts';
 import { compareSummaryLines, compareTable, writeCompareOutputs } from '../pipeline/compare-report.ts';
-import { endProgress, integerFlag, progressLine, readSpec, UsageError, withInterrupt } from './common.ts';
+import { endProgress, exportIfAsked, integerFlag, progressLine, readSpec, UsageError, withInterrupt } from './common.ts';
 
 /** MMN Fig. 1's step size, for --paper runs of a spec without a "paper" block (slow: 1e7 steps to t = 10). */
 const PAPER_EPSILON = 1e-6;
@@ -20,7 +20,7 @@ export async function commandCompare(args: string[]): Promise<number> {
       workers: { type: 'string' },
       paper: { type: 'boolean', default: false },
       resume: { type: 'boolean', default: false },
-      quiet: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false }, format: { type: 'string' },
       ns: { type: 'string' },
       epsilons: { type: 'string' },
     },
@@ -49,6 +49,7 @@ export async function commandCompare(args: string[]): Promise<number> {
     for (const line of compareSummaryLines(result)) console.log(line);
     console.log(`total ${(result.provenance.timings.totalMs / 1000).toFixed(1)} s`);
     console.log(`wrote ${files.json}\nwrote ${files.html}`);
+    await exportIfAsked(values.out!, values.format);
     if (!result.completed) {
       console.log('stopped early: completed save times are in the outputs; later ones are missing');
       console.log(`finished replicas are saved in ${values.out}/replicas; run the same command with --resume to continue`);

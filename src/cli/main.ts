@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.ts';
 import { PACKAGE_VERSION } from '../io/output.ts';
 import { UsageError } from './common.ts';
 import { commandCompare } from './compare.ts';
+import { commandExport, EXPORT_USAGE } from './export.ts';
 import { commandModels } from './models.ts';
 import { commandPotentials } from './potentials.ts';
 import { commandSolve } from './solve.ts';
@@ -34,6 +35,7 @@ usage:
                                                      v(x_i), u(x_i, x_j) and U(θ,θ) at points of the reduced
                                                      coordinates ("x,y;x,y" for several coordinates)
   meanfield models [--json]                          the models and what each offers
+  ${EXPORT_USAGE}
   meanfield --version | --help
 
 Exit codes: 0 success, 1 run-time failure, 2 bad usage or spec, 130 interrupted (partial results written).
@@ -44,6 +46,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   compare: commandCompare,
   potentials: commandPotentials,
   models: commandModels,
+  export: commandExport,
 };
 
 /** Runs the CLI; returns the exit code. */

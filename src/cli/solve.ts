@@ -2,10 +2,10 @@
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runSolve, writeSolveOutputs } from '../pipeline/solve.ts';
-import { endProgress, progressLine, readJson, readSpec, UsageError, withInterrupt } from './common.ts';
+import { endProgress, exportIfAsked, progressLine, readJson, readSpec, UsageError, withInterrupt } from './common.ts';
 
 export async function commandSolve(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, quiet: { type: 'boolean', default: false } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, quiet: { type: 'boolean', default: false }, format: { type: 'string' } } });
   await readSpec(positionals[0]); // validate before starting a worker: a bad spec is a config error now
   if (!values.out) throw new UsageError('solve needs --out <dir>');
   const quiet = values.quiet!;
@@ -23,6 +23,7 @@ export async function commandSolve(args: string[]): Promise<number> {
       if (r.stoppedEarly) console.log(`stopped early at t = ${r.times[last] ?? 0} (${r.stopReason}); save times after it are missing`);
     }
     console.log(`wrote ${files.json}\nwrote ${files.html}`);
+    await exportIfAsked(values.out!, values.format);
     return result.completed ? 0 : 130;
   });
 }
