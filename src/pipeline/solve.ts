@@ -14,7 +14,7 @@ import { buildModel, type MeanFieldModelInstance } from '../models.ts';
 import { solve, type Trajectory } from '../../solvers/finite-volume.ts';
 import { chiLogDensity, radialQuadrature, solveCharacteristics, type SeparableRadialModel } from '../../solvers/characteristics.ts';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { runInWorker, type TaskContext } from '../parallel/pool.ts';
 
 export interface RunControl {
   /** Called at most every ~second with the current time. */
@@ -181,32 +181,21 @@ export function runSolve(config: RunConfig, control: RunControl = {}): SolveResu
   };
 }
 
-const BOOTSTRAP = new URL('../../bin/run-ts.mjs', import.meta.url);
-const SOLVE_WORKER = new URL('./solve-worker.ts', import.meta.url).href;
+/** `runSolve` as a pool task (src/parallel/pool.ts); progress messages are `{ t, step }`. */
+export function solveTask(config: RunConfig, context: TaskContext): SolveResult {
+  return runSolve(config, { shouldStop: context.shouldStop, onProgress: (t, step) => context.progress({ t, step }) });
+}
 
 /**
  * `runSolve` in a worker thread, so that the calling thread's event loop stays free: signals
  * (Ctrl-C) and progress reach it while the PDE runs. `shouldStop` is polled every 50 ms here and
- * forwarded through a shared flag; the worker stops after its current step.
+ * forwarded through the pool's shared flag; the worker stops after its current step.
  */
 export function runSolveInWorker(config: RunConfig, control: RunControl = {}): Promise<SolveResult> {
-  const stopFlag = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(BOOTSTRAP, { workerData: { entry: SOLVE_WORKER, config, stopFlag } });
-  const poll = setInterval(() => {
-    if (control.shouldStop?.()) Atomics.store(stopFlag, 0, 1);
-  }, 50);
-  return new Promise<SolveResult>((resolve, reject) => {
-    worker.on('message', (msg: { type: string; t?: number; step?: number; result?: SolveResult; name?: string; message?: string; field?: string }) => {
-      if (msg.type === 'progress') control.onProgress?.(msg.t!, msg.step!);
-      else if (msg.type === 'done') resolve(msg.result!);
-      else if (msg.type === 'error') reject(msg.field !== undefined ? new ConfigError(msg.field, msg.message!) : new Error(msg.message));
-    });
-    worker.on('error', reject);
-    worker.on('exit', (code) => reject(new Error(`solve worker exited with code ${code} before finishing`)));
-  }).finally(() => {
-    clearInterval(poll);
-    void worker.terminate();
-  });
+  return runInWorker<SolveResult, { t: number; step: number }>(
+    { module: import.meta.url, export: 'solveTask', input: config },
+    { shouldStop: control.shouldStop, pollMs: 50, onProgress: control.onProgress && ((p) => control.onProgress!(p.t, p.step)) },
+  );
 }
 
 export function solveReportSections(result: SolveResult): ReportSection[] {
