@@ -23,13 +23,12 @@
  * directions, seeded) between the particles' reduced coordinates and the PDE's weighted nodes
  * (src/diagnostics/weighted.ts), or W1 against the finite-volume density (1-D).
  *
- * All PDE solves and particle replicas are independent tasks spread over worker threads
- * (./figures-worker.ts); a replica k of variant v uses (seed, stream k), so results do not depend on
+ * All PDE solves and particle replicas are independent tasks of the worker pool
+ * (src/parallel/pool.ts: `variantPdeTask`, `replicaTask`); a replica k of variant v uses (seed, stream k), so results do not depend on
  * the number of workers.
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { ConfigError } from '../errors.ts';
 import { Rng } from '../rng.ts';
 import type { Provenance } from '../types.ts';
@@ -40,7 +39,8 @@ import { renderReport, type ReportSection } from '../plot/html-report.ts';
 import { mean, std } from '../diagnostics/stats.ts';
 import { wassersteinSampleGrid } from '../diagnostics/wasserstein.ts';
 import { marginalWasserstein1, randomDirections, slicedWasserstein1 } from '../diagnostics/weighted.ts';
-import type { EnsembleSpec } from '../particles/ensemble.ts';
+import { replicaTaskOf, type EnsembleSpec } from '../particles/ensemble.ts';
+import * as pool from '../parallel/pool.ts';
 import type { ParticleRun } from '../particles/sgd.ts';
 import { solve } from '../../solvers/finite-volume.ts';
 import { chiLogDensity, radialQuadrature } from '../../solvers/characteristics.ts';
@@ -430,16 +430,12 @@ export function ensembleSpec(v: FigureVariant, seed: number): EnsembleSpec {
   };
 }
 
-const BOOTSTRAP = new URL('../../bin/run-ts.mjs', import.meta.url);
-const WORKER_ENTRY = new URL('./figures-worker.ts', import.meta.url).href;
-
-type WorkerReply =
-  | { type: 'progress'; id: number; text: string }
-  | { type: 'done'; id: number; result: VariantPde | ParticleRun }
-  | { type: 'error'; id: number; name: string; message: string; field?: string };
+/** `computeVariantPde` as a pool task (src/parallel/pool.ts); progress messages are the time t reached. */
+export function variantPdeTask(variant: FigureVariant, context: pool.TaskContext): VariantPde {
+  return computeVariantPde(variant, { shouldStop: context.shouldStop, onProgress: (t) => context.progress(t) });
+}
 
 async function runTasks(config: FigureConfig, tasks: Task[], workers: number, control: FigureControl): Promise<Array<VariantPde | ParticleRun | null>> {
-  const results: Array<VariantPde | ParticleRun | null> = new Array(tasks.length).fill(null);
   const progress = new Map<number, string>();
   let lastMessage = 0;
   const report = (id: number, text: string) => {
@@ -450,66 +446,24 @@ async function runTasks(config: FigureConfig, tasks: Task[], workers: number, co
       control.onProgress([...progress.values()].join(' | '));
     }
   };
-  const message = (task: Task, id: number) =>
+  const poolTask = (task: Task): pool.Task =>
     task.kind === 'pde'
-      ? { type: 'pde', id, variant: config.variants[task.variant] }
-      : { type: 'run', id, spec: ensembleSpec(config.variants[task.variant], config.seed), replica: task.replica };
-  const label = (task: Task) => (task.kind === 'pde' ? `PDE ${config.variants[task.variant].label}` : `${config.variants[task.variant].label} replica ${task.replica + 1}`);
-
-  if (workers === 0) {
-    const { runFigureTask } = await import('./figures-worker-task.ts');
-    for (let id = 0; id < tasks.length; id++) {
-      if (control.shouldStop?.()) break;
-      results[id] = await runFigureTask(message(tasks[id], id) as never, { shouldStop: control.shouldStop, report: (text) => report(id, `${label(tasks[id])}: ${text}`) });
-    }
-    return results;
-  }
-
-  const stopFlag = new Int32Array(new SharedArrayBuffer(4));
-  const pool = Array.from({ length: Math.min(workers, tasks.length) }, () => new Worker(BOOTSTRAP, { workerData: { entry: WORKER_ENTRY, stopFlag } }));
-  let next = 0;
-  let poll: ReturnType<typeof setInterval> | undefined;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let active = 0;
-      const dispatch = (worker: Worker) => {
-        if (next < tasks.length && Atomics.load(stopFlag, 0) === 0) {
-          const id = next++;
-          worker.postMessage(message(tasks[id], id));
-          active++;
-        }
-        if (active === 0) resolve();
-      };
-      if (control.shouldStop) {
-        poll = setInterval(() => {
-          if (control.shouldStop!()) Atomics.store(stopFlag, 0, 1);
-        }, 100);
-      }
-      for (const worker of pool) {
-        worker.on('message', (msg: WorkerReply) => {
-          if (msg.type === 'progress') report(msg.id, `${label(tasks[msg.id])}: ${msg.text}`);
-          else if (msg.type === 'done') {
-            results[msg.id] = msg.result;
-            progress.delete(msg.id);
-            active--;
-            dispatch(worker);
-          } else {
-            const err = msg.field !== undefined ? new ConfigError(msg.field, msg.message) : new Error(msg.message);
-            if (msg.field === undefined) err.name = msg.name;
-            reject(err);
-          }
-        });
-        worker.on('error', reject);
-        worker.on('exit', (code) => {
-          if (code !== 0) reject(new Error(`figures: worker exited with code ${code}`));
-        });
-      }
-      pool.forEach(dispatch);
-    });
-  } finally {
-    if (poll) clearInterval(poll);
-    await Promise.all(pool.map((w) => w.terminate()));
-  }
+      ? { module: import.meta.url, export: 'variantPdeTask', input: config.variants[task.variant] }
+      : replicaTaskOf(ensembleSpec(config.variants[task.variant], config.seed), task.replica);
+  const text = (task: Task, message: unknown) => {
+    const v = config.variants[task.variant];
+    if (task.kind === 'pde') return `PDE ${v.label}: t = ${(message as number).toPrecision(4)} / ${v.saveTimes[v.saveTimes.length - 1]}`;
+    const p = message as { step: number; totalSteps: number };
+    return `${v.label} replica ${task.replica + 1}: step ${p.step}/${p.totalSteps}`;
+  };
+  const { results } = await pool.runTasks<VariantPde | ParticleRun>(tasks.map(poolTask), {
+    workers,
+    shouldStop: control.shouldStop,
+    pollMs: 100,
+    progressMs: 500,
+    onProgress: (id, message) => report(id, text(tasks[id], message)),
+    onDone: (id) => progress.delete(id),
+  });
   return results;
 }
 
