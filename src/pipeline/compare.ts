@@ -26,6 +26,7 @@ import { DIAGNOSTICS, type PdeLaw } from '../diagnostics/registry.ts';
 import { marginalWasserstein1, randomDirections, slicedWasserstein1 } from '../diagnostics/weighted.ts';
 import type { PdeSolution, PdeTrajectory } from '../pde/index.ts';
 import { replicaSpec, type ReplicaSpec } from '../particles/replica.ts';
+import { replicaTaskOf } from '../particles/ensemble.ts';
 import type { ParticleRun } from '../particles/sgd.ts';
 import { parseSpec, type RunSpec, type Spec, type SpecOptions } from '../spec/index.ts';
 import { runTasks, type Task } from '../parallel/pool.ts';
@@ -315,7 +316,7 @@ export async function runCompareSpec(spec: Spec, control: CompareControl = {}): 
   const tasks: Task[] = list.map((t) =>
     t.kind === 'pde'
       ? { module: TASKS, export: 'pdeTask', input: { json: prepared[t.run].denseRun.json, label: prepared[t.run].run.label, seed: spec.seed } }
-      : { module: TASKS, export: 'replicaTask', input: { spec: prepared[t.run].replicas, replica: t.replica } },
+      : replicaTaskOf(prepared[t.run].replicas, t.replica),
   );
   const name = (t: CompareTask) => {
     const label = spec.hasVariants ? `${prepared[t.run].run.label}: ` : '';
@@ -327,7 +328,9 @@ export async function runCompareSpec(spec: Spec, control: CompareControl = {}): 
     workers: control.workers,
     shouldStop: control.shouldStop,
     onProgress: (i, message) => {
-      progress.set(i, `${name(list[i])}: ${String(message)}`);
+      const m = message as { step?: number; totalSteps?: number } | string;
+      const text = typeof m === 'object' && m !== null && m.step !== undefined ? `step ${m.step}/${m.totalSteps}` : String(m);
+      progress.set(i, `${name(list[i])}: ${text}`);
       const now = performance.now();
       if (control.onProgress && now - lastMessage > 1000) {
         lastMessage = now;

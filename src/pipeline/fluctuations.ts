@@ -13,14 +13,13 @@
  * a CLI stays responsive to Ctrl-C (the prediction to t = 5 costs ~10–30 s).
  */
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { predictFromConfig, type CltPrediction, type FluctuationOptions } from '../clt/predict.ts';
-import { ConfigError } from '../errors.ts';
 import type { RunConfig } from '../io/config.ts';
 import { makeProvenance, toJson, writeFileAtomic } from '../io/output.ts';
 import { colorAt, lineFigure, type Series } from '../plot/figures.ts';
 import { renderReport, type PlotlyFigure, type ReportSection } from '../plot/html-report.ts';
 import type { Provenance } from '../types.ts';
+import { runInWorker } from '../parallel/pool.ts';
 
 /** What may override the config's `particles` block (and the ablation switch). */
 export type PredictionOverrides = Partial<FluctuationOptions> & { kernelOrder?: number; radialNodes?: number };
@@ -50,38 +49,18 @@ export interface PredictionControl {
   pollMs?: number;
 }
 
-const BOOTSTRAP = new URL('../../bin/run-ts.mjs', import.meta.url);
-const CLT_WORKER = new URL('./clt-worker.ts', import.meta.url).href;
+/** `predictFromConfig` as a pool task (src/parallel/pool.ts). */
+export function predictionTask(input: { config: RunConfig; overrides: PredictionOverrides }): CltPrediction {
+  return predictFromConfig(input.config, input.overrides);
+}
 
 /** `predictFromConfig(config, overrides)` in a worker thread (same numbers, bit for bit). */
 export function predictInWorker(config: RunConfig, overrides: PredictionOverrides = {}, control: PredictionControl = {}): Promise<CltPrediction> {
-  const worker = new Worker(BOOTSTRAP, { workerData: { entry: CLT_WORKER, config, overrides } });
-  let poll: ReturnType<typeof setInterval> | undefined;
-  return new Promise<CltPrediction>((resolve, reject) => {
-    if (control.shouldStop) {
-      poll = setInterval(() => {
-        if (control.shouldStop!()) {
-          const e = new Error('CLT prediction interrupted');
-          e.name = 'Interrupted';
-          reject(e);
-        }
-      }, control.pollMs ?? 100);
-    }
-    worker.on('message', (msg: { type: 'done'; prediction: CltPrediction } | { type: 'error'; name: string; message: string; field?: string }) => {
-      if (msg.type === 'done') resolve(msg.prediction);
-      else if (msg.field !== undefined) reject(new ConfigError(msg.field, msg.message));
-      else {
-        const e = new Error(msg.message);
-        e.name = msg.name;
-        reject(e);
-      }
-    });
-    worker.on('error', reject);
-    worker.on('exit', (code) => reject(new Error(`CLT prediction worker exited with code ${code} before finishing`)));
-  }).finally(() => {
-    if (poll) clearInterval(poll);
-    void worker.terminate();
-  });
+  // the prediction never polls a stop flag: a stop terminates the worker (InterruptedError, name 'Interrupted')
+  return runInWorker<CltPrediction>(
+    { module: import.meta.url, export: 'predictionTask', input: { config, overrides } },
+    { shouldStop: control.shouldStop, pollMs: control.pollMs ?? 100, stopMode: 'terminate' },
+  );
 }
 
 /** `runFluctuations` in a worker thread (interruptible). */

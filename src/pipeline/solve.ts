@@ -8,7 +8,7 @@ import { Grid, type AxisSpec } from '../grid.ts';
 import { makeProvenance } from '../io/output.ts';
 import { writeResult, type ResultFiles } from '../io/result.ts';
 import { solveWithChecks, type PdeCheck, type PdeControl, type PdeTrajectory } from '../pde/index.ts';
-import { runTasks } from '../parallel/pool.ts';
+import { runInWorker } from '../parallel/pool.ts';
 import { densityPanelsFigure, lineFigure, colorAt, type Series } from '../plot/figures.ts';
 import type { ReportSection } from '../plot/html-report.ts';
 import type { Spec } from '../spec/index.ts';
@@ -67,12 +67,7 @@ const TASKS = new URL('./tasks.ts', import.meta.url).href;
  * (Ctrl-C) and progress reach it while the PDE runs; the worker stops after its current step.
  */
 export async function runSolve(raw: unknown, baseDir: string, control: { shouldStop?: () => boolean; onProgress?: (message: string) => void } = {}): Promise<SolveResult> {
-  const { results } = await runTasks<SolveResult>([{ module: TASKS, export: 'solveTask', input: { raw, baseDir } }], {
-    workers: 1,
-    shouldStop: control.shouldStop,
-    onProgress: (_, message) => control.onProgress?.(String(message)),
-  });
-  return results[0]!;
+  return runInWorker<SolveResult, string>({ module: TASKS, export: 'solveTask', input: { raw, baseDir } }, { shouldStop: control.shouldStop, onProgress: control.onProgress });
 }
 
 /** The densities of a 1-axis grid solution as Fig. 1-style panels; the first axis's marginal otherwise. */

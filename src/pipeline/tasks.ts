@@ -5,8 +5,6 @@
  */
 import type { TaskContext } from '../parallel/pool.ts';
 import { solveWithChecks, type PdeSolution } from '../pde/index.ts';
-import { runReplica, type ReplicaSpec } from '../particles/replica.ts';
-import type { ParticleRun } from '../particles/sgd.ts';
 import { parseSpec, runSpecFromJson } from '../spec/index.ts';
 import { runSolveSpec, type SolveResult } from './solve.ts';
 
@@ -28,12 +26,6 @@ export async function pdeTask(input: { json: Record<string, unknown>; label: str
   const end = run.saveTimes[run.saveTimes.length - 1];
   const say = throttled(context);
   return solveWithChecks(run, { shouldStop: () => context.shouldStop(), onProgress: (t) => say(`t = ${t.toPrecision(4)} / ${end}`) }, 'compare');
-}
-
-/** One particle replica. */
-export async function replicaTask(input: { spec: ReplicaSpec; replica: number }, context: TaskContext): Promise<ParticleRun> {
-  const say = throttled(context);
-  return runReplica(input.spec, input.replica, { shouldStop: () => context.shouldStop(), onProgress: (p) => say(`step ${p.step}/${p.totalSteps}`) });
 }
 
 /** Every run of a spec solved (the `solve` command off the main thread). */
