@@ -6,9 +6,10 @@
  *
  * Reference: one rule graded towards the split points c(5) and c(10) of the flow map (located by
  * tracers), n Gauss–Legendre nodes per panel, levels from the layer widths, kernel order K = 30
- * (velocities need more than the kernel's K = 22 at 1e-10; REDUCED-MODELS.md §1.2), RK4 at dt and
- * dt/2 and Richardson extrapolation R_ref = R(dt/2) + (R(dt/2) − R(dt))/15 (the quadrature error
- * is ~1e-12, below the time error; run with --study for the refinement tables in n, levels, dt and K).
+ * (velocities need more than the kernel's K = 22 at 1e-10; reduced-models/isotropic-gaussians/README.md
+ * §5.1), RK4 at dt and dt/2 and Richardson extrapolation R_ref = R(dt/2) + (R(dt/2) − R(dt))/15 (the
+ * quadrature error is ~1e-12, below the time error; run with --study for the refinement tables in n,
+ * levels, dt and K).
  * Split points: c(T) = argmax_r0 ∂X(T; r0)/∂r0 for T = 5, 10, located on a coarse rule, then measured
  * in the final field with 257 tracers, and the initial mass below them (χ_d CDF).
  * FV: `runSolve` on the example config with cells = 1600, 3200, … ≤ --max-cells over the same [0, 8].

@@ -1,7 +1,7 @@
 /**
  * Throughput and memory of the finite-volume solver (solvers/finite-volume.ts) on n-D grids with a
- * separable interaction, for the anisotropic-Gaussians models (REDUCED-MODELS.md §4, MMN Theorem 2 and
- * Fig. 3; reduced-models/anisotropic-gaussians/):
+ * separable interaction, for the anisotropic-Gaussians models (MMN Theorem 2 and Fig. 3;
+ * reduced-models/anisotropic-gaussians/README.md):
  *   - 2-D: fixed σ (MMN's piecewise-linear activation), coordinates (r1, r2), 64² cells;
  *   - 4-D: ReLU units, coordinates (a, b, r1, r2), 32⁴ = 1,048,576 cells;
  * each with the rank-2 kernel u_∞ (d = ∞) and the rank-12 finite-(d, s0) kernel truncated at K = 4

@@ -1,9 +1,9 @@
 /**
  * Throughput of the finite-volume solver (solvers/finite-volume.ts): SSP-RK2 + MUSCL steps per second
  * on the radial grid of MMN's isotropic-Gaussians model with a separable interaction of rank
- * 2(K/2 + 1), K chosen by the model for a 1e-10 kernel tolerance (REDUCED-MODELS §1.2 (ii): K = 8 at
- * d = 320 → rank 10, K = 22 at d = 40 → rank 24), and the interaction apply alone (Δ = 0.8, MMN σ,
- * ρ̄_0 = law of |w| for w ~ N(0, 0.8²/d I)). Only the solver is timed, not the setup.
+ * 2(K/2 + 1), K chosen by the model for a 1e-10 kernel tolerance (K = 8 at d = 320 → rank 10, K = 22 at
+ * d = 40 → rank 24: reduced-models/isotropic-gaussians/README.md §5.1), and the interaction apply alone
+ * (Δ = 0.8, MMN σ, ρ̄_0 = law of |w| for w ~ N(0, 0.8²/d I)). Only the solver is timed, not the setup.
  *
  * Method: fixed Δt (half the CFL step at t = 0, so no step is rejected; the count is reported), a
  * warm-up solve, then `repeats` timed solves of `steps` steps each; reported: the median steps/s.

@@ -2,8 +2,8 @@
  * Throughput of the particle engine's SGD step (src/particles/sgd.ts) on MMN's isotropic-Gaussians
  * setting: σ = −2.5 for t ≤ 0.5, 7.5 for t ≥ 1.5, linear between (MMN Fig. 1); y = ±1 with
  * probability ½, x = (1 ± Δ) g, g ~ N(0, I_d), Δ = 0.8; w_i ~ N(0, 0.8²/d I); a = 1, b = 0 fixed;
- * ε = 2e-5 (the step REDUCED-MODELS §3 needs at d = 40). A step = draw B samples, Z = W Xᵀ,
- * ŷ, and the update of the units with σ' ≠ 0 (MMN eq. 3, batch mean).
+ * ε = 2e-5 (small enough at d = 40 for the O(εd) Itô drift, reduced-models/isotropic-gaussians/README.md §7).
+ * A step = draw B samples, Z = W Xᵀ, ŷ, and the update of the units with σ' ≠ 0 (MMN eq. 3, batch mean).
  *
  * Method: per case, 0.3 s of warm-up steps, then `repeats` timed runs of ≈ `seconds` each from
  * where the warm-up left off; reported: median steps/s (and min/max). The model is defined here,

@@ -1,14 +1,14 @@
 /**
  * Activations σ with the Gaussian expectations every reduced model needs.
  *
- * Conventions (REDUCED-MODELS.md §0): G, Z standard normals, φ/Φ/Φ̄ the normal pdf/cdf/upper tail,
+ * Conventions (./README.md §1): G, Z standard normals, φ/Φ/Φ̄ the normal pdf/cdf/upper tail,
  * h_k = He_k/√k! the orthonormal Hermite polynomials, and for q ≥ 0
  *   c_k(q) = E[σ(qG) h_k(G)]   (Hermite coefficients of x ↦ σ(qx)),   dc_k/dq = E[σ'(qG) G h_k(G)],
  * so that Mehler's formula gives E[σ(q1 G1) σ(q2 G2)] = Σ_k c_k(q1) c_k(q2) s^k for corr(G1, G2) = s.
  *
  * Two families:
  *  - piecewise linear (MMN's running example and its Fig. 4 non-monotone variant, ReLU-like forms):
- *    every expectation in closed form, REDUCED-MODELS.md §1.1–1.2 generalised to any knots;
+ *    every expectation in closed form (./README.md §2);
  *  - any formula in t (mathjs): expectations by composite Gauss–Legendre quadrature split at the
  *    declared kinks (src/numerics/hermite.ts `hermiteCoefficients`).
  */
@@ -34,12 +34,12 @@ export interface GaussianActivation extends Activation {
   readonly maxHermiteOrder: number;
   /**
    * c[k] = c_k(q) = E[σ(qG) h_k(G)] for k = 0..K and, if `dc` is given, dc[k] = dc_k/dq
-   * (REDUCED-MODELS.md §1.2 (ii)). At q = 0 the values are the limits q → 0+.
+   * (./README.md §1–2). At q = 0 the values are the limits q → 0+.
    */
   hermite(q: number, K: number, c: Float64Array, dc?: Float64Array): void;
   /** E σ(qG)² (= Σ_k c_k(q)², Parseval), never from the series. */
   secondMoment(q: number): number;
-  /** S(μ, c) = E σ(μ + cZ) for c ≥ 0 (the inner expectation of REDUCED-MODELS.md §1.2 (i)). */
+  /** S(μ, c) = E σ(μ + cZ) for c ≥ 0 (the inner expectation of the pair quadrature, ./README.md §4). */
   gaussianMean(mu: number, c: number): number;
   toJSON(): ActivationSpec;
 }
@@ -137,8 +137,8 @@ export interface PiecewiseLinearOptions {
 /**
  * σ linear between knots t_0 < … < t_{n−1}, with slopes ℓ (left) and ϱ (right) outside. Written as
  *   σ(t) = A + ℓ t + Σ_i Δm_i (t − t_i)_+,   Δm_i = (slope right of t_i) − (slope left of t_i),
- * every Gaussian expectation is a sum of one-kink terms (REDUCED-MODELS.md §1.1–1.2 with
- * m[(t−t1)_+ − (t−t2)_+] replaced by Σ_i Δm_i (t − t_i)_+; a_i = t_i/q):
+ * every Gaussian expectation is a sum of one-kink terms (./README.md §2; for MMN's σ the sum is
+ * m[(t−t1)_+ − (t−t2)_+]; a_i = t_i/q):
  *   c_0 = A + Σ Δm_i Ramp(q, t_i),          Ramp(q,t) = E(qG − t)_+ = q φ(a) − t Φ̄(a)
  *   c_1 = ℓ q + q Σ Δm_i Φ̄(a_i)
  *   c_k = q Σ Δm_i h_{k−2}(a_i) φ(a_i) / √(k(k−1)),                                k ≥ 2
@@ -277,7 +277,7 @@ export class PiecewiseLinearActivation implements GaussianActivation {
 
   /**
    * E σ(qG)² = Σ_pieces E[(α_j + β_j G)² 1{a_j < G < b_j}], β_j = slope_j q, a_j = t_{j−1}/q,
-   * b_j = t_j/q, in closed form (REDUCED-MODELS.md §1.1):
+   * b_j = t_j/q, in closed form (./README.md §2):
    *   α² P + 2αβ M1 + β² M2,   P = Φ(b) − Φ(a), M1 = φ(a) − φ(b), M2 = P + a φ(a) − b φ(b).
    * On a piece narrower than 1 in G (large q) the three terms cancel (β² M2 ~ q² · q⁻³), so there
    * the positive integrand (α + βg)² φ(g) is summed by 16-point Gauss–Legendre instead (the
@@ -449,7 +449,7 @@ function loadMathjs(): MathJs {
  * σ must be continuous; non-smooth points must be listed in `kinks` so that every quadrature is
  * split there. σ' comes from mathjs' symbolic `derivative` when it supports the formula (and is
  * finite at the point), else from 4th-order finite differences, one-sided next to a kink.
- * Moments (REDUCED-MODELS.md §1.2 (ii) by quadrature instead of closed forms):
+ * Moments (./README.md §3: by quadrature instead of closed forms):
  *   c_k(q)  = E[σ(qG) h_k(G)]                          — `hermiteCoefficients`, split at kinks/q
  *   dc_k/dq = E[σ'(qG) G h_k(G)] = √(k+1) e_{k+1} + √k e_{k−1},   e_j = E[σ'(qG) h_j(G)]
  *   E σ(qG)² = c_0 of σ²,   E σ(μ + cZ) by `GaussianPanelQuadrature`.

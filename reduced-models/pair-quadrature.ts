@@ -1,6 +1,6 @@
 /**
  * Direct (series-free) quadrature of the pair expectation of two units with offsets, shared by the
- * isotropic (b1 = b2 = 0) and anisotropic models (REDUCED-MODELS.md §1.2 (i), §4.1):
+ * isotropic (b1 = b2 = 0) and anisotropic models (./README.md §4):
  *   B(q1, b1, q2, b2; ρ) = E[σ(q1 G1 + b1) σ(q2 G2 + b2)],   corr(G1, G2) = ρ,
  * conditioning on G1 = g (G2 = ρ g + √(1−ρ²) Z) with the inner expectation in closed form,
  * S(μ, c) = E σ(μ + cZ) (GaussianActivation.gaussianMean):

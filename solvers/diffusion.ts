@@ -1,7 +1,8 @@
 /**
  * Drift–diffusion fluxes for noisy SGD (MMN eq. 11–12 with the 2ξ/β Δ convention of the PDE, see the
- * factor-2 warning in REDUCED-MODELS.md §2 / §6.1). In reduced coordinates with Jacobian Π_a x_a^{n_a}
- * (n = d − 1 for the radius of R^d; REDUCED-MODELS §2, §4.2), the equation is
+ * factor-2 convention in reduced-models/isotropic-gaussians/README.md §4.2). In reduced coordinates with
+ * Jacobian Π_a x_a^{n_a} (n = d − 1 for the radius of R^d, reduced-models/isotropic-gaussians/README.md §4.1;
+ * n = s0 − 1, d − s0 − 1 for (r1, r2), reduced-models/anisotropic-gaussians/README.md §5.2), the equation is
  *
  *     ∂_t ρ̄ = ∇·(D e^{−W} ∇(e^{W} ρ̄)),   D = 2ξ/β,   W = β ψ_λ − Σ_a n_a log x_a,   ψ_λ = ψ + λ|x|²/2,
  *
@@ -74,7 +75,7 @@ function scharfetterGummelLine(
 /**
  * Σ_a (D/h_a²)(2 + max|ΔW_a|) for W = w0 + β(v + u) and D = 2ξ/β (loads only): a bound on the largest
  * cell outflow rate, so that Δt = cfl / rate keeps forward Euler non-negative for cfl ≤ 1
- * (REDUCED-MODELS §2.1: Δt ≤ 0.4/(2D/h² + D max|ΔW|/h²)).
+ * (e.g. cfl = 0.4: Δt ≤ 0.4/(2D/h² + D max|ΔW|/h²)).
  */
 export function driftDiffusionRate(
   axes: readonly AxisLines[],

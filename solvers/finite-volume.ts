@@ -17,7 +17,7 @@
  * stage weights), reported as Trajectory.outflow / StepState.outflow, so that Σ P + outflow stays equal to
  * the initial mass to round-off.
  *
- * Guards (REDUCED-MODELS.md §2.1): after every step the guarded functional — the discrete risk
+ * Guards (discrete forms of MMN Prop. 2 and eq. 24): after every step the guarded functional — the discrete risk
  * R_h = R# + 2Σ v P + Σ P (UP), or in the noisy case the free energy
  * F_h = R_h/2 + (λ/2) Σ |x|² P + β⁻¹ Σ P log(P / (vol · Π x_a^{n_a})) — is recomputed; a step that raises
  * it by more than 1e-13·max(1, |E|, Σ_j |P_j e_j|) (round-off of the sum) or makes any mass negative is
@@ -147,7 +147,7 @@ export interface Trajectory {
   readonly limiter?: Limiter;
 }
 
-/** Discrete risk R_h = R# + 2 Σ_j v_j P_j + Σ_jk P_j u_jk P_k (REDUCED-MODELS §2.1; MMN eq. 5). */
+/** Discrete risk R_h = R# + 2 Σ_j v_j P_j + Σ_jk P_j u_jk P_k (MMN eq. 5 on cell masses). */
 export function discreteRisk(operators: GridOperators, mass: Float64Array): number {
   const { potential } = operators;
   let s = 0;

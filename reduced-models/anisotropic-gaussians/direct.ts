@@ -1,11 +1,11 @@
 /**
- * Series-free references for the anisotropic pair term (REDUCED-MODELS.md §1.2 (i), §4.1).
+ * Series-free references for the anisotropic pair term (./README.md §7).
  *
  * 1. Pair expectation at a given correlation: PairQuadrature (../pair-quadrature.ts, shared with the
  *    isotropic model), re-exported here.
  * 2. Probability rules for the cosine s of two independent uniform directions in R^n (law p_n of
- *    REDUCED-MODELS.md §1.2): Gauss–Jacobi with α = β = (n−3)/2 and weights normalised to 1 for
- *    n ≥ 2; s = ±1 with probability 1/2 for n = 1; s = 0 for n = 0 (trivial subspace).
+ *    reduced-models/isotropic-gaussians/README.md §2.2): Gauss–Jacobi with α = β = (n−3)/2 and weights
+ *    normalised to 1 for n ≥ 2; s = ±1 with probability 1/2 for n = 1; s = 0 for n = 0 (trivial subspace).
  */
 export { PairQuadrature } from '../pair-quadrature.ts';
 import { gaussJacobi, type QuadratureRule } from '../../src/numerics/quadrature.ts';

@@ -1,7 +1,7 @@
 /**
  * MMN "Centered anisotropic Gaussians" and "A better activation function" (Mei–Montanari–Nguyen,
  * PNAS 2018, Theorem 2, Fig. 3), reduced to the O(V) × O(V⊥)-invariant coordinates
- * (REDUCED-MODELS.md §4; the README in this folder states the reduced equations).
+ * (./README.md: the reduced potentials §2–4, the reduced equations §5).
  *
  * Data: y = ±1 with probability 1/2, x | y ~ N(0, Σ_y), Σ± = I + (τ±² − 1) P_V, τ± = 1 ± Δ,
  * dim V = s0, R# = 1. Unit σ*(x; θ) = a σ(<w, x> + b); given the class <w, x> ~ N(0, q²) with
@@ -198,7 +198,7 @@ export abstract class AnisotropicModel implements MeanFieldModel {
 
   // ─── one-unit terms ─────────────────────────────────────────────────────────────────────────
 
-  /** v(θ) = −E[y σ*(x; θ)] = (a/2) [c_0(q−, b) − c_0(q+, b)]  (REDUCED-MODELS.md §4.1, §6 "Example B"). */
+  /** v(θ) = −E[y σ*(x; θ)] = (a/2) [c_0(q−, b) − c_0(q+, b)]  (./README.md §2). */
   v(theta: ArrayLike<number>): number {
     const t = this.unpack(theta, 0, this.unit);
     return this.vUnit(t[0], t[1], t[2], t[3]);
@@ -246,7 +246,7 @@ export abstract class AnisotropicModel implements MeanFieldModel {
     out[o + 1] = a * g2;
   }
 
-  /** u_diag(θ) = U(θ, θ) = (a²/2) Σ± E σ(q± G + b)², closed form, never the series (REDUCED-MODELS.md §4.1, §6.2). */
+  /** u_diag(θ) = U(θ, θ) = (a²/2) Σ± E σ(q± G + b)², closed form, never the series (./README.md §2, §9.2). */
   uDiag(theta: ArrayLike<number>): number {
     const t = this.unpack(theta, 0, this.unit);
     const a = t[0], b = t[1], r1 = t[2], r2 = t[3];
@@ -262,7 +262,7 @@ export abstract class AnisotropicModel implements MeanFieldModel {
   // ─── pair kernel ────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Angular-averaged kernel truncated at order K (REDUCED-MODELS.md §4.1):
+   * Angular-averaged kernel truncated at order K (./README.md §3):
    *   u^{(K)}(θ1, θ2) = (a1a2/2) Σ± Σ_{k even ≤ K} c_k(q1±, b1) c_k(q2±, b2) Σ_{j even} w_{kj} (α1α2)^j (β1β2)^{k−j}
    * (= Σ_f Φ_f(θ1) Φ_f(θ2)). At d = ∞ this is u_∞ for every K. `truncationOrder` gives a K with a
    * guaranteed error on a point set.
@@ -300,7 +300,7 @@ export abstract class AnisotropicModel implements MeanFieldModel {
   /**
    * U(θ1, θ2) for two units whose V-parts have cosine s1 and V⊥-parts cosine s2, by direct
    * quadrature (no series): (a1a2/2) Σ± B(q1±, b1, q2±, b2; ρ±), ρ± = α1±α2± s1 + β1±β2± s2
-   * (REDUCED-MODELS.md §4.1; ../pair-quadrature.ts).
+   * (./README.md §3, §7; ../pair-quadrature.ts).
    */
   pairDirect(theta1: ArrayLike<number>, theta2: ArrayLike<number>, s1: number, s2: number): number {
     const t1 = this.unpack(theta1, 0, this.unit);
@@ -385,7 +385,7 @@ export abstract class AnisotropicModel implements MeanFieldModel {
    * L1 answer is kept when that floor is ≤ tolerance/100 (a larger L could then lower K by little);
    * otherwise the bounds are recomputed up to the largest bounded order. Throws if no K reaches the
    * tolerance: with a small s0 and points near r2 = 0 the units live in a low-dimensional V and the
-   * tail is algebraic, like the isotropic model at d = s0 (REDUCED-MODELS.md §1.2 table).
+   * tail is algebraic, like the isotropic model at d = s0 (./README.md §9.1).
    */
   truncationOrder(lattice: PointLattice, tolerance: number): TruncationChoice {
     if (!(tolerance > 0 && tolerance < Infinity)) throw new RangeError(`${this.name}: tolerance must be a finite number > 0 (got ${tolerance})`);
@@ -490,7 +490,7 @@ export abstract class AnisotropicModel implements MeanFieldModel {
    * Ψ(θ_i; ρ̄) = v(θ_i) + Σ_f A_f Φ_f(θ_i) and its gradient, for feature moments A_f = ∫ Φ_f dρ̄ of order K
    * (e.g. SeparableInteraction.featureMoments, or (1/N) Σ_j Φ_f(θ_j) for reduced particles). Uses
    * v = (Φ_{−,0,0} − Φ_{+,0,0})/√2, i.e. Ψ = Σ_f (A_f + e_f) Φ_f with e_{±,0,0} = ∓1/√2. At d = ∞
-   * (K = 0, A_± = M±/√2, M± = classMeans) this is REDUCED-MODELS.md §4.1's closed form
+   * (K = 0, A_± = M±/√2, M± = classMeans) this is the closed form of ./README.md §4,
    *   Ψ = (a/2) [(M+ − 1) g+ + (M− + 1) g−],  ∂_a Ψ = (1/2) Σ± (M± ∓ 1) g±,  ∂_b Ψ = (a/2) Σ± (M± ∓ 1) Φ(b/q±),
    *   ∂_r1 Ψ = (a/2) Σ± (M± ∓ 1) φ(b/q±) τ±² r1/q±,  ∂_r2 Ψ = (a/2) Σ± (M± ∓ 1) φ(b/q±) r2/q±.
    * Writes out[i] (if given) and gradOut[i·ndim + axis] (if given); no allocation.
@@ -526,7 +526,7 @@ export abstract class AnisotropicModel implements MeanFieldModel {
    * Class-conditional mean outputs M± = Σ_i m_i a_i c_0(q±(θ_i), b_i) of a weighted point set (cell
    * masses or particle weights 1/N), into out[0..1]. As d → ∞, ŷ(x) concentrates on M± given the class,
    * the risk is R = ((1 − M+)² + (1 + M−)²)/2 and the d = ∞ feature moments are A_± = M±/√2
-   * (REDUCED-MODELS.md §4.1, §6.5).
+   * (./README.md §4).
    */
   classMeans(points: ArrayLike<number>, masses: ArrayLike<number>, out: Float64Array): void {
     const n = this.pointCount(points);
@@ -645,7 +645,7 @@ function fixedActivationFamily(activation: GaussianActivation): UnitFamily {
 
 /**
  * MMN "Centered anisotropic Gaussians" (Theorem 2): units σ(<w, x>), reduced coordinates (r1, r2).
- *   v(r1, r2) = (1/2) [hq(q−) − hq(q+)],  q±² = τ±² r1² + r2²,  hq = c_0   (REDUCED-MODELS.md §6 "Example B")
+ *   v(r1, r2) = (1/2) [hq(q−) − hq(q+)],  q±² = τ±² r1² + r2²,  hq = c_0   (./README.md §2)
  * With s0 = d (r2 ≡ 0) it is the isotropic model at the same d: q = τ r1 and only j = k survives.
  */
 export class AnisotropicGaussians extends AnisotropicModel {
@@ -670,7 +670,7 @@ export class AnisotropicGaussians extends AnisotropicModel {
 
 /**
  * MMN "A better activation function" (Fig. 3): units a relu(<w, x> + b), reduced coordinates
- * (a, b, r1, r2) (REDUCED-MODELS.md §4), with the closed forms of relu.ts.
+ * (a, b, r1, r2) (./README.md §1–5), with the closed forms of relu.ts.
  */
 export class AnisotropicReluGaussians extends AnisotropicModel {
   readonly name = 'anisotropic-gaussians-relu';

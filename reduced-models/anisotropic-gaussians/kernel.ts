@@ -1,18 +1,18 @@
 /**
- * Angular average of the pair term for anisotropic Gaussian data (REDUCED-MODELS.md §4.1; MMN
+ * Angular average of the pair term for anisotropic Gaussian data (./README.md §3; MMN
  * "Centered anisotropic Gaussians"): Σ± = I + (τ±² − 1) P_V, dim V = s0.
  *
  * A unit (a, b, w) enters only through r1 = |P_V w|, r2 = |P_V⊥ w| and, given the class,
  *   q² = τ² r1² + r2²,   α = τ r1 / q,   β = r2 / q   (α² + β² = 1).
  * Two units have, given the class, correlation ρ12 = α1 α2 s1 + β1 β2 s2, where s1 (s2) is the cosine
  * between the V-parts (V⊥-parts). If the law is O(V) × O(V⊥) invariant, s1 ~ p_{s0} and
- * s2 ~ p_{d−s0} are independent (p_n of REDUCED-MODELS.md §1.2, moments m_j(n)); odd powers of
- * either cosine average to 0, so Mehler averages to
+ * s2 ~ p_{d−s0} are independent (p_n, moments m_j(n): reduced-models/isotropic-gaussians/README.md §2.2);
+ * odd powers of either cosine average to 0, so Mehler averages to
  *   E ρ12^k = Σ_{j even ≤ k} w_{kj} (α1 α2)^j (β1 β2)^{k−j},   w_{kj} = C(k,j) m_j(s0) m_{k−j}(d−s0)   (k even),
  * and the kernel is separable with features indexed by (±, k, j):
  *   u(θ1, θ2) = Σ± Σ_{k even} Σ_{j even ≤ k} Ψ_{±,k,j}(θ1) Ψ_{±,k,j}(θ2),
  *   Ψ_{±,k,j}(a, b, r1, r2) = a c_k(q±, b) α±^j β±^{k−j} √(w_{kj}/2).
- * (α^j β^{k−j} = τ^j r1^j r2^{k−j}/q^k: the form written in REDUCED-MODELS.md §4.1, bounded by 1.)
+ * (α^j β^{k−j} = τ^j r1^j r2^{k−j}/q^k: the form of ./README.md §3, bounded by 1.)
  * Conventions for degenerate subspaces: m_j(1) = 1 for even j (s = ±1); when s0 = d the space V⊥ is
  * {0}, r2 ≡ 0 and only j = k survives (m_0(0) = 1, m_j(0) := 0 for j > 0). At d = ∞ (s0/d = γ fixed)
  * every w_{kj} with k ≥ 2 vanishes: only (k, j) = (0, 0) is left, the rank-2 kernel.
@@ -39,7 +39,7 @@ export interface UnitFamily {
 
 /**
  * Cosine moments m_j(n), j = 0..K, of two independent uniform directions in R^n
- * (REDUCED-MODELS.md §1.2); n = 0 is the trivial subspace (m_0 = 1, the rest 0).
+ * (reduced-models/isotropic-gaussians/README.md §2.2); n = 0 is the trivial subspace (m_0 = 1, the rest 0).
  */
 export function subspaceMoments(n: number, K: number): Float64Array {
   if (n === 0) {
@@ -146,7 +146,7 @@ export interface PointLattice {
 /**
  * Rigorous truncation bounds on a point set: out[K/2] ≥ max over pairs of points of |u − u^{(K)}|,
  * u^{(K)} keeping the even k ≤ K, for every even K ≤ L (an even L ≤ maxBoundOrder(family); a smaller
- * L is cheaper and gives looser bounds only through the μ_{L+2} T_L term).
+ * L is cheaper and gives looser bounds only through the μ_{L+2} T_L term); ./README.md §6.
  *
  * The error is Σ± (a1a2/2) Σ_{k>K} c_k(θ1) c_k(θ2) E ρ12^k. With E ρ12^k ≤ √(μ_k(θ1) μ_k(θ2))
  * (selfMoments) and Cauchy–Schwarz in k,

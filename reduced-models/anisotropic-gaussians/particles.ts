@@ -2,7 +2,7 @@
  * Finite-width side of the anisotropic-Gaussians models (MMN "Centered anisotropic Gaussians",
  * "A better activation function"): data in R^d with V = span(e_1, …, e_s0), units a σ(<w, x> + b),
  * reduced coordinates (r1, r2) or (a, b, r1, r2), and the exact population risk of N units at their
- * actual angles (REDUCED-MODELS.md §3 for the isotropic case, §4.1 for the correlations).
+ * actual angles (./README.md §8, with the correlations of §3).
  */
 import type { GaussianActivation } from '../activations.ts';
 import type { Rng } from '../../src/rng.ts';

@@ -1,6 +1,6 @@
 /**
  * Gaussian expectations of one ReLU unit with offset, x ↦ relu(qx + b), q ≥ 0
- * (REDUCED-MODELS.md §4.1; MMN "A better activation function"). With β = b/q and α = −β:
+ * (./README.md §2; MMN "A better activation function"). With β = b/q and α = −β:
  *   g(q, b)          = E relu(qG + b) = b Φ(β) + q φ(β),        ∂_q g = φ(β),   ∂_b g = Φ(β)
  *   E relu(qG + b)²  = (b² + q²) Φ(β) + b q φ(β)
  * Hermite coefficients c_k(q, b) = E[relu(qG + b) h_k(G)] (h_k = He_k/√k!): from f' = q 1{x > α},

@@ -1,13 +1,13 @@
 /**
  * MMN "Centered isotropic Gaussians" (Mei–Montanari–Nguyen, PNAS 2018, eq. 13–14), reduced to the
- * radius r = |w| (REDUCED-MODELS.md §1–3; the README in this folder states the reduced equation).
+ * radius r = |w| (./README.md: the model §1, the reduced potentials §2, the reduced equation §3).
  *
  * Data: y = ±1 with probability 1/2 each, x | y ~ N(0, τ_y² I_d), τ± = 1 ± Δ, R# = 1.
  * Unit: σ(<w, x>) (a = 1, b = 0 fixed). Given the class, <w, x> = τ |w| G.
  *   v(r)       = −E[y σ(<w,x>)]     = (1/2) [hq(τ− r) − hq(τ+ r)],    hq(q) = E σ(qG) = c_0(q)
  *   u_diag(r)  = U(w, w)            = (1/2) Σ_± E σ(τ± r G)²
  *   u_d(r1,r2) = E_angles U(w1, w2) = (1/2) Σ_± Σ_{k even} m_k(d) c_k(τ± r1) c_k(τ± r2)
- *             = Σ_f Φ_f(r1) Φ_f(r2),   Φ_(±,k)(r) = √(m_k(d)/2) c_k(τ± r)   (REDUCED-MODELS.md §1.2 (ii))
+ *             = Σ_f Φ_f(r1) Φ_f(r2),   Φ_(±,k)(r) = √(m_k(d)/2) c_k(τ± r)   (./README.md §2.3)
  * and at d = ∞ only k = 0 survives: u_∞ = (1/2) Σ_± hq(τ± r1) hq(τ± r2) (rank 2).
  */
 import { ConfigError } from '../../src/errors.ts';
@@ -32,7 +32,7 @@ export interface IsotropicGaussiansOptions {
   activation?: GaussianActivation;
 }
 
-/** Default direct quadrature (REDUCED-MODELS.md §1.2 (i)): 80 Gauss–Jacobi nodes in s, 24 per G1-panel. */
+/** Default direct quadrature (./README.md §5.2): 80 Gauss–Jacobi nodes in s, 24 per G1-panel. */
 const COSINE_NODES = 80;
 const PANEL_NODES = 24;
 
@@ -86,12 +86,12 @@ export class IsotropicGaussians implements MeanFieldModel {
     this.cosine = cosineMoments(this.d, n + 1);
   }
 
-  /** m_k(d) = E s^k for k = 0..K (REDUCED-MODELS.md §1.2 (ii)); a fresh array. */
+  /** m_k(d) = E s^k for k = 0..K (./README.md §2.2); a fresh array. */
   cosineMoments(K: number): Float64Array {
     return cosineMoments(this.d, K);
   }
 
-  /** v(r) = (1/2) [hq(τ− r) − hq(τ+ r)]  (REDUCED-MODELS.md §1.1). */
+  /** v(r) = (1/2) [hq(τ− r) − hq(τ+ r)]  (./README.md §2.1). */
   v(r: number): number {
     const c = this.c1;
     this.activation.hermite(this.tau[1] * r, 0, c);
@@ -100,7 +100,7 @@ export class IsotropicGaussians implements MeanFieldModel {
     return 0.5 * (minus - c[0]);
   }
 
-  /** v'(r) = (1/2) [τ− hq'(τ− r) − τ+ hq'(τ+ r)]  (REDUCED-MODELS.md §1.1). */
+  /** v'(r) = (1/2) [τ− hq'(τ− r) − τ+ hq'(τ+ r)]  (./README.md §2.1). */
   dv(r: number): number {
     const { c1: c, dc } = this;
     this.activation.hermite(this.tau[1] * r, 0, c, dc);
@@ -109,14 +109,14 @@ export class IsotropicGaussians implements MeanFieldModel {
     return 0.5 * (minus - this.tau[0] * dc[0]);
   }
 
-  /** u_diag(r) = U(w, w) = (1/2) Σ_± E σ(τ± r G)², closed form, never the series (REDUCED-MODELS.md §1.1, §6.2). */
+  /** u_diag(r) = U(w, w) = (1/2) Σ_± E σ(τ± r G)², closed form, never the series (./README.md §2.1, §8.1). */
   uDiag(r: number): number {
     return 0.5 * (this.activation.secondMoment(this.tau[0] * r) + this.activation.secondMoment(this.tau[1] * r));
   }
 
   /**
    * Mehler expansion truncated at order K: u_d^{(K)}(r1, r2) = (1/2) Σ_± Σ_{k even ≤ K} m_k c_k(τ± r1) c_k(τ± r2)
-   * (REDUCED-MODELS.md §1.2 (ii)); `truncationOrder` gives a K with a guaranteed error.
+   * (./README.md §2.3); `truncationOrder` gives a K with a guaranteed error (§5.1).
    * At d = ∞ this is u_∞ for every K.
    */
   u(r1: number, r2: number, K: number): number {
@@ -134,7 +134,7 @@ export class IsotropicGaussians implements MeanFieldModel {
 
   /**
    * U(w1, w2) for |w_i| = r_i at cosine s, by direct quadrature: (1/2) Σ_± B(τ± r1, τ± r2; s)
-   * (REDUCED-MODELS.md §1.2 (i); see reduced-models/pair-quadrature.ts, offsets b = 0).
+   * (./README.md §5.2; reduced-models/pair-quadrature.ts, offsets b = 0).
    */
   pairDirect(r1: number, r2: number, s: number): number {
     const [tp, tm] = this.tau;
@@ -142,7 +142,7 @@ export class IsotropicGaussians implements MeanFieldModel {
   }
 
   /**
-   * u_d(r1, r2) by direct quadrature, independent of the Mehler series (REDUCED-MODELS.md §1.2 (i)):
+   * u_d(r1, r2) by direct quadrature, independent of the Mehler series (./README.md §5.2):
    * Gauss–Jacobi in the cosine s (α = β = (d−3)/2, weights normalised to sum 1, `cosineNodes` = 80)
    * of (1/2) Σ_± B(τ± r1, τ± r2; s). At d = ∞ the cosine is 0 a.s.: (1/2) Σ_± B(·, ·; 0).
    */
@@ -192,7 +192,7 @@ export class IsotropicGaussians implements MeanFieldModel {
   /**
    * Smallest even K whose rigorous truncation bound for u_d over (0, rMax]² is ≤ tolerance
    * (0 at d = ∞). Throws if no K ≤ MAX_TRUNCATION_ORDER reaches it (e.g. d = 10 at 1e-10, where the
-   * tail is algebraic; REDUCED-MODELS.md §1.2 table).
+   * tail is algebraic; ./README.md §5.1).
    */
   truncationOrder(tolerance: number, rMax: number): number {
     if (!(tolerance > 0 && tolerance < Infinity)) throw new RangeError(`isotropic-gaussians: tolerance must be a finite number > 0 (got ${tolerance})`);
@@ -213,7 +213,7 @@ export class IsotropicGaussians implements MeanFieldModel {
 
   /**
    * Features Φ_(±,k)(r_j) = √(m_k(d)/2) c_k(τ± r_j), k even ≤ K, so that u_d^{(K)}(r, r') = Σ_f Φ_f(r) Φ_f(r')
-   * (REDUCED-MODELS.md §1.2 (ii)), and optionally their r-derivatives √(m_k/2) τ± c_k'(τ± r_j).
+   * (./README.md §2.3), and optionally their r-derivatives √(m_k/2) τ± c_k'(τ± r_j).
    * Layout: feature-major, out[f · n + j] with f = class · (K/2 + 1) + k/2 (class 0 = +, 1 = −),
    * the layout of SeparableInteraction. Allocates `out` if not given.
    */
@@ -244,7 +244,7 @@ export class IsotropicGaussians implements MeanFieldModel {
   /**
    * Velocity field of the reduced dynamics: out_j = ψ'(r_j) = v'(r_j) + Σ_f Φ_f'(r_j) A_f, where
    * A_f = ∫ Φ_f dρ̄ are the feature moments (e.g. SeparableInteraction.featureMoments, or Σ_i w_i Φ_f(r_i)
-   * for weighted radial particles) of order K. No allocation. (REDUCED-MODELS.md §2.)
+   * for weighted radial particles) of order K. No allocation. (./README.md §3.)
    */
   psiPrime(r: Float64Array, K: number, moments: Float64Array, out: Float64Array): void {
     const F = this.featureCount(K);
@@ -266,7 +266,7 @@ export class IsotropicGaussians implements MeanFieldModel {
   }
 
   /**
-   * Radial proxy of the finite-N risk (REDUCED-MODELS.md §3): R_N with U(w_i, w_j) replaced by its
+   * Radial proxy of the finite-N risk (./README.md §6.3): R_N with U(w_i, w_j) replaced by its
    * angular average u_d^{(K)}(r_i, r_j) for i ≠ j (exact in expectation for i.i.d. uniform directions):
    *   1 + (2/N) Σ v(r_i) + (1/N²) [ Σ_{i≠j} u_d^{(K)}(r_i, r_j) + Σ_i u_diag(r_i) ].
    */

@@ -1,5 +1,5 @@
 /**
- * Angular average of the pair term for the isotropic-Gaussians model (REDUCED-MODELS.md §1.2 (ii)):
+ * Angular average of the pair term for the isotropic-Gaussians model (./README.md §2.2–2.3):
  * the cosine s of two independent uniform directions in R^d has density
  * p_d(s) ∝ (1 − s²)^{(d−3)/2}, and averaging Mehler's formula term by term gives
  *   u_d(r1, r2) = (1/2) Σ_± Σ_{k even} m_k(d) c_k(τ± r1) c_k(τ± r2),   m_k(d) = E s^k.
@@ -17,7 +17,7 @@ const BOUND_GRID = 1000;
 
 /**
  * Cosine moments m_k(d) = E s^k, k = 0..K: m_0 = 1, odd moments 0,
- *   m_{2j}(d) = Π_{i<j} (2i+1)/(d+2i) = (2j−1)!! / (d (d+2) … (d+2j−2))   (REDUCED-MODELS.md §1.2 (ii)),
+ *   m_{2j}(d) = Π_{i<j} (2i+1)/(d+2i) = (2j−1)!! / (d (d+2) … (d+2j−2))   (./README.md §2.2),
  * as a running product (no factorials: no overflow for any d; it underflows to 0 harmlessly).
  * At d = ∞ only m_0 = 1 survives.
  */
@@ -31,7 +31,7 @@ export function cosineMoments(d: Dimension, K: number): Float64Array {
 
 /**
  * Rigorous truncation bounds for u_d on (0, rMax]²: out[K/2] ≥ sup |u_d − u_d^{(K)}| for every even
- * K ≤ L = MAX_TRUNCATION_ORDER, where u_d^{(K)} keeps the even k ≤ K.
+ * K ≤ L = MAX_TRUNCATION_ORDER, where u_d^{(K)} keeps the even k ≤ K (./README.md §5.1).
  *
  * With E_K(q) = Σ_{K<k≤L, k even} m_k c_k(q)² + m_{L+2} T_L(q), T_L(q) = E σ(qG)² − Σ_{k≤L} c_k(q)²
  * (the Parseval tail, all k > L, so ≥ the even tail), weighted Cauchy–Schwarz and m_k ≤ m_{L+2}

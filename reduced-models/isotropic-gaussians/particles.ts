@@ -1,7 +1,7 @@
 /**
  * Finite-width side of the isotropic-Gaussians model (MMN, "Centered isotropic Gaussians"):
  * data in R^d, units σ(<w, x>) (a = 1, b = 0 fixed), reduced coordinate r = |w|, and the exact
- * population risk of N units at their actual angles (REDUCED-MODELS.md §3).
+ * population risk of N units at their actual angles (./README.md §6.1).
  */
 import type { GaussianActivation } from '../activations.ts';
 import type { Rng } from '../../src/rng.ts';
@@ -49,7 +49,7 @@ export class IsotropicGaussiansParticles implements ParticleModel {
   }
 
   /**
-   * Exact population risk (MMN eq. 4; REDUCED-MODELS.md §3)
+   * Exact population risk (MMN eq. 4; ./README.md §6.1)
    *   R_N = 1 + (2/N) Σ_i v(r_i) + (1/N²) [ Σ_{i≠j} U(w_i, w_j) + Σ_i u_diag(r_i) ],
    * with U at the actual cosine s_ij: U = (1/2) Σ_± Σ_{k=0}^{K'} c_k(τ± r_i) c_k(τ± r_j) s^k (Mehler,
    * all k), Horner in s over coefficient vectors computed once per unit. K' is chosen per pair so

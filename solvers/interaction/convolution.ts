@@ -10,13 +10,13 @@
  *   - non-periodic (default): zero padding to L ≥ 2n − 1 (the next power of two, for fft.js), so the
  *     cyclic convolution of length L equals the linear one;
  *   - periodic: the axis is a circle of length hi − lo, the displacement is reduced to [−(hi−lo)/2, (hi−lo)/2)
- *     (integer offsets reduced to [−n/2, n/2)), and k should be periodic itself (e.g. the von Mises
- *     kernel of the RVE model, REDUCED-MODELS.md §5.1). If n is a power of two the cyclic transform
+ *     (integer offsets reduced to [−n/2, n/2)), and k should be periodic itself (e.g. RVE eq. 5's K for
+ *     von Mises features on the circle, e^{−2κ} I_0(2κ cos(δ/2))). If n is a power of two the cyclic transform
  *     of length n is used as is; otherwise the wrapped table is zero padded like a non-periodic axis.
  * Axes with a single cell contribute the displacement 0 and are squeezed out.
  *
  * Charges and partial convolutions (options.charge, options.axes), for kernels like the RVE model's
- * c c' K(y − y') on a (y, c) grid (REDUCED-MODELS.md §5.2):
+ * c c' K(y − y') on a (y, c) grid (the pair term of RVE eq. 4):
  *
  *     u(x, x') = q(x) q(x') k(x_C − x'_C),    out_j = q_j Σ_k k(x_{j,C} − x_{k,C}) q_k P_k,
  *

@@ -1,10 +1,10 @@
 /**
- * CLT-scale fluctuations of finite-N SGD runs predicted from the PDE (design: CLT.md).
+ * CLT-scale fluctuations of finite-N SGD runs predicted from the PDE (the math: ./README.md).
  *
  *  - ./adjoint.ts  influence functions g_t of observables Φ(ρ̄_T) along weighted radial
- *                  characteristics, with the nonlocal term (CLT.md §1.2–1.4); Var_init(T).
+ *                  characteristics, with the nonlocal term (./README.md §2–4); Var_init(T).
  *  - ./noise.ts    online-SGD noise rates (common, same-unit, Itô drift) of the isotropic model
- *                  in closed form (CLT.md §1.5–1.6), or why they are not available.
+ *                  in closed form (./README.md §5–6), or why they are not available.
  *  - ./cosine.ts   truncated moments of the cosine law p_d used by the closed forms.
  *  - ./predict.ts  predicted std √(Var_init/N + (ε/B)(I_C + I_I/N)), mean shifts, validity warnings.
  */

@@ -1,5 +1,5 @@
 /**
- * SGD-noise rates for the CLT prediction (CLT.md §1.5, §1.6, §2.4).
+ * SGD-noise rates for the CLT prediction (./README.md §5, §6.2, §7).
  *
  * Online SGD with step s = εξ(t) and batch B (src/particles/sgd.ts: the batch mean of
  * (y − ŷ) σ'(<w_i, x>) x). A kick at time s changes Φ(ρ̂_T) by (1/N) Σ_i g'(s, r_i) ŵ_i·ξ_i to first
@@ -10,7 +10,7 @@
  *   VI = E_w E_x a_w² − E_x Z² − Var_w(E_x a_w),
  *
  * where f is the mean-field network output (the O(N^{-1/2}) fluctuation of ŷ around f is left out:
- * CLT.md "Limits" 1). The expectations over x use the class structure: given the class (τ, y),
+ * ./README.md §8.1). The expectations over x use the class structure: given the class (τ, y),
  * |x| = τρ with ρ ~ χ_d and <ŵ, x> = |x| c with c ~ p_d, so with A_j = X_j τ ρ and a piecewise-linear
  * σ(t) = α + ℓt + Σ_i Δm_i (t − t_i)_+ (slopes s_0 = ℓ, …, s_n to the right of the last knot) and
  * u_i = t_i/A (Pc, Q1, Q2 of ./cosine.ts):
@@ -20,14 +20,14 @@
  *   E_c σ'(Ac)² c²   = s_0²/d + Σ_i (s_{i+1}² − s_i²) Q2(u_i)
  *   E_c σ'(Ac)²      = s_0²   + Σ_i (s_{i+1}² − s_i²) Pc(u_i)
  *
- * (for MMN's σ these are the formulas of CLT.md §1.5), f(|x|) = Σ_j P_j E_c σ(A_j c),
+ * (./README.md §5.3), f(|x|) = Σ_j P_j E_c σ(A_j c),
  * Z = (y − f) Σ_j P_j D_j |x| E_c σ'(A_j c) c, E_x a_j² = D_j² E[(y − f)² |x|² E_c σ'(A_j c)² c²].
  * The ρ-integral is one Gauss–Legendre panel of `radialNodes` (default 120) nodes over the χ_d
  * law (cut where the density is below e^{-75} of its peak). Its integrands have the smoothness
  * C^{⌊(d−1)/2⌋} of (1 − u²)^{(d−1)/2} at A = t_i, so the rule is accurate to ~1e-12 at d = 40 but
  * only algebraically at small d (raise `radialNodes` there).
  *
- * Mean shift of the radius (CLT.md §1.6): each kick's tangential part moves |w| outward by
+ * Mean shift of the radius (./README.md §6.2): each kick's tangential part moves |w| outward by
  * |Δw_⊥|²/(2r), an Itô drift ε ξ² b(r)/B per unit time with
  *   b(r) = (2/r) E[(y − f)² σ'(<w,x>)² (|x|² − <ŵ,x>²)],
  * whose effect on Φ_T is ε/B · ∫_0^T ξ² Σ_j P_j D_j b(X_j) ds. This is the O(εd) part of the O(ε)
@@ -54,7 +54,7 @@ export interface NoiseRates {
 export interface SgdNoiseModel {
   readonly name: string;
   /**
-   * Size of one kick relative to the scale on which σ' changes (CLT.md "Limits" 2); the linear-noise
+   * Size of one kick relative to the scale on which σ' changes (./README.md §8.2); the linear-noise
    * expansion needs it below ~0.3.
    */
   linearNoiseIndicator(epsilon: number, batch: number): number;
@@ -68,7 +68,7 @@ export interface SgdNoiseModel {
 
 export type SgdNoiseAvailability = { available: true; noise: SgdNoiseModel } | { available: false; reason: string };
 
-/** Linear-noise threshold of CLT.md "Limits" 2. */
+/** Linear-noise threshold (./README.md §8.2). */
 export const LINEAR_NOISE_LIMIT = 0.3;
 
 /**
@@ -78,7 +78,7 @@ export const LINEAR_NOISE_LIMIT = 0.3;
 export function isotropicSgdNoise(model: IsotropicGaussians, options: { radialNodes?: number } = {}): SgdNoiseAvailability {
   if (model.d === 'inf') return { available: false, reason: 'SGD noise rates grow like d: no closed form at d = inf (use a finite d)' };
   const shape = model.activation.piecewiseLinear;
-  if (!shape) return { available: false, reason: 'the SGD-noise closed forms (CLT.md §1.5) need a piecewise-linear activation' };
+  if (!shape) return { available: false, reason: 'the SGD-noise closed forms (src/clt/README.md §5.3) need a piecewise-linear activation' };
   return { available: true, noise: new IsotropicSgdNoise(model.d, model.tau, shape, options.radialNodes ?? 120) };
 }
 
@@ -157,9 +157,9 @@ class IsotropicSgdNoise implements SgdNoiseModel {
    */
   linearNoiseIndicator(epsilon: number, batch: number): number {
     // one kick moves <w, x> by ≈ 2 s m |x|² |y − ŷ| with |x|² ≈ τ+² d and |y − ŷ| = O(1), a batch
-    // mean divides it by B. CLT.md "Limits" 2 writes 20 m τ+² d ε ≤ 0.3, which would flag ε = 2e-5 at
-    // d = 40 — the very regime in which CLT.md (and our ensembles) found the prediction accurate;
-    // we use the kick size itself.
+    // mean divides it by B. A stricter rule, 20 m τ+² d ε ≤ 0.3, would flag ε = 2e-5 at d = 40 — the
+    // very regime in which our ensembles find the prediction accurate (./README.md §8.2, §9); we use
+    // the kick size itself.
     return (2 * this.maxSlope * this.tauPlus ** 2 * this.d * epsilon) / batch;
   }
 

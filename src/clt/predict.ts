@@ -1,21 +1,21 @@
 /**
- * Predicted seed-to-seed fluctuations of finite-N online-SGD runs, from the PDE (CLT.md §2).
+ * Predicted seed-to-seed fluctuations of finite-N online-SGD runs, from the PDE (./README.md §1, §7).
  *
  * For an observable Φ (the risk R_N, the mean radius, …) at save time T, N units, step ε, batch B:
  *
- *   std Φ_N(T) ≈ √( Var_init(T)/N + (ε/B) (I_C(T) + I_I(T)/N) )                     (CLT.md §2.5)
+ *   std Φ_N(T) ≈ √( Var_init(T)/N + (ε/B) (I_C(T) + I_I(T)/N) )                     (./README.md §1)
  *
  * Var_init from the influence function (./adjoint.ts; RVE Prop. 3.2, the N^{-1/2} CLT of gradient
  * descent, MMN Thm. 3 for the scale), I_C and I_I the common- and same-unit-noise integrals
- * (./noise.ts, CLT.md §1.5). Mean: E R_N(0) = R(ρ̄_0) + C1/N exactly for i.i.d. units,
- * C1 = ∫ u_diag ρ̄_0 − ∫∫ u_d ρ̄_0 ρ̄_0 (CLT.md §1.6; at t > 0 the 1/N coefficient is not predicted
- * and is reported as null); the mean radius is shifted by the O(εd) Itô drift (ε/B) J(T) (§1.6).
+ * (./noise.ts, ./README.md §5). Mean: E R_N(0) = R(ρ̄_0) + C1/N exactly for i.i.d. units,
+ * C1 = ∫ u_diag ρ̄_0 − ∫∫ u_d ρ̄_0 ρ̄_0 (./README.md §6.1; at t > 0 the 1/N coefficient is not predicted
+ * and is reported as null); the mean radius is shifted by the O(εd) Itô drift (ε/B) J(T) (§6.2).
  *
- * Validity (CLT.md "Limits"): a warning when the kicks leave the linear-noise regime
+ * Validity (./README.md §8): a warning when the kicks leave the linear-noise regime
  * (the kick size 2 m τ+² d ε/B > 0.3), when N < 400 (the same-unit term I_I is then unreliable), and when a save
- * time reaches the separatrix (t ≳ 3 for MMN Fig. 1, REDUCED-MODELS.md §2.2 c: which units die
+ * time reaches the separatrix (t ≳ 3 for MMN Fig. 1, ./README.md §8.3: which units die
  * becomes sensitive to fluctuations and plain Gauss–Legendre nodes converge like O(1/M); use
- * separatrix-aware nodes, REDUCED-MODELS.md §2.1, as `init` there).
+ * separatrix-aware nodes, solvers/separatrix.ts, as `init` there).
  */
 import { ConfigError } from '../errors.ts';
 import type { RunConfig } from '../io/config.ts';
@@ -94,8 +94,8 @@ function checkOptions(o: FluctuationOptions): Required<FluctuationOptions> {
 
 /**
  * Var_init, I_C, I_I and the Itô response for any observables of a radial problem, then the
- * predicted std (CLT.md §2 steps 1–5). The noise integrals are Simpson sums over the backward
- * nodes s = T, T − 2h, …, 0 (CLT.md §2.4 uses the trapezoid; the rates are as smooth in s as the
+ * predicted std (./README.md §7 steps 1–5). The noise integrals are Simpson sums over the backward
+ * nodes s = T, T − 2h, …, 0 (not the trapezoid: the rates are as smooth in s as the
  * RK4 states, so Simpson's O(h⁴) matches their accuracy at the same cost).
  */
 export function predictFluctuations(
@@ -163,13 +163,13 @@ export function predictFluctuations(
         code: 'linear-noise-regime',
         message:
           `2 m τ+² d ε/B = ${indicator.toPrecision(3)} > ${LINEAR_NOISE_LIMIT}: one kick moves <w, x> by a sizeable part of the ` +
-          `scale on which σ' changes, outside the linear-noise regime of the prediction (CLT.md "Limits" 2); use ε <= ${((LINEAR_NOISE_LIMIT / indicator) * epsilon).toPrecision(2)} (at this B)`,
+          `scale on which σ' changes, outside the linear-noise regime of the prediction (src/clt/README.md §8.2); use ε <= ${((LINEAR_NOISE_LIMIT / indicator) * epsilon).toPrecision(2)} (at this B)`,
       });
     }
     if (n < 400) {
       warnings.push({
         code: 'same-unit-small-n',
-        message: `N = ${n} < 400: the same-unit noise term ε I_I/(N B) is not reliably predicted at small N (CLT.md "Limits" 1)`,
+        message: `N = ${n} < 400: the same-unit noise term ε I_I/(N B) is not reliably predicted at small N (src/clt/README.md §8.1)`,
       });
     }
   } else {
@@ -184,8 +184,8 @@ export function predictFluctuations(
     warnings.push({
       code: 'separatrix',
       message:
-        `save times ${late.join(', ')} are at or beyond t = ${o.separatrixTime}, where the flow develops a separatrix (MMN Fig. 1: t ≳ 3, REDUCED-MODELS.md §2.2 c): ` +
-        'the leading-order prediction is not trustworthy there unless separatrix-aware nodes (REDUCED-MODELS.md §2.1) are used',
+        `save times ${late.join(', ')} are at or beyond t = ${o.separatrixTime}, where the flow develops a separatrix (MMN Fig. 1: t ≳ 3, src/clt/README.md §8.3): ` +
+        'the leading-order prediction is not trustworthy there unless separatrix-aware nodes (solvers/separatrix.ts) are used',
     });
   }
   return { times: adj.times, dt: adj.dt, observables: predictions, noise: noiseInfo, warnings };
@@ -213,7 +213,7 @@ export interface CltPrediction {
   predictedStdMeanRadius: number[];
   /**
    * E mean radius − PDE: the O(εd) Itô shift (ε/B) J(T) (null if the noise is not available). The
-   * O(1/N) shift at t > 0 (second-order theory, CLT.md §1.6) is not included.
+   * O(1/N) shift at t > 0 (second-order theory, ./README.md §6.1) is not included.
    */
   meanShiftMeanRadius: number[] | null;
   /** C1 = ∫ u_diag ρ̄_0 − ∫∫ u_d ρ̄_0 ρ̄_0. */
@@ -224,7 +224,7 @@ export interface CltPrediction {
 
 export interface IsotropicCltInput {
   model: IsotropicGaussians;
-  /** Mehler order of the separable kernel (velocities: 30 at d = 40 is at round-off, REDUCED-MODELS.md §1.2). */
+  /** Mehler order of the separable kernel (velocities: 30 at d = 40, reduced-models/isotropic-gaussians/README.md §5.1). */
   kernelOrder: number;
   /** Quadrature of ρ̄_0 (weights summing to 1). */
   nodes: Float64Array;
@@ -233,7 +233,7 @@ export interface IsotropicCltInput {
   saveTimes: readonly number[];
 }
 
-/** C1 = Σ_j P_j u_diag(X_j) − Σ_f A_f², A_f = Σ_j P_j Φ_f(X_j) (CLT.md §1.6). */
+/** C1 = Σ_j P_j u_diag(X_j) − Σ_f A_f², A_f = Σ_j P_j Φ_f(X_j) (./README.md §6.1). */
 export function c1Coefficient(model: IsotropicGaussians, kernel: RadialKernelModel, nodes: Float64Array, weights: Float64Array): number {
   const phi = new Float64Array(kernel.rank);
   const moments = new Float64Array(kernel.rank);
@@ -248,7 +248,7 @@ export function c1Coefficient(model: IsotropicGaussians, kernel: RadialKernelMod
   return diag - pair;
 }
 
-/** Risk and mean-radius fluctuations of the isotropic model (CLT.md §2). */
+/** Risk and mean-radius fluctuations of the isotropic model (./README.md §7). */
 export function predictIsotropicClt(input: IsotropicCltInput, options: FluctuationOptions & { radialNodes?: number }): CltPrediction {
   const { model, kernelOrder, nodes, weights, schedule, saveTimes } = input;
   const kernel = separableRadial(model, kernelOrder);
@@ -281,7 +281,7 @@ export function predictIsotropicClt(input: IsotropicCltInput, options: Fluctuati
   };
 }
 
-/** Nodes per Gauss–Legendre panel and panels of the ρ̄_0 quadrature (CLT.md §2.1: M = 100). */
+/** Nodes per Gauss–Legendre panel and panels of the ρ̄_0 quadrature (./README.md §4.3: M = 100). */
 const INIT_PANELS = 4;
 const INIT_PANEL_NODES = 25;
 

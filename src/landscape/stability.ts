@@ -10,7 +10,7 @@
  *
  * Isotropic model: a point mass δ_{r*} of the radial law ρ̄ IS the uniform law on the sphere of
  * radius r* in R^d, ρ = Unif(r* S^{d−1}) (the reduction identifies them; u is the angular average
- * u_d of REDUCED-MODELS.md §1.2). The classification above is therefore stability against
+ * u_d of reduced-models/isotropic-gaussians/README.md §2.3). The classification above is therefore stability against
  * spherically symmetric perturbations, the ones the radial DD (MMN eq. 13) can produce from a
  * symmetric initialisation. It says nothing about symmetry-breaking perturbations.
  */

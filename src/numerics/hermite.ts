@@ -17,7 +17,7 @@ export function hermiteSeries(x: number, K: number, out: Float64Array): void {
 
 /**
  * out[k] = h_k(x) φ(x), k = 0..K: the same (linear) recurrence started from φ(x) and xφ(x), which
- * stays finite for every x (REDUCED-MODELS.md §0: x = t/q is huge at small radii).
+ * stays finite for every x (reduced-models/README.md §1: x = t/q is huge at small radii).
  */
 export function hermitePhiSeries(x: number, K: number, out: Float64Array): void {
   const p = normalPdf(x);

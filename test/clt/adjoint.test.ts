@@ -16,7 +16,7 @@ import { solveCharacteristics } from '../../solvers/characteristics.ts';
 
 const constant = { kind: 'constant', value: 1 } as const;
 
-describe('influence function along characteristics (CLT.md §1.4)', () => {
+describe('influence function along characteristics (src/clt/README.md §4)', () => {
   // MMN Fig. 1 kernel (Δ = 0.8, d = 40, K = 30), a few weighted nodes spread over the initial law
   const model = new IsotropicGaussians({ delta: 0.8, d: 40 });
   const kernel = separableRadial(model, 30);

@@ -9,7 +9,7 @@ import { IsotropicGaussians } from '../../reduced-models/isotropic-gaussians/ind
 import { chiLogDensity, radialQuadrature, solveCharacteristics } from '../../solvers/characteristics.ts';
 import { separableRadial } from '../../src/pipeline/solve.ts';
 
-describe('cosine law tails Pc, Q1, Q2 (CLT.md §1.5)', () => {
+describe('cosine law tails Pc, Q1, Q2 (src/clt/README.md §5.3)', () => {
   it('agree with the incomplete-Beta closed forms for even and odd d, on both sides of 0 and beyond ±1', () => {
     for (const d of [2, 3, 4, 7, 40, 41, 320]) {
       const law = new CosineLaw(d);
@@ -61,7 +61,7 @@ function cosineExpectation(d: number, breaks: number[], g: (c: number) => number
 }
 
 /**
- * The rates of CLT.md §1.5–1.6 straight from their definitions: σ and σ' evaluated pointwise,
+ * The rates of src/clt/README.md §5–6 straight from their definitions: σ and σ' evaluated pointwise,
  * the cosine integral by split Gauss–Legendre, the ρ ~ χ_d integral by 200 Gauss–Legendre nodes
  * on √d ± 9 (a different rule from the module's).
  */
@@ -141,7 +141,7 @@ const general = new IsotropicGaussians({
   activation: piecewiseLinearActivation({ knots: [-0.5, 0, 1.2], values: [-1, 0.5, 2], leftSlope: 0.3, rightSlope: -0.4 }),
 });
 
-describe('isotropic online-SGD noise rates (CLT.md §1.5)', () => {
+describe('isotropic online-SGD noise rates (src/clt/README.md §5)', () => {
   it('the ρ-quadrature reproduces −v(r) = E[y σ(<w,x>)] to 1e-10', () => {
     for (const model of [mmn, general]) {
       const noise = noiseOf(model);

@@ -26,7 +26,7 @@ function fig1Config(particles: Record<string, unknown> | undefined, saveTimes: n
   });
 }
 
-describe('t = 0 Monte Carlo check without SGD (CLT.md §1.3, §1.6)', () => {
+describe('t = 0 Monte Carlo check without SGD (src/clt/README.md §3, §6.1)', () => {
   it('std and mean of the exact R_N over draws of N = 400 i.i.d. units match √(Var_init(0)/N) and R + C1/N', () => {
     const N = 400;
     const d = 40;
@@ -64,7 +64,7 @@ describe('t = 0 Monte Carlo check without SGD (CLT.md §1.3, §1.6)', () => {
   });
 });
 
-describe('assembling the prediction (CLT.md §2.4–2.5)', () => {
+describe('assembling the prediction (src/clt/README.md §7)', () => {
   // a fake noise model with known rates: Var_x Z = 1, VI = 2, Itô pairing Σ P D β(X), β(r) = 1/(1 + r)
   const beta = (r: number) => 1 / (1 + r);
   const fake: SgdNoiseModel = (() => {

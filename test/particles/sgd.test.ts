@@ -220,7 +220,7 @@ describe('small step size: SGD → gradient flow', () => {
   });
 });
 
-describe('noisy SGD with no data term = discretised Ornstein–Uhlenbeck (REDUCED-MODELS §2)', () => {
+describe('noisy SGD with no data term = discretised Ornstein–Uhlenbeck (reduced-models/isotropic-gaussians/README.md §4.2–4.3)', () => {
   // θ ← κθ + η g with κ = 1 − 2λε, η² = cε/β (c = 4 'pde', 2 'mmn-eq11'): from θ = 0,
   // E|θ_k|² = d η² (1 − κ^{2k}) / (1 − κ²) → c d / (4βλ(1 − λε)) ≈ d/(βλ) resp. d/(2βλ).
   const d = 10;

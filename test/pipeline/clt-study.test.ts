@@ -78,7 +78,7 @@ describe('CLT study: ensembles vs the predicted std (N = 100, 400; ε = 1e-4; K 
       expect(o.ablationStd[0]).toBe(o.predictedStd[0]); // t = 0: G_0 = f, nothing to ablate
       for (let k = 1; k < 3; k++) expect(o.ablationStd[k] / o.predictedStd[k]).toBeGreaterThan(1.2);
     }
-    // R_N at t = 0.25, 0.5: ≥ 1.5× (CLT.md: "transport alone overpredicts the variance several-fold")
+    // R_N at t = 0.25, 0.5: ≥ 1.5× (transport alone overpredicts the variance several-fold: src/clt/README.md §4.1)
     expect(e400.risk.ablationStd[1] / e400.risk.predictedStd[1]).toBeGreaterThan(1.5);
     expect(e400.risk.ablationStd[2] / e400.risk.predictedStd[2]).toBeGreaterThan(1.5);
     const late = study.ensembles.flatMap((e) => [e.risk, e.meanRadius].flatMap((o) => [1, 2].map((k) => ({ z: o.z[k], abl: o.ablationZ[k] }))));

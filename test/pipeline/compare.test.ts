@@ -52,9 +52,10 @@ describe('compare: PDE vs SGD particles (MMN Fig. 1 model)', () => {
     const small = await runCompare(config({ n: 800, epsilon: 2e-5, seeds: 2, saveTimes }), { workers: 2, curveSteps: 0 });
     const large = await runCompare(config({ n: 3200, epsilon: 2e-5, seeds: 2, saveTimes: [0.5, 1] }), { workers: 2, curveSteps: 0 });
     for (let k = 0; k < saveTimes.length; k++) for (const r of small.particles.riskPerSeed[k]) expect(Math.abs(r - small.pde.risk[k])).toBeLessThan(0.01);
-    // At N = 800 the bias (≈ 4e-3, REDUCED-MODELS §3) exceeds the seed spread of R_N (≈ 1e-3): it is
-    // systematic, not noise. Its 1/N scaling: gap(800)/gap(3200) ≈ 4; with two seeds each the ratio's
-    // error is dominated by gap(3200) ± riskStd(3200)/√2, so we accept the range that this spread allows.
+    // At N = 800 the bias (≈ 4e-3, reduced-models/isotropic-gaussians/README.md §6.2) exceeds the seed
+    // spread of R_N (≈ 1e-3): it is systematic, not noise. Its 1/N scaling: gap(800)/gap(3200) ≈ 4; with
+    // two seeds each the ratio's error is dominated by gap(3200) ± riskStd(3200)/√2, so we accept the
+    // range that this spread allows.
     for (let k = 0; k < 2; k++) {
       expect(small.gap[k]).toBeGreaterThan(2 * small.particles.riskStd[k] / Math.SQRT2);
       const se = large.particles.riskStd[k] / Math.SQRT2 + 2e-4; // + PDE grid error at t ≤ 1 (≤ 5e-5) and ε bias
@@ -79,7 +80,8 @@ describe('compare: PDE vs SGD particles (MMN Fig. 1 model)', () => {
   it('t = 0 bias of R_N is C1/N within its standard error (seed-averaged)', async () => {
     const r = await runCompare(config({ n: 200, epsilon: 1e-3, seeds: 16, saveTimes: [0] }), { workers: 2, curveSteps: 0 });
     const risks = r.particles.riskPerSeed[0];
-    // C1 ≈ 7.4–14.4 for this model at t = 0 (REDUCED-MODELS §6.2): the gap is ~C1/200 ≈ 0.04–0.07 and positive
+    // C1(ρ̄_t) ≈ 7.4–14.4 for this model over t ∈ [0, 10] (reduced-models/isotropic-gaussians/README.md
+    // §6.2): the gap is ~C1/200 ≈ 0.04–0.07 and positive
     const se = std(risks) / Math.sqrt(risks.length);
     expect(mean(risks) - r.pde.risk[0]).toBeGreaterThan(7.4 / 200 - 3 * se);
     expect(mean(risks) - r.pde.risk[0]).toBeLessThan(14.4 / 200 + 3 * se);

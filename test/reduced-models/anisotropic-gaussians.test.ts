@@ -379,7 +379,7 @@ describe('d = ∞ and the O(1/d) gap', () => {
     }
   });
 
-  it('Ψ and its 4 partial derivatives at d = ∞ are the closed forms of REDUCED-MODELS §4.1 with M± = class means', () => {
+  it('Ψ and its 4 partial derivatives at d = ∞ are the closed forms of reduced-models/anisotropic-gaussians/README.md §4 with M± = class means', () => {
     const pts = Float64Array.from([1, 0.5, 1.2, 0.4, -0.6, -0.3, 0.2, 2.1, 1.4, 1.1, 2.5, 1.5]);
     const masses = [0.2, 0.5, 0.3];
     const M = new Float64Array(2);

@@ -30,7 +30,7 @@ function randomDirection(rng: Rng, out: Float64Array, scale = 1): void {
 }
 
 describe('cosine moments m_k(d)', () => {
-  it('match the product formula, the table of REDUCED-MODELS §1.2, and the Gauss–Jacobi law of s', () => {
+  it('match the product formula, the table of reduced-models/isotropic-gaussians/README.md §2.2, and the Gauss–Jacobi law of s', () => {
     const m = cosineMoments(40, 12);
     expect(m[2]).toBeCloseTo(1 / 40, 17);
     expect(m[4]).toBeCloseTo(3 / (40 * 42), 17);
