@@ -128,7 +128,7 @@ export function initialCellMasses(grid: Grid, law: ProductLaw, options: { allowT
   const { yAxis, cAxis } = chargedAxes(grid);
   const my = marginalCells(checkMarginal(law.y, 'init.y'), grid.faces[yAxis]);
   const mc = marginalCells(checkMarginal(law.c, 'init.c'), grid.faces[cAxis]);
-  const truncatedMass = 1 - (1 - my.outside) * (1 - mc.outside);
+  const truncatedMass = my.outside + mc.outside - my.outside * mc.outside; // 1 − (1 − a)(1 − b) without cancellation
   if (my.outside >= 1 || mc.outside >= 1) throw new ConfigError('init', 'the initial law puts no mass on the grid');
   if (truncatedMass > TRUNCATION_TOLERANCE && !options.allowTruncation) {
     throw new ConfigError(
