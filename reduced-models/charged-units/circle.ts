@@ -8,7 +8,10 @@
  *     k(δ)  = Σ_k λ_k cos kδ,  λ_0 = ive_0², λ_k = 2 ive_k²          (= e^{−2κ} I_0(2κ cos(δ/2)), Neumann's addition theorem),
  *     ½‖f‖² = ½ (α_0² + ½ Σ_{k≥1} (α_k² + β_k²)).
  * The kernel is truncated at the smallest order m with 2 Σ_{k>m} ive_k² ≤ tol and 2 Σ_{k>m} k ive_k² ≤ tol
- * (rigorous bounds of ./bessel.ts), so |k − k_m| and |k' − k'_m| ≤ tol everywhere. Kernel sums then
+ * (rigorous bounds of ./bessel.ts), so |k − k_m| and |k' − k'_m| ≤ tol everywhere. F keeps the target modes
+ * up to the smallest order whose dropped part Σ ive_k (|α_k| + |β_k|) (and the same with k ive_k for F′) is
+ * ≤ tol (all of them for a short target; a long one, e.g. from a formula, loses the modes φ cannot see),
+ * while f itself and ½‖f‖² keep every mode. Kernel sums then
  * separate through the charge moments A_k = Σ_j w_j c_j cos ky_j, B_k = Σ_j w_j c_j sin ky_j:
  *     Σ_j w_j c_j K(y, y_j) = Σ_k λ_k (A_k cos ky + B_k sin ky),   Σ_ij w_i w_j c_i c_j K_ij = Σ_k λ_k (A_k² + B_k²),
  * at O(n·m) per evaluation, never O(n²). cos ky, sin ky come from the rotation recurrence (error ~k ulp).
@@ -44,16 +47,20 @@ export class VonMisesCircle implements ChargedUnitsModel {
   /** Kernel truncation order m and the rigorous bounds on |k − k_m| and |k' − k'_m|. */
   readonly kernelOrder: number;
   readonly kernelTruncationBound: { readonly value: number; readonly derivative: number };
+  /** Highest target mode kept in F, and the bounds on the dropped parts of F and F′ (0 if none dropped). */
+  readonly fieldOrder: number;
+  readonly fieldTruncationBound: { readonly value: number; readonly derivative: number };
   /** λ_k, k = 0 … m. */
   readonly kernelEigenvalues: Float64Array;
-  /** ive_k(κ), k = 0 … M with M = max(m, target order). */
+  /** ive_k(κ), k = 0 … max(m, T) with T the target's order. */
   readonly scaledBessel: Float64Array;
-  /** α_k, β_k padded to k = 0 … M. */
+  /** α_k, β_k padded to k = 0 … max(m, T). */
   readonly targetCos: Float64Array;
   readonly targetSin: Float64Array;
   readonly halfTargetNormSquared: number;
   readonly description: string;
-  /** M: the highest mode any sum visits. */
+  /** T, and M = max(m, fieldOrder): the highest mode of the kernel sums. */
+  private readonly targetOrder: number;
   private readonly order: number;
   /** Moments A_k, B_k and the field coefficients a_k, b_k (k = 0 … M). */
   private readonly momentCos: Float64Array;
@@ -75,25 +82,42 @@ export class VonMisesCircle implements ChargedUnitsModel {
       if (++m > MAX_KERNEL_ORDER) throw new ConfigError('model.kappa', `needs a kernel order above ${MAX_KERNEL_ORDER} for tolerance ${tol} (got κ = ${kappa})`);
       tails = besselSquareTails(m, kappa);
     }
-    const M = Math.max(m, alpha.length - 1, beta.length - 1);
+    const T = Math.max(0, alpha.length - 1, beta.length - 1);
+    const top = Math.max(m, T);
     this.kappa = kappa;
     this.kernelOrder = m;
     this.kernelTruncationBound = { value: 2 * tails.squares, derivative: 2 * tails.weightedSquares };
-    this.order = M;
-    this.scaledBessel = scaledBesselI(M, kappa);
+    this.targetOrder = T;
+    this.scaledBessel = scaledBesselI(top, kappa);
     this.kernelEigenvalues = Float64Array.from({ length: m + 1 }, (_, k) => (k === 0 ? 1 : 2) * this.scaledBessel[k] ** 2);
-    this.targetCos = new Float64Array(M + 1);
-    this.targetSin = new Float64Array(M + 1);
+    this.targetCos = new Float64Array(top + 1);
+    this.targetSin = new Float64Array(top + 1);
     this.targetCos.set(alpha);
     this.targetSin.set(beta);
     let norm = this.targetCos[0] ** 2;
-    for (let k = 1; k <= M; k++) norm += (this.targetCos[k] ** 2 + this.targetSin[k] ** 2) / 2;
+    for (let k = 1; k <= T; k++) norm += (this.targetCos[k] ** 2 + this.targetSin[k] ** 2) / 2;
     this.halfTargetNormSquared = norm / 2;
+    // F's order: drop the highest modes while their share of F and F′ stays within tol
+    let K = T;
+    let dropped = 0;
+    let droppedDerivative = 0;
+    while (K > 0) {
+      const share = this.scaledBessel[K] * (Math.abs(this.targetCos[K]) + Math.abs(this.targetSin[K]));
+      if (Math.max(dropped + share, droppedDerivative + K * share) > tol) break;
+      dropped += share;
+      droppedDerivative += K * share;
+      K--;
+    }
+    this.fieldOrder = K;
+    this.fieldTruncationBound = { value: dropped, derivative: droppedDerivative };
+    const M = Math.max(m, K);
+    this.order = M;
     this.momentCos = new Float64Array(M + 1);
     this.momentSin = new Float64Array(M + 1);
     this.fieldCos = new Float64Array(M + 1);
     this.fieldSin = new Float64Array(M + 1);
-    this.description = `circle: φ = exp(${kappa}(cos(x − y) − 1)), target cos [${alpha.join(', ')}] sin [${beta.join(', ')}], kernel order ${m} (bound ${this.kernelTruncationBound.value.toExponential(1)})`;
+    const targetText = T <= 6 ? `cos [${alpha.join(', ')}] sin [${beta.join(', ')}]` : `of order ${T} (F keeps ${K})`;
+    this.description = `circle: φ = exp(${kappa}(cos(x − y) − 1)), target ${targetText}, kernel order ${m} (bound ${this.kernelTruncationBound.value.toExponential(1)})`;
   }
 
   /** Σ_k (a_k cos ky + b_k sin ky) and, if wanted, its y-derivative, for k = 0 … K. */
@@ -113,7 +137,7 @@ export class VonMisesCircle implements ChargedUnitsModel {
   }
 
   target(x: number): number {
-    return this.series(this.targetCos, this.targetSin, this.order, x, false);
+    return this.series(this.targetCos, this.targetSin, this.targetOrder, x, false);
   }
 
   unit(x: number, y: number): number {

@@ -18,6 +18,7 @@ export {
   type ProductLaw,
   type WeightedNodes,
 } from './laws.ts';
+export { circleTargetFromExpression, type ExpressionTargetOptions } from './expression-target.ts';
 export { GAUSSIAN_EXAMPLE, GaussianLine, type GaussianLineSpec } from './line.ts';
 export type { ChargedUnitsModel } from './model.ts';
 export { ChargedParticles, type Integrator, type ParticleRunOptions, type ParticleRunResult } from './particles.ts';

@@ -8,7 +8,8 @@ import { ConfigError } from '../../src/errors.ts';
 import { compositeGaussLegendre } from '../../src/numerics/quadrature.ts';
 import { Rng } from '../../src/rng.ts';
 import { besselSquareTails, scaledBesselI } from '../../reduced-models/charged-units/bessel.ts';
-import { VonMisesCircle } from '../../reduced-models/charged-units/circle.ts';
+import { CIRCLE_EXAMPLE, VonMisesCircle } from '../../reduced-models/charged-units/circle.ts';
+import { circleTargetFromExpression } from '../../reduced-models/charged-units/expression-target.ts';
 import { GaussianLine } from '../../reduced-models/charged-units/line.ts';
 import type { ChargedUnitsModel } from '../../reduced-models/charged-units/model.ts';
 
@@ -124,6 +125,38 @@ describe('circle: Bessel closed forms and the kernel truncation', () => {
       expect(coarser.kernelOrder).toBe(model.kernelOrder);
     }
     expect(new VonMisesCircle().kernelOrder).toBe(14); // κ = 4, tolerance 1e-16
+  });
+});
+
+describe('circle target from a mathjs formula', () => {
+  it('a trigonometric polynomial gives its own coefficients (the example target) to round-off', () => {
+    const t = circleTargetFromExpression('cos(x) + 0.5*sin(2*x) + 0.25*cos(3*x)');
+    expect(t.cos.length).toBe(4);
+    for (let k = 0; k < 4; k++) {
+      // round-off of 1024-term sums: ~10 ε
+      expect(Math.abs(t.cos[k] - (CIRCLE_EXAMPLE.target.cos[k] ?? 0))).toBeLessThan(5e-15);
+      expect(Math.abs(t.sin[k] - ((CIRCLE_EXAMPLE.target.sin as readonly number[])[k] ?? 0))).toBeLessThan(5e-15);
+    }
+  });
+
+  it('exp(sin x): F, F′ and ½‖f‖² equal quadrature of the definitions; F drops only modes below the tolerance', () => {
+    const model = new VonMisesCircle({ kappa: 4, target: circleTargetFromExpression('exp(sin(x))') });
+    const f = (x: number) => Math.exp(Math.sin(x));
+    for (const x of [0, 1, 4]) expect(Math.abs(model.target(x) - f(x))).toBeLessThan(1e-14);
+    for (const y of [-1, 0.3, 2.5]) {
+      expect(Math.abs(model.F(y) - circleIntegral((x) => f(x) * model.unit(x, y)))).toBeLessThan(1e-13);
+      expect(Math.abs(model.dF(y) - circleIntegral((x) => f(x) * model.unitDerivative(x, y)))).toBeLessThan(1e-13);
+    }
+    expect(Math.abs(model.halfTargetNormSquared - circleIntegral((x) => f(x) ** 2) / 2)).toBeLessThan(1e-14);
+    expect(model.fieldOrder).toBeLessThan(20);
+    expect(Math.max(model.fieldTruncationBound.value, model.fieldTruncationBound.derivative)).toBeLessThanOrEqual(1e-16);
+  });
+
+  it('rejects bad formulas and options', () => {
+    expect(() => circleTargetFromExpression('cos(x')).toThrow(/model\.target\.expr: is not a valid formula/);
+    expect(() => circleTargetFromExpression('1/sin(x)')).toThrow(/finite real number/);
+    expect(() => circleTargetFromExpression('y + x')).toThrow(/single variable x/);
+    expect(() => circleTargetFromExpression('cos(x)', { samples: 100 })).toThrow(/model\.target\.samples/);
   });
 });
 
