@@ -145,7 +145,11 @@ export class VonMisesCircle implements ChargedUnitsModel {
   }
 
   unitDerivative(x: number, y: number): number {
-    return this.kappa * Math.sin(x - y) * this.unit(x, y);
+    return this.unitLogDerivative(x, y) * this.unit(x, y);
+  }
+
+  unitLogDerivative(x: number, y: number): number {
+    return this.kappa * Math.sin(x - y);
   }
 
   /** The field coefficients ive_k α_k, ive_k β_k of F into fieldCos/fieldSin. */

@@ -87,7 +87,11 @@ export class GaussianLine implements ChargedUnitsModel {
   }
 
   unitDerivative(x: number, y: number): number {
-    return ((x - y) / this.unitVariance) * normalDensity(x, y, this.unitVariance);
+    return this.unitLogDerivative(x, y) * normalDensity(x, y, this.unitVariance);
+  }
+
+  unitLogDerivative(x: number, y: number): number {
+    return (x - y) / this.unitVariance;
   }
 
   F(y: number): number {

@@ -21,6 +21,8 @@ export interface ChargedUnitsModel {
   unit(x: number, y: number): number;
   /** ∂φ/∂y (x; y). */
   unitDerivative(x: number, y: number): number;
+  /** ∂_y log φ(x; y) (φ > 0): ∂_yφ = φ · this, one exponential less per (unit, input) pair in SGD. */
+  unitLogDerivative(x: number, y: number): number;
   /** F(y) = ⟨f, φ(·; y)⟩. */
   F(y: number): number;
   /** F'(y). */

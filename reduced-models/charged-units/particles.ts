@@ -12,7 +12,8 @@
  *     ∂_t ρ = ∇·(ρ∇Ψ) + θ Δρ (the convention of temperatureNoise);
  *   - 'sgd' (online, RVE eq. 21–22, models with sampleInput): a fresh batch x_1 … x_B ~ μ per step,
  *     r_b = f_w(x_b) − f(x_b), Û_i = (1/B) Σ_b r_b φ(x_b; y_i), Û'_i = (1/B) Σ_b r_b ∂_yφ(x_b; y_i),
- *     then the Euler step with (Û, Û'); E[Û_i] = U_i, so it is unbiased for the GD drift. Cost O(n·B).
+ *     then the Euler step with (Û, Û'); E[Û_i] = U_i, so it is unbiased for the GD drift. Cost O(n·B)
+ *     (one exponential and one ∂_y log φ per unit and input).
  * Every buffer is allocated at construction (the SGD φ table when a batch size is first used): no
  * allocation per step. Same state, seed and options give bit-identical results.
  */
@@ -201,7 +202,7 @@ export class ChargedParticles {
       let dui = 0;
       for (let b = 0; b < batch; b++) {
         ui += r[b] * phi[row + b];
-        dui += r[b] * model.unitDerivative(x[b], y[i]);
+        dui += r[b] * phi[row + b] * model.unitLogDerivative(x[b], y[i]);
       }
       y[i] -= dt * c[i] * dui * inv;
       c[i] -= dt * ui * inv;
