@@ -155,8 +155,9 @@ describe('online SGD (circle)', () => {
     expect(a.loss[2]).not.toBe(c.loss[2]);
     const gd = ChargedParticles.sample(circle, CIRCLE_EXAMPLE_INIT, 300, new Rng(9)).run({ dt: 0.02, steps: 100, recordEvery: 50 });
     expect(a.loss[0]).toBe(gd.loss[0]);
-    // the SGD noise is O(√(dt/B)) per unit; over t = 2 the loss follows GD's fall (0.34 → 0.27) within a few percent
-    expect(Math.abs(a.loss[2] - gd.loss[2]) / (gd.loss[0] - gd.loss[2])).toBeLessThan(0.1);
+    // over t = 2 the SGD loss follows GD's fall (0.34 → 0.27): (L_sgd − L_gd)/fall has a seed-to-seed sd of 0.03
+    // (12 seeds: −0.06 … 0.03); the bound is 5 sd
+    expect(Math.abs(a.loss[2] - gd.loss[2]) / (gd.loss[0] - gd.loss[2])).toBeLessThan(0.15);
   });
 });
 
