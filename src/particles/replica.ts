@@ -47,6 +47,7 @@ export function replicaSpec(run: RunSpec, overrides: Partial<Omit<SgdOptions, 's
       trainB: p.trainB,
       saveTimes: run.saveTimes,
       testSamples: p.testSamples,
+      algorithm: p.algorithm ?? (side.kind === 'units' && !side.unit.data ? 'gd' : 'sgd'),
       seed: run.seed,
       ...overrides,
     },

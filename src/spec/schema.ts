@@ -74,6 +74,8 @@ export const particlesSchema = z.strictObject({
   trainB: flag.default(false),
   /** Fresh samples for the Monte Carlo test risk at each save time (0 = off). */
   testSamples: number({ integer: true, min: 0 }).default(0),
+  /** Online SGD, or full-batch GD on the exact risk (default: SGD where the model has a data law). */
+  algorithm: oneOf(['sgd', 'gd']).optional(),
 });
 export type ParticlesSpec = z.output<typeof particlesSchema>;
 

@@ -10,9 +10,9 @@
  * 2. `freeModel`: no data term (σ ≡ 0, y ≡ 0, so V = U = 0): noisy SGD is then the discretised
  *    Ornstein–Uhlenbeck process θ ← (1 − 2λs) θ + η g, used to check the noise normalisation.
  */
-import { checkNumber } from '../io/validate.ts';
-import type { Rng } from '../rng.ts';
-import type { Activation, ParticleModel } from '../types.ts';
+import { checkNumber } from '../../../src/io/validate.ts';
+import type { Rng } from '../../../src/rng.ts';
+import type { Activation, ParticleModel } from '../../../src/types.ts';
 
 /** relu(t) = max(t, 0); σ'(0) = 1 (right-continuous, as `piecewiseLinear` requires). */
 export const relu: Activation = {
