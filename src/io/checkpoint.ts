@@ -1,7 +1,8 @@
 /**
  * Checkpoints of finished particle replicas, so that an interrupted ensemble can be resumed without
- * redoing finished work: each completed replica is written to <dir>/replicas/replica-<k>.json as
- * soon as it finishes, tagged with a key (the JSON of everything that defines the run). On resume,
+ * redoing finished work: each completed replica is written to <folder>/replica-<k>.json as soon as it
+ * finishes (compare uses <out>/replicas/<run index>), tagged with a key (the JSON of everything that
+ * defines the run). On resume,
  * only files whose key matches are reused; anything else is ignored (and overwritten later).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -11,12 +12,12 @@ import { toJson, writeFileAtomic } from './output.ts';
 
 const PREFIX = 'replica-';
 
-function replicaPath(dir: string, k: number): string {
-  return join(dir, 'replicas', `${PREFIX}${k}.json`);
+function replicaPath(folder: string, k: number): string {
+  return join(folder, `${PREFIX}${k}.json`);
 }
 
-export function saveReplica(dir: string, key: string, k: number, run: ParticleRun): void {
-  writeFileAtomic(replicaPath(dir, k), toJson({ key, replica: k, run }));
+export function saveReplica(folder: string, key: string, k: number, run: ParticleRun): void {
+  writeFileAtomic(replicaPath(folder, k), toJson({ key, replica: k, run }));
 }
 
 /** Revives the typed arrays of a run read back from JSON. */
@@ -34,9 +35,8 @@ function reviveRun(run: ParticleRun): ParticleRun {
 }
 
 /** Completed replicas of a previous run with the same key. */
-export function loadReplicas(dir: string, key: string): Map<number, ParticleRun> {
+export function loadReplicas(folder: string, key: string): Map<number, ParticleRun> {
   const out = new Map<number, ParticleRun>();
-  const folder = join(dir, 'replicas');
   if (!existsSync(folder)) return out;
   for (const name of readdirSync(folder)) {
     if (!name.startsWith(PREFIX) || !name.endsWith('.json')) continue;

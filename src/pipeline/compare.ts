@@ -308,7 +308,7 @@ export async function runCompareSpec(spec: Spec, control: CompareControl = {}): 
     return owner.get(key)!;
   });
   const list: CompareTask[] = [...new Set(pdeSource)].map((run) => ({ kind: 'pde' as const, run }));
-  const checkpoint = (i: number) => (control.checkpointDir ? join(control.checkpointDir, 'replicas', `run-${i}`) : undefined);
+  const checkpoint = (i: number) => (control.checkpointDir ? join(control.checkpointDir, 'replicas', String(i)) : undefined);
   const resumed = prepared.map((p, i) => (control.resume && checkpoint(i) ? loadReplicas(checkpoint(i)!, toJson(p.replicas)) : new Map<number, ParticleRun>()));
   prepared.forEach((p, i) => {
     for (let k = 0; k < p.run.particles!.seeds; k++) if (!resumed[i].has(k)) list.push({ kind: 'replica', run: i, replica: k });

@@ -59,7 +59,7 @@ export const solverSchema = z
     /** Also solve the model's limit companion (e.g. d = ∞), where it has one. */
     companion: flag.default(true),
   })
-  .default({} as never);
+  .prefault({});
 export type SolverSpec = z.output<typeof solverSchema>;
 
 export const noiseSchema = z.strictObject({ beta: number({ above: 0 }), lambda: number({ min: 0 }) });

@@ -1,56 +1,55 @@
 /**
- * PDE vs particles (issue: particle simulator and LLN comparison). Fixed seeds; every tolerance is
- * derived from the seed-to-seed spread measured in the same test or from a stated theoretical size.
+ * PDE vs particles (MMN Fig. 1 model). Fixed seeds; every tolerance is derived from the seed-to-seed
+ * spread measured in the same test or from a stated theoretical size.
  */
 import { describe, expect, it } from 'vitest';
-import { parseRunConfig } from '../../src/io/config.ts';
-import { runCompare } from '../../src/pipeline/compare.ts';
+import { runCompare, type CompareResult } from '../../src/pipeline/compare.ts';
 import { toJson } from '../../src/io/output.ts';
 import { mean, std } from '../../src/diagnostics/stats.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-function config(overrides: { n: number; epsilon: number; seeds: number; saveTimes: number[]; cells?: number; seed?: number }) {
-  return parseRunConfig({
+function spec(overrides: { n: number; epsilon: number; seeds: number; saveTimes: number[]; cells?: number; seed?: number }) {
+  return {
     model: { name: 'isotropic-gaussians', delta: 0.8, d: 40 },
     init: { kind: 'gaussian', scale: 0.8 },
     grid: { rMax: 6, cells: overrides.cells ?? 1200 },
     saveTimes: overrides.saveTimes,
     particles: { n: overrides.n, epsilon: overrides.epsilon, seeds: overrides.seeds },
     seed: overrides.seed ?? 11,
-  });
+  };
 }
+
+const strip = (r: CompareResult) => toJson({ ...r, provenance: null, runs: r.runs.map((x) => ({ ...x, pde: { ...x.pde, ms: 0 }, particles: { ...x.particles, stepsMs: 0 } })) });
 
 describe('compare: PDE vs SGD particles (MMN Fig. 1 model)', () => {
   it('same seed gives bit-identical results with 1 and 2 workers (timings aside)', async () => {
-    const c = config({ n: 100, epsilon: 1e-3, seeds: 3, saveTimes: [0, 0.2] });
-    const strip = (r: Awaited<ReturnType<typeof runCompare>>) => toJson({ ...r, provenance: null, solve: { ...r.solve, provenance: null } });
-    const one = await runCompare(c, { workers: 1, curveSteps: 4 });
-    const two = await runCompare(c, { workers: 2, curveSteps: 4 });
+    const c = spec({ n: 100, epsilon: 1e-3, seeds: 3, saveTimes: [0, 0.2] });
+    const one = await runCompare(c, {}, { workers: 1, curveSteps: 4 });
+    const two = await runCompare(c, {}, { workers: 2, curveSteps: 4 });
     expect(strip(two)).toBe(strip(one));
   });
 
   it('resume: replicas checkpointed by an interrupted run are reused and give the identical result', async () => {
-    const c = config({ n: 100, epsilon: 1e-3, seeds: 3, saveTimes: [0, 0.2] });
+    const c = spec({ n: 100, epsilon: 1e-3, seeds: 3, saveTimes: [0, 0.2] });
     const dir = mkdtempSync(join(tmpdir(), 'meanfield-resume-'));
-    const strip = (r: Awaited<ReturnType<typeof runCompare>>) => toJson({ ...r, provenance: null, solve: { ...r.solve, provenance: null } });
-    const fresh = await runCompare(c, { workers: 1, curveSteps: 0, checkpointDir: dir });
+    const fresh = await runCompare(c, {}, { workers: 1, curveSteps: 0, checkpointDir: dir });
     // drop one checkpoint, as if the run had been stopped before that replica finished
-    rmSync(join(dir, 'replicas', 'replica-1.json'));
-    const resumed = await runCompare(c, { workers: 1, curveSteps: 0, checkpointDir: dir, resumeFromCheckpoint: true });
+    rmSync(join(dir, 'replicas', '0', 'replica-1.json'));
+    const resumed = await runCompare(c, {}, { workers: 1, curveSteps: 0, checkpointDir: dir, resume: true });
     expect(resumed.provenance.timings.replicasResumed).toBe(2);
     expect(strip(resumed)).toBe(strip(fresh));
     // a different spec never reuses them
-    const other = await runCompare(config({ n: 100, epsilon: 2e-3, seeds: 3, saveTimes: [0, 0.2] }), { workers: 1, curveSteps: 0, checkpointDir: dir, resumeFromCheckpoint: true });
+    const other = await runCompare(spec({ n: 100, epsilon: 2e-3, seeds: 3, saveTimes: [0, 0.2] }), {}, { workers: 1, curveSteps: 0, checkpointDir: dir, resume: true });
     expect(other.provenance.timings.replicasResumed).toBe(0);
   });
 
   it('N = 800: particle R_N and PDE risk agree to better than 0.01 for 0 < t ≤ 2; the gap is a positive O(1/N) bias, 4× smaller at N = 3200', async () => {
     // (t = 0 is the next test: there R_N − R = C1/N ≈ 0.009 on average but its seed spread is ≈ 0.008.)
     const saveTimes = [0.5, 1, 2];
-    const small = await runCompare(config({ n: 800, epsilon: 2e-5, seeds: 2, saveTimes }), { workers: 2, curveSteps: 0 });
-    const large = await runCompare(config({ n: 3200, epsilon: 2e-5, seeds: 2, saveTimes: [0.5, 1] }), { workers: 2, curveSteps: 0 });
+    const [small] = (await runCompare(spec({ n: 800, epsilon: 2e-5, seeds: 2, saveTimes }), {}, { workers: 2, curveSteps: 0 })).runs;
+    const [large] = (await runCompare(spec({ n: 3200, epsilon: 2e-5, seeds: 2, saveTimes: [0.5, 1] }), {}, { workers: 2, curveSteps: 0 })).runs;
     for (let k = 0; k < saveTimes.length; k++) for (const r of small.particles.riskPerSeed[k]) expect(Math.abs(r - small.pde.risk[k])).toBeLessThan(0.01);
     // At N = 800 the bias (≈ 4e-3, reduced-models/isotropic-gaussians/README.md §6.2) exceeds the seed
     // spread of R_N (≈ 1e-3): it is systematic, not noise. Its 1/N scaling: gap(800)/gap(3200) ≈ 4; with
@@ -70,20 +69,19 @@ describe('compare: PDE vs SGD particles (MMN Fig. 1 model)', () => {
   it('W1 between particles and ρ̄_t falls like N^(-1/2): N = 200 vs 3200 gives a ratio 4 ± 30 %', async () => {
     // t = 0.1 with ε = 2e-6: the Itô drift of the radii (≈ 115 ε t ≈ 2e-5) is far below W1(3200) ≈ 2e-3.
     const saveTimes = [0.1];
-    const a = await runCompare(config({ n: 200, epsilon: 2e-6, seeds: 8, saveTimes, cells: 2400 }), { workers: 2, curveSteps: 0 });
-    const b = await runCompare(config({ n: 3200, epsilon: 2e-6, seeds: 2, saveTimes, cells: 2400 }), { workers: 2, curveSteps: 0 });
-    const ratio = a.w1[0] / b.w1[0];
+    const [a] = (await runCompare(spec({ n: 200, epsilon: 2e-6, seeds: 8, saveTimes, cells: 2400 }), {}, { workers: 2, curveSteps: 0 })).runs;
+    const [b] = (await runCompare(spec({ n: 3200, epsilon: 2e-6, seeds: 2, saveTimes, cells: 2400 }), {}, { workers: 2, curveSteps: 0 })).runs;
+    const ratio = a.distances.w1.value[0][0] / b.distances.w1.value[0][0];
     expect(ratio).toBeGreaterThan(4 * 0.7);
     expect(ratio).toBeLessThan(4 * 1.3);
   });
 
-  it('t = 0 bias of R_N is C1/N within its standard error (seed-averaged)', async () => {
-    const r = await runCompare(config({ n: 200, epsilon: 1e-3, seeds: 16, saveTimes: [0] }), { workers: 2, curveSteps: 0 });
+  it('t = 0 bias of R_N is the computed C1/N within its standard error (seed-averaged)', async () => {
+    const [r] = (await runCompare(spec({ n: 200, epsilon: 1e-3, seeds: 16, saveTimes: [0] }), {}, { workers: 2, curveSteps: 0 })).runs;
     const risks = r.particles.riskPerSeed[0];
-    // C1(ρ̄_t) ≈ 7.4–14.4 for this model over t ∈ [0, 10] (reduced-models/isotropic-gaussians/README.md
-    // §6.2): the gap is ~C1/200 ≈ 0.04–0.07 and positive
+    // C1(ρ̄_0) = 7.41 for this model (reduced-models/isotropic-gaussians/README.md §6.2): E R_N − R = C1/N exactly for i.i.d. units
+    expect(r.iidBias![0] * 200).toBeCloseTo(7.41, 2);
     const se = std(risks) / Math.sqrt(risks.length);
-    expect(mean(risks) - r.pde.risk[0]).toBeGreaterThan(7.4 / 200 - 3 * se);
-    expect(mean(risks) - r.pde.risk[0]).toBeLessThan(14.4 / 200 + 3 * se);
+    expect(Math.abs(mean(risks) - r.pde.risk[0] - r.iidBias![0])).toBeLessThan(3 * se);
   });
 });

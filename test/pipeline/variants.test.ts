@@ -1,6 +1,6 @@
 /**
- * Figure pipeline (src/pipeline/figures.ts, src/io/nd-config.ts): configs and their errors, and
- * reduced versions of the two claims of the issue:
+ * Specs with variants (one compare report for several runs): parsing and errors, and reduced versions
+ * of the two claims of the figure pipeline:
  *   Fig. 3: the finite-(d, s0) PDE and the particles agree within the particle spread plus the O(1/N)
  *           bias (removed here by Richardson extrapolation N, 2N → ∞); d = ∞ is O(1/d) away before
  *           the units split and O(1) after;
@@ -12,15 +12,16 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.ts';
-import { isFigureConfig, parseFigureConfig } from '../../src/io/nd-config.ts';
-import { runFigure, type VariantResult } from '../../src/pipeline/figures.ts';
-import { createParticleModel } from '../../src/particles/model-registry.ts';
+import { parseSpec, type SpecOptions } from '../../src/spec/index.ts';
+import { runCompare, type RunComparison } from '../../src/pipeline/compare.ts';
+import { replicaSpec } from '../../src/particles/replica.ts';
 
 const example = (name: string) => JSON.parse(readFileSync(new URL(`../../examples/${name}`, import.meta.url), 'utf8'));
 
-function fieldOf(f: () => unknown): string {
+async function fieldOf(raw: unknown, options: SpecOptions = {}): Promise<string> {
   try {
-    f();
+    const spec = await parseSpec(raw, options);
+    for (const run of spec.runs) if (run.particles) replicaSpec(run);
   } catch (e) {
     if (e instanceof ConfigError) return e.field;
     throw e;
@@ -28,54 +29,57 @@ function fieldOf(f: () => unknown): string {
   throw new Error('no ConfigError thrown');
 }
 
-describe('figure configs (src/io/nd-config.ts)', () => {
-  it('parses the examples: variants, the power schedule, the paper block', () => {
-    const fig3 = parseFigureConfig(example('mmn-fig3.json'));
-    expect(fig3.path).toBe('anisotropic');
-    expect(fig3.variants.map((v) => v.label)).toEqual(['Δ = 0.1', 'Δ = 0.2', 'Δ = 0.3']);
-    expect(fig3.variants.map((v) => v.model.delta)).toEqual([0.1, 0.2, 0.3]);
-    expect(fig3.variants[0].schedule).toEqual({ kind: 'power', t0: 1, alpha: 0.25 });
-    expect(fig3.variants[0].init).toEqual({ scale: 0.8, a: 1, b: 1 });
-    expect(fig3.variants[0].particles).toMatchObject({ n: 800, epsilon: 2e-4, trainA: true, trainB: true });
-    const paper = parseFigureConfig(example('mmn-fig3.json'), { paper: true, seeds: 3 });
-    expect(paper.variants[2].saveTimes.at(-1)).toBe(1000);
-    expect(paper.variants[2].particles.seeds).toBe(3);
-    const fig4 = parseFigureConfig(example('mmn-fig4.json'));
-    expect(fig4.path).toBe('isotropic');
-    expect(fig4.variants.map((v) => v.init.scale)).toEqual([0.1, 0.4]);
-    expect(fig4.variants[0].run!.grid).toEqual({ rMax: 4, cells: 4000 });
-    expect(isFigureConfig(example('mmn-fig3.json'))).toBe(true);
-    expect(isFigureConfig(example('mmn-fig4.json'))).toBe(true);
-    expect(isFigureConfig(example('mmn-fig1.json'))).toBe(false);
+describe('specs with variants', () => {
+  it('parses the examples: variants, the power schedule, the paper block', async () => {
+    const fig3 = await parseSpec(example('mmn-fig3.json'));
+    expect(fig3.hasVariants).toBe(true);
+    expect(fig3.runs.map((v) => v.label)).toEqual(['Δ = 0.1', 'Δ = 0.2', 'Δ = 0.3']);
+    expect(fig3.runs.map((v) => v.modelBlock.delta)).toEqual([0.1, 0.2, 0.3]);
+    expect(fig3.runs[0].schedule).toEqual({ kind: 'power', t0: 1, alpha: 0.25 });
+    expect(fig3.runs[0].init).toEqual({ w: { kind: 'gaussian', scale: 0.8 }, a: 1, b: 1 });
+    expect(fig3.runs[0].particles).toMatchObject({ n: 800, epsilon: 2e-4, trainA: true, trainB: true });
+    expect(fig3.runs[0].solver.method).toBe('characteristics');
+    const paper = await parseSpec(example('mmn-fig3.json'), { paper: true, overrides: { particles: { seeds: 3 } } });
+    expect(paper.runs[2].saveTimes.at(-1)).toBe(1000);
+    expect(paper.runs[2].particles!.seeds).toBe(3);
+    const fig4 = await parseSpec(example('mmn-fig4.json'));
+    expect(fig4.runs.map((v) => (v.init as { scale: number }).scale)).toEqual([0.1, 0.4]);
+    expect(fig4.runs[0].grid).toEqual({ rMax: 4, cells: 4000 });
+    expect((await parseSpec(example('mmn-fig1.json'))).hasVariants).toBe(false);
   });
 
-  it('errors name the field (variant fields prefixed with variants[i])', () => {
+  it('errors name the field (variant fields prefixed with variants[i])', async () => {
     const base = () => example('mmn-fig3.json');
     const withVariants = (variants: unknown) => ({ ...base(), variants });
-    expect(fieldOf(() => parseFigureConfig(withVariants([{ label: 'a' }, { label: 'b', model: { delta: 1.5 } }])))).toBe('variants[1].model.delta');
-    expect(fieldOf(() => parseFigureConfig(withVariants([{ label: 'a', pde: { tolerance: -1 } }])))).toBe('variants[0].pde.tolerance');
-    expect(fieldOf(() => parseFigureConfig(withVariants([{ label: 'a', modle: {} }])))).toBe('variants[0].modle');
-    expect(fieldOf(() => parseFigureConfig(withVariants([{ label: 'a' }, { label: 'a' }])))).toBe('variants[1].label');
-    expect(fieldOf(() => parseFigureConfig(withVariants([])))).toBe('variants');
-    expect(fieldOf(() => parseFigureConfig({ ...base(), model: { name: 'anisotropic-relu', delta: 0.2, d: 'inf', s0: 60 } }))).toBe('model.d');
-    expect(fieldOf(() => parseFigureConfig({ ...base(), model: { name: 'anisotropic-relu', delta: 0.2, d: 320, s0: 320 } }))).toBe('model.s0');
-    expect(fieldOf(() => parseFigureConfig({ ...base(), schedule: { kind: 'power', t0: 0, alpha: 0.25 } }))).toBe('schedule.t0');
-    expect(fieldOf(() => parseFigureConfig({ ...base(), model: { name: 'anisotropic-gaussians', delta: 0.2, d: 320, s0: 60 } }))).toBe('init.b');
-    expect(fieldOf(() => parseFigureConfig({ ...base(), model: { name: 'anisotropic-gaussians', delta: 0.2, d: 320, s0: 60 }, init: { w: { kind: 'gaussian', scale: 0.8 } } }))).toBe('particles.trainA');
-    expect(fieldOf(() => parseFigureConfig({ ...base(), grid: { rMax: 4, cells: 10 } }))).toBe('grid');
-    expect(fieldOf(() => parseFigureConfig({ ...base(), paper: undefined }, { paper: true }))).toBe('paper');
+    expect(await fieldOf(withVariants([{ label: 'a' }, { label: 'b', model: { delta: 1.5 } }]))).toBe('variants[1].model.delta');
+    expect(await fieldOf(withVariants([{ label: 'a', solver: { tolerance: -1 } }]))).toBe('variants[0].solver.tolerance');
+    expect(await fieldOf(withVariants([{ label: 'a', modle: {} }]))).toBe('variants[0].modle');
+    expect(await fieldOf(withVariants([{ label: 'a' }, { label: 'a' }]))).toBe('variants[1].label');
+    expect(await fieldOf(withVariants([]))).toBe('variants');
+    expect(await fieldOf({ ...base(), model: { name: 'anisotropic-gaussians-relu', delta: 0.2, d: 'inf', s0: 60 } })).toBe('model.d');
+    expect(await fieldOf({ ...base(), model: { name: 'anisotropic-gaussians-relu', delta: 0.2, d: 320, s0: 320 } })).toBe('model.s0');
+    expect(await fieldOf({ ...base(), model: { name: 'anisotropic-relu', delta: 0.2, d: 320, s0: 60 } })).toBe('model.name');
+    expect(await fieldOf({ ...base(), schedule: { kind: 'power', t0: 0, alpha: 0.25 } })).toBe('schedule.t0');
+    expect(await fieldOf({ ...base(), model: { name: 'anisotropic-gaussians', delta: 0.2, d: 320, s0: 60 } })).toBe('init.b');
+    expect(await fieldOf({ ...base(), model: { name: 'anisotropic-gaussians', delta: 0.2, d: 320, s0: 60 }, init: { w: { kind: 'gaussian', scale: 0.8 } } })).toBe('particles.trainA');
+    expect(await fieldOf({ ...base(), pde: { tolerance: 1e-5 } })).toBe('pde');
+    expect(await fieldOf({ ...base(), paper: undefined }, { paper: true })).toBe('paper');
     const fig4 = example('mmn-fig4.json');
-    expect(fieldOf(() => parseFigureConfig({ ...fig4, init: { w: { kind: 'gaussian', scale: 0.4 }, a: 2 } }))).toBe('init.a');
-    expect(fieldOf(() => parseFigureConfig({ ...fig4, grid: { rMax: 4 } }))).toBe('grid.cells');
-    // a field inherited from the base config is named without the variant prefix
-    expect(fieldOf(() => parseFigureConfig({ ...fig4, variants: [{ label: 'x', model: { name: 'anisotropic-relu', delta: 0.2, d: 320, s0: 60 } }] }))).toBe('model.activation');
+    expect(await fieldOf({ ...fig4, init: { w: { kind: 'gaussian', scale: 0.4 } } })).toBe('init.kind');
+    expect(await fieldOf({ ...fig4, grid: { rMax: 4 } })).toBe('grid.cells');
+    // a field inherited from the base spec is named without the variant prefix
+    expect(await fieldOf({ ...fig4, variants: [{ label: 'x', model: { name: 'anisotropic-gaussians-relu', delta: 0.2, d: 320, s0: 60 } }] })).toBe('model.activation');
   });
 
-  it('the particle registry builds the anisotropic models from a model block', () => {
-    const m = createParticleModel('anisotropic-relu', { name: 'anisotropic-relu', delta: 0.2, d: 30, s0: 5 });
-    expect(m.dimension).toBe(30);
-    expect(m.reducedNames).toEqual(['a', 'b', 'r1', 'r2']);
-    expect(fieldOf(() => createParticleModel('anisotropic-relu', { name: 'anisotropic-relu', delta: 0.2, d: 30 }))).toBe('model.s0');
+  it('a model block builds the particle side of the anisotropic ReLU model', async () => {
+    const spec = await parseSpec({ ...example('mmn-fig3.json'), model: { name: 'anisotropic-gaussians-relu', delta: 0.2, d: 30, s0: 5 }, variants: undefined });
+    const side = spec.runs[0].model.particles!;
+    expect(side.kind).toBe('ridge');
+    if (side.kind === 'ridge') {
+      expect(side.model.dimension).toBe(30);
+      expect(side.model.reducedNames).toEqual(['a', 'b', 'r1', 'r2']);
+    }
+    expect(await fieldOf({ ...example('mmn-fig3.json'), model: { name: 'anisotropic-gaussians-relu', delta: 0.2, d: 30 } })).toBe('model.s0');
   });
 });
 
@@ -87,19 +91,20 @@ function extrapolate(small: { mean: number; se: number }, large: { mean: number;
 describe('Fig. 3 reduced: anisotropic ReLU, d = 40, s0 = 10, Δ = 0.7', () => {
   it('PDE at (d, s0) and particles agree within the spread once the O(1/N) bias is extrapolated away; d = ∞ is O(1/d) off before the split, O(1) after', async () => {
     const seeds = 6;
-    const result = await runFigure({
-      model: { name: 'anisotropic-relu', delta: 0.7, d: 40, s0: 10 },
+    const result = await runCompare({
+      model: { name: 'anisotropic-gaussians-relu', delta: 0.7, d: 40, s0: 10 },
       init: { w: { kind: 'gaussian', scale: 0.8 }, a: 1, b: 1 },
       schedule: { kind: 'power', t0: 1, alpha: 0.25 },
       saveTimes: [0, 0.5, 1, 2, 4, 6, 8, 10],
       // ε d = 0.004: the SGD (Itô) bias, linear in ε, is ≈ 2e-3 in R and ≈ 1e-3 in the means here (measured
       // from ε = 1e-3 and 2.5e-4 runs of this setting); allowed below as EPS_BIAS
       particles: { n: 128, epsilon: 1e-4, seeds, trainA: true, trainB: true },
-      pde: { panels: 3, nodesPerPanel: 8, checkNodesPerPanel: 0, tolerance: 1e-5, kernelTolerance: 1e-4 },
+      solver: { method: 'characteristics', panels: 3, nodesPerPanel: 8, checkNodesPerPanel: 0, tolerance: 1e-5, kernelTolerance: 1e-4 },
       variants: [{ label: 'N = 128' }, { label: 'N = 256', particles: { n: 256 } }],
+      curveSteps: 0,
       seed: 7,
-    }, { workers: 2 });
-    const [small, large] = result.variants as [VariantResult, VariantResult];
+    }, {}, { workers: 2 });
+    const [small, large] = result.runs as [RunComparison, RunComparison];
     const EPS_BIAS = 3e-3;
     for (let k = 0; k < small.times.length; k++) {
       const R = extrapolate(
@@ -117,10 +122,10 @@ describe('Fig. 3 reduced: anisotropic ReLU, d = 40, s0 = 10, Δ = 0.7', () => {
       }
     }
     // t = 0: i.i.d. units, E R_N − R = C1/N exactly
-    expect(Math.abs(small.gap[0] - small.iidBias[0])).toBeLessThan(4 * small.particles.riskStd[0] / Math.sqrt(seeds));
+    expect(Math.abs(small.gap[0] - small.iidBias![0])).toBeLessThan(4 * small.particles.riskStd[0] / Math.sqrt(seeds));
     // d = ∞: one node; |R_∞ − R_40| ≤ 1/d up to t = 4, then the finite-d law splits and the gap is O(1)
-    const inf = large.pde.infinity!;
-    const gap = large.infinityGap!.risk;
+    const inf = large.pde.companion!;
+    const gap = large.companionGap!.risk;
     large.times.forEach((t, k) => {
       if (t <= 4) expect(Math.abs(gap[k])).toBeLessThan(1 / 40);
     });
@@ -133,8 +138,8 @@ describe('Fig. 3 reduced: anisotropic ReLU, d = 40, s0 = 10, Δ = 0.7', () => {
     expect(Math.abs(large.particles.unitStds[0][last] - large.pde.stds[0][last])).toBeLessThan(0.25 * large.pde.stds[0][last]);
     // distances to the PDE nodes are finite, and sliced W1 ≤ the largest marginal W1 × √ndim
     for (let k = 0; k < large.times.length; k++) {
-      const maxMarginal = Math.max(...large.distances.marginalW1.map((w) => w[k]));
-      expect(large.distances.slicedW1![k]).toBeLessThanOrEqual(2 * maxMarginal + 1e-12);
+      const maxMarginal = Math.max(...large.distances.w1.value.map((w) => w[k]));
+      expect(large.distances.slicedW1.value[0][k]).toBeLessThanOrEqual(2 * maxMarginal + 1e-12);
     }
   });
 });
@@ -144,19 +149,20 @@ describe('Fig. 4 reduced: isotropic Gaussians, non-monotone σ, Δ = 0.5, d = 40
     const d = 40;
     const epsSmall = 1e-5;
     const seeds = 3;
-    const result = await runFigure({
+    const result = await runCompare({
       model: { name: 'isotropic-gaussians', delta: 0.5, d, activation: { kind: 'piecewise-linear', knots: [0, 0.5, 1.5], values: [-2.5, -4, 7.5] } },
-      init: { w: { kind: 'gaussian', scale: 0.4 } },
+      init: { kind: 'gaussian', scale: 0.4 },
       saveTimes: [0, 0.1, 0.25, 0.5, 1, 2],
       grid: { rMax: 4, cells: 2000 },
       particles: { n: 200, epsilon: 2e-5, seeds },
       variants: [
-        { label: 'κ = 0.1', init: { w: { scale: 0.1 } }, saveTimes: [0, 0.05, 0.1, 0.2, 0.5], particles: { epsilon: epsSmall } },
+        { label: 'κ = 0.1', init: { scale: 0.1 }, saveTimes: [0, 0.05, 0.1, 0.2, 0.5], particles: { epsilon: epsSmall } },
         { label: 'κ = 0.4' },
       ],
+      curveSteps: 0,
       seed: 5,
-    }, { workers: 2 });
-    const [low, high] = result.variants as [VariantResult, VariantResult];
+    }, {}, { workers: 2 });
+    const [low, high] = result.runs as [RunComparison, RunComparison];
     for (const r of [low, high]) {
       // finite volumes: mass conserved, positive; characteristics agree (FV O(h) at the r = 0 pile-up below)
       const fv = r.pde.fv!;
@@ -183,7 +189,7 @@ describe('Fig. 4 reduced: isotropic Gaussians, non-monotone σ, Δ = 0.5, d = 40
     // κ = 0.4 matches within the spread and the O(1/N) size (C1/N = i.i.d. value; the trained bias is below it)
     for (let k = 1; k <= k2; k++) {
       const se = high.particles.riskStd[k] / Math.sqrt(seeds);
-      expect(Math.abs(high.gap[k])).toBeLessThan(4 * se + high.iidBias[k]);
+      expect(Math.abs(high.gap[k])).toBeLessThan(4 * se + high.iidBias![k]);
       expect(Math.abs(high.particles.means[0][k] - high.pde.means[0][k])).toBeLessThan(4 * high.particles.unitStds[0][k] / Math.sqrt(200 * seeds) + 3e-3);
     }
     // κ = 0.1: SGD noise keeps the collapsed units at the Itô floor r* = ε E[res² σ'² |x|²] / ψ'(0+) = 17.45 ε d
