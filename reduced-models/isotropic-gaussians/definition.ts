@@ -14,6 +14,7 @@ import { chiLogDensity, radialQuadrature } from '../../solvers/characteristics.t
 import { activationFromSpec } from '../activations.ts';
 import { radialReducedModel } from './adapters.ts';
 import { IsotropicGaussians } from './index.ts';
+import { landscapeCapability } from './landscape.ts';
 
 export const isotropicGaussiansParams = z.strictObject({
   /** Δ: class ± has x ~ N(0, (1 ± Δ)² I_d). */
@@ -139,7 +140,7 @@ function build(params: IsotropicGaussiansParams): Model<RadialGrid, RadialInit> 
             },
             trainable: { a: false, b: false },
           },
-    capabilities: { landscape: model, clt: model },
+    capabilities: { landscape: landscapeCapability(model), clt: model },
   };
 }
 

@@ -9,9 +9,11 @@ import { PACKAGE_VERSION } from '../io/output.ts';
 import { UsageError } from './common.ts';
 import { commandCompare } from './compare.ts';
 import { commandExport, EXPORT_USAGE } from './export.ts';
+import { commandMinimize } from './minimize.ts';
 import { commandModels } from './models.ts';
 import { commandPotentials } from './potentials.ts';
 import { commandSolve } from './solve.ts';
+import { commandSweep } from './sweep.ts';
 
 const USAGE = `meanfield ${PACKAGE_VERSION}: mean-field theory of two-layer neural networks
 
@@ -47,6 +49,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   potentials: commandPotentials,
   models: commandModels,
   export: commandExport,
+  minimize: commandMinimize,
+  sweep: commandSweep,
 };
 
 /** Runs the CLI; returns the exit code. */

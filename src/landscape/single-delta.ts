@@ -4,7 +4,7 @@
  *
  * A point mass ρ̄ = δ_r of the reduced law has risk
  *   R̄⁽¹⁾(r) = R# + 2 v(r) + u(r, r)                                                 (MMN eq. 14)
- * (isotropic model: δ_r is the uniform law on the sphere of radius r, and u = u_d is the angular
+ * (MMN's isotropic Gaussians: δ_r is the uniform law on the sphere of radius r, and u is the angular
  * average, so u(r, r) is the average over two independent directions, not the same-unit term).
  * Let r* = argmin R̄⁽¹⁾ and φ(r) = ψ(r; δ_{r*}) = v(r) + u(r, r*). Lemma 1 (equivalently eq. 17
  * for ρ̄ = δ_{r*}): δ_{r*} is a global minimiser of R iff
@@ -22,8 +22,9 @@
  * deficit at its own size instead of shrinking it by 1/r², which would hide it in the tolerance.)
  *
  * Domain. r* is searched on [0, rMax]. Lemma 1 quantifies over all r ≥ 0, and a competitor can sit
- * at r → ∞ (isotropic model: a saturated unit); the check therefore covers [0, rMax] densely and
- * (rMax, rFar] on a geometric grid, rFar = 10⁴·rMax by default, so the model must be evaluable there.
+ * at r → ∞ (MMN's isotropic Gaussians: a saturated unit); the check therefore covers [0, rMax]
+ * densely and (rMax, rFar] on a geometric grid, rFar = 10⁴·rMax by default, so the model must be
+ * evaluable there.
  * Pass rFar = rMax for a problem posed on [0, rMax] (e.g. to compare with a grid on [0, rMax]).
  */
 import { ConfigError } from '../errors.ts';

@@ -8,9 +8,10 @@
  *     attracting, exponentially fast (Theorem 6); H₀ < 0 ⇒ never reached from an initial law with a
  *     bounded density (Theorem 7 with p* = 1); H₀ = 0 is not decided by either theorem.
  *
- * Isotropic model: a point mass δ_{r*} of the radial law ρ̄ IS the uniform law on the sphere of
- * radius r* in R^d, ρ = Unif(r* S^{d−1}) (the reduction identifies them; u is the angular average
- * u_d of reduced-models/isotropic-gaussians/README.md §2.3). The classification above is therefore stability against
+ * MMN's centred isotropic Gaussians (r = |w|): a point mass δ_{r*} of the radial law ρ̄ IS the uniform
+ * law on the sphere of radius r* in R^d, ρ = Unif(r* S^{d−1}) (the reduction identifies them; u is the
+ * kernel averaged over the angle between two independent uniform directions, so u(r, r) is not the
+ * same-unit term U(w, w); reduced-models/isotropic-gaussians/README.md §2.3). The classification above is therefore stability against
  * spherically symmetric perturbations, the ones the radial DD (MMN eq. 13) can produce from a
  * symmetric initialisation. It says nothing about symmetry-breaking perturbations.
  */

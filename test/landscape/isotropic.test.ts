@@ -1,24 +1,26 @@
 /**
- * Integration with the MMN isotropic-Gaussians model (reduced-models/isotropic-gaussians):
+ * Integration with the MMN isotropic-Gaussians model through its landscape capability
+ * (reduced-models/isotropic-gaussians/landscape.ts):
  * the single delta (uniform law on a sphere) is the global minimiser for Δ in an interval
  * [Δ^l_d, Δ^h_d] (MMN Lemma 1, Fig. 2), and the certified grid minimum is strictly below the
  * single-delta risk outside it.
  */
 import { describe, expect, it } from 'vitest';
-import { IsotropicGaussians } from '../../reduced-models/isotropic-gaussians/index.ts';
+import { isotropicGaussians } from '../../reduced-models/isotropic-gaussians/definition.ts';
 import { Grid } from '../../src/grid.ts';
+import { landscapeOf } from '../../src/landscape/index.ts';
 import { singleDelta, singleDeltaRisk, type PointwiseModel1d } from '../../src/landscape/single-delta.ts';
 import { findSingleDeltaInterval, sweepDelta, type DeltaFamily, type Threshold } from '../../src/landscape/sweep.ts';
 
 const R_MAX = 10;
 const R_FAR = 1e4 * R_MAX;
 
+/** The model as the landscape commands see it: its definition's landscape capability and reduced side. */
 function family(d: number | 'inf', cells = 2000): DeltaFamily {
   return (delta) => {
-    const model = new IsotropicGaussians({ delta, d });
-    const K = model.truncationOrder(1e-12, R_FAR);
-    const pointwise: PointwiseModel1d = { riskConstant: model.riskConstant, v: (r) => model.v(r), u: (r1, r2) => model.u(r1, r2, K) };
-    return { pointwise, gridOperators: () => model.gridOperators(Grid.uniform1d('r', 0, R_MAX, cells), { tolerance: 1e-12 }) };
+    const model = isotropicGaussians.create({ delta, d });
+    const pointwise = landscapeOf(model, 'this test').pointwise(1e-12, R_FAR);
+    return { pointwise, gridOperators: () => model.reduced!.gridOperators!(Grid.uniform1d('r', 0, R_MAX, cells), { tolerance: 1e-12 }) };
   };
 }
 
