@@ -90,9 +90,10 @@ function pathText(path: readonly PropertyKey[], prefix: string): string {
   return out || 'config';
 }
 
-/** The ConfigError for a zod failure: the first issue, its dotted path (under `prefix`) and message. */
+/** The ConfigError for a zod failure: an unknown key, else the first issue, with its dotted path (under `prefix`) and message. */
 export function configErrorOf(error: z.ZodError, prefix = ''): ConfigError {
-  const issue = error.issues[0];
+  // an unknown key first: a typo ("cels") is the likely cause of the missing field next to it
+  const issue = error.issues.find((i) => i.code === 'unrecognized_keys') ?? error.issues[0];
   if (issue.code === 'unrecognized_keys') {
     return new ConfigError(pathText([...issue.path, issue.keys[0]], prefix), `is not a known field here${issue.keys.length > 1 ? ` (nor ${issue.keys.slice(1).map((k) => JSON.stringify(k)).join(', ')})` : ''}`);
   }

@@ -32,20 +32,22 @@ describe('meanfield CLI', () => {
     const r = run(['solve', writeConfig(dir, small), '--out', out, '--quiet']);
     expect(r.code, r.stderr).toBe(0);
     const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
-    for (const key of ['times', 'risk', 'mass', 'meanR', 'density', 'grid', 'config', 'provenance']) expect(result).toHaveProperty(key);
+    for (const key of ['times', 'risk', 'means', 'stds', 'coordinates', 'fv', 'kernel', 'check', 'spec', 'provenance']) expect(result).toHaveProperty(key);
     expect(result.times).toEqual([0, 0.25, 0.5]);
+    expect(result.coordinates).toEqual(['r']);
     expect(result.provenance.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(result.provenance.seed).toBe(1);
-    for (const m of result.mass) expect(Math.abs(m - 1)).toBeLessThan(1e-12);
-    expect(result.density[0]).toHaveLength(300);
+    for (const m of result.fv.mass) expect(Math.abs(m - 1)).toBeLessThan(1e-12);
+    expect(result.fv.density[0]).toHaveLength(300);
+    expect(result.fv.axes).toEqual([{ name: 'r', lo: 0, hi: 6, cells: 300 }]);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('Plotly.newPlot');
   });
 
-  it('potentials --json prints {r, v, u, uDiag} with u symmetric and uDiag ≠ u(r, r)', () => {
-    const r = run(['potentials', writeConfig(dir, small), '--r', '0.05,0.8,1.5', '--json']);
+  it('potentials --json prints {coordinates, points, r, v, u, uDiag, method} with u symmetric and uDiag ≠ u(r, r)', () => {
+    const r = run(['potentials', writeConfig(dir, small), '--at', '0.05,0.8,1.5', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const p = JSON.parse(r.stdout);
-    expect(Object.keys(p).sort()).toEqual(['r', 'u', 'uDiag', 'v']);
+    expect(Object.keys(p).sort()).toEqual(['coordinates', 'method', 'points', 'r', 'u', 'uDiag', 'v']);
     expect(p.r).toEqual([0.05, 0.8, 1.5]);
     expect(p.u).toHaveLength(3);
     for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) expect(p.u[i][j]).toBeCloseTo(p.u[j][i], 14);
@@ -70,23 +72,31 @@ describe('meanfield CLI', () => {
   it('NaN in a config (not valid JSON) and unknown commands are rejected', () => {
     expect(run(['solve', writeConfig(dir, '{"grid": {"rMax": NaN}}'), '--out', dir]).code).toBe(2);
     expect(run(['frobnicate']).code).toBe(2);
-    expect(run(['potentials', writeConfig(dir, small), '--r', '0.3,abc']).stderr).toMatch(/--r\[1\]/);
+    expect(run(['potentials', writeConfig(dir, small), '--at', '0.3,abc']).stderr).toMatch(/--at\[1\]/);
   });
 
   it('Ctrl-C (SIGINT) stops a long run, keeps completed save times and says where it stopped', async () => {
     const out = join(dir, 'interrupted');
     const config = writeConfig(dir, { ...small, grid: { rMax: 8, cells: 4000 }, saveTimes: [0, 0.05, 1000] });
-    const child = spawn(process.execPath, [BIN, 'solve', config, '--out', out, '--quiet']);
+    const child = spawn(process.execPath, [BIN, 'solve', config, '--out', out]);
     let stdout = '';
     child.stdout.on('data', (b) => (stdout += b));
-    await new Promise((r) => setTimeout(r, 4000));
+    // interrupt once the solve reports progress past the first save times (t > 0.05)
+    await new Promise<void>((resolve) => {
+      let stderr = '';
+      child.stderr.on('data', (b) => {
+        stderr += b;
+        const t = [...stderr.matchAll(/t = ([0-9.e+-]+) \//g)].map((m) => Number(m[1]));
+        if (t.some((x) => x > 0.06)) resolve();
+      });
+    });
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(130);
     expect(stdout).toMatch(/stopped early at t = 0.05/);
     const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
     expect(result.times).toEqual([0, 0.05]);
-    expect(result.solver.stoppedEarly).toBe(true);
+    expect(result.stoppedEarly).toBe(true);
   });
 
   it('fluctuations --json prints the CLT prediction with the documented keys', () => {

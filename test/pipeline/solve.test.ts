@@ -4,22 +4,23 @@
  * observed orders, written as log2 of successive differences.
  */
 import { describe, expect, it } from 'vitest';
-import { parseRunConfig } from '../../src/io/config.ts';
-import { runSolve } from '../../src/pipeline/solve.ts';
+import { parseSpec } from '../../src/spec/index.ts';
+import { runSolveSpec } from '../../src/pipeline/solve.ts';
 
-function fig1(cells: number, cfl: number) {
-  return parseRunConfig({
+async function solveFig1(cells: number, cfl: number) {
+  const spec = await parseSpec({
     model: { name: 'isotropic-gaussians', delta: 0.8, d: 40 },
     init: { kind: 'gaussian', scale: 0.8 },
     grid: { rMax: 8, cells },
     solver: { cfl },
     saveTimes: [1, 2],
   });
+  return runSolveSpec(spec).runs[0];
 }
 
 describe('MMN Fig. 1 risk under refinement', () => {
-  it('time-step refinement (CFL 0.4 → 0.2 → 0.1 on a fixed grid): second order, and far below the grid error', () => {
-    const risks = [0.4, 0.2, 0.1].map((cfl) => runSolve(fig1(800, cfl)).risk);
+  it('time-step refinement (CFL 0.4 → 0.2 → 0.1 on a fixed grid): second order, and far below the grid error', async () => {
+    const risks = await Promise.all([0.4, 0.2, 0.1].map(async (cfl) => (await solveFig1(800, cfl)).risk));
     for (let k = 0; k < 2; k++) {
       const d1 = risks[0][k] - risks[1][k];
       const d2 = risks[1][k] - risks[2][k];
@@ -28,14 +29,14 @@ describe('MMN Fig. 1 risk under refinement', () => {
     }
   });
 
-  it('grid refinement (800 → 1600 → 3200 cells): second order at t = 1 and t = 2, towards the characteristics reference', () => {
-    const runs = [800, 1600, 3200].map((cells) => runSolve(fig1(cells, 0.4)));
+  it('grid refinement (800 → 1600 → 3200 cells): second order at t = 1 and t = 2, towards the characteristics reference', async () => {
+    const runs = await Promise.all([800, 1600, 3200].map((cells) => solveFig1(cells, 0.4)));
     for (let k = 0; k < 2; k++) {
       const d1 = runs[0].risk[k] - runs[1].risk[k];
       const d2 = runs[1].risk[k] - runs[2].risk[k];
       expect(Math.log2(Math.abs(d1 / d2))).toBeGreaterThan(1.8);
       // the characteristics check (exact to ~1e-9 before the separatrix) is approached monotonically
-      const ref = runs[2].characteristics!.risk[k];
+      const ref = runs[2].check!.risk[k];
       expect(Math.abs(runs[2].risk[k] - ref)).toBeLessThan(Math.abs(runs[1].risk[k] - ref));
     }
   });
