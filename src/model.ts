@@ -60,8 +60,7 @@ export interface ReducedSide<GridSpec = unknown, InitSpec = unknown> {
   readonly riskConstant: number;
   /** The method `solve` and `compare` use when the spec does not name one. */
   readonly defaultMethod: 'finite-volume' | 'characteristics';
-  /** Schema of the spec's `grid` block (finite volumes); absent when the model has no grid form. */
-  readonly gridSchema?: z.ZodType<GridSpec>;
+  /** The grid of the spec's `grid` block (validated by the definition's `grid` schema). */
   grid?(spec: GridSpec): Grid;
   /** Potential and interaction on the cell centres; `tolerance` bounds the kernel truncation error. */
   gridOperators?(grid: Grid, options: { tolerance: number }): GridOperators & { readonly kernel: KernelChoice };
@@ -149,21 +148,23 @@ export interface Model<GridSpec = unknown, InitSpec = unknown> {
   readonly name: string;
   /** One line for reports, e.g. "isotropic Gaussians, Δ = 0.8, d = 40". */
   readonly label: string;
-  /** Schema of the spec's `init` block: the initial law both engines start from. */
-  readonly initSchema: z.ZodType<InitSpec>;
   readonly reduced?: ReducedSide<GridSpec, InitSpec>;
   readonly particles?: ParticleSide<InitSpec>;
   /** Optional capabilities, discovered by the commands that use them (typed by those commands). */
   readonly capabilities?: Readonly<Record<string, unknown>>;
 }
 
-/** What a model folder exports (made by `defineModel`): a name, its parameter schema and a builder. */
+/** What a model folder exports (made by `defineModel`): a name, the schemas of its spec blocks and a builder. */
 export interface ModelDefinition {
   readonly name: string;
   /** One sentence for `meanfield models` and error messages. */
   readonly summary: string;
   /** Schema of the model block without `name` (strict: unknown keys are errors); also emitted as JSON Schema. */
   readonly params: z.ZodType;
+  /** Schema of the spec's `init` block: the initial law both engines start from. */
+  readonly init: z.ZodType;
+  /** Schema of the spec's `grid` block (finite volumes); absent when the model has no grid form. */
+  readonly grid?: z.ZodType;
   /** Validates the parameters (errors name "model.<field>") and builds the model. */
   create(params: unknown): Model;
 }
@@ -173,6 +174,8 @@ export function defineModel<S extends z.ZodType>(spec: {
   name: string;
   summary: string;
   params: S;
+  init: z.ZodType;
+  grid?: z.ZodType;
   build(params: z.output<S>): Model;
 }): ModelDefinition & { readonly build: (params: z.output<S>) => Model } {
   return { ...spec, create: (params) => spec.build(parseWith(spec.params, params, 'model')) };

@@ -157,7 +157,6 @@ function reducedSide(model: AnisotropicModel, shape: Shape | { gamma: number }):
     })),
     riskConstant: model.riskConstant,
     defaultMethod: 'characteristics',
-    gridSchema: ndGrid,
     grid(g) {
       const names = model.coordinates.map((c) => c.name);
       if (g.axes.length !== names.length || g.axes.some((a, i) => a.name !== names[i])) {
@@ -232,12 +231,13 @@ export const anisotropicGaussians = defineModel({
   name: 'anisotropic-gaussians',
   summary: 'MMN centered anisotropic Gaussians: the classes differ in a subspace V of dimension s0; units σ(<w, x>); coordinates (r1, r2) = (|P_V w|, |P_V⊥ w|)',
   params: fixedParams,
+  init: fixedInit,
+  grid: ndGrid,
   build(p): Model {
     const model = new AnisotropicGaussians({ delta: p.delta, d: p.d, s0: p.s0, activation: activationFromSpec(p.activation, 'model.activation') });
     return {
       name: 'anisotropic-gaussians',
       label: `anisotropic Gaussians, Δ = ${p.delta}, d = ${p.d}, s0 = ${p.s0}`,
-      initSchema: fixedInit,
       reduced: reducedSide(model, p),
       particles: particleSide(model, false),
     };
@@ -248,12 +248,13 @@ export const anisotropicGaussiansRelu = defineModel({
   name: 'anisotropic-gaussians-relu',
   summary: 'MMN Fig. 3: anisotropic Gaussians with ReLU units a·relu(<w, x> + b); coordinates (a, b, r1, r2)',
   params: reluParams,
+  init: gaussianInit,
+  grid: ndGrid,
   build(p): Model {
     const model = new AnisotropicReluGaussians({ delta: p.delta, d: p.d, s0: p.s0 });
     return {
       name: 'anisotropic-gaussians-relu',
       label: `anisotropic Gaussians with ReLU units, Δ = ${p.delta}, d = ${p.d}, s0 = ${p.s0}`,
-      initSchema: gaussianInit,
       reduced: reducedSide(model, p),
       particles: particleSide(model, true),
     };

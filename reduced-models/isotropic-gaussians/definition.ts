@@ -67,7 +67,6 @@ function reducedSide(model: IsotropicGaussians): ReducedSide<RadialGrid, RadialI
     coordinates: [{ name: 'r', min: 0, max: Infinity, jacobianExponent: d === 'inf' ? 0 : d - 1 }],
     riskConstant: model.riskConstant,
     defaultMethod: 'finite-volume',
-    gridSchema: radialGrid,
     grid: (g) => Grid.uniform1d('r', 0, g.rMax, g.cells),
     gridOperators(grid, { tolerance }) {
       const operators = model.gridOperators(grid, { tolerance });
@@ -126,7 +125,6 @@ function build(params: IsotropicGaussiansParams): Model<RadialGrid, RadialInit> 
   return {
     name: 'isotropic-gaussians',
     label: `isotropic Gaussians, Δ = ${params.delta}, d = ${params.d}`,
-    initSchema: radialInit,
     reduced: reducedSide(model),
     particles:
       params.d === 'inf'
@@ -148,5 +146,7 @@ export const isotropicGaussians = defineModel({
   name: 'isotropic-gaussians',
   summary: 'MMN centered isotropic Gaussians: y = ±1, x ~ N(0, (1 ± Δ)² I_d), units σ(<w, x>); reduced coordinate r = |w|',
   params: isotropicGaussiansParams,
+  init: radialInit,
+  grid: radialGrid,
   build,
 });

@@ -56,9 +56,9 @@ export function replicaSpec(run: RunSpec, overrides: Partial<Omit<SgdOptions, 's
 
 /** One replica in the current thread. */
 export async function runReplica(spec: ReplicaSpec, replica: number, control: RunControl = {}): Promise<ParticleRun> {
-  const { model } = await resolveModel(spec.model);
+  const { model, definition } = await resolveModel(spec.model);
   const side = particleSideOf(model);
-  const init = parseWith(model.initSchema, spec.init, 'init');
+  const init = parseWith(definition.init, spec.init, 'init');
   if (side.kind === 'ridge') return simulate(side.model, { ...spec.options, init: side.initialLaw(init), stream: replica }, control);
   return simulateUnits(side.unit, model.name, { ...spec.options, init, stream: replica }, control);
 }

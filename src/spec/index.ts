@@ -5,7 +5,7 @@
  * "variants[i]." when the offending field came from that variant.
  */
 import { ConfigError } from '../errors.ts';
-import type { Model } from '../model.ts';
+import type { Model, ModelDefinition } from '../model.ts';
 import { absoluteModelBlock, buildModel, loadDefinition, type ModelBlock, type ResolvedModel } from '../../reduced-models/index.ts';
 import { describeValue, parseWith } from './fields.ts';
 import { OVERRIDE_KEYS, RENAMED_FIELDS, runSchema, specSchema, type NoiseSpec, type ParticlesSpec, type SolverSpec } from './schema.ts';
@@ -20,8 +20,9 @@ export interface RunSpec {
   readonly label: string;
   /** The model block as given (plug-in module path made absolute): what workers rebuild the model from. */
   readonly modelBlock: ModelBlock;
+  readonly definition: ModelDefinition;
   readonly model: Model;
-  /** The model's initial law (validated by its initSchema) and grid (by its gridSchema), as plain data. */
+  /** The initial law and the grid, validated by the definition's `init` and `grid` schemas (plain data). */
   readonly init: unknown;
   readonly grid?: unknown;
   readonly schedule: StepSchedule;
@@ -92,17 +93,17 @@ function rejectRenamed(o: JsonObject, path: string): void {
 /** Validates one merged run with its model. */
 function parseRun(json: JsonObject, label: string, seed: number, resolved: ResolvedModel): RunSpec {
   const run = parseWith(runSchema, json);
-  const { model } = resolved;
-  const init = parseWith(model.initSchema, run.init, 'init');
+  const { model, definition } = resolved;
+  const init = parseWith(definition.init, run.init, 'init');
   let grid: unknown;
   if (run.grid !== undefined) {
-    const schema = model.reduced?.gridSchema;
-    if (!schema) throw new ConfigError('grid', `model "${model.name}" has no grid form (it is solved by characteristics or has no reduced side)`);
-    grid = parseWith(schema, run.grid, 'grid');
+    if (!definition.grid) throw new ConfigError('grid', `model "${model.name}" has no grid form (it is solved by characteristics or has no reduced side)`);
+    grid = parseWith(definition.grid, run.grid, 'grid');
   }
   return {
     label,
     modelBlock: resolved.block,
+    definition,
     model,
     init,
     grid,

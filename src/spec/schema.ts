@@ -95,6 +95,8 @@ export const runSchema = z.strictObject({
 });
 
 export const specSchema = z.strictObject({
+  /** The JSON Schema an editor validates the file with (ignored here). */
+  $schema: z.string().optional(),
   description: z.string(allowed('a string')).optional(),
   ...runSchema.shape,
   variants: z.array(jsonObject, allowed('a nonempty array of { "label": …, overrides }')).min(1, allowed('a nonempty array of { "label": …, overrides }')).optional(),

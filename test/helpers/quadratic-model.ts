@@ -29,7 +29,6 @@ function build(p: z.output<typeof params>): Model<GridSpec, Init> {
     coordinates: [{ name: 'x', min: -Infinity, max: Infinity }],
     riskConstant: 0,
     defaultMethod: 'finite-volume',
-    gridSchema: grid,
     grid(g) {
       if (!(g.hi > g.lo)) throw new ConfigError('grid.hi', `must be > grid.lo = ${g.lo} (got ${g.hi})`);
       return Grid.uniform1d('x', g.lo, g.hi, g.cells);
@@ -81,7 +80,7 @@ function build(p: z.output<typeof params>): Model<GridSpec, Init> {
       }
     },
   };
-  return { name: 'quadratic-toy', label: `quadratic toy, k = ${p.k}, γ = ${p.gamma}, ℓ = ${p.ell}`, initSchema: init, reduced, particles: { kind: 'units', unit } };
+  return { name: 'quadratic-toy', label: `quadratic toy, k = ${p.k}, γ = ${p.gamma}, ℓ = ${p.ell}`, reduced, particles: { kind: 'units', unit } };
 }
 
-export const quadraticToy = defineModel({ name: 'quadratic-toy', summary: 'test-only: quadratic potential, Gaussian interaction, GD particles', params, build });
+export const quadraticToy = defineModel({ name: 'quadratic-toy', summary: 'test-only: quadratic potential, Gaussian interaction, GD particles', params, init, grid, build });

@@ -70,17 +70,17 @@ describe('landscape jobs on a plug-in model (the toy of test/landscape/toy.ts)',
     name: 'test-landscape-toy',
     summary: 'v = −a exp(−(r − c)²/2s²), u = exp(−(r − r′)²/2ℓ²) on [0, 4]',
     params: z.strictObject({ delta: number({ above: 0 }) }),
+    init: z.unknown(),
+    grid: z.strictObject({ cells: number({ integer: true, min: 2 }) }),
     build: ({ delta }) => {
       const landscape: LandscapeCapability = { pointwise: () => toyModel(delta) };
       return {
         name: 'test-landscape-toy',
         label: `toy, Δ = ${delta}`,
-        initSchema: z.unknown(),
         reduced: {
           coordinates: [{ name: 'r', min: 0, max: Infinity }],
           riskConstant: TOY.riskConstant,
           defaultMethod: 'finite-volume',
-          gridSchema: z.strictObject({ cells: number({ integer: true, min: 2 }) }),
           grid: (g: { cells: number }) => Grid.uniform1d('r', 0, TOY.rMax, g.cells),
           gridOperators: (grid: Grid) => ({ ...toyOperators(delta, grid.size), kernel: { order: 0, rank: grid.size, bound: 0, description: 'dense' } }),
         },
@@ -110,7 +110,8 @@ describe('landscape jobs: errors name the field', () => {
     name: 'test-no-landscape',
     summary: 'a model without the landscape capability',
     params: z.strictObject({}),
-    build: () => ({ name: 'test-no-landscape', label: 'test model', initSchema: z.unknown() }),
+    init: z.unknown(),
+    build: () => ({ name: 'test-no-landscape', label: 'test model' }),
   });
   registerModel(plain);
   const noLandscape = { model: { name: 'test-no-landscape' }, init: {}, saveTimes: [1], sweep: { deltas: [0.5], dims: [40] } };

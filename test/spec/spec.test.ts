@@ -73,3 +73,10 @@ describe('spec validation', () => {
     expect(e.message.startsWith(fieldName)).toBe(true);
   });
 });
+
+describe('JSON Schema for editors', () => {
+  it('schema/meanfield.schema.json is the one the spec schemas generate (run `npm run schema` after changing them)', async () => {
+    const { specJsonSchemaText, SCHEMA_PATH } = await import('../../src/spec/json-schema.ts');
+    expect(readFileSync(SCHEMA_PATH, 'utf8')).toBe(specJsonSchemaText());
+  });
+});
