@@ -22,6 +22,14 @@ export interface AxisSpec {
   readonly cells: number;
 }
 
+/** An ndarray view (no copy) of a flat row-major field on a grid with these axes: shape = cells per axis. */
+export function gridView(axes: readonly AxisSpec[], field: Float64Array): NdArray<Float64Array> {
+  const shape = axes.map((a) => a.cells);
+  const size = shape.reduce((p, n) => p * n, 1);
+  if (field.length !== size) throw new RangeError(`gridView: field has ${field.length} entries, the grid has ${size}`);
+  return ndarray(field, shape);
+}
+
 export class Grid {
   readonly axes: readonly AxisSpec[];
   readonly ndim: number;
@@ -114,8 +122,7 @@ export class Grid {
 
   /** An ndarray view (no copy) of a flat field on this grid. */
   view(field: Float64Array): NdArray<Float64Array> {
-    if (field.length !== this.size) throw new RangeError(`grid.view: field has ${field.length} entries, grid has ${this.size}`);
-    return ndarray(field, this.shape.slice(), this.strides.slice());
+    return gridView(this.axes, field);
   }
 
   /** Plain-data description (for result files). */

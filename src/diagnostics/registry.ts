@@ -8,7 +8,8 @@
  * The PDE law is read as cell masses on a grid (piecewise-constant density: exact 1-D quantile
  * formulas on each coordinate's marginal) or as weighted nodes (exact weighted 1-D formulas).
  */
-import type { AxisSpec } from '../grid.ts';
+import ops from 'ndarray-ops';
+import { gridView, type AxisSpec } from '../grid.ts';
 import { ksSampleGrid } from './ks.ts';
 import { wassersteinSampleGrid } from './wasserstein.ts';
 import { slicedWasserstein1, wassersteinWeighted } from './weighted.ts';
@@ -45,14 +46,16 @@ function coordinate(p: ParticleLaw, a: number): Float64Array {
   return out;
 }
 
-/** Masses of the marginal of axis a (sum over the other axes of a row-major grid). */
+/** Masses of the marginal of axis a: each slice at fixed index along a, summed (ndarray views, no copies). */
 export function gridMarginal(axes: readonly AxisSpec[], mass: Float64Array, a: number): Float64Array {
-  const shape = axes.map((x) => x.cells);
-  let inner = 1;
-  for (let b = a + 1; b < shape.length; b++) inner *= shape[b];
-  const n = shape[a];
-  const out = new Float64Array(n);
-  for (let j = 0; j < mass.length; j++) out[Math.floor(j / inner) % n] += mass[j];
+  if (axes.length === 1) return mass;
+  const view = gridView(axes, mass);
+  const out = new Float64Array(axes[a].cells);
+  const at: (number | null)[] = axes.map(() => null);
+  for (let i = 0; i < out.length; i++) {
+    at[a] = i;
+    out[i] = ops.sum(view.pick(...(at as number[])));
+  }
   return out;
 }
 

@@ -14,7 +14,8 @@
  * The solvers are in solvers/ and know no model; the model supplies operators, laws and adapters.
  */
 import { ConfigError } from '../errors.ts';
-import type { AxisSpec, Grid } from '../grid.ts';
+import type { NdArray } from 'ndarray';
+import { gridView, type AxisSpec, type Grid } from '../grid.ts';
 import type { GridLawMasses, KernelChoice, ReducedSide, WeightedNodes } from '../model.ts';
 import type { RunSpec } from '../spec/index.ts';
 import type { GridOperators, StepSchedule } from '../types.ts';
@@ -349,4 +350,13 @@ export function solveWithChecks(run: RunSpec, control: PdeControl = {}, command 
     if (!trajectory.stoppedEarly) companion = { label: partner.label, trajectory };
   }
   return { main, check, companion };
+}
+
+/**
+ * The cell masses of a grid solution at save index k as an ndarray view (shape = cells per axis,
+ * row-major, no copy): `view.get(i, j)`, `view.pick(null, j)` for slices, ndarray-ops for reductions.
+ */
+export function densityView(trajectory: PdeTrajectory, k: number): NdArray<Float64Array> {
+  if (!trajectory.fv) throw new ConfigError('solver.method', `densities exist on a grid only; this trajectory is ${trajectory.method}`);
+  return gridView(trajectory.fv.axes, trajectory.fv.density[k]);
 }
