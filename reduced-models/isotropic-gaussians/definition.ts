@@ -13,6 +13,7 @@ import { dimension, jsonObject, number, numberList } from '../../src/spec/fields
 import { chiLogDensity, radialQuadrature } from '../../solvers/characteristics.ts';
 import { activationFromSpec } from '../activations.ts';
 import { radialReducedModel } from './adapters.ts';
+import { isotropicClt } from './clt-capability.ts';
 import { IsotropicGaussians } from './index.ts';
 
 export const isotropicGaussiansParams = z.strictObject({
@@ -139,7 +140,7 @@ function build(params: IsotropicGaussiansParams): Model<RadialGrid, RadialInit> 
             },
             trainable: { a: false, b: false },
           },
-    capabilities: { landscape: model, clt: model },
+    capabilities: { landscape: model, clt: isotropicClt(model) },
   };
 }
 

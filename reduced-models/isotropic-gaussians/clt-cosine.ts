@@ -1,7 +1,8 @@
 /**
  * Truncated moments of the cosine c = <ŵ, u> between a fixed unit vector ŵ and a uniform direction
  * u in R^d, whose density is p_d(c) = (1 − c²)^{b−1} / B(1/2, b) on [−1, 1], b = (d − 1)/2
- * (REDUCED-MODELS.md §1.2; c² ~ Beta(1/2, b)). These are the closed forms of CLT.md §1.5:
+ * (README.md, "The cosine of two uniform directions"; c² ~ Beta(1/2, b)), used by the online-SGD
+ * noise closed forms of ./clt-noise.ts (src/clt/README.md, "Closed forms"):
  *
  *   Pc(u) = P(c > u)          = (1 − I_{u²}(1/2, b)) / 2
  *   Q1(u) = E[c 1{c > u}]     = (1 − u²)^b / ((d − 1) B(1/2, b))
@@ -18,10 +19,10 @@
  *
  * a polynomial in w = 1 − u² evaluated by Horner's rule (all terms positive), and
  * I_x(3/2, b) = I_x(1/2, b) − 2 x^{1/2} (1−x)^b / B(1/2, b) gives Q2 = [Pc(u) + u (1−u²)^b / B(1/2, b)] / d.
- * Cost O(d) per point, no allocation. Absolute error a few ulps (test/clt/cosine.test.ts checks
+ * Cost O(d) per point, no allocation. Absolute error a few ulps (test/clt/noise.test.ts checks
  * against `incompleteBetaRegularized`).
  */
-import { logBeta } from '../numerics/special.ts';
+import { logBeta } from '../../src/numerics/special.ts';
 
 export class CosineLaw {
   readonly d: number;
