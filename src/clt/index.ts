@@ -62,6 +62,7 @@ export {
   predictClt,
   predictFluctuations,
   predictFromRun,
+  predictionInterrupted,
   type CltInput,
   type CltPrediction,
   type CltWarning,

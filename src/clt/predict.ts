@@ -98,8 +98,9 @@ export interface PredictionControl {
   shouldStop?: () => boolean;
 }
 
-function interrupted(): Error {
-  const e = new Error('CLT prediction interrupted');
+/** The error of a stopped prediction (name 'Interrupted', as the worker pool's). */
+export function predictionInterrupted(message = 'CLT prediction interrupted'): Error {
+  const e = new Error(message);
   e.name = 'Interrupted';
   return e;
 }
@@ -146,7 +147,7 @@ export function predictFluctuations(
   const onNode =
     shouldStop || integrate
       ? (node: AdjointNode): void => {
-          if (shouldStop?.()) throw interrupted();
+          if (shouldStop?.()) throw predictionInterrupted();
           integrate?.(node);
         }
       : undefined;

@@ -14,7 +14,7 @@
  * to t = 5 costs ~10–30 s).
  */
 import { LINEAR_NOISE_LIMIT } from '../clt/noise.ts';
-import { predictFromRun, type CltPrediction, type PredictionControl, type PredictionOverrides } from '../clt/predict.ts';
+import { predictFromRun, predictionInterrupted, type CltPrediction, type PredictionControl, type PredictionOverrides } from '../clt/predict.ts';
 import { makeProvenance } from '../io/output.ts';
 import { runTasks } from '../parallel/pool.ts';
 import { colorAt, lineFigure, type Series } from '../plot/figures.ts';
@@ -56,11 +56,7 @@ export function predictionTask(run: RunSpec, overrides: PredictionOverrides = {}
  */
 export async function predictInWorker(run: RunSpec, overrides: PredictionOverrides = {}, control: PredictionControl = {}): Promise<CltPrediction> {
   const { results } = await runTasks<CltPrediction>([predictionTask(run, overrides)], { workers: 1, shouldStop: control.shouldStop });
-  if (results[0] === null) {
-    const e = new Error('CLT prediction interrupted before it started');
-    e.name = 'Interrupted';
-    throw e;
-  }
+  if (results[0] === null) throw predictionInterrupted('CLT prediction interrupted before it started');
   return results[0];
 }
 
