@@ -13,6 +13,7 @@ import { dimension, jsonObject, number, numberList } from '../../src/spec/fields
 import { chiLogDensity, radialQuadrature } from '../../solvers/characteristics.ts';
 import { activationFromSpec } from '../activations.ts';
 import { radialReducedModel } from './adapters.ts';
+import { isotropicClt } from './clt-capability.ts';
 import { IsotropicGaussians } from './index.ts';
 import { landscapeCapability } from './landscape.ts';
 
@@ -138,7 +139,7 @@ function build(params: IsotropicGaussiansParams): Model<RadialGrid, RadialInit> 
             },
             trainable: { a: false, b: false },
           },
-    capabilities: { landscape: landscapeCapability(model), clt: model },
+    capabilities: { landscape: landscapeCapability(model), clt: isotropicClt(model) },
   };
 }
 

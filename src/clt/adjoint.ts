@@ -1,10 +1,11 @@
 /**
  * Influence functions (radial adjoints) of observables Φ(ρ̄_T) along weighted radial
- * characteristics, with the nonlocal (interaction) term: ./README.md §2–4, §7 steps 1–3.
+ * characteristics, with the nonlocal (interaction) term (src/clt/README.md, "The influence function
+ * (adjoint)", "Along characteristics").
  *
  * Forward (solvers/characteristics.ts): nodes X_j(t), weights P_j (a quadrature of ρ̄_0),
  *   dX_j/dt = −2ξ(t) ψ'(X_j),   ψ(r) = v(r) + Σ_f Φ_f(r) A_f,   A_f = Σ_k P_k Φ_f(X_k).
- * Backward (./README.md §4.1), with G_j(t) = g(t, X_j(t)) and D_j(t) = ∂_r g(t, X_j(t)):
+ * Backward ("The (G, D) system"), with G_j(t) = g(t, X_j(t)) and D_j(t) = ∂_r g(t, X_j(t)):
  *   dG_j/dt = 2ξ Σ_f Φ_f(X_j) B_f,                       B_f(t) = Σ_k P_k D_k Φ_f'(X_k),
  *   dD_j/dt = 2ξ [ψ''(X_j) D_j + Σ_f Φ_f'(X_j) B_f],
  *   G_j(T) = f_T(X_j(T)),  D_j(T) = f_T'(X_j(T)),   f_T = δΦ/δρ̄ (ρ̄_T).
@@ -12,19 +13,20 @@
  * (transport-only ablation: G is then constant along characteristics).
  *
  * For the Lagrangian discretisation this is exactly the tangent-linear adjoint of the forward
- * system in the weights and initial positions (./README.md §4.2): with the weights free (Σ P ≠ 1 allowed),
+ * system in the weights and initial positions ("It is the exact tangent-linear adjoint"): with the
+ * weights free (Σ P ≠ 1 allowed),
  *   ∂Φ_T/∂P_k = G_k(0),   ∂Φ_T/∂X_k(0) = P_k D_k(0);
  * along a mass-preserving direction P → P + δ(e_k − P) the derivative is G_k(0) − Σ_j P_j G_j(0)
  * (the influence function is defined up to an additive constant). Hence, for N i.i.d. units from
  * ρ̄_0 (RVE Prop. 3.2; MMN Thm. 3 gives the O(N^{-1/2}) scale),
  *   Var Φ(ρ̂_T) = Var_init(T)/N + o(1/N),   Var_init(T) = Σ_j P_j G_j(0)² − (Σ_j P_j G_j(0))².
  *
- * Time stepping (./README.md §4.3): classical RK4 backward with step 2h on the forward path stored at
+ * Time stepping ("Discretisation"): classical RK4 backward with step 2h on the forward path stored at
  * every step h (the stages use the stored X at t, t − h, t − 2h, so the path must have uniform
  * steps and every terminal time must be an even number of steps). ψ'' comes from the model's
  * analytic second derivatives if it offers them, else from central differences of the analytic
- * ψ' (step 1e-6). The path may come from any node set, in particular the separatrix-aware
- * split/graded quadratures of solvers/separatrix.ts that are needed for t ≳ 3 (./README.md §8.3).
+ * ψ' (step 1e-6). The path may come from any node set, in particular separatrix-aware
+ * quadratures (nodes split at the separatrix), which are needed for t ≳ 3 in MMN Fig. 1.
  */
 import { evaluateSchedule, type StepSchedule } from '../types.ts';
 import { solveCharacteristics, type SeparableRadialModel } from '../../solvers/characteristics.ts';
@@ -371,7 +373,7 @@ export function solveAdjoint(
   return result;
 }
 
-/** Σ_j p_j g_j² − (Σ_j p_j g_j)² with the weights normalised (Var_P(G), ./README.md §4.1). */
+/** Σ_j p_j g_j² − (Σ_j p_j g_j)² with the weights normalised (Var_P(G)). */
 export function weightedVariance(g: Float64Array, p: Float64Array): number {
   let total = 0;
   let m = 0;
@@ -416,7 +418,7 @@ export interface RadialProblem {
 }
 
 export interface InfluenceOptions extends AdjointOptions {
-  /** Forward step target h (default 2e-3, ./README.md §4.3); adjusted down by `commensurateStep`. */
+  /** Forward step target h (default 2e-3); adjusted down by `commensurateStep`. */
   dt?: number;
 }
 
@@ -433,7 +435,7 @@ export interface InfluenceResult {
 }
 
 /**
- * Forward characteristics with the whole path kept, then the backward sweep (./README.md §7 steps 1–3).
+ * Forward characteristics with the whole path kept, then the backward sweep (src/clt/README.md, "Assembly", steps 1–3).
  * Returns Φ_PDE(T), G(0), D(0) and Var_init(T) for every observable and save time.
  */
 export function influenceFunctions(

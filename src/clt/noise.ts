@@ -1,42 +1,17 @@
 /**
- * SGD-noise rates for the CLT prediction (./README.md §5, §6.2, §7).
+ * What the CLT prediction needs from a model's online-SGD noise (src/clt/README.md, "The SGD noise").
  *
- * Online SGD with step s = εξ(t) and batch B (src/particles/sgd.ts: the batch mean of
- * (y − ŷ) σ'(<w_i, x>) x). A kick at time s changes Φ(ρ̂_T) by (1/N) Σ_i g'(s, r_i) ŵ_i·ξ_i to first
- * order (g the influence function of ./adjoint.ts); the kicks are martingale increments, so
+ * Online SGD with step s = εξ(t) and batch B: a kick at time s changes Φ(ρ̂_T) by (1/N) Σ_i a_i(x)
+ * to first order, a_w(x) the kick of unit w paired with the adjoint derivative D = ∂_r g(s, ·) of
+ * ./adjoint.ts. The kicks are martingale increments, so their variances add:
  *
  *   Var_sgd(T) = (ε/B) [I_C(T) + I_I(T)/N],   I_C = 4 ∫_0^T ξ² Var_x Z_s ds,   I_I = 4 ∫_0^T ξ² VI_s ds,
- *   a_w(x) = (y − f(x)) g'(s, |w|) σ'(<w, x>) <ŵ, x>,   Z = E_w a_w,   E_x a_w = −g' ψ'(|w|),
- *   VI = E_w E_x a_w² − E_x Z² − Var_w(E_x a_w),
+ *   Z = E_w a_w,   VI = E_w E_x a_w² − E_x Z² − Var_w(E_x a_w),   E_x a_w = −D ψ'(r_w),
  *
- * where f is the mean-field network output (the O(N^{-1/2}) fluctuation of ŷ around f is left out:
- * ./README.md §8.1). The expectations over x use the class structure: given the class (τ, y),
- * |x| = τρ with ρ ~ χ_d and <ŵ, x> = |x| c with c ~ p_d, so with A_j = X_j τ ρ and a piecewise-linear
- * σ(t) = α + ℓt + Σ_i Δm_i (t − t_i)_+ (slopes s_0 = ℓ, …, s_n to the right of the last knot) and
- * u_i = t_i/A (Pc, Q1, Q2 of ./cosine.ts):
- *
- *   E_c σ(Ac)        = α + Σ_i Δm_i [A Q1(u_i) − t_i Pc(u_i)]
- *   E_c σ'(Ac) c     = Σ_i Δm_i Q1(u_i)
- *   E_c σ'(Ac)² c²   = s_0²/d + Σ_i (s_{i+1}² − s_i²) Q2(u_i)
- *   E_c σ'(Ac)²      = s_0²   + Σ_i (s_{i+1}² − s_i²) Pc(u_i)
- *
- * (./README.md §5.3), f(|x|) = Σ_j P_j E_c σ(A_j c),
- * Z = (y − f) Σ_j P_j D_j |x| E_c σ'(A_j c) c, E_x a_j² = D_j² E[(y − f)² |x|² E_c σ'(A_j c)² c²].
- * The ρ-integral is one Gauss–Legendre panel of `radialNodes` (default 120) nodes over the χ_d
- * law (cut where the density is below e^{-75} of its peak). Its integrands have the smoothness
- * C^{⌊(d−1)/2⌋} of (1 − u²)^{(d−1)/2} at A = t_i, so the rule is accurate to ~1e-12 at d = 40 but
- * only algebraically at small d (raise `radialNodes` there).
- *
- * Mean shift of the radius (./README.md §6.2): each kick's tangential part moves |w| outward by
- * |Δw_⊥|²/(2r), an Itô drift ε ξ² b(r)/B per unit time with
- *   b(r) = (2/r) E[(y − f)² σ'(<w,x>)² (|x|² − <ŵ,x>²)],
- * whose effect on Φ_T is ε/B · ∫_0^T ξ² Σ_j P_j D_j b(X_j) ds. This is the O(εd) part of the O(ε)
- * shift; the O(ε) terms without the factor d (curvature of the flow acting on the radial noise,
- * the Euler error of the SGD recursion) are not included.
+ * and the mean radius is shifted by the Itô drift of |w| (src/clt/README.md, "The O(εd) shift of the
+ * mean radius"): ε/B · ∫_0^T ξ² Σ_j P_j D_j b(X_j) ds. A model supplies these rates in closed form
+ * through its `clt` capability (./index.ts); ./predict.ts integrates them along the backward sweep.
  */
-import type { IsotropicGaussians } from '../../reduced-models/isotropic-gaussians/index.ts';
-import { chiLogDensity, radialQuadrature } from '../../solvers/characteristics.ts';
-import { CosineLaw } from './cosine.ts';
 
 /** Rates at one backward node for one adjoint state (without the factors 4ξ², ξ² of the integrals). */
 export interface NoiseRates {
@@ -46,16 +21,18 @@ export interface NoiseRates {
   sameUnit: number;
   /** Σ_j P_j D_j b(X_j) (Itô drift of the radius, paired with D). */
   ito: number;
-  /** E_x Z by the quadrature; equals −Σ_j P_j D_j ψ'(X_j) (a check). */
+  /** E_x Z by the model's quadrature; equals −Σ_j P_j D_j ψ'(X_j) (a check). */
   meanZ: number;
 }
 
-/** What the CLT prediction needs from a model's online-SGD noise. */
+/** A model's online-SGD noise rates at the nodes of a radial law. */
 export interface SgdNoiseModel {
   readonly name: string;
+  /** The formula of `linearNoiseIndicator`, for messages (e.g. "2 m τ+² d ε/B"). */
+  readonly indicatorFormula: string;
   /**
-   * Size of one kick relative to the scale on which σ' changes (./README.md §8.2); the linear-noise
-   * expansion needs it below ~0.3.
+   * Size of one kick relative to the scale on which σ' changes (src/clt/README.md, "The linear-noise
+   * regime"); the linear-noise expansion needs it below LINEAR_NOISE_LIMIT.
    */
   linearNoiseIndicator(epsilon: number, batch: number): number;
   /** Precomputes everything that depends only on the node positions (call once per backward node). */
@@ -68,198 +45,5 @@ export interface SgdNoiseModel {
 
 export type SgdNoiseAvailability = { available: true; noise: SgdNoiseModel } | { available: false; reason: string };
 
-/** Linear-noise threshold (./README.md §8.2). */
+/** Largest linear-noise indicator at which the prediction is trusted (src/clt/README.md, "The linear-noise regime"). */
 export const LINEAR_NOISE_LIMIT = 0.3;
-
-/**
- * The online-SGD noise of the isotropic-Gaussians model, or why it is not available: the closed
- * forms need a finite d (the rates grow like d) and a piecewise-linear σ.
- */
-export function isotropicSgdNoise(model: IsotropicGaussians, options: { radialNodes?: number } = {}): SgdNoiseAvailability {
-  if (model.d === 'inf') return { available: false, reason: 'SGD noise rates grow like d: no closed form at d = inf (use a finite d)' };
-  const shape = model.activation.piecewiseLinear;
-  if (!shape) return { available: false, reason: 'the SGD-noise closed forms (src/clt/README.md §5.3) need a piecewise-linear activation' };
-  return { available: true, noise: new IsotropicSgdNoise(model.d, model.tau, shape, options.radialNodes ?? 120) };
-}
-
-class IsotropicSgdNoise implements SgdNoiseModel {
-  readonly name = 'isotropic-gaussians online SGD';
-  private readonly cos: CosineLaw;
-  private readonly knots: Float64Array;
-  /** Δm_i and s_{i+1}² − s_i² at knot i. */
-  private readonly jumps: Float64Array;
-  private readonly squareJumps: Float64Array;
-  private readonly intercept: number;
-  private readonly leftSquare: number;
-  private readonly maxSlope: number;
-  private readonly tauPlus: number;
-  /** Per row (class, ρ-node): |x|, weight (class prob × ρ weight), label, mean-field output, residual. */
-  private readonly xNorm: Float64Array;
-  private readonly rowWeight: Float64Array;
-  private readonly label: Float64Array;
-  private readonly output: Float64Array;
-  private readonly residual: Float64Array;
-  /** rows × M: |x| E_c σ'c,  |x|² E_c σ'²c²,  |x|² E_c σ'²(1 − c²). */
-  private h1 = new Float64Array(0);
-  private s2 = new Float64Array(0);
-  private t2 = new Float64Array(0);
-  /** Per node: P_j, ψ'_j, S2_j = E_x[(y−f)²|x|² E_c σ'²c²], b_j. */
-  private p = new Float64Array(0);
-  private dpsi = new Float64Array(0);
-  private sameUnitCoef = new Float64Array(0);
-  private drift = new Float64Array(0);
-  private m = 0;
-
-  constructor(
-    private readonly d: number,
-    tau: readonly [number, number],
-    shape: { knots: readonly number[]; values: readonly number[]; leftSlope: number; rightSlope: number },
-    radialNodes: number,
-  ) {
-    this.cos = new CosineLaw(d);
-    const n = shape.knots.length;
-    const slopes = new Float64Array(n + 1);
-    slopes[0] = shape.leftSlope;
-    for (let i = 1; i < n; i++) slopes[i] = (shape.values[i] - shape.values[i - 1]) / (shape.knots[i] - shape.knots[i - 1]);
-    slopes[n] = shape.rightSlope;
-    this.knots = Float64Array.from(shape.knots);
-    this.jumps = new Float64Array(n);
-    this.squareJumps = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      this.jumps[i] = slopes[i + 1] - slopes[i];
-      this.squareJumps[i] = slopes[i + 1] ** 2 - slopes[i] ** 2;
-    }
-    this.intercept = shape.values[0] - shape.leftSlope * shape.knots[0];
-    this.leftSquare = slopes[0] ** 2;
-    this.maxSlope = Math.max(...Array.from(slopes, Math.abs));
-    this.tauPlus = tau[0];
-
-    const chi = radialQuadrature(chiLogDensity(d, Math.sqrt(d)), Math.sqrt(d) + 20, 1, radialNodes);
-    const Q = chi.nodes.length;
-    const rows = 2 * Q;
-    this.xNorm = new Float64Array(rows);
-    this.rowWeight = new Float64Array(rows);
-    this.label = new Float64Array(rows);
-    this.output = new Float64Array(rows);
-    this.residual = new Float64Array(rows);
-    for (let c = 0; c < 2; c++) {
-      for (let q = 0; q < Q; q++) {
-        this.xNorm[c * Q + q] = tau[c] * chi.nodes[q];
-        this.rowWeight[c * Q + q] = 0.5 * chi.weights[q];
-        this.label[c * Q + q] = c === 0 ? 1 : -1;
-      }
-    }
-  }
-
-  /**
-   * 2 m τ+² d ε / B, m = max |σ'|: the size of one kick in <w, x> (with the batch mean, one sample's own
-   * kick scales as ε/B).
-   */
-  linearNoiseIndicator(epsilon: number, batch: number): number {
-    // one kick moves <w, x> by ≈ 2 s m |x|² |y − ŷ| with |x|² ≈ τ+² d and |y − ŷ| = O(1), a batch
-    // mean divides it by B. A stricter rule, 20 m τ+² d ε ≤ 0.3, would flag ε = 2e-5 at d = 40 — the
-    // very regime in which our ensembles find the prediction accurate (./README.md §8.2, §9); we use
-    // the kick size itself.
-    return (2 * this.maxSlope * this.tauPlus ** 2 * this.d * epsilon) / batch;
-  }
-
-  private ensure(m: number): void {
-    if (this.p.length === m) return;
-    const rows = this.xNorm.length;
-    this.h1 = new Float64Array(rows * m);
-    this.s2 = new Float64Array(rows * m);
-    this.t2 = new Float64Array(rows * m);
-    this.p = new Float64Array(m);
-    this.dpsi = new Float64Array(m);
-    this.sameUnitCoef = new Float64Array(m);
-    this.drift = new Float64Array(m);
-    this.m = m;
-  }
-
-  prepare(x: Float64Array, p: Float64Array, dpsi: Float64Array): void {
-    const M = x.length;
-    for (let j = 0; j < M; j++) {
-      if (!(x[j] > 0)) throw new RangeError(`noise rates: node ${j} sits at r = ${x[j]}; the Itô drift b(r) ∝ 1/r needs r > 0`);
-    }
-    this.ensure(M);
-    this.p.set(p);
-    this.dpsi.set(dpsi);
-    const { cos, knots, jumps, squareJumps, xNorm, h1, s2, t2, output, residual, label, rowWeight } = this;
-    const invD = 1 / this.d;
-    const rows = xNorm.length;
-    for (let row = 0; row < rows; row++) {
-      const r = xNorm[row];
-      let f = 0;
-      for (let j = 0; j < M; j++) {
-        const A = x[j] * r;
-        let mean = this.intercept;
-        let slopeC = 0;
-        let slope2C2 = this.leftSquare * invD;
-        let slope2 = this.leftSquare;
-        for (let i = 0; i < knots.length; i++) {
-          const t = knots[i];
-          cos.evaluate(t / A);
-          mean += jumps[i] * (A * cos.q1 - t * cos.pc);
-          slopeC += jumps[i] * cos.q1;
-          slope2C2 += squareJumps[i] * cos.q2;
-          slope2 += squareJumps[i] * cos.pc;
-        }
-        f += p[j] * mean;
-        const k = row * M + j;
-        h1[k] = r * slopeC;
-        s2[k] = r * r * slope2C2;
-        t2[k] = r * r * (slope2 - slope2C2);
-      }
-      output[row] = f;
-      residual[row] = label[row] - f;
-    }
-    const { sameUnitCoef, drift } = this;
-    sameUnitCoef.fill(0);
-    drift.fill(0);
-    for (let row = 0; row < rows; row++) {
-      const w = rowWeight[row] * residual[row] * residual[row];
-      const k0 = row * M;
-      for (let j = 0; j < M; j++) {
-        sameUnitCoef[j] += w * s2[k0 + j];
-        drift[j] += w * t2[k0 + j];
-      }
-    }
-    for (let j = 0; j < M; j++) drift[j] *= 2 / x[j];
-  }
-
-  rates(D: Float64Array, out: NoiseRates): void {
-    const { m: M, p, dpsi, h1, residual, rowWeight, sameUnitCoef, drift } = this;
-    if (D.length !== M) throw new RangeError(`noise rates: D has ${D.length} entries, the prepared node set ${M}`);
-    let ez = 0;
-    let ez2 = 0;
-    for (let row = 0; row < residual.length; row++) {
-      const k0 = row * M;
-      let H = 0;
-      for (let j = 0; j < M; j++) H += p[j] * D[j] * h1[k0 + j];
-      const z = residual[row] * H;
-      ez += rowWeight[row] * z;
-      ez2 += rowWeight[row] * z * z;
-    }
-    let ea2 = 0;
-    let mg = 0;
-    let mg2 = 0;
-    let ito = 0;
-    for (let j = 0; j < M; j++) {
-      ea2 += p[j] * D[j] * D[j] * sameUnitCoef[j];
-      const g = D[j] * dpsi[j];
-      mg += p[j] * g;
-      mg2 += p[j] * g * g;
-      ito += p[j] * D[j] * drift[j];
-    }
-    out.common = ez2 - ez * ez;
-    out.sameUnit = ea2 - ez2 - (mg2 - mg * mg);
-    out.ito = ito;
-    out.meanZ = ez;
-  }
-
-  labelCorrelation(): number {
-    let s = 0;
-    for (let row = 0; row < this.output.length; row++) s += this.rowWeight[row] * this.label[row] * this.output[row];
-    return s;
-  }
-}

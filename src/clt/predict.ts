@@ -1,30 +1,27 @@
 /**
- * Predicted seed-to-seed fluctuations of finite-N online-SGD runs, from the PDE (./README.md §1, §7).
+ * Predicted seed-to-seed fluctuations of finite-N online-SGD runs, from the PDE (src/clt/README.md,
+ * "The result", "Assembly"), for a model with the `clt` capability (./index.ts).
  *
  * For an observable Φ (the risk R_N, the mean radius, …) at save time T, N units, step ε, batch B:
  *
- *   std Φ_N(T) ≈ √( Var_init(T)/N + (ε/B) (I_C(T) + I_I(T)/N) )                     (./README.md §1)
+ *   std Φ_N(T) ≈ √( Var_init(T)/N + (ε/B) (I_C(T) + I_I(T)/N) )
  *
  * Var_init from the influence function (./adjoint.ts; RVE Prop. 3.2, the N^{-1/2} CLT of gradient
- * descent, MMN Thm. 3 for the scale), I_C and I_I the common- and same-unit-noise integrals
- * (./noise.ts, ./README.md §5). Mean: E R_N(0) = R(ρ̄_0) + C1/N exactly for i.i.d. units,
- * C1 = ∫ u_diag ρ̄_0 − ∫∫ u_d ρ̄_0 ρ̄_0 (./README.md §6.1; at t > 0 the 1/N coefficient is not predicted
- * and is reported as null); the mean radius is shifted by the O(εd) Itô drift (ε/B) J(T) (§6.2).
+ * descent, MMN Thm. 3 for the scale), I_C and I_I the common- and same-unit-noise integrals of the
+ * model's noise rates (./noise.ts). Mean: E R_N(0) = R(ρ̄_0) + C1/N exactly for i.i.d. units,
+ * C1 = ∫ U(θ, θ) ρ̄_0 − ∫∫ U ρ̄_0 ρ̄_0 ("The 1/N bias at t = 0"; at t > 0 the 1/N coefficient is not
+ * predicted and is reported as null); the mean radius is shifted by the O(εd) Itô drift (ε/B) J(T)
+ * ("The O(εd) shift of the mean radius").
  *
- * Validity (./README.md §8): a warning when the kicks leave the linear-noise regime
- * (the kick size 2 m τ+² d ε/B > 0.3), when N < 400 (the same-unit term I_I is then unreliable), and when a save
- * time reaches the separatrix (t ≳ 3 for MMN Fig. 1, ./README.md §8.3: which units die
- * becomes sensitive to fluctuations and plain Gauss–Legendre nodes converge like O(1/M); use
- * separatrix-aware nodes, solvers/separatrix.ts, as `init` there).
+ * Validity ("Limits"): a warning when the kicks leave the linear-noise regime (the model's kick-size
+ * indicator > LINEAR_NOISE_LIMIT), when N < 400 (the same-unit term I_I is then unreliable), and when
+ * a save time reaches the separatrix (t ≳ 3 for MMN Fig. 1: which units die becomes sensitive to
+ * fluctuations and plain Gauss–Legendre nodes converge like O(1/M); use separatrix-aware nodes there).
  */
 import { ConfigError } from '../errors.ts';
-import type { RunConfig } from '../io/config.ts';
-import { buildModel } from '../models.ts';
-import { gaussLegendre } from '../numerics/quadrature.ts';
-import { separableRadial } from '../pipeline/solve.ts';
+import type { Model } from '../model.ts';
+import type { RunSpec } from '../spec/index.ts';
 import type { StepSchedule } from '../types.ts';
-import type { IsotropicGaussians } from '../../reduced-models/isotropic-gaussians/index.ts';
-import { chiLogDensity, radialQuadrature } from '../../solvers/characteristics.ts';
 import {
   influenceFunctions,
   meanRadius,
@@ -34,7 +31,8 @@ import {
   type RadialObservable,
   type RadialProblem,
 } from './adjoint.ts';
-import { isotropicSgdNoise, LINEAR_NOISE_LIMIT, type NoiseRates, type SgdNoiseAvailability } from './noise.ts';
+import type { CltCapability } from './index.ts';
+import { LINEAR_NOISE_LIMIT, type NoiseRates, type SgdNoiseAvailability } from './noise.ts';
 
 export interface FluctuationOptions {
   /** Number of units N (integer ≥ 1). */
@@ -78,7 +76,7 @@ export interface FluctuationPrediction {
   times: number[];
   dt: number;
   observables: ObservablePrediction[];
-  noise: { available: true; model: string; linearNoiseIndicator: number } | { available: false; reason: string };
+  noise: { available: true; model: string; indicatorFormula: string; linearNoiseIndicator: number } | { available: false; reason: string };
   warnings: CltWarning[];
 }
 
@@ -92,11 +90,26 @@ function checkOptions(o: FluctuationOptions): Required<FluctuationOptions> {
   return { n: o.n, epsilon: o.epsilon, batch, dt, nonlocal: o.nonlocal ?? true, separatrixTime: o.separatrixTime ?? 3 };
 }
 
+export interface PredictionControl {
+  /**
+   * Polled at every backward node of the adjoint sweep; true abandons the prediction with an Error
+   * named 'Interrupted' (a prediction has no partial result worth keeping).
+   */
+  shouldStop?: () => boolean;
+}
+
+/** The error of a stopped prediction (name 'Interrupted', as the worker pool's). */
+export function predictionInterrupted(message = 'CLT prediction interrupted'): Error {
+  const e = new Error(message);
+  e.name = 'Interrupted';
+  return e;
+}
+
 /**
  * Var_init, I_C, I_I and the Itô response for any observables of a radial problem, then the
- * predicted std (./README.md §7 steps 1–5). The noise integrals are Simpson sums over the backward
- * nodes s = T, T − 2h, …, 0 (not the trapezoid: the rates are as smooth in s as the
- * RK4 states, so Simpson's O(h⁴) matches their accuracy at the same cost).
+ * predicted std (src/clt/README.md, "Assembly"). The noise integrals are Simpson sums over the
+ * backward nodes s = T, T − 2h, …, 0 (the rates are as smooth in s as the RK4 states, so Simpson's
+ * O(h⁴) matches their accuracy at the cost of a trapezoid).
  */
 export function predictFluctuations(
   problem: RadialProblem,
@@ -104,6 +117,7 @@ export function predictFluctuations(
   observables: readonly RadialObservable[],
   noise: SgdNoiseAvailability,
   options: FluctuationOptions,
+  control: PredictionControl = {},
 ): FluctuationPrediction {
   const o = checkOptions(options);
   if (saveTimes.length === 0) throw new ConfigError('saveTimes', 'must list at least one time');
@@ -113,7 +127,8 @@ export function predictFluctuations(
   const sameUnit = zeros();
   const ito = zeros();
   const rates: NoiseRates = { common: 0, sameUnit: 0, ito: 0, meanZ: 0 };
-  const onNode = noise.available
+  const { shouldStop } = control;
+  const integrate = noise.available
     ? (node: AdjointNode): void => {
         noise.noise.prepare(node.x, problem.weights, node.dpsi);
         const xi2 = node.xi * node.xi;
@@ -129,6 +144,13 @@ export function predictFluctuations(
         }
       }
     : undefined;
+  const onNode =
+    shouldStop || integrate
+      ? (node: AdjointNode): void => {
+          if (shouldStop?.()) throw predictionInterrupted();
+          integrate?.(node);
+        }
+      : undefined;
   const adj = influenceFunctions(problem, saveTimes, observables, { dt: o.dt, nonlocal: o.nonlocal, onNode });
 
   const { n, epsilon, batch } = o;
@@ -157,19 +179,19 @@ export function predictFluctuations(
   let noiseInfo: FluctuationPrediction['noise'];
   if (noise.available) {
     const indicator = noise.noise.linearNoiseIndicator(epsilon, batch);
-    noiseInfo = { available: true, model: noise.noise.name, linearNoiseIndicator: indicator };
+    noiseInfo = { available: true, model: noise.noise.name, indicatorFormula: noise.noise.indicatorFormula, linearNoiseIndicator: indicator };
     if (indicator > LINEAR_NOISE_LIMIT) {
       warnings.push({
         code: 'linear-noise-regime',
         message:
-          `2 m τ+² d ε/B = ${indicator.toPrecision(3)} > ${LINEAR_NOISE_LIMIT}: one kick moves <w, x> by a sizeable part of the ` +
-          `scale on which σ' changes, outside the linear-noise regime of the prediction (src/clt/README.md §8.2); use ε <= ${((LINEAR_NOISE_LIMIT / indicator) * epsilon).toPrecision(2)} (at this B)`,
+          `${noise.noise.indicatorFormula} = ${indicator.toPrecision(3)} > ${LINEAR_NOISE_LIMIT}: one kick moves <w, x> by a sizeable part of the ` +
+          `scale on which σ' changes, outside the linear-noise regime of the prediction (src/clt/README.md, "The linear-noise regime"); use ε <= ${((LINEAR_NOISE_LIMIT / indicator) * epsilon).toPrecision(2)} (at this B)`,
       });
     }
     if (n < 400) {
       warnings.push({
         code: 'same-unit-small-n',
-        message: `N = ${n} < 400: the same-unit noise term ε I_I/(N B) is not reliably predicted at small N (src/clt/README.md §8.1)`,
+        message: `N = ${n} < 400: the same-unit noise term ε I_I/(N B) is not reliably predicted at small N (src/clt/README.md, "Same-unit noise at small N")`,
       });
     }
   } else {
@@ -184,14 +206,14 @@ export function predictFluctuations(
     warnings.push({
       code: 'separatrix',
       message:
-        `save times ${late.join(', ')} are at or beyond t = ${o.separatrixTime}, where the flow develops a separatrix (MMN Fig. 1: t ≳ 3, src/clt/README.md §8.3): ` +
-        'the leading-order prediction is not trustworthy there unless separatrix-aware nodes (solvers/separatrix.ts) are used',
+        `save times ${late.join(', ')} are at or beyond t = ${o.separatrixTime}, where the flow develops a separatrix (MMN Fig. 1: t ≳ 3; src/clt/README.md, "The separatrix"): ` +
+        'the leading-order prediction is not trustworthy there unless separatrix-aware nodes are used',
     });
   }
   return { times: adj.times, dt: adj.dt, observables: predictions, noise: noiseInfo, warnings };
 }
 
-/** The prediction for the isotropic model: risk and mean radius (JSON-serialisable). */
+/** The prediction for the risk and the mean radius (JSON-serialisable). */
 export interface CltPrediction {
   kind: 'meanfield.clt';
   settings: { n: number; epsilon: number; batch: number; nodes: number; dt: number; kernelOrder: number; nonlocal: boolean };
@@ -213,7 +235,7 @@ export interface CltPrediction {
   predictedStdMeanRadius: number[];
   /**
    * E mean radius − PDE: the O(εd) Itô shift (ε/B) J(T) (null if the noise is not available). The
-   * O(1/N) shift at t > 0 (second-order theory, ./README.md §6.1) is not included.
+   * O(1/N) shift at t > 0 (second-order theory) is not included.
    */
   meanShiftMeanRadius: number[] | null;
   /** C1 = ∫ u_diag ρ̄_0 − ∫∫ u_d ρ̄_0 ρ̄_0. */
@@ -222,9 +244,10 @@ export interface CltPrediction {
   warnings: CltWarning[];
 }
 
-export interface IsotropicCltInput {
-  model: IsotropicGaussians;
-  /** Mehler order of the separable kernel (velocities: 30 at d = 40, reduced-models/isotropic-gaussians/README.md §5.1). */
+/** A radial CLT problem of a model with the `clt` capability. */
+export interface CltInput {
+  clt: CltCapability;
+  /** Truncation order of the separable kernel (`clt.kernelOrder` chooses one from a tolerance). */
   kernelOrder: number;
   /** Quadrature of ρ̄_0 (weights summing to 1). */
   nodes: Float64Array;
@@ -233,30 +256,30 @@ export interface IsotropicCltInput {
   saveTimes: readonly number[];
 }
 
-/** C1 = Σ_j P_j u_diag(X_j) − Σ_f A_f², A_f = Σ_j P_j Φ_f(X_j) (./README.md §6.1). */
-export function c1Coefficient(model: IsotropicGaussians, kernel: RadialKernelModel, nodes: Float64Array, weights: Float64Array): number {
+/** C1 = Σ_j P_j U(X_j, X_j) − Σ_f A_f², A_f = Σ_j P_j Φ_f(X_j) (src/clt/README.md, "The 1/N bias at t = 0"). */
+export function c1Coefficient(selfInteraction: (r: number) => number, kernel: RadialKernelModel, nodes: Float64Array, weights: Float64Array): number {
   const phi = new Float64Array(kernel.rank);
   const moments = new Float64Array(kernel.rank);
   let diag = 0;
   for (let j = 0; j < nodes.length; j++) {
     kernel.features(nodes[j], phi);
     for (let f = 0; f < kernel.rank; f++) moments[f] += weights[j] * phi[f];
-    diag += weights[j] * model.uDiag(nodes[j]);
+    diag += weights[j] * selfInteraction(nodes[j]);
   }
   let pair = 0;
   for (let f = 0; f < kernel.rank; f++) pair += moments[f] * moments[f];
   return diag - pair;
 }
 
-/** Risk and mean-radius fluctuations of the isotropic model (./README.md §7). */
-export function predictIsotropicClt(input: IsotropicCltInput, options: FluctuationOptions & { radialNodes?: number }): CltPrediction {
-  const { model, kernelOrder, nodes, weights, schedule, saveTimes } = input;
-  const kernel = separableRadial(model, kernelOrder);
-  const noise = isotropicSgdNoise(model, { radialNodes: options.radialNodes });
+/** Risk and mean-radius fluctuations of a radial CLT problem (src/clt/README.md, "Assembly"). */
+export function predictClt(input: CltInput, options: FluctuationOptions & { radialNodes?: number }, control: PredictionControl = {}): CltPrediction {
+  const { clt, kernelOrder, nodes, weights, schedule, saveTimes } = input;
+  const kernel = clt.kernel(kernelOrder);
+  const noise = clt.sgdNoise({ radialNodes: options.radialNodes });
   const o = checkOptions(options);
-  const pred = predictFluctuations({ model: kernel, nodes, weights, schedule }, saveTimes, [riskObservable(kernel), meanRadius], noise, options);
+  const pred = predictFluctuations({ model: kernel, nodes, weights, schedule }, saveTimes, [riskObservable(kernel), meanRadius], noise, options, control);
   const [risk, radius] = pred.observables;
-  const c1 = c1Coefficient(model, kernel, nodes, weights);
+  const c1 = c1Coefficient((r) => clt.selfInteraction(r), kernel, nodes, weights);
   return {
     kind: 'meanfield.clt',
     settings: { n: o.n, epsilon: o.epsilon, batch: o.batch, nodes: nodes.length, dt: pred.dt, kernelOrder, nonlocal: o.nonlocal },
@@ -281,48 +304,43 @@ export function predictIsotropicClt(input: IsotropicCltInput, options: Fluctuati
   };
 }
 
-/** Nodes per Gauss–Legendre panel and panels of the ρ̄_0 quadrature (./README.md §4.3: M = 100). */
-const INIT_PANELS = 4;
-const INIT_PANEL_NODES = 25;
+/** What may override a run's `particles` block and the prediction's numerics (and the ablation switch). */
+export type PredictionOverrides = Partial<FluctuationOptions> & { kernelOrder?: number; radialNodes?: number };
+
+function isCltCapability(x: unknown): x is CltCapability {
+  if (x === null || typeof x !== 'object') return false;
+  const c = x as Record<string, unknown>;
+  return ['initialLaw', 'kernelOrder', 'kernel', 'selfInteraction', 'sgdNoise'].every((key) => typeof c[key] === 'function');
+}
+
+/** The model's `clt` capability, or a ConfigError naming it. */
+export function cltCapabilityOf(model: Model, command = 'the CLT prediction'): CltCapability {
+  const clt = model.capabilities?.clt;
+  if (!isCltCapability(clt)) {
+    throw new ConfigError('model.name', `${command} needs the clt capability; model "${model.name}" (${model.label}) has ${clt === undefined ? 'none' : 'an incomplete one'}`);
+  }
+  return clt;
+}
 
 /**
- * The prediction for a validated run config: model, init law and save times from the config,
- * N, ε, B from its `particles` block (overridable). Noisy SGD (`noise`) and trained a, b are not
- * covered by this CLT; `init.kind: "density"` is not supported.
+ * The prediction for a validated run: model, initial law, schedule and save times from the run, N,
+ * ε, B from its `particles` block (overridable). Noisy SGD (`noise`) and trained a, b are not
+ * covered by this CLT; the model's capability names the initial laws it cannot integrate.
  */
-export function predictFromConfig(config: RunConfig, overrides: Partial<FluctuationOptions> & { kernelOrder?: number; radialNodes?: number } = {}): CltPrediction {
-  if (config.noise) throw new ConfigError('noise', 'the CLT prediction is for noiseless online SGD (MMN eq. 3); remove "noise"');
-  const particles = config.particles;
+export function predictFromRun(run: RunSpec, overrides: PredictionOverrides = {}, control: PredictionControl = {}): CltPrediction {
+  const clt = cltCapabilityOf(run.model);
+  if (run.noise) throw new ConfigError('noise', 'the CLT prediction is for noiseless online SGD (MMN eq. 3); remove "noise"');
+  const particles = run.particles;
   if (particles?.trainA) throw new ConfigError('particles.trainA', 'must be false: the CLT prediction covers units with a = 1, b = 0 fixed');
   if (particles?.trainB) throw new ConfigError('particles.trainB', 'must be false: the CLT prediction covers units with a = 1, b = 0 fixed');
   const n = overrides.n ?? particles?.n;
   const epsilon = overrides.epsilon ?? particles?.epsilon;
   if (n === undefined || epsilon === undefined) throw new ConfigError('particles', 'needs n and epsilon (and optionally batch) for the CLT prediction');
-  const model = buildModel(config.model);
-  const kernelOrder =
-    overrides.kernelOrder ?? (model.d === 'inf' ? 0 : Math.max(model.truncationOrder(config.solver.kernelTolerance, config.grid.rMax), 30));
-  const init = config.init;
-  let quad: { nodes: Float64Array; weights: Float64Array };
-  switch (init.kind) {
-    case 'gaussian':
-      quad =
-        model.d === 'inf'
-          ? { nodes: Float64Array.of(init.scale), weights: Float64Array.of(1) }
-          : radialQuadrature(chiLogDensity(model.d, init.scale), config.grid.rMax, INIT_PANELS, INIT_PANEL_NODES);
-      break;
-    case 'uniform': {
-      const rule = gaussLegendre(INIT_PANELS * INIT_PANEL_NODES, init.lo, init.hi);
-      quad = { nodes: rule.nodes, weights: rule.weights.map((w) => w / (init.hi - init.lo)) };
-      break;
-    }
-    case 'shell':
-      quad = { nodes: Float64Array.of(init.radius), weights: Float64Array.of(1) };
-      break;
-    case 'density':
-      throw new ConfigError('init.kind', 'must be "gaussian", "uniform" or "shell" for the CLT prediction (got "density")');
-  }
-  return predictIsotropicClt(
-    { model, kernelOrder, nodes: quad.nodes, weights: quad.weights, schedule: config.schedule, saveTimes: config.saveTimes },
+  const kernelOrder = overrides.kernelOrder ?? clt.kernelOrder(run.solver.kernelTolerance, run.grid);
+  const law = clt.initialLaw(run.init, run.grid);
+  return predictClt(
+    { clt, kernelOrder, nodes: law.nodes, weights: law.weights, schedule: run.schedule, saveTimes: run.saveTimes },
     { ...overrides, n, epsilon, batch: overrides.batch ?? particles?.batch ?? 1 },
+    control,
   );
 }

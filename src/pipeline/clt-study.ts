@@ -1,9 +1,10 @@
 /**
- * CLT study (CLT issue items 4–5): ensembles of real online SGD over a list of N and ε, against
- * the predicted seed-to-seed std of src/clt (CLT.md §2) and its transport-only ablation.
+ * CLT study: ensembles of real online SGD over a list of N and ε, against the predicted seed-to-seed
+ * std of src/clt (src/clt/README.md, "The result") and its transport-only ablation. The model must
+ * offer the `clt` capability (src/clt/index.ts) and a particle side.
  *
  * For every (N, ε) — an "ensemble" — K replicas run through `runEnsemble` (replica k = stream k of
- * a seed derived from (config.seed, N, ε), see `ensembleSeed`: ensembles are independent of each
+ * a seed derived from (spec seed, N, ε), see `ensembleSeed`: ensembles are independent of each
  * other and of the order of the lists, and bit-identical for any number of workers). At every
  * save time t of the ensemble and for Φ ∈ {R_N (exact population risk), mean radius}:
  *
@@ -22,35 +23,38 @@
  *
  * Costs: the prediction does not depend on N, ε, B except through the final assembly (Var_init,
  * I_C, I_I, J are properties of the PDE path), so it is computed once with and once without the
- * nonlocal term, in two worker threads, at all save times; each ensemble's numbers are then
- * assembled by `assemblePrediction` (the formulas of src/clt/predict.ts, bit for bit for the std).
- * Its warnings come from `predictFromConfig` at t = 0 with that N, ε, B (cheap) plus the separatrix
- * check of its own save times.
+ * nonlocal term, as two pool tasks, at all save times; each ensemble's numbers are then assembled by
+ * `assemblePrediction` (the formulas of src/clt/predict.ts, bit for bit for the std). Its warnings
+ * come from `predictFromRun` at t = 0 with that N, ε, B (cheap) plus the separatrix check of its own
+ * save times.
  *
- * Config: a run config with a `clt` block, validated here (parseRunConfig does not know it):
+ * Spec: one run (no variants) with a `clt` block, validated here:
  *   "clt": { "ns": [400, 1600], "epsilons": [2e-5, 1e-4], "seeds": 60,
  *            "horizons": [1, 5],      // optional, per ε: the last save time run at that ε
  *            "batch": 1,              // optional (default particles.batch, else 1)
  *            "bootstrap": 400 }       // optional: bootstrap resamples (0: none)
+ * Missing ns, epsilons, seeds default to the particles block's n, epsilon, seeds.
  */
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import { predictFromConfig, type CltPrediction, type CltWarning } from '../clt/predict.ts';
+import { z } from 'zod';
+import { cltCapabilityOf, predictFromRun, predictionInterrupted, type CltPrediction, type CltWarning } from '../clt/predict.ts';
 import { leastSquares, mean, standardError, std, stdStandardError } from '../diagnostics/stats.ts';
 import { ConfigError } from '../errors.ts';
-import { parseRunConfig, type RunConfig } from '../io/config.ts';
-import { makeProvenance, toJson, writeFileAtomic } from '../io/output.ts';
-import { asObject, checkNumber, field, noExtraKeys, num, numArray, type JsonObject } from '../io/validate.ts';
-import { runEnsemble, type EnsembleSpec } from '../particles/ensemble.ts';
+import { makeProvenance } from '../io/output.ts';
+import { runTasks } from '../parallel/pool.ts';
+import { runEnsemble } from '../particles/ensemble.ts';
+import { replicaSpec } from '../particles/replica.ts';
 import type { ParticleRun } from '../particles/sgd.ts';
 import { colorAt } from '../plot/figures.ts';
-import { renderReport, type PlotlyFigure, type ReportSection } from '../plot/html-report.ts';
+import type { PlotlyFigure, ReportSection } from '../plot/html-report.ts';
 import { Rng } from '../rng.ts';
+import { jsonObject, number, numberList, parseWith } from '../spec/fields.ts';
+import type { RunSpec, Spec } from '../spec/index.ts';
 import type { Provenance } from '../types.ts';
-import { predictInWorker } from './fluctuations.ts';
+import { predictionTask } from './fluctuations.ts';
 
 // ---------------------------------------------------------------------------------------------
-// Settings and the `clt` config block
+// Settings and the `clt` block
 
 export interface CltStudySettings {
   /** Numbers of units, integers ≥ 2, strictly increasing. */
@@ -84,9 +88,12 @@ export interface CltStudyControl {
   workers?: number;
   /** Called about once a second and at the end of every ensemble. */
   onProgress?: (p: CltStudyProgress) => void;
-  /** Polled every 100 ms; true stops the study: finished ensembles (and the finished replicas of the running one, if ≥ 3) are analysed. */
+  /**
+   * Polled every 100 ms; true stops the study: finished ensembles (and the finished replicas of the
+   * running one, if ≥ 3) are analysed. During the prediction a stop rejects with an Error named 'Interrupted'.
+   */
   shouldStop?: () => boolean;
-  /** Seed of the bootstrap Rng (default: config.seed). */
+  /** Seed of the bootstrap Rng (default: the spec's seed). */
   bootstrapSeed?: number;
   /** Save times at or beyond this get the separatrix warning (default 3, MMN Fig. 1). */
   separatrixTime?: number;
@@ -94,68 +101,70 @@ export interface CltStudyControl {
 
 export type CltStudyOptions = CltStudySettings & CltStudyControl;
 
-const KEYS = ['ns', 'epsilons', 'seeds', 'horizons', 'batch', 'bootstrap'] as const;
+/** The `clt` block once its defaults are filled in (horizons may still be missing). */
+function cltBlockSchema(firstSaveTime: number) {
+  return z
+    .strictObject({
+      ns: numberList({ integer: true, min: 2, max: 1e6 }, { increasing: true }),
+      epsilons: numberList({ above: 0, max: 1 }, { increasing: true }),
+      seeds: number({ integer: true, min: 3, max: 100000 }),
+      horizons: numberList({ min: firstSaveTime }).optional(),
+      batch: number({ integer: true, min: 1, max: 1e6 }),
+      bootstrap: number({ integer: true, min: 0, max: 100000 }).default(400),
+    })
+    .superRefine((o, ctx) => {
+      if (o.horizons && o.horizons.length !== o.epsilons.length) {
+        ctx.addIssue({ code: 'custom', path: ['horizons'], message: `must have one entry per epsilon (${o.epsilons.length}, got ${o.horizons.length})` });
+      }
+    });
+}
 
 /**
- * Validates a `clt` block (or CLI overrides merged into one) against a parsed run config. Missing
- * `ns`, `epsilons`, `seeds` default to the config's particles n, epsilon, seeds.
+ * Validates a `clt` block (or CLI overrides merged into one) against a run; errors name
+ * "<path>.<field>". Missing `ns`, `epsilons`, `seeds` default to the run's particles n, epsilon,
+ * seeds (seeds only if ≥ 3), `batch` to particles.batch, `horizons` to the last save time.
  */
-export function parseCltBlock(value: unknown, config: RunConfig, path = 'clt'): Required<CltStudySettings> {
-  const o: JsonObject = value === undefined ? {} : asObject(value, path);
-  noExtraKeys(o, path, KEYS);
-  const p = config.particles;
-  const withDefault = (key: string, fallback: number | undefined): JsonObject =>
-    o[key] === undefined && fallback !== undefined ? { ...o, [key]: [fallback] } : o;
-  const ns = numArray(withDefault('ns', p?.n), 'ns', path, { integer: true, min: 2, max: 1e6 }, { increasing: true });
-  const epsilons = numArray(withDefault('epsilons', p?.epsilon), 'epsilons', path, { above: 0, max: 1 }, { increasing: true });
-  const seeds = o.seeds === undefined && p && p.seeds >= 3 ? p.seeds : num(o, 'seeds', path, { integer: true, min: 3, max: 100000 });
-  const last = config.saveTimes[config.saveTimes.length - 1];
-  let horizons: number[];
-  if (o.horizons === undefined) horizons = epsilons.map(() => last);
-  else {
-    horizons = numArray(o, 'horizons', path, { min: config.saveTimes[0] });
-    if (horizons.length !== epsilons.length) {
-      throw new ConfigError(field(path, 'horizons'), `must have one entry per epsilon (${epsilons.length}, got ${horizons.length})`);
-    }
-  }
-  return {
-    ns,
-    epsilons,
-    seeds,
-    horizons,
-    batch: num(o, 'batch', path, { integer: true, min: 1, max: 1e6 }, p?.batch ?? 1),
-    bootstrap: num(o, 'bootstrap', path, { integer: true, min: 0, max: 100000 }, 400),
+export function parseCltBlock(value: unknown, run: RunSpec, path = 'clt'): Required<CltStudySettings> {
+  const o = value === undefined ? {} : parseWith(jsonObject, value, path);
+  const p = run.particles;
+  const withDefaults = {
+    ...o,
+    ...(o.ns === undefined && p ? { ns: [p.n] } : {}),
+    ...(o.epsilons === undefined && p ? { epsilons: [p.epsilon] } : {}),
+    ...(o.seeds === undefined && p && p.seeds >= 3 ? { seeds: p.seeds } : {}),
+    ...(o.batch === undefined ? { batch: p?.batch ?? 1 } : {}),
   };
+  const block = parseWith(cltBlockSchema(run.saveTimes[0]), withDefaults, path);
+  const last = run.saveTimes[run.saveTimes.length - 1];
+  return { ...block, horizons: block.horizons ?? block.epsilons.map(() => last) };
 }
 
 /**
- * A run config with a `clt` block (raw parsed JSON): the block is removed, the rest validated by
- * parseRunConfig, the block by `parseCltBlock`. `overrides` (e.g. CLI flags) replace block entries.
+ * The run and the `clt` block of a spec (one run: the study has no variants). `overrides` (e.g. CLI
+ * flags) replace block entries.
  */
-export function parseCltStudyConfig(raw: unknown, overrides: Partial<CltStudySettings> = {}): { config: RunConfig; clt: Required<CltStudySettings> } {
-  const root = asObject(raw, 'config');
-  const { clt, ...rest } = root;
-  const config = parseRunConfig(rest);
-  const block = clt === undefined ? {} : asObject(clt, 'clt');
-  const merged: JsonObject = { ...block };
-  for (const key of KEYS) if (overrides[key] !== undefined) merged[key] = overrides[key] as JsonObject[string];
-  return { config, clt: parseCltBlock(merged, config) };
+export function parseCltStudySpec(spec: Spec, overrides: Partial<CltStudySettings> = {}): { run: RunSpec; clt: Required<CltStudySettings> } {
+  if (spec.hasVariants) throw new ConfigError('variants', 'the CLT study runs one model and initial law: remove "variants"');
+  const run = spec.runs[0];
+  const block: Record<string, unknown> = spec.clt === undefined ? {} : { ...spec.clt };
+  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) block[key] = value;
+  return { run, clt: parseCltBlock(block, run) };
 }
 
-/** `parseCltStudyConfig` then `runCltStudy`. */
-export async function runCltStudyFromJson(raw: unknown, control: CltStudyControl & { overrides?: Partial<CltStudySettings> } = {}): Promise<CltStudyResult> {
-  const { config, clt } = parseCltStudyConfig(raw, control.overrides);
-  return runCltStudy(config, { ...clt, ...control });
+/** `parseCltStudySpec` then `runCltStudy`. */
+export async function runCltStudyFromSpec(spec: Spec, control: CltStudyControl & { overrides?: Partial<CltStudySettings> } = {}): Promise<CltStudyResult> {
+  const { run, clt } = parseCltStudySpec(spec, control.overrides);
+  return runCltStudy(run, { ...clt, ...control });
 }
 
 /**
- * The seed of the (N, ε) ensemble: a 32-bit mix of the config seed, N and the bits of ε
+ * The seed of the (N, ε) ensemble: a 32-bit mix of the spec's seed, N and the bits of ε
  * (MurmurHash3's finaliser per word). Replica k of that ensemble is Rng(seed, k).
  */
-export function ensembleSeed(configSeed: number, n: number, epsilon: number): number {
+export function ensembleSeed(specSeed: number, n: number, epsilon: number): number {
   const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, epsilon, true);
-  let h = configSeed >>> 0;
+  let h = specSeed >>> 0;
   for (const word of [n >>> 0, view.getUint32(0, true), view.getUint32(4, true)]) {
     h = Math.imul(h ^ word, 0xcc9e2d51);
     h = (h << 15) | (h >>> 17);
@@ -173,8 +182,8 @@ export function ensembleSeed(configSeed: number, n: number, epsilon: number): nu
 // Prediction at a given N, ε, B from the N-independent parts
 
 /**
- * The prediction at (n, ε, B) from `base` (same config, any n, ε, B): the parts and the std by the
- * formulas of src/clt/predict.ts (bit-identical to predictFromConfig for the std), the Itô shift
+ * The prediction at (n, ε, B) from `base` (same run, any n, ε, B): the parts and the std by the
+ * formulas of src/clt/predict.ts (bit-identical to predictFromRun for the std), the Itô shift
  * rescaled by (ε/B)/(ε₀/B₀). `noise` and `warnings` are taken as given.
  */
 export function assemblePrediction(
@@ -255,7 +264,7 @@ export interface CltEnsemble {
   timeIndex: number[];
   risk: EnsembleObservable;
   meanRadius: EnsembleObservable;
-  /** 2 m τ+² d ε/B (src/clt/noise.ts), null without the noise model. */
+  /** The model's linear-noise indicator (src/clt/noise.ts), null without the noise model. */
   linearNoiseIndicator: number | null;
   warnings: CltWarning[];
   wallMs: number;
@@ -323,9 +332,10 @@ export interface AgreementGroup {
 export interface CltStudyResult {
   kind: 'meanfield.clt-study';
   provenance: Provenance;
-  config: RunConfig;
+  /** The run's spec (JSON). */
+  spec: Record<string, unknown>;
   settings: Required<CltStudySettings> & { workers: number; bootstrapSeed: number; separatrixTime: number };
-  /** Save times of the study: the config's, up to the longest horizon (each ensemble runs a prefix). */
+  /** Save times of the study: the run's, up to the longest horizon (each ensemble runs a prefix). */
   times: number[];
   ensembles: CltEnsemble[];
   /** (N, ε) that were not analysed (stopped before 3 replicas finished). */
@@ -369,52 +379,59 @@ function timesUpTo(saveTimes: readonly number[], horizon: number): number[] {
   return saveTimes.filter((t) => t <= horizon * (1 + 1e-12));
 }
 
-function checkStudyConfig(config: RunConfig): void {
-  if (config.model.d === 'inf') throw new ConfigError('model.d', 'the CLT study runs particles in R^d: d must be a finite integer >= 2 (got "inf")');
-  if (config.init.kind !== 'gaussian') throw new ConfigError('init.kind', `the CLT study needs init.kind "gaussian" (w ~ N(0, s²/d I)) for the particles (got ${JSON.stringify(config.init.kind)})`);
-  if (config.noise) throw new ConfigError('noise', 'the CLT prediction is for noiseless online SGD (MMN eq. 3); remove "noise"');
+/** The particles block the replica specs start from (trainA/trainB from the run; the rest is set per ensemble). */
+function withParticles(run: RunSpec, settings: Required<CltStudySettings>): RunSpec {
+  if (run.particles) return run;
+  const { ns, epsilons, batch, seeds } = settings;
+  return { ...run, particles: { n: ns[0], epsilon: epsilons[0], batch, seeds, trainA: false, trainB: false, testSamples: 0 } };
 }
 
-export async function runCltStudy(config: RunConfig, options: CltStudyOptions): Promise<CltStudyResult> {
+export async function runCltStudy(run: RunSpec, options: CltStudyOptions): Promise<CltStudyResult> {
   const t0 = performance.now();
-  checkStudyConfig(config);
+  cltCapabilityOf(run.model, 'the CLT study');
+  if (run.noise) throw new ConfigError('noise', 'the CLT prediction is for noiseless online SGD (MMN eq. 3); remove "noise"');
   const settings = parseCltBlock(
-    { ns: options.ns, epsilons: options.epsilons, seeds: options.seeds, horizons: options.horizons, batch: options.batch, bootstrap: options.bootstrap } as unknown as JsonObject,
-    config,
+    { ns: options.ns, epsilons: options.epsilons, seeds: options.seeds, horizons: options.horizons, batch: options.batch, bootstrap: options.bootstrap },
+    run,
   );
   const { ns, epsilons, seeds, horizons, batch } = settings;
-  const workers = options.workers ?? availableParallelism();
-  checkNumber(workers, 'workers', { integer: true, min: 0, max: 256 });
-  const bootstrapSeed = checkNumber(options.bootstrapSeed ?? config.seed, 'bootstrapSeed', { integer: true, min: 0, max: 4294967295 });
-  const separatrixTime = checkNumber(options.separatrixTime ?? 3, 'separatrixTime', { above: 0 });
+  const workers = parseWith(number({ integer: true, min: 0, max: 256 }), options.workers ?? availableParallelism(), 'workers');
+  const bootstrapSeed = parseWith(number({ integer: true, min: 0, max: 4294967295 }), options.bootstrapSeed ?? run.seed, 'bootstrapSeed');
+  const separatrixTime = parseWith(number({ above: 0 }), options.separatrixTime ?? 3, 'separatrixTime');
   const elapsed = () => performance.now() - t0;
   const stopRequested = () => options.shouldStop?.() === true;
 
   // Save times up to the longest horizon (the prediction's cost grows with its last time)
-  const studyTimes = timesUpTo(config.saveTimes, Math.max(...horizons));
-  const predictConfig: RunConfig = { ...config, saveTimes: studyTimes };
+  const studyTimes = timesUpTo(run.saveTimes, Math.max(...horizons));
+  const predictRun: RunSpec = { ...run, saveTimes: studyTimes, json: { ...run.json, saveTimes: studyTimes } };
 
-  // The ensembles to run and a rough cost (measured: one exact R_N ≈ 5 N² unit-steps)
+  // The ensembles to run (replica specs now: a model without particles is a ConfigError here) and a
+  // rough cost (measured: one exact R_N ≈ 5 N² unit-steps)
+  const replicaBase = withParticles(run, settings);
   const plan = epsilons.flatMap((epsilon, ei) =>
     ns.map((n) => {
       const times = timesUpTo(studyTimes, horizons[ei]);
       const steps = Math.round(times[times.length - 1] / epsilon);
-      return { n, epsilon, times, seed: ensembleSeed(config.seed, n, epsilon), work: seeds * (n * steps + 5 * n * n * times.length) };
+      const seed = ensembleSeed(run.seed, n, epsilon);
+      const spec = replicaSpec(replicaBase, { n, epsilon, batch, saveTimes: times, seed, testSamples: 0 });
+      return { n, epsilon, times, seed, spec, work: seeds * (n * steps + 5 * n * n * times.length) };
     }),
   );
   const totalWork = plan.reduce((s, p) => s + p.work, 0);
 
   // Validation and warnings per (N, ε) at t = 0 (cheap; throws the ConfigErrors of src/clt early)
-  const t0Config: RunConfig = { ...config, saveTimes: [0] };
-  const atZero = plan.map((p) => predictFromConfig(t0Config, { n: p.n, epsilon: p.epsilon, batch, separatrixTime }));
+  const t0Run: RunSpec = { ...run, saveTimes: [0] };
+  const atZero = plan.map((p) => predictFromRun(t0Run, { n: p.n, epsilon: p.epsilon, batch, separatrixTime }));
 
-  // Full prediction and ablation at all save times, in two workers
+  // Full prediction and ablation at all save times, as two pool tasks
   options.onProgress?.({ phase: 'predict', message: 'clt: predicting Var_init, I_C, I_I (with and without the nonlocal term) …', fraction: 0, elapsedMs: elapsed(), etaMs: null });
   const first = { n: plan[0].n, epsilon: plan[0].epsilon, batch, separatrixTime };
-  const [prediction, ablation] = await Promise.all([
-    predictInWorker(predictConfig, first, { shouldStop: options.shouldStop }),
-    predictInWorker(predictConfig, { ...first, nonlocal: false }, { shouldStop: options.shouldStop }),
-  ]);
+  const { results: predictions } = await runTasks<CltPrediction>([predictionTask(predictRun, first), predictionTask(predictRun, { ...first, nonlocal: false })], {
+    workers: Math.min(2, workers),
+    shouldStop: options.shouldStop,
+  });
+  const [prediction, ablation] = predictions;
+  if (prediction === null || ablation === null) throw predictionInterrupted('CLT study interrupted during the prediction');
   const tPredict = performance.now();
 
   // Ensembles
@@ -429,18 +446,6 @@ export async function runCltStudy(config: RunConfig, options: CltStudyOptions): 
       skipped.push({ n: p.n, epsilon: p.epsilon });
       continue;
     }
-    const spec: EnsembleSpec = {
-      model: { name: config.model.name, params: config.model as unknown as Record<string, unknown> },
-      options: {
-        n: p.n,
-        init: { w: { kind: 'gaussian', scale: (config.init as { scale: number }).scale } },
-        epsilon: p.epsilon,
-        schedule: config.schedule,
-        batch,
-        saveTimes: p.times,
-        seed: p.seed,
-      },
-    };
     const tStart = performance.now();
     const report = (replicasDone: number, force: boolean) => {
       const now = performance.now();
@@ -461,7 +466,7 @@ export async function runCltStudy(config: RunConfig, options: CltStudyOptions): 
         ensemble: { index: e, count: plan.length, n: p.n, epsilon: p.epsilon, replicasDone, replicas: seeds },
       });
     };
-    const result = await runEnsemble(spec, seeds, Math.min(workers, seeds), {
+    const result = await runEnsemble(p.spec, seeds, Math.min(workers, seeds), {
       shouldStop: options.shouldStop,
       onProgress: (prog) => report(prog.replicasDone, false),
     });
@@ -486,7 +491,7 @@ export async function runCltStudy(config: RunConfig, options: CltStudyOptions): 
         runs.map((r) => {
           if (name === 'meanRadius') return meanRadiusOf(r, k);
           const v = r.snapshots[k].populationRisk;
-          if (v === null) throw new Error(`clt study: model ${config.model.name} gave no exact population risk`);
+          if (v === null) throw new Error(`clt study: model ${run.model.name} gave no exact population risk`);
           return v;
         }),
       );
@@ -543,14 +548,14 @@ export async function runCltStudy(config: RunConfig, options: CltStudyOptions): 
   const tEnd = performance.now();
   const partial: Omit<CltStudyResult, 'summary'> = {
     kind: 'meanfield.clt-study',
-    provenance: makeProvenance(config.seed, {
+    provenance: makeProvenance(run.seed, {
       predictMs: tPredict - t0,
       ensemblesMs: tEnsembles - tPredict,
       analysisMs: tEnd - tEnsembles,
       totalMs: tEnd - t0,
       workers,
     }),
-    config,
+    spec: run.json,
     settings: { ...settings, workers, bootstrapSeed, separatrixTime },
     times: studyTimes,
     ensembles,
@@ -700,7 +705,7 @@ function fitBiases(ensembles: CltEnsemble[], epsilons: number[], times: number[]
         const pde = rows[0].e[name].pde[rows[0].k];
         const samples = rows.map((r) => r.e[name].perSeed[r.k]);
         const f = fitOverN(ns, samples, (x) => mean(x) - pde, (x) => standardError(x), s.bootstrap, rng);
-        // Predicted 1/N coefficient and offset where the theory gives them (CLT.md §1.6)
+        // Predicted 1/N coefficient and offset where the theory gives them (src/clt/README.md, "Means")
         const shift = rows[0].e[name].predictedMeanShift[rows[0].k];
         let predictedSlope: number | null = null;
         let predictedIntercept: number | null = null;
@@ -859,7 +864,7 @@ export function summariseCltStudy(r: Omit<CltStudyResult, 'summary'>): CltStudyR
   for (const g of byN.filter((x) => x.n < CORE_MIN_N)) {
     trust.push(
       `N = ${g.n} < ${CORE_MIN_N}: |z| ≤ 2 in ${g.withinTwo}/${g.cells} cells, mean z ${g3(g.meanZ)} ` +
-        `(${g.meanZ > 0 ? 'measured std above' : 'measured std below'} the prediction: corrections beyond the leading 1/N order; CLT.md "Limits" 1).`,
+        `(${g.meanZ > 0 ? 'measured std above' : 'measured std below'} the prediction: corrections beyond the leading 1/N order; src/clt/README.md, "Same-unit noise at small N").`,
     );
   }
   return { groups, byTime, byN, healing, trust };
@@ -1023,7 +1028,7 @@ function biasFigure(r: CltStudyResult): PlotlyFigure | null {
 
 const ci = (e: Estimate) => (e.ci ? `[${g3(e.ci[0])}, ${g3(e.ci[1])}]` : `± ${g3(e.se)}`);
 
-export function cltStudyReportSections(r: CltStudyResult): ReportSection[] {
+function cltStudyReportSections(r: CltStudyResult): ReportSection[] {
   const sections: ReportSection[] = [];
   const s = r.settings;
   const t = r.provenance.timings;
@@ -1109,10 +1114,7 @@ export function cltStudyReportSections(r: CltStudyResult): ReportSection[] {
   return sections;
 }
 
-export function writeCltStudyOutputs(dir: string, result: CltStudyResult): { json: string; html: string } {
-  const json = join(dir, 'result.json');
-  const html = join(dir, 'report.html');
-  writeFileAtomic(json, toJson(result));
-  writeFileAtomic(html, renderReport('meanfield CLT study', cltStudyReportSections(result), { provenance: result.provenance, config: result.config, settings: result.settings }));
-  return { json, html };
+/** The report of a study (for src/io/result.ts `writeResult`). */
+export function cltStudyReport(r: CltStudyResult): { title: string; sections: ReportSection[] } {
+  return { title: 'meanfield CLT study', sections: cltStudyReportSections(r) };
 }

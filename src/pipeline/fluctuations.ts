@@ -1,87 +1,83 @@
 /**
- * The `fluctuations` job (CLT issue item 3): for the N, ε, B of a run config (or overrides), the
- * predicted seed-to-seed std of R_N and of the mean radius at every save time,
+ * The `fluctuations` job: for the N, ε, B of a run (or overrides), the predicted seed-to-seed std
+ * of R_N and of the mean radius at every save time,
  *
- *   std Φ_N(t) ≈ √( Var_init(t)/N + (ε/B) (I_C(t) + I_I(t)/N) )          (CLT.md §2.5, src/clt)
+ *   std Φ_N(t) ≈ √( Var_init(t)/N + (ε/B) (I_C(t) + I_I(t)/N) )          (src/clt/README.md, "The result")
  *
  * with its parts listed separately, the predicted mean shifts where they are known (C1/N for R_N at
  * t = 0; the O(ε) Itô shift (ε/B) J(t) of the mean radius) and the validity warnings of the
- * prediction (linear-noise regime, N < 400, separatrix). No randomness: the result is a pure
- * function of the config.
+ * prediction (linear-noise regime, N < 400, separatrix). The model must offer the `clt` capability
+ * (src/clt/index.ts). No randomness: the result is a pure function of the spec.
  *
- * `runFluctuations` computes in the calling thread; `runFluctuationsInWorker` in a worker thread, so
- * a CLI stays responsive to Ctrl-C (the prediction to t = 5 costs ~10–30 s).
+ * `runFluctuations` computes in the calling thread; `runFluctuationsInWorker` as a pool task
+ * (src/pipeline/tasks.ts `cltPredictionTask`), so a CLI stays responsive to Ctrl-C (the prediction
+ * to t = 5 costs ~10–30 s).
  */
-import { join } from 'node:path';
-import { predictFromConfig, type CltPrediction, type FluctuationOptions } from '../clt/predict.ts';
-import type { RunConfig } from '../io/config.ts';
-import { makeProvenance, toJson, writeFileAtomic } from '../io/output.ts';
+import { LINEAR_NOISE_LIMIT } from '../clt/noise.ts';
+import { predictFromRun, predictionInterrupted, type CltPrediction, type PredictionControl, type PredictionOverrides } from '../clt/predict.ts';
+import { makeProvenance } from '../io/output.ts';
+import { runTasks } from '../parallel/pool.ts';
 import { colorAt, lineFigure, type Series } from '../plot/figures.ts';
-import { renderReport, type PlotlyFigure, type ReportSection } from '../plot/html-report.ts';
+import type { PlotlyFigure, ReportSection } from '../plot/html-report.ts';
+import type { RunSpec } from '../spec/index.ts';
 import type { Provenance } from '../types.ts';
-import { runInWorker } from '../parallel/pool.ts';
 
-/** What may override the config's `particles` block (and the ablation switch). */
-export type PredictionOverrides = Partial<FluctuationOptions> & { kernelOrder?: number; radialNodes?: number };
+export type { PredictionOverrides } from '../clt/predict.ts';
 
-/** The prediction (every field of CltPrediction at top level) plus provenance and the config. */
+/** The prediction (every field of CltPrediction at top level) plus provenance and the run's spec. */
 export type FluctuationsResult = Omit<CltPrediction, 'kind'> & {
   kind: 'meanfield.fluctuations';
   provenance: Provenance;
-  config: RunConfig;
+  spec: Record<string, unknown>;
 };
 
-function wrap(config: RunConfig, prediction: CltPrediction, ms: number): FluctuationsResult {
+function wrap(run: RunSpec, prediction: CltPrediction, ms: number): FluctuationsResult {
   const { kind: _kind, ...rest } = prediction;
-  return { kind: 'meanfield.fluctuations', ...rest, provenance: makeProvenance(null, { predictMs: ms, totalMs: ms }), config };
+  return { kind: 'meanfield.fluctuations', ...rest, provenance: makeProvenance(null, { predictMs: ms, totalMs: ms }), spec: run.json };
 }
 
-/** The prediction for `config` (N, ε, B from its `particles` block unless overridden). */
-export function runFluctuations(config: RunConfig, overrides: PredictionOverrides = {}): FluctuationsResult {
+/** The prediction for `run` (N, ε, B from its `particles` block unless overridden). */
+export function runFluctuations(run: RunSpec, overrides: PredictionOverrides = {}): FluctuationsResult {
   const t0 = performance.now();
-  const prediction = predictFromConfig(config, overrides);
-  return wrap(config, prediction, performance.now() - t0);
+  const prediction = predictFromRun(run, overrides);
+  return wrap(run, prediction, performance.now() - t0);
 }
 
-export interface PredictionControl {
-  /** Polled every `pollMs` (default 100 ms); true terminates the worker and rejects with an Error named 'Interrupted'. */
-  shouldStop?: () => boolean;
-  pollMs?: number;
+const TASKS = new URL('./tasks.ts', import.meta.url).href;
+
+/** The pool task of one prediction of `run` (src/pipeline/tasks.ts `cltPredictionTask`). */
+export function predictionTask(run: RunSpec, overrides: PredictionOverrides = {}) {
+  return { module: TASKS, export: 'cltPredictionTask', input: { json: run.json, label: run.label, seed: run.seed, overrides } };
 }
 
-/** `predictFromConfig` as a pool task (src/parallel/pool.ts). */
-export function predictionTask(input: { config: RunConfig; overrides: PredictionOverrides }): CltPrediction {
-  return predictFromConfig(input.config, input.overrides);
-}
-
-/** `predictFromConfig(config, overrides)` in a worker thread (same numbers, bit for bit). */
-export function predictInWorker(config: RunConfig, overrides: PredictionOverrides = {}, control: PredictionControl = {}): Promise<CltPrediction> {
-  // the prediction never polls a stop flag: a stop terminates the worker (InterruptedError, name 'Interrupted')
-  return runInWorker<CltPrediction>(
-    { module: import.meta.url, export: 'predictionTask', input: { config, overrides } },
-    { shouldStop: control.shouldStop, pollMs: control.pollMs ?? 100, stopMode: 'terminate' },
-  );
+/**
+ * `predictFromRun(run, overrides)` in a worker thread (same numbers, bit for bit). A stop abandons it:
+ * the promise rejects with an Error named 'Interrupted'.
+ */
+export async function predictInWorker(run: RunSpec, overrides: PredictionOverrides = {}, control: PredictionControl = {}): Promise<CltPrediction> {
+  const { results } = await runTasks<CltPrediction>([predictionTask(run, overrides)], { workers: 1, shouldStop: control.shouldStop });
+  if (results[0] === null) throw predictionInterrupted('CLT prediction interrupted before it started');
+  return results[0];
 }
 
 /** `runFluctuations` in a worker thread (interruptible). */
-export async function runFluctuationsInWorker(config: RunConfig, overrides: PredictionOverrides = {}, control: PredictionControl = {}): Promise<FluctuationsResult> {
+export async function runFluctuationsInWorker(run: RunSpec, overrides: PredictionOverrides = {}, control: PredictionControl = {}): Promise<FluctuationsResult> {
   const t0 = performance.now();
-  const prediction = await predictInWorker(config, overrides, control);
-  return wrap(config, prediction, performance.now() - t0);
+  const prediction = await predictInWorker(run, overrides, control);
+  return wrap(run, prediction, performance.now() - t0);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Report
 
 /** A centre line with shaded ±k·std bands (plotly 'tonexty' fills). */
-export function bandFigure(
+function bandFigure(
   title: string,
   xTitle: string,
   yTitle: string,
   x: readonly number[],
   centre: readonly number[],
   halfWidths: { name: string; values: readonly number[] }[],
-  extra: PlotlyFigure['data'] = [],
 ): PlotlyFigure {
   const data: PlotlyFigure['data'] = [];
   // widest band first, so narrower ones are drawn over it
@@ -101,7 +97,6 @@ export function bandFigure(
     });
   });
   data.push({ type: 'scatter', mode: 'lines+markers', name: 'predicted centre', x: [...x], y: [...centre], line: { color: colorAt(0) } });
-  data.push(...extra);
   return {
     data,
     layout: { title: { text: title }, xaxis: { title: { text: xTitle } }, yaxis: { title: { text: yTitle } }, legend: { orientation: 'h' }, margin: { t: 50 } },
@@ -126,24 +121,29 @@ function partsFigure(title: string, times: readonly number[], parts: CltPredicti
   return lineFigure(title, 't', 'std', series, { logY: true });
 }
 
-export function fluctuationsReportSections(result: Omit<CltPrediction, 'kind'>): ReportSection[] {
+/** The report of a prediction (for src/io/result.ts `writeResult`). */
+export function fluctuationsReport(result: Omit<CltPrediction, 'kind'>): { title: string; sections: ReportSection[] } {
+  return { title: 'meanfield fluctuations', sections: fluctuationsReportSections(result) };
+}
+
+function fluctuationsReportSections(result: Omit<CltPrediction, 'kind'>): ReportSection[] {
   const { settings: s, times } = result;
   const noiseText = result.noise.available
-    ? `SGD-noise model: ${result.noise.model}; linear-noise indicator 2 m τ+² d ε/B = ${result.noise.linearNoiseIndicator.toPrecision(3)} (limit 0.3).`
+    ? `SGD-noise model: ${result.noise.model}; linear-noise indicator ${result.noise.indicatorFormula} = ${result.noise.linearNoiseIndicator.toPrecision(3)} (limit ${LINEAR_NOISE_LIMIT}).`
     : `SGD noise not available (${result.noise.reason}): the std holds only the initial-draw part.`;
   const sections: ReportSection[] = [];
   sections.push({
     title: result.warnings.length ? `Warnings (${result.warnings.length})` : 'Warnings: none',
     text: result.warnings.length
       ? result.warnings.map((w) => `[${w.code}] ${w.message}`).join('\n\n')
-      : 'N, ε, B and the save times are inside the range where the leading-order prediction was validated (CLT.md "Limits").',
+      : 'N, ε, B and the save times are inside the range where the leading-order prediction was validated (src/clt/README.md, "Limits").',
   });
   sections.push({
     title: 'Settings',
     text:
       `N = ${s.n}, ε = ${s.epsilon}, batch B = ${s.batch}; ${s.nodes} quadrature nodes of ρ̄_0, adjoint step ${s.dt}, kernel order ${s.kernelOrder}, ` +
       `nonlocal term ${s.nonlocal ? 'on' : 'OFF (ablation: transport-only adjoint)'}. ${noiseText}\n\n` +
-      `std Φ_N(t) ≈ √(Var_init(t)/N + (ε/B)(I_C(t) + I_I(t)/N)) (CLT.md §2.5). Mean: E R_N(0) = R(ρ̄_0) + C1/N with C1 = ${result.c1.toPrecision(6)} ` +
+      `std Φ_N(t) ≈ √(Var_init(t)/N + (ε/B)(I_C(t) + I_I(t)/N)). Mean: E R_N(0) = R(ρ̄_0) + C1/N with C1 = ${result.c1.toPrecision(6)} ` +
       `(C1/N = ${(result.c1 / s.n).toPrecision(4)}); the 1/N coefficient of R_N at t > 0 is not predicted (second-order theory). ` +
       'The mean radius is shifted by the O(ε) Itô drift (ε/B) J(t).',
   });
@@ -186,12 +186,4 @@ export function fluctuationsReportSections(result: Omit<CltPrediction, 'kind'>):
     },
   });
   return sections;
-}
-
-export function writeFluctuationsOutputs(dir: string, result: FluctuationsResult): { json: string; html: string } {
-  const json = join(dir, 'result.json');
-  const html = join(dir, 'report.html');
-  writeFileAtomic(json, toJson(result));
-  writeFileAtomic(html, renderReport('meanfield fluctuations', fluctuationsReportSections(result), { provenance: result.provenance, config: result.config }));
-  return { json, html };
 }

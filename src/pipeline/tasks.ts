@@ -35,3 +35,17 @@ export async function solveTask(input: { raw: unknown; baseDir: string }, contex
   const say = throttled(context);
   return runSolveSpec(spec, { shouldStop: () => context.shouldStop(), onProgress: (t) => say(`solve: t = ${t.toPrecision(4)} / ${end}`) });
 }
+
+/**
+ * One CLT prediction of a run (src/clt/predict.ts `predictFromRun`); a stop abandons it with an Error
+ * named 'Interrupted'. The CLT modules are imported here, not at the top, so that workers running
+ * other tasks do not load them.
+ */
+export async function cltPredictionTask(
+  input: { json: Record<string, unknown>; label: string; seed: number; overrides: import('../clt/predict.ts').PredictionOverrides },
+  context: TaskContext,
+): Promise<import('../clt/predict.ts').CltPrediction> {
+  const { predictFromRun } = await import('../clt/predict.ts');
+  const run = await runSpecFromJson(input.json, input.label, input.seed);
+  return predictFromRun(run, input.overrides, { shouldStop: () => context.shouldStop() });
+}

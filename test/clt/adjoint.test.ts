@@ -10,13 +10,13 @@ import {
   type RadialObservable,
 } from '../../src/clt/adjoint.ts';
 import { ConfigError } from '../../src/errors.ts';
-import { separableRadial } from '../../src/pipeline/solve.ts';
+import { separableRadial } from '../../reduced-models/isotropic-gaussians/adapters.ts';
 import { IsotropicGaussians } from '../../reduced-models/isotropic-gaussians/index.ts';
 import { solveCharacteristics } from '../../solvers/characteristics.ts';
 
 const constant = { kind: 'constant', value: 1 } as const;
 
-describe('influence function along characteristics (src/clt/README.md §4)', () => {
+describe('influence function along characteristics (src/clt/README.md, "It is the exact tangent-linear adjoint")', () => {
   // MMN Fig. 1 kernel (Δ = 0.8, d = 40, K = 30), a few weighted nodes spread over the initial law
   const model = new IsotropicGaussians({ delta: 0.8, d: 40 });
   const kernel = separableRadial(model, 30);

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { CosineLaw } from '../../src/clt/cosine.ts';
-import { isotropicSgdNoise, type NoiseRates, type SgdNoiseModel } from '../../src/clt/noise.ts';
+import type { NoiseRates, SgdNoiseModel } from '../../src/clt/noise.ts';
 import { incompleteBetaRegularized, logBeta } from '../../src/numerics/special.ts';
 import { gaussLegendre } from '../../src/numerics/quadrature.ts';
 import { Rng } from '../../src/rng.ts';
 import { expressionActivation, piecewiseLinearActivation, type GaussianActivation } from '../../reduced-models/activations.ts';
+import { separableRadial } from '../../reduced-models/isotropic-gaussians/adapters.ts';
+import { CosineLaw } from '../../reduced-models/isotropic-gaussians/clt-cosine.ts';
+import { isotropicSgdNoise } from '../../reduced-models/isotropic-gaussians/clt-noise.ts';
 import { IsotropicGaussians } from '../../reduced-models/isotropic-gaussians/index.ts';
 import { chiLogDensity, radialQuadrature, solveCharacteristics } from '../../solvers/characteristics.ts';
-import { separableRadial } from '../../src/pipeline/solve.ts';
 
-describe('cosine law tails Pc, Q1, Q2 (src/clt/README.md §5.3)', () => {
+describe('cosine law tails Pc, Q1, Q2 (src/clt/README.md, "Closed forms")', () => {
   it('agree with the incomplete-Beta closed forms for even and odd d, on both sides of 0 and beyond ±1', () => {
     for (const d of [2, 3, 4, 7, 40, 41, 320]) {
       const law = new CosineLaw(d);
@@ -61,9 +62,9 @@ function cosineExpectation(d: number, breaks: number[], g: (c: number) => number
 }
 
 /**
- * The rates of src/clt/README.md §5–6 straight from their definitions: σ and σ' evaluated pointwise,
- * the cosine integral by split Gauss–Legendre, the ρ ~ χ_d integral by 200 Gauss–Legendre nodes
- * on √d ± 9 (a different rule from the module's).
+ * The rates of src/clt/README.md ("The SGD noise", "The O(εd) shift of the mean radius") straight
+ * from their definitions: σ and σ' evaluated pointwise, the cosine integral by split Gauss–Legendre,
+ * the ρ ~ χ_d integral by 200 Gauss–Legendre nodes on √d ± 9 (a different rule from the module's).
  */
 function referenceRates(model: IsotropicGaussians, x: Float64Array, p: Float64Array, D: Float64Array, dpsi: Float64Array): NoiseRates {
   const d = model.d as number;
@@ -141,7 +142,7 @@ const general = new IsotropicGaussians({
   activation: piecewiseLinearActivation({ knots: [-0.5, 0, 1.2], values: [-1, 0.5, 2], leftSlope: 0.3, rightSlope: -0.4 }),
 });
 
-describe('isotropic online-SGD noise rates (src/clt/README.md §5)', () => {
+describe('isotropic online-SGD noise rates (src/clt/README.md, "Closed forms")', () => {
   it('the ρ-quadrature reproduces −v(r) = E[y σ(<w,x>)] to 1e-10', () => {
     for (const model of [mmn, general]) {
       const noise = noiseOf(model);

@@ -1,37 +1,44 @@
 import { describe, expect, it } from 'vitest';
 import { meanRadius, riskObservable } from '../../src/clt/adjoint.ts';
 import type { NoiseRates, SgdNoiseModel } from '../../src/clt/noise.ts';
-import { predictFluctuations, predictFromConfig, predictIsotropicClt } from '../../src/clt/predict.ts';
+import { cltCapabilityOf, predictClt, predictFluctuations, predictFromRun } from '../../src/clt/predict.ts';
 import { mean, std, standardError, stdStandardError } from '../../src/diagnostics/stats.ts';
 import { ConfigError } from '../../src/errors.ts';
-import { parseRunConfig } from '../../src/io/config.ts';
-import { separableRadial } from '../../src/pipeline/solve.ts';
 import { Rng } from '../../src/rng.ts';
+import { parseSpec, type RunSpec } from '../../src/spec/index.ts';
 import { evaluateSchedule, type StepSchedule } from '../../src/types.ts';
+import { separableRadial } from '../../reduced-models/isotropic-gaussians/adapters.ts';
+import { isotropicClt } from '../../reduced-models/isotropic-gaussians/clt-capability.ts';
 import { IsotropicGaussians } from '../../reduced-models/isotropic-gaussians/index.ts';
 import { chiLogDensity, radialQuadrature } from '../../solvers/characteristics.ts';
 
 const model = new IsotropicGaussians({ delta: 0.8, d: 40 });
 const constant = { kind: 'constant', value: 1 } as const;
 
-/** MMN Fig. 1 with a given particles block and save times (the example config). */
-function fig1Config(particles: Record<string, unknown> | undefined, saveTimes: number[], extra: Record<string, unknown> = {}) {
-  return parseRunConfig({
+/** The run of a one-run spec. */
+async function runOf(json: Record<string, unknown>): Promise<RunSpec> {
+  return (await parseSpec(json)).runs[0];
+}
+
+/** MMN Fig. 1 with a given particles block and save times (the example spec). */
+function fig1Config(particles: Record<string, unknown> | undefined, saveTimes: number[], extra: Record<string, unknown> = {}): Promise<RunSpec> {
+  return runOf({
     model: { name: 'isotropic-gaussians', delta: 0.8, d: 40, activation: { kind: 'mmn' } },
     init: { kind: 'gaussian', scale: 0.8 },
     grid: { rMax: 8, cells: 400 },
+    solver: {},
     saveTimes,
     ...(particles ? { particles } : {}),
     ...extra,
   });
 }
 
-describe('t = 0 Monte Carlo check without SGD (src/clt/README.md §3, §6.1)', () => {
-  it('std and mean of the exact R_N over draws of N = 400 i.i.d. units match √(Var_init(0)/N) and R + C1/N', () => {
+describe('t = 0 Monte Carlo check without SGD (src/clt/README.md, "The result", "The 1/N bias at t = 0")', () => {
+  it('std and mean of the exact R_N over draws of N = 400 i.i.d. units match √(Var_init(0)/N) and R + C1/N', async () => {
     const N = 400;
     const d = 40;
     const draws = 240;
-    const pred = predictFromConfig(fig1Config({ n: N, epsilon: 1e-5 }, [0]));
+    const pred = predictFromRun(await fig1Config({ n: N, epsilon: 1e-5 }, [0]));
     const particles = model.particleModel();
     const rng = new Rng(20240601);
     const w = new Float64Array(N * d);
@@ -64,7 +71,7 @@ describe('t = 0 Monte Carlo check without SGD (src/clt/README.md §3, §6.1)', (
   });
 });
 
-describe('assembling the prediction (src/clt/README.md §7)', () => {
+describe('assembling the prediction (src/clt/README.md, "Assembly")', () => {
   // a fake noise model with known rates: Var_x Z = 1, VI = 2, Itô pairing Σ P D β(X), β(r) = 1/(1 + r)
   const beta = (r: number) => 1 / (1 + r);
   const fake: SgdNoiseModel = (() => {
@@ -72,6 +79,7 @@ describe('assembling the prediction (src/clt/README.md §7)', () => {
     let ps: Float64Array = new Float64Array(0);
     return {
       name: 'fake',
+      indicatorFormula: '0',
       linearNoiseIndicator: () => 0,
       prepare(x, p) {
         xs = x;
@@ -159,11 +167,11 @@ describe('assembling the prediction (src/clt/README.md §7)', () => {
 
 describe('prediction for the isotropic model', () => {
   const q = radialQuadrature(chiLogDensity(40, 0.8), 8, 2, 15);
-  const input = { model, kernelOrder: 30, nodes: q.nodes, weights: q.weights, schedule: constant, saveTimes: [0, 0.25] };
-  const base = predictIsotropicClt(input, { n: 400, epsilon: 1e-5, dt: 5e-3 });
+  const input = { clt: isotropicClt(model), kernelOrder: 30, nodes: q.nodes, weights: q.weights, schedule: constant, saveTimes: [0, 0.25] };
+  const base = predictClt(input, { n: 400, epsilon: 1e-5, dt: 5e-3 });
 
   it('noise parts scale as ε/B (common) and ε/(N B) (same unit); Var_init does not depend on ε, B, N', () => {
-    const other = predictIsotropicClt(input, { n: 100, epsilon: 3e-5, batch: 4, dt: 5e-3 });
+    const other = predictClt(input, { n: 100, epsilon: 3e-5, batch: 4, dt: 5e-3 });
     for (const key of ['variancePartsRisk', 'variancePartsMeanRadius'] as const) {
       const p0 = base[key];
       const p1 = other[key];
@@ -179,7 +187,7 @@ describe('prediction for the isotropic model', () => {
   });
 
   it('noise integrals converge in the time step (5e-3 vs 2.5e-3: 1e-6 relative)', () => {
-    const fine = predictIsotropicClt(input, { n: 400, epsilon: 1e-5, dt: 2.5e-3 });
+    const fine = predictClt(input, { n: 400, epsilon: 1e-5, dt: 2.5e-3 });
     for (const key of ['noiseCommonRisk', 'noiseSameUnitRisk', 'noiseCommonMeanRadius', 'noiseSameUnitMeanRadius'] as const) {
       expect(Math.abs(fine[key]![1] - base[key]![1]) / fine[key]![1]).toBeLessThan(1e-6);
     }
@@ -197,25 +205,25 @@ describe('prediction for the isotropic model', () => {
   });
 });
 
-describe('predictFromConfig: warnings and errors', () => {
-  it('warns outside the linear-noise regime, at small N, and at the separatrix', () => {
+describe('predictFromRun: warnings and errors', () => {
+  it('warns outside the linear-noise regime, at small N, and at the separatrix', async () => {
     // kick size 2 m τ+² d ε = 0.52 > 0.3 at ε = 2e-4 (0.26 at 1e-4: inside the regime)
-    const pred = predictFromConfig(fig1Config({ n: 100, epsilon: 2e-4 }, [0, 0.1]), { separatrixTime: 0.1, dt: 5e-3 });
+    const pred = predictFromRun(await fig1Config({ n: 100, epsilon: 2e-4 }, [0, 0.1]), { separatrixTime: 0.1, dt: 5e-3 });
     expect(pred.warnings.map((w) => w.code).sort()).toEqual(['linear-noise-regime', 'same-unit-small-n', 'separatrix']);
     expect(pred.noise).toMatchObject({ available: true, linearNoiseIndicator: 2 * 10 * 1.8 ** 2 * 40 * 2e-4 });
-    const quiet = predictFromConfig(fig1Config({ n: 400, epsilon: 1e-5 }, [0, 0.1]), { dt: 5e-3 });
+    const quiet = predictFromRun(await fig1Config({ n: 400, epsilon: 1e-5 }, [0, 0.1]), { dt: 5e-3 });
     expect(quiet.warnings).toEqual([]);
   });
 
-  it('d = inf: no noise closed forms; the std is the initial-condition part and says so', () => {
-    const cfg = parseRunConfig({
+  it('d = inf: no noise closed forms; the std is the initial-condition part and says so', async () => {
+    const run = await runOf({
       model: { name: 'isotropic-gaussians', delta: 0.8, d: 'inf' },
       init: { kind: 'gaussian', scale: 0.8 },
       grid: { rMax: 8, cells: 400 },
       saveTimes: [0, 0.2],
       particles: { n: 400, epsilon: 1e-5 },
     });
-    const pred = predictFromConfig(cfg, { dt: 5e-3 });
+    const pred = predictFromRun(run, { dt: 5e-3 });
     expect(pred.noise.available).toBe(false);
     expect(pred.noiseCommonRisk).toBeNull();
     expect(pred.meanShiftMeanRadius).toBeNull();
@@ -223,37 +231,55 @@ describe('predictFromConfig: warnings and errors', () => {
     expect(pred.predictedStdRisk[1]).toBeCloseTo(Math.sqrt(pred.varInitRisk[1] / 400), 15);
   });
 
-  it('rejects what the CLT does not cover, naming the field', () => {
-    const cases: [() => unknown, string][] = [
-      [() => predictFromConfig(fig1Config(undefined, [0])), 'particles'],
-      [() => predictFromConfig(fig1Config({ n: 400, epsilon: 1e-5 }, [0], { noise: { beta: 10, lambda: 1 } })), 'noise'],
-      [() => predictFromConfig(fig1Config({ n: 400, epsilon: 1e-5, trainA: true }, [0])), 'particles.trainA'],
-      [() => predictFromConfig(fig1Config({ n: 400, epsilon: 1e-5 }, [0]), { n: 0 }), 'particles.n'],
-      [() => predictFromConfig(fig1Config({ n: 400, epsilon: 1e-5 }, [0]), { batch: 1.5 }), 'particles.batch'],
-      [() => predictFromConfig(fig1Config({ n: 400, epsilon: 1e-5 }, [0, 1, Math.SQRT2])), 'saveTimes'],
-      [
-        () =>
-          predictFromConfig(
-            parseRunConfig({
-              model: { name: 'isotropic-gaussians', delta: 0.8, d: 40 },
-              init: { kind: 'density', values: [1, 1, 1, 1] },
-              grid: { rMax: 8, cells: 4 },
-              saveTimes: [0],
-              particles: { n: 400, epsilon: 1e-5 },
-            }),
-          ),
-        'init.kind',
-      ],
+  it('rejects what the CLT does not cover, naming the field', async () => {
+    const particles = { n: 400, epsilon: 1e-5 };
+    const cases: [RunSpec, Parameters<typeof predictFromRun>[1], string][] = [
+      [await fig1Config(undefined, [0]), {}, 'particles'],
+      [await fig1Config(particles, [0], { noise: { beta: 10, lambda: 1 } }), {}, 'noise'],
+      [await fig1Config({ ...particles, trainA: true }, [0]), {}, 'particles.trainA'],
+      [await fig1Config(particles, [0]), { n: 0 }, 'particles.n'],
+      [await fig1Config(particles, [0]), { batch: 1.5 }, 'particles.batch'],
+      [await fig1Config(particles, [0, 1, Math.SQRT2]), {}, 'saveTimes'],
+      [await fig1Config(particles, [0], { init: { kind: 'density', values: [1, 1, 1, 1] }, grid: { rMax: 8, cells: 4 } }), {}, 'init.kind'],
+      [await fig1Config(particles, [0], { init: { kind: 'uniform', lo: 1, hi: 0.5 } }), {}, 'init.hi'],
+      [await fig1Config(particles, [0], { grid: undefined }), {}, 'grid'],
     ];
-    for (const [call, field] of cases) {
+    for (const [run, overrides, field] of cases) {
       let error: unknown;
       try {
-        call();
+        predictFromRun(run, overrides);
       } catch (e) {
         error = e;
       }
-      expect(error).toBeInstanceOf(ConfigError);
+      expect(error, field).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).field).toBe(field);
     }
+  });
+
+  it('a stop abandons the prediction with an Error named Interrupted', async () => {
+    const run = await fig1Config({ n: 400, epsilon: 1e-5 }, [0, 0.1]);
+    let polls = 0;
+    expect(() => predictFromRun(run, { dt: 5e-3 }, { shouldStop: () => ++polls > 3 })).toThrow(expect.objectContaining({ name: 'Interrupted' }));
+    expect(polls).toBe(4);
+  });
+
+  it('a model without the clt capability is a ConfigError naming the capability and the model', async () => {
+    const run = await runOf({
+      model: { name: 'anisotropic-gaussians', delta: 0.5, d: 40, s0: 10 },
+      init: { kind: 'gaussian', scale: 0.8 },
+      saveTimes: [0],
+      particles: { n: 400, epsilon: 1e-5 },
+    });
+    expect(run.model.capabilities?.clt).toBeUndefined();
+    let error: unknown;
+    try {
+      predictFromRun(run);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).field).toBe('model.name');
+    expect((error as ConfigError).message).toMatch(/needs the clt capability; model "anisotropic-gaussians" .* has none/);
+    expect(() => cltCapabilityOf({ ...run.model, capabilities: { clt: { kernel: () => null } } })).toThrow(/an incomplete one/);
   });
 });

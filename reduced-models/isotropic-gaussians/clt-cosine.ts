@@ -1,8 +1,8 @@
 /**
  * Truncated moments of the cosine c = <ŵ, u> between a fixed unit vector ŵ and a uniform direction
  * u in R^d, whose density is p_d(c) = (1 − c²)^{b−1} / B(1/2, b) on [−1, 1], b = (d − 1)/2
- * (reduced-models/isotropic-gaussians/README.md §2.2; c² ~ Beta(1/2, b)). These are the closed forms
- * of ./README.md §5.3:
+ * (README.md, "The cosine of two uniform directions"; c² ~ Beta(1/2, b)), used by the online-SGD
+ * noise closed forms of ./clt-noise.ts (src/clt/README.md, "Closed forms"):
  *
  *   Pc(u) = P(c > u)          = (1 − I_{u²}(1/2, b)) / 2
  *   Q1(u) = E[c 1{c > u}]     = (1 − u²)^b / ((d − 1) B(1/2, b))
@@ -22,7 +22,7 @@
  * Cost O(d) per point, no allocation. Absolute error a few ulps (test/clt/noise.test.ts checks
  * against `incompleteBetaRegularized`).
  */
-import { logBeta } from '../numerics/special.ts';
+import { logBeta } from '../../src/numerics/special.ts';
 
 export class CosineLaw {
   readonly d: number;

@@ -1,0 +1,55 @@
+/**
+ * `meanfield fluctuations <spec.json> (--out <dir> | --json) [--n N] [--epsilon e] [--batch B] [--no-nonlocal]`:
+ * the CLT prediction of the seed-to-seed std of R_N and of the mean radius (src/pipeline/fluctuations.ts).
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../errors.ts';
+import { toJson } from '../io/output.ts';
+import { writeResult } from '../io/result.ts';
+import { fluctuationsReport, runFluctuationsInWorker } from '../pipeline/fluctuations.ts';
+import { numberList, readSpec, UsageError, withInterrupt } from './common.ts';
+
+export async function commandFluctuations(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { out: { type: 'string' }, json: { type: 'boolean', default: false }, n: { type: 'string' }, epsilon: { type: 'string' }, batch: { type: 'string' }, 'no-nonlocal': { type: 'boolean', default: false } },
+  });
+  const spec = await readSpec(positionals[0]);
+  if (!values.out && !values.json) throw new UsageError('fluctuations needs --out <dir> or --json');
+  if (spec.hasVariants) throw new ConfigError('variants', 'fluctuations predicts one run: remove "variants" (or run each variant as its own spec)');
+  const n = numberList(values.n, '--n', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1')?.[0];
+  const epsilon = numberList(values.epsilon, '--epsilon', (x) => x > 0 && x <= 1, 'a number in (0, 1]')?.[0];
+  const batch = numberList(values.batch, '--batch', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1')?.[0];
+  return withInterrupt(async (stopped) => {
+    let result;
+    try {
+      result = await runFluctuationsInWorker(
+        spec.runs[0],
+        { ...(n ? { n } : {}), ...(epsilon ? { epsilon } : {}), ...(batch ? { batch } : {}), ...(values['no-nonlocal'] ? { nonlocal: false } : {}) },
+        { shouldStop: stopped },
+      );
+    } catch (e) {
+      if ((e as Error).name !== 'Interrupted') throw e;
+      console.log('interrupted: nothing written (a prediction is one computation; rerun it)');
+      return 130;
+    }
+    if (values.out) {
+      const files = writeResult(values.out, result, fluctuationsReport(result));
+      if (!values.json) console.log(`wrote ${files.json}\nwrote ${files.html}`);
+    }
+    if (values.json) {
+      console.log(toJson(result));
+      return 0;
+    }
+    console.log(`${'t'.padStart(6)}${'R_PDE'.padStart(11)}${'Var_init'.padStart(12)}${'I_C'.padStart(12)}${'I_I'.padStart(12)}${'std R_N'.padStart(12)}${'std mean r'.padStart(12)}`);
+    result.times.forEach((t, i) =>
+      console.log(
+        `${String(t).padStart(6)}${result.pdeRisk[i].toFixed(5).padStart(11)}${result.varInitRisk[i].toExponential(3).padStart(12)}${(result.noiseCommonRisk?.[i].toExponential(3) ?? 'n/a').padStart(12)}` +
+          `${(result.noiseSameUnitRisk?.[i].toExponential(3) ?? 'n/a').padStart(12)}${result.predictedStdRisk[i].toExponential(3).padStart(12)}${result.predictedStdMeanRadius[i].toExponential(3).padStart(12)}`,
+      ),
+    );
+    for (const w of result.warnings) console.log(`warning (${w.code}): ${w.message}`);
+    return 0;
+  });
+}
