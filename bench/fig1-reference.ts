@@ -12,17 +12,21 @@
  * levels, dt and K).
  * Split points: c(T) = argmax_r0 ∂X(T; r0)/∂r0 for T = 5, 10, located on a coarse rule, then measured
  * in the final field with 257 tracers, and the initial mass below them (χ_d CDF).
- * FV: `runSolve` on the example config with cells = 1600, 3200, … ≤ --max-cells over the same [0, 8].
+ * FV: `runSolveSpec` on the example spec with cells = 1600, 3200, … ≤ --max-cells over the same [0, 8].
  *
  * Run: node bin/run-ts.mjs bench/fig1-reference.ts [--max-cells 6400] [--dt 0.01] [--nodes 12] [--study]
  * (default ≈ 1.5 min of CPU; --max-cells 12800 adds ≈ 45 s, --study ≈ 4 min).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseRunConfig } from '../src/io/config.ts';
-import { buildModel } from '../src/models.ts';
 import { incompleteGammaRegularized } from '../src/numerics/special.ts';
-import { runSolve, separableRadial } from '../src/pipeline/solve.ts';
+import { runSolveSpec } from '../src/pipeline/solve.ts';
+import { parseWith } from '../src/spec/fields.ts';
+import { parseSpec } from '../src/spec/index.ts';
+import { activationFromSpec } from '../reduced-models/activations.ts';
+import { separableRadial } from '../reduced-models/isotropic-gaussians/adapters.ts';
+import { isotropicGaussiansParams, type RadialGrid, type RadialInit } from '../reduced-models/isotropic-gaussians/definition.ts';
+import { IsotropicGaussians } from '../reduced-models/isotropic-gaussians/index.ts';
 import { chiLogDensity } from '../solvers/characteristics.ts';
 import { locateSplit, slopePeak, solveSeparatrix, type RadialFlowProblem, type SplitPoint } from '../solvers/separatrix.ts';
 
@@ -39,19 +43,24 @@ const dt = Number(args.dt);
 const nodesPerPanel = Number(args.nodes);
 
 const base = JSON.parse(readFileSync(new URL('../examples/mmn-fig1.json', import.meta.url), 'utf8'));
-const config = parseRunConfig(base);
-const model = buildModel(config.model);
-if (model.d === 'inf' || config.init.kind !== 'gaussian' || config.noise) throw new Error('fig1-reference: needs a finite d, a Gaussian initial law and no noise');
+const [run] = (await parseSpec(base)).runs;
+const init = run.init as RadialInit;
+const grid = run.grid as RadialGrid;
+// the separatrix solver takes the 1-D radial form of the isotropic model (its adapters.ts), built from the example's parameters
+const { name: _name, ...params } = run.modelBlock;
+const p = parseWith(isotropicGaussiansParams, params, 'model');
+const model = new IsotropicGaussians({ delta: p.delta, d: p.d, activation: activationFromSpec(p.activation, 'model.activation') });
+if (model.d === 'inf' || init.kind !== 'gaussian' || run.noise) throw new Error('fig1-reference: needs a finite d, a Gaussian initial law and no noise');
 const { d } = model;
-const scale = config.init.scale;
+const scale = init.scale;
 const VELOCITY_ORDER = 30;
 const saveTimes = [0.5, 1, 2, 5, 10];
 const splitTimes = [5, 10];
 const problemOfOrder = (K: number): RadialFlowProblem => ({
   model: separableRadial(model, K),
   logDensity: chiLogDensity(d, scale),
-  rMax: config.grid.rMax,
-  schedule: config.schedule,
+  rMax: grid.rMax,
+  schedule: run.schedule,
 });
 const problem = problemOfOrder(VELOCITY_ORDER);
 /** ρ̄0([0, r)) for r = |w|, w ~ N(0, s²/d I): d r²/s² ~ χ²_d. */
@@ -103,14 +112,14 @@ const splitRows = splits.map((s, k) => {
 });
 
 // 3. Finite volumes on the example grid and its refinements (same [0, rMax], same kernel tolerance: K = 22).
-const fv: { cells: number; risk: number[]; meanR: number[]; seconds: number; characteristicsRisk?: number[] }[] = [];
-for (let cells = config.grid.cells; cells <= maxCells; cells *= 2) {
-  const r = runSolve(parseRunConfig({ ...base, grid: { ...base.grid, cells }, saveTimes }));
-  fv.push({ cells, risk: r.risk, meanR: r.meanR, seconds: r.provenance.timings.solveMs / 1000, characteristicsRisk: r.characteristics?.risk });
-  console.log(`\nFV M = ${cells}: ${(r.provenance.timings.solveMs / 1000).toFixed(1)} s`);
+const fv: { cells: number; risk: number[]; meanR: number[]; seconds: number; check?: { label: string; risk: number[] } }[] = [];
+for (let cells = grid.cells; cells <= maxCells; cells *= 2) {
+  const [r] = runSolveSpec(await parseSpec({ ...base, grid: { ...base.grid, cells }, saveTimes })).runs;
+  fv.push({ cells, risk: r.risk, meanR: r.means[0], seconds: r.ms / 1000, check: r.check ? { label: r.check.label, risk: r.check.risk } : undefined });
+  console.log(`\nFV M = ${cells}: ${(r.ms / 1000).toFixed(1)} s`);
 }
 const table = (name: string, pick: (row: (typeof fv)[number]) => number[], exact: number[]) => {
-  console.log(`\nFV error in ${name} (FV − reference), cells on [0, ${config.grid.rMax}]; order = log2(e_M / e_2M)`);
+  console.log(`\nFV error in ${name} (FV − reference), cells on [0, ${grid.rMax}]; order = log2(e_M / e_2M)`);
   console.log(`t     | ${fv.map((row) => `M = ${row.cells}`.padStart(9)).join(' | ')} | orders`);
   saveTimes.forEach((t, i) => {
     const errors = fv.map((row) => pick(row)[i] - exact[i]);
@@ -120,8 +129,8 @@ const table = (name: string, pick: (row: (typeof fv)[number]) => number[], exact
 };
 table('R(t)', (row) => row.risk, ref.risk);
 table('mean r(t)', (row) => row.meanR, ref.meanR);
-const plain = fv[0].characteristicsRisk;
-if (plain) console.log(`\nrunSolve's built-in characteristics check (200 nodes, plain rule), error in R: ${plain.map((x, i) => `t = ${saveTimes[i]}: ${exp(x - ref.risk[i])}`).join(', ')}`);
+const plain = fv[0].check;
+if (plain) console.log(`\nsolve's built-in check, ${plain.label} on a plain rule, error in R: ${plain.risk.map((x, i) => `t = ${saveTimes[i]}: ${exp(x - ref.risk[i])}`).join(', ')}`);
 
 // 4. Optional convergence study: the digits that are stable under refinement.
 const study: { label: string; risk: number[]; meanR: number[] }[] = [];

@@ -4,10 +4,10 @@
  * reduced-models/anisotropic-gaussians/README.md):
  *   - 2-D: fixed σ (MMN's piecewise-linear activation), coordinates (r1, r2), 64² cells;
  *   - 4-D: ReLU units, coordinates (a, b, r1, r2), 32⁴ = 1,048,576 cells;
- * each with the rank-2 kernel u_∞ (d = ∞) and the rank-12 finite-(d, s0) kernel truncated at K = 4
- * (d = 40, s0 = 10; 6 features per class). Δ = 0.5. The features and v come from the model (setup
- * only, not timed); on the 4-D grid they are evaluated on the (b, r1, r2) centres and scaled by a, as
- * the model's gridOperators does (Ψ and v are linear in a).
+ * each with the rank-2 kernel u_∞ (d = ∞) and the finite-(d, s0) kernel (d = 40, s0 = 10) at the
+ * truncation K that the model chooses for a bound of 1e-3 on its error over the cell centres (2-D:
+ * K = 8, rank 30; 4-D: K = 4, rank 12). Δ = 0.5. The operators are built through the model
+ * definitions, as `solve` builds them (setup only, not timed; d = ∞ is the definitions' companion).
  *
  * Method: SSP-RK2 + MUSCL/minmod (the defaults) with a fixed Δt (half the CFL step at t = 0, so no step
  * is rejected; the count is reported), a warm-up solve, then `repeats` timed solves of ≈ `seconds`
@@ -29,8 +29,8 @@ import { machineInfo, median, timeSolves } from './timing.ts';
 import { Grid, type AxisSpec } from '../src/grid.ts';
 import { initialMass } from '../src/initial.ts';
 import type { GridOperators } from '../src/types.ts';
-import { AnisotropicGaussians, AnisotropicReluGaussians } from '../reduced-models/anisotropic-gaussians/index.ts';
-import { SeparableInteraction } from '../solvers/interaction/separable.ts';
+import { anisotropicGaussians, anisotropicGaussiansRelu } from '../reduced-models/anisotropic-gaussians/definition.ts';
+import type { SeparableInteraction } from '../solvers/interaction/separable.ts';
 import { solve, type FiniteVolumeProblem } from '../solvers/finite-volume.ts';
 import { axisLines, transportStage } from '../solvers/flux.ts';
 import { WasmTransportGrid } from '../solvers/flux-wasm-nd.ts';
@@ -43,7 +43,8 @@ export interface PdeNdBenchRow {
   readonly rank: number;
   readonly d: number | 'inf';
   readonly s0: number | null;
-  readonly K: number;
+  /** The truncation the model chose (its description: K, rank and bound). */
+  readonly kernel: string;
   /** Median over the repeats. */
   readonly stepsPerSecond: number;
   readonly minStepsPerSecond: number;
@@ -73,7 +74,9 @@ export interface PdeNdBenchRow {
 }
 
 const DELTA = 0.5;
-const FINITE = { d: 40, s0: 10, K: 4 };
+const FINITE = { d: 40, s0: 10 };
+/** Bound on the finite-(d, s0) kernel's truncation error on the cell centres: the model picks K from it. */
+const KERNEL_TOLERANCE = 1e-3;
 
 export const PDE_ND_CASES: readonly { ndim: 2 | 4; cells: number; d: number | 'inf' }[] = [
   { ndim: 2, cells: 64, d: 'inf' },
@@ -84,9 +87,7 @@ export const PDE_ND_CASES: readonly { ndim: 2 | 4; cells: number; d: number | 'i
 
 
 /** Potential, separable operator and a smooth initial bump on the model's grid. */
-function setup(ndim: 2 | 4, cells: number, d: number | 'inf'): { operators: GridOperators; mass: Float64Array; K: number } {
-  const options = d === 'inf' ? { delta: DELTA, d } : { delta: DELTA, d, s0: FINITE.s0 };
-  const K = d === 'inf' ? 0 : FINITE.K;
+function setup(ndim: 2 | 4, cells: number, d: number | 'inf'): { operators: GridOperators; mass: Float64Array; kernel: string } {
   const radial: AxisSpec[] = [
     { name: 'r1', lo: 0, hi: 2, cells },
     { name: 'r2', lo: 0, hi: 2, cells },
@@ -96,43 +97,11 @@ function setup(ndim: 2 | 4, cells: number, d: number | 'inf'): { operators: Grid
     { name: 'b', lo: -1.5, hi: 1.5, cells },
   ];
   const grid = new Grid(ndim === 4 ? [...signed, ...radial] : radial);
-  const model = ndim === 4 ? new AnisotropicReluGaussians(options) : new AnisotropicGaussians(options);
-  // features and v at the (b, r1, r2) (4-D, a = 1) or (r1, r2) (2-D) centres, then scaled by a
-  const inner = ndim === 4 ? grid.strides[0] : grid.size;
-  const points = new Float64Array(inner * ndim);
-  const innerGrid = ndim === 4 ? new Grid(grid.axes.slice(1)) : grid;
-  const coords = innerGrid.centreCoordinates();
-  const innerDim = innerGrid.ndim;
-  for (let s = 0; s < inner; s++) {
-    if (ndim === 4) {
-      points[4 * s] = 1;
-      for (let i = 0; i < 3; i++) points[4 * s + 1 + i] = coords[s * innerDim + i];
-    } else {
-      points[2 * s] = coords[2 * s];
-      points[2 * s + 1] = coords[2 * s + 1];
-    }
-  }
-  const base = model.features(points, K);
-  const rank = base.length / inner;
-  const baseV = Float64Array.from({ length: inner }, (_, s) => model.v(points.subarray(s * ndim, (s + 1) * ndim)));
+  // the definitions take a finite d (the particles live in R^d); d = ∞ is their companion
+  const finite = (ndim === 4 ? anisotropicGaussiansRelu : anisotropicGaussians).create({ delta: DELTA, ...FINITE }).reduced!;
+  const reduced = d === 'inf' ? finite.companion!()!.reduced : finite;
+  const operators = reduced.gridOperators!(grid, { tolerance: KERNEL_TOLERANCE });
   const size = grid.size;
-  const potential = new Float64Array(size);
-  let features = base;
-  if (ndim === 4) {
-    features = new Float64Array(rank * size);
-    const a = grid.centres[0];
-    for (let ia = 0; ia < a.length; ia++) {
-      for (let s = 0; s < inner; s++) potential[ia * inner + s] = a[ia] * baseV[s];
-      for (let f = 0; f < rank; f++) {
-        const src = f * inner;
-        const dst = f * size + ia * inner;
-        for (let s = 0; s < inner; s++) features[dst + s] = a[ia] * base[src + s];
-      }
-    }
-  } else {
-    potential.set(baseV);
-  }
-  const interaction = new SeparableInteraction(features, size, undefined, `separable rank ${rank}`);
   // a product bump around (a, b, r1, r2) = (1, 0, 0.5, 0.9)
   const centre = ndim === 4 ? [1, 0, 0.5, 0.9] : [0.5, 0.9];
   const width = ndim === 4 ? [0.5, 0.4, 0.25, 0.25] : [0.25, 0.25];
@@ -144,7 +113,7 @@ function setup(ndim: 2 | 4, cells: number, d: number | 'inf'): { operators: Grid
     for (let c = 0; c < size; c++) values[c] *= factors[a][Math.floor(c / st) % n];
   }
   const mass = initialMass(grid, { kind: 'density', values }).mass;
-  return { operators: { grid, potential, interaction, riskConstant: 1 }, mass, K };
+  return { operators, mass, kernel: operators.interaction.description };
 }
 
 export async function runPdeNdBench(options: { repeats?: number; seconds?: number; cases?: typeof PDE_ND_CASES } = {}): Promise<PdeNdBenchRow[]> {
@@ -157,7 +126,7 @@ export async function runPdeNdBench(options: { repeats?: number; seconds?: numbe
     gc?.();
     const before = process.memoryUsage();
     const t0 = performance.now();
-    const { operators, mass, K } = setup(ndim, cells, d);
+    const { operators, mass, kernel } = setup(ndim, cells, d);
     const setupSeconds = (performance.now() - t0) / 1000;
     const { grid } = operators;
     const size = grid.size;
@@ -209,7 +178,7 @@ export async function runPdeNdBench(options: { repeats?: number; seconds?: numbe
       rank,
       d,
       s0: d === 'inf' ? null : FINITE.s0,
-      K,
+      kernel,
       stepsPerSecond: sps,
       minStepsPerSecond: Math.min(...rates),
       maxStepsPerSecond: Math.max(...rates),

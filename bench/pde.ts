@@ -16,9 +16,7 @@
  * ≈ 350k steps/s for M = 2048, K = 8 and ≈ 65k steps/s for M = 8192, K = 8.
  */
 import { machineInfo, median, timeSolves } from './timing.ts';
-import { Grid } from '../src/grid.ts';
-import { initialMass } from '../src/initial.ts';
-import { IsotropicGaussians } from '../reduced-models/isotropic-gaussians/index.ts';
+import { isotropicGaussians } from '../reduced-models/isotropic-gaussians/definition.ts';
 import type { GridOperators } from '../src/types.ts';
 import { solve } from '../solvers/finite-volume.ts';
 
@@ -49,13 +47,16 @@ const R_MAX = 4;
 const KERNEL_TOLERANCE = 1e-10;
 
 /**
- * The isotropic model's grid operators on M cells of [0, R_MAX] at dimension d, with the truncation K
- * that the model chooses for KERNEL_TOLERANCE (K = 8 at d = 320, K = 22 at d = 40).
+ * The isotropic model's grid operators on M cells of [0, R_MAX] at dimension d, built through its
+ * definition (as `solve` builds them), with the truncation K and rank that the model chooses for
+ * KERNEL_TOLERANCE (K = 8 at d = 320, K = 22 at d = 40), and the cell masses of ρ̄_0.
  */
-export function isotropicOperators(M: number, d: number): { operators: GridOperators; K: number } {
-  const model = new IsotropicGaussians({ delta: DELTA, d });
-  const grid = Grid.uniform1d('r', 0, R_MAX, M);
-  return { operators: model.gridOperators(grid, { tolerance: KERNEL_TOLERANCE }), K: model.truncationOrder(KERNEL_TOLERANCE, R_MAX) };
+export function isotropicOperators(M: number, d: number): { operators: GridOperators; K: number; rank: number; initialMass: Float64Array } {
+  const reduced = isotropicGaussians.create({ delta: DELTA, d }).reduced!;
+  const grid = reduced.grid!({ rMax: R_MAX, cells: M });
+  const operators = reduced.gridOperators!(grid, { tolerance: KERNEL_TOLERANCE });
+  const initialMass = reduced.initialMass!(grid, { kind: 'gaussian', scale: 0.8 }).mass;
+  return { operators, K: operators.kernel.order, rank: operators.kernel.rank, initialMass };
 }
 
 /** Dimensions benchmarked: the solver picks K = 8 (rank 10) at d = 320 and K = 22 (rank 24) at d = 40. */
@@ -72,9 +73,7 @@ export async function runPdeBench(options: { repeats?: number; steps?: number; s
   const machine = machineInfo();
   for (const d of PDE_BENCH_DIMENSIONS) {
     for (const M of options.sizes ?? PDE_BENCH_SIZES) {
-      const { operators, K } = isotropicOperators(M, d);
-      const rank = K + 2;
-      const P0 = initialMass(operators.grid, { kind: 'gaussian', scale: 0.8, d }).mass;
+      const { operators, K, rank, initialMass: P0 } = isotropicOperators(M, d);
       const problem = { operators, initialMass: P0, schedule: { kind: 'constant', value: 1 } as const };
       // half the CFL step at t = 0
       let dt = 0;

@@ -1,14 +1,20 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.ts';
 import { runEnsemble, type EnsembleSpec } from '../../src/particles/ensemble.ts';
 import { simulate } from '../../src/particles/sgd.ts';
-import { teacherReluModel } from '../../src/particles/toy-models.ts';
+import { teacherReluModel } from './helpers/toy-models.ts';
 import type { ParticleRun } from '../../src/particles/sgd.ts';
 
+/** The test models are plug-ins: workers import them from these files (model blocks with "module"). */
+const TOY_MODELS = fileURLToPath(new URL('./helpers/toy-models.ts', import.meta.url));
+const HARD_TANH_MODEL = fileURLToPath(new URL('./helpers/hard-tanh-model.ts', import.meta.url));
+
 const spec: EnsembleSpec = {
-  model: { name: 'teacher-relu', params: { d: 6, teacherNorm: 1.2 } },
+  model: { name: 'teacher-relu', module: TOY_MODELS, d: 6, teacherNorm: 1.2 },
+  init: { w: { kind: 'gaussian', scale: 1 } },
   options: {
-    n: 24, epsilon: 0.005, batch: 2, trainA: true, init: { w: { kind: 'gaussian', scale: 1 } },
+    n: 24, epsilon: 0.005, batch: 2, trainA: true,
     saveTimes: [0, 0.2, 0.5], testSamples: 200, seed: 17, returnState: true,
   },
 };
@@ -30,15 +36,16 @@ describe('ensembles', () => {
     const ref = bits(inThread.runs);
     expect(bits(one.runs)).toEqual(ref);
     expect(bits(two.runs)).toEqual(ref);
-    const direct = simulate(teacherReluModel({ d: 6, teacherNorm: 1.2 }), { ...spec.options, stream: 3 });
+    const direct = simulate(teacherReluModel({ d: 6, teacherNorm: 1.2 }), { ...spec.options, init: { w: { kind: 'gaussian', scale: 1 } }, stream: 3 });
     expect(bits([direct])[0]).toEqual(ref[3]);
     expect(ref[0].w).not.toEqual(ref[1].w);
   });
 
   it('loads a model by module path in the workers; errors keep their ConfigError field', async () => {
     const moduleSpec: EnsembleSpec = {
-      model: { module: new URL('./helpers/hard-tanh-model.ts', import.meta.url).href, export: 'hardTanhModel', params: { d: 5 } },
-      options: { n: 8, epsilon: 0.01, init: { w: { kind: 'gaussian', scale: 1 } }, saveTimes: [0.1], seed: 2 },
+      model: { name: 'hard-tanh-test', module: HARD_TANH_MODEL, d: 5 },
+      init: { w: { kind: 'gaussian', scale: 1 } },
+      options: { n: 8, epsilon: 0.01, saveTimes: [0.1], seed: 2 },
     };
     const [a, b] = await Promise.all([runEnsemble(moduleSpec, 2, 0), runEnsemble(moduleSpec, 2, 2)]);
     expect(b.runs.map((r) => Array.from(r!.snapshots[0].reduced))).toEqual(a.runs.map((r) => Array.from(r!.snapshots[0].reduced)));
@@ -46,7 +53,13 @@ describe('ensembles', () => {
     const err = await runEnsemble(bad, 2, 2).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).field).toBe('particles.epsilon');
-    await expect(runEnsemble({ ...spec, model: { name: 'nope' } }, 1, 0)).rejects.toThrow(/unknown particle model "nope"/);
+    // an unknown name, and a module that exports no definition of that name: ConfigErrors naming model.name
+    for (const model of [{ name: 'nope' }, { name: 'nope', module: TOY_MODELS }]) {
+      const unknown = await runEnsemble({ ...spec, model }, 1, 0).catch((e: unknown) => e);
+      expect(unknown).toBeInstanceOf(ConfigError);
+      expect((unknown as ConfigError).field).toBe('model.name');
+      expect((unknown as ConfigError).message).toMatch(model.module ? /exports no model definition named "nope"/ : /\(got "nope"\)/);
+    }
   });
 
   it('shouldStop stops running replicas at their next check and starts no more', async () => {

@@ -3,7 +3,7 @@ import { ConfigError } from '../../src/errors.ts';
 import { leastSquares, mean, standardError } from '../../src/diagnostics/stats.ts';
 import { simulate, type SgdOptions } from '../../src/particles/sgd.ts';
 import { Rng } from '../../src/rng.ts';
-import { freeModel, teacherReluModel } from '../../src/particles/toy-models.ts';
+import { freeModel, teacherReluModel } from './helpers/toy-models.ts';
 import { hardTanhModel } from './helpers/hard-tanh-model.ts';
 import { referenceSgd } from './helpers/reference-sgd.ts';
 

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
-import { parseRunConfig } from '../../src/io/config.ts';
-import { runSolve, writeSolveOutputs } from '../../src/pipeline/solve.ts';
+import { runSolveSpec, writeSolveOutputs } from '../../src/pipeline/solve.ts';
+import { parseSpec } from '../../src/spec/index.ts';
 import { commandExport } from '../../src/cli/export.ts';
 import { exportFigures, findChromium, launchChromium, type Chromium } from '../../src/plot/export.ts';
 import { colorAt, densityPanelsFigure, lineFigure, paperSize } from '../../src/plot/figures.ts';
@@ -118,17 +118,19 @@ describe.skipIf(missingBrowser !== undefined && !inCi)('reports and exported fig
 
   describe('a solve run', () => {
     const out = join(dir, 'solve');
+    /** The slug of the solve report's density section ("Density of the reduced law"). */
+    const DENSITY = 'density-of-the-reduced-law';
     const dpi = 150;
     let files: string[];
 
     beforeAll(async () => {
-      const config = parseRunConfig({
+      const spec = await parseSpec({
         model: { name: 'isotropic-gaussians', delta: 0.8, d: 40 },
         init: { kind: 'gaussian', scale: 0.8 },
         grid: { rMax: 6, cells: 200 },
         saveTimes: [0, 0.25, 0.5, 1],
       });
-      writeSolveOutputs(out, runSolve(config));
+      writeSolveOutputs(out, runSolveSpec(spec));
       files = await exportFigures(out, ['svg', 'pdf', 'png'], { dpi });
     });
 
@@ -142,7 +144,7 @@ describe.skipIf(missingBrowser !== undefined && !inCi)('reports and exported fig
     });
 
     it('export writes svg, pdf and png per figure, named after the section, and figures.pdf', () => {
-      const names = ['radial-density-rho-t-r', 'risk'].flatMap((s) => ['svg', 'png', 'pdf'].map((e) => `${s}.${e}`));
+      const names = [DENSITY, 'risk'].flatMap((s) => ['svg', 'png', 'pdf'].map((e) => `${s}.${e}`));
       expect(readdirSync(join(out, 'figures')).sort()).toEqual([...names, 'figures.pdf'].sort());
       expect(files).toHaveLength(names.length + 1);
     });
@@ -150,7 +152,7 @@ describe.skipIf(missingBrowser !== undefined && !inCi)('reports and exported fig
     it('PNG: round(width·dpi) × round(height·dpi) px, dpi recorded, ink in the palette blue on white', async () => {
       const [density, risk] = readReportFigures(readFileSync(join(out, 'report.html'), 'utf8'));
       const page = await browser.context.newPage();
-      for (const [slug, figure] of [['risk', risk.figure], ['radial-density-rho-t-r', density.figure]] as const) {
+      for (const [slug, figure] of [['risk', risk.figure], [DENSITY, density.figure]] as const) {
         const png = readFileSync(join(out, 'figures', `${slug}.png`));
         const size = paperSize(figure);
         expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([Math.round(size.widthIn * dpi), Math.round(size.heightIn * dpi)]);
@@ -170,7 +172,8 @@ describe.skipIf(missingBrowser !== undefined && !inCi)('reports and exported fig
       expect(svg).toMatch(/^<svg [^>]*width="3.4in" height="2.6in"/);
       expect(svg).not.toContain('<image');
       expect(svgAxisTitles(svg)).toEqual(['t', 'risk']);
-      expect(svgAxisTitles(readFileSync(join(out, 'figures', 'radial-density-rho-t-r.svg'), 'utf8'))).toContain('r = |w|');
+      // the density's x axis is titled by the model's reduced coordinate (its name, "r")
+      expect(svgAxisTitles(readFileSync(join(out, 'figures', `${DENSITY}.svg`), 'utf8'))).toContain('r');
     });
 
     it('PDF: one page of the figure size per file (to one step of 1/300 in, Chromium’s print grid), one page per figure in figures.pdf', () => {
@@ -188,7 +191,7 @@ describe.skipIf(missingBrowser !== undefined && !inCi)('reports and exported fig
       expect(await commandExport([out, '--format', 'png', '--width-in', '3', '--height-in', '2', '--dpi', '100'])).toBe(0);
       expect(stdout.mock.calls.join('\n')).toMatch(/wrote 2 files to .*figures/);
       stdout.mockRestore();
-      for (const slug of ['risk', 'radial-density-rho-t-r']) {
+      for (const slug of ['risk', DENSITY]) {
         const png = readFileSync(join(out, 'figures', `${slug}.png`));
         expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([300, 200]);
       }

@@ -6,9 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AnisotropicReluGaussians } from '../../reduced-models/anisotropic-gaussians/index.ts';
-import {
-  anisotropicReducedModel, chiPairQuadrature, solveCharacteristicsNd, withConstantCoordinates, type SeparableReducedModel,
-} from '../../solvers/characteristics-nd.ts';
+import { anisotropicReducedModel } from '../../reduced-models/anisotropic-gaussians/adapters.ts';
+import { chiPairQuadrature, withConstantCoordinates } from '../../reduced-models/gaussian-laws.ts';
+import { solveCharacteristicsNd, type SeparableReducedModel } from '../../solvers/characteristics-nd.ts';
 import { evaluateSchedule, type StepSchedule } from '../../src/types.ts';
 
 /**

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { incompleteGammaRegularized } from '../../src/numerics/special.ts';
-import { parseRunConfig } from '../../src/io/config.ts';
-import { separableRadial, setUpProblem } from '../../src/pipeline/solve.ts';
+import { buildPdeProblem } from '../../src/pde/index.ts';
+import { parseSpec } from '../../src/spec/index.ts';
+import { separableRadial } from '../../reduced-models/isotropic-gaussians/adapters.ts';
 import { IsotropicGaussians } from '../../reduced-models/isotropic-gaussians/index.ts';
 import { chiLogDensity, radialQuadrature, solveCharacteristics } from '../../solvers/characteristics.ts';
 import { solve } from '../../solvers/finite-volume.ts';
@@ -110,11 +111,12 @@ describe('separatrix-aware characteristics, MMN Fig. 1', () => {
     expect(Math.abs(r8.quadrature.massBelow[0] - chiCdf(split.centre))).toBeLessThan(1e-12);
   });
 
-  it('finite volumes at 800 and 1600 cells on [0, 8] move toward the reference at t = 5', () => {
+  it('finite volumes at 800 and 1600 cells on [0, 8] move toward the reference at t = 5', async () => {
     // measured errors in R(5): −2.83e-2 (800), −8.05e-3 (1600): a factor 3.5; second order from there on
     // (factors 3.98, 4.08, 4.06 up to 12800 cells, bench/fig1-reference.ts). Asserted: ≥ 2 per doubling.
-    const errors = [800, 1600].map((cells) => {
-      const config = parseRunConfig({
+    const errors: number[] = [];
+    for (const cells of [800, 1600]) {
+      const spec = await parseSpec({
         model: { name: 'isotropic-gaussians', delta: 0.8, d, activation: { kind: 'mmn' } },
         init: { kind: 'gaussian', scale },
         schedule: { kind: 'constant', value: 1 },
@@ -123,10 +125,11 @@ describe('separatrix-aware characteristics, MMN Fig. 1', () => {
         saveTimes: [5],
         seed: 1,
       });
-      const p = setUpProblem(config);
-      const traj = solve({ operators: p.operators, initialMass: p.initial, schedule: config.schedule }, { saveTimes: [5], storeDensity: false });
-      return Math.abs(traj.risk[0] - R5);
-    });
+      const p = buildPdeProblem(spec.runs[0]);
+      if (p.method !== 'finite-volume') throw new Error(`expected a finite-volume problem, got ${p.method}`);
+      const traj = solve({ operators: p.operators, initialMass: p.initial.mass, schedule: p.schedule }, { saveTimes: [5], storeDensity: false });
+      errors.push(Math.abs(traj.risk[0] - R5));
+    }
     expect(errors[1]).toBeLessThan(errors[0] / 2);
     expect(errors[1]).toBeLessThan(1e-2);
   });

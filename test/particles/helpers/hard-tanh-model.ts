@@ -1,11 +1,15 @@
 /**
  * Test-only particle model (no closed forms): x ~ N(0, I_d), y = sign(x_0 + x_1/2), units
  * a·σ(<w,x> + b) with the hard tanh σ(t) = clip(t, −1, 1) (σ' = 0 outside (−1, 1), so the
- * engine's flat-region skip is exercised). Exported as a factory so that ensemble workers can
- * load it by module path.
+ * engine's flat-region skip is exercised). Exported as a factory and as a particle-only model
+ * definition, so that ensemble workers can load it by module path:
+ * { "name": "hard-tanh-test", "module": <this file>, "d", "piecewise" }.
  */
+import { z } from 'zod';
 import type { Activation, ParticleModel } from '../../../src/types.ts';
 import type { Rng } from '../../../src/rng.ts';
+import { flag, number } from '../../../src/spec/fields.ts';
+import { ridgeDefinition } from './toy-models.ts';
 
 export const hardTanh: Activation = {
   value: (t) => (t <= -1 ? -1 : t >= 1 ? 1 : t),
@@ -39,3 +43,12 @@ export function hardTanhModel(params: { d: number; piecewise?: boolean }): Parti
     },
   };
 }
+
+export const hardTanhTest = ridgeDefinition({
+  name: 'hard-tanh-test',
+  summary: 'test-only: x ~ N(0, I_d), y = sign(x_0 + x_1/2), units a·clip(<w, x> + b, −1, 1); no closed forms',
+  params: z.strictObject({ d: number({ integer: true, min: 2 }), piecewise: flag.default(false) }),
+  label: (p) => `hard tanh, d = ${p.d}`,
+  model: hardTanhModel,
+  trainable: { a: true, b: true },
+});

@@ -9,10 +9,47 @@
  *    so V(θ) = −a k(w*, w), U(θ, θ') = a a' k(w, w'), R# = r*²/2 (MMN eq. 4–5 with these V, U).
  * 2. `freeModel`: no data term (σ ≡ 0, y ≡ 0, so V = U = 0): noisy SGD is then the discretised
  *    Ornstein–Uhlenbeck process θ ← (1 − 2λs) θ + η g, used to check the noise normalisation.
+ *
+ * `teacherRelu` is the first as a particle-only model definition (src/model.ts; no reduced side):
+ * specs and ensembles name it { "name": "teacher-relu", "module": <this file>, "d", "teacherNorm" },
+ * so worker threads can build it. `ridgeDefinition` makes such a definition from any ParticleModel.
  */
+import { z } from 'zod';
 import { checkNumber } from '../../../src/io/validate.ts';
+import { defineModel } from '../../../src/model.ts';
 import type { Rng } from '../../../src/rng.ts';
+import { allowed, number } from '../../../src/spec/fields.ts';
 import type { Activation, ParticleModel } from '../../../src/types.ts';
+
+/** The `init` block of a ridge-unit model: the engine's law w ~ N(0, s²/d I_d), a and b constants. */
+export const ridgeInit = z.strictObject({
+  w: z.strictObject({ kind: z.literal('gaussian', allowed('"gaussian"')), scale: number({ min: 0 }) }),
+  a: number().default(1),
+  b: number().default(0),
+});
+
+/** A particle-only definition of ridge units a·σ(<w, x> + b) from a ParticleModel factory. */
+export function ridgeDefinition<S extends z.ZodType>(spec: {
+  name: string;
+  summary: string;
+  params: S;
+  label(params: z.output<S>): string;
+  model(params: z.output<S>): ParticleModel;
+  /** Which of a and b the units may train. */
+  trainable: { a: boolean; b: boolean };
+}) {
+  return defineModel({
+    name: spec.name,
+    summary: spec.summary,
+    params: spec.params,
+    build: (params) => ({
+      name: spec.name,
+      label: spec.label(params),
+      initSchema: ridgeInit,
+      particles: { kind: 'ridge', model: spec.model(params), initialLaw: (init: z.output<typeof ridgeInit>) => init, trainable: spec.trainable },
+    }),
+  });
+}
 
 /** relu(t) = max(t, 0); σ'(0) = 1 (right-continuous, as `piecewiseLinear` requires). */
 export const relu: Activation = {
@@ -135,6 +172,15 @@ export function teacherReluModel(params: TeacherReluParams): ParticleModel {
     },
   };
 }
+
+export const teacherRelu = ridgeDefinition({
+  name: 'teacher-relu',
+  summary: 'test-only: x ~ N(0, I_d), y = relu(<w*, x>), units a·relu(<w, x>) with exact population risk and gradient',
+  params: z.strictObject({ d: number({ integer: true, min: 1 }), teacherNorm: number({ above: 0 }).default(1) }),
+  label: (p) => `teacher ReLU, d = ${p.d}, |w*| = ${p.teacherNorm}`,
+  model: teacherReluModel,
+  trainable: { a: true, b: false }, // the closed forms need b = 0
+});
 
 export interface FreeModelParams {
   /** Dimension d (integer ≥ 1). */
