@@ -9,6 +9,7 @@ import { PACKAGE_VERSION } from '../io/output.ts';
 import { UsageError } from './common.ts';
 import { commandCompare } from './compare.ts';
 import { commandExport, EXPORT_USAGE } from './export.ts';
+import { commandFluctuations } from './fluctuations.ts';
 import { commandMinimize } from './minimize.ts';
 import { commandModels } from './models.ts';
 import { commandPotentials } from './potentials.ts';
@@ -49,6 +50,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   potentials: commandPotentials,
   models: commandModels,
   export: commandExport,
+  fluctuations: commandFluctuations,
   minimize: commandMinimize,
   sweep: commandSweep,
 };

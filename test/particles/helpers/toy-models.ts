@@ -42,10 +42,10 @@ export function ridgeDefinition<S extends z.ZodType>(spec: {
     name: spec.name,
     summary: spec.summary,
     params: spec.params,
+    init: ridgeInit,
     build: (params) => ({
       name: spec.name,
       label: spec.label(params),
-      initSchema: ridgeInit,
       particles: { kind: 'ridge', model: spec.model(params), initialLaw: (init: z.output<typeof ridgeInit>) => init, trainable: spec.trainable },
     }),
   });
