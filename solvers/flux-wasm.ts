@@ -12,7 +12,7 @@
  * The arrays are views on one private memory (never grown, so the views stay valid); scalar results
  * are written to a scratch area after the arrays.
  */
-import { encodeModule, F64, I32, op } from './wasm/encoder.ts';
+import { F64, I32, kernelMemory, kernelModule, op } from '../src/wasm/encoder.ts';
 
 // parameters: byte offsets of P, v, u, S, out; n cells; coef = 2ξ/h; scale = Δt/h; a0
 const [P, V, U, S, OUT, N, COEF, SCALE, A0] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
@@ -118,17 +118,25 @@ const guard = (() => {
   ];
 })();
 
-let compiled: WebAssembly.Module | null = null;
-
 type StageKernel = (P: number, v: number, u: number, S: number, out: number, n: number, coef: number, scale: number, a0: number) => void;
 type DifferenceKernel = (v: number, u: number, n: number, out: number) => void;
 type GuardKernel = (P: number, v: number, u: number, n: number, out: number) => void;
+interface Kernels {
+  stage: StageKernel;
+  maxDifference: DifferenceKernel;
+  guard: GuardKernel;
+}
+
+const instantiate = kernelModule<Kernels>(() => [
+  { name: 'stage', params: [I32, I32, I32, I32, I32, I32, F64, F64, F64], locals: [I32, I32, ...Array<number>(12).fill(F64)], body },
+  { name: 'maxDifference', params: [I32, I32, I32, I32], locals: [I32, I32, F64, F64, F64], body: difference },
+  { name: 'guard', params: [I32, I32, I32, I32, I32], locals: [I32, I32, F64, F64, F64, F64, F64], body: guard },
+]);
 
 /** A memory with `count` arrays of n ≥ 2 doubles, and the kernels working on them. */
 export class WasmTransportLine {
   readonly arrays: Float64Array[];
-  private readonly kernels: { stage: StageKernel; maxDifference: DifferenceKernel; guard: GuardKernel };
-  private readonly memory: WebAssembly.Memory;
+  private readonly kernels: Kernels;
   /** Scalar results, after the arrays. */
   private readonly scratch: Float64Array;
 
@@ -137,20 +145,10 @@ export class WasmTransportLine {
     count: number,
   ) {
     if (n < 2) throw new RangeError(`WasmTransportLine: needs at least 2 cells (got ${n})`);
-    compiled ??= new WebAssembly.Module(
-      encodeModule(
-        [
-          { name: 'stage', params: [I32, I32, I32, I32, I32, I32, F64, F64, F64], locals: [I32, I32, ...Array<number>(12).fill(F64)], body },
-          { name: 'maxDifference', params: [I32, I32, I32, I32], locals: [I32, I32, F64, F64, F64], body: difference },
-          { name: 'guard', params: [I32, I32, I32, I32, I32], locals: [I32, I32, F64, F64, F64, F64, F64], body: guard },
-        ],
-        1,
-      ),
-    );
-    this.memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil((8 * n * count + 32) / 65536)) });
-    this.kernels = new WebAssembly.Instance(compiled, { env: { mem: this.memory } }).exports as WasmTransportLine['kernels'];
-    this.arrays = Array.from({ length: count }, (_, k) => new Float64Array(this.memory.buffer, 8 * n * k, n));
-    this.scratch = new Float64Array(this.memory.buffer, 8 * n * count, 3);
+    const memory = kernelMemory(8 * n * count + 32, `WasmTransportLine (${count} arrays of ${n} cells)`);
+    this.kernels = instantiate(memory);
+    this.arrays = Array.from({ length: count }, (_, k) => new Float64Array(memory.buffer, 8 * n * k, n));
+    this.scratch = new Float64Array(memory.buffer, 8 * n * count, 3);
   }
 
   /** max_j |(v + u)_{j+1} − (v + u)_j|. */
