@@ -4,8 +4,9 @@
  *
  *  - stage: the fused MUSCL/minmod stage of solvers/flux.ts,
  *        out_j = P_j + a0 (S_j − P_j) + (Δt/h) (F_{j−½} − F_{j+½}),  b_{j+½} = (2ξ/h)(ψ_j − ψ_{j+1}),  ψ = v + u,
- *    with exactly the arithmetic (and so the rounding) of musclUnitLine; the 2-D test with a single cell
- *    on one axis, which runs the JavaScript kernels, checks that the two agree bit for bit;
+ *    with exactly the arithmetic (and so the rounding) of flux.ts unitLine with minmod; the 2-D test with
+ *    a single cell on one axis, which runs the JavaScript kernels, checks that the two agree bit for bit
+ *    (solvers/README.md);
  *  - maxDifference: max_j |ψ_{j+1} − ψ_j| (the CFL rate of flux.ts transportRate);
  *  - guard: Σ_j P_j (2v_j + u_j), Σ_j |P_j (2v_j + u_j)| and min_j P_j (the risk guard of finite-volume.ts).
  *

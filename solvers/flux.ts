@@ -1,6 +1,6 @@
 /**
  * Conservative transport fluxes for the noiseless distributional dynamics on cell masses
- * (MMN eq. 7 in reduced coordinates; REDUCED-MODELS.md §2.1):
+ * (MMN eq. 7 in reduced coordinates; the scheme and its energy identity: solvers/README.md):
  *
  *     dP_j/dt = −Σ_a (F_{j+½e_a} − F_{j−½e_a}) / h_a,
  *     F_{j+½} = b⁺ P⁻_{j+½} + b⁻ P⁺_{j+½},      b_{j+½} = −2ξ (ψ_{j+1} − ψ_j) / h,      ψ = v + UP.
