@@ -32,7 +32,7 @@ import type { GridOperators } from '../src/types.ts';
 import { AnisotropicGaussians, AnisotropicReluGaussians } from '../reduced-models/anisotropic-gaussians/index.ts';
 import { SeparableInteraction } from '../solvers/interaction/separable.ts';
 import { solve, type FiniteVolumeProblem } from '../solvers/finite-volume.ts';
-import { axisLines, transportStage, TransportWorkspace } from '../solvers/flux.ts';
+import { axisLines, transportStage } from '../solvers/flux.ts';
 import { WasmTransportGrid } from '../solvers/flux-wasm-nd.ts';
 
 export interface PdeNdBenchRow {
@@ -198,8 +198,7 @@ export async function runPdeNdBench(options: { repeats?: number; seconds?: numbe
       return median(samples);
     };
     const transportNsPerCell = time(() => kernels.stage(wP, wv, wu, wS, wout, 1, 0.5, dt / 2));
-    const work = new TransportWorkspace();
-    const transportJsNsPerCell = time(() => transportStage(axes, mass, operators.potential, wu, 1, 'muscl', stage, out, work));
+    const transportJsNsPerCell = time(() => transportStage(axes, mass, operators.potential, wu, 1, 'muscl', stage, out));
     const applyNsPerCell = time(() => operators.interaction.apply(mass, out));
     const rateGuardNsPerCell = time(() => void (kernels.rate(wv, wu, 1), kernels.guard(wP, wv, wu)));
 

@@ -38,7 +38,7 @@
 import type { Grid } from '../src/grid.ts';
 import { ConfigError } from '../src/errors.ts';
 import { evaluateSchedule, type GridOperators, type StepSchedule } from '../src/types.ts';
-import { axisLines, LIMITERS, transportRate, transportStage, TransportWorkspace, type AxisLines, type BoundaryKind, type Limiter, type Reconstruction } from './flux.ts';
+import { axisLines, LIMITERS, transportRate, transportStage, type AxisLines, type BoundaryKind, type Limiter, type Reconstruction } from './flux.ts';
 import { driftDiffusionRate, driftDiffusionStage } from './diffusion.ts';
 import { WasmTransportLine } from './flux-wasm.ts';
 import { WasmTransportGrid } from './flux-wasm-nd.ts';
@@ -330,8 +330,6 @@ class Stepper {
   /** A copy of operators.potential next to the other buffers. */
   private readonly potential: Float64Array;
   private readonly combination: { S: Float64Array; a0: number; dt: number };
-  /** Scratch of the JavaScript transport stages (flux.ts). */
-  private readonly transportWork = new TransportWorkspace();
   /** Guarded functional of the state, and of the latest trial. */
   energy: EnergyValue = { value: 0, scale: 0, min: 0 };
   private trial: EnergyValue = { value: 0, scale: 0, min: 0 };
@@ -419,7 +417,7 @@ class Stepper {
       if (line) line.stage(prev, potential, prevU, comb.S, next, xi, this.axes[0].h, a0, comb.dt);
       else if (this.gridKernels) this.gridKernels.stage(prev, potential, prevU, comb.S, next, xi, a0, comb.dt);
       else if (this.w0) driftDiffusionStage(this.axes, prev, this.w0, potential, prevU, this.noise!.beta, xi, comb, next);
-      else outflow = (1 - a0) * outflow + transportStage(this.axes, prev, potential, prevU, xi, this.reconstruction, comb, next, this.transportWork, this.limiter);
+      else outflow = (1 - a0) * outflow + transportStage(this.axes, prev, potential, prevU, xi, this.reconstruction, comb, next, this.limiter);
       // UP of the new stage (the last one's serves the energy guard and the next step's first stage)
       this.operators.interaction.apply(next, this.uStage);
       prev = next;
