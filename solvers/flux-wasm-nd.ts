@@ -69,7 +69,7 @@ function linesKernel(name: string, acc: boolean): FunctionSpec {
     ...op.block,
     ...op.loop,
     ...op.get(LINE), ...op.get(COUNT), ...op.i32GeU, ...op.brIf(1),
-    // one line, exactly the arithmetic of flux-wasm.ts / flux.ts unitLine
+    // one line, exactly the arithmetic of flux.ts unitLine (minmod)
     ...op.i32(0), ...op.set(J),
     ...op.f64Const(0), ...op.set(SLK),
     ...op.f64Const(0), ...op.set(FIN),
@@ -295,7 +295,8 @@ type RowsKernel = (
   coef: number, scale: number, a0: number, flux: number, slope: number,
 ) => void;
 type MaxKernel = (v: number, u: number, a: number, b: number, out: number) => void;
-interface Kernels {
+/** The kernels above, as exported by one instance. */
+export interface TransportKernels {
   linesWrite: LinesKernel;
   linesAdd: LinesKernel;
   rowsWrite: RowsKernel;
@@ -305,7 +306,8 @@ interface Kernels {
   guard: (P: number, v: number, u: number, n: number, out: number) => void;
 }
 
-const instantiate = kernelModule<Kernels>(() => [
+/** The n-D transport kernels instantiated on a memory (compiled once per process). */
+export const transportKernels = kernelModule<TransportKernels>(() => [
   linesKernel('linesWrite', false),
   linesKernel('linesAdd', true),
   rowsKernel('rowsWrite', false),
@@ -326,7 +328,7 @@ export interface GridAxis {
 /** A memory with `count` arrays of `size` doubles on a grid with the given axes, and the n-D kernels on them. */
 export class WasmTransportGrid {
   readonly arrays: Float64Array[];
-  private readonly kernels: Kernels;
+  private readonly kernels: TransportKernels;
   private readonly memory: WebAssembly.Memory;
   /** Running flux and slope of the row sweeps, then three scalar results. */
   private readonly fluxAt: number;
@@ -343,7 +345,7 @@ export class WasmTransportGrid {
     this.active = axes.filter((ax) => ax.n > 1);
     if (this.active.length === 0) throw new RangeError('WasmTransportGrid: needs an axis with at least 2 cells');
     this.memory = kernelMemory(8 * size * count + 16 * ROWS + 32, `WasmTransportGrid (${count} arrays of ${size} cells)`);
-    this.kernels = instantiate(this.memory);
+    this.kernels = transportKernels(this.memory);
     this.arrays = Array.from({ length: count }, (_, k) => new Float64Array(this.memory.buffer, 8 * size * k, size));
     this.fluxAt = 8 * size * count;
     this.slopeAt = this.fluxAt + 8 * ROWS;

@@ -115,7 +115,7 @@ function limiterCode(reconstruction: Reconstruction, limiter: Limiter): LimiterC
 
 /** The limited slope of the differences dl = P_j − P_{j−1}, dr = P_{j+1} − P_j. */
 function limitedSlope(dl: number, dr: number, lim: LimiterCode): number {
-  // the minmod expression is the one of flux-wasm.ts (bit-identical results)
+  // the minmod expression is the one of flux-wasm-nd.ts (bit-identical results)
   if (lim === MINMOD) return dl * dr > 0 ? (Math.abs(dl) < Math.abs(dr) ? dl : dr) : 0;
   if (lim === NONE || !(dl * dr > 0)) return 0;
   const al = Math.abs(dl);
