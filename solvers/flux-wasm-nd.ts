@@ -20,7 +20,7 @@
  * The arrays are views on one private memory (never grown, so the views stay valid); the scratch and
  * scalar results follow the arrays.
  */
-import { encodeModule, F64, I32, op } from './wasm/encoder.ts';
+import { F64, I32, kernelMemory, kernelModule, op, type FunctionSpec } from '../src/wasm/encoder.ts';
 
 /** Columns per call of the row sweep (2 × 4 KiB of running flux and slope). */
 export const ROWS = 512;
@@ -60,7 +60,7 @@ function update(acc: boolean, out: number, s: number, idx: number, offset: numbe
   ];
 }
 
-function linesKernel(acc: boolean): { params: number[]; locals: number[]; body: number[] } {
+function linesKernel(name: string, acc: boolean): FunctionSpec {
   const [N, COUNT, COEF, SCALE, A0] = [5, 6, 7, 8, 9];
   const [J, END, LINE, LBYTES, PK, PN, PNN, PSIK, PSIN, SLK, SLN, DL, DR, B, F, FIN] = [10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25];
   const body = [
@@ -69,7 +69,7 @@ function linesKernel(acc: boolean): { params: number[]; locals: number[]; body: 
     ...op.block,
     ...op.loop,
     ...op.get(LINE), ...op.get(COUNT), ...op.i32GeU, ...op.brIf(1),
-    // one line, exactly the arithmetic of flux-wasm.ts / flux.ts unitLine
+    // one line, exactly the arithmetic of flux.ts unitLine (minmod)
     ...op.i32(0), ...op.set(J),
     ...op.f64Const(0), ...op.set(SLK),
     ...op.f64Const(0), ...op.set(FIN),
@@ -112,10 +112,10 @@ function linesKernel(acc: boolean): { params: number[]; locals: number[]; body: 
     ...op.end,
     ...op.end,
   ];
-  return { params: [I32, I32, I32, I32, I32, I32, I32, F64, F64, F64], locals: [I32, I32, I32, I32, ...Array<number>(12).fill(F64)], body };
+  return { name, params: [I32, I32, I32, I32, I32, I32, I32, F64, F64, F64], locals: [I32, I32, I32, I32, ...Array<number>(12).fill(F64)], body };
 }
 
-function rowsKernel(acc: boolean): { params: number[]; locals: number[]; body: number[] } {
+function rowsKernel(name: string, acc: boolean): FunctionSpec {
   const [SB, N, COLS, COEF, SCALE, A0, FLUX, SLOPE] = [5, 6, 7, 8, 9, 10, 11, 12];
   const [C, CEND, ROW, RLAST, PN, PNN, VN, UN, PK, PNV, PNNV, DL, DR, SLN, B, F] = [13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28];
   /** for C = 0; C < CEND; C += 8 { body } */
@@ -189,6 +189,7 @@ function rowsKernel(acc: boolean): { params: number[]; locals: number[]; body: n
     ]),
   ];
   return {
+    name,
     params: [I32, I32, I32, I32, I32, I32, I32, I32, F64, F64, F64, I32, I32],
     locals: [I32, I32, I32, I32, I32, I32, I32, I32, ...Array<number>(8).fill(F64)],
     body,
@@ -198,9 +199,10 @@ function rowsKernel(acc: boolean): { params: number[]; locals: number[]; body: n
 // ─── rate and guard ─────────────────────────────────────────────────────────────────────────────
 
 /** maxLines(V, U, n, count, OUT): OUT ← max(OUT, max over `count` contiguous lines of |ψ_{j+1} − ψ_j|). */
-const maxLines = (() => {
+const maxLines: FunctionSpec = (() => {
   const [v, u, n, count, out, j, end, line, psik, psin, mx] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   return {
+    name: 'maxLines',
     params: [I32, I32, I32, I32, I32],
     locals: [I32, I32, I32, F64, F64, F64],
     body: [
@@ -232,9 +234,10 @@ const maxLines = (() => {
 })();
 
 /** maxRows(V, U, strideBytes, rows, OUT): OUT ← max(OUT, max over the first rows·stride cells of |ψ_{j+stride} − ψ_j|). */
-const maxRows = (() => {
+const maxRows: FunctionSpec = (() => {
   const [v, u, sb, rows, out, j, end, mx] = [0, 1, 2, 3, 4, 5, 6, 7];
   return {
+    name: 'maxRows',
     params: [I32, I32, I32, I32, I32],
     locals: [I32, I32, F64],
     body: [
@@ -258,9 +261,10 @@ const maxRows = (() => {
 })();
 
 /** guard(P, V, U, n, OUT): OUT ← [Σ P(2v + u), Σ |P(2v + u)|, min P] in index order (as finite-volume.ts riskInto). */
-const guard = (() => {
+const guard: FunctionSpec = (() => {
   const [p_, v, u, n, out, j, end, s, a, mn, p, e] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
   return {
+    name: 'guard',
     params: [I32, I32, I32, I32, I32],
     locals: [I32, I32, F64, F64, F64, F64, F64],
     body: [
@@ -285,15 +289,14 @@ const guard = (() => {
   };
 })();
 
-let compiled: WebAssembly.Module | null = null;
-
 type LinesKernel = (P: number, v: number, u: number, S: number, out: number, n: number, count: number, coef: number, scale: number, a0: number) => void;
 type RowsKernel = (
   P: number, v: number, u: number, S: number, out: number, strideBytes: number, n: number, cols: number,
   coef: number, scale: number, a0: number, flux: number, slope: number,
 ) => void;
 type MaxKernel = (v: number, u: number, a: number, b: number, out: number) => void;
-interface Kernels {
+/** The kernels above, as exported by one instance. */
+export interface TransportKernels {
   linesWrite: LinesKernel;
   linesAdd: LinesKernel;
   rowsWrite: RowsKernel;
@@ -303,26 +306,16 @@ interface Kernels {
   guard: (P: number, v: number, u: number, n: number, out: number) => void;
 }
 
-function module(): WebAssembly.Module {
-  if (!compiled) {
-    const fn = (name: string, k: { params: number[]; locals: number[]; body: number[] }) => ({ name, ...k });
-    compiled = new WebAssembly.Module(
-      encodeModule(
-        [
-          fn('linesWrite', linesKernel(false)),
-          fn('linesAdd', linesKernel(true)),
-          fn('rowsWrite', rowsKernel(false)),
-          fn('rowsAdd', rowsKernel(true)),
-          fn('maxLines', maxLines),
-          fn('maxRows', maxRows),
-          fn('guard', guard),
-        ],
-        1,
-      ),
-    );
-  }
-  return compiled;
-}
+/** The n-D transport kernels instantiated on a memory (compiled once per process). */
+export const transportKernels = kernelModule<TransportKernels>(() => [
+  linesKernel('linesWrite', false),
+  linesKernel('linesAdd', true),
+  rowsKernel('rowsWrite', false),
+  rowsKernel('rowsAdd', true),
+  maxLines,
+  maxRows,
+  guard,
+]);
 
 /** One axis of the grid as the kernels see it (as flux.ts AxisLines). */
 export interface GridAxis {
@@ -335,7 +328,7 @@ export interface GridAxis {
 /** A memory with `count` arrays of `size` doubles on a grid with the given axes, and the n-D kernels on them. */
 export class WasmTransportGrid {
   readonly arrays: Float64Array[];
-  private readonly kernels: Kernels;
+  private readonly kernels: TransportKernels;
   private readonly memory: WebAssembly.Memory;
   /** Running flux and slope of the row sweeps, then three scalar results. */
   private readonly fluxAt: number;
@@ -351,9 +344,8 @@ export class WasmTransportGrid {
   ) {
     this.active = axes.filter((ax) => ax.n > 1);
     if (this.active.length === 0) throw new RangeError('WasmTransportGrid: needs an axis with at least 2 cells');
-    const bytes = 8 * size * count + 16 * ROWS + 32;
-    this.memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
-    this.kernels = new WebAssembly.Instance(module(), { env: { mem: this.memory } }).exports as unknown as Kernels;
+    this.memory = kernelMemory(8 * size * count + 16 * ROWS + 32, `WasmTransportGrid (${count} arrays of ${size} cells)`);
+    this.kernels = transportKernels(this.memory);
     this.arrays = Array.from({ length: count }, (_, k) => new Float64Array(this.memory.buffer, 8 * size * k, size));
     this.fluxAt = 8 * size * count;
     this.slopeAt = this.fluxAt + 8 * ROWS;

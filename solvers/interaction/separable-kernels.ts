@@ -9,7 +9,7 @@
  * All arguments are byte offsets into the imported memory. Each pass loads a mass (or output) pair once
  * per block of B features.
  */
-import { encodeModule, I32, op, V128, type FunctionSpec } from '../wasm/encoder.ts';
+import { I32, kernelMemory, kernelModule, op, V128, type FunctionSpec } from '../../src/wasm/encoder.ts';
 
 export const BLOCKS = [8, 4, 2, 1] as const;
 
@@ -88,19 +88,12 @@ export interface SeparableKernels {
   readonly output: Record<(typeof BLOCKS)[number], BlockKernel>;
 }
 
-let compiled: WebAssembly.Module | null = null;
-/** 64 KiB pages of a 32-bit WebAssembly memory (4 GiB). */
-const MAX_PAGES = 65536;
+const instantiate = kernelModule<Record<string, BlockKernel>>(() => [...BLOCKS.map(moments), ...BLOCKS.map(output)]);
 
 /** Kernels bound to a fresh memory of `bytes` bytes (never grown, so views on it stay valid). */
 export function separableKernels(bytes: number): SeparableKernels {
-  compiled ??= new WebAssembly.Module(encodeModule([...BLOCKS.map(moments), ...BLOCKS.map(output)], 1));
-  const pages = Math.max(1, Math.ceil(bytes / 65536));
-  if (pages > MAX_PAGES) {
-    throw new RangeError(`separable interaction: features, masses and output need ${bytes} bytes, more than the 4 GiB of a WebAssembly memory`);
-  }
-  const memory = new WebAssembly.Memory({ initial: pages });
-  const ex = new WebAssembly.Instance(compiled, { env: { mem: memory } }).exports as Record<string, BlockKernel>;
+  const memory = kernelMemory(bytes, 'separable interaction (features, masses and output)');
+  const ex = instantiate(memory);
   const pick = (kind: string) => Object.fromEntries(BLOCKS.map((B) => [B, ex[`${kind}${B}`]])) as Record<(typeof BLOCKS)[number], BlockKernel>;
   return { memory, moments: pick('moments'), output: pick('output') };
 }

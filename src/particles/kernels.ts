@@ -1,6 +1,6 @@
 /**
  * The kernels of the particle engine, as a small WebAssembly module using 128-bit SIMD (f64x2),
- * assembled here byte by byte so that the project needs no wasm toolchain.
+ * assembled instruction by instruction with the project's encoder (src/wasm/encoder.ts).
  *
  *   dot:     Z[i·B + b] = Σ_j W[i·d + j] X[b·d + j]            i < n, b < B   (Z = W Xᵀ, N×B)
  *   update:  W[r_k·d + j] += Σ_{e ∈ [ptr_k, ptr_{k+1})} C_e X[col_e·d + j]    k < nActive
@@ -24,133 +24,12 @@
  */
 
 import type { PiecewiseLinearShape } from '../types.ts';
+import { F64, FunctionBuilder, I32, kernelMemory, kernelModule, op, V128, type FunctionSpec } from '../wasm/encoder.ts';
 
-// ---------------------------------------------------------------------------------------------
-// A minimal WebAssembly binary encoder (only what the kernels below use).
-
-const I32 = 0x7f;
-const F64 = 0x7c;
-const V128 = 0x7b;
-
-function uleb(n: number, out: number[]): void {
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-}
-
-function sleb(n: number, out: number[]): void {
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return;
-    }
-    out.push(byte | 0x80);
-  }
-}
-
-/** Instruction emitter for one function body. Locals are declared by type and addressed by index. */
-class Body {
-  readonly code: number[] = [];
-  private readonly localTypes: number[] = [];
-  constructor(private readonly nParams: number) {}
-
-  local(type: number): number {
-    this.localTypes.push(type);
-    return this.nParams + this.localTypes.length - 1;
-  }
-  get(i: number): this { return this.op(0x20).u(i); }
-  set(i: number): this { return this.op(0x21).u(i); }
-  i32(v: number): this { this.code.push(0x41); sleb(v | 0, this.code); return this; }
-  op(...bytes: number[]): this { this.code.push(...bytes); return this; }
-  u(v: number): this { uleb(v, this.code); return this; }
-  simd(opcode: number): this { this.code.push(0xfd); uleb(opcode, this.code); return this; }
-  /** memarg: alignment exponent and byte offset. */
-  mem(align: number, offset: number): this { return this.u(align).u(offset); }
-
-  // Structured control (block type: empty).
-  block(): this { return this.op(0x02, 0x40); }
-  loop(): this { return this.op(0x03, 0x40); }
-  if(): this { return this.op(0x04, 0x40); }
-  end(): this { return this.op(0x0b); }
-  br(depth: number): this { return this.op(0x0c).u(depth); }
-  brIf(depth: number): this { return this.op(0x0d).u(depth); }
-
-  // i32 arithmetic / comparison.
-  add(): this { return this.op(0x6a); }
-  mul(): this { return this.op(0x6c); }
-  shl(): this { return this.op(0x74); }
-  and(): this { return this.op(0x71); }
-  eqz(): this { return this.op(0x45); }
-  ltU(): this { return this.op(0x49); }
-  geU(): this { return this.op(0x4f); }
-  gtS(): this { return this.op(0x4a); }
-  geS(): this { return this.op(0x4e); }
-  loadI32(offset = 0): this { return this.op(0x28).mem(2, offset); }
-  storeI32(offset = 0): this { return this.op(0x36).mem(2, offset); }
-  neI32(): this { return this.op(0x47); }
-
-  // f64 scalar.
-  loadF64(offset = 0): this { return this.op(0x2b).mem(3, offset); }
-  storeF64(offset = 0): this { return this.op(0x39).mem(3, offset); }
-  addF64(): this { return this.op(0xa0); }
-  mulF64(): this { return this.op(0xa2); }
-  zeroF64(): this { return this.op(0x44, 0, 0, 0, 0, 0, 0, 0, 0); }
-  geF64(): this { return this.op(0x66); }
-  neF64(): this { return this.op(0x62); }
-
-  // f64x2 SIMD (alignment hint 8 bytes: rows need not be 16-byte aligned).
-  loadV(offset = 0): this { return this.simd(0x00).mem(3, offset); }
-  storeV(offset = 0): this { return this.simd(0x0b).mem(3, offset); }
-  zeroV(): this { this.simd(0x0c); for (let k = 0; k < 16; k++) this.code.push(0); return this; }
-  splat(): this { return this.simd(0x14); }
-  lane(k: 0 | 1): this { return this.simd(0x21).op(k); }
-  addV(): this { return this.simd(0xf0); }
-  mulV(): this { return this.simd(0xf2); }
-
-  /** local += (i32 constant or local value) */
-  inc(local: number, by: number, byIsLocal = false): this {
-    this.get(local);
-    if (byIsLocal) this.get(by);
-    else this.i32(by);
-    return this.add().set(local);
-  }
-
-  encode(): number[] {
-    const out: number[] = [];
-    // Group consecutive locals of equal type.
-    const groups: Array<[number, number]> = [];
-    for (const t of this.localTypes) {
-      const last = groups[groups.length - 1];
-      if (last && last[1] === t) last[0]++;
-      else groups.push([1, t]);
-    }
-    uleb(groups.length, out);
-    for (const [count, type] of groups) {
-      uleb(count, out);
-      out.push(type);
-    }
-    out.push(...this.code, 0x0b);
-    const sized: number[] = [];
-    uleb(out.length, sized);
-    return sized.concat(out);
-  }
-}
-
-function section(id: number, payload: number[]): number[] {
-  const out = [id];
-  uleb(payload.length, out);
-  return out.concat(payload);
-}
-
-function name(s: string, out: number[]): void {
-  uleb(s.length, out);
-  for (let k = 0; k < s.length; k++) out.push(s.charCodeAt(k));
-}
+// f64x2 loads and stores with an alignment hint of 8 bytes: rows need not be 16-byte aligned.
+const loadV = (offset = 0) => op.v128Load(offset, 3);
+const storeV = (offset = 0) => op.v128Store(offset, 3);
+const i32s = (count: number) => new Array<number>(count).fill(I32);
 
 // ---------------------------------------------------------------------------------------------
 // Kernel bodies.
@@ -159,8 +38,8 @@ function name(s: string, out: number[]): void {
  * dot_RxS(w, x, z, nBlocks, d, B): for nBlocks blocks of R consecutive rows starting at byte offset
  * w, and S consecutive samples starting at x, writes z[r·B + s] (z a byte offset, row stride B).
  */
-function dotKernel(R: number, S: number): Body {
-  const f = new Body(6);
+function dotKernel(R: number, S: number): FunctionSpec {
+  const f = new FunctionBuilder(`dot${R}x${S}`, i32s(6));
   const [W, X, Z, NB, D, BS] = [0, 1, 2, 3, 4, 5];
   const rowBytes = f.local(I32);
   const pairBytes = f.local(I32); // 16 · floor(d/2)
@@ -173,58 +52,58 @@ function dotKernel(R: number, S: number): Body {
   const acc = Array.from({ length: R * S }, () => f.local(V128));
   const tail = f.local(F64);
 
-  f.get(D).i32(3).shl().set(rowBytes);
-  f.get(D).i32(-2).and().i32(3).shl().set(pairBytes);
-  f.get(BS).i32(3).shl().set(zStride);
+  f.emit(op.get(D), op.i32(3), op.i32Shl, op.set(rowBytes));
+  f.emit(op.get(D), op.i32(-2), op.i32And, op.i32(3), op.i32Shl, op.set(pairBytes));
+  f.emit(op.get(BS), op.i32(3), op.i32Shl, op.set(zStride));
   for (let s = 0; s < S; s++) {
-    f.get(X);
-    if (s > 0) f.get(rowBytes).i32(s).mul().add();
-    f.set(xs[s]);
+    f.emit(op.get(X));
+    if (s > 0) f.emit(op.get(rowBytes), op.i32(s), op.i32Mul, op.i32Add);
+    f.emit(op.set(xs[s]));
   }
-  f.block().loop();
+  f.emit(op.block, op.loop);
   {
-    f.get(NB).eqz().brIf(1);
+    f.emit(op.get(NB), op.i32Eqz, op.brIf(1));
     for (let r = 0; r < R; r++) {
-      f.get(W);
-      if (r > 0) f.get(rowBytes).i32(r).mul().add();
-      f.set(rows[r]);
+      f.emit(op.get(W));
+      if (r > 0) f.emit(op.get(rowBytes), op.i32(r), op.i32Mul, op.i32Add);
+      f.emit(op.set(rows[r]));
     }
-    for (const a of acc) f.zeroV().set(a);
-    f.i32(0).set(j);
+    for (const a of acc) f.emit(op.v128Zero, op.set(a));
+    f.emit(op.i32(0), op.set(j));
     // Pairs: while j < pairBytes.
-    f.block().loop();
+    f.emit(op.block, op.loop);
     {
-      f.get(j).get(pairBytes).geU().brIf(1);
-      for (let s = 0; s < S; s++) f.get(xs[s]).get(j).add().loadV().set(xv[s]);
+      f.emit(op.get(j), op.get(pairBytes), op.i32GeU, op.brIf(1));
+      for (let s = 0; s < S; s++) f.emit(op.get(xs[s]), op.get(j), op.i32Add, loadV(), op.set(xv[s]));
       for (let r = 0; r < R; r++) {
-        f.get(rows[r]).get(j).add().loadV().set(wv);
+        f.emit(op.get(rows[r]), op.get(j), op.i32Add, loadV(), op.set(wv));
         for (let s = 0; s < S; s++) {
           const a = acc[r * S + s];
-          f.get(a).get(wv).get(xv[s]).mulV().addV().set(a);
+          f.emit(op.get(a), op.get(wv), op.get(xv[s]), op.f64x2Mul, op.f64x2Add, op.set(a));
         }
       }
-      f.inc(j, 16).br(0);
+      f.emit(op.increment(j, 16), op.br(0));
     }
-    f.end().end();
+    f.emit(op.end, op.end);
     // Horizontal sums (+ the odd last term), stored to z.
     for (let r = 0; r < R; r++) {
       for (let s = 0; s < S; s++) {
         const a = acc[r * S + s];
-        f.zeroF64().set(tail);
-        f.get(D).i32(1).and().if();
-        f.get(rows[r]).get(pairBytes).add().loadF64().get(xs[s]).get(pairBytes).add().loadF64().mulF64().set(tail);
-        f.end();
-        f.get(Z);
-        if (r > 0) f.get(zStride).i32(r).mul().add();
-        f.get(a).lane(0).get(a).lane(1).addF64().get(tail).addF64().storeF64(8 * s);
+        f.emit(op.f64Const(0), op.set(tail));
+        f.emit(op.get(D), op.i32(1), op.i32And, op.if);
+        f.emit(op.get(rows[r]), op.get(pairBytes), op.i32Add, op.f64Load(), op.get(xs[s]), op.get(pairBytes), op.i32Add, op.f64Load(), op.f64Mul, op.set(tail));
+        f.emit(op.end);
+        f.emit(op.get(Z));
+        if (r > 0) f.emit(op.get(zStride), op.i32(r), op.i32Mul, op.i32Add);
+        f.emit(op.get(a), op.f64x2ExtractLane(0), op.get(a), op.f64x2ExtractLane(1), op.f64Add, op.get(tail), op.f64Add, op.f64Store(8 * s));
       }
     }
-    f.get(W).get(rowBytes).i32(R).mul().add().set(W);
-    f.get(Z).get(zStride).i32(R).mul().add().set(Z);
-    f.get(NB).i32(-1).add().set(NB);
-    f.br(0);
+    f.emit(op.get(W), op.get(rowBytes), op.i32(R), op.i32Mul, op.i32Add, op.set(W));
+    f.emit(op.get(Z), op.get(zStride), op.i32(R), op.i32Mul, op.i32Add, op.set(Z));
+    f.emit(op.get(NB), op.i32(-1), op.i32Add, op.set(NB));
+    f.emit(op.br(0));
   }
-  f.end().end();
+  f.emit(op.end, op.end);
   return f;
 }
 
@@ -234,8 +113,8 @@ function dotKernel(R: number, S: number): Body {
  * Chunks of 8 doubles (4 f64x2 registers), then of 2, then one scalar for an odd d.
  * All pointer arguments are byte offsets; rows/ptr/cols are i32 arrays, coef f64.
  */
-function updateKernel(): Body {
-  const f = new Body(8);
+function updateKernel(): FunctionSpec {
+  const f = new FunctionBuilder('update', i32s(8));
   const [W, X, D, ROWS, PTR, COLS, COEF, NA] = [0, 1, 2, 3, 4, 5, 6, 7];
   const rowBytes = f.local(I32);
   const k = f.local(I32);
@@ -251,77 +130,77 @@ function updateKernel(): Body {
   const acc = Array.from({ length: 4 }, () => f.local(V128));
   const s = f.local(F64);
 
-  f.get(D).i32(3).shl().set(rowBytes);
-  f.get(D).i32(-8).and().i32(3).shl().set(end8);
-  f.get(D).i32(-2).and().i32(3).shl().set(end2);
-  f.i32(0).set(k);
-  f.block().loop();
+  f.emit(op.get(D), op.i32(3), op.i32Shl, op.set(rowBytes));
+  f.emit(op.get(D), op.i32(-8), op.i32And, op.i32(3), op.i32Shl, op.set(end8));
+  f.emit(op.get(D), op.i32(-2), op.i32And, op.i32(3), op.i32Shl, op.set(end2));
+  f.emit(op.i32(0), op.set(k));
+  f.emit(op.block, op.loop);
   {
-    f.get(k).get(NA).geS().brIf(1);
+    f.emit(op.get(k), op.get(NA), op.i32GeS, op.brIf(1));
     // row = w + rows[k]·rowBytes; e0 = ptr[k]; e1 = ptr[k+1]
-    f.get(W).get(ROWS).get(k).i32(2).shl().add().loadI32().get(rowBytes).mul().add().set(row);
-    f.get(PTR).get(k).i32(2).shl().add().loadI32().set(e0);
-    f.get(PTR).get(k).i32(2).shl().add().loadI32(4).set(e1);
-    f.i32(0).set(j);
+    f.emit(op.get(W), op.get(ROWS), op.get(k), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(), op.get(rowBytes), op.i32Mul, op.i32Add, op.set(row));
+    f.emit(op.get(PTR), op.get(k), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(), op.set(e0));
+    f.emit(op.get(PTR), op.get(k), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(4), op.set(e1));
+    f.emit(op.i32(0), op.set(j));
     // Chunks of 8.
-    f.block().loop();
+    f.emit(op.block, op.loop);
     {
-      f.get(j).get(end8).geU().brIf(1);
-      for (let q = 0; q < 4; q++) f.get(row).get(j).add().loadV(16 * q).set(acc[q]);
-      f.get(e0).set(e);
-      f.block().loop();
+      f.emit(op.get(j), op.get(end8), op.i32GeU, op.brIf(1));
+      for (let q = 0; q < 4; q++) f.emit(op.get(row), op.get(j), op.i32Add, loadV(16 * q), op.set(acc[q]));
+      f.emit(op.get(e0), op.set(e));
+      f.emit(op.block, op.loop);
       {
-        f.get(e).get(e1).geS().brIf(1);
-        f.get(COEF).get(e).i32(3).shl().add().loadF64().splat().set(c);
-        f.get(X).get(COLS).get(e).i32(2).shl().add().loadI32().get(rowBytes).mul().add().get(j).add().set(xr);
-        for (let q = 0; q < 4; q++) f.get(acc[q]).get(c).get(xr).loadV(16 * q).mulV().addV().set(acc[q]);
-        f.inc(e, 1).br(0);
+        f.emit(op.get(e), op.get(e1), op.i32GeS, op.brIf(1));
+        f.emit(op.get(COEF), op.get(e), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.f64x2Splat, op.set(c));
+        f.emit(op.get(X), op.get(COLS), op.get(e), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(), op.get(rowBytes), op.i32Mul, op.i32Add, op.get(j), op.i32Add, op.set(xr));
+        for (let q = 0; q < 4; q++) f.emit(op.get(acc[q]), op.get(c), op.get(xr), loadV(16 * q), op.f64x2Mul, op.f64x2Add, op.set(acc[q]));
+        f.emit(op.increment(e, 1), op.br(0));
       }
-      f.end().end();
-      for (let q = 0; q < 4; q++) f.get(row).get(j).add().get(acc[q]).storeV(16 * q);
-      f.inc(j, 64).br(0);
+      f.emit(op.end, op.end);
+      for (let q = 0; q < 4; q++) f.emit(op.get(row), op.get(j), op.i32Add, op.get(acc[q]), storeV(16 * q));
+      f.emit(op.increment(j, 64), op.br(0));
     }
-    f.end().end();
+    f.emit(op.end, op.end);
     // Chunks of 2.
-    f.block().loop();
+    f.emit(op.block, op.loop);
     {
-      f.get(j).get(end2).geU().brIf(1);
-      f.get(row).get(j).add().loadV().set(acc[0]);
-      f.get(e0).set(e);
-      f.block().loop();
+      f.emit(op.get(j), op.get(end2), op.i32GeU, op.brIf(1));
+      f.emit(op.get(row), op.get(j), op.i32Add, loadV(), op.set(acc[0]));
+      f.emit(op.get(e0), op.set(e));
+      f.emit(op.block, op.loop);
       {
-        f.get(e).get(e1).geS().brIf(1);
-        f.get(COEF).get(e).i32(3).shl().add().loadF64().splat().set(c);
-        f.get(X).get(COLS).get(e).i32(2).shl().add().loadI32().get(rowBytes).mul().add().get(j).add().set(xr);
-        f.get(acc[0]).get(c).get(xr).loadV().mulV().addV().set(acc[0]);
-        f.inc(e, 1).br(0);
+        f.emit(op.get(e), op.get(e1), op.i32GeS, op.brIf(1));
+        f.emit(op.get(COEF), op.get(e), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.f64x2Splat, op.set(c));
+        f.emit(op.get(X), op.get(COLS), op.get(e), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(), op.get(rowBytes), op.i32Mul, op.i32Add, op.get(j), op.i32Add, op.set(xr));
+        f.emit(op.get(acc[0]), op.get(c), op.get(xr), loadV(), op.f64x2Mul, op.f64x2Add, op.set(acc[0]));
+        f.emit(op.increment(e, 1), op.br(0));
       }
-      f.end().end();
-      f.get(row).get(j).add().get(acc[0]).storeV();
-      f.inc(j, 16).br(0);
+      f.emit(op.end, op.end);
+      f.emit(op.get(row), op.get(j), op.i32Add, op.get(acc[0]), storeV());
+      f.emit(op.increment(j, 16), op.br(0));
     }
-    f.end().end();
+    f.emit(op.end, op.end);
     // Odd last element.
-    f.get(D).i32(1).and().if();
+    f.emit(op.get(D), op.i32(1), op.i32And, op.if);
     {
-      f.get(row).get(j).add().loadF64().set(s);
-      f.get(e0).set(e);
-      f.block().loop();
+      f.emit(op.get(row), op.get(j), op.i32Add, op.f64Load(), op.set(s));
+      f.emit(op.get(e0), op.set(e));
+      f.emit(op.block, op.loop);
       {
-        f.get(e).get(e1).geS().brIf(1);
-        f.get(s);
-        f.get(COEF).get(e).i32(3).shl().add().loadF64();
-        f.get(X).get(COLS).get(e).i32(2).shl().add().loadI32().get(rowBytes).mul().add().get(j).add().loadF64();
-        f.mulF64().addF64().set(s);
-        f.inc(e, 1).br(0);
+        f.emit(op.get(e), op.get(e1), op.i32GeS, op.brIf(1));
+        f.emit(op.get(s));
+        f.emit(op.get(COEF), op.get(e), op.i32(3), op.i32Shl, op.i32Add, op.f64Load());
+        f.emit(op.get(X), op.get(COLS), op.get(e), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(), op.get(rowBytes), op.i32Mul, op.i32Add, op.get(j), op.i32Add, op.f64Load());
+        f.emit(op.f64Mul, op.f64Add, op.set(s));
+        f.emit(op.increment(e, 1), op.br(0));
       }
-      f.end().end();
-      f.get(row).get(j).add().get(s).storeF64();
+      f.emit(op.end, op.end);
+      f.emit(op.get(row), op.get(j), op.i32Add, op.get(s), op.f64Store());
     }
-    f.end();
-    f.inc(k, 1).br(0);
+    f.emit(op.end);
+    f.emit(op.increment(k, 1), op.br(0));
   }
-  f.end().end();
+  f.emit(op.end, op.end);
   return f;
 }
 
@@ -333,8 +212,8 @@ function updateKernel(): Body {
  *                      if s_j ≠ 0: append (q, s_j) to row i of the CSR arrays (rows, ptr, cols, coef).
  * Branch-free piece search and CSR append (the data decide which units are active).
  */
-function activateKernel(single: boolean): Body {
-  const f = new Body(14);
+function activateKernel(single: boolean): FunctionSpec {
+  const f = new FunctionBuilder(single ? 'activate1' : 'activate', i32s(14), [I32]);
   const [Z, BIAS, A, N, BS, TABLE, M, RES, SIG, WSIG, ROWS, PTR, COLS, COEF] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
   const i = f.local(I32);
   const q = f.local(I32);
@@ -353,56 +232,56 @@ function activateKernel(single: boolean): Body {
   const dv = f.local(F64);
   const sum = f.local(F64); // B = 1: Σ a_i σ in a register (no store-to-load chain through res)
 
-  f.get(TABLE).get(M).i32(3).shl().add().set(alpha);
-  f.get(alpha).get(M).i32(3).shl().add().i32(8).add().set(slope);
-  f.get(PTR).i32(0).storeI32();
-  f.block().loop();
+  f.emit(op.get(TABLE), op.get(M), op.i32(3), op.i32Shl, op.i32Add, op.set(alpha));
+  f.emit(op.get(alpha), op.get(M), op.i32(3), op.i32Shl, op.i32Add, op.i32(8), op.i32Add, op.set(slope));
+  f.emit(op.get(PTR), op.i32(0), op.i32Store());
+  f.emit(op.block, op.loop);
   {
-    f.get(i).get(N).geS().brIf(1);
-    f.get(A).get(i).i32(3).shl().add().loadF64().set(ai);
-    f.get(BIAS).get(i).i32(3).shl().add().loadF64().set(bi);
-    f.get(e).set(start);
-    f.i32(0).set(q);
-    f.block().loop();
+    f.emit(op.get(i), op.get(N), op.i32GeS, op.brIf(1));
+    f.emit(op.get(A), op.get(i), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.set(ai));
+    f.emit(op.get(BIAS), op.get(i), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.set(bi));
+    f.emit(op.get(e), op.set(start));
+    f.emit(op.i32(0), op.set(q));
+    f.emit(op.block, op.loop);
     {
-      f.get(q).get(BS).geS().brIf(1);
-      f.get(Z).get(idx).i32(3).shl().add().loadF64().get(bi).addF64().set(zi);
+      f.emit(op.get(q), op.get(BS), op.i32GeS, op.brIf(1));
+      f.emit(op.get(Z), op.get(idx), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.get(bi), op.f64Add, op.set(zi));
       // j = Σ_k [ζ ≥ t_k]
-      f.i32(0).set(j);
-      f.i32(0).set(k);
-      f.block().loop();
+      f.emit(op.i32(0), op.set(j));
+      f.emit(op.i32(0), op.set(k));
+      f.emit(op.block, op.loop);
       {
-        f.get(k).get(M).geS().brIf(1);
-        f.get(j).get(zi).get(TABLE).get(k).i32(3).shl().add().loadF64().geF64().add().set(j);
-        f.inc(k, 1).br(0);
+        f.emit(op.get(k), op.get(M), op.i32GeS, op.brIf(1));
+        f.emit(op.get(j), op.get(zi), op.get(TABLE), op.get(k), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.f64Ge, op.i32Add, op.set(j));
+        f.emit(op.increment(k, 1), op.br(0));
       }
-      f.end().end();
-      f.get(slope).get(j).i32(3).shl().add().loadF64().set(dv);
-      f.get(alpha).get(j).i32(3).shl().add().loadF64().get(dv).get(zi).mulF64().addF64().set(v);
-      f.get(WSIG).if();
-      f.get(SIG).get(idx).i32(3).shl().add().get(v).storeF64();
-      f.end();
+      f.emit(op.end, op.end);
+      f.emit(op.get(slope), op.get(j), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.set(dv));
+      f.emit(op.get(alpha), op.get(j), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.get(dv), op.get(zi), op.f64Mul, op.f64Add, op.set(v));
+      f.emit(op.get(WSIG), op.if);
+      f.emit(op.get(SIG), op.get(idx), op.i32(3), op.i32Shl, op.i32Add, op.get(v), op.f64Store());
+      f.emit(op.end);
       if (single) {
-        f.get(sum).get(ai).get(v).mulF64().addF64().set(sum);
+        f.emit(op.get(sum), op.get(ai), op.get(v), op.f64Mul, op.f64Add, op.set(sum));
       } else {
-        f.get(RES).get(q).i32(3).shl().add();
-        f.get(RES).get(q).i32(3).shl().add().loadF64().get(ai).get(v).mulF64().addF64();
-        f.storeF64();
+        f.emit(op.get(RES), op.get(q), op.i32(3), op.i32Shl, op.i32Add);
+        f.emit(op.get(RES), op.get(q), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.get(ai), op.get(v), op.f64Mul, op.f64Add);
+        f.emit(op.f64Store());
       }
-      f.get(COLS).get(e).i32(2).shl().add().get(q).storeI32();
-      f.get(COEF).get(e).i32(3).shl().add().get(dv).storeF64();
-      f.get(e).get(dv).zeroF64().neF64().add().set(e);
-      f.inc(idx, 1).inc(q, 1).br(0);
+      f.emit(op.get(COLS), op.get(e), op.i32(2), op.i32Shl, op.i32Add, op.get(q), op.i32Store());
+      f.emit(op.get(COEF), op.get(e), op.i32(3), op.i32Shl, op.i32Add, op.get(dv), op.f64Store());
+      f.emit(op.get(e), op.get(dv), op.f64Const(0), op.f64Ne, op.i32Add, op.set(e));
+      f.emit(op.increment(idx, 1), op.increment(q, 1), op.br(0));
     }
-    f.end().end();
-    f.get(ROWS).get(na).i32(2).shl().add().get(i).storeI32();
-    f.get(PTR).get(na).i32(2).shl().add().get(e).storeI32(4);
-    f.get(na).get(e).get(start).neI32().add().set(na);
-    f.inc(i, 1).br(0);
+    f.emit(op.end, op.end);
+    f.emit(op.get(ROWS), op.get(na), op.i32(2), op.i32Shl, op.i32Add, op.get(i), op.i32Store());
+    f.emit(op.get(PTR), op.get(na), op.i32(2), op.i32Shl, op.i32Add, op.get(e), op.i32Store(4));
+    f.emit(op.get(na), op.get(e), op.get(start), op.i32Ne, op.i32Add, op.set(na));
+    f.emit(op.increment(i, 1), op.br(0));
   }
-  f.end().end();
-  if (single) f.get(RES).get(sum).storeF64();
-  f.get(na);
+  f.emit(op.end, op.end);
+  if (single) f.emit(op.get(RES), op.get(sum), op.f64Store());
+  f.emit(op.get(na));
   return f;
 }
 
@@ -411,8 +290,8 @@ function activateKernel(single: boolean): Body {
  * coef[k] for row rows[k]): w_{rows[k]} += coef[k] · x, in chunks of 4 doubles, then 2, then 1.
  * Same operations per element as `update`, hence the same bits.
  */
-function axpyRowsKernel(): Body {
-  const f = new Body(6);
+function axpyRowsKernel(): FunctionSpec {
+  const f = new FunctionBuilder('axpyRows', i32s(6));
   const [W, X, D, ROWS, COEF, NA] = [0, 1, 2, 3, 4, 5];
   const rowBytes = f.local(I32);
   const end4 = f.local(I32);
@@ -421,38 +300,38 @@ function axpyRowsKernel(): Body {
   const row = f.local(I32);
   const j = f.local(I32);
   const c = f.local(V128);
-  f.get(D).i32(3).shl().set(rowBytes);
-  f.get(D).i32(-4).and().i32(3).shl().set(end4);
-  f.get(D).i32(-2).and().i32(3).shl().set(end2);
-  f.block().loop();
+  f.emit(op.get(D), op.i32(3), op.i32Shl, op.set(rowBytes));
+  f.emit(op.get(D), op.i32(-4), op.i32And, op.i32(3), op.i32Shl, op.set(end4));
+  f.emit(op.get(D), op.i32(-2), op.i32And, op.i32(3), op.i32Shl, op.set(end2));
+  f.emit(op.block, op.loop);
   {
-    f.get(k).get(NA).geS().brIf(1);
-    f.get(W).get(ROWS).get(k).i32(2).shl().add().loadI32().get(rowBytes).mul().add().set(row);
-    f.get(COEF).get(k).i32(3).shl().add().loadF64().splat().set(c);
-    f.i32(0).set(j);
+    f.emit(op.get(k), op.get(NA), op.i32GeS, op.brIf(1));
+    f.emit(op.get(W), op.get(ROWS), op.get(k), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(), op.get(rowBytes), op.i32Mul, op.i32Add, op.set(row));
+    f.emit(op.get(COEF), op.get(k), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.f64x2Splat, op.set(c));
+    f.emit(op.i32(0), op.set(j));
     for (const [end, step] of [[end4, 32], [end2, 16]] as const) {
-      f.block().loop();
+      f.emit(op.block, op.loop);
       {
-        f.get(j).get(end).geU().brIf(1);
+        f.emit(op.get(j), op.get(end), op.i32GeU, op.brIf(1));
         for (let h = 0; h < step; h += 16) {
-          f.get(row).get(j).add();
-          f.get(row).get(j).add().loadV(h).get(c).get(X).get(j).add().loadV(h).mulV().addV();
-          f.storeV(h);
+          f.emit(op.get(row), op.get(j), op.i32Add);
+          f.emit(op.get(row), op.get(j), op.i32Add, loadV(h), op.get(c), op.get(X), op.get(j), op.i32Add, loadV(h), op.f64x2Mul, op.f64x2Add);
+          f.emit(storeV(h));
         }
-        f.inc(j, step).br(0);
+        f.emit(op.increment(j, step), op.br(0));
       }
-      f.end().end();
+      f.emit(op.end, op.end);
     }
-    f.get(D).i32(1).and().if();
+    f.emit(op.get(D), op.i32(1), op.i32And, op.if);
     {
-      f.get(row).get(j).add();
-      f.get(row).get(j).add().loadF64().get(COEF).get(k).i32(3).shl().add().loadF64().get(X).get(j).add().loadF64().mulF64().addF64();
-      f.storeF64();
+      f.emit(op.get(row), op.get(j), op.i32Add);
+      f.emit(op.get(row), op.get(j), op.i32Add, op.f64Load(), op.get(COEF), op.get(k), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.get(X), op.get(j), op.i32Add, op.f64Load(), op.f64Mul, op.f64Add);
+      f.emit(op.f64Store());
     }
-    f.end();
-    f.inc(k, 1).br(0);
+    f.emit(op.end);
+    f.emit(op.increment(k, 1), op.br(0));
   }
-  f.end().end();
+  f.emit(op.end, op.end);
   return f;
 }
 
@@ -463,57 +342,13 @@ const DOT_SHAPES: ReadonlyArray<readonly [number, number]> = [
   [1, 4],
 ];
 
-function assemble(): Uint8Array<ArrayBuffer> {
-  const bodies: Array<{ name: string; body: Body; params: number[]; results: number[] }> = [];
-  const i32s = (count: number) => new Array<number>(count).fill(I32);
-  for (const [R, S] of DOT_SHAPES) bodies.push({ name: `dot${R}x${S}`, body: dotKernel(R, S), params: i32s(6), results: [] });
-  bodies.push({ name: 'update', body: updateKernel(), params: i32s(8), results: [] });
-  bodies.push({ name: 'axpyRows', body: axpyRowsKernel(), params: i32s(6), results: [] });
-  bodies.push({ name: 'activate', body: activateKernel(false), params: i32s(14), results: [I32] });
-  bodies.push({ name: 'activate1', body: activateKernel(true), params: i32s(14), results: [I32] });
-
-  const typeSec: number[] = [];
-  uleb(bodies.length, typeSec);
-  for (const { params, results } of bodies) {
-    typeSec.push(0x60);
-    uleb(params.length, typeSec);
-    typeSec.push(...params);
-    uleb(results.length, typeSec);
-    typeSec.push(...results);
-  }
-  const importSec: number[] = [1];
-  name('env', importSec);
-  name('memory', importSec);
-  importSec.push(0x02, 0x00, 0x01); // memory, limits {min: 1}, no max
-  const funcSec: number[] = [];
-  uleb(bodies.length, funcSec);
-  bodies.forEach((_, i) => uleb(i, funcSec));
-  const exportSec: number[] = [];
-  uleb(bodies.length, exportSec);
-  bodies.forEach(({ name: n }, i) => {
-    name(n, exportSec);
-    exportSec.push(0x00);
-    uleb(i, exportSec);
-  });
-  const codeSec: number[] = [];
-  uleb(bodies.length, codeSec);
-  for (const { body } of bodies) codeSec.push(...body.encode());
-
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, typeSec),
-    ...section(2, importSec),
-    ...section(3, funcSec),
-    ...section(7, exportSec),
-    ...section(10, codeSec),
-  ]);
-}
-
-let compiled: WebAssembly.Module | null = null;
-function kernelModule(): WebAssembly.Module {
-  if (!compiled) compiled = new WebAssembly.Module(assemble());
-  return compiled;
-}
+const instantiate = kernelModule<Record<string, DotFn | UpdateFn | ActivateFn | AxpyRowsFn>>(() => [
+  ...DOT_SHAPES.map(([R, S]) => dotKernel(R, S)),
+  updateKernel(),
+  axpyRowsKernel(),
+  activateKernel(false),
+  activateKernel(true),
+]);
 
 type DotFn = (w: number, x: number, z: number, nBlocks: number, d: number, B: number) => void;
 type UpdateFn = (w: number, x: number, d: number, rows: number, ptr: number, cols: number, coef: number, nActive: number) => void;
@@ -522,9 +357,6 @@ type ActivateFn = (
   z: number, b: number, a: number, n: number, B: number, table: number, m: number,
   res: number, sig: number, writeSig: number, rows: number, ptr: number, cols: number, coef: number,
 ) => number;
-
-const PAGE = 65536;
-const MAX_BYTES = 4 * 1024 * 1024 * 1024 - PAGE;
 
 /**
  * Memory and views for one simulation of N units in dimension d with batch B:
@@ -564,11 +396,8 @@ export class KernelWorkspace {
       off[key] = at;
       at += Math.ceil(sizes[key] / 16) * 16;
     }
-    if (at > MAX_BYTES) {
-      throw new RangeError(`particles: N·d·8 + … = ${at} bytes exceeds the 4 GiB WebAssembly memory limit (N=${n}, d=${d}, B=${batch})`);
-    }
-    const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(at / PAGE)) });
-    const exports = new WebAssembly.Instance(kernelModule(), { env: { memory } }).exports as unknown as Record<string, DotFn | UpdateFn | ActivateFn | AxpyRowsFn>;
+    const memory = kernelMemory(at, `particles (N = ${n}, d = ${d}, B = ${batch})`);
+    const exports = instantiate(memory);
     this.dots = {};
     for (const [R, S] of DOT_SHAPES) this.dots[`${R}x${S}`] = exports[`dot${R}x${S}`] as DotFn;
     this.updateFn = exports.update as UpdateFn;
