@@ -300,13 +300,17 @@ export interface PdeSolution {
   readonly companion: { readonly label: string; readonly trajectory: PdeTrajectory } | null;
 }
 
-/** Node counts of the checks: characteristics of a grid solution; a coarser node set of a node solution. */
-const GRID_CHECK = { panels: 8, nodesPerPanel: 25, tolerance: 1e-8, firstStep: 1e-3, dtMax: 0.5 };
+/**
+ * Characteristics check of a grid solution: 8 × 25 nodes on one axis (exact to ~1e-9 before a separatrix);
+ * on several axes the tensor product of the spec's node resolution (8 × 25 per axis would be 200^ndim nodes).
+ */
+const GRID_CHECK = { tolerance: 1e-8, firstStep: 1e-3, dtMax: 0.5 };
+const GRID_CHECK_NODES_1D = { panels: 8, nodesPerPanel: 25 };
 
 /**
  * The run's PDE with an independent check and the model's companion. The check of a grid solution is
- * characteristics on 8 × 25 Gauss–Legendre nodes of the initial law (noiseless runs, where the model has
- * a node form); of a node solution, the same method on checkNodesPerPanel (default 0.7×) nodes per panel.
+ * characteristics on Gauss–Legendre nodes of the initial law (GRID_CHECK; noiseless runs, where the model
+ * has a node form); of a node solution, the same method on checkNodesPerPanel (default 0.7×) nodes per panel.
  */
 export function solveWithChecks(run: RunSpec, control: PdeControl = {}, command = 'the PDE'): PdeSolution {
   const problem = buildPdeProblem(run, { command });
@@ -317,7 +321,8 @@ export function solveWithChecks(run: RunSpec, control: PdeControl = {}, command 
     let second: PdeTrajectory | null = null;
     let label = '';
     if (problem.method === 'finite-volume' && !run.noise && reduced.initialNodes && reduced.characteristics) {
-      const checkRun: RunSpec = { ...run, solver: { ...run.solver, ...GRID_CHECK, method: 'characteristics' } };
+      const nodes = problem.grid.ndim === 1 ? GRID_CHECK_NODES_1D : {};
+      const checkRun: RunSpec = { ...run, solver: { ...run.solver, ...GRID_CHECK, ...nodes, method: 'characteristics' } };
       try {
         second = solvePde(buildPdeProblem(checkRun, { reduced }), { shouldStop: control.shouldStop });
         label = `characteristics (${second.nodes!.count} nodes, K = ${second.kernel.order})`;

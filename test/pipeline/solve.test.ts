@@ -41,3 +41,28 @@ describe('MMN Fig. 1 risk under refinement', () => {
     }
   });
 });
+
+describe('n-D finite volumes from the spec (a model with a 2-axis grid)', () => {
+  it('anisotropic Gaussians on an (r1, r2) grid: mass conserved, and the risk converges to the characteristics check under refinement', async () => {
+    const solveGrid = async (cells: number) => {
+      const spec = await parseSpec({
+        model: { name: 'anisotropic-gaussians', delta: 0.5, d: 40, s0: 10 },
+        init: { kind: 'gaussian', scale: 0.8 },
+        grid: { axes: [{ name: 'r1', lo: 0, hi: 1.2, cells }, { name: 'r2', lo: 0, hi: 1.6, cells }] },
+        solver: { method: 'finite-volume', kernelTolerance: 1e-4 },
+        saveTimes: [0, 0.1, 0.2],
+      });
+      return runSolveSpec(spec).runs[0];
+    };
+    const [coarse, fine] = await Promise.all([solveGrid(32), solveGrid(64)]);
+    for (const r of [coarse, fine]) {
+      expect(r.methodName).toBe('finite-volume');
+      expect(r.coordinates).toEqual(['r1', 'r2']);
+      for (const m of r.fv!.mass) expect(Math.abs(m - 1)).toBeLessThan(1e-12);
+      for (const m of r.fv!.minMass) expect(m).toBeGreaterThanOrEqual(0);
+      for (let k = 1; k < r.risk.length; k++) expect(r.risk[k]).toBeLessThanOrEqual(r.risk[k - 1]);
+    }
+    // measured 9.9e-4 → 3.7e-4 (order 1.4 at this resolution; the minmod limiter clips the peak of the chi laws)
+    expect(fine.check!.maxRiskDiff).toBeLessThan(coarse.check!.maxRiskDiff / 2);
+  });
+});
