@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SeparableInteraction } from '../../solvers/interaction/separable.ts';
-import { DenseInteraction } from '../../solvers/interaction/dense.ts';
-import { Rng } from '../../src/rng.ts';
+import { SeparableInteraction } from '../../../solvers/interaction/separable.ts';
+import { DenseInteraction } from '../../../solvers/interaction/dense.ts';
+import { Rng } from '../../../src/rng.ts';
 
 describe('interaction operators', () => {
   it('separable = dense on random features, weights and densities (apply and energy)', () => {

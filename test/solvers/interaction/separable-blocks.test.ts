@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SeparableInteraction } from '../../solvers/interaction/separable.ts';
-import { Rng } from '../../src/rng.ts';
+import { SeparableInteraction } from '../../../solvers/interaction/separable.ts';
+import { Rng } from '../../../src/rng.ts';
 
 describe('separable interaction, WebAssembly block kernels', () => {
   it('apply, featureMoments and energy match a naive per-feature sum for every rank 1…19 (all block mixes of 8, 4, 2, 1), even and odd sizes', () => {

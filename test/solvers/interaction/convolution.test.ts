@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Grid, type AxisSpec } from '../../src/grid.ts';
-import { Fft } from '../../src/numerics/fft.ts';
-import { Rng } from '../../src/rng.ts';
-import { ConvolutionInteraction, denseConvolution, type TranslationKernel } from '../../solvers/interaction/convolution.ts';
+import { Grid, type AxisSpec } from '../../../src/grid.ts';
+import { Fft } from '../../../src/numerics/fft.ts';
+import { Rng } from '../../../src/rng.ts';
+import { ConvolutionInteraction, denseConvolution, type TranslationKernel } from '../../../solvers/interaction/convolution.ts';
 
 /** Not even in δ (checks the orientation k(x_j − x_k)) and not separable across axes. */
 const aperiodic: TranslationKernel = (d) => {
