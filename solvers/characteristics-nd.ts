@@ -2,7 +2,7 @@
  * Lagrangian (characteristics) solver for the noiseless n-D reduced distributional dynamics
  *   ∂_t ρ̄ = 2ξ(t) ∇·(ρ̄ ∇Ψ(θ; ρ̄)),   Ψ(θ; ρ̄) = v(θ) + ∫ u(θ, θ') ρ̄(dθ')          (MMN eq. 7, reduced)
  * with a separable kernel u(θ, θ') = Σ_f Φ_f(θ) Φ_f(θ'). Without noise the reduced equation has no
- * Jacobian drift (reduced-models/anisotropic-gaussians/README.md §5.1): the reduced coordinates of a
+ * Jacobian drift (solvers/README.md, "The equation"): the reduced coordinates of a
  * unit follow the closed ODE θ' = −2ξ ∇Ψ(θ; ρ̄), and ρ̄ is transported by it. So the law is carried
  * exactly by weighted nodes (a quadrature of ρ̄_0: positions θ_j, weights P_j, Σ P_j = 1) moving with
  * the velocity field:

@@ -6,10 +6,10 @@
  *   dX_j/dt = −2ξ(t) ψ'(X_j),   ψ'(r) = v'(r) + Σ_f Φ_f'(r) A_f,   A_f = Σ_k P_k Φ_f(X_k).
  * Risk R = R# + 2 Σ_j P_j v(X_j) + Σ_f A_f². Classical RK4 in time with a fixed step.
  *
- * This is the independent second method beside the finite-volume solver
- * (reduced-models/isotropic-gaussians/README.md §3.3). Before the flow map develops a separatrix
+ * This is the independent second method beside the finite-volume solver (solvers/README.md, "The
+ * equation": without noise the reduced law is transported). Before the flow map develops a separatrix
  * (t ≲ 3 for MMN Fig. 1) it converges spectrally in the number of nodes; afterwards a plain
- * quadrature converges like O(1/M) (§8.3 there), and solvers/separatrix.ts grades the
+ * quadrature converges like O(1/M), and solvers/separatrix.ts grades the
  * rule of ρ̄0 towards the split of the flow map instead. Zero-weight nodes are tracers: they move with
  * the field without shaping it.
  */

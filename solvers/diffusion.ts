@@ -1,8 +1,8 @@
 /**
  * Drift–diffusion fluxes for noisy SGD (MMN eq. 11–12 with the 2ξ/β Δ convention of the PDE, see the
- * factor-2 convention in reduced-models/isotropic-gaussians/README.md §4.2). In reduced coordinates with
- * Jacobian Π_a x_a^{n_a} (n = d − 1 for the radius of R^d, reduced-models/isotropic-gaussians/README.md §4.1;
- * n = s0 − 1, d − s0 − 1 for (r1, r2), reduced-models/anisotropic-gaussians/README.md §5.2), the equation is
+ * factor-2 convention in solvers/README.md, "Noise and Jacobians"). In reduced coordinates with
+ * Jacobian Π_a x_a^{n_a} (n = d − 1 for the radius of R^d; n = s0 − 1, d − s0 − 1 for the radii of a
+ * subspace and its complement: each model declares its exponents), the equation is
  *
  *     ∂_t ρ̄ = ∇·(D e^{−W} ∇(e^{W} ρ̄)),   D = 2ξ/β,   W = β ψ_λ − Σ_a n_a log x_a,   ψ_λ = ψ + λ|x|²/2,
  *

@@ -1,6 +1,6 @@
 /**
  * Separatrix-aware Lagrangian solver for the noiseless radial dynamics (MMN eq. 13; the split of the
- * flow: reduced-models/isotropic-gaussians/README.md §8.3).
+ * flow: solvers/README.md, "Separatrices").
  *
  * The characteristics X(t; r0) of ∂_t ρ̄ = 2ξ ∂_r(ρ̄ ∂_r ψ) (solvers/characteristics.ts) carry the law:
  *   R(t) = R# + 2 ∫ v(X(t; r0)) ρ̄0(dr0) + Σ_f A_f(t)²,   A_f(t) = ∫ Φ_f(X(t; r0)) ρ̄0(dr0),

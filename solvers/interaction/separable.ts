@@ -2,8 +2,8 @@
  * Separable (low-rank) interaction operator
  *   u(x, x') = Σ_f w_f Φ_f(x) Φ_f(x'),
  * applied on a grid in O(M·F):  A_f = Σ_k Φ_f(x_k) P_k,  out_j = Σ_f w_f A_f Φ_f(x_j),
- * and energy Σ_jk P_j u_jk P_k = Σ_f w_f A_f².  (For the isotropic model Φ_(±,k) = √(m_k(d)/2) c_k(τ± r),
- * w_f = 1: reduced-models/isotropic-gaussians/README.md §2.3.)
+ * and energy Σ_jk P_j u_jk P_k = Σ_f w_f A_f² (e.g. a Mehler series truncated at order K, each model's
+ * README).
  *
  * Features are stored feature-major (Φ_f contiguous over cells) so both passes are unit-stride. The two
  * passes run as WebAssembly f64x2 kernels (separable-kernels.ts) on a private memory holding the

@@ -11,7 +11,7 @@
  * MMN's centred isotropic Gaussians (r = |w|): a point mass δ_{r*} of the radial law ρ̄ IS the uniform
  * law on the sphere of radius r* in R^d, ρ = Unif(r* S^{d−1}) (the reduction identifies them; u is the
  * kernel averaged over the angle between two independent uniform directions, so u(r, r) is not the
- * same-unit term U(w, w); reduced-models/isotropic-gaussians/README.md §2.3). The classification above is therefore stability against
+ * same-unit term U(w, w); the model's README). The classification above is therefore stability against
  * spherically symmetric perturbations, the ones the radial DD (MMN eq. 13) can produce from a
  * symmetric initialisation. It says nothing about symmetry-breaking perturbations.
  */

@@ -14,7 +14,7 @@
  * g_i standard normal and all right-hand sides evaluated at the old θ. B = 1, λ = 0, η = 0 is
  * exactly MMN eq. 3. Untrained a, b stay at their initial constants (no decay, no noise on them).
  *
- * ## Noise normalisation (reduced-models/isotropic-gaussians/README.md §4.2)
+ * ## Noise normalisation (solvers/README.md, "Noise and Jacobians")
  * MMN eq. 11 prints η = √(2 s_k/β). Its per-step covariance 2 s_k/β gives the generator
  * ξ β⁻¹ Δ, not the 2 ξ β⁻¹ Δ of MMN eq. 12. So:
  *  - `noise.convention: 'pde'` (default): η = √(4 s_k/β). The limit is exactly MMN eq. 12,

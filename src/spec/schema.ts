@@ -6,7 +6,7 @@
  *
  * {
  *   "description": "…",
- *   "model":     { "name": "isotropic-gaussians", "delta": 0.8, "d": 40 },     // + the model's parameters
+ *   "model":     { "name": "<a model>", …parameters },                       // validated by the model
  *   "init":      { "kind": "gaussian", "scale": 0.8 },                          // the model's initial law
  *   "grid":      { "rMax": 8, "cells": 1600 },                                  // the model's grid (finite volumes)
  *   "schedule":  { "kind": "constant", "value": 1 },                            // ξ(t)
