@@ -6,7 +6,7 @@
 import { writeResult } from '../io/result.ts';
 import { cltStudyReport, runCltStudyFromSpec } from '../pipeline/clt-study.ts';
 import type { Spec } from '../spec/index.ts';
-import { endProgress, numberList, progressLine, UsageError, withInterrupt } from './common.ts';
+import { endProgress, exportIfAsked, numberList, progressLine, UsageError, withInterrupt } from './common.ts';
 
 export interface CltStudyFlags {
   out?: string;
@@ -15,6 +15,7 @@ export interface CltStudyFlags {
   ns?: string;
   epsilons?: string;
   quiet?: boolean;
+  format?: string;
 }
 
 export async function commandCltStudy(spec: Spec, values: CltStudyFlags): Promise<number> {
@@ -48,6 +49,7 @@ export async function commandCltStudy(spec: Spec, values: CltStudyFlags): Promis
     }
     for (const line of [...result.summary.healing, ...result.summary.trust]) console.log(line);
     console.log(`wrote ${files.json}\nwrote ${files.html}`);
+    await exportIfAsked(out, values.format);
     if (!result.completed) {
       console.log('stopped early: the finished ensembles are analysed above; the others are missing');
       return 130;

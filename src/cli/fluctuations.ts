@@ -7,13 +7,13 @@ import { ConfigError } from '../errors.ts';
 import { toJson } from '../io/output.ts';
 import { writeResult } from '../io/result.ts';
 import { fluctuationsReport, runFluctuationsInWorker } from '../pipeline/fluctuations.ts';
-import { numberList, readSpec, UsageError, withInterrupt } from './common.ts';
+import { exportIfAsked, numberList, readSpec, UsageError, withInterrupt } from './common.ts';
 
 export async function commandFluctuations(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { out: { type: 'string' }, json: { type: 'boolean', default: false }, n: { type: 'string' }, epsilon: { type: 'string' }, batch: { type: 'string' }, 'no-nonlocal': { type: 'boolean', default: false } },
+    options: { out: { type: 'string' }, json: { type: 'boolean', default: false }, n: { type: 'string' }, epsilon: { type: 'string' }, batch: { type: 'string' }, 'no-nonlocal': { type: 'boolean', default: false }, format: { type: 'string' } },
   });
   const spec = await readSpec(positionals[0]);
   if (!values.out && !values.json) throw new UsageError('fluctuations needs --out <dir> or --json');
@@ -37,6 +37,7 @@ export async function commandFluctuations(args: string[]): Promise<number> {
     if (values.out) {
       const files = writeResult(values.out, result, fluctuationsReport(result));
       if (!values.json) console.log(`wrote ${files.json}\nwrote ${files.html}`);
+      await exportIfAsked(values.out, values.format);
     }
     if (values.json) {
       console.log(toJson(result));

@@ -5,15 +5,16 @@
 import { parseArgs } from 'node:util';
 import { toJson } from '../io/output.ts';
 import { runSweep, writeSweepOutputs } from '../pipeline/landscape.ts';
-import { readSpec } from './common.ts';
+import { exportIfAsked, readSpec } from './common.ts';
 
 export async function commandSweep(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, json: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, json: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false }, format: { type: 'string' } } });
   const spec = await readSpec(positionals[0]);
   const result = await runSweep(spec, { onProgress: values.quiet || values.json ? undefined : (m) => process.stderr.write(`sweep: ${m}\n`) });
   if (values.out) {
     const files = writeSweepOutputs(values.out, result);
     if (!values.json) console.log(`wrote ${files.json}\nwrote ${files.html}`);
+    await exportIfAsked(values.out, values.format);
   }
   if (values.json) {
     console.log(toJson({ deltaTolerance: result.deltaTolerance, lemmaDomain: result.lemmaDomain, dims: result.dims }));
