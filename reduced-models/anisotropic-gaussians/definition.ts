@@ -168,8 +168,8 @@ function reducedSide(model: AnisotropicModel, shape: Shape | { gamma: number }):
       return new Grid(g.axes);
     },
     gridOperators(grid, { tolerance }) {
-      const ops = model.gridOperators(grid, { tolerance });
-      return { ...ops, kernel: { order: 0, rank: 0, bound: tolerance, description: ops.interaction.description } };
+      const { truncation, ...ops } = model.gridOperators(grid, { tolerance });
+      return { ...ops, kernel: { order: truncation.order, rank: model.featureCount(truncation.order), bound: truncation.bound, description: ops.interaction.description } };
     },
     initialMass: finite ? (grid, init) => gridMasses(model, shape, grid, init) : undefined,
     initialNodes(init, resolution): WeightedNodes {

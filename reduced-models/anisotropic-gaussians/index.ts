@@ -558,7 +558,7 @@ export abstract class AnisotropicModel implements MeanFieldModel {
    * are computed once per (b, r1, r2) centre and scaled by a (Ψ is linear in a).
    * Memory: F · cells doubles, F = featureCount(K).
    */
-  gridOperators(grid: Grid, options: { tolerance?: number } = {}): GridOperators {
+  gridOperators(grid: Grid, options: { tolerance?: number } = {}): GridOperators & { readonly truncation: TruncationChoice } {
     const { tolerance = 1e-10 } = options;
     const names = this.coordinates.map((c) => c.name);
     if (grid.ndim !== this.ndim || grid.axes.some((ax, i) => ax.name !== names[i])) {
@@ -618,10 +618,10 @@ export abstract class AnisotropicModel implements MeanFieldModel {
       }
     }
     const description =
-      `${this.name} separable rank ${F} (K=${K}, d=${this.d}, s0=${this.s0}, Δ=${this.delta}; ` +
+      `${this.name} separable rank ${F} (K=${K}, ${this.d === 'inf' ? 'd=∞' : `d=${this.d}, s0=${this.s0}`}, Δ=${this.delta}; ` +
       `truncation bound ${bound.toExponential(2)} <= tolerance ${tolerance} on the cell centres)`;
     const interaction = new SeparableInteraction(features, grid.size, undefined, description);
-    return { grid, potential, interaction, riskConstant: this.riskConstant };
+    return { grid, potential, interaction, riskConstant: this.riskConstant, truncation: { order: K, bound } };
   }
 
   /** The same model at d = ∞. */
