@@ -20,6 +20,7 @@ import type { PlotlyFigure, ReportSection } from '../plot/html-report.ts';
 import { findSingleDeltaInterval, landscapeOf, minimizeRisk, singleDelta, sweepDelta, type DeltaFamilyMember, type PointMassStability, type RiskMinimum, type SweepRow } from '../landscape/index.ts';
 import { buildPdeProblem, solvePde } from '../pde/index.ts';
 import { replicaSpec, type ReplicaSpec } from '../particles/replica.ts';
+import { replicaTaskOf } from '../particles/ensemble.ts';
 import type { ParticleRun } from '../particles/sgd.ts';
 import { runTasks, type Task, type TaskContext } from '../parallel/pool.ts';
 import { mean } from '../diagnostics/stats.ts';
@@ -32,7 +33,6 @@ const POINTWISE_TOLERANCE = 1e-12;
 /** Lemma 1 checks competitors out to rFar = FAR_FACTOR · rMax on the half-line. */
 const FAR_FACTOR = 1e4;
 
-const TASKS = new URL('./tasks.ts', import.meta.url).href;
 const SELF = import.meta.url;
 
 export type LemmaDomain = 'half-line' | 'grid';
@@ -221,7 +221,7 @@ export async function runSweep(spec: Spec, control: SweepControl = {}): Promise<
     const r = runs[t.run];
     return t.replica === null
       ? { module: SELF, export: 'sweepPdeTask', input: { json: r.run.json, label: r.run.label, seed: r.run.seed } }
-      : { module: TASKS, export: 'replicaTask', input: { spec: r.replicas!.spec, replica: t.replica } };
+      : replicaTaskOf(r.replicas!.spec, t.replica);
   });
   if (tasks.length > 0) control.onProgress?.(`long-time dynamics to t = ${sweep.longTime}: ${tasks.length} runs`);
   const { results } = await runTasks<{ risk: number[] } | ParticleRun>(tasks, {
