@@ -1,5 +1,6 @@
 /** Helpers shared by the grid-solver tests: operators from a potential, error norms and a monotonicity tracker. */
 import type { Grid } from '../../src/grid.ts';
+import { Rng } from '../../src/rng.ts';
 import type { GridOperators, InteractionOperator } from '../../src/types.ts';
 import type { StepState, Tracker } from '../../solvers/finite-volume.ts';
 
@@ -60,4 +61,17 @@ export class MonotoneChecker implements Tracker {
     this.maxMassError = Math.max(this.maxMassError, Math.abs(total + s.outflow - this.mass0));
     this.steps++;
   }
+}
+
+/** A random mass μ_j ~ U(0, 1) from Rng(seed) and max_j |(A μ)_j − (B μ)_j| of two interaction operators on it. */
+export function applyDifference(a: InteractionOperator, b: InteractionOperator, size: number, seed: number): { mass: Float64Array; max: number } {
+  const rng = new Rng(seed);
+  const mass = new Float64Array(size).map(() => rng.uniform());
+  const outA = new Float64Array(size);
+  const outB = new Float64Array(size);
+  a.apply(mass, outA);
+  b.apply(mass, outB);
+  let max = 0;
+  for (let j = 0; j < size; j++) max = Math.max(max, Math.abs(outA[j] - outB[j]));
+  return { mass, max };
 }

@@ -7,6 +7,7 @@ import { Grid } from '../../src/grid.ts';
 import { hermiteCoefficients } from '../../src/numerics/hermite.ts';
 import { gaussJacobi } from '../../src/numerics/quadrature.ts';
 import { Rng } from '../../src/rng.ts';
+import { applyDifference } from '../helpers/grid-checks.ts';
 import { meanSe, monteCarloRisk, randomDirection } from '../helpers/sampling.ts';
 
 const DELTA = 0.8;
@@ -270,13 +271,8 @@ describe('features, velocities and grid operators', () => {
     const c = grid.centres[0];
     for (let j = 0; j < c.length; j++) expect(ops.potential[j]).toBe(d40.v(c[j]));
     const dense = DenseInteraction.fromFunction(c.length, (j, k) => d40.u(c[j], c[k], 22));
-    const rng = new Rng(5);
-    const mass = new Float64Array(c.length).map(() => rng.uniform());
-    const a = new Float64Array(c.length);
-    const b = new Float64Array(c.length);
-    ops.interaction.apply(mass, a);
-    dense.apply(mass, b);
-    for (let j = 0; j < c.length; j++) expect(Math.abs(a[j] - b[j])).toBeLessThan(1e-12);
+    const { mass, max } = applyDifference(ops.interaction, dense, c.length, 5);
+    expect(max).toBeLessThan(1e-12);
     expect(Math.abs(ops.interaction.energy(mass) - dense.energy(mass))).toBeLessThan(1e-11);
     expect(d320.gridOperators(grid, { tolerance: 1e-6 }).interaction.description).toMatch(/K=4,/);
     expect(dInf.gridOperators(grid).interaction.description).toMatch(/rank 2 \(K=0/);
