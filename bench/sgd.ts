@@ -6,8 +6,9 @@
  * A step = draw B samples, Z = W Xᵀ, ŷ, and the update of the units with σ' ≠ 0 (MMN eq. 3, batch mean).
  *
  * Method: per case, 0.3 s of warm-up steps, then `repeats` timed runs of ≈ `seconds` each from
- * where the warm-up left off; reported: median steps/s (and min/max). The model is defined here,
- * not imported from reduced-models/, so the benchmark measures the engine alone.
+ * where the warm-up left off; reported: median steps/s (and min/max). The model is the registered
+ * one (reduced-models/isotropic-gaussians, default MMN σ); a step calls only its sampleData, the rest
+ * is the engine (σ enters through its piecewise-linear shape).
  *
  * Reference figures on this machine type (measured elsewhere, not runnable here), steps/s:
  *   PyTorch:     (40,800,1) 43k, (320,800,1) 15.5k, (40,800,32) 7.7k, (320,800,32) 1.5k
@@ -15,40 +16,7 @@
  */
 import { machineInfo, median } from './timing.ts';
 import { ParticleEngine } from '../src/particles/sgd.ts';
-import type { Rng } from '../src/rng.ts';
-import type { Activation, ParticleModel } from '../src/types.ts';
-
-const T1 = 0.5;
-const T2 = 1.5;
-const S1 = -2.5;
-const S2 = 7.5;
-const SLOPE = (S2 - S1) / (T2 - T1);
-
-const mmnActivation: Activation = {
-  value: (t) => (t <= T1 ? S1 : t >= T2 ? S2 : S1 + SLOPE * (t - T1)),
-  derivative: (t) => (t >= T1 && t < T2 ? SLOPE : 0),
-  piecewiseLinear: { knots: [T1, T2], values: [S1, S2], leftSlope: 0, rightSlope: 0 },
-};
-
-function isotropicGaussians(d: number, delta: number): ParticleModel {
-  return {
-    name: 'bench-isotropic-gaussians',
-    dimension: d,
-    activation: mmnActivation,
-    reducedNames: ['r'],
-    sampleData(rng: Rng, x: Float64Array): number {
-      const y = rng.uniform() < 0.5 ? 1 : -1;
-      const tau = 1 + y * delta;
-      for (let j = 0; j < d; j++) x[j] = tau * rng.normal();
-      return y;
-    },
-    toReduced(w, _a, _b, out) {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += w[j] * w[j];
-      out[0] = Math.sqrt(s);
-    },
-  };
-}
+import { IsotropicGaussians } from '../reduced-models/isotropic-gaussians/index.ts';
 
 export interface SgdBenchCase {
   readonly d: number;
@@ -94,7 +62,7 @@ export async function runSgdBench(options: { repeats?: number; seconds?: number;
   const results: SgdBenchResult[] = [];
   for (const c of options.cases ?? SGD_BENCH_CASES) {
     const epsilon = 2e-5;
-    const engine = new ParticleEngine(isotropicGaussians(c.d, 0.8), {
+    const engine = new ParticleEngine(new IsotropicGaussians({ delta: 0.8, d: c.d }).particleModel(), {
       n: c.N, batch: c.B, epsilon, init: { w: { kind: 'gaussian', scale: 0.8 } }, saveTimes: [1], seed: 1,
     });
     let k = 0;

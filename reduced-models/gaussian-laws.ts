@@ -3,36 +3,21 @@
  * radii its reduced coordinates are made of (chi laws), for the characteristics solver.
  */
 import { compositeGaussLegendre } from '../src/numerics/quadrature.ts';
-import { chiLogDensity, densityWeights } from '../solvers/characteristics.ts';
+import { chiLogDensity, densitySupport, densityWeights } from '../solvers/characteristics.ts';
 
 /** Log-density cut-off of `chiQuadrature`'s support: the mass left out is ≲ e^{-40} ≈ 4e-18 relative. */
 const CHI_CUTOFF = 40;
 
 /**
  * Quadrature (nodes, weights summing to 1) of r = |w| for w ~ N(0, s²/n I_n) (r √n/s ~ χ_n): the
- * support where the log-density is within 40 of its peak (scanned on 4000 points of [0, 6s + 1],
- * widened by one scan step) split into `panels` equal Gauss–Legendre panels of `nodesPerPanel` nodes,
- * weights ∝ rule weight × density. (./characteristics.ts `radialQuadrature` keeps 75 log-units, a
- * support ~1.4× wider: fewer nodes in the bulk.) Smooth functionals converge spectrally: for n = 10,
- * 60, 240 the error of E cos(3r) is ≲ 1e-5 with 2 × 10 nodes, ≲ 3e-8 with 3 × 10, ≲ 6e-10 with 4 × 10.
+ * support where the log-density is within 40 of its peak (`densitySupport` on [0, 6s + 1]) split
+ * into `panels` equal Gauss–Legendre panels of `nodesPerPanel` nodes, weights ∝ rule weight × density.
+ * (solvers/characteristics.ts `radialQuadrature` keeps 75 log-units, a support ~1.4× wider: fewer
+ * nodes in the bulk.) Smooth functionals converge spectrally: for n = 10, 60, 240 the error of E cos(3r) is ≲ 1e-5 with 2 × 10 nodes, ≲ 3e-8 with 3 × 10, ≲ 6e-10 with 4 × 10.
  */
 export function chiQuadrature(n: number, scale: number, panels: number, nodesPerPanel: number): { nodes: Float64Array; weights: Float64Array } {
   const logDensity = chiLogDensity(n, scale);
-  const rMax = 6 * scale + 1;
-  const scan = 4000;
-  let peak = -Infinity;
-  for (let i = 1; i <= scan; i++) peak = Math.max(peak, logDensity((i / scan) * rMax));
-  let lo = rMax;
-  let hi = 0;
-  for (let i = 0; i <= scan; i++) {
-    const r = (i / scan) * rMax;
-    if (logDensity(r) > peak - CHI_CUTOFF) {
-      lo = Math.min(lo, r);
-      hi = Math.max(hi, r);
-    }
-  }
-  lo = Math.max(0, lo - rMax / scan);
-  hi = Math.min(rMax, hi + rMax / scan);
+  const { lo, hi, peak } = densitySupport(logDensity, 6 * scale + 1, CHI_CUTOFF);
   const breaks = Array.from({ length: panels - 1 }, (_, i) => lo + ((i + 1) * (hi - lo)) / panels);
   const rule = compositeGaussLegendre(lo, hi, breaks, nodesPerPanel);
   return { nodes: rule.nodes, weights: densityWeights(rule, logDensity, peak) };

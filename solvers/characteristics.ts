@@ -162,10 +162,11 @@ export function solveCharacteristics(problem: CharacteristicsProblem, options: C
 
 /**
  * Where a 1-D law with (unnormalised) log-density `logDensity` on [0, rMax] lives: [lo, hi] is the
- * hull of the points where the log-density is within 75 of its peak (scanned on 4000 cells, widened by
- * one cell), so the mass left out is ≲ e^{-75} relative. `peak` is the scanned maximum of the log-density.
+ * hull of the points where the log-density is within `cutoff` (default 75) of its peak (scanned on 4000
+ * cells, widened by one cell), so the mass left out is ≲ e^{-cutoff} relative. `peak` is the scanned
+ * maximum of the log-density.
  */
-export function densitySupport(logDensity: (r: number) => number, rMax: number): { lo: number; hi: number; peak: number } {
+export function densitySupport(logDensity: (r: number) => number, rMax: number, cutoff = 75): { lo: number; hi: number; peak: number } {
   const scan = 4000;
   let peak = -Infinity;
   for (let i = 1; i <= scan; i++) peak = Math.max(peak, logDensity((i / scan) * rMax));
@@ -173,7 +174,7 @@ export function densitySupport(logDensity: (r: number) => number, rMax: number):
   let hi = 0;
   for (let i = 0; i <= scan; i++) {
     const r = (i / scan) * rMax;
-    if (logDensity(r) > peak - 75) {
+    if (logDensity(r) > peak - cutoff) {
       lo = Math.min(lo, r);
       hi = Math.max(hi, r);
     }

@@ -4,9 +4,8 @@
  * reduced coordinates (r1, r2) or (a, b, r1, r2), and the exact population risk of N units at their
  * actual angles (./README.md §8, with the correlations of §3).
  */
-import type { GaussianActivation } from '../activations.ts';
-import type { Rng } from '../../src/rng.ts';
 import type { ParticleModel } from '../../src/types.ts';
+import { TwoClassGaussianParticles } from '../gaussian-particles.ts';
 import type { AnisotropicModel } from './index.ts';
 
 /** Per-pair, per-class truncation error allowed in the Mehler series of populationRisk. */
@@ -14,39 +13,17 @@ const PAIR_TOLERANCE = 1e-12;
 /** Above this |correlation| the Mehler series converges too slowly: direct quadrature instead. */
 const SERIES_MAX_CORRELATION = 0.95;
 
-export class AnisotropicGaussiansParticles implements ParticleModel {
-  readonly name: string;
-  readonly dimension: number;
-  /** dim V: the first s0 coordinates span V. */
-  readonly s0: number;
-  readonly activation: GaussianActivation;
+export class AnisotropicGaussiansParticles extends TwoClassGaussianParticles implements ParticleModel {
   readonly reducedNames: readonly string[];
-  private readonly tauPlus: number;
-  private readonly tauMinus: number;
   // grow-only scratch
   private unitData = new Float64Array(0);
   private dots = new Float64Array(0);
-  private coeffs = new Float64Array(0);
-  private unitCoeffs = new Float64Array(0);
   private readonly point = new Float64Array(4);
 
+  /** V = span(e_1, …, e_s0): the first s0 coordinates. */
   constructor(private readonly model: AnisotropicModel) {
-    if (model.d === 'inf') throw new RangeError(`${model.name}: the particle model needs a finite dimension d (got d = inf)`);
-    this.name = model.name;
-    this.dimension = model.d;
-    this.s0 = model.s0!;
-    this.activation = model.family.activation;
+    super(model, model.family.activation, model.s0);
     this.reducedNames = model.coordinates.map((c) => c.name);
-    [this.tauPlus, this.tauMinus] = model.tau;
-  }
-
-  /** y = ±1 with probability 1/2, x = Σ_y^{1/2} g: g ~ N(0, I_d) with its first s0 coordinates scaled by τ_y (MMN). */
-  sampleData(rng: Rng, x: Float64Array): number {
-    const y = rng.uniform() < 0.5 ? 1 : -1;
-    const tau = y > 0 ? this.tauPlus : this.tauMinus;
-    for (let i = 0; i < this.s0; i++) x[i] = tau * rng.normal();
-    for (let i = this.s0; i < this.dimension; i++) x[i] = rng.normal();
-    return y;
   }
 
   /** out = (r1, r2) = (|P_V w|, |P_V⊥ w|), or (a, b, r1, r2) for the ReLU model. */
@@ -84,15 +61,7 @@ export class AnisotropicGaussiansParticles implements ParticleModel {
     const d = this.dimension;
     const s0 = this.s0;
     const model = this.model;
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`populationRisk: n must be an integer >= 1 (got ${n})`);
-    if (w.length < n * d) throw new RangeError(`populationRisk: w must hold n·d = ${n * d} entries (got ${w.length})`);
-    if (model.ndim === 2) {
-      for (let i = 0; i < n; i++) {
-        if (a[i] !== 1 || b[i] !== 0) {
-          throw new RangeError(`populationRisk: ${this.name} units have a = 1, b = 0 fixed (MMN); unit ${i} has a = ${a[i]}, b = ${b[i]}`);
-        }
-      }
-    }
+    this.checkUnits(w, a, b, n, model.ndim === 2);
     // per unit: q+, q−, log(|a| √D+), log(|a| √D−)
     if (this.unitData.length < 4 * n) this.unitData = new Float64Array(4 * n);
     const pairs = (n * (n - 1)) / 2;
@@ -149,17 +118,7 @@ export class AnisotropicGaussiansParticles implements ParticleModel {
 
     // Hermite coefficient vectors c_k(q±_i, b_i), k = 0..kMax, at [(2i + class)(kMax+1) + k]
     const stride = kMax + 1;
-    if (this.coeffs.length < 2 * n * stride) this.coeffs = new Float64Array(2 * n * stride);
-    if (this.unitCoeffs.length < stride) this.unitCoeffs = new Float64Array(stride);
-    const C = this.coeffs;
-    const unit = this.unitCoeffs;
-    for (let i = 0; i < n; i++) {
-      for (let cls = 0; cls < 2; cls++) {
-        family.hermite(U[4 * i + cls], b[i], kMax, unit);
-        const o = (2 * i + cls) * stride;
-        for (let k = 0; k < stride; k++) C[o + k] = unit[k];
-      }
-    }
+    const C = this.coefficientTable(n, kMax, (i, cls, out) => family.hermite(U[4 * i + cls], b[i], kMax, out));
 
     let sumOff = 0;
     p = 0;

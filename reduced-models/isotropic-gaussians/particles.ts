@@ -3,9 +3,8 @@
  * data in R^d, units σ(<w, x>) (a = 1, b = 0 fixed), reduced coordinate r = |w|, and the exact
  * population risk of N units at their actual angles (./README.md §6.1).
  */
-import type { GaussianActivation } from '../activations.ts';
-import type { Rng } from '../../src/rng.ts';
 import type { ParticleModel } from '../../src/types.ts';
+import { TwoClassGaussianParticles } from '../gaussian-particles.ts';
 import type { IsotropicGaussians } from './index.ts';
 
 /** Per-pair truncation error allowed in the Mehler series of populationRisk. */
@@ -13,32 +12,14 @@ const PAIR_TOLERANCE = 1e-12;
 /** Above this |cosine| the Mehler series converges too slowly: direct quadrature instead. */
 const SERIES_MAX_COSINE = 0.95;
 
-export class IsotropicGaussiansParticles implements ParticleModel {
-  readonly name = 'isotropic-gaussians';
-  readonly dimension: number;
-  readonly activation: GaussianActivation;
+export class IsotropicGaussiansParticles extends TwoClassGaussianParticles implements ParticleModel {
   readonly reducedNames = ['r'] as const;
-  private readonly tauPlus: number;
-  private readonly tauMinus: number;
   private radius = new Float64Array(0);
   private halfLogDiag = new Float64Array(0);
   private cosines = new Float64Array(0);
-  private coeffs = new Float64Array(0);
-  private unitCoeffs = new Float64Array(0);
 
   constructor(private readonly model: IsotropicGaussians) {
-    if (model.d === 'inf') throw new RangeError('isotropic-gaussians: the particle model needs a finite dimension d (got d = inf)');
-    this.dimension = model.d;
-    this.activation = model.activation;
-    [this.tauPlus, this.tauMinus] = model.tau;
-  }
-
-  /** y = ±1 with probability 1/2 each, x = τ_y g with g ~ N(0, I_d), τ± = 1 ± Δ (MMN). */
-  sampleData(rng: Rng, x: Float64Array): number {
-    const y = rng.uniform() < 0.5 ? 1 : -1;
-    const tau = y > 0 ? this.tauPlus : this.tauMinus;
-    for (let i = 0; i < this.dimension; i++) x[i] = tau * rng.normal();
-    return y;
+    super(model, model.activation);
   }
 
   /** out[0] = |w|. */
@@ -59,13 +40,7 @@ export class IsotropicGaussiansParticles implements ParticleModel {
    */
   populationRisk(w: Float64Array, a: Float64Array, b: Float64Array, n: number): number {
     const d = this.dimension;
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`populationRisk: n must be an integer >= 1 (got ${n})`);
-    if (w.length < n * d) throw new RangeError(`populationRisk: w must hold n·d = ${n * d} entries (got ${w.length})`);
-    for (let i = 0; i < n; i++) {
-      if (a[i] !== 1 || b[i] !== 0) {
-        throw new RangeError(`populationRisk: isotropic-gaussians units have a = 1, b = 0 fixed (MMN); unit ${i} has a = ${a[i]}, b = ${b[i]}`);
-      }
-    }
+    this.checkUnits(w, a, b, n, true);
     const model = this.model;
     if (this.radius.length < n) {
       this.radius = new Float64Array(n);
@@ -110,16 +85,7 @@ export class IsotropicGaussiansParticles implements ParticleModel {
 
     // Hermite coefficient vectors c_k(τ± r_i), k = 0..kMax, unit-major: [(2i + class)(kMax+1) + k]
     const stride = kMax + 1;
-    if (this.coeffs.length < 2 * n * stride) this.coeffs = new Float64Array(2 * n * stride);
-    if (this.unitCoeffs.length < stride) this.unitCoeffs = new Float64Array(stride);
-    const C = this.coeffs;
-    const unit = this.unitCoeffs;
-    for (let i = 0; i < n; i++) {
-      this.activation.hermite(this.tauPlus * radius[i], kMax, unit);
-      for (let k = 0; k < stride; k++) C[2 * i * stride + k] = unit[k];
-      this.activation.hermite(this.tauMinus * radius[i], kMax, unit);
-      for (let k = 0; k < stride; k++) C[(2 * i + 1) * stride + k] = unit[k];
-    }
+    const C = this.coefficientTable(n, kMax, (i, cls, out) => this.activation.hermite((cls === 0 ? this.tauPlus : this.tauMinus) * radius[i], kMax, out));
 
     let sumOff = 0;
     p = 0;

@@ -286,22 +286,8 @@ export class ConvolutionInteraction implements InteractionOperator {
       const st = 2 * this.specStride[a];
       const L2 = 2 * L[a];
       const lin = this.lineIn[a];
-      const lout = this.lineOut[a];
-      const fft = ffts[a];
       lin.fill(0, e2);
-      const bases = plan.axis[a];
-      for (let q = 0; q < bases.length; q++) {
-        const b0 = 2 * bases[q];
-        for (let i = 0, p = b0; i < e2; i += 2, p += st) {
-          lin[i] = spec[p];
-          lin[i + 1] = spec[p + 1];
-        }
-        fft.forward(lout, lin);
-        for (let i = 0, p = b0; i < L2; i += 2, p += st) {
-          spec[p] = lout[i];
-          spec[p + 1] = lout[i + 1];
-        }
-      }
+      transformLines(spec, plan.axis[a], st, e2, L2, lin, this.lineOut[a], ffts[a], false);
     }
   }
 
@@ -352,22 +338,7 @@ export class ConvolutionInteraction implements InteractionOperator {
       const n2 = 2 * this.n[a];
       const st = 2 * this.specStride[a];
       const L2 = 2 * L[a];
-      const lin = this.lineIn[a];
-      const lout = this.lineOut[a];
-      const fft = ffts[a];
-      const bases = plan.axis[a];
-      for (let q = 0; q < bases.length; q++) {
-        const b0 = 2 * bases[q];
-        for (let i = 0, p = b0; i < L2; i += 2, p += st) {
-          lin[i] = spec[p];
-          lin[i + 1] = spec[p + 1];
-        }
-        fft.inverse(lout, lin);
-        for (let i = 0, p = b0; i < n2; i += 2, p += st) {
-          spec[p] = lout[i];
-          spec[p + 1] = lout[i + 1];
-        }
-      }
+      transformLines(spec, plan.axis[a], st, L2, n2, this.lineIn[a], this.lineOut[a], ffts[a], true);
     }
     // the last axis: complete the conjugate-symmetric spectrum of every kept line, invert, keep Re
     const nLast = this.n[last];
@@ -423,4 +394,29 @@ export function denseConvolution(grid: Grid, kernel: TranslationKernel, options:
     }
     return q ? q[j] * q[k] * kernel(delta) : kernel(delta);
   });
+}
+
+/**
+ * The complex FFT (inverse if `inverse`) of the lines of `spec` that start at the complex offsets
+ * `bases` with a stride of `stride` doubles: per line, the first `readLength` doubles are gathered into
+ * lin (whose tail the caller keeps zero), transformed into lout, and the first `writeLength` doubles
+ * of lout scattered back in place.
+ */
+function transformLines(
+  spec: Float64Array, bases: Int32Array, stride: number, readLength: number, writeLength: number,
+  lin: Float64Array, lout: Float64Array, fft: Fft, inverse: boolean,
+): void {
+  for (let q = 0; q < bases.length; q++) {
+    const b0 = 2 * bases[q];
+    for (let i = 0, p = b0; i < readLength; i += 2, p += stride) {
+      lin[i] = spec[p];
+      lin[i + 1] = spec[p + 1];
+    }
+    if (inverse) fft.inverse(lout, lin);
+    else fft.forward(lout, lin);
+    for (let i = 0, p = b0; i < writeLength; i += 2, p += stride) {
+      spec[p] = lout[i];
+      spec[p + 1] = lout[i + 1];
+    }
+  }
 }

@@ -19,7 +19,7 @@ import { gridView, type AxisSpec, type Grid } from '../grid.ts';
 import type { GridLawMasses, KernelChoice, ReducedSide, WeightedNodes } from '../model.ts';
 import type { RunSpec } from '../spec/index.ts';
 import type { GridOperators, StepSchedule } from '../types.ts';
-import { solve as solveFiniteVolume, type NoiseSpec as GridNoise } from '../../solvers/finite-volume.ts';
+import { solve as solveFiniteVolume, type NoiseSpec as GridNoise, type Trajectory as FiniteVolumeTrajectory } from '../../solvers/finite-volume.ts';
 import { solveCharacteristicsNd, type CharacteristicsNdTrajectory } from '../../solvers/characteristics-nd.ts';
 
 export type PdeMethod = 'finite-volume' | 'characteristics';
@@ -129,19 +129,13 @@ export interface PdeTrajectory {
   readonly ms: number;
   readonly stoppedEarly: boolean;
   readonly stopReason?: string;
-  readonly fv?: {
+  /** The finite-volume solver's own records (solvers/finite-volume.ts `Trajectory`), and: */
+  readonly fv?: Pick<FiniteVolumeTrajectory, 'mass' | 'minMass' | 'freeEnergy' | 'outflow' | 'scheme' | 'reconstruction' | 'rejections'> & {
     /** The grid's axes (plain data: trajectories cross thread boundaries). */
     readonly axes: AxisSpec[];
-    readonly mass: number[];
-    readonly minMass: number[];
     /** Cell masses at each save time (density = mass / cell volume). */
     readonly density: Float64Array[];
-    readonly freeEnergy?: number[];
-    readonly outflow?: number[];
     readonly initialTruncatedMass: number;
-    readonly scheme: string;
-    readonly reconstruction: string;
-    readonly rejections: { readonly energy: number; readonly positivity: number };
   };
   readonly nodes?: { readonly count: number; readonly positions: Float64Array[]; readonly weights: Float64Array };
 }

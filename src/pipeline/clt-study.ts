@@ -643,6 +643,42 @@ function atTime(ensembles: CltEnsemble[], epsilon: number, ti: number): { e: Clt
     .filter((x) => x.k >= 0);
 }
 
+interface FitCell {
+  name: ObservableName;
+  epsilon: number;
+  t: number;
+  ti: number;
+  /** The ensembles at ε that reached t, in increasing N, with their N and per-seed values there. */
+  rows: { e: CltEnsemble; k: number }[];
+  ns: number[];
+  samples: number[][];
+  /** The cell's own bootstrap stream. */
+  rng: Rng;
+}
+
+/**
+ * Visits every (observable, ε, save time) that at least two N reached, in that nesting order; the
+ * cells visited get consecutive bootstrap streams from BOOTSTRAP_STREAM + firstStream.
+ */
+function forEachFitCell(
+  ensembles: CltEnsemble[], epsilons: number[], times: number[], bootstrapSeed: number, firstStream: number,
+  visit: (cell: FitCell) => void,
+): void {
+  let index = firstStream;
+  for (const name of OBSERVABLES) {
+    for (const epsilon of epsilons) {
+      times.forEach((t, ti) => {
+        const rows = atTime(ensembles, epsilon, ti);
+        if (rows.length < 2) return;
+        const rng = new Rng(bootstrapSeed, BOOTSTRAP_STREAM + index++);
+        const ns = rows.map((r) => r.e.n);
+        const samples = rows.map((r) => r.e[name].perSeed[r.k]);
+        visit({ name, epsilon, t, ti, rows, ns, samples, rng });
+      });
+    }
+  }
+}
+
 function fitVariances(
   ensembles: CltEnsemble[],
   epsilons: number[],
@@ -653,85 +689,65 @@ function fitVariances(
   s: FitSettings,
 ): VarianceFit[] {
   const fits: VarianceFit[] = [];
-  let index = 0;
-  for (const name of OBSERVABLES) {
-    for (const epsilon of epsilons) {
-      times.forEach((t, ti) => {
-        const rows = atTime(ensembles, epsilon, ti);
-        if (rows.length < 2) return;
-        const rng = new Rng(s.bootstrapSeed, BOOTSTRAP_STREAM + index++);
-        const ns = rows.map((r) => r.e.n);
-        const samples = rows.map((r) => r.e[name].perSeed[r.k]);
-        const f = fitOverN(ns, samples, variance, (x, v) => v * Math.sqrt(2 / (x.length - 1)), s.bootstrap, rng);
-        const coeffs = (p: CltPrediction) => {
-          const varInit = name === 'risk' ? p.varInitRisk[ti] : p.varInitMeanRadius[ti];
-          const ic = (name === 'risk' ? p.noiseCommonRisk : p.noiseCommonMeanRadius)?.[ti] ?? 0;
-          const ii = (name === 'risk' ? p.noiseSameUnitRisk : p.noiseSameUnitMeanRadius)?.[ti] ?? 0;
-          return { slope: varInit + (epsilon * ii) / batch, intercept: (epsilon * ic) / batch };
-        };
-        const pred = coeffs(prediction);
-        const abl = coeffs(ablation);
-        fits.push({
-          observable: name,
-          epsilon,
-          t,
-          ns,
-          nVar: f.y.map((v, i) => ns[i] * v),
-          nVarError: f.yError.map((v, i) => ns[i] * v),
-          collapse: f.y.map((v, i) => ns[i] * (v - pred.intercept)),
-          slope: f.slope,
-          intercept: f.intercept,
-          predictedSlope: pred.slope,
-          predictedIntercept: pred.intercept,
-          ablationSlope: abl.slope,
-          ablationIntercept: abl.intercept,
-        });
-      });
-    }
-  }
+  forEachFitCell(ensembles, epsilons, times, s.bootstrapSeed, 0, ({ name, epsilon, t, ti, ns, samples, rng }) => {
+    const f = fitOverN(ns, samples, variance, (x, v) => v * Math.sqrt(2 / (x.length - 1)), s.bootstrap, rng);
+    const coeffs = (p: CltPrediction) => {
+      const varInit = name === 'risk' ? p.varInitRisk[ti] : p.varInitMeanRadius[ti];
+      const ic = (name === 'risk' ? p.noiseCommonRisk : p.noiseCommonMeanRadius)?.[ti] ?? 0;
+      const ii = (name === 'risk' ? p.noiseSameUnitRisk : p.noiseSameUnitMeanRadius)?.[ti] ?? 0;
+      return { slope: varInit + (epsilon * ii) / batch, intercept: (epsilon * ic) / batch };
+    };
+    const pred = coeffs(prediction);
+    const abl = coeffs(ablation);
+    fits.push({
+      observable: name,
+      epsilon,
+      t,
+      ns,
+      nVar: f.y.map((v, i) => ns[i] * v),
+      nVarError: f.yError.map((v, i) => ns[i] * v),
+      collapse: f.y.map((v, i) => ns[i] * (v - pred.intercept)),
+      slope: f.slope,
+      intercept: f.intercept,
+      predictedSlope: pred.slope,
+      predictedIntercept: pred.intercept,
+      ablationSlope: abl.slope,
+      ablationIntercept: abl.intercept,
+    });
+  });
   return fits;
 }
 
 function fitBiases(ensembles: CltEnsemble[], epsilons: number[], times: number[], c1: number, s: FitSettings): BiasFit[] {
   const fits: BiasFit[] = [];
-  let index = 0x1000;
-  for (const name of OBSERVABLES) {
-    for (const epsilon of epsilons) {
-      times.forEach((t, ti) => {
-        const rows = atTime(ensembles, epsilon, ti);
-        if (rows.length < 2) return;
-        const rng = new Rng(s.bootstrapSeed, BOOTSTRAP_STREAM + index++);
-        const ns = rows.map((r) => r.e.n);
-        const pde = rows[0].e[name].pde[rows[0].k];
-        const samples = rows.map((r) => r.e[name].perSeed[r.k]);
-        const f = fitOverN(ns, samples, (x) => mean(x) - pde, (x) => standardError(x), s.bootstrap, rng);
-        // Predicted 1/N coefficient and offset where the theory gives them (src/clt/README.md, "Means")
-        const shift = rows[0].e[name].predictedMeanShift[rows[0].k];
-        let predictedSlope: number | null = null;
-        let predictedIntercept: number | null = null;
-        if (name === 'risk' && t === 0) {
-          predictedSlope = c1;
-          predictedIntercept = 0;
-        } else if (name === 'meanRadius') {
-          predictedSlope = t === 0 ? 0 : null; // the mean radius is linear in ρ̂: no 1/N bias at t = 0
-          predictedIntercept = shift;
-        }
-        fits.push({
-          observable: name,
-          epsilon,
-          t,
-          ns,
-          bias: f.y,
-          biasError: f.yError,
-          slope: f.slope,
-          intercept: f.intercept,
-          predictedSlope,
-          predictedIntercept,
-          slopeInCi: predictedSlope !== null && f.slope.ci ? predictedSlope >= f.slope.ci[0] && predictedSlope <= f.slope.ci[1] : null,
-        });
-      });
+  forEachFitCell(ensembles, epsilons, times, s.bootstrapSeed, 0x1000, ({ name, epsilon, t, rows, ns, samples, rng }) => {
+    const pde = rows[0].e[name].pde[rows[0].k];
+    const f = fitOverN(ns, samples, (x) => mean(x) - pde, (x) => standardError(x), s.bootstrap, rng);
+    // Predicted 1/N coefficient and offset where the theory gives them (src/clt/README.md, "Means")
+    const shift = rows[0].e[name].predictedMeanShift[rows[0].k];
+    let predictedSlope: number | null = null;
+    let predictedIntercept: number | null = null;
+    if (name === 'risk' && t === 0) {
+      predictedSlope = c1;
+      predictedIntercept = 0;
+    } else if (name === 'meanRadius') {
+      predictedSlope = t === 0 ? 0 : null; // the mean radius is linear in ρ̂: no 1/N bias at t = 0
+      predictedIntercept = shift;
     }
-  }
+    fits.push({
+      observable: name,
+      epsilon,
+      t,
+      ns,
+      bias: f.y,
+      biasError: f.yError,
+      slope: f.slope,
+      intercept: f.intercept,
+      predictedSlope,
+      predictedIntercept,
+      slopeInCi: predictedSlope !== null && f.slope.ci ? predictedSlope >= f.slope.ci[0] && predictedSlope <= f.slope.ci[1] : null,
+    });
+  });
   return fits;
 }
 

@@ -121,6 +121,32 @@ function partsFigure(title: string, times: readonly number[], parts: CltPredicti
   return lineFigure(title, 't', 'std', series, { logY: true });
 }
 
+/** One observable's columns of a CltPrediction. */
+interface ObservableColumns {
+  pde: readonly number[];
+  std: readonly number[];
+  varInit: readonly number[];
+  common: readonly number[] | null;
+  sameUnit: readonly number[] | null;
+  parts: CltPrediction['variancePartsRisk'];
+  shift: readonly (number | null)[] | null;
+}
+
+/** The table of one observable's prediction and its parts per save time ('—' where not available). */
+function predictionTable(title: string, pdeColumn: string, shiftColumn: string, times: readonly number[], o: ObservableColumns): ReportSection {
+  const opt = (a: readonly (number | null)[] | null, k: number): number | string => (a && a[k] !== null ? (a[k] as number) : '—');
+  return {
+    title,
+    table: {
+      columns: ['t', pdeColumn, 'predicted std', 'Var_init', 'I_C', 'I_I', 'Var_init/N', 'ε I_C/B', 'ε I_I/(N B)', shiftColumn],
+      rows: times.map((t, k) => [
+        t, o.pde[k], o.std[k], o.varInit[k], opt(o.common, k), opt(o.sameUnit, k),
+        o.parts.init[k], opt(o.parts.common, k), opt(o.parts.sameUnit, k), opt(o.shift, k),
+      ]),
+    },
+  };
+}
+
 /** The report of a prediction (for src/io/result.ts `writeResult`). */
 export function fluctuationsReport(result: Omit<CltPrediction, 'kind'>): { title: string; sections: ReportSection[] } {
   return { title: 'meanfield fluctuations', sections: fluctuationsReportSections(result) };
@@ -164,26 +190,15 @@ function fluctuationsReportSections(result: Omit<CltPrediction, 'kind'>): Report
     ]),
   });
   sections.push({ title: 'Mean radius: parts of the predicted std', figure: partsFigure('std of the mean radius and its parts', times, result.variancePartsMeanRadius, result.predictedStdMeanRadius) });
-  const opt = (a: readonly (number | null)[] | null, k: number): number | string => (a && a[k] !== null ? (a[k] as number) : '—');
-  sections.push({
-    title: 'Table (risk)',
-    table: {
-      columns: ['t', 'R PDE', 'predicted std', 'Var_init', 'I_C', 'I_I', 'Var_init/N', 'ε I_C/B', 'ε I_I/(N B)', 'mean shift'],
-      rows: times.map((t, k) => [
-        t, result.pdeRisk[k], result.predictedStdRisk[k], result.varInitRisk[k], opt(result.noiseCommonRisk, k), opt(result.noiseSameUnitRisk, k),
-        result.variancePartsRisk.init[k], opt(result.variancePartsRisk.common, k), opt(result.variancePartsRisk.sameUnit, k), opt(result.meanShiftRisk, k),
-      ]),
-    },
-  });
-  sections.push({
-    title: 'Table (mean radius)',
-    table: {
-      columns: ['t', 'mean r PDE', 'predicted std', 'Var_init', 'I_C', 'I_I', 'Var_init/N', 'ε I_C/B', 'ε I_I/(N B)', 'Itô shift'],
-      rows: times.map((t, k) => [
-        t, result.pdeMeanRadius[k], result.predictedStdMeanRadius[k], result.varInitMeanRadius[k], opt(result.noiseCommonMeanRadius, k), opt(result.noiseSameUnitMeanRadius, k),
-        result.variancePartsMeanRadius.init[k], opt(result.variancePartsMeanRadius.common, k), opt(result.variancePartsMeanRadius.sameUnit, k), opt(result.meanShiftMeanRadius, k),
-      ]),
-    },
-  });
+  sections.push(
+    predictionTable('Table (risk)', 'R PDE', 'mean shift', times, {
+      pde: result.pdeRisk, std: result.predictedStdRisk, varInit: result.varInitRisk, common: result.noiseCommonRisk,
+      sameUnit: result.noiseSameUnitRisk, parts: result.variancePartsRisk, shift: result.meanShiftRisk,
+    }),
+    predictionTable('Table (mean radius)', 'mean r PDE', 'Itô shift', times, {
+      pde: result.pdeMeanRadius, std: result.predictedStdMeanRadius, varInit: result.varInitMeanRadius, common: result.noiseCommonMeanRadius,
+      sameUnit: result.noiseSameUnitMeanRadius, parts: result.variancePartsMeanRadius, shift: result.meanShiftMeanRadius,
+    }),
+  );
   return sections;
 }

@@ -13,6 +13,7 @@ import { ConfigError } from '../../src/errors.ts';
 import { separableRadial } from '../../reduced-models/isotropic-gaussians/adapters.ts';
 import { IsotropicGaussians } from '../../reduced-models/isotropic-gaussians/index.ts';
 import { solveCharacteristics } from '../../solvers/characteristics.ts';
+import { centralDifference } from '../helpers/finite-differences.ts';
 
 const constant = { kind: 'constant', value: 1 } as const;
 
@@ -38,12 +39,9 @@ describe('influence function along characteristics (src/clt/README.md, "It is th
     observables.forEach((obs, o) => {
       const G = full.G0[o][2];
       const scale = Math.max(...Array.from(G, Math.abs));
+      const P = Float64Array.from(weights);
       for (const k of [0, 3, 6]) {
-        const plus = Float64Array.from(weights);
-        const minus = Float64Array.from(weights);
-        plus[k] += delta;
-        minus[k] -= delta;
-        const fd = (phiT(obs, nodes, plus) - phiT(obs, nodes, minus)) / (2 * delta);
+        const fd = centralDifference(P, k, delta, () => phiT(obs, nodes, P));
         expect(Math.abs(fd - G[k]) / scale).toBeLessThan(1e-6);
       }
     });
@@ -64,12 +62,9 @@ describe('influence function along characteristics (src/clt/README.md, "It is th
     observables.forEach((obs, o) => {
       const D = full.D0[o][2];
       const scale = Math.max(...Array.from(D, (v, j) => Math.abs(weights[j] * v)));
+      const X = Float64Array.from(nodes);
       for (const k of [1, 4, 7]) {
-        const plus = Float64Array.from(nodes);
-        const minus = Float64Array.from(nodes);
-        plus[k] += delta;
-        minus[k] -= delta;
-        const fd = (phiT(obs, plus, weights) - phiT(obs, minus, weights)) / (2 * delta);
+        const fd = centralDifference(X, k, delta, () => phiT(obs, X, weights));
         expect(Math.abs(fd - weights[k] * D[k]) / scale).toBeLessThan(1e-6);
       }
     });

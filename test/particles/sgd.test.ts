@@ -6,6 +6,7 @@ import { Rng } from '../../src/rng.ts';
 import { freeModel, teacherReluModel } from './helpers/toy-models.ts';
 import { hardTanhModel } from './helpers/hard-tanh-model.ts';
 import { referenceSgd } from './helpers/reference-sgd.ts';
+import { centralDifference } from '../helpers/finite-differences.ts';
 
 const gaussian = (scale: number) => ({ kind: 'gaussian' as const, scale });
 
@@ -157,24 +158,8 @@ describe('teacher-relu toy model: closed forms', () => {
     model.populationGradient!(w, a, b, n, gw, ga, gb);
     const h = 1e-6;
     const R = () => model.populationRisk!(w, a, b, n);
-    for (const k of [0, 7, 23, n * d - 1]) {
-      const w0 = w[k];
-      w[k] = w0 + h;
-      const up = R();
-      w[k] = w0 - h;
-      const down = R();
-      w[k] = w0;
-      expect((n / 2) * ((up - down) / (2 * h))).toBeCloseTo(gw[k], 6);
-    }
-    for (const i of [0, 5, n - 1]) {
-      const a0 = a[i];
-      a[i] = a0 + h;
-      const up = R();
-      a[i] = a0 - h;
-      const down = R();
-      a[i] = a0;
-      expect((n / 2) * ((up - down) / (2 * h))).toBeCloseTo(ga[i], 6);
-    }
+    for (const k of [0, 7, 23, n * d - 1]) expect((n / 2) * centralDifference(w, k, h, R)).toBeCloseTo(gw[k], 6);
+    for (const i of [0, 5, n - 1]) expect((n / 2) * centralDifference(a, i, h, R)).toBeCloseTo(ga[i], 6);
   });
 });
 

@@ -19,6 +19,8 @@ import { Grid } from '../../src/grid.ts';
 import { hermiteCoefficients } from '../../src/numerics/hermite.ts';
 import { normalCdf, normalPdf } from '../../src/numerics/special.ts';
 import { Rng } from '../../src/rng.ts';
+import { applyDifference } from '../helpers/grid-checks.ts';
+import { meanSe, monteCarloRisk, randomDirection } from '../helpers/sampling.ts';
 
 const DELTA = 0.8;
 const TAU = [1 + DELTA, 1 - DELTA];
@@ -28,21 +30,6 @@ const fixed40 = new AnisotropicGaussians({ delta: DELTA, d: 40, s0: 10 });
 const fixed320 = new AnisotropicGaussians({ delta: DELTA, d: 320, s0: 60 });
 const relu40 = new AnisotropicReluGaussians({ delta: DELTA, d: 40, s0: 10 });
 const relu320 = new AnisotropicReluGaussians({ delta: DELTA, d: 320, s0: 60 });
-
-/** Mean and standard error of a sample, from running sums. */
-function meanSe(sum: number, sumSq: number, n: number): { mean: number; se: number } {
-  const mean = sum / n;
-  return { mean, se: Math.sqrt(Math.max(sumSq / n - mean * mean, 0) / (n - 1)) };
-}
-
-/** A uniform direction in out (any length), times `scale`. */
-function randomDirection(rng: Rng, out: Float64Array, scale = 1): void {
-  rng.fillNormal(out);
-  let s = 0;
-  for (const x of out) s += x * x;
-  const f = scale / Math.sqrt(s);
-  for (let i = 0; i < out.length; i++) out[i] *= f;
-}
 
 /** A unit w in R^d with |P_V w| = r1 and |P_V⊥ w| = r2, uniform directions in V = span(e_1..e_s0) and V⊥. */
 function unitWith(rng: Rng, d: number, s0: number, r1: number, r2: number, out: Float64Array): void {
@@ -508,13 +495,7 @@ describe('grid operators', () => {
     const at = (j: number) => xs.subarray(2 * j, 2 * j + 2);
     for (let j = 0; j < grid.size; j++) expect(ops.potential[j]).toBe(fixed320.v(at(j)));
     const dense = DenseInteraction.fromFunction(grid.size, (j, k) => fixed320.u(at(j), at(k), K));
-    const rng = new Rng(5);
-    const mass = new Float64Array(grid.size).map(() => rng.uniform());
-    const a = new Float64Array(grid.size);
-    const b = new Float64Array(grid.size);
-    ops.interaction.apply(mass, a);
-    dense.apply(mass, b);
-    for (let j = 0; j < grid.size; j++) expect(Math.abs(a[j] - b[j])).toBeLessThan(1e-11);
+    expect(applyDifference(ops.interaction, dense, grid.size, 5).max).toBeLessThan(1e-11);
     expect(() => fixed320.gridOperators(Grid.uniform1d('r', 0, 4, 10))).toThrow(/axes \(r1, r2\) in this order/);
     expect(() => fixed320.gridOperators(new Grid([{ name: 'r1', lo: -1, hi: 4, cells: 3 }, { name: 'r2', lo: 0, hi: 4, cells: 3 }]))).toThrow(/r1 axis must start at lo >= 0/);
   });
@@ -647,23 +628,7 @@ describe('particle side', () => {
       const b = model.ndim === 4 ? Float64Array.from({ length: n }, (_, i) => 0.6 * Math.sin(3 * i)) : new Float64Array(n);
       const pm = model.particleModel();
       const risk = pm.populationRisk(w, a, b, n);
-      const act = pm.activation;
-      const x = new Float64Array(d);
-      let sum = 0;
-      let sumSq = 0;
-      for (let m = 0; m < samples; m++) {
-        const y = pm.sampleData(rng, x);
-        let yhat = 0;
-        for (let i = 0; i < n; i++) {
-          let dot = 0;
-          for (let k = 0; k < d; k++) dot += w[i * d + k] * x[k];
-          yhat += a[i] * act.value(dot + b[i]);
-        }
-        const loss = (y - yhat / n) ** 2;
-        sum += loss;
-        sumSq += loss * loss;
-      }
-      const { mean, se } = meanSe(sum, sumSq, samples);
+      const { mean, se } = monteCarloRisk(pm, w, a, b, n, samples, rng);
       expect(Math.abs(mean - risk) / se, `${model.name} d=${d}: MC ${mean} ± ${se}, exact ${risk}`).toBeLessThan(4);
     }
   });

@@ -11,6 +11,7 @@ import { gaussLegendre } from '../../src/numerics/quadrature.ts';
 import { Rng } from '../../src/rng.ts';
 import { solve, type StepState, type Tracker } from '../../solvers/finite-volume.ts';
 import { denseConvolution } from '../../solvers/interaction/convolution.ts';
+import { relativeError } from '../helpers/grid-checks.ts';
 import {
   ChargedParticles,
   chargedGridOperators,
@@ -36,16 +37,6 @@ function circleGrid(ny: number, nc: number, cFirst = false): Grid {
 }
 const lineGrid = (ny: number, nc: number, cMax = 6) => new Grid([{ name: 'y', lo: -5, hi: 5, cells: ny }, { name: 'c', lo: -cMax, hi: cMax, cells: nc }]);
 
-function maxRelative(a: Float64Array, b: Float64Array): number {
-  let e = 0;
-  let s = 0;
-  for (let j = 0; j < a.length; j++) {
-    e = Math.max(e, Math.abs(a[j] - b[j]));
-    s = Math.max(s, Math.abs(b[j]));
-  }
-  return e / s;
-}
-
 describe('grid operators', () => {
   it('circle: FFT convolution (periodic y) = Fourier separable = dense c c′ k(y − y′), apply and energy to ~1e-13', () => {
     const rng = new Rng(2);
@@ -63,8 +54,8 @@ describe('grid operators', () => {
       four.interaction.apply(mass, b);
       dense.apply(mass, d);
       const label = `${ny}×${nc}${cFirst ? ' (c, y)' : ''}`;
-      expect(maxRelative(a, d), label).toBeLessThan(1e-13);
-      expect(maxRelative(b, d), label).toBeLessThan(1e-13);
+      expect(relativeError(a, d), label).toBeLessThan(1e-13);
+      expect(relativeError(b, d), label).toBeLessThan(1e-13);
       const e = dense.energy(mass);
       expect(Math.abs(conv.interaction.energy(mass) - e) / e, label).toBeLessThan(1e-13);
       expect(Math.abs(four.interaction.energy(mass) - e) / e, label).toBeLessThan(1e-13);
@@ -82,7 +73,7 @@ describe('grid operators', () => {
     const [a, b] = [new Float64Array(g.size), new Float64Array(g.size)];
     ops.interaction.apply(mass, a);
     dense.apply(mass, b);
-    expect(maxRelative(a, b)).toBeLessThan(1e-13);
+    expect(relativeError(a, b)).toBeLessThan(1e-13);
   });
 
   it.each([

@@ -7,27 +7,14 @@ import { Grid } from '../../src/grid.ts';
 import { hermiteCoefficients } from '../../src/numerics/hermite.ts';
 import { gaussJacobi } from '../../src/numerics/quadrature.ts';
 import { Rng } from '../../src/rng.ts';
+import { applyDifference } from '../helpers/grid-checks.ts';
+import { meanSe, monteCarloRisk, randomDirection } from '../helpers/sampling.ts';
 
 const DELTA = 0.8;
 const d40 = new IsotropicGaussians({ delta: DELTA, d: 40 });
 const d320 = new IsotropicGaussians({ delta: DELTA, d: 320 });
 const dInf = new IsotropicGaussians({ delta: DELTA, d: 'inf' });
 const sigma = mmnActivation();
-
-/** Mean and standard error of a sample, from running sums. */
-function meanSe(sum: number, sumSq: number, n: number): { mean: number; se: number } {
-  const mean = sum / n;
-  return { mean, se: Math.sqrt(Math.max(sumSq / n - mean * mean, 0) / (n - 1)) };
-}
-
-/** A uniform direction in R^d, times `scale`, into out. */
-function randomDirection(rng: Rng, out: Float64Array, scale = 1): void {
-  rng.fillNormal(out);
-  let s = 0;
-  for (const x of out) s += x * x;
-  const f = scale / Math.sqrt(s);
-  for (let i = 0; i < out.length; i++) out[i] *= f;
-}
 
 describe('cosine moments m_k(d)', () => {
   it('match the product formula, the table of reduced-models/isotropic-gaussians/README.md §2.2, and the Gauss–Jacobi law of s', () => {
@@ -284,13 +271,8 @@ describe('features, velocities and grid operators', () => {
     const c = grid.centres[0];
     for (let j = 0; j < c.length; j++) expect(ops.potential[j]).toBe(d40.v(c[j]));
     const dense = DenseInteraction.fromFunction(c.length, (j, k) => d40.u(c[j], c[k], 22));
-    const rng = new Rng(5);
-    const mass = new Float64Array(c.length).map(() => rng.uniform());
-    const a = new Float64Array(c.length);
-    const b = new Float64Array(c.length);
-    ops.interaction.apply(mass, a);
-    dense.apply(mass, b);
-    for (let j = 0; j < c.length; j++) expect(Math.abs(a[j] - b[j])).toBeLessThan(1e-12);
+    const { mass, max } = applyDifference(ops.interaction, dense, c.length, 5);
+    expect(max).toBeLessThan(1e-12);
     expect(Math.abs(ops.interaction.energy(mass) - dense.energy(mass))).toBeLessThan(1e-11);
     expect(d320.gridOperators(grid, { tolerance: 1e-6 }).interaction.description).toMatch(/K=4,/);
     expect(dInf.gridOperators(grid).interaction.description).toMatch(/rank 2 \(K=0/);
@@ -369,24 +351,7 @@ describe('particle side', () => {
     const rng = new Rng(41);
     const w = units(rng, n, d, (i) => 0.2 + 0.2 * i);
     const risk = d40.particleModel().populationRisk(w, ones(n), new Float64Array(n), n);
-    const pm = d40.particleModel();
-    const x = new Float64Array(d);
-    const samples = 100000;
-    let sum = 0;
-    let sumSq = 0;
-    for (let m = 0; m < samples; m++) {
-      const y = pm.sampleData(rng, x);
-      let yhat = 0;
-      for (let i = 0; i < n; i++) {
-        let dot = 0;
-        for (let k = 0; k < d; k++) dot += w[i * d + k] * x[k];
-        yhat += sigma.value(dot);
-      }
-      const loss = (y - yhat / n) ** 2;
-      sum += loss;
-      sumSq += loss * loss;
-    }
-    const { mean, se } = meanSe(sum, sumSq, samples);
+    const { mean, se } = monteCarloRisk(d40.particleModel(), w, ones(n), new Float64Array(n), n, 100000, rng);
     expect(Math.abs(mean - risk) / se, `MC ${mean} ± ${se}, exact ${risk}`).toBeLessThan(4);
   });
 

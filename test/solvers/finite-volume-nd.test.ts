@@ -7,21 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { Grid, type AxisSpec } from '../../src/grid.ts';
 import { gaussLegendre } from '../../src/numerics/quadrature.ts';
 import { normalCdf, normalSf } from '../../src/numerics/special.ts';
-import type { GridOperators, InteractionOperator, StepSchedule } from '../../src/types.ts';
+import type { InteractionOperator, StepSchedule } from '../../src/types.ts';
 import { ConvolutionInteraction } from '../../solvers/interaction/convolution.ts';
 import { DenseInteraction } from '../../solvers/interaction/dense.ts';
 import { SeparableInteraction } from '../../solvers/interaction/separable.ts';
-import { discreteRisk, solve, type AxisBoundary, type FiniteVolumeProblem, type SolveOptions, type StepState, type Tracker } from '../../solvers/finite-volume.ts';
+import { discreteRisk, solve, type AxisBoundary, type FiniteVolumeProblem, type SolveOptions } from '../../solvers/finite-volume.ts';
 import type { Limiter } from '../../solvers/flux.ts';
+import { l1, MonotoneChecker, operators, orders } from '../helpers/grid-checks.ts';
 
 const CONSTANT: StepSchedule = { kind: 'constant', value: 1 };
-
-function operators(grid: Grid, potential: (x: number[]) => number, interaction: InteractionOperator): GridOperators {
-  const coords = grid.centreCoordinates();
-  const v = new Float64Array(grid.size);
-  for (let j = 0; j < grid.size; j++) v[j] = potential(Array.from(coords.subarray(j * grid.ndim, (j + 1) * grid.ndim)));
-  return { grid, potential: v, interaction, riskConstant: 1 };
-}
 
 const noInteraction = (grid: Grid) => new SeparableInteraction(new Float64Array(grid.size), grid.size, new Float64Array([0]));
 
@@ -43,40 +37,6 @@ function product(grid: Grid, factors: Float64Array[]): Float64Array {
 }
 
 const sum = (x: Float64Array) => x.reduce((s, y) => s + y, 0);
-
-function l1(a: Float64Array, b: Float64Array): number {
-  let e = 0;
-  for (let j = 0; j < a.length; j++) e += Math.abs(a[j] - b[j]);
-  return e;
-}
-
-/** log2 of successive error ratios. */
-const orders = (errors: number[]) => errors.slice(1).map((e, i) => Math.log2(errors[i] / e));
-
-/** After every accepted step: the largest relative increase of a freshly computed energy, and min P. */
-class MonotoneChecker implements Tracker {
-  private last = Infinity;
-  maxIncrease = -Infinity;
-  minMass = Infinity;
-  maxMassError = 0;
-  steps = 0;
-  constructor(private readonly energy: (P: Float64Array) => number, private readonly mass0: number) {}
-  initialize(s: StepState): void {
-    this.last = this.energy(s.mass);
-  }
-  handle(s: StepState): void {
-    const e = this.energy(s.mass);
-    this.maxIncrease = Math.max(this.maxIncrease, (e - this.last) / Math.max(1, Math.abs(this.last)));
-    this.last = e;
-    let total = 0;
-    for (let j = 0; j < s.mass.length; j++) {
-      this.minMass = Math.min(this.minMass, s.mass[j]);
-      total += s.mass[j];
-    }
-    this.maxMassError = Math.max(this.maxMassError, Math.abs(total + s.outflow - this.mass0));
-    this.steps++;
-  }
-}
 
 /** `field` on a grid of shape `shape`, with the axes reordered: new axis i is old axis perm[i]. */
 function permute(field: Float64Array, shape: readonly number[], perm: readonly number[]): Float64Array {

@@ -1,26 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { Grid } from '../../src/grid.ts';
-import type { GridOperators, InteractionOperator, StepSchedule } from '../../src/types.ts';
+import type { StepSchedule } from '../../src/types.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { initialMass } from '../../src/initial.ts';
 import { logGamma, normalCdf } from '../../src/numerics/special.ts';
 import { DenseInteraction } from '../../solvers/interaction/dense.ts';
 import { SeparableInteraction } from '../../solvers/interaction/separable.ts';
-import { discreteFreeEnergy, discreteRisk, solve, type SolveOptions, type StepState, type Tracker } from '../../solvers/finite-volume.ts';
+import { discreteFreeEnergy, discreteRisk, solve, type SolveOptions } from '../../solvers/finite-volume.ts';
 import { SCHEMES } from '../../solvers/time-steppers.ts';
+import { l1, MonotoneChecker, operators, orders } from '../helpers/grid-checks.ts';
 
 const CONSTANT: StepSchedule = { kind: 'constant', value: 1 };
 
 /** Rank-1 kernel u(x, x') = κ x x' on the cell centres of axis 0 (κ = 0: no interaction). */
 function rankOne(grid: Grid, kappa: number): SeparableInteraction {
   return new SeparableInteraction(grid.coordinateField(0), grid.size, new Float64Array([kappa]));
-}
-
-function operators(grid: Grid, potential: (x: number[]) => number, interaction: InteractionOperator): GridOperators {
-  const coords = grid.centreCoordinates();
-  const v = new Float64Array(grid.size);
-  for (let j = 0; j < grid.size; j++) v[j] = potential(Array.from(coords.subarray(j * grid.ndim, (j + 1) * grid.ndim)));
-  return { grid, potential: v, interaction, riskConstant: 1 };
 }
 
 /**
@@ -36,36 +30,6 @@ function contractedNormal(grid: Grid, axis: number, mu: number, s: number, k: nu
   const e = Math.exp(k);
   for (let j = 0; j < cells; j++) P[j] = (normalCdf((f[j + 1] * e - mu) / s) - normalCdf((f[j] * e - mu) / s)) / total;
   return P;
-}
-
-function l1(a: Float64Array, b: Float64Array): number {
-  let e = 0;
-  for (let j = 0; j < a.length; j++) e += Math.abs(a[j] - b[j]);
-  return e;
-}
-
-/** log2 of successive error ratios. */
-function orders(errors: number[]): number[] {
-  return errors.slice(1).map((e, i) => Math.log2(errors[i] / e));
-}
-
-/** Asserts, after every accepted step, that a fresh discreteRisk (or free energy) does not increase and no mass is negative. */
-class MonotoneChecker implements Tracker {
-  private last = Infinity;
-  maxIncrease = -Infinity;
-  minMass = Infinity;
-  steps = 0;
-  constructor(private readonly energy: (P: Float64Array) => number) {}
-  initialize(s: StepState): void {
-    this.last = this.energy(s.mass);
-  }
-  handle(s: StepState): void {
-    const e = this.energy(s.mass);
-    this.maxIncrease = Math.max(this.maxIncrease, (e - this.last) / Math.max(1, Math.abs(this.last)));
-    this.last = e;
-    for (let j = 0; j < s.mass.length; j++) this.minMass = Math.min(this.minMass, s.mass[j]);
-    this.steps++;
-  }
 }
 
 describe('SSP Runge–Kutta tableaux', () => {

@@ -3,6 +3,7 @@ import { Grid, type AxisSpec } from '../../../src/grid.ts';
 import { Fft } from '../../../src/numerics/fft.ts';
 import { Rng } from '../../../src/rng.ts';
 import { ConvolutionInteraction, denseConvolution, type TranslationKernel } from '../../../solvers/interaction/convolution.ts';
+import { relativeError } from '../../helpers/grid-checks.ts';
 
 /** Not even in δ (checks the orientation k(x_j − x_k)) and not separable across axes. */
 const aperiodic: TranslationKernel = (d) => {
@@ -20,17 +21,6 @@ const periodic: TranslationKernel = (d) => {
 
 function grid(cells: readonly number[]): Grid {
   return new Grid(cells.map((c, a): AxisSpec => ({ name: `x${a}`, lo: -1 - 0.3 * a, hi: 2 * Math.PI - 1 - 0.3 * a, cells: c })));
-}
-
-/** max_j |a_j − b_j| / max_j |b_j|. */
-function relativeError(a: Float64Array, b: Float64Array): number {
-  let err = 0;
-  let scale = 0;
-  for (let j = 0; j < a.length; j++) {
-    err = Math.max(err, Math.abs(a[j] - b[j]));
-    scale = Math.max(scale, Math.abs(b[j]));
-  }
-  return err / scale;
 }
 
 describe('typed fft.js adapter', () => {
