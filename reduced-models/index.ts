@@ -12,9 +12,10 @@ import type { Model, ModelDefinition } from '../src/model.ts';
 import { describeValue } from '../src/spec/fields.ts';
 import { isotropicGaussians } from './isotropic-gaussians/definition.ts';
 import { anisotropicGaussians, anisotropicGaussiansRelu } from './anisotropic-gaussians/definition.ts';
+import { chargedUnits } from './charged-units/definition.ts';
 
 /** The built-in models. */
-export const MODELS: readonly ModelDefinition[] = [isotropicGaussians, anisotropicGaussians, anisotropicGaussiansRelu];
+export const MODELS: readonly ModelDefinition[] = [isotropicGaussians, anisotropicGaussians, anisotropicGaussiansRelu, chargedUnits];
 
 /** Names that were renamed: old → new (rejected with a message that gives the new name). */
 const RENAMED: Readonly<Record<string, string>> = { 'anisotropic-relu': 'anisotropic-gaussians-relu' };

@@ -1,9 +1,10 @@
 /**
  * The circle model as a separable reduced model for the n-D characteristics solver
- * (solvers/characteristics-nd.ts, RK4 on weighted nodes): coordinates (y, c), features
- *     Φ_0 = √λ_0 c,   Φ_{2k−1} = √λ_k c cos ky,   Φ_{2k} = √λ_k c sin ky   (k = 1 … m),
- * so that Σ_f Φ_f(θ) Φ_f(θ') = c c' k_m(y − y') = u, potential v = −c F(y), R# = ‖f‖², and the solver's
- * −2ξ∇Ψ with ξ = ½ (FLOW_SCHEDULE) is the particle velocity of particles.ts. An independent integrator
+ * (solvers/characteristics-nd.ts, RK4 on weighted nodes) in the R = L convention of grid-operators.ts:
+ * coordinates (y, c), features
+ *     Φ_0 = √(λ_0/2) c,   Φ_{2k−1} = √(λ_k/2) c cos ky,   Φ_{2k} = √(λ_k/2) c sin ky   (k = 1 … m),
+ * so that Σ_f Φ_f(θ) Φ_f(θ') = c c' k_m(y − y')/2 = u, potential v = −c F(y)/2, R# = ½‖f‖², and the
+ * solver's −2ξ∇Ψ with ξ = 1 (FLOW_SCHEDULE) is the particle velocity of particles.ts. An independent integrator
  * for the same weighted-node flow (cross-checked in test/reduced-models/charged-units-particles.test.ts).
  */
 import type { SeparableReducedModel } from '../../solvers/characteristics-nd.ts';
@@ -12,11 +13,11 @@ import type { VonMisesCircle } from './circle.ts';
 export function circleSeparableReducedModel(model: VonMisesCircle): SeparableReducedModel {
   const m = model.kernelOrder;
   const rank = 2 * m + 1;
-  const root = Float64Array.from(model.kernelEigenvalues, Math.sqrt);
+  const root = Float64Array.from(model.kernelEigenvalues, (lambda) => Math.sqrt(lambda / 2));
   return {
     ndim: 2,
     rank,
-    riskConstant: 2 * model.halfTargetNormSquared,
+    riskConstant: model.halfTargetNormSquared,
     coordinates: ['y', 'c'],
     lower: [-Infinity, -Infinity],
     features(points, out, gradOut) {
@@ -46,13 +47,13 @@ export function circleSeparableReducedModel(model: VonMisesCircle): SeparableRed
       }
     },
     potential(points, out) {
-      for (let i = 0; i < points.length / 2; i++) out[i] = -points[2 * i + 1] * model.F(points[2 * i]);
+      for (let i = 0; i < points.length / 2; i++) out[i] = (-points[2 * i + 1] * model.F(points[2 * i])) / 2;
     },
     potentialGradient(points, out) {
       for (let i = 0; i < points.length / 2; i++) {
         const y = points[2 * i];
-        out[2 * i] = -points[2 * i + 1] * model.dF(y);
-        out[2 * i + 1] = -model.F(y);
+        out[2 * i] = (-points[2 * i + 1] * model.dF(y)) / 2;
+        out[2 * i + 1] = -model.F(y) / 2;
       }
     },
   };

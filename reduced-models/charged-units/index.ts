@@ -5,7 +5,7 @@
 export { besselSquareTails, logScaledBesselBound, scaledBesselI } from './bessel.ts';
 export { circleSeparableReducedModel } from './characteristics.ts';
 export { CIRCLE_EXAMPLE, VonMisesCircle, type VonMisesCircleSpec } from './circle.ts';
-export { chargedGridOperators, discreteLoss, FLOW_SCHEDULE, temperatureNoise, type ChargedGridOptions, type ChargedInteraction } from './grid-operators.ts';
+export { chargedGridOperators, FLOW_SCHEDULE, temperatureNoise, type ChargedGridOptions, type ChargedInteraction } from './grid-operators.ts';
 export {
   chargedAxes,
   CIRCLE_EXAMPLE_INIT,

@@ -9,14 +9,13 @@ import { ConfigError } from '../../src/errors.ts';
 import { Grid } from '../../src/grid.ts';
 import { gaussLegendre } from '../../src/numerics/quadrature.ts';
 import { Rng } from '../../src/rng.ts';
-import { solve, type StepState, type Tracker } from '../../solvers/finite-volume.ts';
+import { discreteRisk, solve, type StepState, type Tracker } from '../../solvers/finite-volume.ts';
 import { denseConvolution } from '../../solvers/interaction/convolution.ts';
 import { relativeError } from '../helpers/grid-checks.ts';
 import {
   ChargedParticles,
   chargedGridOperators,
   CIRCLE_EXAMPLE_INIT,
-  discreteLoss,
   FLOW_SCHEDULE,
   GAUSSIAN_EXAMPLE_INIT,
   GaussianLine,
@@ -38,7 +37,7 @@ function circleGrid(ny: number, nc: number, cFirst = false): Grid {
 const lineGrid = (ny: number, nc: number, cMax = 6) => new Grid([{ name: 'y', lo: -5, hi: 5, cells: ny }, { name: 'c', lo: -cMax, hi: cMax, cells: nc }]);
 
 describe('grid operators', () => {
-  it('circle: FFT convolution (periodic y) = Fourier separable = dense c c′ k(y − y′), apply and energy to ~1e-13', () => {
+  it('circle: FFT convolution (periodic y) = Fourier separable = dense c c′ k(y − y′)/2, apply and energy to ~1e-13', () => {
     const rng = new Rng(2);
     for (const [ny, nc, cFirst] of [[32, 17, false], [48, 9, true]] as [number, number, boolean][]) {
       const g = circleGrid(ny, nc, cFirst);
@@ -47,7 +46,7 @@ describe('grid operators', () => {
       const four = chargedGridOperators(circle, g, { interaction: 'fourier' });
       const periodic = [false, false];
       periodic[yAxis] = true;
-      const dense = denseConvolution(g, (d) => circle.kernel(d[yAxis]), { axes: [yAxis], charge: g.coordinateField(g.axisIndex('c')), periodic });
+      const dense = denseConvolution(g, (d) => circle.kernel(d[yAxis]) / 2, { axes: [yAxis], charge: g.coordinateField(g.axisIndex('c')), periodic });
       const mass = Float64Array.from({ length: g.size }, () => rng.uniform());
       const [a, b, d] = [new Float64Array(g.size), new Float64Array(g.size), new Float64Array(g.size)];
       conv.interaction.apply(mass, a);
@@ -67,7 +66,7 @@ describe('grid operators', () => {
   it('line: the convolution (zero-padded y) equals the dense kernel', () => {
     const g = lineGrid(40, 24);
     const ops = chargedGridOperators(line, g);
-    const dense = denseConvolution(g, (d) => line.kernel(d[0]), { axes: [0], charge: g.coordinateField(1) });
+    const dense = denseConvolution(g, (d) => line.kernel(d[0]) / 2, { axes: [0], charge: g.coordinateField(1) });
     const rng = new Rng(3);
     const mass = Float64Array.from({ length: g.size }, () => rng.uniform());
     const [a, b] = [new Float64Array(g.size), new Float64Array(g.size)];
@@ -79,17 +78,17 @@ describe('grid operators', () => {
   it.each([
     ['line', line, lineGrid(30, 20)],
     ['circle', circle, circleGrid(32, 20)],
-  ] as [string, ChargedUnitsModel, Grid][])('%s: the discrete loss R_h/2 is the exact loss of unit masses P_j at the cell centres', (_, model, g) => {
+  ] as [string, ChargedUnitsModel, Grid][])('%s: the discrete risk R_h (= L_h) is the exact loss of unit masses P_j at the cell centres', (_, model, g) => {
     const rng = new Rng(4);
     const raw = Float64Array.from({ length: g.size }, () => rng.uniform());
     const total = raw.reduce((s, v) => s + v, 0);
     const P = raw.map((v) => v / total);
     const ops = chargedGridOperators(model, g);
-    expect(ops.riskConstant).toBeCloseTo(2 * model.halfTargetNormSquared, 15);
+    expect(ops.riskConstant).toBe(model.halfTargetNormSquared);
     const y = g.coordinateField(g.axisIndex('y'));
     const c = g.coordinateField(g.axisIndex('c'));
     const units = new ChargedParticles(model, y, c, P);
-    expect(Math.abs(discreteLoss(ops, P) - units.loss())).toBeLessThan(1e-14);
+    expect(Math.abs(discreteRisk(ops, P) - units.loss())).toBeLessThan(1e-14);
   });
 
   it('rejects grids that do not fit', () => {
@@ -160,15 +159,15 @@ class Monitor implements Tracker {
   }
 }
 
-describe('line example on the grid (finite volumes, ξ = ½)', () => {
+describe('line example on the grid (finite volumes, ξ = 1)', () => {
   const saveTimes = [0, 0.5, 1, 2];
   const solveOn = (ny: number, nc: number) => {
     const g = lineGrid(ny, nc);
     const ops = chargedGridOperators(line, g);
-    const monitor = new Monitor((P) => discreteLoss(ops, P));
+    const monitor = new Monitor((P) => discreteRisk(ops, P));
     const init = initialCellMasses(g, GAUSSIAN_EXAMPLE_INIT, { allowTruncation: true });
     const tr = solve({ operators: ops, initialMass: init.mass, schedule: FLOW_SCHEDULE }, { saveTimes, trackers: [monitor] });
-    return { loss: tr.risk.map((r) => r / 2), monitor, tr };
+    return { loss: tr.risk, monitor, tr };
   };
   const coarse = solveOn(40, 48);
   const fine = solveOn(80, 96);
@@ -214,7 +213,7 @@ describe('line example on the grid (finite volumes, ξ = ½)', () => {
     }
   });
 
-  it('with temperature θ: the solver guards F_h = L_h + θ Σ P log(P/vol), which then decreases', () => {
+  it('with temperature θ: the solver guards F_h = ½ (L_h + θ Σ P log(P/vol)), which then decreases', () => {
     const theta = 0.02;
     const g = lineGrid(30, 36);
     const ops = chargedGridOperators(line, g);
@@ -225,7 +224,7 @@ describe('line example on the grid (finite volumes, ξ = ½)', () => {
       const P = tr.snapshots[k];
       let entropy = 0;
       for (const p of P) if (p > 0) entropy += p * Math.log(p / g.cellVolume);
-      expect(Math.abs(free[k] - (discreteLoss(ops, P) + theta * entropy))).toBeLessThan(1e-14);
+      expect(Math.abs(free[k] - (discreteRisk(ops, P) + theta * entropy) / 2)).toBeLessThan(1e-14);
       expect(Math.abs(tr.mass[k] - 1)).toBeLessThan(1e-13);
     }
     expect(free[1]).toBeLessThan(free[0]);
