@@ -54,7 +54,8 @@ export async function commandCompare(args: string[]): Promise<number> {
     await exportIfAsked(values.out!, values.format);
     if (!result.completed) {
       console.log('stopped early: completed save times are in the outputs; later ones are missing');
-      console.log(`finished replicas are saved in ${values.out}/replicas; run the same command with --resume to continue`);
+      const saved = result.provenance.timings.replicasSaved ?? 0;
+      console.log(saved > 0 ? `${saved} finished replica(s) are saved in ${values.out}/replicas; run the same command with --resume to continue` : 'no replica had finished: nothing to resume from');
       return 130;
     }
     return 0;

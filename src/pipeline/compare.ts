@@ -324,6 +324,7 @@ export async function runCompareSpec(spec: Spec, control: CompareControl = {}): 
   };
   const progress = new Map<number, string>();
   let lastMessage = 0;
+  let saved = 0;
   const { results } = await runTasks<PdeSolution | ParticleRun>(tasks, {
     workers: control.workers,
     shouldStop: control.shouldStop,
@@ -341,7 +342,10 @@ export async function runCompareSpec(spec: Spec, control: CompareControl = {}): 
       progress.delete(i);
       const t = list[i];
       const dir = checkpoint(t.run);
-      if (t.kind === 'replica' && dir && (result as ParticleRun).completed) saveReplica(dir, toJson(prepared[t.run].replicas), t.replica, result as ParticleRun);
+      if (t.kind === 'replica' && dir && (result as ParticleRun).completed) {
+        saveReplica(dir, toJson(prepared[t.run].replicas), t.replica, result as ParticleRun);
+        saved++;
+      }
     },
   });
   const tRun = performance.now();
@@ -374,6 +378,7 @@ export async function runCompareSpec(spec: Spec, control: CompareControl = {}): 
       diagnosticsMs: tEnd - tRun,
       totalMs: tEnd - t0,
       replicasResumed: resumed.reduce((s, m) => s + m.size, 0),
+      replicasSaved: saved + resumed.reduce((s, m) => s + m.size, 0),
     }),
     spec: spec.json,
     description: spec.description,
