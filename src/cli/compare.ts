@@ -3,13 +3,27 @@
  * a spec with a "clt" block (or --ns/--epsilons) runs the CLT ensemble study instead.
  */
 import { parseArgs } from 'node:util';
+import { ConfigError } from '../errors.ts';
 import { runCompareSpec } from '../pipeline/compare.ts';
 import { commandCltStudy } from './clt-study.ts';
 import { compareSummaryLines, compareTable, writeCompareOutputs } from '../pipeline/compare-report.ts';
-import { endProgress, exportIfAsked, integerFlag, progressLine, readSpec, UsageError, withInterrupt } from './common.ts';
+import { endProgress, exportIfAsked, integerFlag, progressLine, readJson, readSpec, UsageError, withInterrupt } from './common.ts';
+import { commandShard, jobInputOf } from './shard.ts';
 
 /** MMN Fig. 1's step size, for --paper runs of a spec without a "paper" block (slow: 1e7 steps to t = 10). */
 const PAPER_EPSILON = 1e-6;
+
+/** The spec of a compare command line and what --seeds and --paper make of it. */
+export async function compareSpecOptions(path: string | undefined, values: { seeds?: string; paper?: boolean }) {
+  const seeds = integerFlag(values.seeds, '--seeds', 1);
+  const probe = await readSpec(path);
+  const paperBlock = probe.json.paper !== undefined;
+  const overrides = {
+    ...(seeds ? { particles: { seeds } } : {}),
+    ...(values.paper && !paperBlock ? { particles: { ...(seeds ? { seeds } : {}), epsilon: PAPER_EPSILON } } : {}),
+  };
+  return { probe, paperBlock, overrides };
+}
 
 export async function commandCompare(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -24,16 +38,16 @@ export async function commandCompare(args: string[]): Promise<number> {
       quiet: { type: 'boolean', default: false }, format: { type: 'string' },
       ns: { type: 'string' },
       epsilons: { type: 'string' },
+      shard: { type: 'string' },
     },
   });
-  const seeds = integerFlag(values.seeds, '--seeds', 1);
   const workers = integerFlag(values.workers, '--workers', 1);
-  const probe = await readSpec(positionals[0]);
-  const paperBlock = probe.json.paper !== undefined;
-  const overrides = {
-    ...(seeds ? { particles: { seeds } } : {}),
-    ...(values.paper && !paperBlock ? { particles: { ...(seeds ? { seeds } : {}), epsilon: PAPER_EPSILON } } : {}),
-  };
+  const { probe, paperBlock, overrides } = await compareSpecOptions(positionals[0], values);
+  if (values.shard !== undefined) {
+    if (values.ns !== undefined || values.epsilons !== undefined) throw new ConfigError('--shard', 'the CLT study (--ns, --epsilons) cannot be sharded yet');
+    const input = jobInputOf(positionals[0], readJson(positionals[0]), values.paper! && paperBlock, overrides);
+    return commandShard(input, values.shard, values.out, { workers, quiet: values.quiet! });
+  }
   if (values.ns !== undefined || values.epsilons !== undefined || probe.clt !== undefined) return commandCltStudy(probe, values);
   const spec = await readSpec(positionals[0], { paper: values.paper && paperBlock, overrides });
   if (!values.out) throw new UsageError('compare needs --out <dir>');

@@ -10,8 +10,10 @@ import { UsageError } from './common.ts';
 import { commandCompare } from './compare.ts';
 import { commandExport, EXPORT_USAGE } from './export.ts';
 import { commandFluctuations } from './fluctuations.ts';
+import { commandMerge, MERGE_USAGE } from './merge.ts';
 import { commandMinimize } from './minimize.ts';
 import { commandModels } from './models.ts';
+import { commandPlan, PLAN_USAGE } from './plan.ts';
 import { commandPotentials } from './potentials.ts';
 import { commandSolve } from './solve.ts';
 import { commandSweep } from './sweep.ts';
@@ -20,7 +22,7 @@ const USAGE = `meanfield ${PACKAGE_VERSION}: mean-field theory of two-layer neur
 
 usage:
   meanfield solve <spec.json> --out <dir>            solve the reduced PDE; writes result.json and report.html
-  meanfield compare <spec.json> --out <dir> [--seeds K] [--workers W] [--paper] [--resume]
+  meanfield compare <spec.json> --out <dir> [--seeds K] [--workers W] [--paper] [--resume] [--shard k/n]
                                                      PDE vs finite-N particles for every run (variants) of the
                                                      spec; --paper merges the spec's "paper" block (or uses
                                                      MMN's ε = 1e-6); --resume reuses the replicas an
@@ -39,6 +41,8 @@ usage:
                                                      coordinates ("x,y;x,y" for several coordinates)
   meanfield models [--json]                          the models and what each offers
   ${EXPORT_USAGE}
+  ${PLAN_USAGE}
+  ${MERGE_USAGE}
   meanfield --version | --help
 
 Exit codes: 0 success, 1 run-time failure, 2 bad usage or spec, 130 interrupted (partial results written).
@@ -53,6 +57,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   fluctuations: commandFluctuations,
   minimize: commandMinimize,
   sweep: commandSweep,
+  plan: commandPlan,
+  merge: commandMerge,
 };
 
 /** Runs the CLI; returns the exit code. */
