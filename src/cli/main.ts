@@ -27,6 +27,8 @@ usage:
                                                      spec; --paper merges the spec's "paper" block (or uses
                                                      MMN's ε = 1e-6); --resume reuses the replicas an
                                                      interrupted run saved in <dir>/replicas
+                                                     --shard k/n runs one shard of a cluster run into
+                                                     <dir> (see meanfield plan, meanfield merge)
   meanfield compare <spec.json> --out <dir> --ns 400,1600 --epsilons 2e-5,1e-4 [--seeds 60]
                                                      CLT ensemble study (also when the spec has a "clt"
                                                      block): measured vs predicted std of R_N and means

@@ -77,9 +77,9 @@ export async function loadJob(input: JobInput): Promise<Job> {
       return { ...t.task, input: { ...input, spec: { ...spec, options: { ...spec.options, saveTimes: scale(spec.options.saveTimes) } } } };
     },
     probeFraction: (t) => {
-      // a replica: ~1000 SGD steps (t = k ε); a PDE: 1 % of its horizon
+      // a replica: ~5000 SGD steps (t = k ε); a PDE: 2 % of its horizon
       const spec = (t.task.input as { spec?: { options: { saveTimes: number[]; epsilon: number } } }).spec;
-      return spec ? Math.min(1, (1000 * spec.options.epsilon) / spec.options.saveTimes[spec.options.saveTimes.length - 1]) : 0.01;
+      return spec ? Math.min(1, (5000 * spec.options.epsilon) / spec.options.saveTimes[spec.options.saveTimes.length - 1]) : 0.02;
     },
     isComplete: (result) => {
       const r = result as { completed?: boolean; main?: { stoppedEarly: boolean } };

@@ -4,9 +4,10 @@
  * script (array task k runs shard k). The shards' assignment is fixed (task j → shard j mod n); the
  * estimates are only for the scheduler's resource requests.
  *
- * Time: one task of each group (the PDE of a run, the replicas of a run) is run twice in this thread
- * with its horizon scaled down (every save time × f and × 2f: the same outputs, a fraction of the
- * steps), and time(f) = a + b·f is extrapolated to f = 1 (a: setup and per-save work, b: stepping).
+ * Time: one task of each group (the PDE of a run, the replicas of a run) is run in this thread with
+ * its horizon scaled down (every save time × f, then × f and × 4f after that warm-up: the same
+ * outputs, a fraction of the steps), its CPU time measured, and time(f) = a + b·f is extrapolated to
+ * f = 1 (a: setup and per-save work, b: stepping).
  * Memory: Node's baseline plus three times the size of the task's result (its saved states), which the
  * probe also gives, since it has all the save times.
  */
@@ -36,22 +37,26 @@ export interface ShardPlan {
   readonly files: { jobs: string; slurm: string; plan: string };
 }
 
+/** CPU time (this thread runs the task: other load on the machine does not count) and result size. */
 async function timed(task: JobTask['task']): Promise<{ ms: number; bytes: number }> {
-  const t0 = performance.now();
+  const before = process.cpuUsage();
   const { results } = await runTasks([task], { workers: 0 });
-  return { ms: performance.now() - t0, bytes: toExactJson(results[0]).length };
+  const used = process.cpuUsage(before);
+  return { ms: (used.user + used.system) / 1000, bytes: toExactJson(results[0]).length };
 }
 
-/** Estimates one group's task by two probes (see the header). */
+/** Estimates one group's task by probes at fractions f and 4f after a warm-up at f (see the header). */
 async function estimate(job: Job, task: JobTask, count: number): Promise<TaskEstimate> {
   const f = job.probeFraction(task);
+  const memoryMb = (bytes: number) => BASELINE_MB + (3 * bytes) / 2 ** 20;
   const one = await timed(job.probe(task, f));
-  if (f >= 1) return { group: task.group, tasks: count, seconds: one.ms / 1000, memoryMb: BASELINE_MB + (3 * one.bytes) / 2 ** 20 };
-  const f2 = Math.min(1, 2 * f);
-  const two = await timed(job.probe(task, f2));
-  const slope = Math.max(0, (two.ms - one.ms) / (f2 - f));
-  const ms = Math.max(two.ms, two.ms + slope * (1 - f2));
-  return { group: task.group, tasks: count, seconds: ms / 1000, memoryMb: BASELINE_MB + (3 * Math.max(one.bytes, two.bytes)) / 2 ** 20 };
+  if (f >= 1) return { group: task.group, tasks: count, seconds: one.ms / 1000, memoryMb: memoryMb(one.bytes) };
+  const first = await timed(job.probe(task, f)); // after the warm-up: compiled code, loaded modules
+  const f2 = Math.min(1, 4 * f);
+  const second = await timed(job.probe(task, f2));
+  const slope = Math.max(0, (second.ms - first.ms) / (f2 - f));
+  const ms = second.ms + slope * (1 - f2);
+  return { group: task.group, tasks: count, seconds: ms / 1000, memoryMb: memoryMb(Math.max(first.bytes, second.bytes)) };
 }
 
 /** `'a b'` → `'a b'` quoted for a POSIX shell. */

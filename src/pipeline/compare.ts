@@ -404,12 +404,9 @@ export async function runCompareSpec(spec: Spec, control: CompareControl = {}): 
     },
   });
   const tRun = performance.now();
-  const byId = new Map(list.map((t, i) => [t.id, results[i]]));
-  const resultOf = (id: string) => {
-    const t = plan.tasks.find((x) => x.id === id);
-    if (t?.kind === 'replica' && resumed[t.run].has(t.replica)) return resumed[t.run].get(t.replica)!;
-    return byId.get(id) ?? null;
-  };
+  const byId = new Map<string, PdeSolution | ParticleRun | null>(list.map((t, i) => [t.id, results[i]]));
+  for (const t of plan.tasks) if (t.kind === 'replica' && resumed[t.run].has(t.replica)) byId.set(t.id, resumed[t.run].get(t.replica)!);
+  const resultOf = (id: string) => byId.get(id) ?? null;
   const replicasResumed = resumed.reduce((s, m) => s + m.size, 0);
   const result = assembleCompare(plan, resultOf, makeProvenance(spec.seed, {}));
   const tEnd = performance.now();
