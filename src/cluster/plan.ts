@@ -17,7 +17,11 @@ import { runTasks } from '../parallel/pool.ts';
 import { toExactJson } from './exact-json.ts';
 import { shardOf, type Job, type JobTask } from './job.ts';
 
-/** Resident memory of a Node process with the toolkit and one worker thread loaded (measured ≈ 250 MB). */
+/**
+ * Memory of a shard process with one worker thread before its tasks' data: a shard of MMN Fig. 1 (PDE
+ * on 1600 cells and a replica) peaked at 251 MB resident, one of the small test spec at 238 MB; 400 MB
+ * leaves room. Each further worker thread is assumed to add 150 MB.
+ */
 const BASELINE_MB = 400;
 
 export interface TaskEstimate {
