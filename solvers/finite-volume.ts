@@ -64,8 +64,9 @@ export interface FiniteVolumeProblem {
   readonly schedule: StepSchedule;
   readonly noise?: NoiseSpec;
   /**
-   * Per grid axis (default: 'zero-flux' everywhere): 'zero-flux' walls, or 'open' outflow ends where
-   * mass leaves with the upwind flux (noiseless transport only; see solvers/flux.ts).
+   * Per grid axis (default: 'zero-flux' everywhere): 'zero-flux' walls, 'open' outflow ends where
+   * mass leaves with the upwind flux (noiseless transport only), or 'periodic' (both ends: the axis is a
+   * circle; transport and noise, all guarantees of walls; JavaScript kernels). See solvers/flux.ts.
    */
   readonly boundaries?: readonly AxisBoundary[];
 }
@@ -285,11 +286,14 @@ function validate(problem: FiniteVolumeProblem, options: SolveOptions): void {
   if (problem.boundaries !== undefined) {
     const b = problem.boundaries;
     if (b.length !== operators.grid.ndim) throw new ConfigError('boundaries', `needs one entry per grid axis (${operators.grid.ndim}), got ${b.length}`);
-    const kinds: readonly unknown[] = ['zero-flux', 'open'];
+    const kinds: readonly unknown[] = ['zero-flux', 'open', 'periodic'];
     b.forEach((entry, a) => {
       const ends = typeof entry === 'string' ? [entry] : entry && typeof entry === 'object' ? [entry.lower, entry.upper] : [entry];
       for (const e of ends) {
-        if (!kinds.includes(e)) throw new ConfigError(`boundaries[${a}]`, `must be "zero-flux", "open" or {lower, upper} of those (got ${JSON.stringify(entry)})`);
+        if (!kinds.includes(e)) throw new ConfigError(`boundaries[${a}]`, `must be "zero-flux", "open", "periodic" or {lower, upper} of those (got ${JSON.stringify(entry)})`);
+      }
+      if (ends.includes('periodic') && !(ends.length === 1 || ends[0] === ends[1])) {
+        throw new ConfigError(`boundaries[${a}]`, `"periodic" applies to both ends of an axis (got ${JSON.stringify(entry)})`);
       }
     });
     if (problem.noise && resolveBoundaries(operators.grid.ndim, b).some((e) => e.lower === 'open' || e.upper === 'open')) {
@@ -353,13 +357,14 @@ class Stepper {
     const size = grid.size;
     const ends = resolveBoundaries(grid.ndim, boundaries);
     this.open = !noise && ends.some((e) => e.lower === 'open' || e.upper === 'open');
-    this.axes = axisLines(grid.shape, grid.strides, grid.spacing, this.open ? ends : undefined);
+    const periodic = ends.some((e) => e.lower === 'periodic');
+    this.axes = axisLines(grid.shape, grid.strides, grid.spacing, this.open || periodic ? ends : undefined);
     this.w0 = noise ? confinement(grid, noise) : null;
     // noiseless MUSCL/minmod with walls (the common case) runs its stage, CFL-rate and guard passes in
     // WebAssembly (flux-wasm.ts for 1-D, flux-wasm-nd.ts for n-D), on buffers that live in the kernels'
     // memory; everything else in JavaScript
-    // (six arrays of a WebAssembly memory must fit in its 4 GiB)
-    const wasm = kernels === 'auto' && !noise && reconstruction === 'muscl' && limiter === 'minmod' && !this.open && size >= 2 && 48 * size < 2 ** 32 - 2 ** 20;
+    // (six arrays of a WebAssembly memory must fit in its 4 GiB); periodic axes run in JavaScript
+    const wasm = kernels === 'auto' && !noise && reconstruction === 'muscl' && limiter === 'minmod' && !this.open && !periodic && size >= 2 && 48 * size < 2 ** 32 - 2 ** 20;
     this.line = wasm && grid.ndim === 1 ? new WasmTransportLine(size, 6) : null;
     this.gridKernels = wasm && grid.ndim > 1 ? new WasmTransportGrid(size, this.axes, 6) : null;
     const buffers = this.line?.arrays ?? this.gridKernels?.arrays ?? Array.from({ length: 6 }, () => new Float64Array(size));
