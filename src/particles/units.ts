@@ -59,6 +59,7 @@ class UnitEngine implements Engine {
     const { n } = this.o;
     const p = this.unit.parameters;
     const theta = this.theta;
+    this.unit.reaction?.(theta, n, k * this.o.epsilon, this.o.epsilon, this.rng);
     if (this.o.algorithm === 'gd') {
       this.unit.populationGradient(theta, n, this.grad);
       const h = 2 * s;
