@@ -4,15 +4,16 @@
  *   { "domain": "line", "s2": 0.5, "target": { "C": [1, -2, 1], "Y": [-2, 0, 2], "S2": [0.5, 1, 0.5] } }
  *   { "domain": "circle", "kappa": 4, "target": { "cos": [0, 1, 0, 0.25], "sin": [0, 0, 0.5] } | "<formula in x>",
  *     "kernelTolerance": 1e-16 }
- * (defaults: the neuron-birth-death gaussian example and the circle example). Initial law
+ * (defaults: the neuron-birth-death gaussian example and the circle example), either with an optional
+ *   "birthDeath": { "rate": α, "prior": false, "until": t_off }  (birth-death.ts, README §9). Initial law
  * { "y": marginal, "c": marginal, "allowTruncation": false }, y and c independent, each marginal
  * { "kind": "uniform", "lo", "hi" } | { "kind": "normal", "mean", "std" } | { "kind": "point", "value" }.
- * Grid (line) { "axes": [{ "name": "y", "lo", "hi", "cells" }, { "name": "c", … }] }.
+ * Grid { "axes": [{ "name": "y", "lo", "hi", "cells" }, { "name": "c", … }] } (circle: y spans one period).
  *
  * Convention (README §1): R = L = ½‖f − f_n‖², V = −cF/2, u = cc'K/2, so that the spec's default ξ = 1
- * runs the flow in RVE's time and every reported risk is the loss L. The line solves by finite volumes
- * (no separable form of the Gaussian kernel here); the circle by characteristics only, because
- * y is periodic and solvers/finite-volume.ts has no periodic transport.
+ * runs the flow in RVE's time and every reported risk is the loss L. The line solves by finite volumes on
+ * open windows (outflow reported), checked by weighted characteristics with the exact kernel; the circle by
+ * characteristics by default, or by finite volumes with y a periodic axis (README §5).
  */
 import { z } from 'zod';
 import { ConfigError } from '../../src/errors.ts';
