@@ -76,48 +76,48 @@ export function formatChargedUnitsBench(rows: readonly ChargedUnitsBenchRow[]): 
 if (process.argv[1]?.endsWith('charged-units.ts')) printKernelBench();
 
 function printKernelBench(): void {
-console.log('(y, c) grid solver steps/s');
-console.log(formatChargedUnitsBench(runChargedUnitsBench()));
+  console.log('(y, c) grid solver steps/s');
+  console.log(formatChargedUnitsBench(runChargedUnitsBench()));
 
-/** Median wall time in µs of `repeats` batches of `inner` calls of f (after one warm-up batch). */
-function time(f: () => void, inner: number, repeats = 7): number {
-  const batch = () => {
-    const t0 = performance.now();
-    for (let k = 0; k < inner; k++) f();
-    return ((performance.now() - t0) * 1000) / inner;
-  };
-  batch();
-  return median(Array.from({ length: repeats }, batch));
-}
-
-const m = machineInfo();
-console.log(`charged-units kernels on ${m.cpu}, ${m.cores} cores, Node ${m.node}`);
-const circle = new VonMisesCircle();
-console.log('\n(y, c) grid interaction on the circle (κ = 4, kernel order 14): µs per apply');
-for (const [ny, nc] of [[64, 32], [128, 64], [256, 128], [512, 256]]) {
-  const grid = new Grid([{ name: 'y', lo: 0, hi: 2 * Math.PI, cells: ny }, { name: 'c', lo: -4, hi: 4, cells: nc }]);
-  const rng = new Rng(1);
-  const mass = Float64Array.from({ length: grid.size }, () => rng.uniform());
-  const out = new Float64Array(grid.size);
-  const inner = Math.max(1, Math.round(2e6 / grid.size));
-  const row = (['convolution', 'fourier'] as const).map((interaction) => {
-    const op = chargedGridOperators(circle, grid, { interaction }).interaction;
-    return time(() => op.apply(mass, out), inner);
-  });
-  console.log(`  ${`${ny}×${nc}`.padEnd(8)} M = ${String(grid.size).padStart(6)}   convolution ${row[0].toFixed(1).padStart(8)}   fourier ${row[1].toFixed(1).padStart(8)}   ratio ${(row[1] / row[0]).toFixed(2)}`);
-}
-
-console.log('\nparticle kernel sums (field: U, U′, loss): µs per evaluation');
-const line = new GaussianLine();
-for (const [label, model, law, ns] of [
-  ['circle', circle, CIRCLE_EXAMPLE_INIT, [1000, 10_000, 100_000]],
-  ['line', line, GAUSSIAN_EXAMPLE_INIT, [500, 1000, 2000, 4000]],
-] as const) {
-  for (const n of ns) {
-    const p = ChargedParticles.sample(model, law, n, new Rng(2));
-    const us = time(() => p.evaluate(), Math.max(1, Math.round((label === 'circle' ? 2e6 : 4e6) / (label === 'circle' ? n * 15 : n * n))), 5);
-    const per = label === 'circle' ? `${((us * 1000) / n).toFixed(1)} ns per unit` : `${((us * 1000) / ((n * n) / 2)).toFixed(1)} ns per pair`;
-    console.log(`  ${label.padEnd(6)} n = ${String(n).padStart(6)}   ${us.toFixed(0).padStart(9)} µs   (${per})`);
+  /** Median wall time in µs of `repeats` batches of `inner` calls of f (after one warm-up batch). */
+  function time(f: () => void, inner: number, repeats = 7): number {
+    const batch = () => {
+      const t0 = performance.now();
+      for (let k = 0; k < inner; k++) f();
+      return ((performance.now() - t0) * 1000) / inner;
+    };
+    batch();
+    return median(Array.from({ length: repeats }, batch));
   }
-}
+
+  const m = machineInfo();
+  console.log(`charged-units kernels on ${m.cpu}, ${m.cores} cores, Node ${m.node}`);
+  const circle = new VonMisesCircle();
+  console.log('\n(y, c) grid interaction on the circle (κ = 4, kernel order 14): µs per apply');
+  for (const [ny, nc] of [[64, 32], [128, 64], [256, 128], [512, 256]]) {
+    const grid = new Grid([{ name: 'y', lo: 0, hi: 2 * Math.PI, cells: ny }, { name: 'c', lo: -4, hi: 4, cells: nc }]);
+    const rng = new Rng(1);
+    const mass = Float64Array.from({ length: grid.size }, () => rng.uniform());
+    const out = new Float64Array(grid.size);
+    const inner = Math.max(1, Math.round(2e6 / grid.size));
+    const row = (['convolution', 'fourier'] as const).map((interaction) => {
+      const op = chargedGridOperators(circle, grid, { interaction }).interaction;
+      return time(() => op.apply(mass, out), inner);
+    });
+    console.log(`  ${`${ny}×${nc}`.padEnd(8)} M = ${String(grid.size).padStart(6)}   convolution ${row[0].toFixed(1).padStart(8)}   fourier ${row[1].toFixed(1).padStart(8)}   ratio ${(row[1] / row[0]).toFixed(2)}`);
+  }
+
+  console.log('\nparticle kernel sums (field: U, U′, loss): µs per evaluation');
+  const line = new GaussianLine();
+  for (const [label, model, law, ns] of [
+    ['circle', circle, CIRCLE_EXAMPLE_INIT, [1000, 10_000, 100_000]],
+    ['line', line, GAUSSIAN_EXAMPLE_INIT, [500, 1000, 2000, 4000]],
+  ] as const) {
+    for (const n of ns) {
+      const p = ChargedParticles.sample(model, law, n, new Rng(2));
+      const us = time(() => p.evaluate(), Math.max(1, Math.round((label === 'circle' ? 2e6 : 4e6) / (label === 'circle' ? n * 15 : n * n))), 5);
+      const per = label === 'circle' ? `${((us * 1000) / n).toFixed(1)} ns per unit` : `${((us * 1000) / ((n * n) / 2)).toFixed(1)} ns per pair`;
+      console.log(`  ${label.padEnd(6)} n = ${String(n).padStart(6)}   ${us.toFixed(0).padStart(9)} µs   (${per})`);
+    }
+  }
 }
