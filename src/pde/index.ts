@@ -20,6 +20,7 @@ import type { GridLawMasses, KernelChoice, ReducedSide, WeightedNodes } from '..
 import type { RunSpec } from '../spec/index.ts';
 import type { GridOperators, StepSchedule } from '../types.ts';
 import { solve as solveFiniteVolume, type NoiseSpec as GridNoise, type Trajectory as FiniteVolumeTrajectory } from '../../solvers/finite-volume.ts';
+import type { BoundaryKind } from '../../solvers/flux.ts';
 import { solveCharacteristicsNd, type CharacteristicsNdTrajectory } from '../../solvers/characteristics-nd.ts';
 
 export type PdeMethod = 'finite-volume' | 'characteristics';
@@ -45,6 +46,10 @@ export interface FiniteVolumeProblem extends ProblemBase {
   readonly operators: GridOperators & { readonly kernel: KernelChoice };
   readonly initial: GridLawMasses;
   readonly noise?: GridNoise;
+  /** The model's birth–death term (ReducedSide.birthDeath), with the initial masses as its prior. */
+  readonly birthDeath?: { readonly rate: number; readonly until?: number; readonly prior?: Float64Array };
+  /** Per grid axis: walls, open outflow ends or a periodic axis (ReducedSide.gridBoundaries). */
+  readonly boundaries: readonly BoundaryKind[];
   readonly options: { scheme: 'euler' | 'ssprk2' | 'ssprk3'; cfl: number; dt?: number; reconstruction: 'muscl' | 'upwind' };
 }
 
@@ -100,9 +105,15 @@ export function buildPdeProblem(
       noise = { beta: run.noise.beta, lambda: run.noise.lambda, jacobianExponents: n.jacobianExponents };
     }
     const { scheme, cfl, dt, reconstruction } = run.solver;
-    return { ...base, method, grid, operators, initial, noise, options: { scheme, cfl, dt, reconstruction } };
+    let boundaries = reduced.gridBoundaries ?? reduced.coordinates.map((c): BoundaryKind => (c.periodic ? 'periodic' : 'zero-flux'));
+    // the noisy solver has no outflow ends: the window edges become walls (stated in the method line)
+    if (noise) boundaries = boundaries.map((b) => (b === 'open' ? 'zero-flux' : b));
+    const bd = reduced.birthDeath;
+    const birthDeath = bd && { rate: bd.rate, until: bd.until, prior: bd.prior ? initial.mass : undefined };
+    return { ...base, method, grid, operators, initial, noise, boundaries, birthDeath, options: { scheme, cfl, dt, reconstruction } };
   }
   if (run.noise) throw new ConfigError('noise', 'characteristics carry the noiseless dynamics only; use "solver.method": "finite-volume" for noise');
+  if (reduced.birthDeath) throw new ConfigError('solver.method', 'birth–death is implemented on the grid only; use "solver.method": "finite-volume"');
   const initialNodes = require(reduced.initialNodes, 'solver.method', `model "${name}" has no weighted-node form of its initial law; use "finite-volume"`);
   require(reduced.characteristics, 'solver.method', `model "${name}" has no separable form for characteristics; use "finite-volume"`);
   const nodes = initialNodes(run.init, { panels: run.solver.panels, nodesPerPanel: options.nodesPerPanel ?? run.solver.nodesPerPanel }, run.grid);
@@ -159,7 +170,7 @@ function gridStds(grid: Grid, snapshots: readonly Float64Array[], means: number[
 function solveOnGrid(p: FiniteVolumeProblem, control: PdeControl): PdeTrajectory {
   const t0 = performance.now();
   const traj = solveFiniteVolume(
-    { operators: p.operators, initialMass: p.initial.mass, schedule: p.schedule, noise: p.noise },
+    { operators: p.operators, initialMass: p.initial.mass, schedule: p.schedule, noise: p.noise, boundaries: p.boundaries, birthDeath: p.birthDeath },
     { saveTimes: p.saveTimes, ...p.options, shouldStop: control.shouldStop, onProgress: control.onProgress },
   );
   const self = p.reduced.selfInteraction;
@@ -173,7 +184,7 @@ function solveOnGrid(p: FiniteVolumeProblem, control: PdeControl): PdeTrajectory
       return s - p.operators.interaction.energy(P);
     });
   }
-  const axes = p.grid.axes.map((a) => `${a.cells} cells over [${a.lo}, ${a.hi}]`).join(' × ');
+  const axes = p.grid.axes.map((a, i) => `${a.cells} cells over [${a.lo}, ${a.hi}]${p.boundaries[i] === 'zero-flux' ? '' : ` (${p.boundaries[i]})`}`).join(' × ');
   return {
     method: `finite volumes (${traj.scheme}, ${traj.reconstruction}) on ${axes}`,
     methodName: 'finite-volume',
@@ -314,7 +325,7 @@ export function solveWithChecks(run: RunSpec, control: PdeControl = {}, command 
   if (!main.stoppedEarly) {
     let second: PdeTrajectory | null = null;
     let label = '';
-    if (problem.method === 'finite-volume' && !run.noise && reduced.initialNodes && reduced.characteristics) {
+    if (problem.method === 'finite-volume' && !run.noise && !reduced.birthDeath && reduced.initialNodes && reduced.characteristics) {
       const nodes = problem.grid.ndim === 1 ? GRID_CHECK_NODES_1D : {};
       const checkRun: RunSpec = { ...run, solver: { ...run.solver, ...GRID_CHECK, ...nodes, method: 'characteristics' } };
       try {
@@ -322,6 +333,11 @@ export function solveWithChecks(run: RunSpec, control: PdeControl = {}, command 
         label = `characteristics (${second.nodes!.count} nodes, K = ${second.kernel.order})`;
       } catch (e) {
         if (!(e instanceof ConfigError)) throw e; // an initial law without a node form: no check
+      }
+    } else if (problem.method === 'finite-volume' && !run.noise && !reduced.birthDeath && reduced.weightedCharacteristics) {
+      const w = reduced.weightedCharacteristics(run.init, run.saveTimes, control.shouldStop);
+      if (!w.stoppedEarly) {
+        check = { label: w.method, method: w.method, risk: w.risk, means: w.means, maxRiskDiff: maxAbsDiff(main.risk, w.risk), maxMeanDiff: main.means.map((m, a) => maxAbsDiff(m, w.means[a])) };
       }
     } else if (problem.method === 'characteristics') {
       const coarser = run.solver.checkNodesPerPanel ?? Math.max(2, Math.round(0.7 * run.solver.nodesPerPanel));
