@@ -273,6 +273,7 @@ function build(params: ChargedUnitsParams): Model<ChargedUnitsGrid, ChargedUnits
     label: `charged units (RVE), ${built.model.description}`,
     reduced: built.spec ? circleReduced(built.model, built.spec) : lineReduced(built.model),
     particles: { kind: 'units', unit: chargedUnit(built.model) },
+    riskName: 'loss', // R = L = ½‖f − f_n‖² (README §1): outputs say pde.loss, particles.lossStd
   };
 }
 

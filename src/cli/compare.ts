@@ -3,6 +3,7 @@
  * a spec with a "clt" block (or --ns/--epsilons) runs the CLT ensemble study instead.
  */
 import { parseArgs } from 'node:util';
+import { riskWords } from '../io/risk-name.ts';
 import { runCompareSpec } from '../pipeline/compare.ts';
 import { commandCltStudy } from './clt-study.ts';
 import { compareSummaryLines, compareTable, writeCompareOutputs } from '../pipeline/compare-report.ts';
@@ -43,8 +44,9 @@ export async function commandCompare(args: string[]): Promise<number> {
     endProgress(quiet);
     const files = writeCompareOutputs(values.out!, result);
     if (result.runs.length === 1) {
-      const { columns, rows } = compareTable(result.runs[0]);
-      const show = columns.map((c, j) => ({ c, j })).filter(({ c }) => /^(t|R PDE|R_N|gap|W1|KS|sliced W1)/.test(c));
+      const words = riskWords(result.riskName);
+      const { columns, rows } = compareTable(result.runs[0], words);
+      const show = columns.map((c, j) => ({ c, j })).filter(({ c }) => c === 't' || c === `${words.symbol} PDE` || c === words.finite || /^(gap|W1|KS|sliced W1)/.test(c));
       console.log(show.map(({ c }) => c.padStart(12)).join(''));
       for (const row of rows) console.log(show.map(({ j }) => (j === 0 ? String(row[j]) : Math.abs(row[j]) < 1e-3 && row[j] !== 0 ? row[j].toExponential(2) : row[j].toFixed(5)).padStart(12)).join(''));
     }

@@ -131,6 +131,8 @@ export interface CompareResult {
   description?: string;
   paper: boolean;
   completed: boolean;
+  /** The model's word for R when it is not "risk" (`Model.riskName`): result.json keys and report labels use it. */
+  riskName?: string;
   /** One entry per run (the spec's variants in order, or the single run). */
   runs: RunComparison[];
 }
@@ -384,6 +386,7 @@ export async function runCompareSpec(spec: Spec, control: CompareControl = {}): 
     description: spec.description,
     paper: spec.paper,
     completed,
+    riskName: spec.runs[0].model.riskName,
     runs,
   };
 }
