@@ -76,6 +76,8 @@ export const particlesSchema = z.strictObject({
   testSamples: number({ integer: true, min: 0 }).default(0),
   /** Online SGD, or full-batch GD on the exact risk (default: SGD where the model has a data law). */
   algorithm: oneOf(['sgd', 'gd']).optional(),
+  /** Time stepping of GD (default "euler"): explicit Euler (MMN's step) or Heun (explicit trapezoid, 2nd order; unit models, "gd" only). */
+  integrator: oneOf(['euler', 'heun']).optional(),
 });
 export type ParticlesSpec = z.output<typeof particlesSchema>;
 
