@@ -27,6 +27,7 @@ import { chargedGridOperators } from './grid-operators.ts';
 import { initialCellMasses, quadratureNodes, sampleUnits } from './laws.ts';
 import { GAUSSIAN_EXAMPLE, GaussianLine } from './line.ts';
 import type { ChargedUnitsModel } from './model.ts';
+import { fittedFunction } from './instruments.ts';
 
 const lineParams = z.strictObject({
   domain: z.literal('line'),
@@ -274,6 +275,7 @@ function build(params: ChargedUnitsParams): Model<ChargedUnitsGrid, ChargedUnits
     reduced: built.spec ? circleReduced(built.model, built.spec) : lineReduced(built.model),
     particles: { kind: 'units', unit: chargedUnit(built.model) },
     riskName: 'loss', // R = L = ½‖f − f_n‖² (README §1): outputs say pde.loss, particles.lossStd
+    capabilities: { fittedFunction: fittedFunction(built.model) },
   };
 }
 

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { riskWords } from '../io/risk-name.ts';
 import { runCompareSpec } from '../pipeline/compare.ts';
 import { commandCltStudy } from './clt-study.ts';
+import { commandWidthStudy } from './width-study.ts';
 import { compareSummaryLines, compareTable, writeCompareOutputs } from '../pipeline/compare-report.ts';
 import { endProgress, exportIfAsked, integerFlag, progressLine, readSpec, UsageError, withInterrupt } from './common.ts';
 
@@ -25,6 +26,7 @@ export async function commandCompare(args: string[]): Promise<number> {
       quiet: { type: 'boolean', default: false }, format: { type: 'string' },
       ns: { type: 'string' },
       epsilons: { type: 'string' },
+      widths: { type: 'string' },
     },
   });
   const seeds = integerFlag(values.seeds, '--seeds', 1);
@@ -36,6 +38,7 @@ export async function commandCompare(args: string[]): Promise<number> {
     ...(values.paper && !paperBlock ? { particles: { ...(seeds ? { seeds } : {}), epsilon: PAPER_EPSILON } } : {}),
   };
   if (values.ns !== undefined || values.epsilons !== undefined || probe.clt !== undefined) return commandCltStudy(probe, values);
+  if (values.widths !== undefined || probe.widths !== undefined) return commandWidthStudy(probe, values);
   const spec = await readSpec(positionals[0], { paper: values.paper && paperBlock, overrides });
   if (!values.out) throw new UsageError('compare needs --out <dir>');
   const quiet = values.quiet!;

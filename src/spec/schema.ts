@@ -107,9 +107,10 @@ export const specSchema = z.strictObject({
   curveSteps: number({ integer: true, min: 0, max: 10000 }).default(40),
   /** Random unit directions of the sliced W1 (multi-coordinate models). */
   slicedDirections: number({ integer: true, min: 1, max: 10000 }).default(64),
-  /** Blocks of the commands that use them (validated there): sweep (landscape), clt (ensemble study). */
+  /** Blocks of the commands that use them (validated there): sweep (landscape), clt (ensemble study), widths (n-scaling study). */
   sweep: jsonObject.optional(),
   clt: jsonObject.optional(),
+  widths: jsonObject.optional(),
   seed: number({ integer: true, min: 0, max: 4294967295 }).default(1),
 });
 
