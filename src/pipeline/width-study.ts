@@ -49,6 +49,15 @@ export interface FittedFunctionCapability {
   readonly target: Float64Array;
   /** out[q] = Σ_i w_i σ*(x_q; θ_i), θ_i = points[i·ndim …] in reduced coordinates. */
   evaluate(points: Float64Array, weights: Float64Array, out: Float64Array): void;
+  /** Optional: a weighted marginal the network function is made of (e.g. the charge density in y), as a histogram. */
+  readonly marginal?: {
+    readonly label: string;
+    readonly axis: string;
+    /** Bin edges (bins = edges.length − 1). */
+    readonly edges: Float64Array;
+    /** out[b] = Σ_{i in bin b} w_i m(θ_i) / bin width. */
+    histogram(points: Float64Array, weights: Float64Array, out: Float64Array): void;
+  };
 }
 
 export function fittedFunctionOf(capabilities: Readonly<Record<string, unknown>> | undefined): FittedFunctionCapability | undefined {

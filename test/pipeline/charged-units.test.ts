@@ -82,6 +82,12 @@ describe('rve-line (finite volumes on (y, c))', () => {
     expect(res.pde.loss).toEqual(fine.loss.slice(0, 3));
     expect(res.particles.loss).toHaveLength(3);
     expect(res.particles.lossStd).toHaveLength(3);
+    // fitted functions: at t = 0, f_MF = 0 (E c = 0) and E‖f_n − f_MF‖² = E[c²] k(0)/n exactly
+    const k0 = new GaussianLine().kernel(0);
+    expect(res.functions.distance).toHaveLength(3);
+    expect(Math.abs(res.functions.distance[0] * 200 - k0)).toBeLessThan((4 * 200 * res.functions.distanceStd[0]) / Math.sqrt(seeds));
+    expect(Math.max(...res.functions.meanField[0].map(Math.abs))).toBeLessThan(1e-12);
+    expect(res.functions.marginal.pde).toHaveLength(3);
     for (let k = 0; k < 3; k++) {
       const se = res.particles.lossStd[k] / Math.sqrt(seeds);
       const gridError = Math.abs(fine.loss[k] - coarse.loss[k]);
