@@ -8,7 +8,7 @@ import { colorAt, lineFigure, type Series } from '../plot/figures.ts';
 import type { ReportSection } from '../plot/html-report.ts';
 import { riskWords, type RiskWords } from '../io/risk-name.ts';
 import type { CompareResult, RunComparison } from './compare.ts';
-import { functionSections } from './function-report.ts';
+import { functionSections, jointDensitySection } from './function-report.ts';
 import { densitySection, resultJson } from './solve.ts';
 
 const fmt = (x: number, digits = 4) => (Math.abs(x) >= 1e-3 || x === 0 ? x.toFixed(digits) : x.toExponential(2));
@@ -105,7 +105,7 @@ export function compareReportSections(result: CompareResult): ReportSection[] {
       }), log), { logX: log }),
     });
   });
-  for (const r of result.runs) sections.push(...functionSections(r, result.runs.length > 1 ? `${r.label}: ` : ''));
+  for (const r of result.runs) sections.push(...jointDensitySection(r, result.runs.length > 1 ? `${r.label}: ` : ''), ...functionSections(r, result.runs.length > 1 ? `${r.label}: ` : ''));
   for (const r of result.runs) {
     if (r.pde.fv) {
       const title = `${result.runs.length > 1 ? `${r.label}: ` : ''}Law of ${r.coordinates[0]}: particle histogram (replica 1) over the PDE density`;
