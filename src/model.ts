@@ -178,6 +178,12 @@ export interface Model<GridSpec = unknown, InitSpec = unknown> {
   readonly particles?: ParticleSide<InitSpec>;
   /** Optional capabilities, discovered by the commands that use them (typed by those commands). */
   readonly capabilities?: Readonly<Record<string, unknown>>;
+  /**
+   * What the model calls R in its outputs (default "risk"), e.g. "loss" for L = ½‖f − f_n‖²: result
+   * writers rename every `risk`/`Risk` key (`pde.risk` → `pde.loss`, `riskStd` → `lossStd`) and reports
+   * label axes and columns with it (src/io/risk-name.ts). A lower-case word.
+   */
+  readonly riskName?: string;
 }
 
 /** What a model folder exports (made by `defineModel`): a name, the schemas of its spec blocks and a builder. */

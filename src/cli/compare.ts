@@ -4,8 +4,10 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.ts';
+import { riskWords } from '../io/risk-name.ts';
 import { runCompareSpec } from '../pipeline/compare.ts';
 import { commandCltStudy } from './clt-study.ts';
+import { commandWidthStudy } from './width-study.ts';
 import { compareSummaryLines, compareTable, writeCompareOutputs } from '../pipeline/compare-report.ts';
 import { endProgress, exportIfAsked, integerFlag, progressLine, readJson, readSpec, UsageError, withInterrupt } from './common.ts';
 import { commandShard, jobInputOf } from './shard.ts';
@@ -39,6 +41,7 @@ export async function commandCompare(args: string[]): Promise<number> {
       ns: { type: 'string' },
       epsilons: { type: 'string' },
       shard: { type: 'string' },
+      widths: { type: 'string' },
     },
   });
   const workers = integerFlag(values.workers, '--workers', 1);
@@ -49,6 +52,7 @@ export async function commandCompare(args: string[]): Promise<number> {
     return commandShard(input, values.shard, values.out, { workers, quiet: values.quiet! });
   }
   if (values.ns !== undefined || values.epsilons !== undefined || probe.clt !== undefined) return commandCltStudy(probe, values);
+  if (values.widths !== undefined || probe.widths !== undefined) return commandWidthStudy(probe, values);
   const spec = await readSpec(positionals[0], { paper: values.paper && paperBlock, overrides });
   if (!values.out) throw new UsageError('compare needs --out <dir>');
   const quiet = values.quiet!;
@@ -57,8 +61,9 @@ export async function commandCompare(args: string[]): Promise<number> {
     endProgress(quiet);
     const files = writeCompareOutputs(values.out!, result);
     if (result.runs.length === 1) {
-      const { columns, rows } = compareTable(result.runs[0]);
-      const show = columns.map((c, j) => ({ c, j })).filter(({ c }) => /^(t|R PDE|R_N|gap|W1|KS|sliced W1)/.test(c));
+      const words = riskWords(result.riskName);
+      const { columns, rows } = compareTable(result.runs[0], words);
+      const show = columns.map((c, j) => ({ c, j })).filter(({ c }) => c === 't' || c === `${words.symbol} PDE` || c === words.finite || /^(gap|W1|KS|sliced W1)/.test(c));
       console.log(show.map(({ c }) => c.padStart(12)).join(''));
       for (const row of rows) console.log(show.map(({ j }) => (j === 0 ? String(row[j]) : Math.abs(row[j]) < 1e-3 && row[j] !== 0 ? row[j].toExponential(2) : row[j].toFixed(5)).padStart(12)).join(''));
     }

@@ -32,6 +32,9 @@ usage:
   meanfield compare <spec.json> --out <dir> --ns 400,1600 --epsilons 2e-5,1e-4 [--seeds 60]
                                                      CLT ensemble study (also when the spec has a "clt"
                                                      block): measured vs predicted std of R_N and means
+  meanfield compare <spec.json> --out <dir> --widths 250,500,1000,2000,4000 [--seeds K]
+                                                     width study (also with a "widths" block): excess
+                                                     R_n − R and spread of R_n against 1/n, fitted slopes
   meanfield fluctuations <spec.json> (--out <dir> | --json) [--n N] [--epsilon e] [--batch B] [--no-nonlocal]
                                                      CLT prediction of the seed-to-seed std of R_N and means
   meanfield minimize <spec.json> [--json] [--lemma-domain half-line|grid]

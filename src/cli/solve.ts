@@ -1,6 +1,7 @@
 /** `meanfield solve <spec.json> --out <dir>`: the reduced PDE of every run of the spec. */
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { riskWords } from '../io/risk-name.ts';
 import { runSolve, writeSolveOutputs } from '../pipeline/solve.ts';
 import { endProgress, exportIfAsked, progressLine, readJson, readSpec, UsageError, withInterrupt } from './common.ts';
 
@@ -13,12 +14,13 @@ export async function commandSolve(args: string[]): Promise<number> {
     const result = await runSolve(readJson(positionals[0]), dirname(resolve(positionals[0]!)), { shouldStop: stopped, onProgress: progressLine(quiet) });
     const files = writeSolveOutputs(values.out!, result);
     endProgress(quiet);
+    const words = riskWords(result.riskName);
     for (const r of result.runs) {
       const last = r.times.length - 1;
       console.log(
         `solved ${r.model} by ${r.method}: ${r.steps} steps in ${(r.ms / 1000).toFixed(2)} s; ` +
-          `risk ${r.risk[0]?.toFixed(6)} → ${r.risk[last]?.toFixed(6)} at t = ${r.times[last]}` +
-          (r.check ? `; check (${r.check.label}) max |ΔR| = ${r.check.maxRiskDiff.toExponential(2)}` : ''),
+          `${words.name} ${r.risk[0]?.toFixed(6)} → ${r.risk[last]?.toFixed(6)} at t = ${r.times[last]}` +
+          (r.check ? `; check (${r.check.label}) max |Δ${words.symbol}| = ${r.check.maxRiskDiff.toExponential(2)}` : ''),
       );
       if (r.stoppedEarly) console.log(`stopped early at t = ${r.times[last] ?? 0} (${r.stopReason}); save times after it are missing`);
     }

@@ -76,6 +76,8 @@ export const particlesSchema = z.strictObject({
   testSamples: number({ integer: true, min: 0 }).default(0),
   /** Online SGD, or full-batch GD on the exact risk (default: SGD where the model has a data law). */
   algorithm: oneOf(['sgd', 'gd']).optional(),
+  /** Time stepping of GD (default "euler"): explicit Euler (MMN's step) or Heun (explicit trapezoid, 2nd order; unit models, "gd" only). */
+  integrator: oneOf(['euler', 'heun']).optional(),
 });
 export type ParticlesSpec = z.output<typeof particlesSchema>;
 
@@ -105,9 +107,10 @@ export const specSchema = z.strictObject({
   curveSteps: number({ integer: true, min: 0, max: 10000 }).default(40),
   /** Random unit directions of the sliced W1 (multi-coordinate models). */
   slicedDirections: number({ integer: true, min: 1, max: 10000 }).default(64),
-  /** Blocks of the commands that use them (validated there): sweep (landscape), clt (ensemble study). */
+  /** Blocks of the commands that use them (validated there): sweep (landscape), clt (ensemble study), widths (n-scaling study). */
   sweep: jsonObject.optional(),
   clt: jsonObject.optional(),
+  widths: jsonObject.optional(),
   seed: number({ integer: true, min: 0, max: 4294967295 }).default(1),
 });
 
