@@ -7,7 +7,8 @@
  *
  * Space: solvers/flux.ts (discrete-gradient velocities, upwind or MUSCL with a minmod, MC or van Leer
  * limiter; zero-flux walls or, per axis end, open outflow boundaries) and, in the noisy case,
- * solvers/diffusion.ts (Scharfetter–Gummel with zero-flux walls; the reconstruction options do not apply).
+ * solvers/diffusion.ts (Scharfetter–Gummel with zero-flux walls; the reconstruction options do not apply),
+ * stepped explicitly or (options.diffusion = 'implicit') by the IMEX line solves of `implicitDriftDiffusionStep`.
  * Time: the SSP Runge–Kutta schemes of solvers/time-steppers.ts with Δt = cfl·C_SSP / rate, where rate is
  * Σ_a max|b_a|/h_a (transport; = max|b|/h in 1-D, positivity needs cfl ≤ ½) or the bound
  * Σ_a (D/h_a²)(2 + max|ΔW_a|) on the largest cell outflow rate (drift–diffusion; positivity needs cfl ≤ 1),
@@ -39,7 +40,7 @@ import type { Grid } from '../src/grid.ts';
 import { ConfigError } from '../src/errors.ts';
 import { evaluateSchedule, type GridOperators, type StepSchedule } from '../src/types.ts';
 import { axisLines, LIMITERS, transportRate, transportStage, type AxisLines, type BoundaryKind, type Limiter, type Reconstruction } from './flux.ts';
-import { driftDiffusionRate, driftDiffusionStage } from './diffusion.ts';
+import { driftDiffusionRate, driftDiffusionStage, implicitDriftDiffusionStep, implicitTransportRate } from './diffusion.ts';
 import { WasmTransportLine } from './flux-wasm.ts';
 import { WasmTransportGrid } from './flux-wasm-nd.ts';
 import { SCHEMES, type SchemeName, type SspScheme } from './time-steppers.ts';
@@ -97,6 +98,12 @@ export interface SolveOptions {
   readonly cfl?: number;
   /** Fixed step instead of the CFL step (still halved on rejection and shortened at save times). */
   readonly dt?: number;
+  /**
+   * Noisy problems: 'explicit' (default) runs the SSP scheme on the Scharfetter–Gummel flux, Δt ∝ h²;
+   * 'implicit' takes the IMEX step of solvers/diffusion.ts (`implicitDriftDiffusionStep`, first order,
+   * the scheme option does not apply) with Δt = cfl / (transport rate of ψ_λ).
+   */
+  readonly diffusion?: 'explicit' | 'implicit';
   readonly reconstruction?: Reconstruction;
   /**
    * MUSCL slope limiter (default 'minmod'): 'mc' (monotonized central) and 'van-leer' clip smooth
@@ -143,6 +150,8 @@ export interface Trajectory {
   readonly stopReason?: 'shouldStop' | 'maxSteps';
   readonly scheme: SchemeName;
   readonly reconstruction: Reconstruction | 'scharfetter-gummel';
+  /** How a noisy problem's drift–diffusion was stepped. */
+  readonly diffusion?: 'explicit' | 'implicit';
   /** The MUSCL limiter used (noiseless MUSCL runs only). */
   readonly limiter?: Limiter;
 }
@@ -167,7 +176,7 @@ export function discreteFreeEnergy(operators: GridOperators, noise: NoiseSpec, m
 }
 
 /** W₀ = βλ|x|²/2 − Σ_a n_a log x_a at every cell centre: the state-independent part of W. */
-function confinement(grid: Grid, noise: NoiseSpec): Float64Array {
+export function confinement(grid: Grid, noise: NoiseSpec): Float64Array {
   const { beta, lambda, jacobianExponents } = noise;
   if (!(Number.isFinite(beta) && beta > 0)) throw new ConfigError('noise.beta', `must be finite and > 0 (got ${beta})`);
   if (!Number.isFinite(lambda)) throw new ConfigError('noise.lambda', `must be finite (got ${lambda})`);
@@ -276,6 +285,9 @@ function validate(problem: FiniteVolumeProblem, options: SolveOptions): void {
   if (options.reconstruction !== undefined && options.reconstruction !== 'muscl' && options.reconstruction !== 'upwind') {
     throw new ConfigError('options.reconstruction', `must be "muscl" or "upwind" (got ${String(options.reconstruction)})`);
   }
+  if (options.diffusion !== undefined && options.diffusion !== 'explicit' && options.diffusion !== 'implicit') {
+    throw new ConfigError('options.diffusion', `must be "explicit" or "implicit" (got ${String(options.diffusion)})`);
+  }
   if (options.kernels !== undefined && options.kernels !== 'auto' && options.kernels !== 'javascript') {
     throw new ConfigError('options.kernels', `must be "auto" or "javascript" (got ${String(options.kernels)})`);
   }
@@ -325,6 +337,8 @@ class Stepper {
   private uStage: Float64Array;
   private readonly axes: AxisLines[];
   private readonly w0: Float64Array | null;
+  /** Implicit diffusion: βλ|x|²/2 (the transport part of w0, for the step) and the line-solve scratch. */
+  private readonly implicit: { quadratic: Float64Array; scratch: Float64Array } | null;
   private readonly line: WasmTransportLine | null;
   private readonly gridKernels: WasmTransportGrid | null;
   /** A copy of operators.potential next to the other buffers. */
@@ -348,6 +362,7 @@ class Stepper {
     initialMass: Float64Array,
     boundaries?: readonly AxisBoundary[],
     kernels: 'auto' | 'javascript' = 'auto',
+    diffusion: 'explicit' | 'implicit' = 'explicit',
   ) {
     const { grid } = operators;
     const size = grid.size;
@@ -355,6 +370,9 @@ class Stepper {
     this.open = !noise && ends.some((e) => e.lower === 'open' || e.upper === 'open');
     this.axes = axisLines(grid.shape, grid.strides, grid.spacing, this.open ? ends : undefined);
     this.w0 = noise ? confinement(grid, noise) : null;
+    this.implicit = noise && diffusion === 'implicit'
+      ? { quadratic: confinement(grid, { ...noise, jacobianExponents: noise.jacobianExponents.map(() => 0) }), scratch: new Float64Array(Math.max(...grid.shape)) }
+      : null;
     // noiseless MUSCL/minmod with walls (the common case) runs its stage, CFL-rate and guard passes in
     // WebAssembly (flux-wasm.ts for 1-D, flux-wasm-nd.ts for n-D), on buffers that live in the kernels'
     // memory; everything else in JavaScript
@@ -390,6 +408,7 @@ class Stepper {
       return (2 * xi * line.maxDifference(potential, this.uState)) / (h * h);
     }
     if (this.gridKernels) return this.gridKernels.rate(potential, this.uState, xi);
+    if (this.implicit) return implicitTransportRate(this.axes, this.implicit.quadratic, potential, this.uState, this.noise!.beta, xi);
     return this.w0
       ? driftDiffusionRate(this.axes, this.w0, potential, this.uState, this.noise!.beta, xi)
       : transportRate(this.axes, potential, this.uState, xi);
@@ -409,7 +428,13 @@ class Stepper {
     let next = this.stageA;
     // mass that left during the step: after stage i, (1 − a0ᵢ)·(that after stage i − 1) + the stage's own outflow
     let outflow = 0;
-    for (let i = 0; i < stages.length; i++) {
+    if (this.implicit) {
+      // one IMEX step with W at (Pⁿ, tⁿ): the SSP stages do not apply
+      implicitDriftDiffusionStep(this.axes, prev, this.w0!, potential, prevU, this.noise!.beta, evaluateSchedule(this.schedule, t), dt, next, this.implicit.scratch);
+      this.operators.interaction.apply(next, this.uStage);
+      prev = next;
+    }
+    for (let i = 0; i < (this.implicit ? 0 : stages.length); i++) {
       const { a0, b, c } = stages[i];
       comb.a0 = a0;
       comb.dt = b * dt;
@@ -463,7 +488,8 @@ export function solve(problem: FiniteVolumeProblem, options: SolveOptions): Traj
   const storeDensity = options.storeDensity ?? true;
   const { operators, noise } = problem;
   const { grid } = operators;
-  const stepper = new Stepper(operators, problem.schedule, scheme, reconstruction, limiter, noise, problem.initialMass, problem.boundaries, options.kernels);
+  const diffusion = noise ? (options.diffusion ?? 'explicit') : undefined;
+  const stepper = new Stepper(operators, problem.schedule, scheme, reconstruction, limiter, noise, problem.initialMass, problem.boundaries, options.kernels, diffusion);
   // marginal masses per axis, for the means (no per-cell coordinate arrays: 8·ndim bytes per cell saved)
   const marginals = grid.shape.map((n) => new Float64Array(n));
 
@@ -584,6 +610,7 @@ export function solve(problem: FiniteVolumeProblem, options: SolveOptions): Traj
     stopReason,
     scheme: schemeName,
     reconstruction: noise ? 'scharfetter-gummel' : reconstruction,
+    diffusion,
     limiter: noise || reconstruction === 'upwind' ? undefined : limiter,
   };
 }

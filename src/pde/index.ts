@@ -21,6 +21,7 @@ import type { RunSpec } from '../spec/index.ts';
 import type { GridOperators, StepSchedule } from '../types.ts';
 import { solve as solveFiniteVolume, type NoiseSpec as GridNoise, type Trajectory as FiniteVolumeTrajectory } from '../../solvers/finite-volume.ts';
 import { solveCharacteristicsNd, type CharacteristicsNdTrajectory } from '../../solvers/characteristics-nd.ts';
+import { solveGibbs } from '../../solvers/gibbs.ts';
 
 export type PdeMethod = 'finite-volume' | 'characteristics';
 
@@ -45,7 +46,7 @@ export interface FiniteVolumeProblem extends ProblemBase {
   readonly operators: GridOperators & { readonly kernel: KernelChoice };
   readonly initial: GridLawMasses;
   readonly noise?: GridNoise;
-  readonly options: { scheme: 'euler' | 'ssprk2' | 'ssprk3'; cfl: number; dt?: number; reconstruction: 'muscl' | 'upwind' };
+  readonly options: { scheme: 'euler' | 'ssprk2' | 'ssprk3'; cfl: number; dt?: number; reconstruction: 'muscl' | 'upwind'; diffusion: 'implicit' | 'explicit' };
 }
 
 export interface CharacteristicsProblem extends ProblemBase {
@@ -99,8 +100,8 @@ export function buildPdeProblem(
       const n = require(reduced.noise, 'noise', `model "${name}" has no noisy dynamics at these parameters (e.g. no d = ∞ limit at fixed β); use a finite d`);
       noise = { beta: run.noise.beta, lambda: run.noise.lambda, jacobianExponents: n.jacobianExponents };
     }
-    const { scheme, cfl, dt, reconstruction } = run.solver;
-    return { ...base, method, grid, operators, initial, noise, options: { scheme, cfl, dt, reconstruction } };
+    const { scheme, cfl, dt, reconstruction, diffusion } = run.solver;
+    return { ...base, method, grid, operators, initial, noise, options: { scheme, cfl, dt, reconstruction, diffusion } };
   }
   if (run.noise) throw new ConfigError('noise', 'characteristics carry the noiseless dynamics only; use "solver.method": "finite-volume" for noise');
   const initialNodes = require(reduced.initialNodes, 'solver.method', `model "${name}" has no weighted-node form of its initial law; use "finite-volume"`);
@@ -138,6 +139,11 @@ export interface PdeTrajectory {
     readonly initialTruncatedMass: number;
   };
   readonly nodes?: { readonly count: number; readonly positions: Float64Array[]; readonly weights: Float64Array };
+  /**
+   * Noisy grid runs: the discrete Gibbs fixed point solved directly (solvers/gibbs.ts), the state the
+   * PDE relaxes to: its risk, free energy, coordinate means and residual ‖P − T(P)‖₁.
+   */
+  readonly gibbs?: { readonly risk: number; readonly freeEnergy: number; readonly means: number[]; readonly residual: number; readonly iterations: number; readonly converged: boolean };
 }
 
 /** Weighted std of each axis from cell masses (marginals of a grid law). */
@@ -174,8 +180,13 @@ function solveOnGrid(p: FiniteVolumeProblem, control: PdeControl): PdeTrajectory
     });
   }
   const axes = p.grid.axes.map((a) => `${a.cells} cells over [${a.lo}, ${a.hi}]`).join(' × ');
+  let gibbs: PdeTrajectory['gibbs'];
+  if (p.noise) {
+    const { mass, ...summary } = solveGibbs(p.operators, p.noise);
+    gibbs = summary;
+  }
   return {
-    method: `finite volumes (${traj.scheme}, ${traj.reconstruction}) on ${axes}`,
+    method: `finite volumes (${traj.diffusion === 'implicit' ? 'implicit Euler' : traj.scheme}, ${traj.reconstruction}) on ${axes}`,
     methodName: 'finite-volume',
     coordinates: p.coordinates,
     times: traj.times,
@@ -201,6 +212,7 @@ function solveOnGrid(p: FiniteVolumeProblem, control: PdeControl): PdeTrajectory
       reconstruction: traj.reconstruction,
       rejections: traj.rejections,
     },
+    gibbs,
   };
 }
 

@@ -46,6 +46,8 @@ export const solverSchema = z
     cfl: number({ above: 0, max: 0.5 }).default(0.4),
     reconstruction: oneOf(['muscl', 'upwind']).default('muscl'),
     dt: number({ above: 0 }).optional(),
+    /** Noisy runs: implicit (IMEX Scharfetter–Gummel, Δt from transport alone) or explicit (Δt ∝ h²) diffusion. */
+    diffusion: oneOf(['implicit', 'explicit']).default('implicit'),
     /** Bound on the kernel's truncation error (both methods). */
     kernelTolerance: number({ above: 0, max: 1e-2 }).default(1e-10),
     /** Characteristics: panels × nodesPerPanel Gauss–Legendre nodes per radius; a coarser check run. */
