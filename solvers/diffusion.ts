@@ -276,3 +276,47 @@ export function implicitTransportRate(
 ): number {
   return driftDiffusionRateOf(axes, quadratic, v, u, beta, xi, false);
 }
+
+/**
+ * The SGD-diffusion terms of the radial law at a fixed step (reduced-models/isotropic-gaussians/README.md §7.1),
+ * added to a transport stage on a 1-D grid of width h: with c = εξ²/B,
+ *
+ *     ∂_t ρ̄ ⊃ −∂_r(c b(r) ρ̄) + ∂_r²(2c V(r) ρ̄),     V = Var_x(ŵ·g) ≥ 0,  b = (2/r) E|g_⊥|² ≥ 0,
+ *
+ * on cell masses: the Itô drift upwinded (its velocity c(b_j + b_{j+1})/2 ≥ 0 points outward) and the
+ * diffusion as the flux −(D_{j+1}P_{j+1} − D_jP_j)/h² of q = Dρ̄, D = 2cV (V and b clamped at 0
+ * against round-off), zero flux on both walls. Both are mass-conservative, and forward Euler keeps P ≥ 0 for
+ * Δt · sgdDiffusionRate ≤ 1: every term that leaves cell j is a fixed multiple of P_j.
+ */
+export function sgdDiffusionStage(
+  P: Float64Array,
+  h: number,
+  variance: Float64Array,
+  drift: Float64Array,
+  c: number,
+  dt: number,
+  out: Float64Array,
+): void {
+  const n = P.length;
+  const dh = (2 * c) / (h * h);
+  let fluxIn = 0; // mass flux through face j − ½ (positive: to the right)
+  let qk = dh * Math.max(variance[0], 0) * P[0];
+  for (let j = 0; j < n - 1; j++) {
+    const qn = dh * Math.max(variance[j + 1], 0) * P[j + 1];
+    const flux = ((c * (Math.max(drift[j], 0) + Math.max(drift[j + 1], 0))) / (2 * h)) * P[j] + qk - qn;
+    out[j] += dt * (fluxIn - flux);
+    fluxIn = flux;
+    qk = qn;
+  }
+  out[n - 1] += dt * fluxIn;
+}
+
+/** max_j [c(b_j + b_{j+1})/(2h) + 4cV_j/h²]: the largest outflow rate of the SGD-diffusion terms. */
+export function sgdDiffusionRate(h: number, variance: Float64Array, drift: Float64Array, c: number): number {
+  let rate = 0;
+  for (let j = 0; j < variance.length; j++) {
+    const out = (j + 1 < drift.length ? (c * (Math.max(drift[j], 0) + Math.max(drift[j + 1], 0))) / (2 * h) : 0) + (4 * c * Math.max(variance[j], 0)) / (h * h);
+    if (out > rate) rate = out;
+  }
+  return rate;
+}

@@ -38,9 +38,9 @@
  */
 import type { Grid } from '../src/grid.ts';
 import { ConfigError } from '../src/errors.ts';
-import { evaluateSchedule, type GridOperators, type StepSchedule } from '../src/types.ts';
+import { evaluateSchedule, type GridOperators, type SgdGradientMoments, type StepSchedule } from '../src/types.ts';
 import { axisLines, LIMITERS, transportRate, transportStage, type AxisLines, type BoundaryKind, type Limiter, type Reconstruction } from './flux.ts';
-import { driftDiffusionRate, driftDiffusionStage, implicitDriftDiffusionStep, implicitTransportRate } from './diffusion.ts';
+import { driftDiffusionRate, driftDiffusionStage, implicitDriftDiffusionStep, implicitTransportRate, sgdDiffusionRate, sgdDiffusionStage } from './diffusion.ts';
 import { WasmTransportLine } from './flux-wasm.ts';
 import { WasmTransportGrid } from './flux-wasm-nd.ts';
 import { SCHEMES, type SchemeName, type SspScheme } from './time-steppers.ts';
@@ -55,6 +55,16 @@ export interface NoiseSpec {
   readonly jacobianExponents: readonly number[];
 }
 
+/**
+ * The SGD-diffusion limit at a fixed step ε and batch B (1-D radial grids; reduced-models/isotropic-gaussians/
+ * README.md §7.1): besides the transport of ψ, the Itô drift εξ²b(r)/B and the diffusion (2εξ²/B)∂_r²(Var(ŵ·g) ρ̄).
+ */
+export interface SgdDiffusionSpec {
+  readonly epsilon: number;
+  readonly batch: number;
+  readonly moments: SgdGradientMoments;
+}
+
 /** Boundary condition of one axis: one kind for both ends, or one per end. */
 export type AxisBoundary = BoundaryKind | { readonly lower: BoundaryKind; readonly upper: BoundaryKind };
 
@@ -64,6 +74,8 @@ export interface FiniteVolumeProblem {
   readonly initialMass: Float64Array;
   readonly schedule: StepSchedule;
   readonly noise?: NoiseSpec;
+  /** The SGD-diffusion limit instead of the deterministic one (noiseless, zero-flux, 1-D only). */
+  readonly sgdDiffusion?: SgdDiffusionSpec;
   /**
    * Per grid axis (default: 'zero-flux' everywhere): 'zero-flux' walls, or 'open' outflow ends where
    * mass leaves with the upwind flux (noiseless transport only; see solvers/flux.ts).
@@ -308,6 +320,16 @@ function validate(problem: FiniteVolumeProblem, options: SolveOptions): void {
       throw new ConfigError('boundaries', 'open boundaries are implemented for noiseless transport only (the noisy solver has zero-flux walls)');
     }
   }
+  const sgd = problem.sgdDiffusion;
+  if (sgd) {
+    if (problem.noise) throw new ConfigError('limit', 'the SGD-diffusion limit is of noiseless SGD; drop "noise" or use "limit": "deterministic"');
+    if (operators.grid.ndim !== 1) throw new ConfigError('limit', `the SGD-diffusion limit is implemented on 1-D grids (this one has ${operators.grid.ndim} axes)`);
+    if (problem.boundaries !== undefined && resolveBoundaries(1, problem.boundaries).some((e) => e.lower === 'open' || e.upper === 'open')) {
+      throw new ConfigError('boundaries', 'the SGD-diffusion limit has zero-flux walls');
+    }
+    if (!(sgd.epsilon > 0 && sgd.epsilon < Infinity)) throw new ConfigError('particles.epsilon', `must be finite and > 0 (got ${sgd.epsilon})`);
+    if (!(Number.isInteger(sgd.batch) && sgd.batch >= 1)) throw new ConfigError('particles.batch', `must be an integer >= 1 (got ${sgd.batch})`);
+  }
   if (options.maxSteps !== undefined && !(Number.isInteger(options.maxSteps) && options.maxSteps >= 0)) {
     throw new ConfigError('options.maxSteps', `must be an integer >= 0 (got ${options.maxSteps})`);
   }
@@ -349,6 +371,8 @@ class Stepper {
   private trial: EnergyValue = { value: 0, scale: 0, min: 0 };
   /** Whether some axis end is open; then only positivity is guarded. */
   readonly open: boolean;
+  /** SGD-diffusion limit: its parameters and the moments' buffers (the risk is not monotone: positivity guard only). */
+  private readonly sgd: { spec: SgdDiffusionSpec; variance: Float64Array; drift: Float64Array } | null;
   /** Mass that left through open ends since t = 0 (accepted steps only). */
   outflow = 0;
 
@@ -363,11 +387,13 @@ class Stepper {
     boundaries?: readonly AxisBoundary[],
     kernels: 'auto' | 'javascript' = 'auto',
     diffusion: 'explicit' | 'implicit' = 'explicit',
+    sgdDiffusion?: SgdDiffusionSpec,
   ) {
     const { grid } = operators;
     const size = grid.size;
     const ends = resolveBoundaries(grid.ndim, boundaries);
     this.open = !noise && ends.some((e) => e.lower === 'open' || e.upper === 'open');
+    this.sgd = sgdDiffusion ? { spec: sgdDiffusion, variance: new Float64Array(size), drift: new Float64Array(size) } : null;
     this.axes = axisLines(grid.shape, grid.strides, grid.spacing, this.open ? ends : undefined);
     this.w0 = noise ? confinement(grid, noise) : null;
     this.implicit = noise && diffusion === 'implicit'
@@ -377,7 +403,7 @@ class Stepper {
     // WebAssembly (flux-wasm.ts for 1-D, flux-wasm-nd.ts for n-D), on buffers that live in the kernels'
     // memory; everything else in JavaScript
     // (six arrays of a WebAssembly memory must fit in its 4 GiB)
-    const wasm = kernels === 'auto' && !noise && reconstruction === 'muscl' && limiter === 'minmod' && !this.open && size >= 2 && 48 * size < 2 ** 32 - 2 ** 20;
+    const wasm = kernels === 'auto' && !noise && !sgdDiffusion && reconstruction === 'muscl' && limiter === 'minmod' && !this.open && size >= 2 && 48 * size < 2 ** 32 - 2 ** 20;
     this.line = wasm && grid.ndim === 1 ? new WasmTransportLine(size, 6) : null;
     this.gridKernels = wasm && grid.ndim > 1 ? new WasmTransportGrid(size, this.axes, 6) : null;
     const buffers = this.line?.arrays ?? this.gridKernels?.arrays ?? Array.from({ length: 6 }, () => new Float64Array(size));
@@ -409,9 +435,13 @@ class Stepper {
     }
     if (this.gridKernels) return this.gridKernels.rate(potential, this.uState, xi);
     if (this.implicit) return implicitTransportRate(this.axes, this.implicit.quadratic, potential, this.uState, this.noise!.beta, xi);
-    return this.w0
-      ? driftDiffusionRate(this.axes, this.w0, potential, this.uState, this.noise!.beta, xi)
-      : transportRate(this.axes, potential, this.uState, xi);
+    if (this.w0) return driftDiffusionRate(this.axes, this.w0, potential, this.uState, this.noise!.beta, xi);
+    const transport = transportRate(this.axes, potential, this.uState, xi);
+    if (!this.sgd) return transport;
+    // the MUSCL transport may empty a cell at twice its rate, the SGD terms at theirs: cfl ≤ ½ keeps both
+    const { spec, variance, drift } = this.sgd;
+    spec.moments.moments(this.state, variance, drift);
+    return transport + sgdDiffusionRate(this.axes[0].h, variance, drift, (spec.epsilon * xi * xi) / spec.batch) / 2;
   }
 
   /**
@@ -443,6 +473,11 @@ class Stepper {
       else if (this.gridKernels) this.gridKernels.stage(prev, potential, prevU, comb.S, next, xi, a0, comb.dt);
       else if (this.w0) driftDiffusionStage(this.axes, prev, this.w0, potential, prevU, this.noise!.beta, xi, comb, next);
       else outflow = (1 - a0) * outflow + transportStage(this.axes, prev, potential, prevU, xi, this.reconstruction, comb, next, this.limiter);
+      if (this.sgd) {
+        const { spec, variance, drift } = this.sgd;
+        spec.moments.moments(prev, variance, drift);
+        sgdDiffusionStage(prev, this.axes[0].h, variance, drift, (spec.epsilon * xi * xi) / spec.batch, comb.dt, next);
+      }
       // UP of the new stage (the last one's serves the energy guard and the next step's first stage)
       this.operators.interaction.apply(next, this.uStage);
       prev = next;
@@ -453,7 +488,7 @@ class Stepper {
     const trial = this.energyInto(prev, this.uStage, this.trial);
     if (trial.min < 0) return 'positivity';
     if (Number.isNaN(trial.value)) throw new Error(`finite-volume: the guarded energy became NaN at t = ${t} (dt = ${dt})`);
-    if (!this.open && !(trial.value <= this.energy.value + ENERGY_TOLERANCE * Math.max(trial.scale, this.energy.scale))) {
+    if (!this.open && !this.sgd && !(trial.value <= this.energy.value + ENERGY_TOLERANCE * Math.max(trial.scale, this.energy.scale))) {
       return 'energy';
     }
     // accept: swap the final stage, its UP and its energy into the state
@@ -489,7 +524,7 @@ export function solve(problem: FiniteVolumeProblem, options: SolveOptions): Traj
   const { operators, noise } = problem;
   const { grid } = operators;
   const diffusion = noise ? (options.diffusion ?? 'explicit') : undefined;
-  const stepper = new Stepper(operators, problem.schedule, scheme, reconstruction, limiter, noise, problem.initialMass, problem.boundaries, options.kernels, diffusion);
+  const stepper = new Stepper(operators, problem.schedule, scheme, reconstruction, limiter, noise, problem.initialMass, problem.boundaries, options.kernels, diffusion, problem.sgdDiffusion);
   // marginal masses per axis, for the means (no per-cell coordinate arrays: 8·ndim bytes per cell saved)
   const marginals = grid.shape.map((n) => new Float64Array(n));
 
