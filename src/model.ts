@@ -15,7 +15,7 @@ import type { z } from 'zod';
 import { parseWith } from './spec/fields.ts';
 import type { Grid } from './grid.ts';
 import type { Rng } from './rng.ts';
-import type { GridOperators, ParticleModel, ReducedCoordinate } from './types.ts';
+import type { GridOperators, ParticleModel, ReducedCoordinate, SgdGradientMoments } from './types.ts';
 import type { SeparableReducedModel } from '../solvers/characteristics-nd.ts';
 import type { BoundaryKind } from '../solvers/flux.ts';
 
@@ -101,6 +101,8 @@ export interface ReducedSide<GridSpec = unknown, InitSpec = unknown> {
   readonly birthDeath?: { readonly rate: number; readonly until?: number; readonly prior: boolean };
   /** Noisy dynamics (MMN eq. 12) on the grid: per-axis Jacobian exponents of the reduction; absent: no noise. */
   readonly noise?: { readonly jacobianExponents: readonly number[] };
+  /** The SGD-diffusion limit (spec `"limit": "sgd-diffusion"`, 1-D grids): the gradient moments on the grid. */
+  sgdDiffusion?(grid: Grid): SgdGradientMoments;
   /** A limit companion solved beside the model (e.g. d = ∞ at the same other parameters). */
   companion?(): { readonly label: string; readonly reduced: ReducedSide<GridSpec, InitSpec> } | undefined;
   /** Point values of the potential and the kernel (for `potentials`): v(x), u(x, x') with its truncation. */

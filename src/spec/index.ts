@@ -28,6 +28,7 @@ export interface RunSpec {
   readonly schedule: StepSchedule;
   readonly solver: SolverSpec;
   readonly noise?: NoiseSpec;
+  readonly limit: 'deterministic' | 'sgd-diffusion';
   readonly saveTimes: number[];
   readonly particles?: ParticlesSpec;
   readonly seed: number;
@@ -111,6 +112,7 @@ function parseRun(json: JsonObject, label: string, seed: number, resolved: Resol
     schedule: run.schedule,
     solver: run.solver,
     noise: run.noise,
+    limit: run.limit,
     saveTimes: run.saveTimes,
     particles: run.particles,
     seed,

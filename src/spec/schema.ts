@@ -46,6 +46,8 @@ export const solverSchema = z
     cfl: number({ above: 0, max: 0.5 }).default(0.4),
     reconstruction: oneOf(['muscl', 'upwind']).default('muscl'),
     dt: number({ above: 0 }).optional(),
+    /** Noisy runs: implicit (IMEX Scharfetter–Gummel, Δt from transport alone) or explicit (Δt ∝ h²) diffusion. */
+    diffusion: oneOf(['implicit', 'explicit']).default('implicit'),
     /** Bound on the kernel's truncation error (both methods). */
     kernelTolerance: number({ above: 0, max: 1e-2 }).default(1e-10),
     /** Characteristics: panels × nodesPerPanel Gauss–Legendre nodes per radius; a coarser check run. */
@@ -82,7 +84,7 @@ export const particlesSchema = z.strictObject({
 export type ParticlesSpec = z.output<typeof particlesSchema>;
 
 /** The blocks a variant or the "paper" block may override. */
-export const OVERRIDE_KEYS = ['model', 'init', 'grid', 'schedule', 'solver', 'noise', 'saveTimes', 'particles'] as const;
+export const OVERRIDE_KEYS = ['model', 'init', 'grid', 'schedule', 'solver', 'noise', 'limit', 'saveTimes', 'particles'] as const;
 
 /** One run (the base spec with a variant's overrides merged in), before the model-specific blocks are checked. */
 export const runSchema = z.strictObject({
@@ -92,6 +94,11 @@ export const runSchema = z.strictObject({
   schedule: scheduleSchema,
   solver: solverSchema,
   noise: noiseSchema.optional(),
+  /**
+   * The PDE's limit of SGD: the deterministic mean-field one (MMN eq. 7), or at the fixed step particles.epsilon
+   * and batch particles.batch the SGD-diffusion limit (De Bortoli et al. β = 1, their eq. 8; the model README).
+   */
+  limit: oneOf(['deterministic', 'sgd-diffusion']).default('deterministic'),
   saveTimes: numberList({ min: 0 }, { increasing: true }),
   particles: particlesSchema.optional(),
 });
