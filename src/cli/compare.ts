@@ -44,7 +44,7 @@ export async function commandCompare(args: string[]): Promise<number> {
     const files = writeCompareOutputs(values.out!, result);
     if (result.runs.length === 1) {
       const { columns, rows } = compareTable(result.runs[0]);
-      const show = columns.map((c, j) => ({ c, j })).filter(({ c }) => /^(t|R PDE|R_N|gap|W1|KS|sliced W1)/.test(c));
+      const show = columns.map((c, j) => ({ c, j })).filter(({ c }) => /^(t|R PDE|± R PDE|R_N|gap|\|gap\||W1|KS|sliced W1)/.test(c));
       console.log(show.map(({ c }) => c.padStart(12)).join(''));
       for (const row of rows) console.log(show.map(({ j }) => (j === 0 ? String(row[j]) : Math.abs(row[j]) < 1e-3 && row[j] !== 0 ? row[j].toExponential(2) : row[j].toFixed(5)).padStart(12)).join(''));
     }
