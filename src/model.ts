@@ -63,6 +63,11 @@ export interface ReducedSide<GridSpec = unknown, InitSpec = unknown> {
   readonly defaultMethod: 'finite-volume' | 'characteristics';
   /** The grid of the spec's `grid` block (validated by the definition's `grid` schema). */
   grid?(spec: GridSpec): Grid;
+  /**
+   * True when the spec's grid leaves the cell counts to the accuracy target `solver.riskTolerance`
+   * (src/pde/error-estimate.ts); `grid(spec)` then gives the coarsest grid the refinement starts from.
+   */
+  gridIsAutomatic?(spec: GridSpec): boolean;
   /** Potential and interaction on the cell centres; `tolerance` bounds the kernel truncation error. */
   gridOperators?(grid: Grid, options: { tolerance: number }): GridOperators & { readonly kernel: KernelChoice };
   /**

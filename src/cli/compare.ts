@@ -63,7 +63,7 @@ export async function commandCompare(args: string[]): Promise<number> {
     if (result.runs.length === 1) {
       const words = riskWords(result.riskName);
       const { columns, rows } = compareTable(result.runs[0], words);
-      const show = columns.map((c, j) => ({ c, j })).filter(({ c }) => c === 't' || c === `${words.symbol} PDE` || c === words.finite || /^(gap|W1|KS|sliced W1)/.test(c));
+      const show = columns.map((c, j) => ({ c, j })).filter(({ c }) => c === 't' || c === `${words.symbol} PDE` || c === `± ${words.symbol} PDE` || c === words.finite || /^(gap|\|gap\||W1|KS|sliced W1)/.test(c));
       console.log(show.map(({ c }) => c.padStart(12)).join(''));
       for (const row of rows) console.log(show.map(({ j }) => (j === 0 ? String(row[j]) : Math.abs(row[j]) < 1e-3 && row[j] !== 0 ? row[j].toExponential(2) : row[j].toFixed(5)).padStart(12)).join(''));
     }

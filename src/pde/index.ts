@@ -23,6 +23,7 @@ import { solve as solveFiniteVolume, type NoiseSpec as GridNoise, type SgdDiffus
 import type { BoundaryKind } from '../../solvers/flux.ts';
 import { solveCharacteristicsNd, type CharacteristicsNdTrajectory } from '../../solvers/characteristics-nd.ts';
 import { solveGibbs } from '../../solvers/gibbs.ts';
+import { solveWithErrorBars, withIndependentFloor, type DiscretisationError } from './error-estimate.ts';
 
 export type PdeMethod = 'finite-volume' | 'characteristics';
 
@@ -85,7 +86,7 @@ function require<T>(value: T | undefined, field: string, what: string): T {
  */
 export function buildPdeProblem(
   run: RunSpec,
-  options: { method?: PdeMethod; nodesPerPanel?: number; order?: number; reduced?: ReducedSide; command?: string } = {},
+  options: { method?: PdeMethod; nodesPerPanel?: number; order?: number; reduced?: ReducedSide; command?: string; grid?: Grid } = {},
 ): PdeProblem {
   const reduced = options.reduced ?? reducedOf(run, options.command ?? 'the PDE');
   const method = options.method ?? run.solver.method ?? reduced.defaultMethod;
@@ -99,7 +100,7 @@ export function buildPdeProblem(
   const name = run.model.name;
   if (method === 'finite-volume') {
     const gridSpec = require(run.grid, 'grid', `finite volumes need a "grid" block for model "${name}"`);
-    const grid = require(reduced.grid, 'solver.method', `model "${name}" has no grid form; use "characteristics"`)(gridSpec);
+    const grid = options.grid ?? require(reduced.grid, 'solver.method', `model "${name}" has no grid form; use "characteristics"`)(gridSpec);
     const operators = require(reduced.gridOperators, 'solver.method', `model "${name}" has no grid operators; use "characteristics"`)(grid, { tolerance: run.solver.kernelTolerance });
     const initial = require(reduced.initialMass, 'init', `model "${name}" has no grid form of this initial law; use "characteristics"`)(grid, run.init);
     let noise: GridNoise | undefined;
@@ -324,6 +325,8 @@ export interface PdeCheck {
 
 export interface PdeSolution {
   readonly main: PdeTrajectory;
+  /** Error bars of a finite-volume solution (./error-estimate.ts); null for characteristics or without coarser grids. */
+  readonly error: DiscretisationError | null;
   readonly check: PdeCheck | null;
   readonly companion: { readonly label: string; readonly trajectory: PdeTrajectory } | null;
 }
@@ -342,8 +345,20 @@ const GRID_CHECK_NODES_1D = { panels: 8, nodesPerPanel: 25 };
  */
 export function solveWithChecks(run: RunSpec, control: PdeControl = {}, command = 'the PDE'): PdeSolution {
   const problem = buildPdeProblem(run, { command });
-  const main = solvePde(problem, control);
   const reduced = problem.reduced;
+  const until = run.solver.toleranceUntil ?? run.saveTimes[run.saveTimes.length - 1];
+  const { main, error: richardson } =
+    problem.method === 'finite-volume'
+      ? solveWithErrorBars(
+          {
+            grid: problem.grid,
+            automatic: reduced.gridIsAutomatic?.(run.grid) ?? false,
+            tolerance: { risk: run.solver.riskTolerance, until },
+            solveOn: (grid, c) => solvePde(grid === problem.grid ? problem : buildPdeProblem(run, { command, reduced, grid }), c),
+          },
+          control,
+        )
+      : { main: solvePde(problem, control), error: null };
   let check: PdeCheck | null = null;
   if (!main.stoppedEarly) {
     let second: PdeTrajectory | null = null;
@@ -391,7 +406,9 @@ export function solveWithChecks(run: RunSpec, control: PdeControl = {}, command 
     const trajectory = solvePde(buildPdeProblem({ ...run, limit: 'deterministic' }, { reduced: partner.reduced, method: 'characteristics' }), { shouldStop: control.shouldStop });
     if (!trajectory.stoppedEarly) companion = { label: partner.label, trajectory };
   }
-  return { main, check, companion };
+  // the grid check is characteristics, exact before the flow splits (t ≤ toleranceUntil)
+  const error = richardson && check && problem.method === 'finite-volume' && run.solver.toleranceUntil !== undefined ? withIndependentFloor(richardson, main, check, until) : richardson;
+  return { main, error, check, companion };
 }
 
 /**

@@ -86,6 +86,13 @@ export interface RunComparison {
     rejected: number;
     ms: number;
     stoppedEarly: boolean;
+    /**
+     * Estimated discretisation error of `risk` and of each coordinate's mean (src/pde/error-estimate.ts;
+     * null for characteristics), and how it was obtained.
+     */
+    riskError: number[] | null;
+    meanError: number[][] | null;
+    errorMethod: string | null;
     /** Finite volumes: the grid, conservation and positivity, and the cell masses (density = mass / cell volume). */
     fv?: { axes: AxisSpec[]; mass: number[]; minMass: number[]; density: Float64Array[]; initialTruncatedMass: number; scheme: string };
     check: { label: string; risk: number[]; means: number[][]; maxRiskDiff: number; maxMeanDiff: number[] } | null;
@@ -115,6 +122,8 @@ export interface RunComparison {
   };
   /** R_N − R(ρ̄_t) (replica mean) and the i.i.d. O(1/N) size C1(t)/N (null without the same-unit term). */
   gap: number[];
+  /** Per save time: true where |gap| ≤ pde.riskError, i.e. the PDE is not accurate enough to resolve the gap (null without error bars). */
+  gapBelowPdeError: boolean[] | null;
   iidBias: number[] | null;
   /** Companion minus the model (risk and coordinate means), e.g. d = ∞ minus finite d. */
   companionGap: { risk: number[]; means: number[][] } | null;
@@ -169,7 +178,7 @@ function pickRows<T>(xs: readonly T[], indices: readonly number[]): T[] {
 
 /** The comparison of one run from its PDE solution (on the dense times) and its replicas. */
 export function compareRun(run: RunSpec, solution: PdeSolution, replicas: ParticleRun[], dense: number[], directions: Float64Array): RunComparison {
-  const { main: pde, check, companion } = solution;
+  const { main: pde, check, companion, error } = solution;
   const D = pde.coordinates.length;
   const p = run.particles!;
   const N = p.n;
@@ -257,6 +266,9 @@ export function compareRun(run: RunSpec, solution: PdeSolution, replicas: Partic
       rejected: pde.rejected,
       ms: pde.ms,
       stoppedEarly: pde.stoppedEarly,
+      riskError: error && pickRows(error.risk, saveIndex),
+      meanError: error && error.means.map((m) => pickRows(m, saveIndex)),
+      errorMethod: error?.method ?? null,
       fv: pde.fv && {
         axes: pde.fv.axes,
         mass: pickRows(pde.fv.mass, saveIndex),
@@ -292,6 +304,7 @@ export function compareRun(run: RunSpec, solution: PdeSolution, replicas: Partic
       stepsMs: replicas.reduce((s, r) => s + r.timings.stepsMs, 0),
     },
     gap: partRisk.map((r, i) => r - pdeRisk[i]),
+    gapBelowPdeError: error && saveIndex.map((k, i) => Math.abs(partRisk[i] - pdeRisk[i]) <= error.risk[k]),
     iidBias: pde.c1 ? pickRows(pde.c1, saveIndex).map((c) => c / N) : null,
     companionGap: ct ? { risk: times.map((_, i) => ct.risk[saveIndex[i]] - pdeRisk[i]), means: pde.means.map((m, a) => saveIndex.map((k) => ct.means[a][k] - m[k])) } : null,
     distances,

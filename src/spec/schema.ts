@@ -58,6 +58,12 @@ export const solverSchema = z
     tolerance: number({ above: 0, max: 1e-2 }).default(1e-5),
     firstStep: number({ above: 0 }).default(0.01),
     dtMax: number({ above: 0 }).default(10),
+    /**
+     * Finite volumes: target for the estimated discretisation error of the risk at save times t ≤
+     * toleranceUntil (default: all), used where the model's grid leaves the cell count open.
+     */
+    riskTolerance: number({ above: 0, max: 1e-1 }).default(1e-4),
+    toleranceUntil: number({ min: 0 }).optional(),
     /** Also solve the model's limit companion (e.g. d = ∞), where it has one. */
     companion: flag.default(true),
   })
