@@ -7,7 +7,7 @@ import { ConfigError } from '../errors.ts';
 import { toJson } from '../io/output.ts';
 import { writeResult } from '../io/result.ts';
 import { fluctuationsReport, runFluctuationsInWorker } from '../pipeline/fluctuations.ts';
-import { exportIfAsked, numberList, readSpec, UsageError, withInterrupt } from './common.ts';
+import { checkOutputDir, exportIfAsked, numberList, readSpec, UsageError, withInterrupt } from './common.ts';
 
 export async function commandFluctuations(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -17,6 +17,7 @@ export async function commandFluctuations(args: string[]): Promise<number> {
   });
   const spec = await readSpec(positionals[0]);
   if (!values.out && !values.json) throw new UsageError('fluctuations needs --out <dir> or --json');
+  if (values.out) checkOutputDir(values.out);
   if (spec.hasVariants) throw new ConfigError('variants', 'fluctuations predicts one run: remove "variants" (or run each variant as its own spec)');
   const n = numberList(values.n, '--n', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1')?.[0];
   const epsilon = numberList(values.epsilon, '--epsilon', (x) => x > 0 && x <= 1, 'a number in (0, 1]')?.[0];
