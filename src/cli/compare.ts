@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { runCompareSpec } from '../pipeline/compare.ts';
 import { commandCltStudy } from './clt-study.ts';
+import { commandWidthStudy } from './width-study.ts';
 import { compareSummaryLines, compareTable, writeCompareOutputs } from '../pipeline/compare-report.ts';
 import { endProgress, exportIfAsked, integerFlag, progressLine, readSpec, UsageError, withInterrupt } from './common.ts';
 
@@ -35,6 +36,7 @@ export async function commandCompare(args: string[]): Promise<number> {
     ...(values.paper && !paperBlock ? { particles: { ...(seeds ? { seeds } : {}), epsilon: PAPER_EPSILON } } : {}),
   };
   if (values.ns !== undefined || values.epsilons !== undefined || probe.clt !== undefined) return commandCltStudy(probe, values);
+  if (probe.widths !== undefined) return commandWidthStudy(await readSpec(positionals[0], { paper: values.paper && paperBlock }), values);
   const spec = await readSpec(positionals[0], { paper: values.paper && paperBlock, overrides });
   if (!values.out) throw new UsageError('compare needs --out <dir>');
   const quiet = values.quiet!;

@@ -4,6 +4,7 @@
  * and validates its own `init` and `grid`. Errors are ConfigErrors naming the field, prefixed with
  * "variants[i]." when the offending field came from that variant.
  */
+import { checkScheduleMatches } from '../particles/step-size.ts';
 import { ConfigError } from '../errors.ts';
 import type { Model, ModelDefinition } from '../model.ts';
 import { absoluteModelBlock, buildModel, loadDefinition, type ModelBlock, type ResolvedModel } from '../../reduced-models/index.ts';
@@ -47,6 +48,7 @@ export interface Spec {
   readonly paper: boolean;
   readonly sweep?: JsonObject;
   readonly clt?: JsonObject;
+  readonly widths?: JsonObject;
   /** The validated spec as given (for provenance). */
   readonly json: JsonObject;
 }
@@ -100,6 +102,7 @@ function parseRun(json: JsonObject, label: string, seed: number, resolved: Resol
     if (!definition.grid) throw new ConfigError('grid', `model "${model.name}" has no grid form (it is solved by characteristics or has no reduced side)`);
     grid = parseWith(definition.grid, run.grid, 'grid');
   }
+  if (run.particles?.stepSize) checkScheduleMatches(run.particles.stepSize, run.schedule);
   return {
     label,
     modelBlock: resolved.block,
@@ -179,6 +182,7 @@ export async function parseSpec(value: unknown, options: SpecOptions = {}): Prom
     paper: options.paper ?? false,
     sweep: root.sweep,
     clt: root.clt,
+    widths: root.widths,
     json: value,
   };
 }
