@@ -82,6 +82,7 @@ function fill(w: Float64Array, law: MnistTwoLayerInit['u'], rng: Rng): void {
 class Trainer implements NetworkTrainer {
   private readonly net: TwoLayerClassifier;
   private readonly rows: Uint32Array;
+  private readonly identical: boolean;
 
   constructor(
     private readonly n: number,
@@ -95,7 +96,10 @@ class Trainer implements NetworkTrainer {
     private readonly batch: number,
     rng: Rng,
   ) {
-    this.net = new TwoLayerClassifier(n, train.dim, train.classes, Math.max(batch, 250));
+    // Every weight fixed: the units start equal and get equal updates, so they stay equal and the net is
+    // one unit (f = a relu(<u, x>)) with the same per-unit step; simulated as one (exact up to rounding).
+    this.identical = init.u.kind === 'fixed' && init.a.kind === 'fixed';
+    this.net = new TwoLayerClassifier(this.identical ? 1 : n, train.dim, train.classes, Math.max(batch, 250));
     this.rows = new Uint32Array(batch);
     fill(this.net.uT, init.u, rng);
     fill(this.net.a, init.a, rng);
@@ -111,9 +115,11 @@ class Trainer implements NetworkTrainer {
     const { n, net, pixels, classes } = this;
     const m = pixels.length + classes.length;
     const C = this.train.classes;
+    const units = net.units;
     for (let k = 0; k < n; k++) {
-      pixels.forEach((p, i) => { out[k * m + i] = net.uT[p * n + k]; });
-      classes.forEach((c, i) => { out[k * m + pixels.length + i] = net.a[k * C + c]; });
+      const j = this.identical ? 0 : k;
+      pixels.forEach((p, i) => { out[k * m + i] = net.uT[p * units + j]; });
+      classes.forEach((c, i) => { out[k * m + pixels.length + i] = net.a[j * C + c]; });
     }
   }
 

@@ -19,7 +19,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { makeProvenance } from '../io/output.ts';
 import { slicedWasserstein1, marginalWasserstein1, randomDirections } from '../diagnostics/weighted.ts';
-import { mean, standardError } from '../diagnostics/stats.ts';
+import { mean, standardError, std } from '../diagnostics/stats.ts';
 import { replicaSpec } from '../particles/replica.ts';
 import { replicaTaskOf } from '../particles/ensemble.ts';
 import type { ParticleRun } from '../particles/sgd.ts';
@@ -79,6 +79,12 @@ export interface WidthStudyRun {
   readonly slicedW1ToLargest: number[];
   readonly w1Fits: RateFit[];
   readonly slicedW1Fit: RateFit;
+  /**
+   * One unit across seeds (De Bortoli Fig. 2): [coordinate][width][save time] the mean and the std over
+   * seeds of unit 0's coordinate. From a fixed initialisation the std is SGD's noise alone: it vanishes
+   * as N grows for β < 1 (the step γ_{α,β}(N) → 0) and stays finite for β = 1.
+   */
+  readonly unitAcrossSeeds: Array<{ readonly coordinate: string; readonly mean: number[][]; readonly std: number[][] }>;
   readonly warnings: readonly string[];
   readonly completed: boolean;
 }
@@ -220,6 +226,14 @@ function analyse(run: RunSpec, settings: WidthsSettings, byWidth: ParticleRun[][
     slicedW1ToLargest: sliced,
     w1Fits: w1.map((row, a) => (canFit ? fitRate(small, row, rateReplicates[a]) : noFit)),
     slicedW1Fit: canFit ? fitRate(small, sliced, rateReplicates[m]) : noFit,
+    unitAcrossSeeds: coordinates.map((coordinate, a) => {
+      const values = (runs: ParticleRun[], k: number) => runs.map((r) => r.snapshots[k].reduced[a]);
+      return {
+        coordinate,
+        mean: byWidth.map((runs) => times.map((_, k) => mean(values(runs, k)))),
+        std: byWidth.map((runs) => times.map((_, k) => (runs.length > 1 ? std(values(runs, k)) : NaN))),
+      };
+    }),
     warnings,
     completed,
   };
@@ -336,6 +350,13 @@ export function widthStudySections(result: WidthStudyResult): ReportSection[] {
         figure: lineFigure(name(r, `law of ${h.coordinate}`), `${h.coordinate} (weight value)`, 'density', h.density.map((d, i) => ({
           name: `N = ${r.widths[i].n}`, x: centres, y: d, mode: 'lines', color: i === h.density.length - 1 ? '#000000' : colorAt(i),
         }))),
+      });
+    }
+    for (const u of r.unitAcrossSeeds) {
+      sections.push({
+        title: name(r, `one unit's ${u.coordinate} across seeds`),
+        text: `Standard deviation over the ${result.settings.seeds} seeds of unit 0's ${u.coordinate} at every save time, one curve per width (De Bortoli Fig. 2). From a fixed initialisation this is SGD's noise alone: it shrinks as N grows when β < 1 and stays finite for β = 1.`,
+        figure: lineFigure(name(r, `std over seeds of unit 0's ${u.coordinate}`), 't (SGD time, steps × ε)', `std of ${u.coordinate}`, u.std.map((row, i) => ({ name: `N = ${r.widths[i].n}`, x: r.times, y: row, mode: 'lines+markers', color: colorAt(i) }))),
       });
     }
     const small = r.widths.slice(0, -1).map((w) => w.n);

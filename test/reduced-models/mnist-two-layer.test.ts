@@ -67,3 +67,17 @@ describe('two-layer softmax classifier', () => {
     expect(after.loss).toBeLessThan(0.05 * before.loss);
   });
 });
+
+describe('equal units stay equal', () => {
+  it('N units from one fixed value move like one unit with the same per-unit step', () => {
+    const data = sparseInputs(toyData(10, 9, 4, 8));
+    const rows = Uint32Array.from([3, 1, 4, 1, 5]);
+    const many = new TwoLayerClassifier(6, 9, 4, 5);
+    const one = new TwoLayerClassifier(1, 9, 4, 5);
+    for (const net of [many, one]) { net.uT.fill(0.05); net.a.fill(0.3); }
+    for (let k = 0; k < 50; k++) { many.step(data, rows, 5, 0.7); one.step(data, rows, 5, 0.7); }
+    for (let j = 0; j < 9; j++) for (let k = 0; k < 6; k++) expect(many.uT[j * 6 + k]).toBeCloseTo(one.uT[j], 12);
+    for (let k = 0; k < 6; k++) for (let c = 0; c < 4; c++) expect(many.a[k * 4 + c]).toBeCloseTo(one.a[c], 12);
+    expect(Math.abs(one.uT[0] - 0.05)).toBeGreaterThan(1e-3); // it did move
+  });
+});
