@@ -168,8 +168,8 @@ export interface NetworkModel<InitSpec = unknown> {
 }
 
 export interface NetworkTrainer {
-  /** One SGD step of per-unit size s on a fresh batch drawn from `rng`. */
-  step(s: number, rng: Rng): void;
+  /** One SGD step of per-unit size s at time t on a fresh batch drawn from `rng`. */
+  step(s: number, rng: Rng, t: number): void;
   /** The tracked coordinates of every unit into out (N × coordinateNames.length, row-major). */
   coordinates(out: Float64Array): void;
   /** The metrics, in `metricNames` order. Must not touch the random stream of the training. */

@@ -31,9 +31,9 @@ async function estimateSeconds(spec: Spec, workers: number): Promise<number> {
     const rng = new Rng(spec.seed, 0xca11b);
     const trainer = model.particles.network.createTrainer(largest, parseWith(definition.init, run.init, 'init'), p.batch, rng);
     const epsilon = p.stepSize ? deBortoliTimeStep(p.stepSize, largest) : p.epsilon;
-    trainer.step(epsilon, rng); // warm-up
+    trainer.step(epsilon, rng, 0); // warm-up
     const t0 = performance.now();
-    for (let k = 0; k < 3; k++) trainer.step(epsilon, rng);
+    for (let k = 0; k < 3; k++) trainer.step(epsilon, rng, 0);
     const perStepAtLargest = (performance.now() - t0) / 3000;
     const horizon = run.saveTimes[run.saveTimes.length - 1];
     for (const n of settings.ns) {

@@ -31,7 +31,8 @@ class NetworkEngine implements Engine {
   get checkEvery(): number { return Math.min(this.o.checkEvery, 100); }
 
   step(k: number): void {
-    this.trainer.step(this.o.epsilon * evaluateSchedule(this.o.schedule, k * this.o.epsilon), this.rng);
+    const t = k * this.o.epsilon;
+    this.trainer.step(this.o.epsilon * evaluateSchedule(this.o.schedule, t), this.rng, t);
   }
 
   observe(requestedTime: number, step: number): ParticleSnapshot {

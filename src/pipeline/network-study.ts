@@ -79,6 +79,8 @@ export interface WidthStudyRun {
   readonly slicedW1ToLargest: number[];
   readonly w1Fits: RateFit[];
   readonly slicedW1Fit: RateFit;
+  /** The final value of the first metric (the loss) against N: loss ≈ C N^(−rate) over every width. */
+  readonly lossFit: RateFit;
   /**
    * One unit across seeds (De Bortoli Fig. 2): [coordinate][width][save time] the mean and the std over
    * seeds of unit 0's coordinate. From a fixed initialisation the std is SGD's noise alone: it vanishes
@@ -212,6 +214,11 @@ function analyse(run: RunSpec, settings: WidthsSettings, byWidth: ParticleRun[][
   }
   const small = ns.slice(0, -1);
   const canFit = small.length >= 2;
+  const finalLoss = (runs: ParticleRun[], pick: readonly number[]) => mean(pick.map((k) => runs[k].snapshots[runs[k].snapshots.length - 1].metrics![0].value));
+  const lossReplicates: number[] = [];
+  for (let b = 0; b < settings.bootstrap; b++) {
+    lossReplicates.push(fitRate(ns, byWidth.map((runs) => finalLoss(runs, runs.map(() => Math.floor(rng.uniform() * runs.length)))), []).rate);
+  }
   const noFit: RateFit = { rate: NaN, rateStdError: NaN, interval: null };
   return {
     label: run.label,
@@ -226,6 +233,7 @@ function analyse(run: RunSpec, settings: WidthsSettings, byWidth: ParticleRun[][
     slicedW1ToLargest: sliced,
     w1Fits: w1.map((row, a) => (canFit ? fitRate(small, row, rateReplicates[a]) : noFit)),
     slicedW1Fit: canFit ? fitRate(small, sliced, rateReplicates[m]) : noFit,
+    lossFit: fitRate(ns, byWidth.map((runs) => finalLoss(runs, runs.map((_, k) => k))), lossReplicates),
     unitAcrossSeeds: coordinates.map((coordinate, a) => {
       const values = (runs: ParticleRun[], k: number) => runs.map((r) => r.snapshots[k].reduced[a]);
       return {
@@ -315,6 +323,7 @@ export function widthStudyLines(result: WidthStudyResult): string[] {
       lines.push([String(w.n).padStart(8), String(w.steps).padStart(8), ...cells, ...dist].join(''));
     });
     const rate = (f: RateFit) => `${fixed(f.rate, 2)}${f.interval ? ` [${fixed(f.interval[0], 2)}, ${fixed(f.interval[1], 2)}]` : ''}`;
+    lines.push(`  ${r.metrics[0]} ∝ N^(−rate): rate ${rate(r.lossFit)}`);
     lines.push(`  W1 to N = ${r.widths[r.widths.length - 1].n} ∝ N^(−rate): ${r.coordinates.map((c, a) => `${c} ${rate(r.w1Fits[a])}`).join(', ')}; sliced ${rate(r.slicedW1Fit)}`);
     for (const w of r.warnings) lines.push(`  warning: ${w}`);
   }
@@ -332,8 +341,8 @@ export function widthStudySections(result: WidthStudyResult): ReportSection[] {
       title: `${metric} against the width`,
       text: `Final ${metric} (t = ${result.runs[0].times[result.runs[0].times.length - 1]}), mean over ${result.settings.seeds} seed(s) ± standard error.`,
       figure: lineFigure(`${metric} at the last save time`, 'width N (units)', metric, result.runs.map((r, i) => ({
-        name: name(r, 'SGD'), x: r.widths.map((w) => w.n), y: r.widths.map((w) => w.final[metric].mean), error: r.widths.map((w) => w.final[metric].stdError), mode: 'lines+markers', color: colorAt(i),
-      })), { logX: true }),
+        name: name(r, metric === metrics[0] ? `SGD: ${metric} ∝ N^(−${fixed(r.lossFit.rate, 2)})${r.lossFit.interval ? ` [${fixed(r.lossFit.interval[0], 2)}, ${fixed(r.lossFit.interval[1], 2)}]` : ''}` : 'SGD'), x: r.widths.map((w) => w.n), y: r.widths.map((w) => w.final[metric].mean), error: r.widths.map((w) => w.final[metric].stdError), mode: 'lines+markers', color: colorAt(i),
+      })), { logX: true, logY: metric === metrics[0] }),
     });
   });
   for (const r of result.runs) {
