@@ -133,10 +133,13 @@ export async function parseSpec(value: unknown, options: SpecOptions = {}): Prom
       if (!(OVERRIDE_KEYS as readonly string[]).includes(key)) throw new ConfigError(path ? `${path}.${key}` : key, `is not a field a ${path.startsWith('variants') ? 'variant' : '"paper" block'} can override (allowed: ${OVERRIDE_KEYS.join(', ')})`);
     }
   };
-  if (root.paper !== undefined) overridesShape(root.paper, 'paper');
+  // the "paper" block may also replace the width study's sizes (a top-level block, not a run's)
+  const { widths: paperWidths, ...paperRuns } = root.paper ?? {};
+  if (root.paper !== undefined) overridesShape(paperRuns, 'paper');
+  if (paperWidths !== undefined && !isPlainObject(paperWidths)) throw new ConfigError('paper.widths', `must be an object like the top-level "widths" (got ${describeValue(paperWidths)})`);
   if (options.paper) {
     if (root.paper === undefined) throw new ConfigError('paper', 'the spec has no "paper" block to merge (e.g. { "saveTimes": [...], "particles": { "epsilon": 1e-6 } })');
-    base = mergeJson(base, root.paper);
+    base = mergeJson(base, paperRuns);
   }
   if (options.overrides) base = mergeJson(base, options.overrides);
 
@@ -182,7 +185,7 @@ export async function parseSpec(value: unknown, options: SpecOptions = {}): Prom
     paper: options.paper ?? false,
     sweep: root.sweep,
     clt: root.clt,
-    widths: root.widths,
+    widths: options.paper && paperWidths !== undefined ? mergeJson(root.widths ?? {}, paperWidths as JsonObject) : root.widths,
     json: value,
   };
 }
