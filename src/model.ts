@@ -174,7 +174,40 @@ export type ParticleSide<InitSpec = unknown> =
       /** Which of a and b the units may train (the spec's particles.trainA/trainB are checked against it). */
       readonly trainable: { readonly a: boolean; readonly b: boolean };
     }
-  | { readonly kind: 'units'; readonly unit: UnitModel<InitSpec> };
+  | { readonly kind: 'units'; readonly unit: UnitModel<InitSpec> }
+  | { readonly kind: 'network'; readonly network: NetworkModel<InitSpec> };
+
+/** A metric of a network with its standard error (e.g. a loss averaged over test examples). */
+export interface Metric {
+  readonly value: number;
+  readonly stdError: number;
+}
+
+/**
+ * A network with its own training kernels, for particle-only models (no reduced PDE: a classifier on
+ * a dataset, a target without symmetry). Units are still the particles: the study compares the law of
+ * chosen per-unit coordinates across widths. Time follows the project's convention, t = kε with the
+ * per-unit step s_k = ε ξ(kε) (src/particles/step-size.ts for De Bortoli's γ, α, β).
+ */
+export interface NetworkModel<InitSpec = unknown> {
+  /** Names of the per-unit coordinates written by `coordinates` (e.g. "u(14,14)", "a_3"). */
+  readonly coordinateNames: readonly string[];
+  /** Names of the metrics `evaluate` returns, in order (the first is the loss). */
+  readonly metricNames: readonly string[];
+  /** What the spec's choices imply that a user should know (e.g. a tracked weight that never moves). */
+  readonly warnings: readonly string[];
+  /** N units drawn from the initial law with `rng`, ready for SGD with batch `batch`. */
+  createTrainer(n: number, init: InitSpec, batch: number, rng: Rng): NetworkTrainer;
+}
+
+export interface NetworkTrainer {
+  /** One SGD step of per-unit size s at time t on a fresh batch drawn from `rng`. */
+  step(s: number, rng: Rng, t: number): void;
+  /** The tracked coordinates of every unit into out (N × coordinateNames.length, row-major). */
+  coordinates(out: Float64Array): void;
+  /** The metrics, in `metricNames` order. Must not touch the random stream of the training. */
+  evaluate(): Metric[];
+}
 
 /** A model built from validated parameters. */
 export interface Model<GridSpec = unknown, InitSpec = unknown> {

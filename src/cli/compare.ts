@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.ts';
 import { riskWords } from '../io/risk-name.ts';
 import { runCompareSpec } from '../pipeline/compare.ts';
 import { commandCltStudy } from './clt-study.ts';
+import { commandNetworkStudy } from './network-study.ts';
 import { commandWidthStudy } from './width-study.ts';
 import { compareSummaryLines, compareTable, writeCompareOutputs } from '../pipeline/compare-report.ts';
 import { checkOutputDir, endProgress, exportIfAsked, integerFlag, progressLine, readJson, readSpec, UsageError, withInterrupt } from './common.ts';
@@ -52,7 +53,11 @@ export async function commandCompare(args: string[]): Promise<number> {
     return commandShard(input, values.shard, values.out, { workers, quiet: values.quiet! });
   }
   if (values.ns !== undefined || values.epsilons !== undefined || probe.clt !== undefined) return commandCltStudy(probe, values);
-  if (values.widths !== undefined || probe.widths !== undefined) return commandWidthStudy(probe, values);
+  if (values.widths !== undefined || probe.widths !== undefined) {
+    const spec = await readSpec(positionals[0], { paper: values.paper && paperBlock });
+    // a model without a reduced PDE has only the particles' own approach to large width to measure
+    return spec.runs[0].model.reduced ? commandWidthStudy(spec, values) : commandNetworkStudy(spec, values);
+  }
   const spec = await readSpec(positionals[0], { paper: values.paper && paperBlock, overrides });
   if (!values.out) throw new UsageError('compare needs --out <dir>');
   checkOutputDir(values.out);
