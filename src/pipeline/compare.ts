@@ -284,10 +284,11 @@ export function compareRun(run: RunSpec, solution: PdeSolution, replicas: Partic
 /** What the pool runs: one PDE solution per distinct PDE, one task per replica. */
 type CompareTask = { kind: 'pde'; run: number } | { kind: 'replica'; run: number; replica: number };
 
-/** Runs that differ only in their particles share one PDE solution. */
+/** Runs that differ only in their particles share one PDE solution (the SGD-diffusion limit also reads ε and B). */
 function pdeKey(run: RunSpec): string {
   const { model, init, grid, schedule, solver, noise, saveTimes } = run.json;
-  return JSON.stringify([model, init, grid ?? null, schedule ?? null, solver ?? null, noise ?? null, saveTimes, run.particles?.trainA, run.particles?.trainB]);
+  const sgd = run.limit === 'sgd-diffusion' ? [run.particles?.epsilon, run.particles?.batch] : null;
+  return JSON.stringify([model, init, grid ?? null, schedule ?? null, solver ?? null, noise ?? null, saveTimes, run.particles?.trainA, run.particles?.trainB, sgd]);
 }
 
 /** Runs the comparison of a validated spec. */
