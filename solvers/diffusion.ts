@@ -11,7 +11,7 @@
  *
  *     J_{j+½} = (D/h) [B(ΔW) P_j − B(−ΔW) P_{j+1}],   ΔW = W_{j+1} − W_j,   B(z) = z/(e^z − 1),
  *
- * and zero flux on boundary faces. Since B(−z) = e^z B(z), J = (D/h) B(ΔW) e^{−W_j} (g_j − g_{j+1}) with
+ * and zero flux on boundary faces (on a periodic axis the face between the last and the first cell is interior). Since B(−z) = e^z B(z), J = (D/h) B(ΔW) e^{−W_j} (g_j − g_{j+1}) with
  * g = P e^{W}: the flux runs down the gradient of g, so the discrete free energy
  * F_h = Σ P (v + ½UP) + β⁻¹ Σ P (W₀ + log P) (+ const) decreases along the semi-discrete flow, its
  * equilibria are P_j ∝ Π x^{n} e^{−βψ_λ} exactly, and a forward-Euler step is positive for
@@ -39,37 +39,46 @@ function scharfetterGummelLine(
   n: number,
   scale: number,
   accumulate: boolean,
+  periodic: boolean,
 ): void {
-  let gIn = 0; // G through face k − ½
   let idx = base;
   let wk = w0[idx] + beta * (v[idx] + u[idx]);
+  const last = base + (n - 1) * stride;
+  // G through face k − ½: a wall (0), or on a circle the face from the last cell to the first
+  const gWrap = periodic && n > 1 ? faceFlux(w0[last] + beta * (v[last] + u[last]), wk, P[last], P[base]) : 0;
+  let gIn = gWrap;
   for (let k = 0; k < n - 1; k++) {
     const next = idx + stride;
     const wn = w0[next] + beta * (v[next] + u[next]);
-    const z = wn - wk;
-    // B(z) and B(−z) = B(z) + z, each from expm1 of a non-negative argument so neither cancels
-    let bp: number;
-    let bm: number;
-    if (z > 0) {
-      bp = z / Math.expm1(z);
-      bm = bp + z;
-    } else if (z < 0) {
-      bm = -z / Math.expm1(-z);
-      bp = bm - z;
-    } else {
-      bp = 1;
-      bm = 1;
-    }
     const pk = P[idx];
-    const g = bp * pk - bm * P[next];
+    const g = faceFlux(wk, wn, pk, P[next]);
     if (accumulate) out[idx] += scale * (gIn - g);
     else out[idx] = pk + a0 * (S[idx] - pk) + scale * (gIn - g);
     gIn = g;
     idx = next;
     wk = wn;
   }
-  if (accumulate) out[idx] += scale * gIn;
-  else out[idx] = P[idx] + a0 * (S[idx] - P[idx]) + scale * gIn;
+  if (accumulate) out[idx] += scale * (gIn - gWrap);
+  else out[idx] = P[idx] + a0 * (S[idx] - P[idx]) + scale * (gIn - gWrap);
+}
+
+/** G = B(ΔW) P_k − B(−ΔW) P_{k+1} across a face with W_k, W_{k+1} on its sides. */
+function faceFlux(wk: number, wn: number, pk: number, pn: number): number {
+  const z = wn - wk;
+  // B(z) and B(−z) = B(z) + z, each from expm1 of a non-negative argument so neither cancels
+  let bp: number;
+  let bm: number;
+  if (z > 0) {
+    bp = z / Math.expm1(z);
+    bm = bp + z;
+  } else if (z < 0) {
+    bm = -z / Math.expm1(-z);
+    bp = bm - z;
+  } else {
+    bp = 1;
+    bm = 1;
+  }
+  return bp * pk - bm * pn;
 }
 
 /**
@@ -116,6 +125,7 @@ function driftDiffusionRateOf(
           if (d > maxDW) maxDW = d;
           wk = wn;
         }
+        if (axes[a].periodic && n > 1) maxDW = Math.max(maxDW, Math.abs(w[end] + beta * (v[end] + u[end]) - (w[base] + beta * (v[base] + u[base]))));
       }
     }
     rate += (D * ((withDiffusion ? 2 : 0) + maxDW)) / (h * h);
@@ -146,7 +156,7 @@ export function driftDiffusionStage(
     const block = n * stride;
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < stride; i++) {
-        scharfetterGummelLine(P, w0, v, u, beta, S, a0, out, o * block + i, stride, n, scale, a > 0);
+        scharfetterGummelLine(P, w0, v, u, beta, S, a0, out, o * block + i, stride, n, scale, a > 0, axes[a].periodic === true);
       }
     }
   }

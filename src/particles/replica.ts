@@ -48,6 +48,7 @@ export function replicaSpec(run: RunSpec, overrides: Partial<Omit<SgdOptions, 's
       saveTimes: run.saveTimes,
       testSamples: p.testSamples,
       algorithm: p.algorithm ?? (side.kind === 'units' && !side.unit.data ? 'gd' : 'sgd'),
+      integrator: p.integrator,
       seed: run.seed,
       ...overrides,
     },

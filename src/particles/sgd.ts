@@ -73,6 +73,8 @@ export interface SgdOptions {
   readonly batch?: number;
   /** 'sgd' (default) or 'gd' (needs model.populationGradient). */
   readonly algorithm?: 'sgd' | 'gd';
+  /** GD time stepping: 'euler' (default) or 'heun' (2nd order; the general unit path only). */
+  readonly integrator?: 'euler' | 'heun';
   readonly trainA?: boolean;
   readonly trainB?: boolean;
   readonly noise?: NoiseSpec;
@@ -148,6 +150,7 @@ export interface Resolved {
   epsilon: number;
   schedule: StepSchedule;
   algorithm: 'sgd' | 'gd';
+  integrator: 'euler' | 'heun';
   trainA: boolean;
   trainB: boolean;
   lambda: number;
@@ -181,6 +184,9 @@ export function resolveOptions(model: EngineModelInfo, o: Omit<SgdOptions, 'init
   if (algorithm === 'gd' && !model.hasGradient) {
     throw new ConfigError('particles.algorithm', `"gd" needs the model's exact population gradient; model "${model.name}" has none (use "sgd")`);
   }
+  const integrator = o.integrator ?? 'euler';
+  if (integrator !== 'euler' && integrator !== 'heun') throw new ConfigError('particles.integrator', `must be "euler" or "heun" (got ${JSON.stringify(integrator)})`);
+  if (integrator === 'heun' && algorithm !== 'gd') throw new ConfigError('particles.integrator', '"heun" is a GD integrator: set particles.algorithm to "gd" (SGD steps are Euler)');
   const schedule = o.schedule ?? { kind: 'constant', value: 1 };
   if (schedule.kind === 'constant') checkNumber(schedule.value, 'particles.schedule.value', { above: 0 });
   else if (schedule.kind === 'power') {
@@ -216,7 +222,7 @@ export function resolveOptions(model: EngineModelInfo, o: Omit<SgdOptions, 'init
   const stream = checkNumber(o.stream ?? 0, 'particles.stream', { integer: true, min: 0, below: STREAM_LIMIT });
   const checkEvery = checkNumber(o.checkEvery ?? 10000, 'particles.checkEvery', { integer: true, min: 1 });
   return {
-    n: o.n, d, batch, epsilon: o.epsilon, schedule, algorithm,
+    n: o.n, d, batch, epsilon: o.epsilon, schedule, algorithm, integrator,
     trainA: o.trainA ?? false, trainB: o.trainB ?? false,
     lambda, noiseFactor, saveSteps, totalSteps, testSamples, seed, stream, checkEvery,
   };
@@ -261,6 +267,7 @@ export class ParticleEngine implements Engine {
   constructor(readonly model: ParticleModel, options: SgdOptions) {
     const o = resolveOptions({ name: model.name, dimension: model.dimension, hasGradient: model.populationGradient !== undefined }, options);
     checkInit(options.init, 'particles.init');
+    if (o.integrator !== 'euler') throw new ConfigError('particles.integrator', `"${o.integrator}" is available for unit models only; ${model.name} units step by Euler`);
     this.o = o;
     const { n, d, batch } = o;
     const shape = model.activation.piecewiseLinear;

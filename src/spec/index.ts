@@ -48,6 +48,7 @@ export interface Spec {
   readonly paper: boolean;
   readonly sweep?: JsonObject;
   readonly clt?: JsonObject;
+  readonly widths?: JsonObject;
   /** The validated spec as given (for provenance). */
   readonly json: JsonObject;
 }
@@ -181,6 +182,7 @@ export async function parseSpec(value: unknown, options: SpecOptions = {}): Prom
     paper: options.paper ?? false,
     sweep: root.sweep,
     clt: root.clt,
+    widths: root.widths,
     json: value,
   };
 }

@@ -58,6 +58,12 @@ export const solverSchema = z
     tolerance: number({ above: 0, max: 1e-2 }).default(1e-5),
     firstStep: number({ above: 0 }).default(0.01),
     dtMax: number({ above: 0 }).default(10),
+    /**
+     * Finite volumes: target for the estimated discretisation error of the risk at save times t ≤
+     * toleranceUntil (default: all), used where the model's grid leaves the cell count open.
+     */
+    riskTolerance: number({ above: 0, max: 1e-1 }).default(1e-4),
+    toleranceUntil: number({ min: 0 }).optional(),
     /** Also solve the model's limit companion (e.g. d = ∞), where it has one. */
     companion: flag.default(true),
   })
@@ -78,6 +84,8 @@ export const particlesSchema = z.strictObject({
   testSamples: number({ integer: true, min: 0 }).default(0),
   /** Online SGD, or full-batch GD on the exact risk (default: SGD where the model has a data law). */
   algorithm: oneOf(['sgd', 'gd']).optional(),
+  /** Time stepping of GD (default "euler"): explicit Euler (MMN's step) or Heun (explicit trapezoid, 2nd order; unit models, "gd" only). */
+  integrator: oneOf(['euler', 'heun']).optional(),
 });
 export type ParticlesSpec = z.output<typeof particlesSchema>;
 
@@ -112,9 +120,10 @@ export const specSchema = z.strictObject({
   curveSteps: number({ integer: true, min: 0, max: 10000 }).default(40),
   /** Random unit directions of the sliced W1 (multi-coordinate models). */
   slicedDirections: number({ integer: true, min: 1, max: 10000 }).default(64),
-  /** Blocks of the commands that use them (validated there): sweep (landscape), clt (ensemble study). */
+  /** Blocks of the commands that use them (validated there): sweep (landscape), clt (ensemble study), widths (n-scaling study). */
   sweep: jsonObject.optional(),
   clt: jsonObject.optional(),
+  widths: jsonObject.optional(),
   seed: number({ integer: true, min: 0, max: 4294967295 }).default(1),
 });
 
