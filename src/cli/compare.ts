@@ -9,7 +9,7 @@ import { runCompareSpec } from '../pipeline/compare.ts';
 import { commandCltStudy } from './clt-study.ts';
 import { commandWidthStudy } from './width-study.ts';
 import { compareSummaryLines, compareTable, writeCompareOutputs } from '../pipeline/compare-report.ts';
-import { endProgress, exportIfAsked, integerFlag, progressLine, readJson, readSpec, UsageError, withInterrupt } from './common.ts';
+import { checkOutputDir, endProgress, exportIfAsked, integerFlag, progressLine, readJson, readSpec, UsageError, withInterrupt } from './common.ts';
 import { commandShard, jobInputOf } from './shard.ts';
 
 /** MMN Fig. 1's step size, for --paper runs of a spec without a "paper" block (slow: 1e7 steps to t = 10). */
@@ -55,6 +55,7 @@ export async function commandCompare(args: string[]): Promise<number> {
   if (values.widths !== undefined || probe.widths !== undefined) return commandWidthStudy(probe, values);
   const spec = await readSpec(positionals[0], { paper: values.paper && paperBlock, overrides });
   if (!values.out) throw new UsageError('compare needs --out <dir>');
+  checkOutputDir(values.out);
   const quiet = values.quiet!;
   return withInterrupt(async (stopped) => {
     const result = await runCompareSpec(spec, { workers, shouldStop: stopped, onProgress: progressLine(quiet), checkpointDir: values.out, resume: values.resume, curveSteps: spec.curveSteps });
