@@ -377,10 +377,11 @@ export interface ComparePlan {
   tasks: CompareTask[];
 }
 
-/** Runs that differ only in their particles share one PDE solution. */
+/** Runs that differ only in their particles share one PDE solution (the SGD-diffusion limit also reads ε and B). */
 function pdeKey(run: RunSpec): string {
   const { model, init, grid, schedule, solver, noise, saveTimes } = run.json;
-  return JSON.stringify([model, init, grid ?? null, schedule ?? null, solver ?? null, noise ?? null, saveTimes, run.particles?.trainA, run.particles?.trainB]);
+  const sgd = run.limit === 'sgd-diffusion' ? [run.particles?.epsilon, run.particles?.batch] : null;
+  return JSON.stringify([model, init, grid ?? null, schedule ?? null, solver ?? null, noise ?? null, saveTimes, run.particles?.trainA, run.particles?.trainB, sgd]);
 }
 
 /** The tasks of a comparison of a validated spec (curve: `curveSteps` extra equal steps, default 40). */
