@@ -49,3 +49,10 @@ export async function cltPredictionTask(
   const run = await runSpecFromJson(input.json, input.label, input.seed);
   return predictFromRun(run, input.overrides, { shouldStop: () => context.shouldStop() });
 }
+
+/** A run's finite-volume solution with its error bars (src/pipeline/fluctuations.ts `forwardSolution`; null without a grid form). */
+export async function forwardTask(input: { json: Record<string, unknown>; label: string; seed: number }, context: TaskContext) {
+  const { forwardSolution } = await import('./fluctuations.ts');
+  const run = await runSpecFromJson(input.json, input.label, input.seed);
+  return forwardSolution(run, { shouldStop: () => context.shouldStop() });
+}
