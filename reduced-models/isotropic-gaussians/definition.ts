@@ -14,6 +14,7 @@ import { chiLogDensity, radialQuadrature } from '../../solvers/characteristics.t
 import { activationFromSpec } from '../activations.ts';
 import { radialReducedModel } from './adapters.ts';
 import { isotropicClt } from './clt-capability.ts';
+import { isotropicSgdNoise, type IsotropicSgdNoise } from './clt-noise.ts';
 import { IsotropicGaussians } from './index.ts';
 import { landscapeCapability } from './landscape.ts';
 
@@ -112,6 +113,20 @@ function reducedSide(model: IsotropicGaussians): ReducedSide<RadialGrid, RadialI
       for (let i = 0; i < points.length; i++) out[i] = model.uDiag(points[i]);
     },
     noise: d === 'inf' ? undefined : { jacobianExponents: [d - 1] },
+    sgdDiffusion(grid) {
+      // README.md §7.1: the closed-form moments of the CLT noise rates, at the cell centres
+      const availability = isotropicSgdNoise(model);
+      if (!availability.available) throw new ConfigError('limit', `"sgd-diffusion" needs the SGD-noise closed forms: ${availability.reason}`);
+      const moments = availability.noise as IsotropicSgdNoise;
+      const r = grid.centres[0];
+      const unused = new Float64Array(r.length); // ψ' enters the CLT rates only
+      return {
+        moments(mass, radialVariance, itoDrift) {
+          moments.prepare(r, mass, unused);
+          moments.unitMoments(radialVariance, itoDrift);
+        },
+      };
+    },
     pointwise(tolerance, cover) {
       let rMax = 0;
       for (const x of cover) for (const r of x) rMax = Math.max(rMax, r);

@@ -7,6 +7,7 @@ import { gridMarginal } from '../diagnostics/registry.ts';
 import { Grid, type AxisSpec } from '../grid.ts';
 import { makeProvenance } from '../io/output.ts';
 import { writeResult, type ResultFiles } from '../io/result.ts';
+import { riskWords, type RiskWords } from '../io/risk-name.ts';
 import { solveWithChecks, type PdeCheck, type PdeControl, type PdeTrajectory } from '../pde/index.ts';
 import type { DiscretisationError } from '../pde/error-estimate.ts';
 import { runInWorker } from '../parallel/pool.ts';
@@ -35,6 +36,8 @@ export interface SolveResult {
   runs: SolvedRun[];
   /** True unless an interrupt stopped some run before its last save time. */
   completed: boolean;
+  /** The model's word for R when it is not "risk" (`Model.riskName`): result.json keys and report labels use it. */
+  riskName?: string;
 }
 
 /** Solves every run of a spec in this thread. */
@@ -61,6 +64,7 @@ export function runSolveSpec(spec: Spec, control: PdeControl = {}): SolveResult 
     description: spec.description,
     runs,
     completed: runs.every((r) => !r.stoppedEarly),
+    riskName: spec.runs[0].model.riskName,
   };
 }
 
@@ -90,17 +94,17 @@ export function densitySection(title: string, axes: readonly AxisSpec[], times: 
   };
 }
 
-function solvedRunSections(r: SolvedRun, prefix: string): ReportSection[] {
+function solvedRunSections(r: SolvedRun, prefix: string, words: RiskWords): ReportSection[] {
   const sections: ReportSection[] = [];
   if (r.fv) sections.push(densitySection(`${prefix}Density of the reduced law`, r.fv.axes, r.times, r.fv.density));
   const series: Series[] = [{ name: r.methodName === 'finite-volume' ? 'finite volumes' : 'characteristics', x: r.times, y: r.risk, mode: 'lines+markers', color: colorAt(0) }];
   if (r.check) series.push({ name: `check: ${r.check.label}`, x: r.times, y: r.check.risk, mode: 'markers', dash: 'dot', color: colorAt(1) });
   if (r.companion) series.push({ name: r.companion.label, x: r.times, y: r.companion.risk, mode: 'lines', dash: 'dash', color: colorAt(2) });
-  sections.push({ title: `${prefix}Risk`, text: `${r.method}; ${r.kernel.description}.`, figure: lineFigure('Risk R(ρ̄_t)', 't', 'risk', series) });
+  sections.push({ title: `${prefix}${words.title}`, text: `${r.method}; ${r.kernel.description}.`, figure: lineFigure(`${words.title} ${words.symbol}(ρ̄_t)`, 't', words.name, series) });
   const e = r.error;
   const columns = [
-    't', 'risk', ...(e ? ['± (discretisation)'] : []), ...r.coordinates.flatMap((c) => [`mean ${c}`, ...(e ? [`± ${c}`] : [])]),
-    ...(r.fv ? ['mass − 1', 'min cell mass'] : []), ...(r.check ? ['risk (check)'] : []),
+    't', words.name, ...(e ? ['± (discretisation)'] : []), ...r.coordinates.flatMap((c) => [`mean ${c}`, ...(e ? [`± ${c}`] : [])]),
+    ...(r.fv ? ['mass − 1', 'min cell mass'] : []), ...(r.check ? [`${words.name} (check)`] : []),
   ];
   const rows = r.times.map((t, k) => [
     t, r.risk[k], ...(e ? [e.risk[k]] : []), ...r.means.flatMap((m, a) => [m[k], ...(e ? [e.means[a][k]] : [])]),
@@ -121,7 +125,8 @@ export function toleranceNote(e: DiscretisationError): string {
 
 export function solveReportSections(result: SolveResult): ReportSection[] {
   const many = result.runs.length > 1;
-  return result.runs.flatMap((r) => solvedRunSections(r, many ? `${r.label}: ` : ''));
+  const words = riskWords(result.riskName);
+  return result.runs.flatMap((r) => solvedRunSections(r, many ? `${r.label}: ` : '', words));
 }
 
 /**
@@ -134,5 +139,5 @@ export function resultJson<R extends { runs: unknown[] }>(result: R): Record<str
 }
 
 export function writeSolveOutputs(dir: string, result: SolveResult): ResultFiles {
-  return writeResult(dir, { ...resultJson(result), provenance: result.provenance, spec: result.spec }, { title: 'meanfield solve', sections: solveReportSections(result) });
+  return writeResult(dir, { ...resultJson(result), provenance: result.provenance, spec: result.spec, riskName: result.riskName }, { title: 'meanfield solve', sections: solveReportSections(result) });
 }
