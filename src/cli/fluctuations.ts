@@ -75,13 +75,14 @@ export async function commandFluctuations(args: string[]): Promise<number> {
       console.log(toJson(result));
       return 0;
     }
-    console.log(`${'t'.padStart(6)}${'R_PDE'.padStart(11)}${'Var_init'.padStart(12)}${'I_C'.padStart(12)}${'I_I'.padStart(12)}${'std R_N'.padStart(12)}${'std mean r'.padStart(12)}`);
+    console.log(`${'t'.padStart(6)}${'R_PDE'.padStart(11)}${'± R_PDE'.padStart(10)}${'Var_init'.padStart(12)}${'I_C'.padStart(12)}${'I_I'.padStart(12)}${'std R_N'.padStart(12)}${'std mean r'.padStart(12)}`);
     result.times.forEach((t, i) =>
       console.log(
-        `${String(t).padStart(6)}${result.pdeRisk[i].toFixed(5).padStart(11)}${result.varInitRisk[i].toExponential(3).padStart(12)}${(result.noiseCommonRisk?.[i].toExponential(3) ?? 'n/a').padStart(12)}` +
+        `${String(t).padStart(6)}${result.pdeRisk[i].toFixed(5).padStart(11)}${(result.pdeRiskError?.[i].toExponential(1) ?? 'n/a').padStart(10)}${result.varInitRisk[i].toExponential(3).padStart(12)}${(result.noiseCommonRisk?.[i].toExponential(3) ?? 'n/a').padStart(12)}` +
           `${(result.noiseSameUnitRisk?.[i].toExponential(3) ?? 'n/a').padStart(12)}${result.predictedStdRisk[i].toExponential(3).padStart(12)}${result.predictedStdMeanRadius[i].toExponential(3).padStart(12)}`,
       ),
     );
+    if (result.forwardMethod) console.log(`R_PDE: ${result.forwardMethod}`);
     for (const w of result.warnings) console.log(`warning (${w.code}): ${w.message}`);
     return 0;
   });

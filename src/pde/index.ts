@@ -331,6 +331,25 @@ export interface PdeSolution {
   readonly companion: { readonly label: string; readonly trajectory: PdeTrajectory } | null;
 }
 
+/** The finite-volume solution of a run (the spec's grid, or the automatic one) with its error bars. */
+export function solveOnGridWithErrorBars(
+  run: RunSpec,
+  control: PdeControl = {},
+  command = 'the PDE',
+  problem = buildPdeProblem(run, { command, method: 'finite-volume' }) as FiniteVolumeProblem,
+): { main: PdeTrajectory; error: DiscretisationError | null } {
+  const reduced = problem.reduced;
+  return solveWithErrorBars(
+    {
+      grid: problem.grid,
+      automatic: reduced.gridIsAutomatic?.(run.grid) ?? false,
+      tolerance: { risk: run.solver.riskTolerance, until: run.solver.toleranceUntil ?? run.saveTimes[run.saveTimes.length - 1] },
+      solveOn: (grid, c) => solvePde(grid === problem.grid ? problem : buildPdeProblem(run, { command, reduced, grid, method: 'finite-volume' }), c),
+    },
+    control,
+  );
+}
+
 /**
  * Characteristics check of a grid solution: 8 × 25 nodes on one axis (exact to ~1e-9 before a separatrix);
  * on several axes the tensor product of the spec's node resolution (8 × 25 per axis would be 200^ndim nodes).
@@ -347,18 +366,7 @@ export function solveWithChecks(run: RunSpec, control: PdeControl = {}, command 
   const problem = buildPdeProblem(run, { command });
   const reduced = problem.reduced;
   const until = run.solver.toleranceUntil ?? run.saveTimes[run.saveTimes.length - 1];
-  const { main, error: richardson } =
-    problem.method === 'finite-volume'
-      ? solveWithErrorBars(
-          {
-            grid: problem.grid,
-            automatic: reduced.gridIsAutomatic?.(run.grid) ?? false,
-            tolerance: { risk: run.solver.riskTolerance, until },
-            solveOn: (grid, c) => solvePde(grid === problem.grid ? problem : buildPdeProblem(run, { command, reduced, grid }), c),
-          },
-          control,
-        )
-      : { main: solvePde(problem, control), error: null };
+  const { main, error: richardson } = problem.method === 'finite-volume' ? solveOnGridWithErrorBars(run, control, command, problem) : { main: solvePde(problem, control), error: null };
   let check: PdeCheck | null = null;
   if (!main.stoppedEarly) {
     let second: PdeTrajectory | null = null;
