@@ -30,6 +30,7 @@ import { GAUSSIAN_EXAMPLE, GaussianLine } from './line.ts';
 import { BirthDeath } from './birth-death.ts';
 import type { Rng } from '../../src/rng.ts';
 import type { ChargedUnitsModel } from './model.ts';
+import { fittedFunction } from './instruments.ts';
 
 /**
  * Birth–death (NBD; README §9): rate α, switched off at `until` (default never), killed units re-drawn
@@ -332,6 +333,8 @@ function build(params: ChargedUnitsParams): Model<ChargedUnitsGrid, ChargedUnits
     label: `charged units (RVE), ${built.model.description}`,
     reduced: { ...(built.spec ? circleReduced(built.model, built.spec) : lineReduced(built.model)), birthDeath: params.birthDeath },
     particles: { kind: 'units', unit: chargedUnit(built.model, params.birthDeath) },
+    riskName: 'loss', // R = L = ½‖f − f_n‖² (README §1): outputs say pde.loss, particles.lossStd
+    capabilities: { fittedFunction: fittedFunction(built.model) },
   };
 }
 
