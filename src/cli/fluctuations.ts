@@ -11,7 +11,7 @@ import { writeResult } from '../io/result.ts';
 import { riskWords } from '../io/risk-name.ts';
 import { fluctuationsReport, runFluctuationsInWorker } from '../pipeline/fluctuations.ts';
 import { initialVarianceReport, runInitialVarianceInWorker } from '../pipeline/initial-variance.ts';
-import { exportIfAsked, numberList, readSpec, UsageError, withInterrupt } from './common.ts';
+import { checkOutputDir, exportIfAsked, numberList, readSpec, UsageError, withInterrupt } from './common.ts';
 
 export async function commandFluctuations(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -21,6 +21,7 @@ export async function commandFluctuations(args: string[]): Promise<number> {
   });
   const spec = await readSpec(positionals[0]);
   if (!values.out && !values.json) throw new UsageError('fluctuations needs --out <dir> or --json');
+  if (values.out) checkOutputDir(values.out);
   if (spec.hasVariants) throw new ConfigError('variants', 'fluctuations predicts one run: remove "variants" (or run each variant as its own spec)');
   const n = numberList(values.n, '--n', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1')?.[0];
   const epsilon = numberList(values.epsilon, '--epsilon', (x) => x > 0 && x <= 1, 'a number in (0, 1]')?.[0];

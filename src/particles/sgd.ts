@@ -46,6 +46,7 @@ import { ConfigError } from '../errors.ts';
 import { checkNumber } from '../io/validate.ts';
 import { Rng } from '../rng.ts';
 import { evaluateSchedule, type ParticleModel, type PiecewiseLinearShape, type StepSchedule } from '../types.ts';
+import type { Metric } from '../model.ts';
 import { KernelWorkspace } from './kernels.ts';
 import { checkInit, initialiseUnits, type InitSpec, type ParticleState } from './network.ts';
 
@@ -118,6 +119,8 @@ export interface ParticleSnapshot {
   readonly reduced: Float64Array;
   readonly populationRisk: number | null;
   readonly testRisk: TestRisk | null;
+  /** Particle-only networks: their metrics (names in ParticleRun.metricNames), each with its standard error. */
+  readonly metrics?: readonly Metric[];
 }
 
 export interface ParticleRun {
@@ -129,6 +132,8 @@ export interface ParticleRun {
   readonly seed: number;
   readonly stream: number;
   readonly reducedNames: readonly string[];
+  /** Names of the snapshots' `metrics` (particle-only networks). */
+  readonly metricNames?: readonly string[];
   /** Completed save times, in order. */
   readonly snapshots: ParticleSnapshot[];
   readonly stepsDone: number;
@@ -496,7 +501,7 @@ export interface Engine {
  */
 export function runEngine(
   engine: Engine,
-  info: { name: string; dimension: number; reducedNames: readonly string[] },
+  info: { name: string; dimension: number; reducedNames: readonly string[]; metricNames?: readonly string[] },
   options: Pick<SgdOptions, 'n' | 'epsilon' | 'saveTimes' | 'batch' | 'seed' | 'stream' | 'returnState'>,
   control: RunControl = {},
 ): ParticleRun {
@@ -541,6 +546,7 @@ export function runEngine(
     seed: options.seed,
     stream: options.stream ?? 0,
     reducedNames: info.reducedNames,
+    ...(info.metricNames ? { metricNames: info.metricNames } : {}),
     snapshots,
     stepsDone: k,
     totalSteps,

@@ -8,7 +8,8 @@
  * which is the expectation of the SGD step (explicit Euler on dθ/dt = −2ξ G); `integrator: 'heun'`
  * takes the explicit trapezoid instead, θ* = θ − 2s_k G(θ), θ ← θ − s_k G(θ) − s_{k+1} G(θ*) (2nd
  * order, two gradients per step). Time t = kε. Snapshots: every unit's reduced
- * coordinates and the exact population risk. Noise and weight decay are not offered on this path.
+ * coordinates and the exact population risk. Noise (spec `noise.beta`): θ_j += √(4 s_k/β) g after each step
+ * (Euler–Maruyama of the PDE's (2ξ/β)Δ); weight decay is not offered on this path.
  */
 import { ConfigError } from '../errors.ts';
 import type { UnitModel } from '../model.ts';
@@ -40,7 +41,7 @@ class UnitEngine implements Engine {
   ) {
     const p = unit.parameters;
     this.o = resolveOptions({ name: 'unit model', dimension: p, hasGradient: true }, options);
-    if (options.noise) throw new ConfigError('particles.noise', 'noisy dynamics are not available for this model\'s units');
+    if (this.o.lambda !== 0) throw new ConfigError('particles.noise.lambda', 'weight decay is not available on the units path (use 0)');
     if (this.o.algorithm === 'sgd' && !unit.data) throw new ConfigError('particles.algorithm', 'this model\'s units have no data law for online SGD: use "gd"');
     const { n, batch } = this.o;
     this.theta = new Float64Array(n * p);
@@ -67,12 +68,14 @@ class UnitEngine implements Engine {
     const { n } = this.o;
     const p = this.unit.parameters;
     const theta = this.theta;
+    this.unit.reaction?.(theta, n, k * this.o.epsilon, this.o.epsilon, this.rng);
     if (this.o.algorithm === 'gd') {
       const { grad } = this;
       this.unit.populationGradient(theta, n, grad);
       const h = 2 * s;
       if (this.o.integrator === 'euler') {
         for (let j = 0; j < theta.length; j++) theta[j] -= h * grad[j];
+        this.addNoise(s);
         return;
       }
       const { thetaStart, gradPredicted } = this;
@@ -81,6 +84,7 @@ class UnitEngine implements Engine {
       for (let j = 0; j < theta.length; j++) theta[j] -= h * grad[j];
       this.unit.populationGradient(theta, n, gradPredicted);
       for (let j = 0; j < theta.length; j++) theta[j] = thetaStart[j] - 0.5 * (h * grad[j] + hNext * gradPredicted[j]);
+      this.addNoise(s);
       return;
     }
     const data = this.unit.data!;
@@ -107,6 +111,15 @@ class UnitEngine implements Engine {
     }
     const h = (2 * s) / B;
     for (let j = 0; j < theta.length; j++) theta[j] += h * this.grad[j];
+    this.addNoise(s);
+  }
+
+  /** Euler–Maruyama noise η g per parameter, η² = noiseFactor · s (4s/β: the PDE's (2ξ/β)Δ, solvers/README.md). */
+  private addNoise(s: number): void {
+    if (this.o.noiseFactor === 0) return;
+    const eta = Math.sqrt(this.o.noiseFactor * s);
+    const theta = this.theta;
+    for (let j = 0; j < theta.length; j++) theta[j] += eta * this.rng.normal();
   }
 
   observe(requestedTime: number, step: number): ParticleSnapshot {
