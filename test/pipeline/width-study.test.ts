@@ -4,6 +4,10 @@
  * and E‖f_n − f_MF‖² = E[c²] k(0)/n = k(0)/n (f_MF = 0 since E c = 0; ‖φ(·; y)‖² = k(0)).
  */
 import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { mean, std } from '../../src/diagnostics/stats.ts';
 import { parseSpec } from '../../src/spec/index.ts';
 import { runWidthStudy, widthSettings } from '../../src/pipeline/width-study.ts';
@@ -43,5 +47,22 @@ describe('width study', () => {
   it('rejects a widths block with fewer than two n, naming the field', async () => {
     const spec = await parseSpec({ model: { name: 'charged-units', domain: 'circle' }, init: CIRCLE_EXAMPLE_INIT, saveTimes: [0, 1], particles: { n: 10, epsilon: 0.1, algorithm: 'gd' } });
     expect(() => widthSettings(spec, { ns: [100] })).toThrow(/widths\.ns/);
+  });
+
+  it('CLI: compare --widths writes result.json with the model\'s loss names and a report', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meanfield-widths-'));
+    const path = join(dir, 'spec.json');
+    writeFileSync(path, JSON.stringify({ model: { name: 'charged-units', domain: 'circle' }, init: CIRCLE_EXAMPLE_INIT, solver: { method: 'characteristics', nodesPerPanel: 5 }, saveTimes: [0, 0.2], particles: { n: 50, epsilon: 0.05, algorithm: 'gd' }, seed: 2 }));
+    const bin = join(import.meta.dirname, '..', '..', 'bin', 'meanfield.mjs');
+    const r = spawnSync(process.execPath, [bin, 'compare', path, '--out', join(dir, 'out'), '--widths', '40,80,160', '--seeds', '3', '--quiet', '--workers', '1'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const res = JSON.parse(readFileSync(join(dir, 'out', 'result.json'), 'utf8'));
+    expect(res.kind).toBe('meanfield.widths');
+    expect(res.ensembles.map((e: { n: number }) => e.n)).toEqual([40, 80, 160]);
+    expect(res.ensembles[0].lossStd).toHaveLength(2);
+    expect(res.pde.loss).toHaveLength(2);
+    const bad = spawnSync(process.execPath, [bin, 'compare', path, '--out', join(dir, 'bad'), '--widths', '40,x'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--widths\[1\]/);
   });
 });
