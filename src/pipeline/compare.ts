@@ -29,6 +29,7 @@ import { replicaSpec, type ReplicaSpec } from '../particles/replica.ts';
 import { replicaTaskOf } from '../particles/ensemble.ts';
 import type { ParticleRun } from '../particles/sgd.ts';
 import { parseSpec, type RunSpec, type Spec, type SpecOptions } from '../spec/index.ts';
+import { fittedFunctionOf, pdePoints } from './width-study.ts';
 import { runTasks, type Task } from '../parallel/pool.ts';
 
 export interface CompareControl {
@@ -85,6 +86,13 @@ export interface RunComparison {
     rejected: number;
     ms: number;
     stoppedEarly: boolean;
+    /**
+     * Estimated discretisation error of `risk` and of each coordinate's mean (src/pde/error-estimate.ts;
+     * null for characteristics), and how it was obtained.
+     */
+    riskError: number[] | null;
+    meanError: number[][] | null;
+    errorMethod: string | null;
     /** Finite volumes: the grid, conservation and positivity, and the cell masses (density = mass / cell volume). */
     fv?: { axes: AxisSpec[]; mass: number[]; minMass: number[]; density: Float64Array[]; initialTruncatedMass: number; scheme: string };
     check: { label: string; risk: number[]; means: number[][]; maxRiskDiff: number; maxMeanDiff: number[] } | null;
@@ -114,12 +122,29 @@ export interface RunComparison {
   };
   /** R_N − R(ρ̄_t) (replica mean) and the i.i.d. O(1/N) size C1(t)/N (null without the same-unit term). */
   gap: number[];
+  /** Per save time: true where |gap| ≤ pde.riskError, i.e. the PDE is not accurate enough to resolve the gap (null without error bars). */
+  gapBelowPdeError: boolean[] | null;
   iidBias: number[] | null;
   /** Companion minus the model (risk and coordinate means), e.g. d = ∞ minus finite d. */
   companionGap: { risk: number[]; means: number[][] } | null;
   distances: Record<string, DistanceSeries>;
   /** The PDE's own floor: W1 per coordinate and sliced W1 between the PDE nodes and its coarser check. */
   resolution: { w1: number[][]; slicedW1: number[] | null } | null;
+  /**
+   * Where the model offers `fittedFunction` (src/pipeline/width-study.ts): the network function at the
+   * inputs per save time — PDE (f_MF) and the replica mean of f_n — with ‖f_n − f_MF‖² (replica mean, std)
+   * and the model's weighted marginal (histograms, PDE and replica mean).
+   */
+  functions?: {
+    symbol: string;
+    inputs: Float64Array;
+    target: Float64Array;
+    meanField: Float64Array[];
+    particles: Float64Array[];
+    distance: number[];
+    distanceStd: number[];
+    marginal?: { label: string; axis: string; edges: Float64Array; pde: Float64Array[]; particles: Float64Array[] };
+  };
   /** Risk and coordinate means on the dense time grid (save times plus curveSteps equal steps). */
   curve: { times: number[]; pdeRisk: number[]; particleRisk: number[]; particleRiskStd: number[]; pdeMeans: number[][]; particleMeans: number[][]; particleMeanStds: number[][] };
 }
@@ -131,6 +156,8 @@ export interface CompareResult {
   description?: string;
   paper: boolean;
   completed: boolean;
+  /** The model's word for R when it is not "risk" (`Model.riskName`): result.json keys and report labels use it. */
+  riskName?: string;
   /** One entry per run (the spec's variants in order, or the single run). */
   runs: RunComparison[];
 }
@@ -151,7 +178,7 @@ function pickRows<T>(xs: readonly T[], indices: readonly number[]): T[] {
 
 /** The comparison of one run from its PDE solution (on the dense times) and its replicas. */
 export function compareRun(run: RunSpec, solution: PdeSolution, replicas: ParticleRun[], dense: number[], directions: Float64Array): RunComparison {
-  const { main: pde, check, companion } = solution;
+  const { main: pde, check, companion, error } = solution;
   const D = pde.coordinates.length;
   const p = run.particles!;
   const N = p.n;
@@ -222,6 +249,7 @@ export function compareRun(run: RunSpec, solution: PdeSolution, replicas: Partic
   const pdeRisk = pickRows(pde.risk, saveIndex);
   const partRisk = pickRows(curve.particleRisk, saveIndex);
   const ct = companion?.trajectory;
+  const functions = functionComparison(run, pde, replicas, saveIndex, N);
   return {
     label: run.label,
     model: run.model.label,
@@ -238,6 +266,9 @@ export function compareRun(run: RunSpec, solution: PdeSolution, replicas: Partic
       rejected: pde.rejected,
       ms: pde.ms,
       stoppedEarly: pde.stoppedEarly,
+      riskError: error && pickRows(error.risk, saveIndex),
+      meanError: error && error.means.map((m) => pickRows(m, saveIndex)),
+      errorMethod: error?.method ?? null,
       fv: pde.fv && {
         axes: pde.fv.axes,
         mass: pickRows(pde.fv.mass, saveIndex),
@@ -273,12 +304,59 @@ export function compareRun(run: RunSpec, solution: PdeSolution, replicas: Partic
       stepsMs: replicas.reduce((s, r) => s + r.timings.stepsMs, 0),
     },
     gap: partRisk.map((r, i) => r - pdeRisk[i]),
+    gapBelowPdeError: error && saveIndex.map((k, i) => Math.abs(partRisk[i] - pdeRisk[i]) <= error.risk[k]),
     iidBias: pde.c1 ? pickRows(pde.c1, saveIndex).map((c) => c / N) : null,
     companionGap: ct ? { risk: times.map((_, i) => ct.risk[saveIndex[i]] - pdeRisk[i]), means: pde.means.map((m, a) => saveIndex.map((k) => ct.means[a][k] - m[k])) } : null,
     distances,
     resolution,
+    ...(functions ? { functions } : {}),
     curve,
   };
+}
+
+/** The `functions` entry of a comparison (absent without the model's fittedFunction capability). */
+function functionComparison(run: RunSpec, pde: PdeTrajectory, replicas: ParticleRun[], saveIndex: number[], N: number): RunComparison['functions'] {
+  const capability = fittedFunctionOf(run.model.capabilities);
+  if (!capability) return undefined;
+  const Q = capability.inputs.length;
+  const unitWeights = new Float64Array(N).fill(1 / N);
+  const scratch = new Float64Array(Q);
+  const out: NonNullable<RunComparison['functions']> = { symbol: capability.symbol, inputs: capability.inputs, target: capability.target, meanField: [], particles: [], distance: [], distanceStd: [] };
+  const m = capability.marginal;
+  const bins = m ? m.edges.length - 1 : 0;
+  const histogram = new Float64Array(bins);
+  if (m) out.marginal = { label: m.label, axis: m.axis, edges: m.edges, pde: [], particles: [] };
+  for (const k of saveIndex) {
+    const law = pdePoints(pde, k);
+    const mf = new Float64Array(Q);
+    capability.evaluate(law.points, law.weights, mf);
+    const mean = new Float64Array(Q);
+    const distances = replicas.map((r) => {
+      capability.evaluate(r.snapshots[k].reduced, unitWeights, scratch);
+      let d = 0;
+      for (let q = 0; q < Q; q++) {
+        mean[q] += scratch[q] / replicas.length;
+        d += capability.inputWeights[q] * (scratch[q] - mf[q]) ** 2;
+      }
+      return d;
+    });
+    out.meanField.push(mf);
+    out.particles.push(mean);
+    out.distance.push(distances.reduce((s, d) => s + d, 0) / distances.length);
+    out.distanceStd.push(sd(distances));
+    if (m) {
+      const pdeHist = new Float64Array(bins);
+      m.histogram(law.points, law.weights, pdeHist);
+      const partHist = new Float64Array(bins);
+      for (const r of replicas) {
+        m.histogram(r.snapshots[k].reduced, unitWeights, histogram);
+        for (let b = 0; b < bins; b++) partHist[b] += histogram[b] / replicas.length;
+      }
+      out.marginal!.pde.push(pdeHist);
+      out.marginal!.particles.push(partHist);
+    }
+  }
+  return out;
 }
 
 /** What the pool runs: one PDE solution per distinct PDE, one task per replica. */
@@ -299,10 +377,11 @@ export interface ComparePlan {
   tasks: CompareTask[];
 }
 
-/** Runs that differ only in their particles share one PDE solution. */
+/** Runs that differ only in their particles share one PDE solution (the SGD-diffusion limit also reads ε and B). */
 function pdeKey(run: RunSpec): string {
   const { model, init, grid, schedule, solver, noise, saveTimes } = run.json;
-  return JSON.stringify([model, init, grid ?? null, schedule ?? null, solver ?? null, noise ?? null, saveTimes, run.particles?.trainA, run.particles?.trainB]);
+  const sgd = run.limit === 'sgd-diffusion' ? [run.particles?.epsilon, run.particles?.batch] : null;
+  return JSON.stringify([model, init, grid ?? null, schedule ?? null, solver ?? null, noise ?? null, saveTimes, run.particles?.trainA, run.particles?.trainB, sgd]);
 }
 
 /** The tasks of a comparison of a validated spec (curve: `curveSteps` extra equal steps, default 40). */
@@ -362,7 +441,7 @@ export function assembleCompare(plan: ComparePlan, resultOf: (id: string) => Pde
     runs.push(r);
   });
   if (runs.length === 0) throw new Error('compare: interrupted before any run had a PDE solution and a particle save time');
-  return { kind: 'meanfield.compare', provenance, spec: spec.json, description: spec.description, paper: spec.paper, completed, runs };
+  return { kind: 'meanfield.compare', provenance, spec: spec.json, description: spec.description, paper: spec.paper, completed, riskName: spec.runs[0].model.riskName, runs };
 }
 
 /** Runs the comparison of a validated spec. */
