@@ -50,6 +50,8 @@ export interface Job {
    */
   probe(task: JobTask, fraction: number): Task;
   probeFraction(task: JobTask): number;
+  /** The wall time a task's result says it spent stepping (what scales with the horizon), if it says. */
+  steppingMs(result: unknown): number | null;
   /** Writes the command's output files (result.json, report.html); returns their paths. */
   write(dir: string, result: unknown): string[];
 }
@@ -85,6 +87,7 @@ export async function loadJob(input: JobInput): Promise<Job> {
       const r = result as { completed?: boolean; main?: { stoppedEarly: boolean } };
       return r.main ? !r.main.stoppedEarly : r.completed === true;
     },
+    steppingMs: (result) => (result as { timings?: { stepsMs?: number } }).timings?.stepsMs ?? null,
     assemble: (resultOf, provenance) => assembleCompare(plan, resultOf as Parameters<typeof assembleCompare>[1], provenance),
     write: (dir, result) => {
       const files = writeCompareOutputs(dir, result as ReturnType<typeof assembleCompare>);

@@ -7,7 +7,9 @@
  * Time: one task of each group (the PDE of a run, the replicas of a run) is run in this thread with
  * its horizon scaled down (every save time × f, then × f and × 4f after that warm-up: the same
  * outputs, a fraction of the steps), its CPU time measured, and time(f) = a + b·f is extrapolated to
- * f = 1 (a: setup and per-save work, b: stepping).
+ * f = 1 (a: setup and per-save work, b: stepping). A task that times its own stepping (an SGD replica's
+ * `timings.stepsMs`) gives b directly from the larger probe, which is far less noisy than the
+ * difference of two short probes when the per-save work dominates them.
  * Memory: Node's baseline plus three times the size of the task's result (its saved states), which the
  * probe also gives, since it has all the save times.
  */
@@ -41,12 +43,14 @@ export interface ShardPlan {
   readonly files: { jobs: string; slurm: string; plan: string };
 }
 
-/** CPU time (this thread runs the task: other load on the machine does not count) and result size. */
-async function timed(task: JobTask['task']): Promise<{ ms: number; bytes: number }> {
+/** CPU time (this thread runs the task: other load on the machine does not count), wall time, result. */
+async function timed(task: JobTask['task']): Promise<{ ms: number; wallMs: number; bytes: number; result: unknown }> {
   const before = process.cpuUsage();
+  const t0 = performance.now();
   const { results } = await runTasks([task], { workers: 0 });
+  const wallMs = performance.now() - t0;
   const used = process.cpuUsage(before);
-  return { ms: (used.user + used.system) / 1000, bytes: toExactJson(results[0]).length };
+  return { ms: (used.user + used.system) / 1000, wallMs, bytes: toExactJson(results[0]).length, result: results[0] };
 }
 
 /** Estimates one group's task by probes at fractions f and 4f after a warm-up at f (see the header). */
@@ -58,8 +62,12 @@ async function estimate(job: Job, task: JobTask, count: number): Promise<TaskEst
   const first = await timed(job.probe(task, f)); // after the warm-up: compiled code, loaded modules
   const f2 = Math.min(1, 4 * f);
   const second = await timed(job.probe(task, f2));
-  const slope = Math.max(0, (second.ms - first.ms) / (f2 - f));
-  const ms = second.ms + slope * (1 - f2);
+  const steppingMs = job.steppingMs(second.result);
+  // a task that times its own stepping: scale only that part (as CPU time); otherwise the linear fit
+  const ms =
+    steppingMs !== null
+      ? second.ms + steppingMs * Math.min(1, second.ms / second.wallMs) * (1 / f2 - 1)
+      : second.ms + Math.max(0, (second.ms - first.ms) / (f2 - f)) * (1 - f2);
   return { group: task.group, tasks: count, seconds: ms / 1000, memoryMb: memoryMb(Math.max(first.bytes, second.bytes)) };
 }
 

@@ -34,7 +34,7 @@ beforeAll(() => {
   const whole = meanfield(['compare', specPath, '--seeds', SEEDS, '--out', join(dir, 'whole'), '--quiet']);
   expect(whole.status, whole.stderr).toBe(0);
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 500 }));
 
 function expectMergedEqualsWhole(planDir: string, shards: number): void {
   const folders = Array.from({ length: shards }, (_, k) => join(planDir, `shard-${k}-of-${shards}`));

@@ -7,7 +7,15 @@ set -euo pipefail
 action="$1"
 dir="$(mkdir -p "$2" && cd "$2" && pwd)"
 conf="$dir/slurm.conf"
-stop_daemon() { [ -f "$dir/$1.pid" ] && kill "$(cat "$dir/$1.pid")" 2>/dev/null || true; rm -f "$dir/$1.pid"; }
+# stops a daemon and waits (at most 10 s) until it has exited, so that its folder can be removed
+stop_daemon() {
+  [ -f "$dir/$1.pid" ] || return 0
+  local pid
+  pid="$(cat "$dir/$1.pid")"
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  rm -f "$dir/$1.pid"
+}
 if [ "$action" = stop ]; then
   stop_daemon slurmd; stop_daemon slurmctld; stop_daemon munged
   exit 0
