@@ -10,8 +10,10 @@ import { InputError, UsageError } from './common.ts';
 import { commandCompare } from './compare.ts';
 import { commandExport, EXPORT_USAGE } from './export.ts';
 import { commandFluctuations } from './fluctuations.ts';
+import { commandMerge, MERGE_USAGE } from './merge.ts';
 import { commandMinimize } from './minimize.ts';
 import { commandModels } from './models.ts';
+import { commandPlan, PLAN_USAGE } from './plan.ts';
 import { commandPotentials } from './potentials.ts';
 import { commandSolve } from './solve.ts';
 import { commandSweep } from './sweep.ts';
@@ -20,14 +22,19 @@ const USAGE = `meanfield ${PACKAGE_VERSION}: mean-field theory of two-layer neur
 
 usage:
   meanfield solve <spec.json> --out <dir>            solve the reduced PDE; writes result.json and report.html
-  meanfield compare <spec.json> --out <dir> [--seeds K] [--workers W] [--paper] [--resume]
+  meanfield compare <spec.json> --out <dir> [--seeds K] [--workers W] [--paper] [--resume] [--shard k/n]
                                                      PDE vs finite-N particles for every run (variants) of the
                                                      spec; --paper merges the spec's "paper" block (or uses
                                                      MMN's ε = 1e-6); --resume reuses the replicas an
                                                      interrupted run saved in <dir>/replicas
+                                                     --shard k/n runs one shard of a cluster run into
+                                                     <dir> (see meanfield plan, meanfield merge)
   meanfield compare <spec.json> --out <dir> --ns 400,1600 --epsilons 2e-5,1e-4 [--seeds 60]
                                                      CLT ensemble study (also when the spec has a "clt"
                                                      block): measured vs predicted std of R_N and means
+  meanfield compare <spec.json> --out <dir> --widths 250,500,1000,2000,4000 [--seeds K]
+                                                     width study (also with a "widths" block): excess
+                                                     R_n − R and spread of R_n against 1/n, fitted slopes
   meanfield fluctuations <spec.json> (--out <dir> | --json) [--n N] [--epsilon e] [--batch B] [--no-nonlocal]
                                                      CLT prediction of the seed-to-seed std of R_N and means
   meanfield minimize <spec.json> [--json] [--lemma-domain half-line|grid]
@@ -39,6 +46,8 @@ usage:
                                                      coordinates ("x,y;x,y" for several coordinates)
   meanfield models [--json]                          the models and what each offers
   ${EXPORT_USAGE}
+  ${PLAN_USAGE}
+  ${MERGE_USAGE}
   meanfield --version | --help
 
 Every command takes --debug: on a failure, print the stack trace too.
@@ -54,6 +63,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   fluctuations: commandFluctuations,
   minimize: commandMinimize,
   sweep: commandSweep,
+  plan: commandPlan,
+  merge: commandMerge,
 };
 
 /** The one line a failure prints: the message of a known error, else its name and message (never a stack unless asked). */

@@ -6,28 +6,49 @@
 import { writeResult, type ResultFiles } from '../io/result.ts';
 import { colorAt, lineFigure, type Series } from '../plot/figures.ts';
 import type { ReportSection } from '../plot/html-report.ts';
+import { riskWords, type RiskWords } from '../io/risk-name.ts';
 import type { CompareResult, RunComparison } from './compare.ts';
+import { functionSections, jointDensitySection } from './function-report.ts';
 import { densitySection, resultJson } from './solve.ts';
 
 const fmt = (x: number, digits = 4) => (Math.abs(x) >= 1e-3 || x === 0 ? x.toFixed(digits) : x.toExponential(2));
 
 /** Short lines for a terminal: per run, the risks at the last common save time. */
 export function compareSummaryLines(result: CompareResult): string[] {
-  return result.runs.map((r) => {
-    const k = r.times.length - 1;
-    const companion = r.pde.companion ? `, R(${r.pde.companion.label}) ${fmt(r.pde.companion.risk[k])}` : '';
-    const spread = r.particles.seeds > 1 ? ` ± ${fmt(r.particles.riskStd[k])}` : '';
-    const bias = r.iidBias ? `, C1/N = ${fmt(r.iidBias[k])}` : '';
-    return `${r.label}: t = ${r.times[k]}: R PDE ${fmt(r.pde.risk[k])}${companion}, R_N ${fmt(r.particles.risk[k])}${spread} (${r.particles.seeds} seed(s)${bias})`;
-  });
+  const words = riskWords(result.riskName);
+  return result.runs.flatMap((r) => [summaryLine(r, words), ...pdeErrorLines(r, words)]);
+}
+
+/** How the PDE's error bar was obtained, and the save times whose gap it does not resolve. */
+export function pdeErrorLines(r: RunComparison, words: RiskWords = riskWords()): string[] {
+  if (!r.pde.riskError || !r.gapBelowPdeError) return [];
+  const { symbol, finite } = words;
+  const label = r.label ? `${r.label}: ` : '';
+  const unresolved = r.times.filter((_, k) => r.gapBelowPdeError![k]);
+  return [
+    `${label}PDE error bar (± ${symbol} PDE): ${r.pde.errorMethod}`,
+    unresolved.length
+      ? `${label}WARNING: at t = ${unresolved.join(', ')} the gap ${finite} − ${symbol} PDE is within the PDE's own discretisation error: refine the grid (solver.riskTolerance or grid.cells) before reading it`
+      : `${label}every gap is larger than the PDE's discretisation error`,
+  ];
+}
+
+function summaryLine(r: RunComparison, { symbol, finite }: RiskWords): string {
+  const k = r.times.length - 1;
+  const companion = r.pde.companion ? `, ${symbol}(${r.pde.companion.label}) ${fmt(r.pde.companion.risk[k])}` : '';
+  const spread = r.particles.seeds > 1 ? ` ± ${fmt(r.particles.riskStd[k])}` : '';
+  const bias = r.iidBias ? `, C1/N = ${fmt(r.iidBias[k])}` : '';
+  return `${r.label}: t = ${r.times[k]}: ${symbol} PDE ${fmt(r.pde.risk[k])}${companion}, ${finite} ${fmt(r.particles.risk[k])}${spread} (${r.particles.seeds} seed(s)${bias})`;
 }
 
 /** A per-time table of one run: risks, gap, bias, means and the first distance. */
-export function compareTable(r: RunComparison): { columns: string[]; rows: number[][] } {
-  const columns = ['t', 'R PDE', ...(r.pde.companion ? [`R ${r.pde.companion.label}`] : []), 'R_N', '± std', 'gap', ...(r.iidBias ? ['C1/N'] : []),
+export function compareTable(r: RunComparison, words: RiskWords = riskWords()): { columns: string[]; rows: number[][] } {
+  const { symbol, finite } = words;
+  const e = r.pde.riskError;
+  const columns = ['t', `${symbol} PDE`, ...(e ? [`± ${symbol} PDE`] : []), ...(r.pde.companion ? [`${symbol} ${r.pde.companion.label}`] : []), finite, '± std', 'gap', ...(e ? ['|gap|/±PDE'] : []), ...(r.iidBias ? ['C1/N'] : []),
     ...r.coordinates.flatMap((c) => [`mean ${c} PDE`, `mean ${c} particles`]), ...Object.values(r.distances).flatMap((d) => (d.perCoordinate ? r.coordinates.map((c) => `${d.label} ${c}`) : [d.label]))];
   const rows = r.times.map((t, k) => [
-    t, r.pde.risk[k], ...(r.pde.companion ? [r.pde.companion.risk[k]] : []), r.particles.risk[k], r.particles.riskStd[k], r.gap[k], ...(r.iidBias ? [r.iidBias[k]] : []),
+    t, r.pde.risk[k], ...(e ? [e[k]] : []), ...(r.pde.companion ? [r.pde.companion.risk[k]] : []), r.particles.risk[k], r.particles.riskStd[k], r.gap[k], ...(e ? [Math.abs(r.gap[k]) / e[k]] : []), ...(r.iidBias ? [r.iidBias[k]] : []),
     ...r.coordinates.flatMap((_, a) => [r.pde.means[a][k], r.particles.means[a][k]]),
     ...Object.values(r.distances).flatMap((d) => d.value.map((row) => row[k])),
   ]);
@@ -71,6 +92,7 @@ function overlay(result: CompareResult, pick: (r: RunComparison) => { pde: numbe
 
 export function compareReportSections(result: CompareResult): ReportSection[] {
   const sections: ReportSection[] = [];
+  const words = riskWords(result.riskName);
   const first = result.runs[0];
   const log = logTime(result);
   if (!result.completed) sections.push({ title: 'Interrupted', text: 'The run was stopped early: only the save times reached by the PDE and every replica are shown.' });
@@ -80,13 +102,13 @@ export function compareReportSections(result: CompareResult): ReportSection[] {
     text:
       (result.description ? `${result.description}\n\n` : '') +
       `${first.model}. Particles: N = ${first.particles.n}, ε = ${first.particles.epsilon}, batch ${first.particles.batch}, ${seedsText}; ` +
-      'R_N is the exact population risk of the finite network (actual angles between units, i = j terms included), so R_N − R(ρ̄_t) carries an ' +
+      `${words.finite} is the exact population ${words.name} of the finite network (actual angles between units, i = j terms included), so ${words.finite} − ${words.symbol}(ρ̄_t) carries an ` +
       'O(1/N) bias (C1(t)/N for i.i.d. units, in the tables) besides O(N^-1/2) fluctuations.\n\n' +
       `PDE: ${first.pde.method}; ${first.pde.kernel.description}.`,
   });
   sections.push({
-    title: 'Risk',
-    figure: lineFigure('Risk: PDE (lines) vs particles (markers)', 't', 'risk', overlay(result, (r) => ({
+    title: words.title,
+    figure: lineFigure(`${words.title}: PDE (lines) vs particles (markers)`, 't', words.name, overlay(result, (r) => ({
       pde: r.curve.pdeRisk, pdeTimes: r.curve.times, companion: r.pde.companion?.risk, check: r.pde.check?.risk,
       part: r.curve.particleRisk, partErr: r.curve.particleRiskStd, partTimes: r.curve.times,
     }), log), { logX: log, logY: log }),
@@ -100,6 +122,7 @@ export function compareReportSections(result: CompareResult): ReportSection[] {
       }), log), { logX: log }),
     });
   });
+  for (const r of result.runs) sections.push(...jointDensitySection(r, result.runs.length > 1 ? `${r.label}: ` : ''), ...functionSections(r, result.runs.length > 1 ? `${r.label}: ` : ''));
   for (const r of result.runs) {
     if (r.pde.fv) {
       const title = `${result.runs.length > 1 ? `${r.label}: ` : ''}Law of ${r.coordinates[0]}: particle histogram (replica 1) over the PDE density`;
@@ -145,12 +168,13 @@ export function compareReportSections(result: CompareResult): ReportSection[] {
     const notes = [`${r.pde.method}: ${r.pde.steps} steps (${r.pde.rejected} rejected), ${(r.pde.ms / 1000).toFixed(1)} s.`];
     if (r.pde.check) notes.push(`Check (${r.pde.check.label}): max |ΔR| = ${r.pde.check.maxRiskDiff.toExponential(2)}, max |Δ mean| = ${r.pde.check.maxMeanDiff.map((x) => x.toExponential(2)).join(', ')} (${r.coordinates.join(', ')}).`);
     if (r.pde.fv) notes.push(`Finite volumes: max |mass − 1| = ${Math.max(...r.pde.fv.mass.map((m) => Math.abs(m - 1))).toExponential(2)}, min cell mass ${Math.min(...r.pde.fv.minMass).toExponential(2)}, initial mass outside the grid ${r.pde.fv.initialTruncatedMass.toExponential(2)}.`);
+    notes.push(...pdeErrorLines({ ...r, label: '' }));
     notes.push(`Particles: ${(r.particles.stepsMs / 1000).toFixed(1)} s of SGD steps over ${r.particles.seeds} replica(s).`);
-    sections.push({ title: `Table: ${r.label}`, text: notes.join('\n\n'), table: compareTable(r) });
+    sections.push({ title: `Table: ${r.label}`, text: notes.join('\n\n'), table: compareTable(r, words) });
   }
   return sections;
 }
 
 export function writeCompareOutputs(dir: string, result: CompareResult): ResultFiles {
-  return writeResult(dir, { ...resultJson(result), provenance: result.provenance, spec: result.spec }, { title: `meanfield compare: ${result.runs[0].model}`, sections: compareReportSections(result) });
+  return writeResult(dir, { ...resultJson(result), provenance: result.provenance, spec: result.spec, riskName: result.riskName }, { title: `meanfield compare: ${result.runs[0].model}`, sections: compareReportSections(result) });
 }

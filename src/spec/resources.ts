@@ -96,7 +96,8 @@ function pdePhase(run: RunSpec): Phase | undefined {
 function particlePhase(run: RunSpec, workers: number | undefined): Phase | undefined {
   const p = run.particles;
   const side = run.model.particles;
-  if (!p || !side) return undefined;
+  // not costed (yet): network models, and a step given by particles.stepSize instead of epsilon
+  if (!p || !side || side.kind === 'network' || p.epsilon === undefined) return undefined;
   const perUnit = side.kind === 'ridge' ? side.model.dimension + 2 : side.unit.parameters;
   const horizon = horizonOf(run);
   const steps = Math.ceil(horizon / p.epsilon);
