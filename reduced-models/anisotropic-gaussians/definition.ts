@@ -12,7 +12,7 @@ import { ConfigError } from '../../src/errors.ts';
 import { Grid } from '../../src/grid.ts';
 import { initialMass } from '../../src/initial.ts';
 import { defineModel, type Model, type ParticleSide, type ReducedSide, type WeightedNodes } from '../../src/model.ts';
-import { allowed, jsonObject, number } from '../../src/spec/fields.ts';
+import { allowed, jsonObject, MAX_DIMENSION, number } from '../../src/spec/fields.ts';
 import { activationFromSpec } from '../activations.ts';
 import { chiPairQuadrature, withConstantCoordinates } from '../gaussian-laws.ts';
 import { anisotropicReducedModel } from './adapters.ts';
@@ -24,7 +24,7 @@ const finiteDimension = z.unknown().transform((d, ctx) => {
     ctx.addIssue({ code: 'custom', message: 'must be a finite integer >= 3: the particles live in R^d (the d = ∞ PDE is solved beside it, "solver.companion")' });
     return z.NEVER;
   }
-  const r = number({ integer: true, min: 3 }).safeParse(d);
+  const r = number({ integer: true, min: 3, max: MAX_DIMENSION }).safeParse(d);
   if (!r.success) {
     ctx.addIssue({ code: 'custom', message: r.error.issues[0].message });
     return z.NEVER;

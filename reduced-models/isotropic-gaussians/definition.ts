@@ -36,8 +36,13 @@ export const radialInit = z.discriminatedUnion('kind', [
 ], { error: (issue) => (issue.code === 'invalid_union' ? 'must be an object with "kind": "gaussian", "uniform", "shell" or "density"' : undefined) });
 export type RadialInit = z.output<typeof radialInit>;
 
-/** Without `cells` the PDE chooses the count from `solver.riskTolerance`, refining from AUTOMATIC_START_CELLS. */
-export const radialGrid = z.strictObject({ rMax: number({ above: 0 }), cells: number({ integer: true, min: 2, max: 1e7 }).optional() });
+/**
+ * rMax: σ is evaluated at |t| up to ≈ 40·rMax by the quadratures, and a Gaussian initial law of scale s
+ * must be resolved by the cells (checked in initialMass); beyond 1e3 no law the models use is resolved.
+ * cells: memory and steps grow with it (./src/spec/resources.ts); 1e6 cells are ~1e8 doubles of kernel features.
+ * Without `cells` the PDE chooses the count from `solver.riskTolerance`, refining from AUTOMATIC_START_CELLS.
+ */
+export const radialGrid = z.strictObject({ rMax: number({ above: 0, max: 1e3 }), cells: number({ integer: true, min: 2, max: 1e6 }).optional() });
 export type RadialGrid = z.output<typeof radialGrid>;
 
 /** The coarsest grid of an automatic cell count (src/pde/error-estimate.ts doubles it until the target is met). */
@@ -88,6 +93,12 @@ function reducedSide(model: IsotropicGaussians): ReducedSide<RadialGrid, RadialI
       if (init.kind === 'shell' && init.radius >= hi) throw new ConfigError('init.radius', `must be < grid.rMax = ${hi} (got ${init.radius})`);
       if (init.kind === 'density' && init.values.length !== grid.size) {
         throw new ConfigError('init.values', `must have one entry per grid cell (grid.cells = ${grid.size}, got ${init.values.length})`);
+      }
+      if (init.kind === 'gaussian' && d !== 'inf') {
+        // the law of r has spread ≈ scale/√(2d): cells wider than twice that cannot carry its shape
+        const spread = init.scale / Math.sqrt(2 * d);
+        const h = grid.spacing[0];
+        if (h > 2 * spread) throw new ConfigError('grid.cells', `must resolve the initial law: the cell width rMax/cells = ${h.toPrecision(3)} is more than twice its spread scale/√(2d) = ${spread.toPrecision(3)}; use at least ${Math.ceil(hi / (2 * spread))} cells or a smaller rMax`);
       }
       if (init.kind === 'gaussian') {
         return d === 'inf' ? initialMass(grid, { kind: 'shell', radius: init.scale }) : initialMass(grid, { kind: 'gaussian', scale: init.scale, d });

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { parseSpec, type Spec, type SpecOptions } from '../spec/index.ts';
+import { checkResources, type ResourceOptions } from '../spec/resources.ts';
 
 export class UsageError extends Error {}
 
@@ -36,6 +37,11 @@ export function checkOutputDir(dir: string, flag = '--out'): void {
     }
     return;
   }
+}
+
+/** Refuses a spec that cannot fit this machine or finish (ConfigError); prints the estimate of a long run on stderr. */
+export function announceResources(spec: Spec, options: ResourceOptions): void {
+  for (const line of checkResources(spec, options)) process.stderr.write(`${line}\n`);
 }
 
 /** Parsed JSON of a spec file (UsageError if unreadable, ConfigError if not JSON). */

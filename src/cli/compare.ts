@@ -10,7 +10,7 @@ import { commandCltStudy } from './clt-study.ts';
 import { commandNetworkStudy } from './network-study.ts';
 import { commandWidthStudy } from './width-study.ts';
 import { compareSummaryLines, compareTable, writeCompareOutputs } from '../pipeline/compare-report.ts';
-import { checkOutputDir, endProgress, exportIfAsked, integerFlag, progressLine, readJson, readSpec, UsageError, withInterrupt } from './common.ts';
+import { announceResources, checkOutputDir, endProgress, exportIfAsked, integerFlag, progressLine, readJson, readSpec, UsageError, withInterrupt } from './common.ts';
 import { commandShard, jobInputOf } from './shard.ts';
 
 /** MMN Fig. 1's step size, for --paper runs of a spec without a "paper" block (slow: 1e7 steps to t = 10). */
@@ -61,6 +61,7 @@ export async function commandCompare(args: string[]): Promise<number> {
   const spec = await readSpec(positionals[0], { paper: values.paper && paperBlock, overrides });
   if (!values.out) throw new UsageError('compare needs --out <dir>');
   checkOutputDir(values.out);
+  announceResources(spec, { pde: true, particles: true, workers });
   const quiet = values.quiet!;
   return withInterrupt(async (stopped) => {
     const result = await runCompareSpec(spec, { workers, shouldStop: stopped, onProgress: progressLine(quiet), checkpointDir: values.out, resume: values.resume, curveSteps: spec.curveSteps });

@@ -3,13 +3,14 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { riskWords } from '../io/risk-name.ts';
 import { runSolve, toleranceNote, writeSolveOutputs } from '../pipeline/solve.ts';
-import { checkOutputDir, endProgress, exportIfAsked, progressLine, readJson, readSpec, UsageError, withInterrupt } from './common.ts';
+import { announceResources, checkOutputDir, endProgress, exportIfAsked, progressLine, readJson, readSpec, UsageError, withInterrupt } from './common.ts';
 
 export async function commandSolve(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, quiet: { type: 'boolean', default: false }, format: { type: 'string' } } });
-  await readSpec(positionals[0]); // validate before starting a worker: a bad spec is a config error now
+  const spec = await readSpec(positionals[0]); // validate before starting a worker: a bad spec is a config error now
   if (!values.out) throw new UsageError('solve needs --out <dir>');
   checkOutputDir(values.out);
+  announceResources(spec, { pde: true, particles: false });
   const quiet = values.quiet!;
   return withInterrupt(async (stopped) => {
     const result = await runSolve(readJson(positionals[0]), dirname(resolve(positionals[0]!)), { shouldStop: stopped, onProgress: progressLine(quiet) });

@@ -193,7 +193,7 @@ export function resolveOptions(model: EngineModelInfo, o: Omit<SgdOptions, 'init
   if (integrator !== 'euler' && integrator !== 'heun') throw new ConfigError('particles.integrator', `must be "euler" or "heun" (got ${JSON.stringify(integrator)})`);
   if (integrator === 'heun' && algorithm !== 'gd') throw new ConfigError('particles.integrator', '"heun" is a GD integrator: set particles.algorithm to "gd" (SGD steps are Euler)');
   const schedule = o.schedule ?? { kind: 'constant', value: 1 };
-  if (schedule.kind === 'constant') checkNumber(schedule.value, 'particles.schedule.value', { above: 0 });
+  if (schedule.kind === 'constant') checkNumber(schedule.value, 'schedule.value', { above: 0 });
   else if (schedule.kind === 'power') {
     checkNumber(schedule.t0, 'particles.schedule.t0', { above: 0 });
     checkNumber(schedule.alpha, 'particles.schedule.alpha', { min: 0 });
@@ -213,15 +213,15 @@ export function resolveOptions(model: EngineModelInfo, o: Omit<SgdOptions, 'init
     noiseFactor = beta === Infinity ? 0 : (convention === 'pde' ? 4 : 2) / beta;
   }
   if (!Array.isArray(o.saveTimes) || o.saveTimes.length === 0) {
-    throw new ConfigError('particles.saveTimes', 'must be a nonempty array of times >= 0');
+    throw new ConfigError('saveTimes', 'must be a nonempty array of times >= 0');
   }
   const saveSteps: number[] = [];
   o.saveTimes.forEach((t, k) => {
-    checkNumber(t, `particles.saveTimes[${k}]`, { min: k > 0 ? o.saveTimes[k - 1] : 0 });
+    checkNumber(t, `saveTimes[${k}]`, { min: k > 0 ? o.saveTimes[k - 1] : 0 });
     saveSteps.push(Math.round(t / o.epsilon));
   });
   const totalSteps = saveSteps[saveSteps.length - 1];
-  if (totalSteps > Number.MAX_SAFE_INTEGER) throw new ConfigError('particles.saveTimes', 'last time / epsilon is too many steps');
+  if (totalSteps > Number.MAX_SAFE_INTEGER) throw new ConfigError('saveTimes', 'last time / epsilon is too many steps');
   const testSamples = checkNumber(o.testSamples ?? 0, 'particles.testSamples', { integer: true, min: 0 });
   const seed = checkNumber(o.seed, 'particles.seed', { integer: true, min: 0, max: 0xffffffff });
   const stream = checkNumber(o.stream ?? 0, 'particles.stream', { integer: true, min: 0, below: STREAM_LIMIT });

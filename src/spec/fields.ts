@@ -30,12 +30,12 @@ export interface NumberRule {
 }
 
 export function rangeText(rule: NumberRule): string {
-  const parts = [rule.integer ? 'an integer' : 'a finite number'];
-  if (rule.min !== undefined) parts.push(`>= ${rule.min}`);
-  if (rule.above !== undefined) parts.push(`> ${rule.above}`);
-  if (rule.max !== undefined) parts.push(`<= ${rule.max}`);
-  if (rule.below !== undefined) parts.push(`< ${rule.below}`);
-  return parts.join(' ');
+  const bounds: string[] = [];
+  if (rule.min !== undefined) bounds.push(`>= ${rule.min}`);
+  if (rule.above !== undefined) bounds.push(`> ${rule.above}`);
+  if (rule.max !== undefined) bounds.push(`<= ${rule.max}`);
+  if (rule.below !== undefined) bounds.push(`< ${rule.below}`);
+  return [rule.integer ? 'an integer' : 'a finite number', bounds.join(' and ')].filter(Boolean).join(' ');
 }
 
 /** A finite number (integer if asked) within the rule's bounds. */
@@ -72,10 +72,17 @@ export function numberList(rule: NumberRule = {}, options: { increasing?: boolea
   });
 }
 
-/** A dimension: an integer >= `min`, or "inf". */
+/**
+ * Largest finite dimension d. The chi law of |w| needs P(d/2, x) (src/numerics/special.ts), whose series
+ * near x ≈ d/2 needs ≈ √(78·d/2) terms to reach 1e-17 and stops at 1e5 terms, i.e. d ≲ 2.5e8; at 1e7
+ * it needs 2·10⁴ terms, and beyond it the law is within 1e-3 of the d = ∞ point mass anyway ("inf").
+ */
+export const MAX_DIMENSION = 1e7;
+
+/** A dimension: an integer in [`min`, MAX_DIMENSION], or "inf". */
 export function dimension(min = 2) {
-  const e = allowed(`an integer >= ${min} or "inf"`);
-  return z.union([z.number(e).int(e).min(min, e), z.literal('inf', e)], e);
+  const e = allowed(`an integer >= ${min} and <= ${MAX_DIMENSION} or "inf"`);
+  return z.union([z.number(e).int(e).min(min, e).max(MAX_DIMENSION, e), z.literal('inf', e)], e);
 }
 
 /** A JSON object whose keys are checked by someone else (a model's own schema, a later stage). */

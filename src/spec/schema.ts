@@ -23,18 +23,29 @@ import { z } from 'zod';
 import { deBortoliTimeStep } from '../particles/step-size.ts';
 import { allowed, flag, jsonObject, number, numberList, oneOf } from './fields.ts';
 
+/**
+ * Limits from what the numerics can do (the cost of a run inside them is estimated in ./resources.ts):
+ * a step below 1e-12 means ≥ 1e12 steps to t = 1; horizons beyond 1e6 are far past every equilibration
+ * the models show (MMN's figures stop at t = 10⁴) and cost ≥ 1e6/ε SGD steps; more than 10⁴ save
+ * times is more than a report can show.
+ */
+export const LIMITS = { smallestStep: 1e-12, horizon: 1e6, saveTimes: 10000 } as const;
+
 export const scheduleSchema = z
   .discriminatedUnion(
     'kind',
     [
-      z.strictObject({ kind: z.literal('constant'), value: number({ min: 0 }).default(1) }),
-      z.strictObject({ kind: z.literal('power'), t0: number({ min: 0 }), alpha: number({ min: 0 }) }),
+      // ξ = 0 would freeze both engines (and SGD refuses it); ξ > 1e3 makes every step (PDE and SGD) a thousandfold shorter
+      z.strictObject({ kind: z.literal('constant'), value: number({ above: 0, max: 1e3 }).default(1) }),
+      z.strictObject({ kind: z.literal('power'), t0: number({ min: 0, max: LIMITS.horizon }), alpha: number({ min: 0, max: 4 }) }),
     ],
     allowed('{ "kind": "constant", "value" } or { "kind": "power", "t0", "alpha" }'),
   )
   .superRefine((s, ctx) => {
     // ξ(t) = (t + t0)^(−α) must be finite at t = 0: t0 > 0 unless α = 0
     if (s.kind === 'power' && s.alpha > 0 && !(s.t0 > 0)) ctx.addIssue({ code: 'custom', path: ['t0'], message: `must be a finite number > 0 when alpha > 0 (got ${s.t0})` });
+    // ξ(0) = t0^(−α) is the largest step factor: the same cap as a constant schedule
+    else if (s.kind === 'power' && s.alpha > 0 && Math.pow(s.t0, -s.alpha) > 1e3) ctx.addIssue({ code: 'custom', path: ['t0'], message: `must make ξ(0) = t0^(-alpha) <= 1000 (got ${Math.pow(s.t0, -s.alpha).toPrecision(3)})` });
   })
   .default({ kind: 'constant', value: 1 });
 
@@ -46,7 +57,7 @@ export const solverSchema = z
     scheme: oneOf(['euler', 'ssprk2', 'ssprk3']).default('ssprk2'),
     cfl: number({ above: 0, max: 0.5 }).default(0.4),
     reconstruction: oneOf(['muscl', 'upwind']).default('muscl'),
-    dt: number({ above: 0 }).optional(),
+    dt: number({ min: LIMITS.smallestStep, max: 10 }).optional(),
     /** Noisy runs: implicit (IMEX Scharfetter–Gummel, Δt from transport alone) or explicit (Δt ∝ h²) diffusion. */
     diffusion: oneOf(['implicit', 'explicit']).default('implicit'),
     /** Bound on the kernel's truncation error (both methods). */
@@ -57,8 +68,8 @@ export const solverSchema = z
     checkNodesPerPanel: number({ integer: true, min: 0, max: 64 }).optional(),
     /** Characteristics: RK4 step-doubling tolerance, first trial step and largest step. */
     tolerance: number({ above: 0, max: 1e-2 }).default(1e-5),
-    firstStep: number({ above: 0 }).default(0.01),
-    dtMax: number({ above: 0 }).default(10),
+    firstStep: number({ min: LIMITS.smallestStep, max: 10 }).default(0.01),
+    dtMax: number({ min: LIMITS.smallestStep, max: 1000 }).default(10),
     /**
      * Finite volumes: target for the estimated discretisation error of the risk at save times t ≤
      * toleranceUntil (default: all), used where the model's grid leaves the cell count open.
@@ -71,7 +82,8 @@ export const solverSchema = z
   .prefault({});
 export type SolverSpec = z.output<typeof solverSchema>;
 
-export const noiseSchema = z.strictObject({ beta: number({ above: 0 }), lambda: number({ min: 0 }) });
+/** β: inverse temperature (the diffusion coefficient is 1/β; its explicit step h²β/2 is costed in ./resources.ts); λ: ridge penalty. */
+export const noiseSchema = z.strictObject({ beta: number({ min: 1e-6, max: 1e12 }), lambda: number({ min: 0, max: 1e6 }) });
 export type NoiseSpec = z.output<typeof noiseSchema>;
 
 /** De Bortoli's step sizes γ N^β (k + 1/γ_{α,β}(N))^{−α} (src/particles/step-size.ts): ε = γ_{α,β}(N), ξ(t) = (t + 1)^{−α}. */
@@ -84,14 +96,14 @@ export const stepSizeSchema = z.strictObject({
 const particlesFields = z.strictObject({
   n: number({ integer: true, min: 1, max: 1e7 }),
   /** The per-unit step ε (t = kε); or `stepSize`, which gives ε for every width. */
-  epsilon: number({ above: 0, max: 1 }).optional(),
+  epsilon: number({ min: LIMITS.smallestStep, max: 1 }).optional(),
   stepSize: stepSizeSchema.optional(),
-  batch: number({ integer: true, min: 1, max: 1e6 }).default(1),
+  batch: number({ integer: true, min: 1, max: 1e5 }).default(1),
   seeds: number({ integer: true, min: 1, max: 100000 }).default(1),
   trainA: flag.default(false),
   trainB: flag.default(false),
   /** Fresh samples for the Monte Carlo test risk at each save time (0 = off). */
-  testSamples: number({ integer: true, min: 0 }).default(0),
+  testSamples: number({ integer: true, min: 0, max: 1e8 }).default(0),
   /** Online SGD, or full-batch GD on the exact risk (default: SGD where the model has a data law). */
   algorithm: oneOf(['sgd', 'gd']).optional(),
   /** Time stepping of GD (default "euler"): explicit Euler (MMN's step) or Heun (explicit trapezoid, 2nd order; unit models, "gd" only). */
@@ -122,7 +134,7 @@ export const runSchema = z.strictObject({
    * and batch particles.batch the SGD-diffusion limit (De Bortoli et al. β = 1, their eq. 8; the model README).
    */
   limit: oneOf(['deterministic', 'sgd-diffusion']).default('deterministic'),
-  saveTimes: numberList({ min: 0 }, { increasing: true }),
+  saveTimes: numberList({ min: 0, max: LIMITS.horizon }, { increasing: true }).refine((ts) => ts.length <= LIMITS.saveTimes, allowed(`an array of at most ${LIMITS.saveTimes} times`)),
   particles: particlesSchema.optional(),
 });
 
