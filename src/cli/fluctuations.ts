@@ -7,13 +7,13 @@ import { ConfigError } from '../errors.ts';
 import { toJson } from '../io/output.ts';
 import { writeResult } from '../io/result.ts';
 import { fluctuationsReport, runFluctuationsInWorker } from '../pipeline/fluctuations.ts';
-import { exportIfAsked, numberList, readSpec, UsageError, withInterrupt } from './common.ts';
+import { exportIfAsked, numberList, readSpec, UsageError, whileTicking, withInterrupt } from './common.ts';
 
 export async function commandFluctuations(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { out: { type: 'string' }, json: { type: 'boolean', default: false }, n: { type: 'string' }, epsilon: { type: 'string' }, batch: { type: 'string' }, 'no-nonlocal': { type: 'boolean', default: false }, format: { type: 'string' } },
+    options: { out: { type: 'string' }, json: { type: 'boolean', default: false }, n: { type: 'string' }, epsilon: { type: 'string' }, batch: { type: 'string' }, 'no-nonlocal': { type: 'boolean', default: false }, format: { type: 'string' }, quiet: { type: 'boolean', default: false } },
   });
   const spec = await readSpec(positionals[0]);
   if (!values.out && !values.json) throw new UsageError('fluctuations needs --out <dir> or --json');
@@ -21,18 +21,20 @@ export async function commandFluctuations(args: string[]): Promise<number> {
   const n = numberList(values.n, '--n', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1')?.[0];
   const epsilon = numberList(values.epsilon, '--epsilon', (x) => x > 0 && x <= 1, 'a number in (0, 1]')?.[0];
   const batch = numberList(values.batch, '--batch', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1')?.[0];
-  return withInterrupt(async (stopped) => {
+  return withInterrupt(values.quiet! || values.json!, async (stop, progress) => {
     let result;
     try {
-      result = await runFluctuationsInWorker(
-        spec.runs[0],
-        { ...(n ? { n } : {}), ...(epsilon ? { epsilon } : {}), ...(batch ? { batch } : {}), ...(values['no-nonlocal'] ? { nonlocal: false } : {}) },
-        { shouldStop: stopped },
+      result = await whileTicking(progress, 'fluctuations: CLT prediction', () =>
+        runFluctuationsInWorker(
+          spec.runs[0],
+          { ...(n ? { n } : {}), ...(epsilon ? { epsilon } : {}), ...(batch ? { batch } : {}), ...(values['no-nonlocal'] ? { nonlocal: false } : {}) },
+          { shouldStop: stop.stopped },
+        ),
       );
     } catch (e) {
       if ((e as Error).name !== 'Interrupted') throw e;
       console.log('interrupted: nothing written (a prediction is one computation; rerun it)');
-      return 130;
+      return stop.exitCode();
     }
     if (values.out) {
       const files = writeResult(values.out, result, fluctuationsReport(result));

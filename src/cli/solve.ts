@@ -1,18 +1,26 @@
-/** `meanfield solve <spec.json> --out <dir>`: the reduced PDE of every run of the spec. */
+/** `meanfield solve <spec.json> --out <dir> [--resume]`: the reduced PDE of every run of the spec. */
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runSolve, writeSolveOutputs } from '../pipeline/solve.ts';
-import { endProgress, exportIfAsked, progressLine, readJson, readSpec, UsageError, withInterrupt } from './common.ts';
+import { exportIfAsked, phaseReporter, readJson, readSpec, UsageError, withInterrupt } from './common.ts';
 
 export async function commandSolve(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, quiet: { type: 'boolean', default: false }, format: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { out: { type: 'string' }, quiet: { type: 'boolean', default: false }, format: { type: 'string' }, resume: { type: 'boolean', default: false } },
+  });
   await readSpec(positionals[0]); // validate before starting a worker: a bad spec is a config error now
   if (!values.out) throw new UsageError('solve needs --out <dir>');
-  const quiet = values.quiet!;
-  return withInterrupt(async (stopped) => {
-    const result = await runSolve(readJson(positionals[0]), dirname(resolve(positionals[0]!)), { shouldStop: stopped, onProgress: progressLine(quiet) });
+  return withInterrupt(values.quiet!, async (stop, progress) => {
+    const result = await runSolve(readJson(positionals[0]), dirname(resolve(positionals[0]!)), {
+      shouldStop: stop.stopped,
+      onProgress: phaseReporter(progress),
+      checkpointDir: values.out,
+      resume: values.resume,
+    });
     const files = writeSolveOutputs(values.out!, result);
-    endProgress(quiet);
+    progress.done();
     for (const r of result.runs) {
       const last = r.times.length - 1;
       console.log(
@@ -20,10 +28,11 @@ export async function commandSolve(args: string[]): Promise<number> {
           `risk ${r.risk[0]?.toFixed(6)} → ${r.risk[last]?.toFixed(6)} at t = ${r.times[last]}` +
           (r.check ? `; check (${r.check.label}) max |ΔR| = ${r.check.maxRiskDiff.toExponential(2)}` : ''),
       );
-      if (r.stoppedEarly) console.log(`stopped early at t = ${r.times[last] ?? 0} (${r.stopReason}); save times after it are missing`);
     }
     console.log(`wrote ${files.json}\nwrote ${files.html}`);
     await exportIfAsked(values.out!, values.format);
-    return result.completed ? 0 : 130;
+    if (result.completed) return 0;
+    console.log(`stopped early (${stop.signal ?? 'stop'}); missing:\n  ${result.missing.join('\n  ')}\nthe finished phases are saved: run the same command with --resume to continue`);
+    return stop.exitCode();
   });
 }

@@ -29,6 +29,19 @@ export interface PdeControl {
   shouldStop?: () => boolean;
   /** Called after steps with the time reached (rate-limit it yourself). */
   onProgress?: (t: number) => void;
+  /** solveWithChecks: told as each of its phases starts (progress of the check and companion is reported too). */
+  onPhase?: (phase: PdePhase) => void;
+  /** solveWithChecks: the finished phases of an earlier interrupted run (reused as they are) and where to keep new ones. */
+  phases?: PhaseStore;
+}
+
+/** The solves of `solveWithChecks`: the main solution, its independent check, the model's companion. */
+export type PdePhase = 'main' | 'check' | 'companion';
+
+/** Finished phase trajectories, e.g. checkpoints on disk (src/io/checkpoint.ts) for --resume. */
+export interface PhaseStore {
+  load(phase: PdePhase): PdeTrajectory | undefined;
+  save(phase: PdePhase, trajectory: PdeTrajectory): void;
 }
 
 interface ProblemBase {
@@ -292,6 +305,8 @@ export interface PdeSolution {
   readonly main: PdeTrajectory;
   readonly check: PdeCheck | null;
   readonly companion: { readonly label: string; readonly trajectory: PdeTrajectory } | null;
+  /** The phases a stop cut short or never started (empty when everything finished). */
+  readonly stopped: PdePhase[];
 }
 
 /**
@@ -308,47 +323,60 @@ const GRID_CHECK_NODES_1D = { panels: 8, nodesPerPanel: 25 };
  */
 export function solveWithChecks(run: RunSpec, control: PdeControl = {}, command = 'the PDE'): PdeSolution {
   const problem = buildPdeProblem(run, { command });
-  const main = solvePde(problem, control);
   const reduced = problem.reduced;
+  const stopped: PdePhase[] = [];
+  /** A phase from the store, or solved (and stored once finished); null if a stop came before it started. */
+  const phase = (name: PdePhase, build: () => PdeProblem): PdeTrajectory | null => {
+    const saved = control.phases?.load(name);
+    if (saved) return saved;
+    if (stopped.length > 0) {
+      stopped.push(name);
+      return null;
+    }
+    control.onPhase?.(name);
+    const trajectory = solvePde(build(), control);
+    if (trajectory.stoppedEarly) stopped.push(name);
+    else control.phases?.save(name, trajectory);
+    return trajectory;
+  };
+  const main = phase('main', () => problem)!;
   let check: PdeCheck | null = null;
-  if (!main.stoppedEarly) {
-    let second: PdeTrajectory | null = null;
-    let label = '';
-    if (problem.method === 'finite-volume' && !run.noise && reduced.initialNodes && reduced.characteristics) {
-      const nodes = problem.grid.ndim === 1 ? GRID_CHECK_NODES_1D : {};
-      const checkRun: RunSpec = { ...run, solver: { ...run.solver, ...GRID_CHECK, ...nodes, method: 'characteristics' } };
-      try {
-        second = solvePde(buildPdeProblem(checkRun, { reduced }), { shouldStop: control.shouldStop });
-        label = `characteristics (${second.nodes!.count} nodes, K = ${second.kernel.order})`;
-      } catch (e) {
-        if (!(e instanceof ConfigError)) throw e; // an initial law without a node form: no check
-      }
-    } else if (problem.method === 'characteristics') {
-      const coarser = run.solver.checkNodesPerPanel ?? Math.max(2, Math.round(0.7 * run.solver.nodesPerPanel));
-      if (coarser > 0) {
-        second = solvePde(buildPdeProblem(run, { reduced, nodesPerPanel: coarser, order: main.kernel.order }), { shouldStop: control.shouldStop });
-        label = `characteristics, ${second.nodes!.count} nodes`;
-      }
+  let second: PdeTrajectory | null = null;
+  let label = '';
+  if (problem.method === 'finite-volume' && !run.noise && reduced.initialNodes && reduced.characteristics) {
+    const nodes = problem.grid.ndim === 1 ? GRID_CHECK_NODES_1D : {};
+    const checkRun: RunSpec = { ...run, solver: { ...run.solver, ...GRID_CHECK, ...nodes, method: 'characteristics' } };
+    try {
+      second = phase('check', () => buildPdeProblem(checkRun, { reduced }));
+      if (second) label = `characteristics (${second.nodes!.count} nodes, K = ${second.kernel.order})`;
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e; // an initial law without a node form: no check
     }
-    if (second && !second.stoppedEarly) {
-      check = {
-        label,
-        method: second.method,
-        risk: second.risk,
-        means: second.means,
-        maxRiskDiff: maxAbsDiff(main.risk, second.risk),
-        maxMeanDiff: main.means.map((m, a) => maxAbsDiff(m, second!.means[a])),
-        nodes: second.nodes,
-      };
+  } else if (problem.method === 'characteristics') {
+    const coarser = run.solver.checkNodesPerPanel ?? Math.max(2, Math.round(0.7 * run.solver.nodesPerPanel));
+    if (coarser > 0) {
+      second = phase('check', () => buildPdeProblem(run, { reduced, nodesPerPanel: coarser, order: main.kernel.order }));
+      if (second) label = `characteristics, ${second.nodes!.count} nodes`;
     }
+  }
+  if (second && !second.stoppedEarly) {
+    check = {
+      label,
+      method: second.method,
+      risk: second.risk,
+      means: second.means,
+      maxRiskDiff: maxAbsDiff(main.risk, second.risk),
+      maxMeanDiff: main.means.map((m, a) => maxAbsDiff(m, second!.means[a])),
+      nodes: second.nodes,
+    };
   }
   let companion: PdeSolution['companion'] = null;
-  const partner = run.solver.companion && !main.stoppedEarly ? reduced.companion?.() : undefined;
+  const partner = run.solver.companion ? reduced.companion?.() : undefined;
   if (partner) {
-    const trajectory = solvePde(buildPdeProblem(run, { reduced: partner.reduced, method: 'characteristics' }), { shouldStop: control.shouldStop });
-    if (!trajectory.stoppedEarly) companion = { label: partner.label, trajectory };
+    const trajectory = phase('companion', () => buildPdeProblem(run, { reduced: partner.reduced, method: 'characteristics' }));
+    if (trajectory && !trajectory.stoppedEarly) companion = { label: partner.label, trajectory };
   }
-  return { main, check, companion };
+  return { main, check, companion, stopped };
 }
 
 /**
