@@ -4,20 +4,45 @@
  */
 import { parseArgs } from 'node:util';
 import { toJson } from '../io/output.ts';
-import { runSweep, writeSweepOutputs } from '../pipeline/landscape.ts';
-import { exportIfAsked, readSpec } from './common.ts';
+import { runSweep, writeSweepOutputs, type SweepResult } from '../pipeline/landscape.ts';
+import { exportIfAsked, readSpec, withInterrupt } from './common.ts';
 
 export async function commandSweep(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, json: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false }, format: { type: 'string' } } });
   const spec = await readSpec(positionals[0]);
-  const result = await runSweep(spec, { onProgress: values.quiet || values.json ? undefined : (m) => process.stderr.write(`sweep: ${m}\n`) });
+  return withInterrupt(values.quiet! || values.json!, async (stop, progress) => {
+    progress.phase('sweep');
+    let last = { fraction: 0, message: 'starting' };
+    // the table and bisection block this thread between messages; the ticker refreshes elapsed time and ETA in between
+    const ticker = setInterval(() => progress.update(last.fraction, last.message), 1000);
+    let result;
+    try {
+      result = await runSweep(spec, {
+        shouldStop: stop.stopped,
+        onProgress: (message, fraction) => {
+          last = { fraction: fraction ?? last.fraction, message };
+          progress.update(last.fraction, message);
+        },
+      });
+    } finally {
+      clearInterval(ticker);
+      progress.done();
+    }
+    const code = await report(result, values);
+    if (result.completed) return code;
+    console.log(`stopped early (${stop.signal ?? 'stop'}); missing:\n  ${result.missing.join('\n  ')}`);
+    return stop.exitCode();
+  });
+}
+
+async function report(result: SweepResult, values: { out?: string; json?: boolean; format?: string }): Promise<number> {
   if (values.out) {
     const files = writeSweepOutputs(values.out, result);
     if (!values.json) console.log(`wrote ${files.json}\nwrote ${files.html}`);
     await exportIfAsked(values.out, values.format);
   }
   if (values.json) {
-    console.log(toJson({ deltaTolerance: result.deltaTolerance, lemmaDomain: result.lemmaDomain, dims: result.dims }));
+    console.log(toJson({ deltaTolerance: result.deltaTolerance, lemmaDomain: result.lemmaDomain, dims: result.dims, completed: result.completed, missing: result.missing }));
     return 0;
   }
   for (const dim of result.dims) {

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toJson } from '../../src/io/output.ts';
 import { runCompare } from '../../src/pipeline/compare.ts';
+import { runCltStudyFromSpec } from '../../src/pipeline/clt-study.ts';
+import { runSweep } from '../../src/pipeline/landscape.ts';
 import { runSolveSpec } from '../../src/pipeline/solve.ts';
 import { parseSpec } from '../../src/spec/index.ts';
 
@@ -78,5 +80,43 @@ describe('compare: interrupt and resume', () => {
     expect(resumed.provenance.timings.replicasResumed).toBe(1);
     expect(resumed.completed).toBe(true);
     expect(strip(resumed)).toBe(strip(full));
+  });
+});
+
+describe('CLT study: interrupt and resume', () => {
+  it('a stop after the first ensemble, then --resume, gives the uninterrupted study bit for bit', async () => {
+    const spec = await parseSpec({ ...base, grid: { rMax: 8, cells: 400 }, saveTimes: [0, 0.1], seed: 7, clt: { ns: [50, 100], epsilons: [1e-3], seeds: 4, bootstrap: 20 } });
+    const control = { workers: 1 };
+    const full = await runCltStudyFromSpec(spec, control);
+    const dir = mkdtempSync(join(tmpdir(), 'meanfield-clt-resume-'));
+    const partial = await runCltStudyFromSpec(spec, { ...control, checkpointDir: dir, shouldStop: () => existsSync(join(dir, 'replicas', 'clt-0', 'replica-3.json')) });
+    expect(partial.completed).toBe(false);
+    expect(partial.missing).toEqual(['ensemble N = 100, ε = 0.001 (stopped before 3 replicas finished: not analysed)']);
+    expect(partial.ensembles.map((e) => e.n)).toEqual([50]);
+    const resumed = await runCltStudyFromSpec(spec, { ...control, checkpointDir: dir, resume: true });
+    expect(resumed.completed).toBe(true);
+    expect(strip(resumed)).toBe(strip(full));
+  });
+});
+
+describe('sweep: interrupt', () => {
+  it('a stop during the first table keeps that table and lists the bisections, the second d and the long-time runs as missing', async () => {
+    const spec = await parseSpec({
+      ...base,
+      grid: { rMax: 8, cells: 400 },
+      sweep: { deltas: [0.3, 0.6], dims: ['inf', 40], lemmaDomain: 'grid', scanPoints: 3, deltaTolerance: 5e-2, dynamicsDeltas: [0.6], longTime: 0.5 },
+    });
+    let stop = false;
+    const result = await runSweep(spec, { shouldStop: () => stop, onProgress: (m) => (stop ||= m === 'd = inf: table') });
+    expect(result.completed).toBe(false);
+    expect(result.dims[0].rows.map((r) => r.delta)).toEqual([0.3, 0.6]);
+    expect(result.dims[1].rows).toEqual([]);
+    expect(result.dims.flatMap((d) => d.dynamics)).toEqual([]);
+    expect(result.missing).toEqual([
+      'd = inf: [Δ^l, Δ^h]',
+      'd = 40: the risk table and [Δ^l, Δ^h]',
+      'PDE at d = inf, Δ = 0.6 (stopped)',
+      'PDE at d = 40, Δ = 0.6 (stopped)',
+    ]);
   });
 });
