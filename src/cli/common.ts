@@ -93,14 +93,18 @@ export function interruptToken(notify: (message: string) => void = (m) => proces
 
 /**
  * Runs `body` with a stop token installed and a progress reporter (src/io/progress.ts; silent when
- * quiet). An interrupt notice goes through the reporter so that it is not overwritten by a bar.
+ * quiet) refreshed once a second. An interrupt notice goes through the reporter so that it is not
+ * overwritten by a bar.
  */
 export async function withInterrupt<T>(quiet: boolean, body: (stop: StopToken, progress: Progress) => Promise<T>): Promise<T> {
   const progress = createProgress({ quiet });
   const token = interruptToken((m) => progress.note(m));
+  // phases that report rarely (or block this thread between reports) still show elapsed time and ETA
+  const ticker = setInterval(() => progress.refresh(), 1000);
   try {
     return await body(token, progress);
   } finally {
+    clearInterval(ticker);
     progress.done();
     token.dispose();
   }
@@ -115,17 +119,13 @@ export function phaseReporter(progress: Progress): (p: { phase: string; fraction
   };
 }
 
-/**
- * Runs `body` (work on another thread that reports no progress of its own) as phase `label`, with
- * an elapsed-time line once a second, so that a long silent step still shows it is alive.
- */
+/** Runs `body` (work on another thread that reports no progress of its own) as phase `label`. */
 export async function whileTicking<T>(progress: Progress, label: string, body: () => Promise<T>): Promise<T> {
   progress.phase(label);
-  const timer = setInterval(() => progress.update(null, 'running'), 1000);
+  progress.update(null, 'running');
   try {
     return await body();
   } finally {
-    clearInterval(timer);
     progress.done();
   }
 }

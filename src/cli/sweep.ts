@@ -12,22 +12,12 @@ export async function commandSweep(args: string[]): Promise<number> {
   const spec = await readSpec(positionals[0]);
   return withInterrupt(values.quiet! || values.json!, async (stop, progress) => {
     progress.phase('sweep');
-    let last = { fraction: 0, message: 'starting' };
-    // the table and bisection block this thread between messages; the ticker refreshes elapsed time and ETA in between
-    const ticker = setInterval(() => progress.update(last.fraction, last.message), 1000);
-    let result;
-    try {
-      result = await runSweep(spec, {
-        shouldStop: stop.stopped,
-        onProgress: (message, fraction) => {
-          last = { fraction: fraction ?? last.fraction, message };
-          progress.update(last.fraction, message);
-        },
-      });
-    } finally {
-      clearInterval(ticker);
-      progress.done();
-    }
+    let last = 0;
+    const result = await runSweep(spec, {
+      shouldStop: stop.stopped,
+      onProgress: (message, fraction) => progress.update((last = fraction ?? last), message),
+    });
+    progress.done();
     const code = await report(result, values);
     if (result.completed) return code;
     console.log(`stopped early (${stop.signal ?? 'stop'}); missing:\n  ${result.missing.join('\n  ')}`);

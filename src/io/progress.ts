@@ -15,6 +15,8 @@ export interface Progress {
   phase(label: string): void;
   /** Progress of the current phase: fraction done in [0, 1] (null when unknown) and a one-line detail. */
   update(fraction: number | null, detail?: string): void;
+  /** Shows the last update again with the current elapsed time and ETA (a timer calls it, so that a phase that reports rarely still shows it is alive). */
+  refresh(): void;
   /** A message that must not be lost (an interrupt notice): printed on its own line. */
   note(message: string): void;
   /** Ends the display (the bar's line is finished). */
@@ -51,7 +53,7 @@ function defaultIntervalMs(): number {
   return Number.isFinite(s) && s > 0 ? 1000 * s : 5000;
 }
 
-const SILENT: Progress = { phase: () => {}, update: () => {}, note: () => {}, done: () => {} };
+const SILENT: Progress = { phase: () => {}, update: () => {}, refresh: () => {}, note: () => {}, done: () => {} };
 
 export function createProgress(options: ProgressOptions = {}): Progress {
   if (options.quiet) return SILENT;
@@ -62,6 +64,7 @@ export function createProgress(options: ProgressOptions = {}): Progress {
 
 function barProgress(stream: NodeJS.WriteStream, now: () => number): Progress {
   let label = '';
+  let last: { fraction: number | null; detail: string } | null = null;
   let started = now();
   let bar: SingleBar | null = null;
   const format = (fraction: number | null, detail: string) => {
@@ -84,15 +87,23 @@ function barProgress(stream: NodeJS.WriteStream, now: () => number): Progress {
       stopBar();
       label = next;
       started = now();
+      last = null;
     },
     update(fraction, detail = '') {
+      last = { fraction, detail };
       ensureBar().update(Math.round(1000 * Math.min(1, Math.max(0, fraction ?? 0))), format(fraction, detail));
+    },
+    refresh() {
+      if (last && bar) bar.update(Math.round(1000 * Math.min(1, Math.max(0, last.fraction ?? 0))), format(last.fraction, last.detail));
     },
     note(message) {
       stopBar();
       stream.write(`${message}\n`);
     },
-    done: stopBar,
+    done() {
+      stopBar();
+      last = null;
+    },
   };
 }
 
@@ -101,6 +112,7 @@ function lineProgress(stream: { write(s: string): boolean }, intervalMs: number,
   let started = now();
   let last = -Infinity;
   let pending: string | null = null;
+  let latest: { fraction: number | null; detail: string } | null = null;
   const line = (fraction: number | null, detail: string) => {
     const elapsed = now() - started;
     const eta = etaMs(elapsed, fraction);
@@ -117,13 +129,18 @@ function lineProgress(stream: { write(s: string): boolean }, intervalMs: number,
       label = next;
       started = now();
       last = now(); // the first line of a phase comes after one interval: short phases print nothing
+      latest = null;
     },
     update(fraction, detail = '') {
+      latest = { fraction, detail };
       pending = line(fraction, detail);
       if (now() - last >= intervalMs) {
         last = now();
         flush();
       }
+    },
+    refresh() {
+      if (latest) this.update(latest.fraction, latest.detail);
     },
     note(message) {
       pending = null;
@@ -133,6 +150,7 @@ function lineProgress(stream: { write(s: string): boolean }, intervalMs: number,
       // the phase's last state, if it ran long enough to have printed anything
       if (pending !== null && now() - started >= intervalMs) flush();
       pending = null;
+      latest = null;
     },
   };
 }

@@ -35,6 +35,15 @@ describe('progress', () => {
     expect(written).toEqual(['[5 s] solve: 25 % (t = 5), ~15 s left\n', '[10 s] solve: 50 % (t = 10), ~10 s left\n', '[12 s] solve: 60 % (t = 12), ~8 s left\n']);
   });
 
+  it('refresh repeats the last state with the current elapsed time (a phase that reports rarely still prints at the steady rate)', () => {
+    const { progress, written, advance } = harness(false);
+    progress.phase('predict');
+    progress.update(null, 'running');
+    advance(6000);
+    progress.refresh();
+    expect(written).toEqual(['[6 s] predict: (running)\n']);
+  });
+
   it('notes are never dropped; quiet prints nothing', () => {
     const { progress, written } = harness(false);
     progress.note('SIGINT: stopping');
