@@ -32,7 +32,7 @@ export async function commandSolve(args: string[]): Promise<number> {
     console.log(`wrote ${files.json}\nwrote ${files.html}`);
     await exportIfAsked(values.out!, values.format);
     if (result.completed) return 0;
-    console.log(`stopped early (${stop.signal ?? 'stop'}); missing:\n  ${result.missing.join('\n  ')}\nthe finished phases are saved: run the same command with --resume to continue`);
+    console.log(`stopped early (${stop.signal ?? 'stop'}); missing:\n  ${result.missing.join('\n  ')}\nfinished phases (if any) are saved in ${values.out}/checkpoints: run the same command with --resume to continue`);
     return stop.exitCode();
   });
 }
