@@ -6,7 +6,7 @@
 import { writeResult } from '../io/result.ts';
 import { cltStudyReport, runCltStudyFromSpec } from '../pipeline/clt-study.ts';
 import type { Spec } from '../spec/index.ts';
-import { checkOutputDir, endProgress, exportIfAsked, numberList, progressLine, UsageError, withInterrupt } from './common.ts';
+import { checkOutputDir, exportIfAsked, numberList, phaseReporter, UsageError, withInterrupt } from './common.ts';
 
 export interface CltStudyFlags {
   out?: string;
@@ -16,6 +16,7 @@ export interface CltStudyFlags {
   epsilons?: string;
   quiet?: boolean;
   format?: string;
+  resume?: boolean;
 }
 
 export async function commandCltStudy(spec: Spec, values: CltStudyFlags): Promise<number> {
@@ -27,23 +28,25 @@ export async function commandCltStudy(spec: Spec, values: CltStudyFlags): Promis
   const workers = numberList(values.workers, '--workers', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
   const ns = numberList(values.ns, '--ns', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
   const epsilons = numberList(values.epsilons, '--epsilons', (x) => x > 0 && x <= 1, 'a number in (0, 1]');
-  const say = progressLine(quiet);
-  return withInterrupt(async (stopped) => {
+  return withInterrupt(quiet, async (stop, progress) => {
+    const report = phaseReporter(progress);
     let result;
     try {
       result = await runCltStudyFromSpec(spec, {
         workers: workers?.[0],
-        shouldStop: stopped,
-        onProgress: say && ((p) => say(p.message)),
+        shouldStop: stop.stopped,
+        onProgress: (p) => report({ phase: `clt study: ${p.phase}`, fraction: p.phase === 'predict' ? null : p.fraction, detail: p.message.replace(/^clt: /, '') }),
+        checkpointDir: out,
+        resume: values.resume,
         overrides: { ...(ns ? { ns } : {}), ...(epsilons ? { epsilons } : {}), ...(seeds ? { seeds: seeds[0] } : {}) },
       });
     } catch (e) {
       if ((e as Error).name !== 'Interrupted') throw e;
-      endProgress(quiet);
+      progress.done();
       console.log('interrupted during the prediction: nothing written (no ensemble had started)');
-      return 130;
+      return stop.exitCode();
     }
-    endProgress(quiet);
+    progress.done();
     const files = writeResult(out, result, cltStudyReport(result));
     for (const g of result.summary.groups) {
       console.log(`${g.label}: ${g.withinTwo}/${g.cells} within 2 sampling errors (mean |z| ${g.meanAbsZ.toFixed(2)}); without the nonlocal term: ${g.ablationWithinTwo}/${g.cells} (mean |z| ${g.ablationMeanAbsZ.toFixed(2)})`);
@@ -51,10 +54,9 @@ export async function commandCltStudy(spec: Spec, values: CltStudyFlags): Promis
     for (const line of [...result.summary.healing, ...result.summary.trust]) console.log(line);
     console.log(`wrote ${files.json}\nwrote ${files.html}`);
     await exportIfAsked(out, values.format);
-    if (!result.completed) {
-      console.log('stopped early: the finished ensembles are analysed above; the others are missing');
-      return 130;
-    }
-    return 0;
+    if (result.completed) return 0;
+    console.log(`stopped early (${stop.signal ?? 'stop'}): the finished ensembles are analysed above; missing:\n  ${result.missing.join('\n  ')}`);
+    console.log(`the finished replicas are saved in ${out}; run the same command with --resume to continue`);
+    return stop.exitCode();
   });
 }

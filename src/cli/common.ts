@@ -1,10 +1,11 @@
 /**
- * What every command shares: reading a spec file, flags, the interrupt flag and progress lines.
+ * What every command shares: reading a spec file, flags, the stop token (SIGINT/SIGTERM) and progress.
  * A ConfigError exits 2 with its message, a UsageError 2 with the usage, anything else 1 (src/cli/main.ts).
  */
 import { mkdtempSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.ts';
+import { createProgress, type Progress } from '../io/progress.ts';
 import { parseSpec, type Spec, type SpecOptions } from '../spec/index.ts';
 import { checkResources, type ResourceOptions } from '../spec/resources.ts';
 
@@ -84,36 +85,96 @@ export function integerFlag(text: string | undefined, name: string, min: number)
   return x;
 }
 
-/** SIGINT → a flag the long loops poll; a second Ctrl-C exits at once. */
-export function interruptFlag(): { stopped: () => boolean; dispose: () => void } {
-  let stopped = false;
-  const handler = (): void => {
-    if (stopped) process.exit(130);
-    stopped = true;
-    process.stderr.write('\ninterrupt: finishing the current step and writing completed work (Ctrl-C again to abort)\n');
-  };
-  process.on('SIGINT', handler);
-  return { stopped: () => stopped, dispose: () => process.off('SIGINT', handler) };
+/** What a long run polls to know it should stop, and which signal asked. */
+export interface StopToken {
+  /** True once SIGINT or SIGTERM arrived (or `request` was called). */
+  stopped(): boolean;
+  /** The first signal received, or null. */
+  readonly signal: NodeJS.Signals | null;
+  /** The exit code of a run this stop cut short: 128 + signal number (130 for SIGINT, 143 for SIGTERM). */
+  exitCode(): number;
+  /** Stops as if `signal` had arrived (tests, programmatic use). */
+  request(signal?: NodeJS.Signals): void;
 }
 
-/** Runs `body` with an interrupt flag installed. */
-export async function withInterrupt<T>(body: (stopped: () => boolean) => Promise<T>): Promise<T> {
-  const interrupt = interruptFlag();
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * SIGINT and SIGTERM → a stop token the long loops poll (each phase stops after its current step and
+ * the finished work is written); a second signal exits at once with 128 + its number.
+ */
+export function interruptToken(notify: (message: string) => void = (m) => process.stderr.write(`\n${m}\n`)): StopToken & { dispose(): void } {
+  let signal: NodeJS.Signals | null = null;
+  const request = (received: NodeJS.Signals = 'SIGINT'): void => {
+    if (signal !== null) process.exit(SIGNAL_EXIT[received] ?? 130);
+    signal = received;
+    notify(`${received}: finishing the current step and writing the completed work (send it again to abort at once)`);
+  };
+  const handlers = SIGNALS.map((s) => [s, () => request(s)] as const);
+  for (const [s, h] of handlers) process.on(s, h);
+  return {
+    stopped: () => signal !== null,
+    get signal() {
+      return signal;
+    },
+    exitCode: () => (signal !== null ? (SIGNAL_EXIT[signal] ?? 130) : 130),
+    request,
+    dispose: () => {
+      for (const [s, h] of handlers) process.off(s, h);
+    },
+  };
+}
+
+/**
+ * Runs `body` with a stop token installed and a progress reporter (src/io/progress.ts; silent when
+ * quiet) refreshed once a second. An interrupt notice goes through the reporter so that it is not
+ * overwritten by a bar.
+ */
+export async function withInterrupt<T>(quiet: boolean, body: (stop: StopToken, progress: Progress) => Promise<T>): Promise<T> {
+  const progress = createProgress({ quiet });
+  const token = interruptToken((m) => progress.note(m));
+  // phases that report rarely (or block this thread between reports) still show elapsed time and ETA
+  const ticker = setInterval(() => progress.refresh(), 1000);
   try {
-    return await body(interrupt.stopped);
+    return await body(token, progress);
   } finally {
-    interrupt.dispose();
+    clearInterval(ticker);
+    progress.done();
+    token.dispose();
   }
 }
 
-/** A progress line on stderr (overwritten in place), or nothing when quiet. */
-export function progressLine(quiet: boolean): ((message: string) => void) | undefined {
-  return quiet ? undefined : (message) => process.stderr.write(`${message}          \r`);
+/** Progress messages that name their phase (e.g. the `solve` worker's) shown through `progress`. */
+export function phaseReporter(progress: Progress): (p: { phase: string; fraction: number | null; detail: string }) => void {
+  let current: string | null = null;
+  return (p) => {
+    if (p.phase !== current) progress.phase((current = p.phase));
+    progress.update(p.fraction, p.detail);
+  };
 }
 
-/** Ends the progress line. */
-export function endProgress(quiet: boolean): void {
-  if (!quiet) process.stderr.write('\n');
+/**
+ * Progress of a phase that reports in words (`"widths: 3/12 tasks …"`): the first `k/n` of a message
+ * is its fraction done.
+ */
+export function messageReporter(progress: Progress, label: string): (message: string) => void {
+  progress.phase(label);
+  return (message) => {
+    const m = /(\d+)\s*\/\s*(\d+)/.exec(message);
+    progress.update(m && Number(m[2]) > 0 ? Number(m[1]) / Number(m[2]) : null, message);
+  };
+}
+
+/** Runs `body` (work on another thread that reports no progress of its own) as phase `label`. */
+export async function whileTicking<T>(progress: Progress, label: string, body: () => Promise<T>): Promise<T> {
+  progress.phase(label);
+  progress.update(null, 'running');
+  try {
+    return await body();
+  } finally {
+    progress.done();
+  }
 }
 
 /** `--format svg,pdf,png` (html is always written): renders the report's figures after a run. */

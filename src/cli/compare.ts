@@ -10,7 +10,7 @@ import { commandCltStudy } from './clt-study.ts';
 import { commandNetworkStudy } from './network-study.ts';
 import { commandWidthStudy } from './width-study.ts';
 import { compareSummaryLines, compareTable, writeCompareOutputs } from '../pipeline/compare-report.ts';
-import { announceResources, checkOutputDir, endProgress, exportIfAsked, integerFlag, progressLine, readJson, readSpec, UsageError, withInterrupt } from './common.ts';
+import { announceResources, checkOutputDir, exportIfAsked, integerFlag, readJson, readSpec, UsageError, withInterrupt } from './common.ts';
 import { commandShard, jobInputOf } from './shard.ts';
 
 /** MMN Fig. 1's step size, for --paper runs of a spec without a "paper" block (slow: 1e7 steps to t = 10). */
@@ -62,10 +62,25 @@ export async function commandCompare(args: string[]): Promise<number> {
   if (!values.out) throw new UsageError('compare needs --out <dir>');
   checkOutputDir(values.out);
   announceResources(spec, { pde: true, particles: true, workers });
-  const quiet = values.quiet!;
-  return withInterrupt(async (stopped) => {
-    const result = await runCompareSpec(spec, { workers, shouldStop: stopped, onProgress: progressLine(quiet), checkpointDir: values.out, resume: values.resume, curveSteps: spec.curveSteps });
-    endProgress(quiet);
+  return withInterrupt(values.quiet!, async (stop, progress) => {
+    progress.phase('compare');
+    let result;
+    try {
+      result = await runCompareSpec(spec, {
+        workers,
+        shouldStop: stop.stopped,
+        onProgress: (fraction, detail) => progress.update(fraction, detail),
+        checkpointDir: values.out,
+        resume: values.resume,
+        curveSteps: spec.curveSteps,
+      });
+    } catch (e) {
+      if ((e as Error).name !== 'Interrupted' || !stop.stopped()) throw e;
+      progress.done();
+      console.log(`${(e as Error).message}; finished pieces are saved in ${values.out}: run the same command with --resume to continue`);
+      return stop.exitCode();
+    }
+    progress.done();
     const files = writeCompareOutputs(values.out!, result);
     if (result.runs.length === 1) {
       const words = riskWords(result.riskName);
@@ -78,12 +93,10 @@ export async function commandCompare(args: string[]): Promise<number> {
     console.log(`total ${(result.provenance.timings.totalMs / 1000).toFixed(1)} s`);
     console.log(`wrote ${files.json}\nwrote ${files.html}`);
     await exportIfAsked(values.out!, values.format);
-    if (!result.completed) {
-      console.log('stopped early: completed save times are in the outputs; later ones are missing');
-      const saved = result.provenance.timings.replicasSaved ?? 0;
-      console.log(saved > 0 ? `${saved} finished replica(s) are saved in ${values.out}/replicas; run the same command with --resume to continue` : 'no replica had finished: nothing to resume from');
-      return 130;
-    }
-    return 0;
+    if (result.completed) return 0;
+    const saved = result.provenance.timings.replicasSaved ?? 0;
+    console.log(`stopped early (${stop.signal ?? 'stop'}): the outputs hold every finished save time and replica; missing:\n  ${result.missing.join('\n  ')}`);
+    console.log(`${saved} finished replica(s) and the finished PDE phases are saved in ${values.out}; run the same command with --resume to continue`);
+    return stop.exitCode();
   });
 }

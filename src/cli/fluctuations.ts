@@ -11,13 +11,13 @@ import { writeResult } from '../io/result.ts';
 import { riskWords } from '../io/risk-name.ts';
 import { fluctuationsReport, runFluctuationsInWorker } from '../pipeline/fluctuations.ts';
 import { initialVarianceReport, runInitialVarianceInWorker } from '../pipeline/initial-variance.ts';
-import { checkOutputDir, exportIfAsked, numberList, readSpec, UsageError, withInterrupt } from './common.ts';
+import { checkOutputDir, exportIfAsked, numberList, readSpec, UsageError, whileTicking, withInterrupt } from './common.ts';
 
 export async function commandFluctuations(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { out: { type: 'string' }, json: { type: 'boolean', default: false }, n: { type: 'string' }, epsilon: { type: 'string' }, batch: { type: 'string' }, 'no-nonlocal': { type: 'boolean', default: false }, format: { type: 'string' } },
+    options: { out: { type: 'string' }, json: { type: 'boolean', default: false }, n: { type: 'string' }, epsilon: { type: 'string' }, batch: { type: 'string' }, 'no-nonlocal': { type: 'boolean', default: false }, format: { type: 'string' }, quiet: { type: 'boolean', default: false } },
   });
   const spec = await readSpec(positionals[0]);
   if (!values.out && !values.json) throw new UsageError('fluctuations needs --out <dir> or --json');
@@ -29,14 +29,14 @@ export async function commandFluctuations(args: string[]): Promise<number> {
   const run = spec.runs[0];
   if (run.model.capabilities?.clt === undefined && run.model.reduced?.characteristics) {
     if (epsilon !== undefined || batch !== undefined || values['no-nonlocal']) throw new UsageError('--epsilon, --batch and --no-nonlocal are SGD options; this model\'s prediction is the initial-law variance along GD');
-    return withInterrupt(async (stopped) => {
+    return withInterrupt(values.quiet! || values.json!, async (stop, progress) => {
       let result;
       try {
-        result = await runInitialVarianceInWorker(run, n, { shouldStop: stopped });
+        result = await whileTicking(progress, 'fluctuations: initial-law variance', () => runInitialVarianceInWorker(run, n, { shouldStop: stop.stopped }));
       } catch (e) {
         if ((e as Error).name !== 'Interrupted') throw e;
         console.log('interrupted: nothing written (a prediction is one computation; rerun it)');
-        return 130;
+        return stop.exitCode();
       }
       if (values.out) {
         const files = writeResult(values.out, result, initialVarianceReport(result));
@@ -53,18 +53,20 @@ export async function commandFluctuations(args: string[]): Promise<number> {
       return 0;
     });
   }
-  return withInterrupt(async (stopped) => {
+  return withInterrupt(values.quiet! || values.json!, async (stop, progress) => {
     let result;
     try {
-      result = await runFluctuationsInWorker(
-        spec.runs[0],
-        { ...(n ? { n } : {}), ...(epsilon ? { epsilon } : {}), ...(batch ? { batch } : {}), ...(values['no-nonlocal'] ? { nonlocal: false } : {}) },
-        { shouldStop: stopped },
+      result = await whileTicking(progress, 'fluctuations: CLT prediction', () =>
+        runFluctuationsInWorker(
+          spec.runs[0],
+          { ...(n ? { n } : {}), ...(epsilon ? { epsilon } : {}), ...(batch ? { batch } : {}), ...(values['no-nonlocal'] ? { nonlocal: false } : {}) },
+          { shouldStop: stop.stopped },
+        ),
       );
     } catch (e) {
       if ((e as Error).name !== 'Interrupted') throw e;
       console.log('interrupted: nothing written (a prediction is one computation; rerun it)');
-      return 130;
+      return stop.exitCode();
     }
     if (values.out) {
       const files = writeResult(values.out, result, fluctuationsReport(result));

@@ -1,8 +1,8 @@
 /**
  * `meanfield` command line. Every command reads one JSON spec (src/spec), validates it (a bad field
  * exits with code 2 and a message naming it), and writes result files that record the spec, seed,
- * version and timings. Ctrl-C stops a run cleanly: finished work is written and the output says where
- * it stopped. One file per command in this folder.
+ * version and timings. SIGINT/SIGTERM stop a run cleanly: finished work is written, result.json lists
+ * what is missing, and --resume continues (src/cli/common.ts). One file per command in this folder.
  */
 import { ConfigError } from '../errors.ts';
 import { PACKAGE_VERSION } from '../io/output.ts';
@@ -21,15 +21,16 @@ import { commandSweep } from './sweep.ts';
 const USAGE = `meanfield ${PACKAGE_VERSION}: mean-field theory of two-layer neural networks
 
 usage:
-  meanfield solve <spec.json> --out <dir>            solve the reduced PDE; writes result.json and report.html
+  meanfield solve <spec.json> --out <dir> [--resume] solve the reduced PDE; writes result.json and report.html;
+                                                     --resume reuses the phases an interrupted run finished
   meanfield compare <spec.json> --out <dir> [--seeds K] [--workers W] [--paper] [--resume] [--shard k/n]
                                                      PDE vs finite-N particles for every run (variants) of the
                                                      spec; --paper merges the spec's "paper" block (or uses
-                                                     MMN's ε = 1e-6); --resume reuses the replicas an
-                                                     interrupted run saved in <dir>/replicas
+                                                     MMN's ε = 1e-6); --resume reuses the replicas and
+                                                     PDE phases an interrupted run saved in <dir>
                                                      --shard k/n runs one shard of a cluster run into
                                                      <dir> (see meanfield plan, meanfield merge)
-  meanfield compare <spec.json> --out <dir> --ns 400,1600 --epsilons 2e-5,1e-4 [--seeds 60]
+  meanfield compare <spec.json> --out <dir> --ns 400,1600 --epsilons 2e-5,1e-4 [--seeds 60] [--resume]
                                                      CLT ensemble study (also when the spec has a "clt"
                                                      block): measured vs predicted std of R_N and means
   meanfield compare <spec.json> --out <dir> --widths 250,500,1000,2000,4000 [--seeds K]
@@ -51,7 +52,9 @@ usage:
   meanfield --version | --help
 
 Every command takes --debug: on a failure, print the stack trace too.
-Exit codes: 0 success, 1 run-time failure, 2 bad usage or spec, 130 interrupted (partial results written).
+Exit codes: 0 success, 1 run-time failure, 2 bad usage or spec, 130 / 143 stopped by SIGINT (Ctrl-C) /
+SIGTERM (finished work written, result.json lists what is missing). Progress: a bar on a terminal, a line
+every 5 s otherwise (MEANFIELD_PROGRESS_SECONDS); --quiet silences it.
 See README.md for the spec format.`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {

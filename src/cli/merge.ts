@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { mergeShards } from '../cluster/merge.ts';
-import { endProgress, integerFlag, progressLine, UsageError, withInterrupt } from './common.ts';
+import { integerFlag, messageReporter, UsageError, withInterrupt } from './common.ts';
 
 export const MERGE_USAGE = `meanfield merge <dir>... --out <dir> [--resume] [--workers W]
                                                      assemble the shard folders of a cluster run (the
@@ -20,11 +20,10 @@ export async function commandMerge(args: string[]): Promise<number> {
   if (!values.out) throw new UsageError('merge needs --out <dir>');
   if (positionals.length === 0) throw new UsageError('merge needs the shard folders: meanfield merge <dir>... --out <dir>');
   const workers = integerFlag(values.workers, '--workers', 1);
-  const quiet = values.quiet!;
-  return withInterrupt(async (stopped) => {
-    const outcome = await mergeShards(positionals, values.out!, { resume: values.resume, workers, shouldStop: stopped, onProgress: progressLine(quiet) });
+  return withInterrupt(values.quiet!, async (stop, progress) => {
+    const outcome = await mergeShards(positionals, values.out!, { resume: values.resume, workers, shouldStop: stop.stopped, onProgress: messageReporter(progress, 'merge') });
+    progress.done();
     if (outcome.rerun > 0) {
-      endProgress(quiet);
       console.log(`ran ${outcome.rerun} missing task(s) into ${values.out}`);
     }
     if (outcome.missing.length > 0) {

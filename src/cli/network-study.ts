@@ -10,7 +10,7 @@ import { parseWidths, runWidthStudy, widthStudyLines, writeWidthStudyOutputs } f
 import { Rng } from '../rng.ts';
 import { parseWith } from '../spec/fields.ts';
 import type { Spec } from '../spec/index.ts';
-import { endProgress, exportIfAsked, integerFlag, progressLine, UsageError, withInterrupt } from './common.ts';
+import { exportIfAsked, integerFlag, messageReporter, UsageError, withInterrupt } from './common.ts';
 
 export interface NetworkStudyFlags {
   out?: string;
@@ -51,10 +51,9 @@ export async function commandNetworkStudy(spec: Spec, values: NetworkStudyFlags)
   const workers = integerFlag(values.workers, '--workers', 1) ?? availableParallelism();
   const estimate = await estimateSeconds(spec, workers);
   if (Number.isFinite(estimate)) console.error(`widths: estimated ${estimate < 120 ? `${Math.ceil(estimate)} s` : `${(estimate / 60).toFixed(1)} min`} of SGD on ${workers} worker(s) (from 3 timed steps at the largest width; evaluations add to it)`);
-  const say = progressLine(quiet);
-  return withInterrupt(async (stopped) => {
-    const result = await runWidthStudy(spec, { workers, shouldStop: stopped, onProgress: say });
-    endProgress(quiet);
+  return withInterrupt(quiet, async (stop, progress) => {
+    const result = await runWidthStudy(spec, { workers, shouldStop: stop.stopped, onProgress: messageReporter(progress, 'widths') });
+    progress.done();
     const files = writeWidthStudyOutputs(out, result);
     for (const line of widthStudyLines(result)) console.log(line);
     console.log(`total ${(result.provenance.timings.totalMs / 1000).toFixed(1)} s`);
@@ -62,7 +61,7 @@ export async function commandNetworkStudy(spec: Spec, values: NetworkStudyFlags)
     await exportIfAsked(out, values.format);
     if (!result.completed) {
       console.log('stopped early: the widths whose every seed had finished are analysed; the others are missing');
-      return 130;
+      return stop.exitCode();
     }
     return 0;
   });

@@ -4,7 +4,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import type { JobInput } from '../cluster/job.ts';
-import { endProgress, progressLine, UsageError, withInterrupt } from './common.ts';
+import { messageReporter, UsageError, withInterrupt } from './common.ts';
 
 export async function commandShard(input: JobInput, shardText: string, out: string | undefined, options: { workers?: number; quiet: boolean }): Promise<number> {
   if (!out) throw new UsageError('--shard needs --out <dir> (the shard\'s partial result folder)');
@@ -12,17 +12,17 @@ export async function commandShard(input: JobInput, shardText: string, out: stri
   const { parseShard, runShard } = await import('../cluster/shard.ts');
   const shard = parseShard(shardText);
   const job = await loadJob(input);
-  return withInterrupt(async (stopped) => {
-    const report = await runShard(job, shard, out, { workers: options.workers, shouldStop: stopped, onProgress: progressLine(options.quiet) });
+  return withInterrupt(options.quiet, async (stop, progress) => {
+    const report = await runShard(job, shard, out, { workers: options.workers, shouldStop: stop.stopped, onProgress: messageReporter(progress, `shard ${shard.index}/${shard.count}`) });
+    progress.done();
     if (report.alreadyDone === report.total) {
       console.log(`shard ${shard.index}/${shard.count}: all ${report.total} task(s) already finished in ${out}: nothing to do`);
       return 0;
     }
-    endProgress(options.quiet);
     console.log(`shard ${shard.index}/${shard.count}: ${report.finished} task(s) run, ${report.alreadyDone} already finished, of ${report.total}; wrote ${out}`);
     if (!report.completed) {
       console.log('stopped early: finished tasks are saved; run the same command again to do the rest');
-      return 130;
+      return stop.exitCode();
     }
     return 0;
   });

@@ -1,21 +1,29 @@
-/** `meanfield solve <spec.json> --out <dir>`: the reduced PDE of every run of the spec. */
+/** `meanfield solve <spec.json> --out <dir> [--resume]`: the reduced PDE of every run of the spec. */
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { riskWords } from '../io/risk-name.ts';
 import { runSolve, toleranceNote, writeSolveOutputs } from '../pipeline/solve.ts';
-import { announceResources, checkOutputDir, endProgress, exportIfAsked, progressLine, readJson, readSpec, UsageError, withInterrupt } from './common.ts';
+import { announceResources, checkOutputDir, exportIfAsked, phaseReporter, readJson, readSpec, UsageError, withInterrupt } from './common.ts';
 
 export async function commandSolve(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, quiet: { type: 'boolean', default: false }, format: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { out: { type: 'string' }, quiet: { type: 'boolean', default: false }, format: { type: 'string' }, resume: { type: 'boolean', default: false } },
+  });
   const spec = await readSpec(positionals[0]); // validate before starting a worker: a bad spec is a config error now
   if (!values.out) throw new UsageError('solve needs --out <dir>');
   checkOutputDir(values.out);
   announceResources(spec, { pde: true, particles: false });
-  const quiet = values.quiet!;
-  return withInterrupt(async (stopped) => {
-    const result = await runSolve(readJson(positionals[0]), dirname(resolve(positionals[0]!)), { shouldStop: stopped, onProgress: progressLine(quiet) });
+  return withInterrupt(values.quiet!, async (stop, progress) => {
+    const result = await runSolve(readJson(positionals[0]), dirname(resolve(positionals[0]!)), {
+      shouldStop: stop.stopped,
+      onProgress: phaseReporter(progress),
+      checkpointDir: values.out,
+      resume: values.resume,
+    });
     const files = writeSolveOutputs(values.out!, result);
-    endProgress(quiet);
+    progress.done();
     const words = riskWords(result.riskName);
     for (const r of result.runs) {
       const last = r.times.length - 1;
@@ -32,10 +40,11 @@ export async function commandSolve(args: string[]): Promise<number> {
           console.log(cells.map((c) => c.padStart(14)).join(''));
         });
       }
-      if (r.stoppedEarly) console.log(`stopped early at t = ${r.times[last] ?? 0} (${r.stopReason}); save times after it are missing`);
     }
     console.log(`wrote ${files.json}\nwrote ${files.html}`);
     await exportIfAsked(values.out!, values.format);
-    return result.completed ? 0 : 130;
+    if (result.completed) return 0;
+    console.log(`stopped early (${stop.signal ?? 'stop'}); missing:\n  ${result.missing.join('\n  ')}\nfinished phases (if any) are saved in ${values.out}/checkpoints: run the same command with --resume to continue`);
+    return stop.exitCode();
   });
 }

@@ -4,21 +4,36 @@
  */
 import { parseArgs } from 'node:util';
 import { toJson } from '../io/output.ts';
-import { runSweep, writeSweepOutputs } from '../pipeline/landscape.ts';
-import { checkOutputDir, exportIfAsked, readSpec } from './common.ts';
+import { runSweep, writeSweepOutputs, type SweepResult } from '../pipeline/landscape.ts';
+import { checkOutputDir, exportIfAsked, readSpec, withInterrupt } from './common.ts';
 
 export async function commandSweep(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, json: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false }, format: { type: 'string' } } });
   const spec = await readSpec(positionals[0]);
   if (values.out) checkOutputDir(values.out);
-  const result = await runSweep(spec, { onProgress: values.quiet || values.json ? undefined : (m) => process.stderr.write(`sweep: ${m}\n`) });
+  return withInterrupt(values.quiet! || values.json!, async (stop, progress) => {
+    progress.phase('sweep');
+    let last = 0;
+    const result = await runSweep(spec, {
+      shouldStop: stop.stopped,
+      onProgress: (message, fraction) => progress.update((last = fraction ?? last), message),
+    });
+    progress.done();
+    const code = await report(result, values);
+    if (result.completed) return code;
+    console.log(`stopped early (${stop.signal ?? 'stop'}); missing:\n  ${result.missing.join('\n  ')}`);
+    return stop.exitCode();
+  });
+}
+
+async function report(result: SweepResult, values: { out?: string; json?: boolean; format?: string }): Promise<number> {
   if (values.out) {
     const files = writeSweepOutputs(values.out, result);
     if (!values.json) console.log(`wrote ${files.json}\nwrote ${files.html}`);
     await exportIfAsked(values.out, values.format);
   }
   if (values.json) {
-    console.log(toJson({ deltaTolerance: result.deltaTolerance, lemmaDomain: result.lemmaDomain, dims: result.dims }));
+    console.log(toJson({ deltaTolerance: result.deltaTolerance, lemmaDomain: result.lemmaDomain, dims: result.dims, completed: result.completed, missing: result.missing }));
     return 0;
   }
   for (const dim of result.dims) {

@@ -6,7 +6,7 @@ import { writeResult } from '../io/result.ts';
 import { runWidthStudy, widthSettings } from '../pipeline/width-study.ts';
 import { widthReport, widthSummaryLines } from '../pipeline/width-report.ts';
 import type { Spec } from '../spec/index.ts';
-import { endProgress, exportIfAsked, integerFlag, numberList, progressLine, UsageError, withInterrupt } from './common.ts';
+import { exportIfAsked, integerFlag, messageReporter, numberList, UsageError, withInterrupt } from './common.ts';
 
 export async function commandWidthStudy(spec: Spec, values: { out?: string; widths?: string; seeds?: string; workers?: string; quiet?: boolean; format?: string }): Promise<number> {
   if (!values.out) throw new UsageError('compare needs --out <dir>');
@@ -16,13 +16,13 @@ export async function commandWidthStudy(spec: Spec, values: { out?: string; widt
   const seeds = integerFlag(values.seeds, '--seeds', 3);
   const settings = widthSettings(spec, { ...(spec.widths ?? {}), ...(ns ? { ns } : {}), ...(seeds ? { seeds } : {}) });
   const workers = integerFlag(values.workers, '--workers', 1);
-  return withInterrupt(async (stopped) => {
-    const result = await runWidthStudy(spec, settings, { workers, shouldStop: stopped, onProgress: progressLine(quiet) });
-    endProgress(quiet);
+  return withInterrupt(quiet, async (stop, progress) => {
+    const result = await runWidthStudy(spec, settings, { workers, shouldStop: stop.stopped, onProgress: messageReporter(progress, 'widths') });
+    progress.done();
     const files = writeResult(out, result, widthReport(result));
     for (const line of widthSummaryLines(result)) console.log(line);
     console.log(`total ${(result.provenance.timings.totalMs / 1000).toFixed(1)} s\nwrote ${files.json}\nwrote ${files.html}`);
     await exportIfAsked(out, values.format);
-    return result.completed ? 0 : 130;
+    return result.completed ? 0 : stop.exitCode();
   });
 }

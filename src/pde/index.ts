@@ -32,6 +32,20 @@ export interface PdeControl {
   shouldStop?: () => boolean;
   /** Called after steps with the time reached (rate-limit it yourself). */
   onProgress?: (t: number) => void;
+  /** solveWithChecks: told as each of its phases starts (progress of the check and companion is reported too). */
+  onPhase?: (phase: PdePhase) => void;
+  /** solveWithChecks: the finished phases of an earlier interrupted run (reused as they are) and where to keep new ones. */
+  phases?: PhaseStore;
+}
+
+/** The solves of `solveWithChecks`: the main solution, its independent check, the model's companion. */
+export type PdePhase = 'main' | 'check' | 'companion';
+
+/** Finished phase trajectories, e.g. checkpoints on disk (src/io/checkpoint.ts) for --resume. */
+export interface PhaseStore {
+  /** The value saved for `phase` (the main phase keeps its error bars beside its trajectory). */
+  load<T>(phase: PdePhase): T | undefined;
+  save(phase: PdePhase, value: unknown): void;
 }
 
 interface ProblemBase {
@@ -329,6 +343,8 @@ export interface PdeSolution {
   readonly error: DiscretisationError | null;
   readonly check: PdeCheck | null;
   readonly companion: { readonly label: string; readonly trajectory: PdeTrajectory } | null;
+  /** The phases a stop cut short or never started (empty when everything finished). */
+  readonly stopped: PdePhase[];
 }
 
 /** The finite-volume solution of a run (the spec's grid, or the automatic one) with its error bars. */
@@ -366,57 +382,75 @@ export function solveWithChecks(run: RunSpec, control: PdeControl = {}, command 
   const problem = buildPdeProblem(run, { command });
   const reduced = problem.reduced;
   const until = run.solver.toleranceUntil ?? run.saveTimes[run.saveTimes.length - 1];
-  const { main, error: richardson } = problem.method === 'finite-volume' ? solveOnGridWithErrorBars(run, control, command, problem) : { main: solvePde(problem, control), error: null };
-  let check: PdeCheck | null = null;
-  if (!main.stoppedEarly) {
-    let second: PdeTrajectory | null = null;
-    let label = '';
-    if (problem.method === 'finite-volume' && problem.sgdDiffusion) {
-      // the deterministic limit on the same grid: the difference is what the fixed step adds
-      second = solvePde(buildPdeProblem({ ...run, limit: 'deterministic' }, { reduced }), { shouldStop: control.shouldStop });
-      label = 'deterministic limit (same grid)';
-    } else if (problem.method === 'finite-volume' && !run.noise && !reduced.birthDeath && reduced.initialNodes && reduced.characteristics) {
-      const nodes = problem.grid.ndim === 1 ? GRID_CHECK_NODES_1D : {};
-      const checkRun: RunSpec = { ...run, solver: { ...run.solver, ...GRID_CHECK, ...nodes, method: 'characteristics' } };
-      try {
-        second = solvePde(buildPdeProblem(checkRun, { reduced }), { shouldStop: control.shouldStop });
-        label = `characteristics (${second.nodes!.count} nodes, K = ${second.kernel.order})`;
-      } catch (e) {
-        if (!(e instanceof ConfigError)) throw e; // an initial law without a node form: no check
-      }
-    } else if (problem.method === 'finite-volume' && !run.noise && !reduced.birthDeath && reduced.weightedCharacteristics) {
-      const w = reduced.weightedCharacteristics(run.init, run.saveTimes, control.shouldStop);
-      if (!w.stoppedEarly) {
-        check = { label: w.method, method: w.method, risk: w.risk, means: w.means, maxRiskDiff: maxAbsDiff(main.risk, w.risk), maxMeanDiff: main.means.map((m, a) => maxAbsDiff(m, w.means[a])) };
-      }
-    } else if (problem.method === 'characteristics') {
-      const coarser = run.solver.checkNodesPerPanel ?? Math.max(2, Math.round(0.7 * run.solver.nodesPerPanel));
-      if (coarser > 0) {
-        second = solvePde(buildPdeProblem(run, { reduced, nodesPerPanel: coarser, order: main.kernel.order }), { shouldStop: control.shouldStop });
-        label = `characteristics, ${second.nodes!.count} nodes`;
-      }
+  const stopped: PdePhase[] = [];
+  /** A phase from the store, or solved (and stored once finished); null if a stop came before it started. */
+  const phase = <T>(name: PdePhase, solve: () => T, stoppedEarly: (value: T) => boolean): T | null => {
+    const saved = control.phases?.load<T>(name);
+    if (saved) return saved;
+    if (stopped.length > 0) {
+      stopped.push(name);
+      return null;
     }
-    if (second && !second.stoppedEarly) {
-      check = {
-        label,
-        method: second.method,
-        risk: second.risk,
-        means: second.means,
-        maxRiskDiff: maxAbsDiff(main.risk, second.risk),
-        maxMeanDiff: main.means.map((m, a) => maxAbsDiff(m, second!.means[a])),
-        nodes: second.nodes,
-      };
+    control.onPhase?.(name);
+    const value = solve();
+    if (stoppedEarly(value)) stopped.push(name);
+    else control.phases?.save(name, value);
+    return value;
+  };
+  const trajectoryPhase = (name: PdePhase, build: () => PdeProblem) => phase(name, () => solvePde(build(), control), (t) => t.stoppedEarly);
+  const { main, error: richardson } = phase(
+    'main',
+    () => (problem.method === 'finite-volume' ? solveOnGridWithErrorBars(run, control, command, problem) : { main: solvePde(problem, control), error: null }),
+    (m) => m.main.stoppedEarly,
+  )!;
+  let check: PdeCheck | null = null;
+  let second: PdeTrajectory | null = null;
+  let label = '';
+  if (problem.method === 'finite-volume' && problem.sgdDiffusion) {
+    // the deterministic limit on the same grid: the difference is what the fixed step adds
+    second = trajectoryPhase('check', () => buildPdeProblem({ ...run, limit: 'deterministic' }, { reduced }));
+    label = 'deterministic limit (same grid)';
+  } else if (problem.method === 'finite-volume' && !run.noise && !reduced.birthDeath && reduced.initialNodes && reduced.characteristics) {
+    const nodes = problem.grid.ndim === 1 ? GRID_CHECK_NODES_1D : {};
+    const checkRun: RunSpec = { ...run, solver: { ...run.solver, ...GRID_CHECK, ...nodes, method: 'characteristics' } };
+    try {
+      second = trajectoryPhase('check', () => buildPdeProblem(checkRun, { reduced }));
+      if (second) label = `characteristics (${second.nodes!.count} nodes, K = ${second.kernel.order})`;
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e; // an initial law without a node form: no check
+    }
+  } else if (problem.method === 'finite-volume' && !run.noise && !reduced.birthDeath && reduced.weightedCharacteristics) {
+    const w = phase('check', () => reduced.weightedCharacteristics!(run.init, run.saveTimes, control.shouldStop), (v) => v.stoppedEarly);
+    if (w && !w.stoppedEarly) {
+      check = { label: w.method, method: w.method, risk: w.risk, means: w.means, maxRiskDiff: maxAbsDiff(main.risk, w.risk), maxMeanDiff: main.means.map((m, a) => maxAbsDiff(m, w.means[a])) };
+    }
+  } else if (problem.method === 'characteristics') {
+    const coarser = run.solver.checkNodesPerPanel ?? Math.max(2, Math.round(0.7 * run.solver.nodesPerPanel));
+    if (coarser > 0) {
+      second = trajectoryPhase('check', () => buildPdeProblem(run, { reduced, nodesPerPanel: coarser, order: main.kernel.order }));
+      if (second) label = `characteristics, ${second.nodes!.count} nodes`;
     }
   }
+  if (second && !second.stoppedEarly) {
+    check = {
+      label,
+      method: second.method,
+      risk: second.risk,
+      means: second.means,
+      maxRiskDiff: maxAbsDiff(main.risk, second.risk),
+      maxMeanDiff: main.means.map((m, a) => maxAbsDiff(m, second!.means[a])),
+      nodes: second.nodes,
+    };
+  }
   let companion: PdeSolution['companion'] = null;
-  const partner = run.solver.companion && !main.stoppedEarly ? reduced.companion?.() : undefined;
+  const partner = run.solver.companion ? reduced.companion?.() : undefined;
   if (partner) {
-    const trajectory = solvePde(buildPdeProblem({ ...run, limit: 'deterministic' }, { reduced: partner.reduced, method: 'characteristics' }), { shouldStop: control.shouldStop });
-    if (!trajectory.stoppedEarly) companion = { label: partner.label, trajectory };
+    const trajectory = trajectoryPhase('companion', () => buildPdeProblem({ ...run, limit: 'deterministic' }, { reduced: partner.reduced, method: 'characteristics' }));
+    if (trajectory && !trajectory.stoppedEarly) companion = { label: partner.label, trajectory };
   }
   // the grid check is characteristics, exact before the flow splits (t ≤ toleranceUntil)
   const error = richardson && check && problem.method === 'finite-volume' && run.solver.toleranceUntil !== undefined ? withIndependentFloor(richardson, main, check, until) : richardson;
-  return { main, error, check, companion };
+  return { main, error, check, companion, stopped };
 }
 
 /**

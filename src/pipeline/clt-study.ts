@@ -40,7 +40,9 @@ import { z } from 'zod';
 import { cltCapabilityOf, predictFromRun, predictionInterrupted, type CltPrediction, type CltWarning } from '../clt/predict.ts';
 import { leastSquares, mean, standardError, std, stdStandardError } from '../diagnostics/stats.ts';
 import { ConfigError } from '../errors.ts';
-import { makeProvenance } from '../io/output.ts';
+import { join } from 'node:path';
+import { checkpointFolder, loadCheckpoint, loadReplicas, saveCheckpoint, saveReplica } from '../io/checkpoint.ts';
+import { makeProvenance, toJson } from '../io/output.ts';
 import { runTasks } from '../parallel/pool.ts';
 import { runEnsemble } from '../particles/ensemble.ts';
 import { replicaSpec } from '../particles/replica.ts';
@@ -95,6 +97,10 @@ export interface CltStudyControl {
   shouldStop?: () => boolean;
   /** Seed of the bootstrap Rng (default: the spec's seed). */
   bootstrapSeed?: number;
+  /** Folder for checkpoints: the prediction and every finished replica are saved there at once. */
+  checkpointDir?: string;
+  /** Reuse the prediction and replicas found in checkpointDir from an identical earlier study. */
+  resume?: boolean;
   /** Save times at or beyond this get the separatrix warning (default 3, MMN Fig. 1). */
   separatrixTime?: number;
 }
@@ -357,6 +363,9 @@ export interface CltStudyResult {
   prediction: CltPrediction;
   ablation: CltPrediction;
   completed: boolean;
+  /** Whether an interrupt stopped the study, and what is missing because of it (one line per piece). */
+  stoppedEarly: boolean;
+  missing: string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -426,10 +435,16 @@ export async function runCltStudy(run: RunSpec, options: CltStudyOptions): Promi
   // Full prediction and ablation at all save times, as two pool tasks
   options.onProgress?.({ phase: 'predict', message: 'clt: predicting Var_init, I_C, I_I (with and without the nonlocal term) …', fraction: 0, elapsedMs: elapsed(), etaMs: null });
   const first = { n: plan[0].n, epsilon: plan[0].epsilon, batch, separatrixTime };
-  const { results: predictions } = await runTasks<CltPrediction>([predictionTask(predictRun, first), predictionTask(predictRun, { ...first, nonlocal: false })], {
-    workers: Math.min(2, workers),
-    shouldStop: options.shouldStop,
-  });
+  const predictionPath = options.checkpointDir && join(checkpointFolder(options.checkpointDir, 'clt'), 'prediction.bin');
+  const predictionKey = toJson([predictRun.json, run.seed, first]);
+  let predictions = (options.resume && predictionPath && loadCheckpoint<(CltPrediction | null)[]>(predictionPath, predictionKey)) || null;
+  if (!predictions) {
+    ({ results: predictions } = await runTasks<CltPrediction>([predictionTask(predictRun, first), predictionTask(predictRun, { ...first, nonlocal: false })], {
+      workers: Math.min(2, workers),
+      shouldStop: options.shouldStop,
+    }));
+    if (predictionPath && predictions.every((x) => x !== null)) saveCheckpoint(predictionPath, predictionKey, predictions);
+  }
   const [prediction, ablation] = predictions;
   if (prediction === null || ablation === null) throw predictionInterrupted('CLT study interrupted during the prediction');
   const tPredict = performance.now();
@@ -466,9 +481,13 @@ export async function runCltStudy(run: RunSpec, options: CltStudyOptions): Promi
         ensemble: { index: e, count: plan.length, n: p.n, epsilon: p.epsilon, replicasDone, replicas: seeds },
       });
     };
+    const replicaDir = options.checkpointDir && join(options.checkpointDir, 'replicas', `clt-${e}`);
+    const replicaKey = toJson(p.spec);
     const result = await runEnsemble(p.spec, seeds, Math.min(workers, seeds), {
       shouldStop: options.shouldStop,
       onProgress: (prog) => report(prog.replicasDone, false),
+      done: options.resume && replicaDir ? loadReplicas(replicaDir, replicaKey) : undefined,
+      onReplicaDone: replicaDir ? (k, r) => saveReplica(replicaDir, replicaKey, k, r) : undefined,
     });
     const runs = result.runs.filter((r): r is ParticleRun => r !== null && r.completed);
     const wallMs = performance.now() - tStart;
@@ -542,6 +561,10 @@ export async function runCltStudy(run: RunSpec, options: CltStudyOptions): Promi
   const tEnsembles = performance.now();
   options.onProgress?.({ phase: 'analysis', message: 'clt: fits and bootstrap …', fraction: 1, elapsedMs: elapsed(), etaMs: 0 });
 
+  const missing = [
+    ...skipped.map((k) => `ensemble N = ${k.n}, ε = ${k.epsilon} (stopped before 3 replicas finished: not analysed)`),
+    ...ensembles.filter((e) => e.completedReplicas < e.replicas).map((e) => `ensemble N = ${e.n}, ε = ${e.epsilon}: ${e.replicas - e.completedReplicas} of ${e.replicas} replicas (analysed with the ${e.completedReplicas} finished)`),
+  ];
   const fitSettings = { bootstrap: settings.bootstrap, bootstrapSeed };
   const varianceFits = fitVariances(ensembles, epsilons, studyTimes, prediction, ablation, batch, fitSettings);
   const biasFits = fitBiases(ensembles, epsilons, studyTimes, prediction.c1, fitSettings);
@@ -564,7 +587,9 @@ export async function runCltStudy(run: RunSpec, options: CltStudyOptions): Promi
     biasFits,
     prediction,
     ablation,
-    completed: skipped.length === 0 && ensembles.every((e) => e.completedReplicas === e.replicas),
+    completed: missing.length === 0,
+    stoppedEarly: missing.length > 0,
+    missing,
   };
   return { ...partial, summary: summariseCltStudy(partial) };
 }

@@ -30,23 +30,24 @@ import { replicaTaskOf } from '../particles/ensemble.ts';
 import type { ParticleRun } from '../particles/sgd.ts';
 import { parseSpec, type RunSpec, type Spec, type SpecOptions } from '../spec/index.ts';
 import { fittedFunctionOf, pdePoints } from './width-study.ts';
-import { runTasks, type Task } from '../parallel/pool.ts';
+import { InterruptedError, runTasks, type Task } from '../parallel/pool.ts';
+import { missingPieces } from './solve.ts';
 
 export interface CompareControl {
   /** Worker threads (default: all cores, at most one per task); 0 runs every task in this thread. */
   workers?: number;
   /** Polled ~every 100 ms; true stops every task after its current step (finished save times are kept). */
   shouldStop?: () => boolean;
-  /** One-line progress messages (at most ~1 per second). */
-  onProgress?: (message: string) => void;
+  /** Overall progress (fraction of the work done, 0…1) and a one-line detail (at most ~2 per second). */
+  onProgress?: (fraction: number, detail: string) => void;
   /**
    * Extra equal time steps for the risk and mean curves (default: the spec's `curveSteps`, else 40;
    * 0: save times only). Each extra time costs one exact R_N per replica.
    */
   curveSteps?: number;
-  /** Folder for replica checkpoints (each finished replica is saved there at once). */
+  /** Folder for checkpoints (each finished replica and PDE phase is saved there at once). */
   checkpointDir?: string;
-  /** Reuse the replicas found in checkpointDir from an identical earlier run. */
+  /** Reuse the replicas and PDE phases found in checkpointDir from an identical earlier run. */
   resume?: boolean;
 }
 
@@ -158,6 +159,9 @@ export interface CompareResult {
   completed: boolean;
   /** The model's word for R when it is not "risk" (`Model.riskName`): result.json keys and report labels use it. */
   riskName?: string;
+  /** Whether an interrupt stopped the comparison, and what is missing because of it (one line per piece). */
+  stoppedEarly: boolean;
+  missing: string[];
   /** One entry per run (the spec's variants in order, or the single run). */
   runs: RunComparison[];
 }
@@ -426,22 +430,35 @@ export function assembleCompare(plan: ComparePlan, resultOf: (id: string) => Pde
   const D = spec.runs[0].model.reduced?.coordinates.length ?? 1;
   const directions = randomDirections(D, spec.slicedDirections, new Rng(spec.seed, 0x51ced));
   const runs: RunComparison[] = [];
-  let completed = true;
+  const missing: string[] = [];
   prepared.forEach((p, i) => {
+    const label = spec.hasVariants ? `${p.run.label}: ` : '';
     const solution = resultOf(`run${pdeSource[i]}-pde`) as PdeSolution | null;
-    const replicas = Array.from({ length: p.run.particles!.seeds }, (_, k) => resultOf(`run${i}-replica${k}`) as ParticleRun | null).filter(
-      (r): r is ParticleRun => r !== null && r.snapshots.length > 0,
-    );
-    if (!solution || replicas.length === 0) {
-      completed = false;
-      return;
-    }
-    const r = compareRun(p.run, solution, replicas, p.dense, directions);
-    if (!r.particles.completed || r.times.length < p.run.saveTimes.length) completed = false;
-    runs.push(r);
+    const all = Array.from({ length: p.run.particles!.seeds }, (_, k) => resultOf(`run${i}-replica${k}`) as ParticleRun | null);
+    const unfinished = all.flatMap((r, k) => (r?.completed ? [] : [k + 1]));
+    if (unfinished.length > 0) missing.push(`${label}replica(s) ${unfinished.join(', ')} of ${all.length} (not finished: left out of the ensemble)`);
+    if (!solution) missing.push(`${label}the PDE (never started)`);
+    else missing.push(...missingPieces(spec.hasVariants ? p.run.label : null, solution.main.times.filter((t) => p.run.saveTimes.includes(t)), p.run.saveTimes, solution.stopped));
+    // the finished replicas over every save time the PDE reached; only when none finished, the partial ones
+    const finishedReplicas = all.filter((r): r is ParticleRun => r !== null && r.completed);
+    const replicas = finishedReplicas.length > 0 ? finishedReplicas : all.filter((r): r is ParticleRun => r !== null && r.snapshots.length > 0);
+    if (!solution || replicas.length === 0) return;
+    runs.push(compareRun(p.run, solution, replicas, p.dense, directions));
   });
-  if (runs.length === 0) throw new Error('compare: interrupted before any run had a PDE solution and a particle save time');
-  return { kind: 'meanfield.compare', provenance, spec: spec.json, description: spec.description, paper: spec.paper, completed, riskName: spec.runs[0].model.riskName, runs };
+  const completed = missing.length === 0;
+  if (runs.length === 0) throw new InterruptedError('interrupted before any run had both a PDE solution and a particle save time: nothing to compare yet');
+  return {
+    kind: 'meanfield.compare',
+    provenance,
+    spec: spec.json,
+    description: spec.description,
+    paper: spec.paper,
+    completed,
+    riskName: spec.runs[0].model.riskName,
+    stoppedEarly: !completed,
+    missing,
+    runs,
+  };
 }
 
 /** Runs the comparison of a validated spec. */
@@ -452,28 +469,44 @@ export async function runCompareSpec(spec: Spec, control: CompareControl = {}): 
   const checkpoint = (i: number) => (control.checkpointDir ? join(control.checkpointDir, 'replicas', String(i)) : undefined);
   const resumed = prepared.map((_, i) => (control.resume && checkpoint(i) ? loadReplicas(checkpoint(i)!, replicaKey(plan, i)) : new Map<number, ParticleRun>()));
   const list = plan.tasks.filter((t) => t.kind === 'pde' || !resumed[t.run].has(t.replica));
+  // the PDE keeps its finished phases in the output folder, so that --resume continues from them
+  const tasks: Task[] = list.map((t) =>
+    t.kind === 'pde' && control.checkpointDir !== undefined
+      ? { ...t.task, input: { ...(t.task.input as object), checkpoint: { dir: control.checkpointDir, index: t.run, resume: control.resume ?? false } } }
+      : t.task,
+  );
   const name = (t: CompareTask) => {
     const label = spec.hasVariants ? `${prepared[t.run].run.label}: ` : '';
     return t.kind === 'pde' ? `${label}PDE` : `${label}replica ${t.replica + 1}`;
   };
-  const progress = new Map<number, string>();
+  // progress: each task's fraction done (PDE: t / end of its phase; replica: steps), averaged over the tasks
+  const fractions = new Float64Array(list.length);
+  const running = new Map<number, string>();
+  let finished = 0;
   let lastMessage = 0;
   let saved = 0;
-  const { results } = await runTasks<PdeSolution | ParticleRun>(list.map((t) => t.task), {
+  const { results } = await runTasks<PdeSolution | ParticleRun>(tasks, {
     workers: control.workers,
     shouldStop: control.shouldStop,
     onProgress: (i, message) => {
-      const m = message as { step?: number; totalSteps?: number } | string;
-      const text = typeof m === 'object' && m !== null && m.step !== undefined ? `step ${m.step}/${m.totalSteps}` : String(m);
-      progress.set(i, `${name(list[i])}: ${text}`);
+      const m = message as { step?: number; totalSteps?: number; phase?: string; fraction?: number; detail?: string };
+      if (m.step !== undefined && m.totalSteps) {
+        fractions[i] = m.step / m.totalSteps;
+        running.set(i, `${name(list[i])}: step ${m.step}/${m.totalSteps}`);
+      } else if (m.fraction !== undefined) {
+        fractions[i] = m.fraction;
+        running.set(i, `${name(list[i])}${m.phase === 'PDE' ? '' : ` ${m.phase}`}: ${m.detail}`);
+      }
       const now = performance.now();
-      if (control.onProgress && now - lastMessage > 1000) {
+      if (control.onProgress && now - lastMessage > 500) {
         lastMessage = now;
-        control.onProgress([...progress.values()].join(' | '));
+        control.onProgress(fractions.reduce((a, b) => a + b, 0) / list.length, `${finished}/${list.length} tasks done | ${[...running.values()].join(' | ')}`);
       }
     },
     onDone: (i, result) => {
-      progress.delete(i);
+      running.delete(i);
+      fractions[i] = 1;
+      finished++;
       const t = list[i];
       const dir = checkpoint(t.run);
       if (t.kind === 'replica' && dir && (result as ParticleRun).completed) {
@@ -485,9 +518,8 @@ export async function runCompareSpec(spec: Spec, control: CompareControl = {}): 
   const tRun = performance.now();
   const byId = new Map<string, PdeSolution | ParticleRun | null>(list.map((t, i) => [t.id, results[i]]));
   for (const t of plan.tasks) if (t.kind === 'replica' && resumed[t.run].has(t.replica)) byId.set(t.id, resumed[t.run].get(t.replica)!);
-  const resultOf = (id: string) => byId.get(id) ?? null;
   const replicasResumed = resumed.reduce((s, m) => s + m.size, 0);
-  const result = assembleCompare(plan, resultOf, makeProvenance(spec.seed, {}));
+  const result = assembleCompare(plan, (id) => byId.get(id) ?? null, makeProvenance(spec.seed, {}));
   const tEnd = performance.now();
   Object.assign(result.provenance.timings, { runMs: tRun - t0, diagnosticsMs: tEnd - tRun, totalMs: tEnd - t0, replicasResumed, replicasSaved: saved + replicasResumed });
   return result;

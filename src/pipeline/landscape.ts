@@ -147,14 +147,27 @@ export interface SweepResult {
   deltaTolerance: number;
   lemmaDomain: string;
   dims: SweepDimensionResult[];
+  completed: boolean;
+  /** Whether an interrupt stopped the sweep, and what is missing because of it (one line per piece). */
+  stoppedEarly: boolean;
+  missing: string[];
 }
 
 export interface SweepControl {
-  /** One line per stage. */
-  onProgress?: (message: string) => void;
+  /** One line per stage, with the fraction of stages done (the table and bisection of each d, each long-time run). */
+  onProgress?: (message: string, fraction?: number) => void;
   /** Worker threads of the PDE and SGD runs (default: the pool's). */
   workers?: number;
+  /**
+   * Polled between the stages of each d (table, bisection; these run in the calling thread, so a
+   * stop is seen when the current stage ends) and every 50 ms during the long-time runs (which stop
+   * after their current step). The finished d's and runs are returned; the rest is listed as missing.
+   */
+  shouldStop?: () => boolean;
 }
+
+/** Lets the event loop run (signal handlers, timers) between two blocking stages. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The long-time PDE and SGD runs at one (d, Δ): their specs, validated before anything runs. */
 interface DynamicsRun {
@@ -165,10 +178,10 @@ interface DynamicsRun {
 }
 
 /** The PDE's risk at its save times (the one number a sweep needs of a long-time solution). */
-export async function sweepPdeTask(input: { json: Record<string, unknown>; label: string; seed: number }, context: TaskContext): Promise<{ risk: number[] }> {
+export async function sweepPdeTask(input: { json: Record<string, unknown>; label: string; seed: number }, context: TaskContext): Promise<{ risk: number[]; completed: boolean }> {
   const run = await runSpecFromJson(input.json, input.label, input.seed);
   const trajectory = solvePde(buildPdeProblem(run, { command: 'sweep' }), { shouldStop: () => context.shouldStop() });
-  return { risk: trajectory.risk };
+  return { risk: trajectory.risk, completed: !trajectory.stoppedEarly };
 }
 
 /** Table, [Δ^l, Δ^h] and long-time dynamics for each d of the spec's sweep block. */
@@ -202,15 +215,34 @@ export async function runSweep(spec: Spec, control: SweepControl = {}): Promise<
     }
   }
 
-  const statics = sweep.dims.map((d) => {
-    const say = (m: string) => control.onProgress?.(`d = ${d}: ${m}`);
+  const stopped = () => control.shouldStop?.() === true;
+  const missing: string[] = [];
+  const stages = 2 * sweep.dims.length + runs.reduce((n, r) => n + 1 + (r.replicas?.count ?? 0), 0);
+  let stagesDone = 0;
+  const statics: ({ rows: ReturnType<typeof sweepDelta>['rows']; intervals: { lower: number | null; upper: number | null }[] } | null)[] = [];
+  for (const d of sweep.dims) {
+    const say = (m: string) => control.onProgress?.(`d = ${d}: ${m}`, stagesDone / stages);
     const family = (delta: number): DeltaFamilyMember => landscapeMember(modelAt(delta, d), grid, opts.rFar, run.solver.kernelTolerance, 'sweep');
+    await yieldToEventLoop();
+    if (stopped()) {
+      missing.push(`d = ${d}: the risk table and [Δ^l, Δ^h]`);
+      statics.push(null);
+      continue;
+    }
     say('table');
     const { rows } = sweepDelta(family, sweep.deltas, opts);
+    stagesDone++;
+    await yieldToEventLoop();
+    if (stopped()) {
+      missing.push(`d = ${d}: [Δ^l, Δ^h]`);
+      statics.push({ rows, intervals: [] });
+      continue;
+    }
     say('bisection for [Δ^l, Δ^h]');
     const search = findSingleDeltaInterval(family, { ...opts, deltaMin: sweep.deltaMin, deltaMax: sweep.deltaMax, deltaScanPoints: sweep.scanPoints, deltaTolerance: sweep.deltaTolerance });
-    return { rows, intervals: search.intervals.map((iv) => ({ lower: iv.lower?.estimate ?? null, upper: iv.upper?.estimate ?? null })) };
-  });
+    statics.push({ rows, intervals: search.intervals.map((iv) => ({ lower: iv.lower?.estimate ?? null, upper: iv.upper?.estimate ?? null })) });
+    stagesDone++;
+  }
 
   const list: { run: number; replica: number | null; name: string }[] = [];
   runs.forEach((r, i) => {
@@ -223,14 +255,20 @@ export async function runSweep(spec: Spec, control: SweepControl = {}): Promise<
       ? { module: SELF, export: 'sweepPdeTask', input: { json: r.run.json, label: r.run.label, seed: r.run.seed } }
       : replicaTaskOf(r.replicas!.spec, t.replica);
   });
-  if (tasks.length > 0) control.onProgress?.(`long-time dynamics to t = ${sweep.longTime}: ${tasks.length} runs`);
-  const { results } = await runTasks<{ risk: number[] } | ParticleRun>(tasks, {
+  if (tasks.length > 0) control.onProgress?.(`long-time dynamics to t = ${sweep.longTime}: ${tasks.length} runs`, stagesDone / stages);
+  const { results } = await runTasks<{ risk: number[]; completed: boolean } | ParticleRun>(tasks, {
     workers: control.workers,
-    onDone: (i) => control.onProgress?.(`done: ${list[i].name}`),
+    shouldStop: control.shouldStop,
+    onDone: (i) => control.onProgress?.(`done: ${list[i].name}`, ++stagesDone / stages),
   });
-  const riskOf = (i: number, replica: number | null): number => {
-    const result = results[list.findIndex((t) => t.run === i && t.replica === replica)];
-    if (result === null) throw new Error('sweep: a long-time run did not finish');
+  /** The long-time risk of a run, or null (listed as missing) if a stop cut it short. */
+  const riskOf = (i: number, replica: number | null): number | null => {
+    const t = list.findIndex((x) => x.run === i && x.replica === replica);
+    const result = results[t];
+    if (result === null || !result.completed) {
+      missing.push(`${list[t].name} (stopped)`);
+      return null;
+    }
     if (replica === null) return (result as { risk: number[] }).risk[0];
     const risk = (result as ParticleRun).snapshots[0]?.populationRisk;
     if (risk === null || risk === undefined) throw new Error(`sweep: model "${run.model.name}" gives no exact population risk R_N for SGD`);
@@ -238,11 +276,13 @@ export async function runSweep(spec: Spec, control: SweepControl = {}): Promise<
   };
 
   const dims: SweepDimensionResult[] = sweep.dims.map((d, dim) => {
-    const { rows, intervals } = statics[dim];
+    const { rows, intervals } = statics[dim] ?? { rows: [], intervals: [] };
     const dynamics = runs.flatMap((r, i) => {
       if (r.dim !== dim) return [];
-      const sgd = r.replicas ? Array.from({ length: r.replicas.count }, (_, k) => riskOf(i, k)) : null;
-      return [{ delta: r.delta, pdeRisk: riskOf(i, null), sgdRisk: sgd ? mean(sgd) : null }];
+      const pdeRisk = riskOf(i, null);
+      const sgd = r.replicas ? Array.from({ length: r.replicas.count }, (_, k) => riskOf(i, k)).filter((x): x is number => x !== null) : null;
+      // a point needs its PDE risk; SGD is the mean of the finished replicas (null if none finished)
+      return pdeRisk === null ? [] : [{ delta: r.delta, pdeRisk, sgdRisk: sgd && sgd.length > 0 ? mean(sgd) : null }];
     });
     const first = intervals[0];
     return { d, deltaLow: first?.lower ?? null, deltaHigh: first?.upper ?? null, intervals, rows, dynamics };
@@ -255,6 +295,9 @@ export async function runSweep(spec: Spec, control: SweepControl = {}): Promise<
     deltaTolerance: sweep.deltaTolerance,
     lemmaDomain: `${sweep.lemmaDomain}: ${coordinate} ∈ [0, ${opts.rFar}]`,
     dims,
+    completed: missing.length === 0,
+    stoppedEarly: missing.length > 0,
+    missing,
   };
 }
 

@@ -5,10 +5,11 @@
  */
 import { gridMarginal } from '../diagnostics/registry.ts';
 import { Grid, type AxisSpec } from '../grid.ts';
-import { makeProvenance } from '../io/output.ts';
+import { checkpointFolder, phaseStore } from '../io/checkpoint.ts';
+import { makeProvenance, toJson } from '../io/output.ts';
 import { writeResult, type ResultFiles } from '../io/result.ts';
 import { riskWords, type RiskWords } from '../io/risk-name.ts';
-import { solveWithChecks, type PdeCheck, type PdeControl, type PdeTrajectory } from '../pde/index.ts';
+import { solveWithChecks, type PdeCheck, type PdeControl, type PdePhase, type PdeTrajectory, type PhaseStore } from '../pde/index.ts';
 import type { DiscretisationError } from '../pde/error-estimate.ts';
 import { runInWorker } from '../parallel/pool.ts';
 import { densityPanelsFigure, lineFigure, colorAt, type Series } from '../plot/figures.ts';
@@ -26,6 +27,8 @@ export interface SolvedRun extends Omit<PdeTrajectory, 'nodes'> {
   /** Estimated discretisation error per save time (finite volumes; src/pde/error-estimate.ts): `error.risk`, `error.means`. */
   readonly error: DiscretisationError | null;
   readonly companion: { readonly label: string; readonly risk: number[]; readonly means: number[][]; readonly steps: number } | null;
+  /** The phases an interrupt cut short or never started (src/pde `PdePhase`; empty when finished). */
+  readonly stopped: PdePhase[];
 }
 
 export interface SolveResult {
@@ -34,17 +37,53 @@ export interface SolveResult {
   spec: Record<string, unknown>;
   description?: string;
   runs: SolvedRun[];
-  /** True unless an interrupt stopped some run before its last save time. */
+  /** True unless an interrupt stopped some phase of some run. */
   completed: boolean;
   /** The model's word for R when it is not "risk" (`Model.riskName`): result.json keys and report labels use it. */
   riskName?: string;
+  /** Whether an interrupt stopped the run, and what is missing because of it (one line per piece). */
+  stoppedEarly: boolean;
+  missing: string[];
+}
+
+/** What a stop left out of a run, in words (for result.json's `missing` and the console). */
+export function missingPieces(label: string | null, times: readonly number[], saveTimes: readonly number[], stopped: readonly PdePhase[]): string[] {
+  const prefix = label ? `${label}: ` : '';
+  return stopped.map((phase) =>
+    phase === 'main'
+      ? `${prefix}the PDE after t = ${times[times.length - 1] ?? 0} (save times ${saveTimes.filter((t) => !times.includes(t)).join(', ')})`
+      : `${prefix}the ${phase === 'check' ? 'independent check' : 'companion solution'}`,
+  );
+}
+
+/** Where `solve` and `compare` keep the finished PDE phases of run `index` (resume reuses them when the key matches). */
+export function pdeCheckpoint(dir: string | undefined, index: number, key: unknown, resume: boolean): PhaseStore | undefined {
+  return dir === undefined ? undefined : phaseStore(checkpointFolder(dir, `pde-${index}`), toJson(key), resume);
+}
+
+export interface SolveControl extends Omit<PdeControl, 'phases' | 'onProgress' | 'onPhase'> {
+  /** Progress of each phase of each run (src/pde `PdePhase`), the time reached of its last save time. */
+  onProgress?: (run: number, phase: PdePhase, t: number) => void;
+  /** Folder for the finished phases (checkpoints) and whether to reuse those found there. */
+  checkpointDir?: string;
+  resume?: boolean;
 }
 
 /** Solves every run of a spec in this thread. */
-export function runSolveSpec(spec: Spec, control: PdeControl = {}): SolveResult {
+export function runSolveSpec(spec: Spec, control: SolveControl = {}): SolveResult {
   const t0 = performance.now();
-  const runs = spec.runs.map((run): SolvedRun => {
-    const { main, error, check, companion } = solveWithChecks(run, control, 'solve');
+  const runs = spec.runs.map((run, i): SolvedRun => {
+    let current: PdePhase = 'main';
+    const { main, error, check, companion, stopped } = solveWithChecks(
+      run,
+      {
+        shouldStop: control.shouldStop,
+        onPhase: (phase) => (current = phase),
+        onProgress: control.onProgress && ((t) => control.onProgress!(i, current, t)),
+        phases: pdeCheckpoint(control.checkpointDir, i, ['solve', run.json, run.seed], control.resume ?? false),
+      },
+      'solve',
+    );
     const { nodes, ...rest } = main;
     return {
       ...rest,
@@ -54,8 +93,10 @@ export function runSolveSpec(spec: Spec, control: PdeControl = {}): SolveResult 
       error,
       check: check && { label: check.label, method: check.method, risk: check.risk, means: check.means, maxRiskDiff: check.maxRiskDiff, maxMeanDiff: check.maxMeanDiff },
       companion: companion && { label: companion.label, risk: companion.trajectory.risk, means: companion.trajectory.means, steps: companion.trajectory.steps },
+      stopped,
     };
   });
+  const missing = runs.flatMap((r, i) => missingPieces(spec.runs.length > 1 ? r.label : null, r.times, spec.runs[i].saveTimes, r.stopped));
   const tEnd = performance.now();
   return {
     kind: 'meanfield.solve',
@@ -63,19 +104,33 @@ export function runSolveSpec(spec: Spec, control: PdeControl = {}): SolveResult 
     spec: spec.json,
     description: spec.description,
     runs,
-    completed: runs.every((r) => !r.stoppedEarly),
+    completed: missing.length === 0,
     riskName: spec.runs[0].model.riskName,
+    stoppedEarly: missing.length > 0,
+    missing,
   };
 }
 
 const TASKS = new URL('./tasks.ts', import.meta.url).href;
 
+/** A phase's progress as the worker reports it: which phase, how far (0…1) and a detail line. */
+export interface PhaseProgress {
+  readonly phase: string;
+  readonly fraction: number;
+  readonly detail: string;
+}
+
 /**
  * `runSolveSpec` in a worker thread, so that the calling thread's event loop stays free: signals
- * (Ctrl-C) and progress reach it while the PDE runs; the worker stops after its current step.
+ * (Ctrl-C, SIGTERM) and progress reach it while the PDE runs; the worker stops after its current step.
  */
-export async function runSolve(raw: unknown, baseDir: string, control: { shouldStop?: () => boolean; onProgress?: (message: string) => void } = {}): Promise<SolveResult> {
-  return runInWorker<SolveResult, string>({ module: TASKS, export: 'solveTask', input: { raw, baseDir } }, { shouldStop: control.shouldStop, onProgress: control.onProgress });
+export async function runSolve(
+  raw: unknown,
+  baseDir: string,
+  control: { shouldStop?: () => boolean; onProgress?: (p: PhaseProgress) => void; checkpointDir?: string; resume?: boolean } = {},
+): Promise<SolveResult> {
+  const input = { raw, baseDir, checkpointDir: control.checkpointDir, resume: control.resume ?? false };
+  return runInWorker<SolveResult, PhaseProgress>({ module: TASKS, export: 'solveTask', input }, { shouldStop: control.shouldStop, onProgress: control.onProgress });
 }
 
 /** The densities of a 1-axis grid solution as Fig. 1-style panels; the first axis's marginal otherwise. */

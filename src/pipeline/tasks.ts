@@ -4,12 +4,12 @@
  * task gives the same result in any thread.
  */
 import type { TaskContext } from '../parallel/pool.ts';
-import { solveWithChecks, type PdeSolution } from '../pde/index.ts';
+import { solveWithChecks, type PdePhase, type PdeSolution } from '../pde/index.ts';
 import { parseSpec, runSpecFromJson } from '../spec/index.ts';
-import { runSolveSpec, type SolveResult } from './solve.ts';
+import { pdeCheckpoint, runSolveSpec, type PhaseProgress, type SolveResult } from './solve.ts';
 
 /** Progress at most every half second. */
-function throttled(context: TaskContext): (message: string) => void {
+function throttled<M>(context: TaskContext): (message: M) => void {
   let last = 0;
   return (message) => {
     const now = performance.now();
@@ -20,20 +20,48 @@ function throttled(context: TaskContext): (message: string) => void {
   };
 }
 
-/** A run's PDE with its check and companion (src/pde). */
-export async function pdeTask(input: { json: Record<string, unknown>; label: string; seed: number }, context: TaskContext): Promise<PdeSolution> {
+/**
+ * A run's PDE with its check and companion (src/pde); with `checkpoint`, each finished phase is kept
+ * in the checkpoint folder of run `checkpoint.index` (and reused on resume). Progress is a PhaseProgress.
+ */
+export async function pdeTask(
+  input: { json: Record<string, unknown>; label: string; seed: number; checkpoint?: { dir: string; index: number; resume: boolean } },
+  context: TaskContext,
+): Promise<PdeSolution> {
   const run = await runSpecFromJson(input.json, input.label, input.seed);
   const end = run.saveTimes[run.saveTimes.length - 1];
-  const say = throttled(context);
-  return solveWithChecks(run, { shouldStop: () => context.shouldStop(), onProgress: (t) => say(`t = ${t.toPrecision(4)} / ${end}`) }, 'compare');
+  const say = throttled<PhaseProgress>(context);
+  let phase: PdePhase = 'main';
+  const c = input.checkpoint;
+  return solveWithChecks(
+    run,
+    {
+      shouldStop: () => context.shouldStop(),
+      onPhase: (p) => (phase = p),
+      onProgress: (t) => say({ phase: PHASE_NAMES[phase], fraction: end > 0 ? t / end : 1, detail: `t = ${t.toPrecision(4)} / ${end}` }),
+      phases: c && pdeCheckpoint(c.dir, c.index, ['compare', input.json, input.seed], c.resume),
+    },
+    'compare',
+  );
 }
 
-/** Every run of a spec solved (the `solve` command off the main thread). */
-export async function solveTask(input: { raw: unknown; baseDir: string }, context: TaskContext): Promise<SolveResult> {
+const PHASE_NAMES: Record<PdePhase, string> = { main: 'PDE', check: 'check', companion: 'companion' };
+
+/** Every run of a spec solved (the `solve` command off the main thread); progress is a PhaseProgress. */
+export async function solveTask(input: { raw: unknown; baseDir: string; checkpointDir?: string; resume?: boolean }, context: TaskContext): Promise<SolveResult> {
   const spec = await parseSpec(input.raw, { baseDir: input.baseDir });
-  const end = Math.max(...spec.runs.map((r) => r.saveTimes[r.saveTimes.length - 1]));
   const say = throttled(context);
-  return runSolveSpec(spec, { shouldStop: () => context.shouldStop(), onProgress: (t) => say(`solve: t = ${t.toPrecision(4)} / ${end}`) });
+  return runSolveSpec(spec, {
+    shouldStop: () => context.shouldStop(),
+    checkpointDir: input.checkpointDir,
+    resume: input.resume,
+    onProgress: (i, phase, t) => {
+      const run = spec.runs[i];
+      const end = run.saveTimes[run.saveTimes.length - 1];
+      const name = `solve ${spec.runs.length > 1 ? `${run.label} ` : ''}${PHASE_NAMES[phase]}`;
+      say({ phase: name, fraction: end > 0 ? t / end : 1, detail: `t = ${t.toPrecision(4)} / ${end}` } satisfies PhaseProgress);
+    },
+  });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -75,10 +75,10 @@ describe('meanfield CLI', () => {
     expect(run(['potentials', writeConfig(dir, small), '--at', '0.3,abc']).stderr).toMatch(/--at\[1\]/);
   });
 
-  it('Ctrl-C (SIGINT) stops a long run, keeps completed save times and says where it stopped', async () => {
+  it('Ctrl-C (SIGINT) stops a long run, keeps completed save times and says what is missing (exit 130)', async () => {
     const out = join(dir, 'interrupted');
     const config = writeConfig(dir, { ...small, grid: { rMax: 8, cells: 4000 }, saveTimes: [0, 0.05, 1000] });
-    const child = spawn(process.execPath, [BIN, 'solve', config, '--out', out]);
+    const child = spawn(process.execPath, [BIN, 'solve', config, '--out', out], { env: { ...process.env, MEANFIELD_PROGRESS_SECONDS: '0.2' } });
     let stdout = '';
     child.stdout.on('data', (b) => (stdout += b));
     // interrupt once the solve reports progress past the first save times (t > 0.05)
@@ -93,10 +93,39 @@ describe('meanfield CLI', () => {
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(130);
-    expect(stdout).toMatch(/stopped early at t = 0.05/);
+    expect(stdout).toMatch(/stopped early \(SIGINT\); missing:\n {2}the PDE after t = 0.05 \(save times 1000\)/);
     const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
     expect(result.times).toEqual([0, 0.05]);
     expect(result.stoppedEarly).toBe(true);
+    expect(result.missing).toEqual(['the PDE after t = 0.05 (save times 1000)', 'the independent check']);
+  });
+
+  it('SIGTERM stops compare (exit 143) with the finished PDE and replicas written; --resume ends as an uninterrupted run', async () => {
+    const config = writeConfig(dir, { ...small, saveTimes: [0, 0.1, 0.2], particles: { n: 100, epsilon: 1e-4, seeds: 6 } });
+    const args = (out: string) => ['compare', config, '--out', out, '--workers', '1', '--quiet'];
+    const whole = join(dir, 'compare-whole');
+    expect(run(args(whole)).code).toBe(0);
+    const out = join(dir, 'compare-stopped');
+    const child = spawn(process.execPath, [BIN, ...args(out)]);
+    const checkpoint = join(out, 'replicas', '0', 'replica-1.json');
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (existsSync(checkpoint)) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 20);
+    });
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(143);
+    const partial = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
+    expect(partial.stoppedEarly).toBe(true);
+    expect(partial.times).toEqual([0, 0.1, 0.2]); // the finished replicas reach every save time
+    expect(partial.missing[0]).toMatch(/^replica\(s\) .* of 6 \(not finished/);
+    expect(run([...args(out), '--resume']).code).toBe(0);
+    const strip = (path: string) => JSON.stringify(JSON.parse(readFileSync(path, 'utf8')), (key, value) => (key === 'provenance' || /(^ms|Ms)$/.test(key) ? undefined : value));
+    expect(strip(join(out, 'result.json'))).toBe(strip(join(whole, 'result.json')));
   });
 
   it('fluctuations --json prints the CLT prediction with the documented keys', () => {
