@@ -9,7 +9,11 @@ import { makeProvenance } from '../io/output.ts';
 import { writeResult, type ResultFiles } from '../io/result.ts';
 import { solveWithChecks, type PdeCheck, type PdeControl, type PdeTrajectory } from '../pde/index.ts';
 import { runInWorker } from '../parallel/pool.ts';
-import { densityPanelsFigure, lineFigure, colorAt, type Series } from '../plot/figures.ts';
+import { densityPanelsFigure, densitySliderFigure, lineFigure, colorAt, type DensityPanelOptions, type Series } from '../plot/figures.ts';
+import { RISK_TITLE, TIME_TITLE } from '../plot/layout.ts';
+import { formatNumber } from '../plot/format.ts';
+import { curveTimes } from './compare.ts';
+import { pick, saveIndices, thinTrajectory, withSaveTimes } from './dense-curve.ts';
 import type { ReportSection } from '../plot/html-report.ts';
 import type { Spec } from '../spec/index.ts';
 import type { Provenance } from '../types.ts';
@@ -22,6 +26,8 @@ export interface SolvedRun extends Omit<PdeTrajectory, 'nodes'> {
   readonly nodeCount?: number;
   readonly check: Omit<PdeCheck, 'nodes'> | null;
   readonly companion: { readonly label: string; readonly risk: number[]; readonly means: number[][]; readonly steps: number } | null;
+  /** Risk of the solution, its check and its companion on the dense time grid (save times plus the spec's curveSteps equal steps). */
+  readonly curve: { readonly times: number[]; readonly risk: number[]; readonly checkRisk: number[] | null; readonly companionRisk: number[] | null };
 }
 
 export interface SolveResult {
@@ -38,15 +44,18 @@ export interface SolveResult {
 export function runSolveSpec(spec: Spec, control: PdeControl = {}): SolveResult {
   const t0 = performance.now();
   const runs = spec.runs.map((run): SolvedRun => {
-    const { main, check, companion } = solveWithChecks(run, control, 'solve');
-    const { nodes, ...rest } = main;
+    const dense = curveTimes(run.saveTimes, spec.curveSteps);
+    const { main, check, companion } = solveWithChecks(withSaveTimes(run, dense), control, 'solve');
+    const at = saveIndices(run.saveTimes, main.times);
+    const { nodes, ...rest } = thinTrajectory(main, at);
     return {
       ...rest,
       label: run.label,
       model: run.model.label,
       nodeCount: nodes?.count,
-      check: check && { label: check.label, method: check.method, risk: check.risk, means: check.means, maxRiskDiff: check.maxRiskDiff, maxMeanDiff: check.maxMeanDiff },
-      companion: companion && { label: companion.label, risk: companion.trajectory.risk, means: companion.trajectory.means, steps: companion.trajectory.steps },
+      check: check && { label: check.label, method: check.method, risk: pick(check.risk, at), means: check.means.map((m) => pick(m, at)), maxRiskDiff: check.maxRiskDiff, maxMeanDiff: check.maxMeanDiff },
+      companion: companion && { label: companion.label, risk: pick(companion.trajectory.risk, at), means: companion.trajectory.means.map((m) => pick(m, at)), steps: companion.trajectory.steps },
+      curve: { times: main.times, risk: main.risk, checkRisk: check?.risk ?? null, companionRisk: companion?.trajectory.risk ?? null },
     };
   });
   const tEnd = performance.now();
@@ -70,8 +79,11 @@ export async function runSolve(raw: unknown, baseDir: string, control: { shouldS
   return runInWorker<SolveResult, string>({ module: TASKS, export: 'solveTask', input: { raw, baseDir } }, { shouldStop: control.shouldStop, onProgress: control.onProgress });
 }
 
-/** The densities of a 1-axis grid solution as Fig. 1-style panels; the first axis's marginal otherwise. */
-export function densitySection(title: string, axes: readonly AxisSpec[], times: readonly number[], density: readonly Float64Array[], samples?: readonly Float64Array[], sampleStride = 1): ReportSection {
+/**
+ * The law of a grid solution's first coordinate (its marginal with several axes) at every save time:
+ * Fig. 1-style panels and a time-slider figure, the PDE and the particles (if any) as mass per bin.
+ */
+export function densitySections(title: string, axes: readonly AxisSpec[], times: readonly number[], density: readonly Float64Array[], names: DensityPanelOptions, samples?: readonly Float64Array[], sampleStride = 1): ReportSection[] {
   const grid = new Grid(axes);
   const marginals = density.map((P) => (axes.length === 1 ? P : gridMarginal(axes, P, 0)));
   const columns = samples?.map((s) => {
@@ -79,20 +91,32 @@ export function densitySection(title: string, axes: readonly AxisSpec[], times: 
     for (let i = 0; i < out.length; i++) out[i] = s[i * sampleStride];
     return out;
   });
-  return {
-    title,
-    text: axes.length > 1 ? `Marginal of ${axes[0].name} (the other axes summed out).` : undefined,
-    figure: densityPanelsFigure(axes[0].name, grid.centres[0], grid.spacing[0], times, marginals, columns),
-  };
+  const name = axes[0].name;
+  const text =
+    `Mass per histogram bin: bins are whole grid cells, the PDE's mass in a bin is the sum of its cells' masses and the particles' mass the share of units in it, so a collapsed layer is one tall bar in both.` +
+    (axes.length > 1 ? ` Marginal of ${name} (the other axes summed out).` : '');
+  const args = [name, grid.centres[0], grid.spacing[0], times, marginals, columns, names] as const;
+  return [
+    { title, text, figure: densityPanelsFigure(...args) },
+    ...(times.length > 1 ? [{ title: `${title}: time slider`, figure: densitySliderFigure(...args) }] : []),
+  ];
+}
+
+/** Legend name of a PDE method: "PDE (finite volumes)", "PDE (characteristics)". */
+export function pdeName(methodName: string): string {
+  return `PDE (${methodName === 'finite-volume' ? 'finite volumes' : 'characteristics'})`;
 }
 
 function solvedRunSections(r: SolvedRun, prefix: string): ReportSection[] {
   const sections: ReportSection[] = [];
-  if (r.fv) sections.push(densitySection(`${prefix}Density of the reduced law`, r.fv.axes, r.times, r.fv.density));
-  const series: Series[] = [{ name: r.methodName === 'finite-volume' ? 'finite volumes' : 'characteristics', x: r.times, y: r.risk, mode: 'lines+markers', color: colorAt(0) }];
-  if (r.check) series.push({ name: `check: ${r.check.label}`, x: r.times, y: r.check.risk, mode: 'markers', dash: 'dot', color: colorAt(1) });
-  if (r.companion) series.push({ name: r.companion.label, x: r.times, y: r.companion.risk, mode: 'lines', dash: 'dash', color: colorAt(2) });
-  sections.push({ title: `${prefix}Risk`, text: `${r.method}; ${r.kernel.description}.`, figure: lineFigure('Risk R(ρ̄_t)', 't', 'risk', series) });
+  if (r.fv) sections.push(...densitySections(`${prefix}Law of the reduced coordinate`, r.fv.axes, r.times, r.fv.density, { pdeName: pdeName(r.methodName) }));
+  const c = r.curve;
+  const series: Series[] = [{ name: pdeName(r.methodName), x: c.times, y: c.risk, mode: 'lines', color: colorAt(0) }];
+  if (r.check && c.checkRisk) series.push({ name: `check: ${r.check.label}`, x: c.times, y: c.checkRisk, mode: 'lines', dash: 'dot', color: colorAt(1) });
+  if (r.companion && c.companionRisk) series.push({ name: `companion: ${r.companion.label}`, x: c.times, y: c.companionRisk, mode: 'lines', dash: 'dash', color: colorAt(2) });
+  series.push({ name: 'save times', x: r.times, y: r.risk, mode: 'markers', color: colorAt(0) });
+  const text = `${r.method}; ${r.kernel.description}. Curves on ${formatNumber(c.times.length)} times (save times and equal steps: the spec's curveSteps).`;
+  sections.push({ title: `${prefix}Risk`, text, figure: lineFigure('Risk R(ρ̄_t) of the PDE', TIME_TITLE, RISK_TITLE, series) });
   const columns = ['t', 'risk', ...r.coordinates.map((c) => `mean ${c}`), ...(r.fv ? ['mass − 1', 'min cell mass'] : []), ...(r.check ? ['risk (check)'] : [])];
   const rows = r.times.map((t, k) => [
     t, r.risk[k], ...r.means.map((m) => m[k]), ...(r.fv ? [r.fv.mass[k] - 1, r.fv.minMass[k]] : []), ...(r.check ? [r.check.risk[k]] : []),
