@@ -1,6 +1,6 @@
 /**
- * `npm run bench [pde|pde-nd|sgd]`: PDE steps/s (bench/pde.ts), n-D PDE steps/s and memory
- * (bench/pde-nd.ts) and SGD steps/s (bench/sgd.ts) on this machine,
+ * `npm run bench [pde|pde-nd|charged-units|sgd]`: PDE steps/s (bench/pde.ts), n-D PDE steps/s and memory
+ * (bench/pde-nd.ts), charged-unit (y, c) grid steps/s (bench/charged-units.ts) and SGD steps/s (bench/sgd.ts) on this machine,
  * printed and written to bench/results.json (one entry per case, with its parameters).
  */
 import { cpus, totalmem } from 'node:os';
@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { runPdeBench } from './pde.ts';
 import { runSgdBench } from './sgd.ts';
 import { formatPdeNdBench, runPdeNdBench } from './pde-nd.ts';
+import { formatChargedUnitsBench, runChargedUnitsBench } from './charged-units.ts';
 import { PACKAGE_VERSION, toJson } from '../src/io/output.ts';
 
 const only = process.argv[2];
@@ -20,7 +21,7 @@ const machine = {
 };
 console.log(`meanfield ${PACKAGE_VERSION} benchmarks on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`);
 
-const results: { pde?: unknown[]; pdeNd?: unknown[]; sgd?: unknown[] } = {};
+const results: { pde?: unknown[]; pdeNd?: unknown[]; chargedUnits?: unknown[]; sgd?: unknown[] } = {};
 if (!only || only === 'pde') {
   const rows = await runPdeBench();
   console.log('\nPDE (SSP-RK2 + MUSCL finite volumes, separable kernel):');
@@ -34,6 +35,12 @@ if (!only || only === 'pde-nd') {
   console.log('\nn-D PDE (tensor grids, separable kernels):');
   console.log(formatPdeNdBench(rows));
   results.pdeNd = rows;
+}
+if (!only || only === 'charged-units') {
+  const rows = runChargedUnitsBench();
+  console.log('\ncharged units, (y, c) grid (SSP-RK2 + MUSCL, FFT convolution or Fourier-separable in y):');
+  console.log(formatChargedUnitsBench(rows));
+  results.chargedUnits = rows;
 }
 if (!only || only === 'sgd') {
   const rows = await runSgdBench();

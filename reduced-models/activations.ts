@@ -9,12 +9,12 @@
  * Two families:
  *  - piecewise linear (MMN's running example and its Fig. 4 non-monotone variant, ReLU-like forms):
  *    every expectation in closed form (./README.md §2);
- *  - any formula in t (mathjs): expectations by composite Gauss–Legendre quadrature split at the
+ *  - any formula in t (restricted mathjs, src/numerics/expression.ts): expectations by composite Gauss–Legendre quadrature split at the
  *    declared kinks (src/numerics/hermite.ts `hermiteCoefficients`).
  */
-import { createRequire } from 'node:module';
 import { ConfigError } from '../src/errors.ts';
 import { asObject, checkNumber, field, noExtraKeys, num, numArray, str, type JsonObject } from '../src/io/validate.ts';
+import { checkContinuous, checkOnDomain, compileFormula, type Formula } from '../src/numerics/expression.ts';
 import { hermiteCoefficients, hermitePhiSeries } from '../src/numerics/hermite.ts';
 import { gaussLegendre } from '../src/numerics/quadrature.ts';
 import { normalPdf, normalSf } from '../src/numerics/special.ts';
@@ -430,22 +430,18 @@ export class GaussianPanelQuadrature {
 // ─────────────────────────────────────────────────────────────────────────────────────────────
 // σ given as a formula
 
-interface CompiledExpression {
-  evaluate(scope: Record<string, number>): unknown;
-}
-type MathJs = typeof import('mathjs');
-
 const EXPRESSION_MAX_ORDER = 60;
 
-let mathjs: MathJs | undefined;
-/** mathjs takes ~1 s to load: load it on first use only (synchronously, through its CommonJS build). */
-function loadMathjs(): MathJs {
-  if (!mathjs) mathjs = createRequire(import.meta.url)('mathjs') as MathJs;
-  return mathjs;
-}
+/**
+ * Where the run evaluates σ: the quadratures evaluate σ(qg) with |g| up to PHI_UNDERFLOW at scales q
+ * of order 1 and beyond, so σ must be finite (and real) at least on [−EXPRESSION_DOMAIN, EXPRESSION_DOMAIN].
+ * Outside it σ is still checked at every evaluation.
+ */
+const EXPRESSION_DOMAIN = 40;
 
 /**
- * σ(t) given as a mathjs formula in `t` (e.g. "tanh(t)", "max(t, 0)"), compiled once.
+ * σ(t) given as a formula in `t` (e.g. "tanh(t)", "max(t, 0)"), compiled once in the restricted
+ * mathjs instance (src/numerics/expression.ts) and checked to be finite on [−40, 40].
  * σ must be continuous; non-smooth points must be listed in `kinks` so that every quadrature is
  * split there. σ' comes from mathjs' symbolic `derivative` when it supports the formula (and is
  * finite at the point), else from 4th-order finite differences, one-sided next to a kink.
@@ -460,9 +456,8 @@ export class ExpressionActivation implements GaussianActivation {
   readonly kinks: readonly number[];
   /** 32-node panels of width 2 resolve h_k φ to round-off up to about this order. */
   readonly maxHermiteOrder = EXPRESSION_MAX_ORDER;
-  private readonly code: CompiledExpression;
-  private readonly dcode: CompiledExpression | undefined;
-  private readonly scope = { t: 0 };
+  private readonly formula: Formula;
+  private readonly dformula: ((t: number) => number | undefined) | undefined;
   private readonly fdStepMax: number;
   private readonly sigmaFn = (t: number): number => this.value(t);
   private readonly sigmaSqFn = (t: number): number => {
@@ -487,19 +482,10 @@ export class ExpressionActivation implements GaussianActivation {
         throw new ConfigError(`${field(path, 'kinks')}[${i}]`, `must be > kinks[${i - 1}] = ${kinks[i - 1]}: kinks strictly increasing (got ${kinks[i]})`);
       }
     }
-    const mj = loadMathjs();
-    try {
-      this.code = mj.compile(expr) as CompiledExpression;
-    } catch (err) {
-      throw new ConfigError(field(path, 'expr'), `is not a valid formula in t: ${(err as Error).message}`);
-    }
-    let dcode: CompiledExpression | undefined;
-    try {
-      dcode = mj.derivative(expr, 't').compile() as CompiledExpression;
-    } catch {
-      dcode = undefined; // mathjs cannot differentiate it (e.g. max): finite differences
-    }
-    this.dcode = dcode;
+    this.formula = compileFormula(expr, 't', field(path, 'expr'));
+    checkOnDomain(this.formula, -EXPRESSION_DOMAIN, EXPRESSION_DOMAIN, 2001, kinks);
+    checkContinuous(this.formula, -EXPRESSION_DOMAIN, EXPRESSION_DOMAIN);
+    this.dformula = this.formula.derivative(); // undefined where mathjs cannot differentiate it (e.g. max): finite differences
     this.expr = expr;
     this.kinks = Object.freeze([...kinks]);
     let gap = Infinity;
@@ -508,31 +494,15 @@ export class ExpressionActivation implements GaussianActivation {
     // breakpoints of E σ(μ + cZ): the kinks only
     this.quad = new GaussianPanelQuadrature(24, Math.max(kinks.length, 1));
     this.breaks = new Float64Array(Math.max(kinks.length, 1));
-    for (const t of [-2, -1, -0.5, 0, 0.5, 1, 2]) {
-      let v: number;
-      try {
-        v = this.value(t);
-      } catch (err) {
-        throw new ConfigError(field(path, 'expr'), `must be a real formula in the single variable t: ${(err as Error).message}`);
-      }
-      if (!Number.isFinite(v)) throw new ConfigError(field(path, 'expr'), `must evaluate to a finite real number (σ(${t}) = ${v})`);
-    }
   }
 
+  /** σ(t); a ConfigError naming the field and t where it is not a finite real number. */
   value(t: number): number {
-    this.scope.t = t;
-    const v = this.code.evaluate(this.scope);
-    if (typeof v !== 'number') throw new RangeError(`expression activation "${this.expr}" is not a real number at t = ${t}`);
-    return v;
+    return this.formula.value(t);
   }
 
   derivative(t: number): number {
-    if (this.dcode) {
-      this.scope.t = t;
-      const d = this.dcode.evaluate(this.scope);
-      if (typeof d === 'number' && Number.isFinite(d)) return d;
-    }
-    return this.finiteDifference(t);
+    return this.dformula?.(t) ?? this.finiteDifference(t);
   }
 
   /**

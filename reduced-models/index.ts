@@ -13,9 +13,11 @@ import { describeValue } from '../src/spec/fields.ts';
 import { isotropicGaussians } from './isotropic-gaussians/definition.ts';
 import { anisotropicGaussians, anisotropicGaussiansRelu } from './anisotropic-gaussians/definition.ts';
 import { chargedUnits } from './charged-units/definition.ts';
+import { mnistTwoLayer } from './mnist-two-layer/definition.ts';
+import { sphericalThreeSpin } from './spherical-3-spin/definition.ts';
 
 /** The built-in models. */
-export const MODELS: readonly ModelDefinition[] = [isotropicGaussians, anisotropicGaussians, anisotropicGaussiansRelu, chargedUnits];
+export const MODELS: readonly ModelDefinition[] = [isotropicGaussians, anisotropicGaussians, anisotropicGaussiansRelu, chargedUnits, mnistTwoLayer, sphericalThreeSpin];
 
 /** Names that were renamed: old → new (rejected with a message that gives the new name). */
 const RENAMED: Readonly<Record<string, string>> = { 'anisotropic-relu': 'anisotropic-gaussians-relu' };

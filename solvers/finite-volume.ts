@@ -7,7 +7,8 @@
  *
  * Space: solvers/flux.ts (discrete-gradient velocities, upwind or MUSCL with a minmod, MC or van Leer
  * limiter; zero-flux walls or, per axis end, open outflow boundaries) and, in the noisy case,
- * solvers/diffusion.ts (Scharfetter–Gummel with zero-flux walls; the reconstruction options do not apply).
+ * solvers/diffusion.ts (Scharfetter–Gummel with zero-flux walls; the reconstruction options do not apply),
+ * stepped explicitly or (options.diffusion = 'implicit') by the IMEX line solves of `implicitDriftDiffusionStep`.
  * Time: the SSP Runge–Kutta schemes of solvers/time-steppers.ts with Δt = cfl·C_SSP / rate, where rate is
  * Σ_a max|b_a|/h_a (transport; = max|b|/h in 1-D, positivity needs cfl ≤ ½) or the bound
  * Σ_a (D/h_a²)(2 + max|ΔW_a|) on the largest cell outflow rate (drift–diffusion; positivity needs cfl ≤ 1),
@@ -37,9 +38,9 @@
  */
 import type { Grid } from '../src/grid.ts';
 import { ConfigError } from '../src/errors.ts';
-import { evaluateSchedule, type GridOperators, type StepSchedule } from '../src/types.ts';
+import { evaluateSchedule, type GridOperators, type SgdGradientMoments, type StepSchedule } from '../src/types.ts';
 import { axisLines, LIMITERS, transportRate, transportStage, type AxisLines, type BoundaryKind, type Limiter, type Reconstruction } from './flux.ts';
-import { driftDiffusionRate, driftDiffusionStage } from './diffusion.ts';
+import { driftDiffusionRate, driftDiffusionStage, implicitDriftDiffusionStep, implicitTransportRate, sgdDiffusionRate, sgdDiffusionStage } from './diffusion.ts';
 import { WasmTransportLine } from './flux-wasm.ts';
 import { WasmTransportGrid } from './flux-wasm-nd.ts';
 import { SCHEMES, type SchemeName, type SspScheme } from './time-steppers.ts';
@@ -54,6 +55,36 @@ export interface NoiseSpec {
   readonly jacobianExponents: readonly number[];
 }
 
+/**
+ * Birth–death (Rotskoff, Jelassi, Bruna & Vanden-Eijnden, ICML 2019) on top of the transport: with
+ * g = 2ψ = δR/δρ, ḡ = ∫g dρ/∫dρ and m = ∫(g − ḡ)⁺ dρ/∫dρ,
+ *     ∂_t ρ ⊃ −α (g − ḡ) ρ                      (clone where g < ḡ, kill where g > ḡ)
+ *     ∂_t ρ ⊃ −α (g − ḡ) ρ + α m (ρ0 − ρ)       (prior: killed mass re-drawn from ρ0)
+ * applied after each accepted transport step as the exact solution of the frozen-g reaction
+ * P_j ← P_j e^{−αΔt(g_j − ḡ)} renormalised to the mass before it, then (prior) P ← q P + (1 − q) ρ0 with
+ * q = e^{−αmΔt}: positive and mass-preserving to round-off by construction, first order in Δt (Lie
+ * splitting). The pure term lowers R_h at rate α Var_P(g) to first order, so the energy guard stays on;
+ * the prior re-injects mass where g may be high, so with a prior only positivity is guarded.
+ */
+export interface BirthDeathSpec {
+  /** α ≥ 0. */
+  readonly rate: number;
+  /** The term acts for t < until (default: always); steps land on `until`. */
+  readonly until?: number;
+  /** Cell masses of the prior ρ0 (normalised internally); absent: the pure birth–death term. */
+  readonly prior?: Float64Array;
+}
+
+/**
+ * The SGD-diffusion limit at a fixed step ε and batch B (1-D radial grids; reduced-models/isotropic-gaussians/
+ * README.md §7.1): besides the transport of ψ, the Itô drift εξ²b(r)/B and the diffusion (2εξ²/B)∂_r²(Var(ŵ·g) ρ̄).
+ */
+export interface SgdDiffusionSpec {
+  readonly epsilon: number;
+  readonly batch: number;
+  readonly moments: SgdGradientMoments;
+}
+
 /** Boundary condition of one axis: one kind for both ends, or one per end. */
 export type AxisBoundary = BoundaryKind | { readonly lower: BoundaryKind; readonly upper: BoundaryKind };
 
@@ -63,11 +94,16 @@ export interface FiniteVolumeProblem {
   readonly initialMass: Float64Array;
   readonly schedule: StepSchedule;
   readonly noise?: NoiseSpec;
+  /** The SGD-diffusion limit instead of the deterministic one (noiseless, zero-flux, 1-D only). */
+  readonly sgdDiffusion?: SgdDiffusionSpec;
   /**
-   * Per grid axis (default: 'zero-flux' everywhere): 'zero-flux' walls, or 'open' outflow ends where
-   * mass leaves with the upwind flux (noiseless transport only; see solvers/flux.ts).
+   * Per grid axis (default: 'zero-flux' everywhere): 'zero-flux' walls, 'open' outflow ends where
+   * mass leaves with the upwind flux (noiseless transport only), or 'periodic' (both ends: the axis is a
+   * circle; transport and noise, all guarantees of walls; JavaScript kernels). See solvers/flux.ts.
    */
   readonly boundaries?: readonly AxisBoundary[];
+  /** Birth–death reaction (see BirthDeathSpec). */
+  readonly birthDeath?: BirthDeathSpec;
 }
 
 /** What a tracker sees after every accepted step. `mass` is the live state: copy what you keep. */
@@ -97,6 +133,12 @@ export interface SolveOptions {
   readonly cfl?: number;
   /** Fixed step instead of the CFL step (still halved on rejection and shortened at save times). */
   readonly dt?: number;
+  /**
+   * Noisy problems: 'explicit' (default) runs the SSP scheme on the Scharfetter–Gummel flux, Δt ∝ h²;
+   * 'implicit' takes the IMEX step of solvers/diffusion.ts (`implicitDriftDiffusionStep`, first order,
+   * the scheme option does not apply) with Δt = cfl / (transport rate of ψ_λ).
+   */
+  readonly diffusion?: 'explicit' | 'implicit';
   readonly reconstruction?: Reconstruction;
   /**
    * MUSCL slope limiter (default 'minmod'): 'mc' (monotonized central) and 'van-leer' clip smooth
@@ -143,6 +185,8 @@ export interface Trajectory {
   readonly stopReason?: 'shouldStop' | 'maxSteps';
   readonly scheme: SchemeName;
   readonly reconstruction: Reconstruction | 'scharfetter-gummel';
+  /** How a noisy problem's drift–diffusion was stepped. */
+  readonly diffusion?: 'explicit' | 'implicit';
   /** The MUSCL limiter used (noiseless MUSCL runs only). */
   readonly limiter?: Limiter;
 }
@@ -167,7 +211,7 @@ export function discreteFreeEnergy(operators: GridOperators, noise: NoiseSpec, m
 }
 
 /** W₀ = βλ|x|²/2 − Σ_a n_a log x_a at every cell centre: the state-independent part of W. */
-function confinement(grid: Grid, noise: NoiseSpec): Float64Array {
+export function confinement(grid: Grid, noise: NoiseSpec): Float64Array {
   const { beta, lambda, jacobianExponents } = noise;
   if (!(Number.isFinite(beta) && beta > 0)) throw new ConfigError('noise.beta', `must be finite and > 0 (got ${beta})`);
   if (!Number.isFinite(lambda)) throw new ConfigError('noise.lambda', `must be finite (got ${lambda})`);
@@ -276,6 +320,9 @@ function validate(problem: FiniteVolumeProblem, options: SolveOptions): void {
   if (options.reconstruction !== undefined && options.reconstruction !== 'muscl' && options.reconstruction !== 'upwind') {
     throw new ConfigError('options.reconstruction', `must be "muscl" or "upwind" (got ${String(options.reconstruction)})`);
   }
+  if (options.diffusion !== undefined && options.diffusion !== 'explicit' && options.diffusion !== 'implicit') {
+    throw new ConfigError('options.diffusion', `must be "explicit" or "implicit" (got ${String(options.diffusion)})`);
+  }
   if (options.kernels !== undefined && options.kernels !== 'auto' && options.kernels !== 'javascript') {
     throw new ConfigError('options.kernels', `must be "auto" or "javascript" (got ${String(options.kernels)})`);
   }
@@ -285,16 +332,43 @@ function validate(problem: FiniteVolumeProblem, options: SolveOptions): void {
   if (problem.boundaries !== undefined) {
     const b = problem.boundaries;
     if (b.length !== operators.grid.ndim) throw new ConfigError('boundaries', `needs one entry per grid axis (${operators.grid.ndim}), got ${b.length}`);
-    const kinds: readonly unknown[] = ['zero-flux', 'open'];
+    const kinds: readonly unknown[] = ['zero-flux', 'open', 'periodic'];
     b.forEach((entry, a) => {
       const ends = typeof entry === 'string' ? [entry] : entry && typeof entry === 'object' ? [entry.lower, entry.upper] : [entry];
       for (const e of ends) {
-        if (!kinds.includes(e)) throw new ConfigError(`boundaries[${a}]`, `must be "zero-flux", "open" or {lower, upper} of those (got ${JSON.stringify(entry)})`);
+        if (!kinds.includes(e)) throw new ConfigError(`boundaries[${a}]`, `must be "zero-flux", "open", "periodic" or {lower, upper} of those (got ${JSON.stringify(entry)})`);
+      }
+      if (ends.includes('periodic') && !(ends.length === 1 || ends[0] === ends[1])) {
+        throw new ConfigError(`boundaries[${a}]`, `"periodic" applies to both ends of an axis (got ${JSON.stringify(entry)})`);
       }
     });
     if (problem.noise && resolveBoundaries(operators.grid.ndim, b).some((e) => e.lower === 'open' || e.upper === 'open')) {
       throw new ConfigError('boundaries', 'open boundaries are implemented for noiseless transport only (the noisy solver has zero-flux walls)');
     }
+  }
+  const bd = problem.birthDeath;
+  if (bd) {
+    if (!(bd.rate >= 0 && bd.rate < Infinity)) throw new ConfigError('birthDeath.rate', `must be finite and >= 0 (got ${bd.rate})`);
+    if (bd.until !== undefined && !(bd.until >= 0)) throw new ConfigError('birthDeath.until', `must be >= 0 (got ${bd.until})`);
+    if (bd.prior) {
+      if (bd.prior.length !== size) throw new ConfigError('birthDeath.prior', `must have ${size} entries (got ${bd.prior.length})`);
+      let total = 0;
+      for (let j = 0; j < size; j++) {
+        if (!(bd.prior[j] >= 0 && bd.prior[j] < Infinity)) throw new ConfigError(`birthDeath.prior[${j}]`, `must be finite and >= 0 (got ${bd.prior[j]})`);
+        total += bd.prior[j];
+      }
+      if (!(total > 0)) throw new ConfigError('birthDeath.prior', 'must have positive mass');
+    }
+  }
+  const sgd = problem.sgdDiffusion;
+  if (sgd) {
+    if (problem.noise) throw new ConfigError('limit', 'the SGD-diffusion limit is of noiseless SGD; drop "noise" or use "limit": "deterministic"');
+    if (operators.grid.ndim !== 1) throw new ConfigError('limit', `the SGD-diffusion limit is implemented on 1-D grids (this one has ${operators.grid.ndim} axes)`);
+    if (problem.boundaries !== undefined && resolveBoundaries(1, problem.boundaries).some((e) => e.lower === 'open' || e.upper === 'open')) {
+      throw new ConfigError('boundaries', 'the SGD-diffusion limit has zero-flux walls');
+    }
+    if (!(sgd.epsilon > 0 && sgd.epsilon < Infinity)) throw new ConfigError('particles.epsilon', `must be finite and > 0 (got ${sgd.epsilon})`);
+    if (!(Number.isInteger(sgd.batch) && sgd.batch >= 1)) throw new ConfigError('particles.batch', `must be an integer >= 1 (got ${sgd.batch})`);
   }
   if (options.maxSteps !== undefined && !(Number.isInteger(options.maxSteps) && options.maxSteps >= 0)) {
     throw new ConfigError('options.maxSteps', `must be an integer >= 0 (got ${options.maxSteps})`);
@@ -325,6 +399,8 @@ class Stepper {
   private uStage: Float64Array;
   private readonly axes: AxisLines[];
   private readonly w0: Float64Array | null;
+  /** Implicit diffusion: βλ|x|²/2 (the transport part of w0, for the step) and the line-solve scratch. */
+  private readonly implicit: { quadratic: Float64Array; scratch: Float64Array } | null;
   private readonly line: WasmTransportLine | null;
   private readonly gridKernels: WasmTransportGrid | null;
   /** A copy of operators.potential next to the other buffers. */
@@ -335,8 +411,14 @@ class Stepper {
   private trial: EnergyValue = { value: 0, scale: 0, min: 0 };
   /** Whether some axis end is open; then only positivity is guarded. */
   readonly open: boolean;
+  /** False with open ends or a birth–death prior (the functional may then rise). */
+  private readonly guardEnergy: boolean;
+  /** SGD-diffusion limit: its parameters and the moments' buffers (the risk is not monotone: positivity guard only). */
+  private readonly sgd: { spec: SgdDiffusionSpec; variance: Float64Array; drift: Float64Array } | null;
   /** Mass that left through open ends since t = 0 (accepted steps only). */
   outflow = 0;
+  /** The prior of a birth–death term, normalised to mass 1 (null without). */
+  private readonly prior: Float64Array | null;
 
   constructor(
     private readonly operators: GridOperators,
@@ -348,18 +430,27 @@ class Stepper {
     initialMass: Float64Array,
     boundaries?: readonly AxisBoundary[],
     kernels: 'auto' | 'javascript' = 'auto',
+    private readonly birthDeath?: BirthDeathSpec,
+    diffusion: 'explicit' | 'implicit' = 'explicit',
+    sgdDiffusion?: SgdDiffusionSpec,
   ) {
     const { grid } = operators;
     const size = grid.size;
     const ends = resolveBoundaries(grid.ndim, boundaries);
     this.open = !noise && ends.some((e) => e.lower === 'open' || e.upper === 'open');
-    this.axes = axisLines(grid.shape, grid.strides, grid.spacing, this.open ? ends : undefined);
+    const periodic = ends.some((e) => e.lower === 'periodic');
+    this.sgd = sgdDiffusion ? { spec: sgdDiffusion, variance: new Float64Array(size), drift: new Float64Array(size) } : null;
+    this.axes = axisLines(grid.shape, grid.strides, grid.spacing, this.open || periodic ? ends : undefined);
     this.w0 = noise ? confinement(grid, noise) : null;
+    // the implicit line solve is tridiagonal (walls); a periodic axis keeps the explicit step
+    this.implicit = noise && diffusion === 'implicit' && !periodic
+      ? { quadratic: confinement(grid, { ...noise, jacobianExponents: noise.jacobianExponents.map(() => 0) }), scratch: new Float64Array(Math.max(...grid.shape)) }
+      : null;
     // noiseless MUSCL/minmod with walls (the common case) runs its stage, CFL-rate and guard passes in
     // WebAssembly (flux-wasm.ts for 1-D, flux-wasm-nd.ts for n-D), on buffers that live in the kernels'
     // memory; everything else in JavaScript
-    // (six arrays of a WebAssembly memory must fit in its 4 GiB)
-    const wasm = kernels === 'auto' && !noise && reconstruction === 'muscl' && limiter === 'minmod' && !this.open && size >= 2 && 48 * size < 2 ** 32 - 2 ** 20;
+    // (six arrays of a WebAssembly memory must fit in its 4 GiB); periodic axes run in JavaScript
+    const wasm = kernels === 'auto' && !noise && !sgdDiffusion && reconstruction === 'muscl' && limiter === 'minmod' && !this.open && !periodic && size >= 2 && 48 * size < 2 ** 32 - 2 ** 20;
     this.line = wasm && grid.ndim === 1 ? new WasmTransportLine(size, 6) : null;
     this.gridKernels = wasm && grid.ndim > 1 ? new WasmTransportGrid(size, this.axes, 6) : null;
     const buffers = this.line?.arrays ?? this.gridKernels?.arrays ?? Array.from({ length: 6 }, () => new Float64Array(size));
@@ -367,6 +458,12 @@ class Stepper {
     this.potential.set(operators.potential);
     this.state.set(initialMass);
     this.combination = { S: this.state, a0: 0, dt: 0 };
+    if (birthDeath?.prior) {
+      let total = 0;
+      for (let j = 0; j < size; j++) total += birthDeath.prior[j];
+      this.prior = Float64Array.from(birthDeath.prior, (p) => p / total);
+    } else this.prior = null;
+    this.guardEnergy = !this.open && !this.prior && !this.sgd;
     operators.interaction.apply(this.state, this.uState);
     this.energyInto(this.state, this.uState, this.energy);
   }
@@ -375,6 +472,37 @@ class Stepper {
     return this.w0
       ? freeEnergyInto(this.operators, this.noise!.beta, this.w0, mass, u, out)
       : riskInto(this.operators.riskConstant, this.potential, mass, u, out, this.line ?? this.gridKernels);
+  }
+
+  /** The birth–death reaction over αΔt = `strength` with g = 2(v + u) frozen (see BirthDeathSpec). */
+  private react(P: Float64Array, u: Float64Array, strength: number): void {
+    const v = this.potential;
+    let total = 0;
+    let mean = 0;
+    for (let j = 0; j < P.length; j++) {
+      total += P[j];
+      mean += P[j] * 2 * (v[j] + u[j]);
+    }
+    if (!(total > 0)) return;
+    mean /= total;
+    let after = 0;
+    let excess = 0;
+    for (let j = 0; j < P.length; j++) {
+      const d = 2 * (v[j] + u[j]) - mean;
+      if (d > 0) excess += P[j] * d;
+      const p = P[j] * Math.exp(-strength * d);
+      P[j] = p;
+      after += p;
+    }
+    const scale = total / after;
+    const prior = this.prior;
+    if (!prior) {
+      for (let j = 0; j < P.length; j++) P[j] *= scale;
+      return;
+    }
+    // the killed share 1 − q re-drawn from ρ0 (m = excess/total, q = e^{−αΔt m})
+    const q = Math.exp((-strength * excess) / total);
+    for (let j = 0; j < P.length; j++) P[j] = q * scale * P[j] + (1 - q) * total * prior[j];
   }
 
   riskOfState(): number {
@@ -390,9 +518,14 @@ class Stepper {
       return (2 * xi * line.maxDifference(potential, this.uState)) / (h * h);
     }
     if (this.gridKernels) return this.gridKernels.rate(potential, this.uState, xi);
-    return this.w0
-      ? driftDiffusionRate(this.axes, this.w0, potential, this.uState, this.noise!.beta, xi)
-      : transportRate(this.axes, potential, this.uState, xi);
+    if (this.implicit) return implicitTransportRate(this.axes, this.implicit.quadratic, potential, this.uState, this.noise!.beta, xi);
+    if (this.w0) return driftDiffusionRate(this.axes, this.w0, potential, this.uState, this.noise!.beta, xi);
+    const transport = transportRate(this.axes, potential, this.uState, xi);
+    if (!this.sgd) return transport;
+    // the MUSCL transport may empty a cell at twice its rate, the SGD terms at theirs: cfl ≤ ½ keeps both
+    const { spec, variance, drift } = this.sgd;
+    spec.moments.moments(this.state, variance, drift);
+    return transport + sgdDiffusionRate(this.axes[0].h, variance, drift, (spec.epsilon * xi * xi) / spec.batch) / 2;
   }
 
   /**
@@ -409,7 +542,13 @@ class Stepper {
     let next = this.stageA;
     // mass that left during the step: after stage i, (1 − a0ᵢ)·(that after stage i − 1) + the stage's own outflow
     let outflow = 0;
-    for (let i = 0; i < stages.length; i++) {
+    if (this.implicit) {
+      // one IMEX step with W at (Pⁿ, tⁿ): the SSP stages do not apply
+      implicitDriftDiffusionStep(this.axes, prev, this.w0!, potential, prevU, this.noise!.beta, evaluateSchedule(this.schedule, t), dt, next, this.implicit.scratch);
+      this.operators.interaction.apply(next, this.uStage);
+      prev = next;
+    }
+    for (let i = 0; i < (this.implicit ? 0 : stages.length); i++) {
       const { a0, b, c } = stages[i];
       comb.a0 = a0;
       comb.dt = b * dt;
@@ -418,17 +557,27 @@ class Stepper {
       else if (this.gridKernels) this.gridKernels.stage(prev, potential, prevU, comb.S, next, xi, a0, comb.dt);
       else if (this.w0) driftDiffusionStage(this.axes, prev, this.w0, potential, prevU, this.noise!.beta, xi, comb, next);
       else outflow = (1 - a0) * outflow + transportStage(this.axes, prev, potential, prevU, xi, this.reconstruction, comb, next, this.limiter);
+      if (this.sgd) {
+        const { spec, variance, drift } = this.sgd;
+        spec.moments.moments(prev, variance, drift);
+        sgdDiffusionStage(prev, this.axes[0].h, variance, drift, (spec.epsilon * xi * xi) / spec.batch, comb.dt, next);
+      }
       // UP of the new stage (the last one's serves the energy guard and the next step's first stage)
       this.operators.interaction.apply(next, this.uStage);
       prev = next;
       prevU = this.uStage;
       next = next === this.stageA ? this.stageB : this.stageA;
     }
+    const bd = this.birthDeath;
+    if (bd && bd.rate > 0 && (bd.until === undefined || t < bd.until)) {
+      this.react(prev, this.uStage, bd.rate * dt);
+      this.operators.interaction.apply(prev, this.uStage);
+    }
     // only the final state is checked: the guarantee is about the accepted states
     const trial = this.energyInto(prev, this.uStage, this.trial);
     if (trial.min < 0) return 'positivity';
     if (Number.isNaN(trial.value)) throw new Error(`finite-volume: the guarded energy became NaN at t = ${t} (dt = ${dt})`);
-    if (!this.open && !(trial.value <= this.energy.value + ENERGY_TOLERANCE * Math.max(trial.scale, this.energy.scale))) {
+    if (this.guardEnergy && !(trial.value <= this.energy.value + ENERGY_TOLERANCE * Math.max(trial.scale, this.energy.scale))) {
       return 'energy';
     }
     // accept: swap the final stage, its UP and its energy into the state
@@ -463,7 +612,10 @@ export function solve(problem: FiniteVolumeProblem, options: SolveOptions): Traj
   const storeDensity = options.storeDensity ?? true;
   const { operators, noise } = problem;
   const { grid } = operators;
-  const stepper = new Stepper(operators, problem.schedule, scheme, reconstruction, limiter, noise, problem.initialMass, problem.boundaries, options.kernels);
+  const diffusion = noise ? (options.diffusion ?? 'explicit') : undefined;
+  const stepper = new Stepper(operators, problem.schedule, scheme, reconstruction, limiter, noise, problem.initialMass, problem.boundaries, options.kernels, problem.birthDeath, diffusion, problem.sgdDiffusion);
+  // birth–death switches off at `until`: steps land there as on a save time
+  const switchOff = problem.birthDeath?.until;
   // marginal masses per axis, for the means (no per-cell coordinate arrays: 8·ndim bytes per cell saved)
   const marginals = grid.shape.map((n) => new Float64Array(n));
 
@@ -533,7 +685,8 @@ export function solve(problem: FiniteVolumeProblem, options: SolveOptions): Traj
       stopReason = 'maxSteps';
       break;
     }
-    const target = saveTimes[next];
+    const saveTarget = saveTimes[next];
+    const target = switchOff !== undefined && switchOff > t && switchOff < saveTarget ? switchOff : saveTarget;
     let dt = options.dt ?? cflStep(stepper.rate(t));
     let landing = false;
     if (t + dt >= target - 1e-12 * Math.max(1, target)) {
@@ -563,7 +716,7 @@ export function solve(problem: FiniteVolumeProblem, options: SolveOptions): Traj
     info.outflow = stepper.outflow;
     for (const tr of trackers) tr.handle(info);
     options.onProgress?.(t, steps);
-    if (landing) {
+    if (landing && target === saveTarget) {
       record(t);
       next++;
     }
@@ -584,6 +737,7 @@ export function solve(problem: FiniteVolumeProblem, options: SolveOptions): Traj
     stopReason,
     scheme: schemeName,
     reconstruction: noise ? 'scharfetter-gummel' : reconstruction,
+    diffusion,
     limiter: noise || reconstruction === 'upwind' ? undefined : limiter,
   };
 }

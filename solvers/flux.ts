@@ -34,6 +34,9 @@
  *              one-sided difference towards the interior, clipped to |σ| ≤ 2P (so face values stay in
  *              [0, 2P] and the positivity bound above holds). Mass leaves; the stage kernels return how much.
  *              R_h is then not monotone (the departing mass takes 2ψ of risk with it).
+ *   periodic   (both ends) the axis is a circle: the last cell's upper face is the first cell's lower face,
+ *              slopes wrap around, every cell is reconstructed to second order (periodicLine); mass,
+ *              positivity and the energy identity hold as for walls, with no boundary term.
  *
  * The work is done line by line along each axis over the flat row-major array (src/grid.ts), so the
  * same kernels serve 1-D, 2-D and 4-D grids. The last axis (unit stride) runs one line at a time; an axis
@@ -53,7 +56,7 @@ export type Reconstruction = 'muscl' | 'upwind';
 export type Limiter = 'minmod' | 'mc' | 'van-leer';
 export const LIMITERS: readonly Limiter[] = ['minmod', 'mc', 'van-leer'];
 /** Boundary condition at one end of an axis. */
-export type BoundaryKind = 'zero-flux' | 'open';
+export type BoundaryKind = 'zero-flux' | 'open' | 'periodic';
 
 /** One axis of a row-major grid, as the line kernels walk it. */
 export interface AxisLines {
@@ -68,6 +71,8 @@ export interface AxisLines {
   /** Open (outflow) lower / upper end; zero flux if absent or false. */
   readonly openLower?: boolean;
   readonly openUpper?: boolean;
+  /** The axis is a circle: cell n − 1 and cell 0 share a face (both ends 'periodic'). */
+  readonly periodic?: boolean;
 }
 
 /** The line layout of every axis of a grid with the given shape and spacing (and optional boundary kinds per axis). */
@@ -86,6 +91,7 @@ export function axisLines(
       h: spacing[a],
       openLower: boundaries?.[a].lower === 'open',
       openUpper: boundaries?.[a].upper === 'open',
+      periodic: boundaries?.[a].lower === 'periodic' && boundaries[a].upper === 'periodic',
     };
     outer *= n;
     return lines;
@@ -461,6 +467,67 @@ function strideRows(
 }
 
 /**
+ * The same scheme along one periodic line of n cells (base + k·stride, any stride): the face n − ½ joins
+ * cell n − 1 to cell 0 and every slope uses the wrapped neighbours, so there is no boundary cell and no
+ * first-order cell. The wrap face's flux is computed once and used on both sides, so the divergences
+ * telescope (mass to round-off) and summation by parts gives the energy identity with no boundary term.
+ * Per interior face the operations are those of unitLine.
+ */
+function periodicLine(
+  P: Float64Array,
+  v: Float64Array,
+  u: Float64Array,
+  S: Float64Array,
+  a0: number,
+  out: Float64Array,
+  base: number,
+  stride: number,
+  n: number,
+  coef: number,
+  scale: number,
+  accumulate: boolean,
+  lim: LimiterCode,
+): void {
+  if (n === 1) {
+    if (!accumulate) out[base] = P[base] + a0 * (S[base] - P[base]);
+    return;
+  }
+  const last = base + (n - 1) * stride;
+  const p0 = P[base];
+  const pLast = P[last];
+  const psi0 = v[base] + u[base];
+  const psiLast = v[last] + u[last];
+  const slope0 = limitedSlope(p0 - pLast, P[base + stride] - p0, lim);
+  const slopeLast = limitedSlope(pLast - P[last - stride], p0 - pLast, lim);
+  // the wrap face n − ½ (from cell n − 1 to cell 0)
+  const bWrap = coef * (psiLast - psi0);
+  const fWrap = bWrap > 0 ? bWrap * (pLast + 0.5 * slopeLast) : bWrap * (p0 - 0.5 * slope0);
+  let fluxIn = fWrap;
+  let idx = base;
+  let pk = p0;
+  let psik = psi0;
+  let slopeK = slope0;
+  for (let k = 0; k < n - 1; k++) {
+    const next = idx + stride;
+    const pn = P[next];
+    const psin = v[next] + u[next];
+    // slope of cell k + 1 from its wrapped neighbours (the last cell's is slopeLast)
+    const slopeN = k === n - 2 ? slopeLast : limitedSlope(pn - pk, P[next + stride] - pn, lim);
+    const b = coef * (psik - psin);
+    const F = b > 0 ? b * (pk + 0.5 * slopeK) : b * (pn - 0.5 * slopeN);
+    if (accumulate) out[idx] += scale * (fluxIn - F);
+    else out[idx] = pk + a0 * (S[idx] - pk) + scale * (fluxIn - F);
+    fluxIn = F;
+    idx = next;
+    pk = pn;
+    psik = psin;
+    slopeK = slopeN;
+  }
+  if (accumulate) out[idx] += scale * (fluxIn - fWrap);
+  else out[idx] = pk + a0 * (S[idx] - pk) + scale * (fluxIn - fWrap);
+}
+
+/**
  * The transport rate Σ_a max_faces |b_a| / h_a of ψ = v + u with speed factor ξ (loads only), so that
  * Δt = cfl / rate is the CFL step; MUSCL forward Euler stays non-negative for cfl ≤ 1/2. (Open ends
  * reuse the nearest interior velocity, so they do not change the rate.)
@@ -492,6 +559,16 @@ export function transportRate(axes: readonly AxisLines[], v: Float64Array, u: Fl
             const d = Math.abs(v[i + stride] + u[i + stride] - (v[i] + u[i]));
             if (d > maxD) maxD = d;
           }
+        }
+      }
+    }
+    if (axes[a].periodic && n > 1) {
+      // the wrap faces between cell n − 1 and cell 0 of every line
+      for (let o = 0; o < outer; o++) {
+        for (let i = o * block; i < o * block + stride; i++) {
+          const j = i + (n - 1) * stride;
+          const d = Math.abs(v[j] + u[j] - (v[i] + u[i]));
+          if (d > maxD) maxD = d;
         }
       }
     }
@@ -528,6 +605,12 @@ export function transportStage(
     const scale = dt / h;
     const block = n * stride;
     const accumulate = a > 0;
+    if (axes[a].periodic) {
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < stride; i++) periodicLine(P, v, u, S, a0, out, o * block + i, stride, n, coef, scale, accumulate, lim);
+      }
+      continue;
+    }
     for (let o = 0; o < outer; o++) {
       if (stride === 1) {
         outflow += unitLine(P, v, u, S, a0, out, o * block, n, coef, scale, accumulate, lim, openLo, openHi);

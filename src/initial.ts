@@ -47,7 +47,7 @@ export function initialMass(grid: Grid, spec: InitialSpec): InitialLaw {
       return fromDensity(grid, spec.values);
     default: {
       const kind: unknown = (spec as { kind: unknown }).kind;
-      throw new ConfigError('initial.kind', `must be one of "gaussian", "uniform", "shell", "density" (got ${JSON.stringify(kind)})`);
+      throw new ConfigError('init.kind', `must be one of "gaussian", "uniform", "shell", "density" (got ${JSON.stringify(kind)})`);
     }
   }
 }
@@ -68,8 +68,8 @@ function normalised(mass: Float64Array, truncatedMass: number): InitialLaw {
 }
 
 function gaussianRadial(grid: Grid, scale: number, d: number, allowTruncation: boolean): InitialLaw {
-  if (!(Number.isFinite(scale) && scale > 0)) throw new ConfigError('initial.scale', `must be finite and > 0 (got ${scale})`);
-  if (!(Number.isInteger(d) && d >= 1)) throw new ConfigError('initial.d', `must be an integer >= 1 (got ${d})`);
+  if (!(Number.isFinite(scale) && scale > 0)) throw new ConfigError('init.scale', `must be finite and > 0 (got ${scale})`);
+  if (!(Number.isInteger(d) && d >= 1)) throw new ConfigError('init.d', `must be an integer >= 1 (got ${d})`);
   const { lo, cells, faces } = radialAxis(grid);
   const a = d / 2;
   const c = d / (2 * scale * scale);
@@ -86,10 +86,19 @@ function gaussianRadial(grid: Grid, scale: number, d: number, allowTruncation: b
   const below = lo > 0 ? incompleteGammaRegularized(a, c * lo * lo) : 0;
   const truncatedMass = below + incompleteGammaUpperRegularized(a, c * faces[cells] * faces[cells]);
   if (truncatedMass > TRUNCATION_TOLERANCE && !allowTruncation) {
+    // the smallest rMax leaving at most the tolerance outside: Q(d/2, c r²) ≤ tol, by doubling then bisection
+    const tail = (r: number) => incompleteGammaUpperRegularized(a, c * r * r);
+    let needed = scale;
+    while (tail(needed) > TRUNCATION_TOLERANCE) needed *= 2;
+    for (let lower = needed / 2, k = 0; k < 40; k++) {
+      const mid = 0.5 * (lower + needed);
+      if (tail(mid) > TRUNCATION_TOLERANCE) lower = mid;
+      else needed = mid;
+    }
     throw new ConfigError(
-      'initial.allowTruncation',
+      'init.scale',
       `the gaussian law (scale ${scale}, d ${d}) puts mass ${truncatedMass.toExponential(3)} outside the grid ` +
-        `[${lo}, ${faces[cells]}], more than ${TRUNCATION_TOLERANCE}; widen the grid or set allowTruncation: true to renormalise`,
+        `[${lo}, ${faces[cells]}], more than ${TRUNCATION_TOLERANCE}: make grid.rMax at least ${needed.toPrecision(3)} or the scale smaller`,
     );
   }
   return normalised(mass, truncatedMass);
@@ -97,8 +106,8 @@ function gaussianRadial(grid: Grid, scale: number, d: number, allowTruncation: b
 
 function uniformRadial(grid: Grid, lo: number, hi: number): InitialLaw {
   const ax = radialAxis(grid);
-  if (!(Number.isFinite(lo) && lo >= ax.lo)) throw new ConfigError('initial.lo', `must lie in [${ax.lo}, ${ax.hi}) (got ${lo})`);
-  if (!(Number.isFinite(hi) && hi > lo && hi <= ax.hi)) throw new ConfigError('initial.hi', `must lie in (${lo}, ${ax.hi}] (got ${hi})`);
+  if (!(Number.isFinite(lo) && lo >= ax.lo)) throw new ConfigError('init.lo', `must lie in [${ax.lo}, ${ax.hi}) (got ${lo})`);
+  if (!(Number.isFinite(hi) && hi > lo && hi <= ax.hi)) throw new ConfigError('init.hi', `must lie in (${lo}, ${ax.hi}] (got ${hi})`);
   const mass = new Float64Array(ax.cells);
   for (let j = 0; j < ax.cells; j++) {
     const overlap = Math.min(hi, ax.faces[j + 1]) - Math.max(lo, ax.faces[j]);
@@ -110,7 +119,7 @@ function uniformRadial(grid: Grid, lo: number, hi: number): InitialLaw {
 function shell(grid: Grid, radius: number): InitialLaw {
   const ax = radialAxis(grid);
   if (!(Number.isFinite(radius) && radius >= ax.lo && radius <= ax.hi)) {
-    throw new ConfigError('initial.radius', `must lie in [${ax.lo}, ${ax.hi}] (got ${radius})`);
+    throw new ConfigError('init.radius', `must lie in [${ax.lo}, ${ax.hi}] (got ${radius})`);
   }
   const mass = new Float64Array(ax.cells);
   const h = (ax.hi - ax.lo) / ax.cells;
@@ -124,16 +133,17 @@ function shell(grid: Grid, radius: number): InitialLaw {
 
 function fromDensity(grid: Grid, values: ArrayLike<number>): InitialLaw {
   if (values.length !== grid.size) {
-    throw new ConfigError('initial.values', `must have one value per cell (${grid.size}), got ${values.length}`);
+    throw new ConfigError('init.values', `must have one value per cell (${grid.size}), got ${values.length}`);
   }
-  const mass = new Float64Array(grid.size);
-  let s = 0;
+  let largest = 0;
   for (let j = 0; j < grid.size; j++) {
     const v = values[j];
-    if (!(Number.isFinite(v) && v >= 0)) throw new ConfigError(`initial.values[${j}]`, `must be finite and >= 0 (got ${v})`);
-    mass[j] = v;
-    s += v;
+    if (!(Number.isFinite(v) && v >= 0)) throw new ConfigError(`init.values[${j}]`, `must be finite and >= 0 (got ${v})`);
+    largest = Math.max(largest, v);
   }
-  if (!(s > 0)) throw new ConfigError('initial.values', 'must have a positive sum');
+  if (!(largest > 0)) throw new ConfigError('init.values', 'must have a positive entry (all are 0)');
+  // divided by the largest first, so that the sum cannot overflow (values near 1e308 are a valid shape)
+  const mass = new Float64Array(grid.size);
+  for (let j = 0; j < grid.size; j++) mass[j] = values[j] / largest;
   return normalised(mass, 0);
 }

@@ -15,8 +15,9 @@ import type { z } from 'zod';
 import { parseWith } from './spec/fields.ts';
 import type { Grid } from './grid.ts';
 import type { Rng } from './rng.ts';
-import type { GridOperators, ParticleModel, ReducedCoordinate } from './types.ts';
+import type { GridOperators, ParticleModel, ReducedCoordinate, SgdGradientMoments } from './types.ts';
 import type { SeparableReducedModel } from '../solvers/characteristics-nd.ts';
+import type { BoundaryKind } from '../solvers/flux.ts';
 
 export type { ReducedCoordinate } from './types.ts';
 
@@ -62,8 +63,18 @@ export interface ReducedSide<GridSpec = unknown, InitSpec = unknown> {
   readonly defaultMethod: 'finite-volume' | 'characteristics';
   /** The grid of the spec's `grid` block (validated by the definition's `grid` schema). */
   grid?(spec: GridSpec): Grid;
+  /**
+   * True when the spec's grid leaves the cell counts to the accuracy target `solver.riskTolerance`
+   * (src/pde/error-estimate.ts); `grid(spec)` then gives the coarsest grid the refinement starts from.
+   */
+  gridIsAutomatic?(spec: GridSpec): boolean;
   /** Potential and interaction on the cell centres; `tolerance` bounds the kernel truncation error. */
   gridOperators?(grid: Grid, options: { tolerance: number }): GridOperators & { readonly kernel: KernelChoice };
+  /**
+   * Boundary kind per grid axis. Default: 'periodic' for periodic coordinates, 'zero-flux' walls otherwise;
+   * 'open' makes a window edge an outflow end whose departed mass the solution reports (`fv.outflow`).
+   */
+  readonly gridBoundaries?: readonly BoundaryKind[];
   /** Exact cell masses of the initial law (spec `init`) on the grid. */
   initialMass?(grid: Grid, init: InitSpec): GridLawMasses;
   /** Weighted nodes (a quadrature) of the initial law, for characteristics (inside `grid` when given). */
@@ -74,12 +85,29 @@ export interface ReducedSide<GridSpec = unknown, InitSpec = unknown> {
    * The solver re-asks with the visited nodes and re-runs if the order must grow.
    */
   characteristics?(cover: { positions: readonly Float64Array[]; weights: Float64Array }, tolerance: number, order?: number): CharacteristicsModel;
+  /**
+   * Weighted characteristics without a separable form (the exact kernel on tensor nodes of ρ0): the
+   * independent check of a grid solution when `characteristics` is absent. Risk and means at the save times.
+   */
+  weightedCharacteristics?(init: InitSpec, saveTimes: readonly number[], shouldStop?: () => boolean): {
+    readonly method: string;
+    readonly risk: number[];
+    readonly means: number[][];
+    readonly stoppedEarly: boolean;
+  };
   /** U(θ, θ) at points (point-major): the same-unit term of the exact finite-N risk; gives C1 = E R_N·N − N·R. */
   selfInteraction?(points: Float64Array, out: Float64Array): void;
   /** Reduced coordinates that cannot move under the spec (e.g. output weights that are not trained). */
   frozenAxes?(particles: { trainA?: boolean; trainB?: boolean } | undefined): number[];
+  /**
+   * Birth–death on the grid (solvers/finite-volume.ts BirthDeathSpec): rate α, switched off at `until`,
+   * killed mass re-drawn from the initial law when `prior`. Absent: none.
+   */
+  readonly birthDeath?: { readonly rate: number; readonly until?: number; readonly prior: boolean };
   /** Noisy dynamics (MMN eq. 12) on the grid: per-axis Jacobian exponents of the reduction; absent: no noise. */
   readonly noise?: { readonly jacobianExponents: readonly number[] };
+  /** The SGD-diffusion limit (spec `"limit": "sgd-diffusion"`, 1-D grids): the gradient moments on the grid. */
+  sgdDiffusion?(grid: Grid): SgdGradientMoments;
   /** A limit companion solved beside the model (e.g. d = ∞ at the same other parameters). */
   companion?(): { readonly label: string; readonly reduced: ReducedSide<GridSpec, InitSpec> } | undefined;
   /** Point values of the potential and the kernel (for `potentials`): v(x), u(x, x') with its truncation. */
@@ -119,6 +147,11 @@ export interface UnitModel<InitSpec = unknown> {
    * (N×p); full-batch GD reads θ_i ← θ_i − 2 s G_i (MMN eq. 3 in expectation).
    */
   populationGradient(theta: Float64Array, n: number, grad: Float64Array): void;
+  /**
+   * A non-transport update at the start of every step (t = kε, length ε), e.g. birth–death that kills
+   * and clones units with n fixed; draws from rng. Absent: none.
+   */
+  reaction?(theta: Float64Array, n: number, t: number, dt: number, rng: Rng): void;
   /** Online SGD: a data law, the unit's output σ*(x; θ) and its gradient in θ. Absent: GD only. */
   readonly data?: {
     readonly inputDimension: number;
@@ -141,7 +174,40 @@ export type ParticleSide<InitSpec = unknown> =
       /** Which of a and b the units may train (the spec's particles.trainA/trainB are checked against it). */
       readonly trainable: { readonly a: boolean; readonly b: boolean };
     }
-  | { readonly kind: 'units'; readonly unit: UnitModel<InitSpec> };
+  | { readonly kind: 'units'; readonly unit: UnitModel<InitSpec> }
+  | { readonly kind: 'network'; readonly network: NetworkModel<InitSpec> };
+
+/** A metric of a network with its standard error (e.g. a loss averaged over test examples). */
+export interface Metric {
+  readonly value: number;
+  readonly stdError: number;
+}
+
+/**
+ * A network with its own training kernels, for particle-only models (no reduced PDE: a classifier on
+ * a dataset, a target without symmetry). Units are still the particles: the study compares the law of
+ * chosen per-unit coordinates across widths. Time follows the project's convention, t = kε with the
+ * per-unit step s_k = ε ξ(kε) (src/particles/step-size.ts for De Bortoli's γ, α, β).
+ */
+export interface NetworkModel<InitSpec = unknown> {
+  /** Names of the per-unit coordinates written by `coordinates` (e.g. "u(14,14)", "a_3"). */
+  readonly coordinateNames: readonly string[];
+  /** Names of the metrics `evaluate` returns, in order (the first is the loss). */
+  readonly metricNames: readonly string[];
+  /** What the spec's choices imply that a user should know (e.g. a tracked weight that never moves). */
+  readonly warnings: readonly string[];
+  /** N units drawn from the initial law with `rng`, ready for SGD with batch `batch`. */
+  createTrainer(n: number, init: InitSpec, batch: number, rng: Rng): NetworkTrainer;
+}
+
+export interface NetworkTrainer {
+  /** One SGD step of per-unit size s at time t on a fresh batch drawn from `rng`. */
+  step(s: number, rng: Rng, t: number): void;
+  /** The tracked coordinates of every unit into out (N × coordinateNames.length, row-major). */
+  coordinates(out: Float64Array): void;
+  /** The metrics, in `metricNames` order. Must not touch the random stream of the training. */
+  evaluate(): Metric[];
+}
 
 /** A model built from validated parameters. */
 export interface Model<GridSpec = unknown, InitSpec = unknown> {
@@ -152,6 +218,12 @@ export interface Model<GridSpec = unknown, InitSpec = unknown> {
   readonly particles?: ParticleSide<InitSpec>;
   /** Optional capabilities, discovered by the commands that use them (typed by those commands). */
   readonly capabilities?: Readonly<Record<string, unknown>>;
+  /**
+   * What the model calls R in its outputs (default "risk"), e.g. "loss" for L = ½‖f − f_n‖²: result
+   * writers rename every `risk`/`Risk` key (`pde.risk` → `pde.loss`, `riskStd` → `lossStd`) and reports
+   * label axes and columns with it (src/io/risk-name.ts). A lower-case word.
+   */
+  readonly riskName?: string;
 }
 
 /** What a model folder exports (made by `defineModel`): a name, the schemas of its spec blocks and a builder. */

@@ -24,6 +24,16 @@ export interface InteractionOperator {
   readonly description: string;
 }
 
+/**
+ * The per-unit SGD-gradient moments of a model on a 1-D radial grid, for the SGD-diffusion limit
+ * (reduced-models/isotropic-gaussians/README.md §7.1): for the law with cell masses `mass`, at every cell
+ * centre r_j the variance Var_x(ŵ·g) of the radial part of one sample's gradient g and the Itô drift
+ * b(r_j) = (2/r_j) E_x|g_⊥|² of its tangential part.
+ */
+export interface SgdGradientMoments {
+  moments(mass: Float64Array, radialVariance: Float64Array, itoDrift: Float64Array): void;
+}
+
 /** Everything the grid solver needs from a model: potential and kernel at the cell centres. */
 export interface GridOperators {
   readonly grid: Grid;

@@ -9,6 +9,9 @@
  */
 import type { SeparableReducedModel } from '../../solvers/characteristics-nd.ts';
 import type { VonMisesCircle } from './circle.ts';
+import { quadratureNodes, type ProductLaw } from './laws.ts';
+import type { ChargedUnitsModel } from './model.ts';
+import { ChargedParticles } from './particles.ts';
 
 export function circleSeparableReducedModel(model: VonMisesCircle): SeparableReducedModel {
   const m = model.kernelOrder;
@@ -57,4 +60,45 @@ export function circleSeparableReducedModel(model: VonMisesCircle): SeparableRed
       }
     },
   };
+}
+
+/** Weighted characteristics of the line's check: nodes per axis and the Heun step (README §5, measured there). */
+export const LINE_CHECK = { nodesPerAxis: 32, dt: 0.02 } as const;
+
+/**
+ * Weighted characteristics with the exact kernel (the line has no finite separable form): tensor Gauss
+ * nodes of ρ0 (laws.ts quadratureNodes) moved by the particle flow with Heun steps of ≤ dt landing on the
+ * save times (O(M²) kernel sums per evaluation, M = nodes²). Returns L and the means of y and c.
+ */
+export function weightedCharacteristics(
+  model: ChargedUnitsModel,
+  law: ProductLaw,
+  saveTimes: readonly number[],
+  options: { nodesPerAxis?: number; dt?: number; shouldStop?: () => boolean } = {},
+): { risk: number[]; means: number[][]; count: number; stoppedEarly: boolean } {
+  const m = options.nodesPerAxis ?? LINE_CHECK.nodesPerAxis;
+  const dtMax = options.dt ?? LINE_CHECK.dt;
+  const p = ChargedParticles.fromNodes(model, quadratureNodes(law, m, m));
+  const risk: number[] = [];
+  const means: number[][] = [[], []];
+  let t = 0;
+  for (const target of saveTimes) {
+    while (t < target - 1e-12 * Math.max(1, target)) {
+      if (options.shouldStop?.()) return { risk, means, count: p.n, stoppedEarly: true };
+      const steps = Math.ceil((target - t) / dtMax - 1e-9);
+      const dt = (target - t) / steps;
+      for (let s = 0; s < steps; s++) p.gdStep(dt, 'heun');
+      t = target;
+    }
+    risk.push(p.loss());
+    let my = 0;
+    let mc = 0;
+    for (let i = 0; i < p.n; i++) {
+      my += p.w[i] * p.y[i];
+      mc += p.w[i] * p.c[i];
+    }
+    means[0].push(my);
+    means[1].push(mc);
+  }
+  return { risk, means, count: p.n, stoppedEarly: false };
 }

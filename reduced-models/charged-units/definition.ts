@@ -4,15 +4,16 @@
  *   { "domain": "line", "s2": 0.5, "target": { "C": [1, -2, 1], "Y": [-2, 0, 2], "S2": [0.5, 1, 0.5] } }
  *   { "domain": "circle", "kappa": 4, "target": { "cos": [0, 1, 0, 0.25], "sin": [0, 0, 0.5] } | "<formula in x>",
  *     "kernelTolerance": 1e-16 }
- * (defaults: the neuron-birth-death gaussian example and the circle example). Initial law
+ * (defaults: the neuron-birth-death gaussian example and the circle example), either with an optional
+ *   "birthDeath": { "rate": α, "prior": false, "until": t_off }  (birth-death.ts, README §9). Initial law
  * { "y": marginal, "c": marginal, "allowTruncation": false }, y and c independent, each marginal
  * { "kind": "uniform", "lo", "hi" } | { "kind": "normal", "mean", "std" } | { "kind": "point", "value" }.
- * Grid (line) { "axes": [{ "name": "y", "lo", "hi", "cells" }, { "name": "c", … }] }.
+ * Grid { "axes": [{ "name": "y", "lo", "hi", "cells" }, { "name": "c", … }] } (circle: y spans one period).
  *
  * Convention (README §1): R = L = ½‖f − f_n‖², V = −cF/2, u = cc'K/2, so that the spec's default ξ = 1
- * runs the flow in RVE's time and every reported risk is the loss L. The line solves by finite volumes
- * (no separable form of the Gaussian kernel here); the circle by characteristics only, because
- * y is periodic and solvers/finite-volume.ts has no periodic transport.
+ * runs the flow in RVE's time and every reported risk is the loss L. The line solves by finite volumes on
+ * open windows (outflow reported), checked by weighted characteristics with the exact kernel; the circle by
+ * characteristics by default, or by finite volumes with y a periodic axis (README §5).
  */
 import { z } from 'zod';
 import { ConfigError } from '../../src/errors.ts';
@@ -20,13 +21,24 @@ import { Grid } from '../../src/grid.ts';
 import { defineModel, type Model, type PointwiseModel, type ReducedSide, type UnitModel } from '../../src/model.ts';
 import { allowed, flag, number, numberList } from '../../src/spec/fields.ts';
 import { besselSquareTails } from './bessel.ts';
-import { circleSeparableReducedModel } from './characteristics.ts';
+import { circleSeparableReducedModel, LINE_CHECK, weightedCharacteristics } from './characteristics.ts';
 import { CIRCLE_EXAMPLE, VonMisesCircle, type VonMisesCircleSpec } from './circle.ts';
 import { circleTargetFromExpression } from './expression-target.ts';
 import { chargedGridOperators } from './grid-operators.ts';
 import { initialCellMasses, quadratureNodes, sampleUnits } from './laws.ts';
 import { GAUSSIAN_EXAMPLE, GaussianLine } from './line.ts';
+import { BirthDeath } from './birth-death.ts';
+import type { Rng } from '../../src/rng.ts';
 import type { ChargedUnitsModel } from './model.ts';
+import { fittedFunction } from './instruments.ts';
+
+/**
+ * Birth–death (NBD; README §9): rate α, switched off at `until` (default never), killed units re-drawn
+ * from ρ0 (the spec's init) when `prior`.
+ */
+const birthDeathParams = z
+  .strictObject({ rate: number({ min: 0 }), prior: flag.default(false), until: number({ min: 0 }).optional() })
+  .optional();
 
 const lineParams = z.strictObject({
   domain: z.literal('line'),
@@ -40,6 +52,7 @@ const lineParams = z.strictObject({
       if (t.S2.length !== t.C.length) ctx.addIssue({ code: 'custom', path: ['S2'], message: `must have as many entries as C (${t.C.length}; got ${t.S2.length})` });
     })
     .default({ C: [...GAUSSIAN_EXAMPLE.target.charges], Y: [...GAUSSIAN_EXAMPLE.target.centres], S2: [...GAUSSIAN_EXAMPLE.target.variances] }),
+  birthDeath: birthDeathParams,
 });
 
 const circleParams = z.strictObject({
@@ -54,6 +67,7 @@ const circleParams = z.strictObject({
     .default({ cos: [...CIRCLE_EXAMPLE.target.cos], sin: [...CIRCLE_EXAMPLE.target.sin] }),
   /** Bound on |k − k_m| and |k' − k'_m| of the particles' kernel (the PDE may truncate later: solver.kernelTolerance). */
   kernelTolerance: number({ above: 0, max: 1e-2 }).default(1e-16),
+  birthDeath: birthDeathParams,
 });
 
 export const chargedUnitsParams = z.discriminatedUnion('domain', [lineParams, circleParams], allowed('"line" or "circle"'));
@@ -105,6 +119,19 @@ function selfInteraction(model: ChargedUnitsModel): (points: Float64Array, out: 
   };
 }
 
+/** The (y, c) grid of a spec's grid block (axes y then c). */
+function chargedGrid(g: ChargedUnitsGrid, circle = false): Grid {
+  g.axes.forEach((a, i) => {
+    if (a.name !== ['y', 'c'][i]) throw new ConfigError(`grid.axes[${i}].name`, `must be "${['y', 'c'][i]}" (the axes are y, then c; got ${JSON.stringify(a.name)})`);
+    if (!(a.hi > a.lo)) throw new ConfigError(`grid.axes[${i}].hi`, `must be > lo = ${a.lo} (got ${a.hi})`);
+  });
+  const y = g.axes[0];
+  if (circle && !(Math.abs(y.hi - y.lo - 2 * Math.PI) <= 1e-12 * 2 * Math.PI)) {
+    throw new ConfigError('grid.axes[0].hi', `on the circle y is periodic: its axis must span one period, hi = lo + 2π = ${y.lo + 2 * Math.PI} (got [${y.lo}, ${y.hi}])`);
+  }
+  return new Grid(g.axes);
+}
+
 function lineReduced(model: GaussianLine): ReducedSide<ChargedUnitsGrid, ChargedUnitsInit> {
   return {
     coordinates: [
@@ -113,18 +140,19 @@ function lineReduced(model: GaussianLine): ReducedSide<ChargedUnitsGrid, Charged
     ],
     riskConstant: model.halfTargetNormSquared,
     defaultMethod: 'finite-volume',
-    grid(g) {
-      g.axes.forEach((a, i) => {
-        if (a.name !== ['y', 'c'][i]) throw new ConfigError(`grid.axes[${i}].name`, `must be "${['y', 'c'][i]}" (the axes are y, then c; got ${JSON.stringify(a.name)})`);
-        if (!(a.hi > a.lo)) throw new ConfigError(`grid.axes[${i}].hi`, `must be > lo = ${a.lo} (got ${a.hi})`);
-      });
-      return new Grid(g.axes);
-    },
+    grid: (g) => chargedGrid(g),
+    // a window on R × R: mass that reaches its edges leaves and is reported (walls would pile it up there)
+    gridBoundaries: ['open', 'open'],
+    noise: { jacobianExponents: [0, 0] },
     gridOperators(grid) {
       const operators = chargedGridOperators(model, grid);
       return { ...operators, kernel: { order: 0, rank: grid.size, bound: 0, description: `${operators.interaction.description} (closed-form Gaussian kernel, exact)` } };
     },
     initialMass: (grid, init) => initialCellMasses(grid, init, { allowTruncation: init.allowTruncation }),
+    weightedCharacteristics(init, saveTimes, shouldStop) {
+      const w = weightedCharacteristics(model, init, saveTimes, { shouldStop });
+      return { ...w, method: `weighted characteristics (${LINE_CHECK.nodesPerAxis}² tensor Gauss nodes of ρ0, exact kernel, Heun Δt ≤ ${LINE_CHECK.dt})` };
+    },
     selfInteraction: selfInteraction(model),
     pointwise: () => pointwise(model, 'closed forms (Gaussian convolutions)'),
   };
@@ -151,9 +179,22 @@ function circleReduced(model: VonMisesCircle, spec: VonMisesCircleSpec): Reduced
     ],
     riskConstant: model.halfTargetNormSquared,
     defaultMethod: 'characteristics',
-    grid() {
-      throw new ConfigError('solver.method', 'the circle needs periodic transport in y, which the finite-volume solver does not have; use "characteristics" (the default)');
+    // y periodic (one period, checked by chargedGridOperators), c a window with outflow ends
+    grid: (g) => chargedGrid(g, true),
+    gridBoundaries: ['periodic', 'open'],
+    noise: { jacobianExponents: [0, 0] },
+    gridOperators(grid, { tolerance }) {
+      // the FFT convolution of the kernel series at the smallest order whose bound, scaled by the window's
+      // largest (c², |c|)/2, is below the tolerance
+      const cs = grid.centres[1];
+      const scale = Math.max(...[cs[0], cs[cs.length - 1]].map((c) => Math.max(c * c, Math.abs(c)))) / 2;
+      let m = model.kernelOrder;
+      while (scale * kernelBound(m, model.kappa) > tolerance && m < 200) m++;
+      const operators = chargedGridOperators(ofOrder(m), grid);
+      const bound = scale * kernelBound(m, model.kappa);
+      return { ...operators, kernel: { order: m, rank: grid.size, bound, description: `${operators.interaction.description} (kernel order ${m}, truncation bound ${bound.toExponential(2)})` } };
     },
+    initialMass: (grid, init) => initialCellMasses(grid, init, { allowTruncation: init.allowTruncation }),
     initialNodes(init, resolution) {
       // tensor Gauss quadrature with panels × nodesPerPanel nodes per coordinate (README §5)
       const count = Math.min(250, resolution.panels * resolution.nodesPerPanel);
@@ -191,7 +232,7 @@ function circleReduced(model: VonMisesCircle, spec: VonMisesCircleSpec): Reduced
  * R = E(y − ŷ)² is L), populationRisk = L_n, populationGradient G_i = ∇_θ(cU)/2 = (c_i U'_i, U_i)/2;
  * the engine's θ ← θ − 2εG is then RVE's explicit Euler step of size ε (README §1). SGD on the circle.
  */
-export function chargedUnit(model: ChargedUnitsModel): UnitModel<ChargedUnitsInit> {
+export function chargedUnit(model: ChargedUnitsModel, birthDeath?: ChargedUnitsParams['birthDeath']): UnitModel<ChargedUnitsInit> {
   let y = new Float64Array(0);
   let c = new Float64Array(0);
   let w = new Float64Array(0);
@@ -209,11 +250,30 @@ export function chargedUnit(model: ChargedUnitsModel): UnitModel<ChargedUnitsIni
     }
   };
   const sampleInput = model.sampleInput?.bind(model);
+  // birth–death (birth-death.ts): the prior is the law the units were drawn from
+  let prior: ChargedUnitsInit | undefined;
+  let bd: BirthDeath | undefined;
+  const reaction = birthDeath && birthDeath.rate > 0
+    ? (theta: Float64Array, n: number, t: number, dt: number, rng: Rng) => {
+        bd ??= new BirthDeath({ rate: birthDeath.rate, until: birthDeath.until, prior: birthDeath.prior ? prior : undefined });
+        if (!bd.active(t)) return;
+        load(theta, n);
+        model.field(y, c, w, n, u, du);
+        for (let i = 0; i < n; i++) du[i] = c[i] * u[i]; // V_i = c_i U_i
+        bd.pass(y, c, du, n, dt, rng);
+        for (let i = 0; i < n; i++) {
+          theta[2 * i] = y[i];
+          theta[2 * i + 1] = c[i];
+        }
+      }
+    : undefined;
   return {
+    reaction,
     parameters: 2,
     reducedNames: ['y', 'c'],
     riskConstant: model.halfTargetNormSquared,
     initialise(theta, n, init, rng) {
+      prior = init;
       // the draws of laws.ts sampleUnits (y_i, then c_i), so a replica starts where ChargedParticles.sample does
       const ys = new Float64Array(n);
       const cs = new Float64Array(n);
@@ -271,8 +331,10 @@ function build(params: ChargedUnitsParams): Model<ChargedUnitsGrid, ChargedUnits
   return {
     name: 'charged-units',
     label: `charged units (RVE), ${built.model.description}`,
-    reduced: built.spec ? circleReduced(built.model, built.spec) : lineReduced(built.model),
-    particles: { kind: 'units', unit: chargedUnit(built.model) },
+    reduced: { ...(built.spec ? circleReduced(built.model, built.spec) : lineReduced(built.model)), birthDeath: params.birthDeath },
+    particles: { kind: 'units', unit: chargedUnit(built.model, params.birthDeath) },
+    riskName: 'loss', // R = L = ½‖f − f_n‖² (README §1): outputs say pde.loss, particles.lossStd
+    capabilities: { fittedFunction: fittedFunction(built.model) },
   };
 }
 

@@ -8,20 +8,11 @@
  * aliased modes k ± S, k ± 2S, … (spectrally small for a smooth f). Coefficients below cutoff·max|coef| at
  * the end of the series are dropped. VonMisesCircle then keeps in F only the modes φ can see (ive_k times
  * the coefficient above its tolerance) and every mode in f and ½‖f‖² (Parseval: the trapezoid rule of f²).
- * mathjs is loaded on first use (it takes ~1 s).
+ * The formula is compiled in the restricted mathjs instance (src/numerics/expression.ts); a value that is
+ * not a finite real number at a quadrature point is a ConfigError naming the field and the x.
  */
-import { createRequire } from 'node:module';
 import { ConfigError } from '../../src/errors.ts';
-
-interface Compiled {
-  evaluate(scope: Record<string, number>): unknown;
-}
-
-let mathjs: { compile(expr: string): Compiled } | undefined;
-function compile(expr: string): Compiled {
-  mathjs ??= createRequire(import.meta.url)('mathjs') as { compile(expr: string): Compiled };
-  return mathjs.compile(expr);
-}
+import { compileFormula } from '../../src/numerics/expression.ts';
 
 export interface ExpressionTargetOptions {
   /** Quadrature points S (a power of two in [8, 65536]; default 1024). */
@@ -32,30 +23,13 @@ export interface ExpressionTargetOptions {
 
 /** Fourier coefficients {cos, sin} of the 2π-periodic target given by `expr` (a formula in x). */
 export function circleTargetFromExpression(expr: string, options: ExpressionTargetOptions = {}): { cos: number[]; sin: number[] } {
-  if (typeof expr !== 'string' || expr.trim() === '') throw new ConfigError('model.target.expr', `must be a non-empty formula in x (got ${JSON.stringify(expr)})`);
   const S = options.samples ?? 1024;
   if (!(Number.isInteger(S) && S >= 8 && S <= 65536 && (S & (S - 1)) === 0)) throw new ConfigError('model.target.samples', `must be a power of two in [8, 65536] (got ${S})`);
   const cutoff = options.cutoff ?? 1e-14;
   if (!(cutoff >= 0 && cutoff < 1)) throw new ConfigError('model.target.cutoff', `must be in [0, 1) (got ${cutoff})`);
-  let code: Compiled;
-  try {
-    code = compile(expr);
-  } catch (err) {
-    throw new ConfigError('model.target.expr', `is not a valid formula in x: ${(err as Error).message}`);
-  }
-  const scope = { x: 0 };
+  const formula = compileFormula(expr, 'x', 'model.target.expr');
   const values = new Float64Array(S);
-  for (let s = 0; s < S; s++) {
-    scope.x = (2 * Math.PI * s) / S;
-    let v: unknown;
-    try {
-      v = code.evaluate(scope);
-    } catch (err) {
-      throw new ConfigError('model.target.expr', `must be a real formula in the single variable x: ${(err as Error).message}`);
-    }
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError('model.target.expr', `must evaluate to a finite real number (f(${scope.x}) = ${String(v)})`);
-    values[s] = v;
-  }
+  for (let s = 0; s < S; s++) values[s] = formula.value((2 * Math.PI * s) / S);
   const half = S / 2;
   const cos = new Array<number>(half).fill(0);
   const sin = new Array<number>(half).fill(0);

@@ -41,7 +41,7 @@ export function isotropicSgdNoise(model: IsotropicGaussians, options: { radialNo
   return { available: true, noise: new IsotropicSgdNoise(model.d, model.tau, shape, options.radialNodes ?? 120) };
 }
 
-class IsotropicSgdNoise implements SgdNoiseModel {
+export class IsotropicSgdNoise implements SgdNoiseModel {
   readonly name = 'isotropic-gaussians online SGD';
   readonly indicatorFormula = '2 m τ+² d ε/B';
   private readonly cos: CosineLaw;
@@ -59,7 +59,8 @@ class IsotropicSgdNoise implements SgdNoiseModel {
   private readonly label: Float64Array;
   private readonly output: Float64Array;
   private readonly residual: Float64Array;
-  /** rows × M: |x| E_c σ'c,  |x|² E_c σ'²c²,  |x|² E_c σ'²(1 − c²). */
+  /** rows × M: E_c σ(A c) (the unit's output given |x|), |x| E_c σ'c,  |x|² E_c σ'²c²,  |x|² E_c σ'²(1 − c²). */
+  private meanTable = new Float64Array(0);
   private h1 = new Float64Array(0);
   private s2 = new Float64Array(0);
   private t2 = new Float64Array(0);
@@ -69,6 +70,8 @@ class IsotropicSgdNoise implements SgdNoiseModel {
   private sameUnitCoef = new Float64Array(0);
   private drift = new Float64Array(0);
   private m = 0;
+  /** The node positions the tables were built for (they depend on the positions only). */
+  private positions = new Float64Array(0);
 
   constructor(
     private readonly d: number,
@@ -124,6 +127,7 @@ class IsotropicSgdNoise implements SgdNoiseModel {
   private ensure(m: number): void {
     if (this.p.length === m) return;
     const rows = this.xNorm.length;
+    this.meanTable = new Float64Array(rows * m);
     this.h1 = new Float64Array(rows * m);
     this.s2 = new Float64Array(rows * m);
     this.t2 = new Float64Array(rows * m);
@@ -142,32 +146,16 @@ class IsotropicSgdNoise implements SgdNoiseModel {
     this.ensure(M);
     this.p.set(p);
     this.dpsi.set(dpsi);
-    const { cos, knots, jumps, squareJumps, xNorm, h1, s2, t2, output, residual, label, rowWeight } = this;
-    const invD = 1 / this.d;
+    const { xNorm, meanTable, s2, t2, output, residual, label, rowWeight } = this;
     const rows = xNorm.length;
+    if (!(this.positions.length === M && this.positions.every((xj, j) => xj === x[j]))) {
+      this.buildTables(x);
+      this.positions = Float64Array.from(x);
+    }
     for (let row = 0; row < rows; row++) {
-      const r = xNorm[row];
       let f = 0;
-      for (let j = 0; j < M; j++) {
-        const A = x[j] * r;
-        let mean = this.intercept;
-        let slopeC = 0;
-        let slope2C2 = this.leftSquare * invD;
-        let slope2 = this.leftSquare;
-        for (let i = 0; i < knots.length; i++) {
-          const t = knots[i];
-          cos.evaluate(t / A);
-          mean += jumps[i] * (A * cos.q1 - t * cos.pc);
-          slopeC += jumps[i] * cos.q1;
-          slope2C2 += squareJumps[i] * cos.q2;
-          slope2 += squareJumps[i] * cos.pc;
-        }
-        f += p[j] * mean;
-        const k = row * M + j;
-        h1[k] = r * slopeC;
-        s2[k] = r * r * slope2C2;
-        t2[k] = r * r * (slope2 - slope2C2);
-      }
+      const k0 = row * M;
+      for (let j = 0; j < M; j++) f += p[j] * meanTable[k0 + j];
       output[row] = f;
       residual[row] = label[row] - f;
     }
@@ -183,6 +171,56 @@ class IsotropicSgdNoise implements SgdNoiseModel {
       }
     }
     for (let j = 0; j < M; j++) drift[j] *= 2 / x[j];
+  }
+
+  /** The position-dependent tables E_c σ(A c), |x| E_c σ'c, |x|² E_c σ'²c², |x|² E_c σ'²(1 − c²) at every (row, node). */
+  private buildTables(x: Float64Array): void {
+    const M = x.length;
+    const { cos, knots, jumps, squareJumps, xNorm, meanTable, h1, s2, t2 } = this;
+    const invD = 1 / this.d;
+    for (let row = 0; row < xNorm.length; row++) {
+      const r = xNorm[row];
+      for (let j = 0; j < M; j++) {
+        const A = x[j] * r;
+        let mean = this.intercept;
+        let slopeC = 0;
+        let slope2C2 = this.leftSquare * invD;
+        let slope2 = this.leftSquare;
+        for (let i = 0; i < knots.length; i++) {
+          const t = knots[i];
+          cos.evaluate(t / A);
+          mean += jumps[i] * (A * cos.q1 - t * cos.pc);
+          slopeC += jumps[i] * cos.q1;
+          slope2C2 += squareJumps[i] * cos.q2;
+          slope2 += squareJumps[i] * cos.pc;
+        }
+        const k = row * M + j;
+        meanTable[k] = mean;
+        h1[k] = r * slopeC;
+        s2[k] = r * r * slope2C2;
+        t2[k] = r * r * (slope2 - slope2C2);
+      }
+    }
+  }
+
+  /**
+   * Per node of the prepared law, the moments of one sample's gradient g = (y − f(x)) σ'(<w, x>) x of
+   * unit w at |w| = X_j: radialVariance_j = Var_x(ŵ·g) and itoDrift_j = b(X_j) = (2/X_j) E_x|g − (ŵ·g)ŵ|²
+   * (the SGD-diffusion limit, README.md §7.1).
+   */
+  unitMoments(radialVariance: Float64Array, itoDrift: Float64Array): void {
+    const { m: M, h1, residual, rowWeight, sameUnitCoef, drift } = this;
+    // E_x ŵ·g at each node (= −ψ'(X_j)), accumulated row by row into radialVariance
+    radialVariance.fill(0, 0, M);
+    for (let row = 0; row < residual.length; row++) {
+      const w = rowWeight[row] * residual[row];
+      const k0 = row * M;
+      for (let j = 0; j < M; j++) radialVariance[j] += w * h1[k0 + j];
+    }
+    for (let j = 0; j < M; j++) {
+      radialVariance[j] = sameUnitCoef[j] - radialVariance[j] ** 2;
+      itoDrift[j] = drift[j];
+    }
   }
 
   rates(D: Float64Array, out: NoiseRates): void {

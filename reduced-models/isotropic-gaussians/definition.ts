@@ -14,6 +14,7 @@ import { chiLogDensity, radialQuadrature } from '../../solvers/characteristics.t
 import { activationFromSpec } from '../activations.ts';
 import { radialReducedModel } from './adapters.ts';
 import { isotropicClt } from './clt-capability.ts';
+import { isotropicSgdNoise, type IsotropicSgdNoise } from './clt-noise.ts';
 import { IsotropicGaussians } from './index.ts';
 import { landscapeCapability } from './landscape.ts';
 
@@ -35,8 +36,12 @@ export const radialInit = z.discriminatedUnion('kind', [
 ], { error: (issue) => (issue.code === 'invalid_union' ? 'must be an object with "kind": "gaussian", "uniform", "shell" or "density"' : undefined) });
 export type RadialInit = z.output<typeof radialInit>;
 
-export const radialGrid = z.strictObject({ rMax: number({ above: 0 }), cells: number({ integer: true, min: 2, max: 1e7 }) });
+/** Without `cells` the PDE chooses the count from `solver.riskTolerance`, refining from AUTOMATIC_START_CELLS. */
+export const radialGrid = z.strictObject({ rMax: number({ above: 0 }), cells: number({ integer: true, min: 2, max: 1e7 }).optional() });
 export type RadialGrid = z.output<typeof radialGrid>;
+
+/** The coarsest grid of an automatic cell count (src/pde/error-estimate.ts doubles it until the target is met). */
+const AUTOMATIC_START_CELLS = 200;
 
 /** Extra Mehler orders for velocities in characteristics: ∂u converges like u (K = 30 at d = 40 gives 4e-12). */
 const VELOCITY_ORDER = 30;
@@ -68,7 +73,8 @@ function reducedSide(model: IsotropicGaussians): ReducedSide<RadialGrid, RadialI
     coordinates: [{ name: 'r', min: 0, max: Infinity, jacobianExponent: d === 'inf' ? 0 : d - 1 }],
     riskConstant: model.riskConstant,
     defaultMethod: 'finite-volume',
-    grid: (g) => Grid.uniform1d('r', 0, g.rMax, g.cells),
+    grid: (g) => Grid.uniform1d('r', 0, g.rMax, g.cells ?? AUTOMATIC_START_CELLS),
+    gridIsAutomatic: (g) => g.cells === undefined,
     gridOperators(grid, { tolerance }) {
       const operators = model.gridOperators(grid, { tolerance });
       const hi = grid.axes[0].hi;
@@ -107,6 +113,20 @@ function reducedSide(model: IsotropicGaussians): ReducedSide<RadialGrid, RadialI
       for (let i = 0; i < points.length; i++) out[i] = model.uDiag(points[i]);
     },
     noise: d === 'inf' ? undefined : { jacobianExponents: [d - 1] },
+    sgdDiffusion(grid) {
+      // README.md §7.1: the closed-form moments of the CLT noise rates, at the cell centres
+      const availability = isotropicSgdNoise(model);
+      if (!availability.available) throw new ConfigError('limit', `"sgd-diffusion" needs the SGD-noise closed forms: ${availability.reason}`);
+      const moments = availability.noise as IsotropicSgdNoise;
+      const r = grid.centres[0];
+      const unused = new Float64Array(r.length); // ψ' enters the CLT rates only
+      return {
+        moments(mass, radialVariance, itoDrift) {
+          moments.prepare(r, mass, unused);
+          moments.unitMoments(radialVariance, itoDrift);
+        },
+      };
+    },
     pointwise(tolerance, cover) {
       let rMax = 0;
       for (const x of cover) for (const r of x) rMax = Math.max(rMax, r);

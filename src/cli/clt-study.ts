@@ -6,7 +6,7 @@
 import { writeResult } from '../io/result.ts';
 import { cltStudyReport, runCltStudyFromSpec } from '../pipeline/clt-study.ts';
 import type { Spec } from '../spec/index.ts';
-import { endProgress, exportIfAsked, numberList, progressLine, UsageError, withInterrupt } from './common.ts';
+import { checkOutputDir, endProgress, exportIfAsked, numberList, progressLine, UsageError, withInterrupt } from './common.ts';
 
 export interface CltStudyFlags {
   out?: string;
@@ -20,6 +20,7 @@ export interface CltStudyFlags {
 
 export async function commandCltStudy(spec: Spec, values: CltStudyFlags): Promise<number> {
   if (!values.out) throw new UsageError('compare needs --out <dir>');
+  checkOutputDir(values.out);
   const out = values.out;
   const quiet = values.quiet ?? false;
   const seeds = numberList(values.seeds, '--seeds', (x) => Number.isInteger(x) && x >= 3, 'an integer >= 3');

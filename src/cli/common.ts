@@ -2,12 +2,41 @@
  * What every command shares: reading a spec file, flags, the interrupt flag and progress lines.
  * A ConfigError exits 2 with its message, a UsageError 2 with the usage, anything else 1 (src/cli/main.ts).
  */
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { parseSpec, type Spec, type SpecOptions } from '../spec/index.ts';
 
 export class UsageError extends Error {}
+
+/** Bad input that is not the spec (an output folder, a file given on the line): exit 2 with one line, no usage text. */
+export class InputError extends Error {}
+
+/**
+ * Checks before a run that `dir` can be the output folder: an existing folder we may write in, or a path
+ * whose nearest existing ancestor is such a folder. Otherwise an InputError naming the flag and the path.
+ */
+export function checkOutputDir(dir: string, flag = '--out'): void {
+  let path = resolve(dir);
+  for (;;) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(path).isDirectory();
+    } catch {
+      const parent = dirname(path);
+      if (parent === path) break;
+      path = parent;
+      continue;
+    }
+    if (!isDirectory) throw new InputError(`${flag} ${dir}: ${path} is an existing file, not a folder (choose another ${flag})`);
+    try {
+      rmdirSync(mkdtempSync(join(path, '.meanfield-probe-'))); // a real write: permission bits lie to root and on read-only mounts
+    } catch (e) {
+      throw new InputError(`${flag} ${dir}: cannot write in ${path} (${(e as { code?: string }).code ?? (e as Error).message})`);
+    }
+    return;
+  }
+}
 
 /** Parsed JSON of a spec file (UsageError if unreadable, ConfigError if not JSON). */
 export function readJson(path: string | undefined): unknown {

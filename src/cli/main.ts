@@ -6,12 +6,14 @@
  */
 import { ConfigError } from '../errors.ts';
 import { PACKAGE_VERSION } from '../io/output.ts';
-import { UsageError } from './common.ts';
+import { InputError, UsageError } from './common.ts';
 import { commandCompare } from './compare.ts';
 import { commandExport, EXPORT_USAGE } from './export.ts';
 import { commandFluctuations } from './fluctuations.ts';
+import { commandMerge, MERGE_USAGE } from './merge.ts';
 import { commandMinimize } from './minimize.ts';
 import { commandModels } from './models.ts';
+import { commandPlan, PLAN_USAGE } from './plan.ts';
 import { commandPotentials } from './potentials.ts';
 import { commandSolve } from './solve.ts';
 import { commandSweep } from './sweep.ts';
@@ -20,14 +22,19 @@ const USAGE = `meanfield ${PACKAGE_VERSION}: mean-field theory of two-layer neur
 
 usage:
   meanfield solve <spec.json> --out <dir>            solve the reduced PDE; writes result.json and report.html
-  meanfield compare <spec.json> --out <dir> [--seeds K] [--workers W] [--paper] [--resume]
+  meanfield compare <spec.json> --out <dir> [--seeds K] [--workers W] [--paper] [--resume] [--shard k/n]
                                                      PDE vs finite-N particles for every run (variants) of the
                                                      spec; --paper merges the spec's "paper" block (or uses
                                                      MMN's ε = 1e-6); --resume reuses the replicas an
                                                      interrupted run saved in <dir>/replicas
+                                                     --shard k/n runs one shard of a cluster run into
+                                                     <dir> (see meanfield plan, meanfield merge)
   meanfield compare <spec.json> --out <dir> --ns 400,1600 --epsilons 2e-5,1e-4 [--seeds 60]
                                                      CLT ensemble study (also when the spec has a "clt"
                                                      block): measured vs predicted std of R_N and means
+  meanfield compare <spec.json> --out <dir> --widths 250,500,1000,2000,4000 [--seeds K]
+                                                     width study (also with a "widths" block): excess
+                                                     R_n − R and spread of R_n against 1/n, fitted slopes
   meanfield fluctuations <spec.json> (--out <dir> | --json) [--n N] [--epsilon e] [--batch B] [--no-nonlocal]
                                                      CLT prediction of the seed-to-seed std of R_N and means
   meanfield minimize <spec.json> [--json] [--lemma-domain half-line|grid]
@@ -39,8 +46,11 @@ usage:
                                                      coordinates ("x,y;x,y" for several coordinates)
   meanfield models [--json]                          the models and what each offers
   ${EXPORT_USAGE}
+  ${PLAN_USAGE}
+  ${MERGE_USAGE}
   meanfield --version | --help
 
+Every command takes --debug: on a failure, print the stack trace too.
 Exit codes: 0 success, 1 run-time failure, 2 bad usage or spec, 130 interrupted (partial results written).
 See README.md for the spec format.`;
 
@@ -53,11 +63,21 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   fluctuations: commandFluctuations,
   minimize: commandMinimize,
   sweep: commandSweep,
+  plan: commandPlan,
+  merge: commandMerge,
 };
 
-/** Runs the CLI; returns the exit code. */
+/** The one line a failure prints: the message of a known error, else its name and message (never a stack unless asked). */
+function failureLine(e: unknown, command: string | undefined): string {
+  if (!(e instanceof Error)) return `meanfield${command ? ` ${command}` : ''}: failed: ${String(e)}`;
+  const first = e.message.split('\n')[0] || e.name;
+  return `meanfield${command ? ` ${command}` : ''}: failed: ${e.name === 'Error' ? '' : `${e.name}: `}${first}`;
+}
+
+/** Runs the CLI; returns the exit code. `--debug` anywhere on the line adds the stack of a failure. */
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const debug = argv.includes('--debug');
+  const [command, ...rest] = argv.filter((a) => a !== '--debug');
   try {
     if (command === '--version' || command === 'version') {
       console.log(PACKAGE_VERSION);
@@ -71,15 +91,21 @@ export async function main(argv: string[]): Promise<number> {
     if (!run) throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     return await run(rest);
   } catch (e) {
+    if (debug && e instanceof Error && e.stack) console.error(e.stack);
     if (e instanceof ConfigError) {
       console.error(`meanfield: invalid spec: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof InputError) {
+      console.error(`meanfield: ${e.message}`);
       return 2;
     }
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`meanfield: ${(e as Error).message}\n\n${USAGE}`);
       return 2;
     }
-    console.error(`meanfield: ${(e as Error).stack ?? e}`);
+    console.error(failureLine(e, command));
+    if (!debug) console.error('(run again with --debug for the stack trace)');
     return 1;
   }
 }

@@ -5,11 +5,12 @@
 import { parseArgs } from 'node:util';
 import { toJson } from '../io/output.ts';
 import { runSweep, writeSweepOutputs } from '../pipeline/landscape.ts';
-import { exportIfAsked, readSpec } from './common.ts';
+import { checkOutputDir, exportIfAsked, readSpec } from './common.ts';
 
 export async function commandSweep(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, json: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false }, format: { type: 'string' } } });
   const spec = await readSpec(positionals[0]);
+  if (values.out) checkOutputDir(values.out);
   const result = await runSweep(spec, { onProgress: values.quiet || values.json ? undefined : (m) => process.stderr.write(`sweep: ${m}\n`) });
   if (values.out) {
     const files = writeSweepOutputs(values.out, result);

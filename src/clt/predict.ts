@@ -65,7 +65,7 @@ export interface ObservablePrediction {
   predictedStd: number[];
 }
 
-export type CltWarningCode = 'linear-noise-regime' | 'same-unit-small-n' | 'separatrix' | 'noise-unavailable';
+export type CltWarningCode = 'linear-noise-regime' | 'same-unit-small-n' | 'separatrix' | 'noise-unavailable' | 'forward-inaccurate' | 'forward-unchecked';
 
 export interface CltWarning {
   code: CltWarningCode;

@@ -9,6 +9,7 @@ import type { RunSpec } from '../spec/index.ts';
 import { parseWith } from '../spec/fields.ts';
 import { resolveModel, type ModelBlock } from '../../reduced-models/index.ts';
 import { simulate, type ParticleRun, type RunControl, type SgdOptions } from './sgd.ts';
+import { simulateNetwork } from './networks.ts';
 import { simulateUnits } from './units.ts';
 
 /** Plain data: the model, its initial law and the run options (the stream is set per replica). */
@@ -48,6 +49,7 @@ export function replicaSpec(run: RunSpec, overrides: Partial<Omit<SgdOptions, 's
       saveTimes: run.saveTimes,
       testSamples: p.testSamples,
       algorithm: p.algorithm ?? (side.kind === 'units' && !side.unit.data ? 'gd' : 'sgd'),
+      integrator: p.integrator,
       seed: run.seed,
       ...overrides,
     },
@@ -60,5 +62,6 @@ export async function runReplica(spec: ReplicaSpec, replica: number, control: Ru
   const side = particleSideOf(model);
   const init = parseWith(definition.init, spec.init, 'init');
   if (side.kind === 'ridge') return simulate(side.model, { ...spec.options, init: side.initialLaw(init), stream: replica }, control);
+  if (side.kind === 'network') return simulateNetwork(side.network, model.name, { ...spec.options, init, stream: replica }, control);
   return simulateUnits(side.unit, model.name, { ...spec.options, init, stream: replica }, control);
 }

@@ -46,6 +46,7 @@ import { ConfigError } from '../errors.ts';
 import { checkNumber } from '../io/validate.ts';
 import { Rng } from '../rng.ts';
 import { evaluateSchedule, type ParticleModel, type PiecewiseLinearShape, type StepSchedule } from '../types.ts';
+import type { Metric } from '../model.ts';
 import { KernelWorkspace } from './kernels.ts';
 import { checkInit, initialiseUnits, type InitSpec, type ParticleState } from './network.ts';
 
@@ -73,6 +74,8 @@ export interface SgdOptions {
   readonly batch?: number;
   /** 'sgd' (default) or 'gd' (needs model.populationGradient). */
   readonly algorithm?: 'sgd' | 'gd';
+  /** GD time stepping: 'euler' (default) or 'heun' (2nd order; the general unit path only). */
+  readonly integrator?: 'euler' | 'heun';
   readonly trainA?: boolean;
   readonly trainB?: boolean;
   readonly noise?: NoiseSpec;
@@ -116,6 +119,8 @@ export interface ParticleSnapshot {
   readonly reduced: Float64Array;
   readonly populationRisk: number | null;
   readonly testRisk: TestRisk | null;
+  /** Particle-only networks: their metrics (names in ParticleRun.metricNames), each with its standard error. */
+  readonly metrics?: readonly Metric[];
 }
 
 export interface ParticleRun {
@@ -127,6 +132,8 @@ export interface ParticleRun {
   readonly seed: number;
   readonly stream: number;
   readonly reducedNames: readonly string[];
+  /** Names of the snapshots' `metrics` (particle-only networks). */
+  readonly metricNames?: readonly string[];
   /** Completed save times, in order. */
   readonly snapshots: ParticleSnapshot[];
   readonly stepsDone: number;
@@ -148,6 +155,7 @@ export interface Resolved {
   epsilon: number;
   schedule: StepSchedule;
   algorithm: 'sgd' | 'gd';
+  integrator: 'euler' | 'heun';
   trainA: boolean;
   trainB: boolean;
   lambda: number;
@@ -181,6 +189,9 @@ export function resolveOptions(model: EngineModelInfo, o: Omit<SgdOptions, 'init
   if (algorithm === 'gd' && !model.hasGradient) {
     throw new ConfigError('particles.algorithm', `"gd" needs the model's exact population gradient; model "${model.name}" has none (use "sgd")`);
   }
+  const integrator = o.integrator ?? 'euler';
+  if (integrator !== 'euler' && integrator !== 'heun') throw new ConfigError('particles.integrator', `must be "euler" or "heun" (got ${JSON.stringify(integrator)})`);
+  if (integrator === 'heun' && algorithm !== 'gd') throw new ConfigError('particles.integrator', '"heun" is a GD integrator: set particles.algorithm to "gd" (SGD steps are Euler)');
   const schedule = o.schedule ?? { kind: 'constant', value: 1 };
   if (schedule.kind === 'constant') checkNumber(schedule.value, 'particles.schedule.value', { above: 0 });
   else if (schedule.kind === 'power') {
@@ -216,7 +227,7 @@ export function resolveOptions(model: EngineModelInfo, o: Omit<SgdOptions, 'init
   const stream = checkNumber(o.stream ?? 0, 'particles.stream', { integer: true, min: 0, below: STREAM_LIMIT });
   const checkEvery = checkNumber(o.checkEvery ?? 10000, 'particles.checkEvery', { integer: true, min: 1 });
   return {
-    n: o.n, d, batch, epsilon: o.epsilon, schedule, algorithm,
+    n: o.n, d, batch, epsilon: o.epsilon, schedule, algorithm, integrator,
     trainA: o.trainA ?? false, trainB: o.trainB ?? false,
     lambda, noiseFactor, saveSteps, totalSteps, testSamples, seed, stream, checkEvery,
   };
@@ -261,6 +272,7 @@ export class ParticleEngine implements Engine {
   constructor(readonly model: ParticleModel, options: SgdOptions) {
     const o = resolveOptions({ name: model.name, dimension: model.dimension, hasGradient: model.populationGradient !== undefined }, options);
     checkInit(options.init, 'particles.init');
+    if (o.integrator !== 'euler') throw new ConfigError('particles.integrator', `"${o.integrator}" is available for unit models only; ${model.name} units step by Euler`);
     this.o = o;
     const { n, d, batch } = o;
     const shape = model.activation.piecewiseLinear;
@@ -489,7 +501,7 @@ export interface Engine {
  */
 export function runEngine(
   engine: Engine,
-  info: { name: string; dimension: number; reducedNames: readonly string[] },
+  info: { name: string; dimension: number; reducedNames: readonly string[]; metricNames?: readonly string[] },
   options: Pick<SgdOptions, 'n' | 'epsilon' | 'saveTimes' | 'batch' | 'seed' | 'stream' | 'returnState'>,
   control: RunControl = {},
 ): ParticleRun {
@@ -534,6 +546,7 @@ export function runEngine(
     seed: options.seed,
     stream: options.stream ?? 0,
     reducedNames: info.reducedNames,
+    ...(info.metricNames ? { metricNames: info.metricNames } : {}),
     snapshots,
     stepsDone: k,
     totalSteps,

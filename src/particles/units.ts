@@ -5,8 +5,11 @@
  *
  *   online SGD (MMN eq. 3):  θ_i ← θ_i + (2 s_k / B) Σ_b (y_b − ŷ(x_b)) ∇_θ σ*(x_b; θ_i),  s_k = ε ξ(kε)
  *   full-batch GD:           θ_i ← θ_i − 2 s_k G_i,  G_i = ∇_θ Ψ(θ_i; ρ̂_N) (the unit's populationGradient),
- * which is the expectation of the SGD step. Time t = kε. Snapshots: every unit's reduced
- * coordinates and the exact population risk. Noise and weight decay are not offered on this path.
+ * which is the expectation of the SGD step (explicit Euler on dθ/dt = −2ξ G); `integrator: 'heun'`
+ * takes the explicit trapezoid instead, θ* = θ − 2s_k G(θ), θ ← θ − s_k G(θ) − s_{k+1} G(θ*) (2nd
+ * order, two gradients per step). Time t = kε. Snapshots: every unit's reduced
+ * coordinates and the exact population risk. Noise (spec `noise.beta`): θ_j += √(4 s_k/β) g after each step
+ * (Euler–Maruyama of the PDE's (2ξ/β)Δ); weight decay is not offered on this path.
  */
 import { ConfigError } from '../errors.ts';
 import type { UnitModel } from '../model.ts';
@@ -23,6 +26,9 @@ class UnitEngine implements Engine {
   private readonly o: Resolved;
   private readonly theta: Float64Array;
   private readonly grad: Float64Array;
+  /** Heun: the state at the start of the step and the gradient at the predictor. */
+  private readonly thetaStart: Float64Array;
+  private readonly gradPredicted: Float64Array;
   private readonly x: Float64Array;
   private readonly y: Float64Array;
   private readonly xs: Float64Array;
@@ -35,11 +41,14 @@ class UnitEngine implements Engine {
   ) {
     const p = unit.parameters;
     this.o = resolveOptions({ name: 'unit model', dimension: p, hasGradient: true }, options);
-    if (options.noise) throw new ConfigError('particles.noise', 'noisy dynamics are not available for this model\'s units');
+    if (this.o.lambda !== 0) throw new ConfigError('particles.noise.lambda', 'weight decay is not available on the units path (use 0)');
     if (this.o.algorithm === 'sgd' && !unit.data) throw new ConfigError('particles.algorithm', 'this model\'s units have no data law for online SGD: use "gd"');
     const { n, batch } = this.o;
     this.theta = new Float64Array(n * p);
     this.grad = new Float64Array(n * p);
+    const heun = this.o.integrator === 'heun';
+    this.thetaStart = new Float64Array(heun ? n * p : 0);
+    this.gradPredicted = new Float64Array(heun ? n * p : 0);
     this.unitScratch = new Float64Array(p);
     const dx = unit.data?.inputDimension ?? 0;
     this.x = new Float64Array(batch * dx);
@@ -59,10 +68,23 @@ class UnitEngine implements Engine {
     const { n } = this.o;
     const p = this.unit.parameters;
     const theta = this.theta;
+    this.unit.reaction?.(theta, n, k * this.o.epsilon, this.o.epsilon, this.rng);
     if (this.o.algorithm === 'gd') {
-      this.unit.populationGradient(theta, n, this.grad);
+      const { grad } = this;
+      this.unit.populationGradient(theta, n, grad);
       const h = 2 * s;
-      for (let j = 0; j < theta.length; j++) theta[j] -= h * this.grad[j];
+      if (this.o.integrator === 'euler') {
+        for (let j = 0; j < theta.length; j++) theta[j] -= h * grad[j];
+        this.addNoise(s);
+        return;
+      }
+      const { thetaStart, gradPredicted } = this;
+      const hNext = 2 * this.o.epsilon * evaluateSchedule(this.o.schedule, (k + 1) * this.o.epsilon);
+      thetaStart.set(theta);
+      for (let j = 0; j < theta.length; j++) theta[j] -= h * grad[j];
+      this.unit.populationGradient(theta, n, gradPredicted);
+      for (let j = 0; j < theta.length; j++) theta[j] = thetaStart[j] - 0.5 * (h * grad[j] + hNext * gradPredicted[j]);
+      this.addNoise(s);
       return;
     }
     const data = this.unit.data!;
@@ -89,6 +111,15 @@ class UnitEngine implements Engine {
     }
     const h = (2 * s) / B;
     for (let j = 0; j < theta.length; j++) theta[j] += h * this.grad[j];
+    this.addNoise(s);
+  }
+
+  /** Euler–Maruyama noise η g per parameter, η² = noiseFactor · s (4s/β: the PDE's (2ξ/β)Δ, solvers/README.md). */
+  private addNoise(s: number): void {
+    if (this.o.noiseFactor === 0) return;
+    const eta = Math.sqrt(this.o.noiseFactor * s);
+    const theta = this.theta;
+    for (let j = 0; j < theta.length; j++) theta[j] += eta * this.rng.normal();
   }
 
   observe(requestedTime: number, step: number): ParticleSnapshot {

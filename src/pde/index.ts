@@ -19,8 +19,11 @@ import { gridView, type AxisSpec, type Grid } from '../grid.ts';
 import type { GridLawMasses, KernelChoice, ReducedSide, WeightedNodes } from '../model.ts';
 import type { RunSpec } from '../spec/index.ts';
 import type { GridOperators, StepSchedule } from '../types.ts';
-import { solve as solveFiniteVolume, type NoiseSpec as GridNoise, type Trajectory as FiniteVolumeTrajectory } from '../../solvers/finite-volume.ts';
+import { solve as solveFiniteVolume, type NoiseSpec as GridNoise, type SgdDiffusionSpec, type Trajectory as FiniteVolumeTrajectory } from '../../solvers/finite-volume.ts';
+import type { BoundaryKind } from '../../solvers/flux.ts';
 import { solveCharacteristicsNd, type CharacteristicsNdTrajectory } from '../../solvers/characteristics-nd.ts';
+import { solveGibbs } from '../../solvers/gibbs.ts';
+import { solveWithErrorBars, withIndependentFloor, type DiscretisationError } from './error-estimate.ts';
 
 export type PdeMethod = 'finite-volume' | 'characteristics';
 
@@ -45,7 +48,13 @@ export interface FiniteVolumeProblem extends ProblemBase {
   readonly operators: GridOperators & { readonly kernel: KernelChoice };
   readonly initial: GridLawMasses;
   readonly noise?: GridNoise;
-  readonly options: { scheme: 'euler' | 'ssprk2' | 'ssprk3'; cfl: number; dt?: number; reconstruction: 'muscl' | 'upwind' };
+  /** The model's birth–death term (ReducedSide.birthDeath), with the initial masses as its prior. */
+  readonly birthDeath?: { readonly rate: number; readonly until?: number; readonly prior?: Float64Array };
+  /** Per grid axis: walls, open outflow ends or a periodic axis (ReducedSide.gridBoundaries). */
+  readonly boundaries: readonly BoundaryKind[];
+  /** `"limit": "sgd-diffusion"`: the step, batch and gradient moments of the SGD-diffusion limit. */
+  readonly sgdDiffusion?: SgdDiffusionSpec;
+  readonly options: { scheme: 'euler' | 'ssprk2' | 'ssprk3'; cfl: number; dt?: number; reconstruction: 'muscl' | 'upwind'; diffusion: 'implicit' | 'explicit' };
 }
 
 export interface CharacteristicsProblem extends ProblemBase {
@@ -77,7 +86,7 @@ function require<T>(value: T | undefined, field: string, what: string): T {
  */
 export function buildPdeProblem(
   run: RunSpec,
-  options: { method?: PdeMethod; nodesPerPanel?: number; order?: number; reduced?: ReducedSide; command?: string } = {},
+  options: { method?: PdeMethod; nodesPerPanel?: number; order?: number; reduced?: ReducedSide; command?: string; grid?: Grid } = {},
 ): PdeProblem {
   const reduced = options.reduced ?? reducedOf(run, options.command ?? 'the PDE');
   const method = options.method ?? run.solver.method ?? reduced.defaultMethod;
@@ -91,7 +100,7 @@ export function buildPdeProblem(
   const name = run.model.name;
   if (method === 'finite-volume') {
     const gridSpec = require(run.grid, 'grid', `finite volumes need a "grid" block for model "${name}"`);
-    const grid = require(reduced.grid, 'solver.method', `model "${name}" has no grid form; use "characteristics"`)(gridSpec);
+    const grid = options.grid ?? require(reduced.grid, 'solver.method', `model "${name}" has no grid form; use "characteristics"`)(gridSpec);
     const operators = require(reduced.gridOperators, 'solver.method', `model "${name}" has no grid operators; use "characteristics"`)(grid, { tolerance: run.solver.kernelTolerance });
     const initial = require(reduced.initialMass, 'init', `model "${name}" has no grid form of this initial law; use "characteristics"`)(grid, run.init);
     let noise: GridNoise | undefined;
@@ -99,10 +108,24 @@ export function buildPdeProblem(
       const n = require(reduced.noise, 'noise', `model "${name}" has no noisy dynamics at these parameters (e.g. no d = ∞ limit at fixed β); use a finite d`);
       noise = { beta: run.noise.beta, lambda: run.noise.lambda, jacobianExponents: n.jacobianExponents };
     }
-    const { scheme, cfl, dt, reconstruction } = run.solver;
-    return { ...base, method, grid, operators, initial, noise, options: { scheme, cfl, dt, reconstruction } };
+    let sgdDiffusion: SgdDiffusionSpec | undefined;
+    if (run.limit === 'sgd-diffusion') {
+      if (run.noise) throw new ConfigError('limit', '"sgd-diffusion" is the limit of noiseless SGD; drop "noise" or use "limit": "deterministic"');
+      const particles = require(run.particles, 'particles', '"limit": "sgd-diffusion" takes its step and batch from "particles.epsilon" and "particles.batch"');
+      const moments = require(reduced.sgdDiffusion, 'limit', `model "${name}" has no SGD-diffusion limit; use "limit": "deterministic"`)(grid);
+      sgdDiffusion = { epsilon: particles.epsilon, batch: particles.batch, moments };
+    }
+    const { scheme, cfl, dt, reconstruction, diffusion } = run.solver;
+    let boundaries = reduced.gridBoundaries ?? reduced.coordinates.map((c): BoundaryKind => (c.periodic ? 'periodic' : 'zero-flux'));
+    // the noisy solver has no outflow ends: the window edges become walls (stated in the method line)
+    if (noise) boundaries = boundaries.map((b) => (b === 'open' ? 'zero-flux' : b));
+    const bd = reduced.birthDeath;
+    const birthDeath = bd && { rate: bd.rate, until: bd.until, prior: bd.prior ? initial.mass : undefined };
+    return { ...base, method, grid, operators, initial, noise, boundaries, birthDeath, sgdDiffusion, options: { scheme, cfl, dt, reconstruction, diffusion } };
   }
+  if (run.limit === 'sgd-diffusion') throw new ConfigError('limit', '"sgd-diffusion" is solved by finite volumes; use "solver.method": "finite-volume"');
   if (run.noise) throw new ConfigError('noise', 'characteristics carry the noiseless dynamics only; use "solver.method": "finite-volume" for noise');
+  if (reduced.birthDeath) throw new ConfigError('solver.method', 'birth–death is implemented on the grid only; use "solver.method": "finite-volume"');
   const initialNodes = require(reduced.initialNodes, 'solver.method', `model "${name}" has no weighted-node form of its initial law; use "finite-volume"`);
   require(reduced.characteristics, 'solver.method', `model "${name}" has no separable form for characteristics; use "finite-volume"`);
   const nodes = initialNodes(run.init, { panels: run.solver.panels, nodesPerPanel: options.nodesPerPanel ?? run.solver.nodesPerPanel }, run.grid);
@@ -138,6 +161,11 @@ export interface PdeTrajectory {
     readonly initialTruncatedMass: number;
   };
   readonly nodes?: { readonly count: number; readonly positions: Float64Array[]; readonly weights: Float64Array };
+  /**
+   * Noisy grid runs: the discrete Gibbs fixed point solved directly (solvers/gibbs.ts), the state the
+   * PDE relaxes to: its risk, free energy, coordinate means and residual ‖P − T(P)‖₁.
+   */
+  readonly gibbs?: { readonly risk: number; readonly freeEnergy: number; readonly means: number[]; readonly residual: number; readonly iterations: number; readonly converged: boolean };
 }
 
 /** Weighted std of each axis from cell masses (marginals of a grid law). */
@@ -159,7 +187,7 @@ function gridStds(grid: Grid, snapshots: readonly Float64Array[], means: number[
 function solveOnGrid(p: FiniteVolumeProblem, control: PdeControl): PdeTrajectory {
   const t0 = performance.now();
   const traj = solveFiniteVolume(
-    { operators: p.operators, initialMass: p.initial.mass, schedule: p.schedule, noise: p.noise },
+    { operators: p.operators, initialMass: p.initial.mass, schedule: p.schedule, noise: p.noise, boundaries: p.boundaries, birthDeath: p.birthDeath, sgdDiffusion: p.sgdDiffusion },
     { saveTimes: p.saveTimes, ...p.options, shouldStop: control.shouldStop, onProgress: control.onProgress },
   );
   const self = p.reduced.selfInteraction;
@@ -173,9 +201,15 @@ function solveOnGrid(p: FiniteVolumeProblem, control: PdeControl): PdeTrajectory
       return s - p.operators.interaction.energy(P);
     });
   }
-  const axes = p.grid.axes.map((a) => `${a.cells} cells over [${a.lo}, ${a.hi}]`).join(' × ');
+  const axes = p.grid.axes.map((a, i) => `${a.cells} cells over [${a.lo}, ${a.hi}]${p.boundaries[i] === 'zero-flux' ? '' : ` (${p.boundaries[i]})`}`).join(' × ');
+  const limit = p.sgdDiffusion ? `, SGD-diffusion limit at ε = ${p.sgdDiffusion.epsilon}, B = ${p.sgdDiffusion.batch}` : '';
+  let gibbs: PdeTrajectory['gibbs'];
+  if (p.noise) {
+    const { mass, ...summary } = solveGibbs(p.operators, p.noise);
+    gibbs = summary;
+  }
   return {
-    method: `finite volumes (${traj.scheme}, ${traj.reconstruction}) on ${axes}`,
+    method: `finite volumes (${traj.diffusion === 'implicit' ? 'implicit Euler' : traj.scheme}, ${traj.reconstruction}) on ${axes}${limit}`,
     methodName: 'finite-volume',
     coordinates: p.coordinates,
     times: traj.times,
@@ -201,6 +235,7 @@ function solveOnGrid(p: FiniteVolumeProblem, control: PdeControl): PdeTrajectory
       reconstruction: traj.reconstruction,
       rejections: traj.rejections,
     },
+    gibbs,
   };
 }
 
@@ -290,8 +325,29 @@ export interface PdeCheck {
 
 export interface PdeSolution {
   readonly main: PdeTrajectory;
+  /** Error bars of a finite-volume solution (./error-estimate.ts); null for characteristics or without coarser grids. */
+  readonly error: DiscretisationError | null;
   readonly check: PdeCheck | null;
   readonly companion: { readonly label: string; readonly trajectory: PdeTrajectory } | null;
+}
+
+/** The finite-volume solution of a run (the spec's grid, or the automatic one) with its error bars. */
+export function solveOnGridWithErrorBars(
+  run: RunSpec,
+  control: PdeControl = {},
+  command = 'the PDE',
+  problem = buildPdeProblem(run, { command, method: 'finite-volume' }) as FiniteVolumeProblem,
+): { main: PdeTrajectory; error: DiscretisationError | null } {
+  const reduced = problem.reduced;
+  return solveWithErrorBars(
+    {
+      grid: problem.grid,
+      automatic: reduced.gridIsAutomatic?.(run.grid) ?? false,
+      tolerance: { risk: run.solver.riskTolerance, until: run.solver.toleranceUntil ?? run.saveTimes[run.saveTimes.length - 1] },
+      solveOn: (grid, c) => solvePde(grid === problem.grid ? problem : buildPdeProblem(run, { command, reduced, grid, method: 'finite-volume' }), c),
+    },
+    control,
+  );
 }
 
 /**
@@ -308,13 +364,18 @@ const GRID_CHECK_NODES_1D = { panels: 8, nodesPerPanel: 25 };
  */
 export function solveWithChecks(run: RunSpec, control: PdeControl = {}, command = 'the PDE'): PdeSolution {
   const problem = buildPdeProblem(run, { command });
-  const main = solvePde(problem, control);
   const reduced = problem.reduced;
+  const until = run.solver.toleranceUntil ?? run.saveTimes[run.saveTimes.length - 1];
+  const { main, error: richardson } = problem.method === 'finite-volume' ? solveOnGridWithErrorBars(run, control, command, problem) : { main: solvePde(problem, control), error: null };
   let check: PdeCheck | null = null;
   if (!main.stoppedEarly) {
     let second: PdeTrajectory | null = null;
     let label = '';
-    if (problem.method === 'finite-volume' && !run.noise && reduced.initialNodes && reduced.characteristics) {
+    if (problem.method === 'finite-volume' && problem.sgdDiffusion) {
+      // the deterministic limit on the same grid: the difference is what the fixed step adds
+      second = solvePde(buildPdeProblem({ ...run, limit: 'deterministic' }, { reduced }), { shouldStop: control.shouldStop });
+      label = 'deterministic limit (same grid)';
+    } else if (problem.method === 'finite-volume' && !run.noise && !reduced.birthDeath && reduced.initialNodes && reduced.characteristics) {
       const nodes = problem.grid.ndim === 1 ? GRID_CHECK_NODES_1D : {};
       const checkRun: RunSpec = { ...run, solver: { ...run.solver, ...GRID_CHECK, ...nodes, method: 'characteristics' } };
       try {
@@ -322,6 +383,11 @@ export function solveWithChecks(run: RunSpec, control: PdeControl = {}, command 
         label = `characteristics (${second.nodes!.count} nodes, K = ${second.kernel.order})`;
       } catch (e) {
         if (!(e instanceof ConfigError)) throw e; // an initial law without a node form: no check
+      }
+    } else if (problem.method === 'finite-volume' && !run.noise && !reduced.birthDeath && reduced.weightedCharacteristics) {
+      const w = reduced.weightedCharacteristics(run.init, run.saveTimes, control.shouldStop);
+      if (!w.stoppedEarly) {
+        check = { label: w.method, method: w.method, risk: w.risk, means: w.means, maxRiskDiff: maxAbsDiff(main.risk, w.risk), maxMeanDiff: main.means.map((m, a) => maxAbsDiff(m, w.means[a])) };
       }
     } else if (problem.method === 'characteristics') {
       const coarser = run.solver.checkNodesPerPanel ?? Math.max(2, Math.round(0.7 * run.solver.nodesPerPanel));
@@ -345,10 +411,12 @@ export function solveWithChecks(run: RunSpec, control: PdeControl = {}, command 
   let companion: PdeSolution['companion'] = null;
   const partner = run.solver.companion && !main.stoppedEarly ? reduced.companion?.() : undefined;
   if (partner) {
-    const trajectory = solvePde(buildPdeProblem(run, { reduced: partner.reduced, method: 'characteristics' }), { shouldStop: control.shouldStop });
+    const trajectory = solvePde(buildPdeProblem({ ...run, limit: 'deterministic' }, { reduced: partner.reduced, method: 'characteristics' }), { shouldStop: control.shouldStop });
     if (!trajectory.stoppedEarly) companion = { label: partner.label, trajectory };
   }
-  return { main, check, companion };
+  // the grid check is characteristics, exact before the flow splits (t ≤ toleranceUntil)
+  const error = richardson && check && problem.method === 'finite-volume' && run.solver.toleranceUntil !== undefined ? withIndependentFloor(richardson, main, check, until) : richardson;
+  return { main, error, check, companion };
 }
 
 /**

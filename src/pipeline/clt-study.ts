@@ -584,13 +584,13 @@ function variance(x: readonly number[]): number {
   return s * s;
 }
 
-function resample(x: readonly number[], rng: Rng): number[] {
+export function resample(x: readonly number[], rng: Rng): number[] {
   const out = new Array<number>(x.length);
   for (let i = 0; i < x.length; i++) out[i] = x[rng.int(x.length)];
   return out;
 }
 
-function percentileCi(values: number[]): [number, number] {
+export function percentileCi(values: number[]): [number, number] {
   const sorted = [...values].sort((a, b) => a - b);
   const lo = sorted[Math.floor(0.025 * (sorted.length - 1))];
   const hi = sorted[Math.ceil(0.975 * (sorted.length - 1))];

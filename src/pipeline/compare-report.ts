@@ -6,30 +6,51 @@
 import { writeResult, type ResultFiles } from '../io/result.ts';
 import { colorAt, lineFigure, type Series } from '../plot/figures.ts';
 import { formatNumber } from '../plot/format.ts';
-import { coordinateTitle, RISK_TITLE, TIME_TITLE } from '../plot/layout.ts';
+import { coordinateTitle, TIME_TITLE } from '../plot/layout.ts';
 import type { ReportSection } from '../plot/html-report.ts';
+import { riskWords, type RiskWords } from '../io/risk-name.ts';
 import type { CompareResult, RunComparison } from './compare.ts';
+import { functionSections, jointDensitySection } from './function-report.ts';
 import { densitySections, pdeName, resultJson } from './solve.ts';
 
 const fmt = (x: number) => formatNumber(x, 4);
 
 /** Short lines for a terminal: per run, the risks at the last common save time. */
 export function compareSummaryLines(result: CompareResult): string[] {
-  return result.runs.map((r) => {
-    const k = r.times.length - 1;
-    const companion = r.pde.companion ? `, R(${r.pde.companion.label}) ${fmt(r.pde.companion.risk[k])}` : '';
-    const spread = r.particles.seeds > 1 ? ` ± ${fmt(r.particles.riskStd[k])}` : '';
-    const bias = r.iidBias ? `, C1/N = ${fmt(r.iidBias[k])}` : '';
-    return `${r.label}: t = ${r.times[k]}: R PDE ${fmt(r.pde.risk[k])}${companion}, R_N ${fmt(r.particles.risk[k])}${spread} (${r.particles.seeds} seed(s)${bias})`;
-  });
+  const words = riskWords(result.riskName);
+  return result.runs.flatMap((r) => [summaryLine(r, words), ...pdeErrorLines(r, words)]);
+}
+
+/** How the PDE's error bar was obtained, and the save times whose gap it does not resolve. */
+export function pdeErrorLines(r: RunComparison, words: RiskWords = riskWords()): string[] {
+  if (!r.pde.riskError || !r.gapBelowPdeError) return [];
+  const { symbol, finite } = words;
+  const label = r.label ? `${r.label}: ` : '';
+  const unresolved = r.times.filter((_, k) => r.gapBelowPdeError![k]);
+  return [
+    `${label}PDE error bar (± ${symbol} PDE): ${r.pde.errorMethod}`,
+    unresolved.length
+      ? `${label}WARNING: at t = ${unresolved.join(', ')} the gap ${finite} − ${symbol} PDE is within the PDE's own discretisation error: refine the grid (solver.riskTolerance or grid.cells) before reading it`
+      : `${label}every gap is larger than the PDE's discretisation error`,
+  ];
+}
+
+function summaryLine(r: RunComparison, { symbol, finite }: RiskWords): string {
+  const k = r.times.length - 1;
+  const companion = r.pde.companion ? `, ${symbol}(${r.pde.companion.label}) ${fmt(r.pde.companion.risk[k])}` : '';
+  const spread = r.particles.seeds > 1 ? ` ± ${fmt(r.particles.riskStd[k])}` : '';
+  const bias = r.iidBias ? `, C1/N = ${fmt(r.iidBias[k])}` : '';
+  return `${r.label}: t = ${r.times[k]}: ${symbol} PDE ${fmt(r.pde.risk[k])}${companion}, ${finite} ${fmt(r.particles.risk[k])}${spread} (${r.particles.seeds} seed(s)${bias})`;
 }
 
 /** A per-time table of one run: risks, gap, bias, means and the first distance. */
-export function compareTable(r: RunComparison): { columns: string[]; rows: number[][] } {
-  const columns = ['t', 'R PDE', ...(r.pde.companion ? [`R ${r.pde.companion.label}`] : []), 'R_N', '± std', 'gap', ...(r.iidBias ? ['C1/N'] : []),
+export function compareTable(r: RunComparison, words: RiskWords = riskWords()): { columns: string[]; rows: number[][] } {
+  const { symbol, finite } = words;
+  const e = r.pde.riskError;
+  const columns = ['t', `${symbol} PDE`, ...(e ? [`± ${symbol} PDE`] : []), ...(r.pde.companion ? [`${symbol} ${r.pde.companion.label}`] : []), finite, '± std', 'gap', ...(e ? ['|gap|/±PDE'] : []), ...(r.iidBias ? ['C1/N'] : []),
     ...r.coordinates.flatMap((c) => [`mean ${c} PDE`, `mean ${c} particles`]), ...Object.values(r.distances).flatMap((d) => (d.perCoordinate ? r.coordinates.map((c) => `${d.label} ${c}`) : [d.label]))];
   const rows = r.times.map((t, k) => [
-    t, r.pde.risk[k], ...(r.pde.companion ? [r.pde.companion.risk[k]] : []), r.particles.risk[k], r.particles.riskStd[k], r.gap[k], ...(r.iidBias ? [r.iidBias[k]] : []),
+    t, r.pde.risk[k], ...(e ? [e[k]] : []), ...(r.pde.companion ? [r.pde.companion.risk[k]] : []), r.particles.risk[k], r.particles.riskStd[k], r.gap[k], ...(e ? [Math.abs(r.gap[k]) / e[k]] : []), ...(r.iidBias ? [r.iidBias[k]] : []),
     ...r.coordinates.flatMap((_, a) => [r.pde.means[a][k], r.particles.means[a][k]]),
     ...Object.values(r.distances).flatMap((d) => d.value.map((row) => row[k])),
   ]);
@@ -91,6 +112,7 @@ function overlay(result: CompareResult, pick: (r: RunComparison) => { pde: numbe
 
 export function compareReportSections(result: CompareResult): ReportSection[] {
   const sections: ReportSection[] = [];
+  const words = riskWords(result.riskName);
   const first = result.runs[0];
   const log = logTime(result);
   if (!result.completed) sections.push({ title: 'Interrupted', text: 'The run was stopped early: only the save times reached by the PDE and every replica are shown.' });
@@ -100,13 +122,13 @@ export function compareReportSections(result: CompareResult): ReportSection[] {
     text:
       (result.description ? `${result.description}\n\n` : '') +
       `${first.model}. Particles: N = ${first.particles.n}, ε = ${first.particles.epsilon}, batch ${first.particles.batch}, ${seedsText}; ` +
-      'R_N is the exact population risk of the finite network (actual angles between units, i = j terms included), so R_N − R(ρ̄_t) carries an ' +
+      `${words.finite} is the exact population ${words.name} of the finite network (actual angles between units, i = j terms included), so ${words.finite} − ${words.symbol}(ρ̄_t) carries an ` +
       'O(1/N) bias (C1(t)/N for i.i.d. units, in the tables) besides O(N^-1/2) fluctuations.\n\n' +
       `PDE: ${first.pde.method}; ${first.pde.kernel.description}.`,
   });
   sections.push({
-    title: 'Risk',
-    figure: lineFigure('Risk: PDE (lines) vs particles (markers, mean ± std over seeds)', TIME_TITLE, RISK_TITLE, overlay(result, (r) => ({
+    title: words.title,
+    figure: lineFigure(`${words.title}: PDE (lines) vs particles (markers, mean ± std over seeds)`, TIME_TITLE, words.name, overlay(result, (r) => ({
       pde: r.curve.pdeRisk, pdeTimes: r.curve.times, companion: r.pde.companion?.risk, check: r.pde.check?.risk,
       part: r.curve.particleRisk, partErr: r.curve.particleRiskStd, partTimes: r.curve.times,
     }), log), { logX: log, logY: log }),
@@ -120,6 +142,7 @@ export function compareReportSections(result: CompareResult): ReportSection[] {
       }), log), { logX: log }),
     });
   });
+  for (const r of result.runs) sections.push(...jointDensitySection(r, result.runs.length > 1 ? `${r.label}: ` : ''), ...functionSections(r, result.runs.length > 1 ? `${r.label}: ` : ''));
   for (const r of result.runs) {
     if (r.pde.fv) {
       const title = `${result.runs.length > 1 ? `${r.label}: ` : ''}Law of ${r.coordinates[0]}: particles (replica 1) and the PDE`;
@@ -166,12 +189,13 @@ export function compareReportSections(result: CompareResult): ReportSection[] {
     const notes = [`${r.pde.method}: ${r.pde.steps} steps (${r.pde.rejected} rejected), ${formatNumber(r.pde.ms / 1000, 2)} s.`];
     if (r.pde.check) notes.push(`Check (${r.pde.check.label}): max |ΔR| = ${formatNumber(r.pde.check.maxRiskDiff, 3)}, max |Δ mean| = ${r.pde.check.maxMeanDiff.map((x) => formatNumber(x, 3)).join(', ')} (${r.coordinates.join(', ')}).`);
     if (r.pde.fv) notes.push(`Finite volumes: max |mass − 1| = ${formatNumber(Math.max(...r.pde.fv.mass.map((m) => Math.abs(m - 1))), 3)}, min cell mass ${formatNumber(Math.min(...r.pde.fv.minMass), 3)}, initial mass outside the grid ${formatNumber(r.pde.fv.initialTruncatedMass, 3)}.`);
+    notes.push(...pdeErrorLines({ ...r, label: '' }));
     notes.push(`Particles: ${formatNumber(r.particles.stepsMs / 1000, 2)} s of ${algorithmOf(result, r).toUpperCase()} steps over ${r.particles.seeds} replica(s).`);
-    sections.push({ title: `Table: ${r.label}`, text: notes.join('\n\n'), table: compareTable(r) });
+    sections.push({ title: `Table: ${r.label}`, text: notes.join('\n\n'), table: compareTable(r, words) });
   }
   return sections;
 }
 
 export function writeCompareOutputs(dir: string, result: CompareResult): ResultFiles {
-  return writeResult(dir, { ...resultJson(result), provenance: result.provenance, spec: result.spec }, { title: `meanfield compare: ${result.runs[0].model}`, sections: compareReportSections(result) });
+  return writeResult(dir, { ...resultJson(result), provenance: result.provenance, spec: result.spec, riskName: result.riskName }, { title: `meanfield compare: ${result.runs[0].model}`, sections: compareReportSections(result) });
 }

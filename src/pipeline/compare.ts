@@ -29,6 +29,7 @@ import { replicaSpec, type ReplicaSpec } from '../particles/replica.ts';
 import { replicaTaskOf } from '../particles/ensemble.ts';
 import type { ParticleRun } from '../particles/sgd.ts';
 import { parseSpec, type RunSpec, type Spec, type SpecOptions } from '../spec/index.ts';
+import { fittedFunctionOf, pdePoints } from './width-study.ts';
 import { runTasks, type Task } from '../parallel/pool.ts';
 
 export interface CompareControl {
@@ -85,6 +86,13 @@ export interface RunComparison {
     rejected: number;
     ms: number;
     stoppedEarly: boolean;
+    /**
+     * Estimated discretisation error of `risk` and of each coordinate's mean (src/pde/error-estimate.ts;
+     * null for characteristics), and how it was obtained.
+     */
+    riskError: number[] | null;
+    meanError: number[][] | null;
+    errorMethod: string | null;
     /** Finite volumes: the grid, conservation and positivity, and the cell masses (density = mass / cell volume). */
     fv?: { axes: AxisSpec[]; mass: number[]; minMass: number[]; density: Float64Array[]; initialTruncatedMass: number; scheme: string };
     check: { label: string; risk: number[]; means: number[][]; maxRiskDiff: number; maxMeanDiff: number[] } | null;
@@ -114,12 +122,29 @@ export interface RunComparison {
   };
   /** R_N − R(ρ̄_t) (replica mean) and the i.i.d. O(1/N) size C1(t)/N (null without the same-unit term). */
   gap: number[];
+  /** Per save time: true where |gap| ≤ pde.riskError, i.e. the PDE is not accurate enough to resolve the gap (null without error bars). */
+  gapBelowPdeError: boolean[] | null;
   iidBias: number[] | null;
   /** Companion minus the model (risk and coordinate means), e.g. d = ∞ minus finite d. */
   companionGap: { risk: number[]; means: number[][] } | null;
   distances: Record<string, DistanceSeries>;
   /** The PDE's own floor: W1 per coordinate and sliced W1 between the PDE nodes and its coarser check. */
   resolution: { w1: number[][]; slicedW1: number[] | null } | null;
+  /**
+   * Where the model offers `fittedFunction` (src/pipeline/width-study.ts): the network function at the
+   * inputs per save time — PDE (f_MF) and the replica mean of f_n — with ‖f_n − f_MF‖² (replica mean, std)
+   * and the model's weighted marginal (histograms, PDE and replica mean).
+   */
+  functions?: {
+    symbol: string;
+    inputs: Float64Array;
+    target: Float64Array;
+    meanField: Float64Array[];
+    particles: Float64Array[];
+    distance: number[];
+    distanceStd: number[];
+    marginal?: { label: string; axis: string; edges: Float64Array; pde: Float64Array[]; particles: Float64Array[] };
+  };
   /** Risk and coordinate means on the dense time grid (save times plus curveSteps equal steps). */
   curve: { times: number[]; pdeRisk: number[]; particleRisk: number[]; particleRiskStd: number[]; pdeMeans: number[][]; particleMeans: number[][]; particleMeanStds: number[][] };
 }
@@ -131,6 +156,8 @@ export interface CompareResult {
   description?: string;
   paper: boolean;
   completed: boolean;
+  /** The model's word for R when it is not "risk" (`Model.riskName`): result.json keys and report labels use it. */
+  riskName?: string;
   /** One entry per run (the spec's variants in order, or the single run). */
   runs: RunComparison[];
 }
@@ -151,7 +178,7 @@ function pickRows<T>(xs: readonly T[], indices: readonly number[]): T[] {
 
 /** The comparison of one run from its PDE solution (on the dense times) and its replicas. */
 export function compareRun(run: RunSpec, solution: PdeSolution, replicas: ParticleRun[], dense: number[], directions: Float64Array): RunComparison {
-  const { main: pde, check, companion } = solution;
+  const { main: pde, check, companion, error } = solution;
   const D = pde.coordinates.length;
   const p = run.particles!;
   const N = p.n;
@@ -222,6 +249,7 @@ export function compareRun(run: RunSpec, solution: PdeSolution, replicas: Partic
   const pdeRisk = pickRows(pde.risk, saveIndex);
   const partRisk = pickRows(curve.particleRisk, saveIndex);
   const ct = companion?.trajectory;
+  const functions = functionComparison(run, pde, replicas, saveIndex, N);
   return {
     label: run.label,
     model: run.model.label,
@@ -238,6 +266,9 @@ export function compareRun(run: RunSpec, solution: PdeSolution, replicas: Partic
       rejected: pde.rejected,
       ms: pde.ms,
       stoppedEarly: pde.stoppedEarly,
+      riskError: error && pickRows(error.risk, saveIndex),
+      meanError: error && error.means.map((m) => pickRows(m, saveIndex)),
+      errorMethod: error?.method ?? null,
       fv: pde.fv && {
         axes: pde.fv.axes,
         mass: pickRows(pde.fv.mass, saveIndex),
@@ -273,27 +304,88 @@ export function compareRun(run: RunSpec, solution: PdeSolution, replicas: Partic
       stepsMs: replicas.reduce((s, r) => s + r.timings.stepsMs, 0),
     },
     gap: partRisk.map((r, i) => r - pdeRisk[i]),
+    gapBelowPdeError: error && saveIndex.map((k, i) => Math.abs(partRisk[i] - pdeRisk[i]) <= error.risk[k]),
     iidBias: pde.c1 ? pickRows(pde.c1, saveIndex).map((c) => c / N) : null,
     companionGap: ct ? { risk: times.map((_, i) => ct.risk[saveIndex[i]] - pdeRisk[i]), means: pde.means.map((m, a) => saveIndex.map((k) => ct.means[a][k] - m[k])) } : null,
     distances,
     resolution,
+    ...(functions ? { functions } : {}),
     curve,
   };
 }
 
-/** What the pool runs: one PDE solution per distinct PDE, one task per replica. */
-type CompareTask = { kind: 'pde'; run: number } | { kind: 'replica'; run: number; replica: number };
-
-/** Runs that differ only in their particles share one PDE solution. */
-function pdeKey(run: RunSpec): string {
-  const { model, init, grid, schedule, solver, noise, saveTimes } = run.json;
-  return JSON.stringify([model, init, grid ?? null, schedule ?? null, solver ?? null, noise ?? null, saveTimes, run.particles?.trainA, run.particles?.trainB]);
+/** The `functions` entry of a comparison (absent without the model's fittedFunction capability). */
+function functionComparison(run: RunSpec, pde: PdeTrajectory, replicas: ParticleRun[], saveIndex: number[], N: number): RunComparison['functions'] {
+  const capability = fittedFunctionOf(run.model.capabilities);
+  if (!capability) return undefined;
+  const Q = capability.inputs.length;
+  const unitWeights = new Float64Array(N).fill(1 / N);
+  const scratch = new Float64Array(Q);
+  const out: NonNullable<RunComparison['functions']> = { symbol: capability.symbol, inputs: capability.inputs, target: capability.target, meanField: [], particles: [], distance: [], distanceStd: [] };
+  const m = capability.marginal;
+  const bins = m ? m.edges.length - 1 : 0;
+  const histogram = new Float64Array(bins);
+  if (m) out.marginal = { label: m.label, axis: m.axis, edges: m.edges, pde: [], particles: [] };
+  for (const k of saveIndex) {
+    const law = pdePoints(pde, k);
+    const mf = new Float64Array(Q);
+    capability.evaluate(law.points, law.weights, mf);
+    const mean = new Float64Array(Q);
+    const distances = replicas.map((r) => {
+      capability.evaluate(r.snapshots[k].reduced, unitWeights, scratch);
+      let d = 0;
+      for (let q = 0; q < Q; q++) {
+        mean[q] += scratch[q] / replicas.length;
+        d += capability.inputWeights[q] * (scratch[q] - mf[q]) ** 2;
+      }
+      return d;
+    });
+    out.meanField.push(mf);
+    out.particles.push(mean);
+    out.distance.push(distances.reduce((s, d) => s + d, 0) / distances.length);
+    out.distanceStd.push(sd(distances));
+    if (m) {
+      const pdeHist = new Float64Array(bins);
+      m.histogram(law.points, law.weights, pdeHist);
+      const partHist = new Float64Array(bins);
+      for (const r of replicas) {
+        m.histogram(r.snapshots[k].reduced, unitWeights, histogram);
+        for (let b = 0; b < bins; b++) partHist[b] += histogram[b] / replicas.length;
+      }
+      out.marginal!.pde.push(pdeHist);
+      out.marginal!.particles.push(partHist);
+    }
+  }
+  return out;
 }
 
-/** Runs the comparison of a validated spec. */
-export async function runCompareSpec(spec: Spec, control: CompareControl = {}): Promise<CompareResult> {
-  const t0 = performance.now();
-  const curveSteps = control.curveSteps ?? 40;
+/** What the pool runs: one PDE solution per distinct PDE, one task per replica. */
+type CompareTaskKind = { kind: 'pde'; run: number } | { kind: 'replica'; run: number; replica: number };
+
+/**
+ * One task of a comparison with its stable id (`run<i>-pde`, `run<i>-replica<k>`): its result depends
+ * only on the spec and the id (replica k draws from stream k), never on how tasks are grouped.
+ */
+export type CompareTask = CompareTaskKind & { id: string; task: Task };
+
+/** The task list of a comparison, in a fixed order (PDE solves, then replicas by run and index). */
+export interface ComparePlan {
+  spec: Spec;
+  prepared: Array<{ run: RunSpec; dense: number[]; denseRun: RunSpec; replicas: ReplicaSpec }>;
+  /** Run i takes its PDE from run pdeSource[i] (runs that differ only in their particles share it). */
+  pdeSource: number[];
+  tasks: CompareTask[];
+}
+
+/** Runs that differ only in their particles share one PDE solution (the SGD-diffusion limit also reads ε and B). */
+function pdeKey(run: RunSpec): string {
+  const { model, init, grid, schedule, solver, noise, saveTimes } = run.json;
+  const sgd = run.limit === 'sgd-diffusion' ? [run.particles?.epsilon, run.particles?.batch] : null;
+  return JSON.stringify([model, init, grid ?? null, schedule ?? null, solver ?? null, noise ?? null, saveTimes, run.particles?.trainA, run.particles?.trainB, sgd]);
+}
+
+/** The tasks of a comparison of a validated spec (curve: `curveSteps` extra equal steps, default 40). */
+export function planCompare(spec: Spec, curveSteps = 40): ComparePlan {
   const prepared = spec.runs.map((run) => {
     if (!run.particles) throw new ConfigError('particles', 'compare needs a "particles" block: { "n": 800, "epsilon": 1e-5 }');
     const dense = curveTimes(run.saveTimes, curveSteps);
@@ -307,17 +399,59 @@ export async function runCompareSpec(spec: Spec, control: CompareControl = {}): 
     if (!owner.has(key)) owner.set(key, i);
     return owner.get(key)!;
   });
-  const list: CompareTask[] = [...new Set(pdeSource)].map((run) => ({ kind: 'pde' as const, run }));
-  const checkpoint = (i: number) => (control.checkpointDir ? join(control.checkpointDir, 'replicas', String(i)) : undefined);
-  const resumed = prepared.map((p, i) => (control.resume && checkpoint(i) ? loadReplicas(checkpoint(i)!, toJson(p.replicas)) : new Map<number, ParticleRun>()));
-  prepared.forEach((p, i) => {
-    for (let k = 0; k < p.run.particles!.seeds; k++) if (!resumed[i].has(k)) list.push({ kind: 'replica', run: i, replica: k });
+  const tasks: CompareTask[] = [...new Set(pdeSource)].map((run) => ({
+    kind: 'pde' as const,
+    run,
+    id: `run${run}-pde`,
+    task: { module: TASKS, export: 'pdeTask', input: { json: prepared[run].denseRun.json, label: prepared[run].run.label, seed: spec.seed } },
+  }));
+  prepared.forEach((p, run) => {
+    for (let replica = 0; replica < p.run.particles!.seeds; replica++) tasks.push({ kind: 'replica', run, replica, id: `run${run}-replica${replica}`, task: replicaTaskOf(p.replicas, replica) });
   });
-  const tasks: Task[] = list.map((t) =>
-    t.kind === 'pde'
-      ? { module: TASKS, export: 'pdeTask', input: { json: prepared[t.run].denseRun.json, label: prepared[t.run].run.label, seed: spec.seed } }
-      : replicaTaskOf(prepared[t.run].replicas, t.replica),
-  );
+  return { spec, prepared, pdeSource, tasks };
+}
+
+/** The checkpoint key of run i's replicas (src/io/checkpoint.ts). */
+export function replicaKey(plan: ComparePlan, run: number): string {
+  return toJson(plan.prepared[run].replicas);
+}
+
+/**
+ * The comparison from the tasks' results (by id; null for a task that did not run), as one run, the
+ * shards of a cluster run (src/cluster) or a resumed run assemble it. Runs without a PDE solution or
+ * without any replica are left out (the result is then not `completed`).
+ */
+export function assembleCompare(plan: ComparePlan, resultOf: (id: string) => PdeSolution | ParticleRun | null, provenance: Provenance): CompareResult {
+  const { spec, prepared, pdeSource } = plan;
+  const D = spec.runs[0].model.reduced?.coordinates.length ?? 1;
+  const directions = randomDirections(D, spec.slicedDirections, new Rng(spec.seed, 0x51ced));
+  const runs: RunComparison[] = [];
+  let completed = true;
+  prepared.forEach((p, i) => {
+    const solution = resultOf(`run${pdeSource[i]}-pde`) as PdeSolution | null;
+    const replicas = Array.from({ length: p.run.particles!.seeds }, (_, k) => resultOf(`run${i}-replica${k}`) as ParticleRun | null).filter(
+      (r): r is ParticleRun => r !== null && r.snapshots.length > 0,
+    );
+    if (!solution || replicas.length === 0) {
+      completed = false;
+      return;
+    }
+    const r = compareRun(p.run, solution, replicas, p.dense, directions);
+    if (!r.particles.completed || r.times.length < p.run.saveTimes.length) completed = false;
+    runs.push(r);
+  });
+  if (runs.length === 0) throw new Error('compare: interrupted before any run had a PDE solution and a particle save time');
+  return { kind: 'meanfield.compare', provenance, spec: spec.json, description: spec.description, paper: spec.paper, completed, riskName: spec.runs[0].model.riskName, runs };
+}
+
+/** Runs the comparison of a validated spec. */
+export async function runCompareSpec(spec: Spec, control: CompareControl = {}): Promise<CompareResult> {
+  const t0 = performance.now();
+  const plan = planCompare(spec, control.curveSteps ?? 40);
+  const { prepared } = plan;
+  const checkpoint = (i: number) => (control.checkpointDir ? join(control.checkpointDir, 'replicas', String(i)) : undefined);
+  const resumed = prepared.map((_, i) => (control.resume && checkpoint(i) ? loadReplicas(checkpoint(i)!, replicaKey(plan, i)) : new Map<number, ParticleRun>()));
+  const list = plan.tasks.filter((t) => t.kind === 'pde' || !resumed[t.run].has(t.replica));
   const name = (t: CompareTask) => {
     const label = spec.hasVariants ? `${prepared[t.run].run.label}: ` : '';
     return t.kind === 'pde' ? `${label}PDE` : `${label}replica ${t.replica + 1}`;
@@ -325,7 +459,7 @@ export async function runCompareSpec(spec: Spec, control: CompareControl = {}): 
   const progress = new Map<number, string>();
   let lastMessage = 0;
   let saved = 0;
-  const { results } = await runTasks<PdeSolution | ParticleRun>(tasks, {
+  const { results } = await runTasks<PdeSolution | ParticleRun>(list.map((t) => t.task), {
     workers: control.workers,
     shouldStop: control.shouldStop,
     onProgress: (i, message) => {
@@ -343,49 +477,20 @@ export async function runCompareSpec(spec: Spec, control: CompareControl = {}): 
       const t = list[i];
       const dir = checkpoint(t.run);
       if (t.kind === 'replica' && dir && (result as ParticleRun).completed) {
-        saveReplica(dir, toJson(prepared[t.run].replicas), t.replica, result as ParticleRun);
+        saveReplica(dir, replicaKey(plan, t.run), t.replica, result as ParticleRun);
         saved++;
       }
     },
   });
   const tRun = performance.now();
-  const D = spec.runs[0].model.reduced?.coordinates.length ?? 1;
-  const directions = randomDirections(D, spec.slicedDirections, new Rng(spec.seed, 0x51ced));
-  const runs: RunComparison[] = [];
-  let completed = true;
-  prepared.forEach((p, i) => {
-    const pdeTask = list.findIndex((t) => t.kind === 'pde' && t.run === pdeSource[i]);
-    const solution = results[pdeTask] as PdeSolution | null;
-    const replicas = Array.from({ length: p.run.particles!.seeds }, (_, k) => {
-      if (resumed[i].has(k)) return resumed[i].get(k)!;
-      const id = list.findIndex((t) => t.kind === 'replica' && t.run === i && t.replica === k);
-      return results[id] as ParticleRun | null;
-    }).filter((r): r is ParticleRun => r !== null && r.snapshots.length > 0);
-    if (!solution || replicas.length === 0) {
-      completed = false;
-      return;
-    }
-    const r = compareRun(p.run, solution, replicas, p.dense, directions);
-    if (!r.particles.completed || r.times.length < p.run.saveTimes.length) completed = false;
-    runs.push(r);
-  });
-  if (runs.length === 0) throw new Error('compare: interrupted before any run had a PDE solution and a particle save time');
+  const byId = new Map<string, PdeSolution | ParticleRun | null>(list.map((t, i) => [t.id, results[i]]));
+  for (const t of plan.tasks) if (t.kind === 'replica' && resumed[t.run].has(t.replica)) byId.set(t.id, resumed[t.run].get(t.replica)!);
+  const resultOf = (id: string) => byId.get(id) ?? null;
+  const replicasResumed = resumed.reduce((s, m) => s + m.size, 0);
+  const result = assembleCompare(plan, resultOf, makeProvenance(spec.seed, {}));
   const tEnd = performance.now();
-  return {
-    kind: 'meanfield.compare',
-    provenance: makeProvenance(spec.seed, {
-      runMs: tRun - t0,
-      diagnosticsMs: tEnd - tRun,
-      totalMs: tEnd - t0,
-      replicasResumed: resumed.reduce((s, m) => s + m.size, 0),
-      replicasSaved: saved + resumed.reduce((s, m) => s + m.size, 0),
-    }),
-    spec: spec.json,
-    description: spec.description,
-    paper: spec.paper,
-    completed,
-    runs,
-  };
+  Object.assign(result.provenance.timings, { runMs: tRun - t0, diagnosticsMs: tEnd - tRun, totalMs: tEnd - t0, replicasResumed, replicasSaved: saved + replicasResumed });
+  return result;
 }
 
 /** parseSpec + runCompareSpec. */

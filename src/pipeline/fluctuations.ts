@@ -9,12 +9,22 @@
  * prediction (linear-noise regime, N < 400, separatrix). The model must offer the `clt` capability
  * (src/clt/index.ts). No randomness: the result is a pure function of the spec.
  *
+ * The prediction's own forward solution (characteristics on a plain quadrature of ρ̄_0) is checked
+ * against the finite-volume solution with its error bars (src/pde/error-estimate.ts): `pdeRisk` and
+ * `pdeMeanRadius` are the finite-volume values (± `pdeRiskError`, `pdeMeanRadiusError`), and a save
+ * time where the prediction's forward path is farther from them than 3 such bars (after the flow splits,
+ * MMN Fig. 1 t ≳ 3: a plain rule converges like O(1/M)) is withheld: it is left out of every per-time
+ * array and listed in `withheld` with both values, since every part of the prediction there rests on a
+ * wrong forward path.
+ *
  * `runFluctuations` computes in the calling thread; `runFluctuationsInWorker` as a pool task
  * (src/pipeline/tasks.ts `cltPredictionTask`), so a CLI stays responsive to Ctrl-C (the prediction
  * to t = 5 costs ~10–30 s).
  */
 import { LINEAR_NOISE_LIMIT } from '../clt/noise.ts';
-import { predictFromRun, predictionInterrupted, type CltPrediction, type PredictionControl, type PredictionOverrides } from '../clt/predict.ts';
+import { predictFromRun, predictionInterrupted, type CltPrediction, type CltWarning, type PredictionControl, type PredictionOverrides } from '../clt/predict.ts';
+import { ConfigError } from '../errors.ts';
+import { solveOnGridWithErrorBars } from '../pde/index.ts';
 import { makeProvenance } from '../io/output.ts';
 import { runTasks } from '../parallel/pool.ts';
 import { colorAt, lineFigure, type Series } from '../plot/figures.ts';
@@ -25,23 +35,136 @@ import type { Provenance } from '../types.ts';
 
 export type { PredictionOverrides } from '../clt/predict.ts';
 
+/** The finite-volume forward solution the prediction is checked against (src/pipeline/tasks.ts `forwardTask`). */
+export interface ForwardSolution {
+  method: string;
+  times: number[];
+  risk: number[];
+  means: number[][];
+  stoppedEarly: boolean;
+  error: { method: string; risk: number[]; means: number[][] } | null;
+}
+
+/** A save time whose prediction is withheld: its forward path is off by more than the FV error bar. */
+export interface WithheldTime {
+  t: number;
+  adjointRisk: number;
+  risk: number;
+  riskError: number;
+  adjointMeanRadius: number;
+  meanRadius: number;
+  meanRadiusError: number;
+}
+
 /** The prediction (every field of CltPrediction at top level) plus provenance and the run's spec. */
 export type FluctuationsResult = Omit<CltPrediction, 'kind'> & {
   kind: 'meanfield.fluctuations';
+  /** The finite-volume solution's error bars of pdeRisk and pdeMeanRadius (null: not checked, see `warnings`). */
+  pdeRiskError: number[] | null;
+  pdeMeanRadiusError: number[] | null;
+  forwardMethod: string | null;
+  withheld: WithheldTime[];
   provenance: Provenance;
   spec: Record<string, unknown>;
 };
 
-function wrap(run: RunSpec, prediction: CltPrediction, ms: number): FluctuationsResult {
+/**
+ * A save time is withheld when its forward path is more than this many error bars from the FV
+ * solution: on coarse grids (300–400 cells for MMN Fig. 1) the Richardson bar of the mean radius can be
+ * 30 % short before the split, while after it the plain rule is off by ~15 bars (t = 10: 0.1470 vs 0.1758 ± 1.9e-3).
+ */
+const WITHHOLD_BARS = 3;
+
+/** Relative round-off allowed on top of an error bar (both solutions' sums carry ~1e-15). */
+const ROUND_OFF = 1e-12;
+
+/** Keeps the entries of every per-time array at the indices `keep`. */
+function pickTimes(p: Omit<CltPrediction, 'kind'>, keep: readonly number[]): Omit<CltPrediction, 'kind'> {
+  const pick = <T>(a: readonly T[]): T[] => keep.map((k) => a[k]);
+  const opt = <T>(a: readonly T[] | null): T[] | null => (a ? pick(a) : null);
+  const parts = (x: CltPrediction['variancePartsRisk']) => ({ init: pick(x.init), common: opt(x.common), sameUnit: opt(x.sameUnit) });
+  return {
+    ...p,
+    times: pick(p.times),
+    pdeRisk: pick(p.pdeRisk),
+    varInitRisk: pick(p.varInitRisk),
+    noiseCommonRisk: opt(p.noiseCommonRisk),
+    noiseSameUnitRisk: opt(p.noiseSameUnitRisk),
+    variancePartsRisk: parts(p.variancePartsRisk),
+    predictedStdRisk: pick(p.predictedStdRisk),
+    meanShiftRisk: pick(p.meanShiftRisk),
+    pdeMeanRadius: pick(p.pdeMeanRadius),
+    varInitMeanRadius: pick(p.varInitMeanRadius),
+    noiseCommonMeanRadius: opt(p.noiseCommonMeanRadius),
+    noiseSameUnitMeanRadius: opt(p.noiseSameUnitMeanRadius),
+    variancePartsMeanRadius: parts(p.variancePartsMeanRadius),
+    predictedStdMeanRadius: pick(p.predictedStdMeanRadius),
+    meanShiftMeanRadius: opt(p.meanShiftMeanRadius),
+  };
+}
+
+/** The prediction checked against the forward solution (module comment). */
+export function checkedPrediction(run: RunSpec, prediction: CltPrediction, forward: ForwardSolution | null, ms: number): FluctuationsResult {
   const { kind: _kind, ...rest } = prediction;
-  return { kind: 'meanfield.fluctuations', ...rest, provenance: makeProvenance(null, { predictMs: ms, totalMs: ms }), spec: run.json };
+  const wrapped = (p: Omit<CltPrediction, 'kind'>, extra: Pick<FluctuationsResult, 'pdeRiskError' | 'pdeMeanRadiusError' | 'forwardMethod' | 'withheld'>): FluctuationsResult => ({
+    kind: 'meanfield.fluctuations', ...p, ...extra, provenance: makeProvenance(null, { predictMs: ms, totalMs: ms }), spec: run.json,
+  });
+  const error = forward?.error;
+  const indexOf = (t: number) => forward?.times.findIndex((s) => Math.abs(s - t) <= 1e-12 * Math.max(1, t)) ?? -1;
+  if (!forward || !error || forward.stoppedEarly || prediction.times.some((t) => indexOf(t) < 0)) {
+    const warning: CltWarning = {
+      code: 'forward-unchecked',
+      message: `the prediction's forward path could not be checked against finite volumes with error bars (${forward ? 'no error bars on this grid' : 'the run has no grid form'}): pdeRisk is the prediction's own characteristics solution, inaccurate after a separatrix`,
+    };
+    return wrapped({ ...rest, warnings: [...rest.warnings, warning] }, { pdeRiskError: null, pdeMeanRadiusError: null, forwardMethod: null, withheld: [] });
+  }
+  const at = prediction.times.map(indexOf);
+  const withheld: WithheldTime[] = [];
+  const keep: number[] = [];
+  prediction.times.forEach((t, i) => {
+    const k = at[i];
+    const row = {
+      t, adjointRisk: prediction.pdeRisk[i], risk: forward.risk[k], riskError: error.risk[k],
+      adjointMeanRadius: prediction.pdeMeanRadius[i], meanRadius: forward.means[0][k], meanRadiusError: error.means[0][k],
+    };
+    const apart = (a: number, b: number, bar: number) => Math.abs(a - b) > WITHHOLD_BARS * bar + ROUND_OFF * Math.max(1, Math.abs(b));
+    const off = apart(row.adjointRisk, row.risk, row.riskError) || apart(row.adjointMeanRadius, row.meanRadius, row.meanRadiusError);
+    if (off) withheld.push(row);
+    else keep.push(i);
+  });
+  const kept = pickTimes(rest, keep);
+  const warnings = [...rest.warnings];
+  if (withheld.length) {
+    warnings.push({
+      code: 'forward-inaccurate',
+      message:
+        `withheld t = ${withheld.map((w) => w.t).join(', ')}: the prediction's forward path (${prediction.settings.nodes} plain quadrature nodes) is off by more than 3 finite-volume error bars there ` +
+        `(${withheld.map((w) => `R ${w.adjointRisk.toPrecision(4)} vs ${w.risk.toPrecision(4)} ± ${w.riskError.toExponential(1)}`).join('; ')}), so every part of the prediction at those times would be wrong`,
+    });
+  }
+  return wrapped(
+    { ...kept, pdeRisk: keep.map((i) => forward.risk[at[i]]), pdeMeanRadius: keep.map((i) => forward.means[0][at[i]]), warnings },
+    { pdeRiskError: keep.map((i) => error.risk[at[i]]), pdeMeanRadiusError: keep.map((i) => error.means[0][at[i]]), forwardMethod: `${forward.method}; ${error.method}`, withheld },
+  );
+}
+
+/** The finite-volume forward solution of the run, or null when it has no grid form. */
+export function forwardSolution(run: RunSpec, control: PredictionControl = {}): ForwardSolution | null {
+  try {
+    const { main, error } = solveOnGridWithErrorBars(run, { shouldStop: control.shouldStop }, 'fluctuations');
+    return { method: main.method, times: main.times, risk: main.risk, means: main.means, stoppedEarly: main.stoppedEarly, error };
+  } catch (e) {
+    if (e instanceof ConfigError) return null;
+    throw e;
+  }
 }
 
 /** The prediction for `run` (N, ε, B from its `particles` block unless overridden). */
 export function runFluctuations(run: RunSpec, overrides: PredictionOverrides = {}): FluctuationsResult {
   const t0 = performance.now();
   const prediction = predictFromRun(run, overrides);
-  return wrap(run, prediction, performance.now() - t0);
+  const forward = forwardSolution(run);
+  return checkedPrediction(run, prediction, forward, performance.now() - t0);
 }
 
 const TASKS = new URL('./tasks.ts', import.meta.url).href;
@@ -61,11 +184,13 @@ export async function predictInWorker(run: RunSpec, overrides: PredictionOverrid
   return results[0];
 }
 
-/** `runFluctuations` in a worker thread (interruptible). */
+/** `runFluctuations` on the worker pool (the prediction and the forward solution in parallel; interruptible). */
 export async function runFluctuationsInWorker(run: RunSpec, overrides: PredictionOverrides = {}, control: PredictionControl = {}): Promise<FluctuationsResult> {
   const t0 = performance.now();
-  const prediction = await predictInWorker(run, overrides, control);
-  return wrap(run, prediction, performance.now() - t0);
+  const forwardTask = { module: TASKS, export: 'forwardTask', input: { json: run.json, label: run.label, seed: run.seed } };
+  const { results } = await runTasks<CltPrediction | ForwardSolution | null>([predictionTask(run, overrides), forwardTask], { workers: 2, shouldStop: control.shouldStop });
+  if (results[0] === null) throw predictionInterrupted('CLT prediction interrupted');
+  return checkedPrediction(run, results[0] as CltPrediction, (results[1] as ForwardSolution | null) ?? null, performance.now() - t0);
 }
 
 // ---------------------------------------------------------------------------------------------

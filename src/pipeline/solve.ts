@@ -7,13 +7,12 @@ import { gridMarginal } from '../diagnostics/registry.ts';
 import { Grid, type AxisSpec } from '../grid.ts';
 import { makeProvenance } from '../io/output.ts';
 import { writeResult, type ResultFiles } from '../io/result.ts';
+import { riskWords, type RiskWords } from '../io/risk-name.ts';
 import { solveWithChecks, type PdeCheck, type PdeControl, type PdeTrajectory } from '../pde/index.ts';
+import type { DiscretisationError } from '../pde/error-estimate.ts';
 import { runInWorker } from '../parallel/pool.ts';
 import { densityPanelsFigure, densitySliderFigure, lineFigure, colorAt, type DensityPanelOptions, type Series } from '../plot/figures.ts';
-import { RISK_TITLE, TIME_TITLE } from '../plot/layout.ts';
-import { formatNumber } from '../plot/format.ts';
-import { curveTimes } from './compare.ts';
-import { pick, saveIndices, thinTrajectory, withSaveTimes } from './dense-curve.ts';
+import { TIME_TITLE } from '../plot/layout.ts';
 import type { ReportSection } from '../plot/html-report.ts';
 import type { Spec } from '../spec/index.ts';
 import type { Provenance } from '../types.ts';
@@ -25,6 +24,8 @@ export interface SolvedRun extends Omit<PdeTrajectory, 'nodes'> {
   /** Node positions are large; the solve result keeps only their count. */
   readonly nodeCount?: number;
   readonly check: Omit<PdeCheck, 'nodes'> | null;
+  /** Estimated discretisation error per save time (finite volumes; src/pde/error-estimate.ts): `error.risk`, `error.means`. */
+  readonly error: DiscretisationError | null;
   readonly companion: { readonly label: string; readonly risk: number[]; readonly means: number[][]; readonly steps: number } | null;
   /** Risk of the solution, its check and its companion on the dense time grid (save times plus the spec's curveSteps equal steps). */
   readonly curve: { readonly times: number[]; readonly risk: number[]; readonly checkRisk: number[] | null; readonly companionRisk: number[] | null };
@@ -38,23 +39,24 @@ export interface SolveResult {
   runs: SolvedRun[];
   /** True unless an interrupt stopped some run before its last save time. */
   completed: boolean;
+  /** The model's word for R when it is not "risk" (`Model.riskName`): result.json keys and report labels use it. */
+  riskName?: string;
 }
 
 /** Solves every run of a spec in this thread. */
 export function runSolveSpec(spec: Spec, control: PdeControl = {}): SolveResult {
   const t0 = performance.now();
   const runs = spec.runs.map((run): SolvedRun => {
-    const dense = curveTimes(run.saveTimes, spec.curveSteps);
-    const { main, check, companion } = solveWithChecks(withSaveTimes(run, dense), control, 'solve');
-    const at = saveIndices(run.saveTimes, main.times);
-    const { nodes, ...rest } = thinTrajectory(main, at);
+    const { main, error, check, companion } = solveWithChecks(run, control, 'solve');
+    const { nodes, ...rest } = main;
     return {
       ...rest,
       label: run.label,
       model: run.model.label,
       nodeCount: nodes?.count,
-      check: check && { label: check.label, method: check.method, risk: pick(check.risk, at), means: check.means.map((m) => pick(m, at)), maxRiskDiff: check.maxRiskDiff, maxMeanDiff: check.maxMeanDiff },
-      companion: companion && { label: companion.label, risk: pick(companion.trajectory.risk, at), means: companion.trajectory.means.map((m) => pick(m, at)), steps: companion.trajectory.steps },
+      error,
+      check: check && { label: check.label, method: check.method, risk: check.risk, means: check.means, maxRiskDiff: check.maxRiskDiff, maxMeanDiff: check.maxMeanDiff },
+      companion: companion && { label: companion.label, risk: companion.trajectory.risk, means: companion.trajectory.means, steps: companion.trajectory.steps },
       curve: { times: main.times, risk: main.risk, checkRisk: check?.risk ?? null, companionRisk: companion?.trajectory.risk ?? null },
     };
   });
@@ -66,6 +68,7 @@ export function runSolveSpec(spec: Spec, control: PdeControl = {}): SolveResult 
     description: spec.description,
     runs,
     completed: runs.every((r) => !r.stoppedEarly),
+    riskName: spec.runs[0].model.riskName,
   };
 }
 
@@ -107,7 +110,7 @@ export function pdeName(methodName: string): string {
   return `PDE (${methodName === 'finite-volume' ? 'finite volumes' : 'characteristics'})`;
 }
 
-function solvedRunSections(r: SolvedRun, prefix: string): ReportSection[] {
+function solvedRunSections(r: SolvedRun, prefix: string, words: RiskWords): ReportSection[] {
   const sections: ReportSection[] = [];
   if (r.fv) sections.push(...densitySections(`${prefix}Law of the reduced coordinate`, r.fv.axes, r.times, r.fv.density, { pdeName: pdeName(r.methodName) }));
   const c = r.curve;
@@ -115,19 +118,34 @@ function solvedRunSections(r: SolvedRun, prefix: string): ReportSection[] {
   if (r.check && c.checkRisk) series.push({ name: `check: ${r.check.label}`, x: c.times, y: c.checkRisk, mode: 'lines', dash: 'dot', color: colorAt(1) });
   if (r.companion && c.companionRisk) series.push({ name: `companion: ${r.companion.label}`, x: c.times, y: c.companionRisk, mode: 'lines', dash: 'dash', color: colorAt(2) });
   series.push({ name: 'save times', x: r.times, y: r.risk, mode: 'markers', color: colorAt(0) });
-  const text = `${r.method}; ${r.kernel.description}. Curves on ${formatNumber(c.times.length)} times (save times and equal steps: the spec's curveSteps).`;
-  sections.push({ title: `${prefix}Risk`, text, figure: lineFigure('Risk R(ρ̄_t) of the PDE', TIME_TITLE, RISK_TITLE, series) });
-  const columns = ['t', 'risk', ...r.coordinates.map((c) => `mean ${c}`), ...(r.fv ? ['mass − 1', 'min cell mass'] : []), ...(r.check ? ['risk (check)'] : [])];
+  const text = `${r.method}; ${r.kernel.description}. `;
+  sections.push({ title: `${prefix}${words.title}`, text, figure: lineFigure(`${words.title} ${words.symbol}(ρ̄_t) of the PDE`, TIME_TITLE, words.name, series) });
+  const e = r.error;
+  const columns = [
+    't', words.name, ...(e ? ['± (discretisation)'] : []), ...r.coordinates.flatMap((c) => [`mean ${c}`, ...(e ? [`± ${c}`] : [])]),
+    ...(r.fv ? ['mass − 1', 'min cell mass'] : []), ...(r.check ? [`${words.name} (check)`] : []),
+  ];
   const rows = r.times.map((t, k) => [
-    t, r.risk[k], ...r.means.map((m) => m[k]), ...(r.fv ? [r.fv.mass[k] - 1, r.fv.minMass[k]] : []), ...(r.check ? [r.check.risk[k]] : []),
+    t, r.risk[k], ...(e ? [e.risk[k]] : []), ...r.means.flatMap((m, a) => [m[k], ...(e ? [e.means[a][k]] : [])]),
+    ...(r.fv ? [r.fv.mass[k] - 1, r.fv.minMass[k]] : []), ...(r.check ? [r.check.risk[k]] : []),
   ]);
-  sections.push({ title: `${prefix}Summary`, table: { columns, rows } });
+  sections.push({ title: `${prefix}Summary`, text: e ? `± = estimated discretisation error: ${e.method}${toleranceNote(e)}.` : undefined, table: { columns, rows } });
   return sections;
+}
+
+/** ", chosen for a target of …" when the grid was chosen from the accuracy target. */
+export function toleranceNote(e: DiscretisationError): string {
+  const t = e.tolerance;
+  if (!t) return '';
+  return t.met
+    ? `; ${e.cells[0].join(' × ')} cells meet the target ${t.risk} in R for t ≤ ${t.until} (worst ${t.worst.toExponential(1)})`
+    : `; the target ${t.risk} in R for t ≤ ${t.until} is NOT met at the largest automatic grid (${e.cells[0].join(' × ')} cells: worst ${t.worst.toExponential(1)}); give grid.cells to refine further`;
 }
 
 export function solveReportSections(result: SolveResult): ReportSection[] {
   const many = result.runs.length > 1;
-  return result.runs.flatMap((r) => solvedRunSections(r, many ? `${r.label}: ` : ''));
+  const words = riskWords(result.riskName);
+  return result.runs.flatMap((r) => solvedRunSections(r, many ? `${r.label}: ` : '', words));
 }
 
 /**
@@ -140,5 +158,5 @@ export function resultJson<R extends { runs: unknown[] }>(result: R): Record<str
 }
 
 export function writeSolveOutputs(dir: string, result: SolveResult): ResultFiles {
-  return writeResult(dir, { ...resultJson(result), provenance: result.provenance, spec: result.spec }, { title: 'meanfield solve', sections: solveReportSections(result) });
+  return writeResult(dir, { ...resultJson(result), provenance: result.provenance, spec: result.spec, riskName: result.riskName }, { title: 'meanfield solve', sections: solveReportSections(result) });
 }

@@ -49,3 +49,21 @@ export async function cltPredictionTask(
   const run = await runSpecFromJson(input.json, input.label, input.seed);
   return predictFromRun(run, input.overrides, { shouldStop: () => context.shouldStop() });
 }
+
+/** A run's finite-volume solution with its error bars (src/pipeline/fluctuations.ts `forwardSolution`; null without a grid form). */
+export async function forwardTask(input: { json: Record<string, unknown>; label: string; seed: number }, context: TaskContext) {
+  const { forwardSolution } = await import('./fluctuations.ts');
+  const run = await runSpecFromJson(input.json, input.label, input.seed);
+  return forwardSolution(run, { shouldStop: () => context.shouldStop() });
+}
+
+/** The initial-law variance along GD (src/clt/initial-variance.ts) of a run; a stop abandons it ('Interrupted'). */
+export async function initialVarianceTask(
+  input: { json: Record<string, unknown>; label: string; seed: number; n?: number },
+  context: TaskContext,
+): Promise<import('../clt/initial-variance.ts').InitialVariancePrediction> {
+  const { predictInitialVariance } = await import('../clt/initial-variance.ts');
+  const run = await runSpecFromJson(input.json, input.label, input.seed);
+  const particles = run.particles && input.n ? { ...run.particles, n: input.n } : run.particles;
+  return predictInitialVariance({ ...run, particles }, { shouldStop: () => context.shouldStop() });
+}

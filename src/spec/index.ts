@@ -4,6 +4,7 @@
  * and validates its own `init` and `grid`. Errors are ConfigErrors naming the field, prefixed with
  * "variants[i]." when the offending field came from that variant.
  */
+import { checkScheduleMatches } from '../particles/step-size.ts';
 import { ConfigError } from '../errors.ts';
 import type { Model, ModelDefinition } from '../model.ts';
 import { absoluteModelBlock, buildModel, loadDefinition, type ModelBlock, type ResolvedModel } from '../../reduced-models/index.ts';
@@ -28,6 +29,7 @@ export interface RunSpec {
   readonly schedule: StepSchedule;
   readonly solver: SolverSpec;
   readonly noise?: NoiseSpec;
+  readonly limit: 'deterministic' | 'sgd-diffusion';
   readonly saveTimes: number[];
   readonly particles?: ParticlesSpec;
   readonly seed: number;
@@ -47,6 +49,7 @@ export interface Spec {
   readonly paper: boolean;
   readonly sweep?: JsonObject;
   readonly clt?: JsonObject;
+  readonly widths?: JsonObject;
   /** The validated spec as given (for provenance). */
   readonly json: JsonObject;
 }
@@ -100,6 +103,7 @@ function parseRun(json: JsonObject, label: string, seed: number, resolved: Resol
     if (!definition.grid) throw new ConfigError('grid', `model "${model.name}" has no grid form (it is solved by characteristics or has no reduced side)`);
     grid = parseWith(definition.grid, run.grid, 'grid');
   }
+  if (run.particles?.stepSize) checkScheduleMatches(run.particles.stepSize, run.schedule);
   return {
     label,
     modelBlock: resolved.block,
@@ -110,6 +114,7 @@ function parseRun(json: JsonObject, label: string, seed: number, resolved: Resol
     schedule: run.schedule,
     solver: run.solver,
     noise: run.noise,
+    limit: run.limit,
     saveTimes: run.saveTimes,
     particles: run.particles,
     seed,
@@ -130,10 +135,13 @@ export async function parseSpec(value: unknown, options: SpecOptions = {}): Prom
       if (!(OVERRIDE_KEYS as readonly string[]).includes(key)) throw new ConfigError(path ? `${path}.${key}` : key, `is not a field a ${path.startsWith('variants') ? 'variant' : '"paper" block'} can override (allowed: ${OVERRIDE_KEYS.join(', ')})`);
     }
   };
-  if (root.paper !== undefined) overridesShape(root.paper, 'paper');
+  // the "paper" block may also replace the width study's sizes (a top-level block, not a run's)
+  const { widths: paperWidths, ...paperRuns } = root.paper ?? {};
+  if (root.paper !== undefined) overridesShape(paperRuns, 'paper');
+  if (paperWidths !== undefined && !isPlainObject(paperWidths)) throw new ConfigError('paper.widths', `must be an object like the top-level "widths" (got ${describeValue(paperWidths)})`);
   if (options.paper) {
     if (root.paper === undefined) throw new ConfigError('paper', 'the spec has no "paper" block to merge (e.g. { "saveTimes": [...], "particles": { "epsilon": 1e-6 } })');
-    base = mergeJson(base, root.paper);
+    base = mergeJson(base, paperRuns);
   }
   if (options.overrides) base = mergeJson(base, options.overrides);
 
@@ -179,6 +187,7 @@ export async function parseSpec(value: unknown, options: SpecOptions = {}): Prom
     paper: options.paper ?? false,
     sweep: root.sweep,
     clt: root.clt,
+    widths: options.paper && paperWidths !== undefined ? mergeJson(root.widths ?? {}, paperWidths as JsonObject) : root.widths,
     json: value,
   };
 }

@@ -20,6 +20,7 @@
  * }
  */
 import { z } from 'zod';
+import { deBortoliTimeStep } from '../particles/step-size.ts';
 import { allowed, flag, jsonObject, number, numberList, oneOf } from './fields.ts';
 
 export const scheduleSchema = z
@@ -46,6 +47,8 @@ export const solverSchema = z
     cfl: number({ above: 0, max: 0.5 }).default(0.4),
     reconstruction: oneOf(['muscl', 'upwind']).default('muscl'),
     dt: number({ above: 0 }).optional(),
+    /** Noisy runs: implicit (IMEX Scharfetter–Gummel, Δt from transport alone) or explicit (Δt ∝ h²) diffusion. */
+    diffusion: oneOf(['implicit', 'explicit']).default('implicit'),
     /** Bound on the kernel's truncation error (both methods). */
     kernelTolerance: number({ above: 0, max: 1e-2 }).default(1e-10),
     /** Characteristics: panels × nodesPerPanel Gauss–Legendre nodes per radius; a coarser check run. */
@@ -56,6 +59,12 @@ export const solverSchema = z
     tolerance: number({ above: 0, max: 1e-2 }).default(1e-5),
     firstStep: number({ above: 0 }).default(0.01),
     dtMax: number({ above: 0 }).default(10),
+    /**
+     * Finite volumes: target for the estimated discretisation error of the risk at save times t ≤
+     * toleranceUntil (default: all), used where the model's grid leaves the cell count open.
+     */
+    riskTolerance: number({ above: 0, max: 1e-1 }).default(1e-4),
+    toleranceUntil: number({ min: 0 }).optional(),
     /** Also solve the model's limit companion (e.g. d = ∞), where it has one. */
     companion: flag.default(true),
   })
@@ -65,9 +74,18 @@ export type SolverSpec = z.output<typeof solverSchema>;
 export const noiseSchema = z.strictObject({ beta: number({ above: 0 }), lambda: number({ min: 0 }) });
 export type NoiseSpec = z.output<typeof noiseSchema>;
 
-export const particlesSchema = z.strictObject({
+/** De Bortoli's step sizes γ N^β (k + 1/γ_{α,β}(N))^{−α} (src/particles/step-size.ts): ε = γ_{α,β}(N), ξ(t) = (t + 1)^{−α}. */
+export const stepSizeSchema = z.strictObject({
+  gamma: number({ above: 0, max: 1e6 }),
+  alpha: number({ min: 0, below: 1 }).default(0),
+  beta: number({ min: 0, max: 1 }),
+});
+
+const particlesFields = z.strictObject({
   n: number({ integer: true, min: 1, max: 1e7 }),
-  epsilon: number({ above: 0, max: 1 }),
+  /** The per-unit step ε (t = kε); or `stepSize`, which gives ε for every width. */
+  epsilon: number({ above: 0, max: 1 }).optional(),
+  stepSize: stepSizeSchema.optional(),
   batch: number({ integer: true, min: 1, max: 1e6 }).default(1),
   seeds: number({ integer: true, min: 1, max: 100000 }).default(1),
   trainA: flag.default(false),
@@ -76,11 +94,20 @@ export const particlesSchema = z.strictObject({
   testSamples: number({ integer: true, min: 0 }).default(0),
   /** Online SGD, or full-batch GD on the exact risk (default: SGD where the model has a data law). */
   algorithm: oneOf(['sgd', 'gd']).optional(),
+  /** Time stepping of GD (default "euler"): explicit Euler (MMN's step) or Heun (explicit trapezoid, 2nd order; unit models, "gd" only). */
+  integrator: oneOf(['euler', 'heun']).optional(),
 });
+
+export const particlesSchema = particlesFields
+  .superRefine((p, ctx) => {
+    const given = (p.epsilon !== undefined ? 1 : 0) + (p.stepSize !== undefined ? 1 : 0);
+    if (given !== 1) ctx.addIssue({ code: 'custom', path: [given ? 'stepSize' : 'epsilon'], message: given ? 'give either "epsilon" or "stepSize", not both' : 'is required (or "stepSize": { "gamma", "alpha", "beta" })' });
+  })
+  .transform((p) => ({ ...p, epsilon: p.epsilon ?? deBortoliTimeStep(p.stepSize!, p.n) }));
 export type ParticlesSpec = z.output<typeof particlesSchema>;
 
 /** The blocks a variant or the "paper" block may override. */
-export const OVERRIDE_KEYS = ['model', 'init', 'grid', 'schedule', 'solver', 'noise', 'saveTimes', 'particles'] as const;
+export const OVERRIDE_KEYS = ['model', 'init', 'grid', 'schedule', 'solver', 'noise', 'limit', 'saveTimes', 'particles'] as const;
 
 /** One run (the base spec with a variant's overrides merged in), before the model-specific blocks are checked. */
 export const runSchema = z.strictObject({
@@ -90,6 +117,11 @@ export const runSchema = z.strictObject({
   schedule: scheduleSchema,
   solver: solverSchema,
   noise: noiseSchema.optional(),
+  /**
+   * The PDE's limit of SGD: the deterministic mean-field one (MMN eq. 7), or at the fixed step particles.epsilon
+   * and batch particles.batch the SGD-diffusion limit (De Bortoli et al. β = 1, their eq. 8; the model README).
+   */
+  limit: oneOf(['deterministic', 'sgd-diffusion']).default('deterministic'),
   saveTimes: numberList({ min: 0 }, { increasing: true }),
   particles: particlesSchema.optional(),
 });
@@ -105,9 +137,11 @@ export const specSchema = z.strictObject({
   curveSteps: number({ integer: true, min: 0, max: 10000 }).default(40),
   /** Random unit directions of the sliced W1 (multi-coordinate models). */
   slicedDirections: number({ integer: true, min: 1, max: 10000 }).default(64),
-  /** Blocks of the commands that use them (validated there): sweep (landscape), clt (ensemble study). */
+  /** Blocks of the commands that use them (validated there): sweep (landscape), clt (ensemble study), widths (n-scaling study). */
   sweep: jsonObject.optional(),
   clt: jsonObject.optional(),
+  /** The width study: { "ns": [...], "seeds": K } (src/pipeline/width-study.ts for models with a PDE, network-study.ts for particle-only ones). */
+  widths: jsonObject.optional(),
   seed: number({ integer: true, min: 0, max: 4294967295 }).default(1),
 });
 

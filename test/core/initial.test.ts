@@ -49,7 +49,7 @@ describe('initial laws as cell masses', () => {
   it('gaussian truncation: an error naming the field unless allowed, then renormalised', () => {
     const grid = Grid.uniform1d('r', 0, 1, 20);
     const spec = { kind: 'gaussian', scale: 0.8, d: 40 } as const;
-    expect(() => initialMass(grid, spec)).toThrow(expect.objectContaining({ name: 'ConfigError', field: 'initial.allowTruncation' }));
+    expect(() => initialMass(grid, spec)).toThrow(expect.objectContaining({ name: 'ConfigError', field: 'init.scale', message: expect.stringMatching(/make grid.rMax at least 1.49 or the scale smaller/) }));
     const { mass, truncatedMass } = initialMass(grid, { ...spec, allowTruncation: true });
     expect(Math.abs(truncatedMass / incompleteGammaUpperRegularized(20, 40 / (2 * 0.64)) - 1)).toBeLessThan(1e-14);
     expect(Math.abs(mass.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-15);
@@ -86,15 +86,15 @@ describe('initial laws as cell masses', () => {
   it('bad specs throw ConfigError naming the field and the allowed range', () => {
     const grid = Grid.uniform1d('r', 0, 2, 8);
     const cases: [object, string, RegExp][] = [
-      [{ kind: 'gaussian', scale: 0, d: 40 }, 'initial.scale', /> 0/],
-      [{ kind: 'gaussian', scale: 1, d: 2.5 }, 'initial.d', /integer >= 1/],
-      [{ kind: 'uniform', lo: 1, hi: 0.5 }, 'initial.hi', /\(1, 2\]/],
-      [{ kind: 'uniform', lo: -1, hi: 0.5 }, 'initial.lo', /\[0, 2\)/],
-      [{ kind: 'shell', radius: 3 }, 'initial.radius', /\[0, 2\]/],
-      [{ kind: 'density', values: [1, 2] }, 'initial.values', /one value per cell/],
-      [{ kind: 'density', values: [1, 1, -1, 1, 1, 1, 1, 1] }, 'initial.values[2]', />= 0/],
-      [{ kind: 'density', values: new Array(8).fill(0) }, 'initial.values', /positive sum/],
-      [{ kind: 'delta' }, 'initial.kind', /gaussian/],
+      [{ kind: 'gaussian', scale: 0, d: 40 }, 'init.scale', /> 0/],
+      [{ kind: 'gaussian', scale: 1, d: 2.5 }, 'init.d', /integer >= 1/],
+      [{ kind: 'uniform', lo: 1, hi: 0.5 }, 'init.hi', /\(1, 2\]/],
+      [{ kind: 'uniform', lo: -1, hi: 0.5 }, 'init.lo', /\[0, 2\)/],
+      [{ kind: 'shell', radius: 3 }, 'init.radius', /\[0, 2\]/],
+      [{ kind: 'density', values: [1, 2] }, 'init.values', /one value per cell/],
+      [{ kind: 'density', values: [1, 1, -1, 1, 1, 1, 1, 1] }, 'init.values[2]', />= 0/],
+      [{ kind: 'density', values: new Array(8).fill(0) }, 'init.values', /positive entry/],
+      [{ kind: 'delta' }, 'init.kind', /gaussian/],
     ];
     for (const [spec, field, message] of cases) {
       expect(() => initialMass(grid, spec as never), field).toThrow(expect.objectContaining({ name: 'ConfigError', field, message: expect.stringMatching(message) }));

@@ -58,19 +58,20 @@ describe('rve-line (finite volumes on (y, c))', () => {
     fine = cli('solve', { ...lineSpec(80, 120), curveSteps: 0 });
   });
 
-  it('solve: mass to round-off, P ≥ 0, L(0) = ½‖f‖², L non-increasing, converging to the characteristics loss', () => {
+  it('solve: mass (+ outflow) to round-off, P ≥ 0, L(0) = ½‖f‖², L non-increasing, converging to the characteristics loss', () => {
     const reference = nodeLoss(new GaussianLine(), GAUSSIAN_EXAMPLE_INIT, 16, 0.01, lineTimes);
     expect(fine.coordinates).toEqual(['y', 'c']);
     for (const r of [coarse, fine]) {
-      expect(Math.max(...r.fv.mass.map((m: number) => Math.abs(m - 1)))).toBeLessThan(1e-13);
+      // the windows are open: Σ P + the mass that left = 1 (the outflow is ~1e-13 by t = 2)
+      expect(Math.max(...r.fv.mass.map((m: number, k: number) => Math.abs(m + r.fv.outflow[k] - 1)))).toBeLessThan(1e-13);
       expect(Math.min(...r.fv.minMass)).toBeGreaterThanOrEqual(0);
-      expect(Math.abs(r.risk[0] - new GaussianLine().halfTargetNormSquared)).toBeLessThan(1e-15); // ρ0 even in c
-      for (let k = 1; k < r.risk.length; k++) expect(r.risk[k]).toBeLessThan(r.risk[k - 1]);
+      expect(Math.abs(r.loss[0] - new GaussianLine().halfTargetNormSquared)).toBeLessThan(1e-15); // ρ0 even in c
+      for (let k = 1; k < r.loss.length; k++) expect(r.loss[k]).toBeLessThan(r.loss[k - 1]);
     }
     for (let k = 1; k < lineTimes.length; k++) {
-      const [ec, ef] = [Math.abs(coarse.risk[k] - reference[k]), Math.abs(fine.risk[k] - reference[k])];
+      const [ec, ef] = [Math.abs(coarse.loss[k] - reference[k]), Math.abs(fine.loss[k] - reference[k])];
       expect(ef, `t = ${lineTimes[k]}`).toBeLessThan(ec / 2.5); // order > 1.3 (MUSCL, limited by the jumps of U(−2, 2))
-      expect(ef, `t = ${lineTimes[k]}`).toBeLessThan(Math.abs(fine.risk[k] - coarse.risk[k]));
+      expect(ef, `t = ${lineTimes[k]}`).toBeLessThan(Math.abs(fine.loss[k] - coarse.loss[k]));
     }
   });
 
@@ -78,12 +79,20 @@ describe('rve-line (finite volumes on (y, c))', () => {
     const seeds = 4;
     const res = cli('compare', { ...lineSpec(80, 120), saveTimes: [0, 0.5, 1], particles: { n: 200, epsilon: 0.01, seeds, algorithm: 'gd' }, curveSteps: 0 });
     expect(res.times).toEqual([0, 0.5, 1]);
-    expect(res.pde.risk).toEqual(fine.risk.slice(0, 3));
-    expect(res.particles.risk).toHaveLength(3);
-    expect(res.particles.riskStd).toHaveLength(3);
+    expect(res.riskName).toBe('loss'); // the model's riskName renames every risk key (src/io/risk-name.ts)
+    expect(res.pde.risk).toBeUndefined();
+    expect(res.pde.loss).toEqual(fine.loss.slice(0, 3));
+    expect(res.particles.loss).toHaveLength(3);
+    expect(res.particles.lossStd).toHaveLength(3);
+    // fitted functions: at t = 0, f_MF = 0 (E c = 0) and E‖f_n − f_MF‖² = E[c²] k(0)/n exactly
+    const k0 = new GaussianLine().kernel(0);
+    expect(res.functions.distance).toHaveLength(3);
+    expect(Math.abs(res.functions.distance[0] * 200 - k0)).toBeLessThan((4 * 200 * res.functions.distanceStd[0]) / Math.sqrt(seeds));
+    expect(Math.max(...res.functions.meanField[0].map(Math.abs))).toBeLessThan(1e-12);
+    expect(res.functions.marginal.pde).toHaveLength(3);
     for (let k = 0; k < 3; k++) {
-      const se = res.particles.riskStd[k] / Math.sqrt(seeds);
-      const gridError = Math.abs(fine.risk[k] - coarse.risk[k]);
+      const se = res.particles.lossStd[k] / Math.sqrt(seeds);
+      const gridError = Math.abs(fine.loss[k] - coarse.loss[k]);
       expect(Math.abs(res.gap[k] - res.iidBias[k]), `t = ${res.times[k]}`).toBeLessThan(4 * se + gridError);
     }
   });
@@ -97,11 +106,11 @@ describe('rve-circle (characteristics on (y, c))', () => {
     const spec = base();
     spec.solver = { ...spec.solver, nodesPerPanel: 8, tolerance: 1e-9 };
     const res = cli('solve', spec);
-    expect(res.risk[0]).toBeCloseTo(0.328125, 14);
+    expect(res.loss[0]).toBeCloseTo(0.328125, 14);
     const heun = nodeLoss(new VonMisesCircle(), CIRCLE_EXAMPLE_INIT, 16, 0.005, times);
     // RK4 at tolerance 1e-9 vs Heun at dt = 0.005 (error O(dt²) ~ 1e-6 here) on identical nodes
-    for (let k = 0; k < times.length; k++) expect(Math.abs(res.risk[k] - heun[k]), `t = ${times[k]}`).toBeLessThan(1e-5);
-    expect(res.check.maxRiskDiff).toBeLessThan(2e-3);
+    for (let k = 0; k < times.length; k++) expect(Math.abs(res.loss[k] - heun[k]), `t = ${times[k]}`).toBeLessThan(1e-5);
+    expect(res.check.maxLossDiff).toBeLessThan(2e-3);
     expect(res.kernel.bound).toBeLessThan(1e-10);
   });
 
@@ -114,9 +123,9 @@ describe('rve-circle (characteristics on (y, c))', () => {
       expect(r.particles.n).toBe(ns[v]);
       let s = 0;
       for (let k = 0; k < times.length; k++) {
-        const se = r.particles.riskStd[k] / Math.sqrt(seeds);
-        expect(Math.abs(r.gap[k] - r.iidBias[k]), `n = ${ns[v]}, t = ${times[k]}`).toBeLessThan(4 * se + r.pde.check.maxRiskDiff);
-        if (k > 0) for (const L of r.particles.riskPerSeed[k]) s += (L - r.pde.risk[k]) ** 2 / (seeds * (times.length - 1));
+        const se = r.particles.lossStd[k] / Math.sqrt(seeds);
+        expect(Math.abs(r.gap[k] - r.iidBias[k]), `n = ${ns[v]}, t = ${times[k]}`).toBeLessThan(4 * se + r.pde.check.maxLossDiff);
+        if (k > 0) for (const L of r.particles.lossPerSeed[k]) s += (L - r.pde.loss[k]) ** 2 / (seeds * (times.length - 1));
       }
       return s;
     });

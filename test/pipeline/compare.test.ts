@@ -31,6 +31,18 @@ describe('compare: PDE vs SGD particles (MMN Fig. 1 model)', () => {
     expect(strip(two)).toBe(strip(one));
   });
 
+  it('reports the PDE error bar per save time and flags a gap within it', async () => {
+    // 100 cells: a coarse grid whose bar (Richardson from 50 and 25 cells) is well above round-off
+    const r = (await runCompare(spec({ n: 400, epsilon: 1e-3, seeds: 1, saveTimes: [0, 0.5, 1], cells: 100 }), {}, { workers: 1, curveSteps: 0 })).runs[0];
+    expect(r.pde.riskError).toHaveLength(r.times.length);
+    expect(r.pde.meanError![0]).toHaveLength(r.times.length);
+    expect(r.pde.errorMethod).toMatch(/Richardson.*50 and 25 cells/);
+    expect(r.gapBelowPdeError).toEqual(r.gap.map((g, k) => Math.abs(g) <= r.pde.riskError![k]));
+    // the bar contains the distance to the 1200-cell solution (whose own error is 100× smaller) at t > 0
+    const fine = (await runCompare(spec({ n: 1, epsilon: 1e-3, seeds: 1, saveTimes: [0, 0.5, 1] }), {}, { workers: 1, curveSteps: 0 })).runs[0];
+    for (let k = 1; k < r.times.length; k++) expect(r.pde.riskError![k]).toBeGreaterThan(Math.abs(r.pde.risk[k] - fine.pde.risk[k]));
+  });
+
   it('resume: replicas checkpointed by an interrupted run are reused and give the identical result', async () => {
     const c = spec({ n: 100, epsilon: 1e-3, seeds: 3, saveTimes: [0, 0.2] });
     const dir = mkdtempSync(join(tmpdir(), 'meanfield-resume-'));

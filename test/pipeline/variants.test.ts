@@ -66,7 +66,7 @@ describe('specs with variants', () => {
     expect(await fieldOf({ ...base(), paper: undefined }, { paper: true })).toBe('paper');
     const fig4 = example('mmn-fig4.json');
     expect(await fieldOf({ ...fig4, init: { w: { kind: 'gaussian', scale: 0.4 } } })).toBe('init.kind');
-    expect(await fieldOf({ ...fig4, grid: { rMax: 4 } })).toBe('grid.cells');
+    expect(await fieldOf({ ...fig4, grid: { rMax: 4, cells: 1 } })).toBe('grid.cells');
     // a field inherited from the base spec is named without the variant prefix
     expect(await fieldOf({ ...fig4, variants: [{ label: 'x', model: { name: 'anisotropic-gaussians-relu', delta: 0.2, d: 320, s0: 60 } }] })).toBe('model.activation');
   });

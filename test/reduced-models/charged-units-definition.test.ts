@@ -50,12 +50,13 @@ describe('charged-units parameters', () => {
     expect(Math.abs(a.riskConstant - 0.328125)).toBeLessThan(1e-14);
   });
 
-  it('the grid: axes y then c on the line; the circle has no grid form (no periodic transport) and says so', async () => {
+  it('the grid: axes y then c on the line; the circle y axis must be one period', async () => {
     const l = (await build({ domain: 'line' })).reduced!;
     expect(() => l.grid!({ axes: [lineGrid.axes[1], lineGrid.axes[0]] })).toThrow(/grid\.axes\[0\]\.name: must be "y"/);
     const c = (await build({ domain: 'circle' })).reduced!;
     expect(c.defaultMethod).toBe('characteristics');
-    expect(() => c.grid!(lineGrid)).toThrow(/solver\.method: .*periodic transport/);
+    expect(() => c.grid!(lineGrid)).toThrow(/grid\.axes\[0\]\.hi: on the circle y is periodic/);
+    expect(c.gridBoundaries).toEqual(['periodic', 'open']);
     await expect(parseSpec({ model: { name: 'charged-units', domain: 'line' }, init: { y: { kind: 'uniform', lo: 1, hi: 0 }, c: { kind: 'point', value: 0 } }, saveTimes: [0] })).rejects.toThrow(/init\.y\.hi: must be > lo = 1/);
   });
 });
@@ -161,7 +162,7 @@ describe('registered model = standalone functions', () => {
 });
 
 describe('input errors', () => {
-  it('finite volumes on the circle: a ConfigError, not a wrong (walled) problem', async () => {
+  it('finite volumes on the circle: a y window that is not one period is a ConfigError', async () => {
     const spec = await parseSpec({ model: { name: 'charged-units', domain: 'circle' }, init: CIRCLE_EXAMPLE_INIT, grid: lineGrid, solver: { method: 'finite-volume' }, saveTimes: [0, 1] });
     expect(() => buildPdeProblem(spec.runs[0])).toThrow(ConfigError);
   });

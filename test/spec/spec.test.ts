@@ -54,7 +54,7 @@ describe('spec validation', () => {
     [{ ...good, grid: { rMax: 0, cells: 10 } }, 'grid.rMax', /> 0/],
     [{ ...good, grid: { rMax: -1, cells: 10 } }, 'grid.rMax', /> 0/],
     [{ ...good, grid: { rMax: 8, cells: 10.5 } }, 'grid.cells', /integer/],
-    [{ ...good, grid: { rMax: 8 } }, 'grid.cells', /missing/],
+    [{ ...good, grid: { rMax: 8, cells: 1 } }, 'grid.cells', />= 2/],
     [{ ...good, init: { kind: 'gaussian', scale: Number.NaN } }, 'init.scale', /NaN/],
     [{ ...good, saveTimes: [0, 2, 1] }, 'saveTimes[2]', /increasing/],
     [{ ...good, saveTimes: 'soon' }, 'saveTimes', /array/],

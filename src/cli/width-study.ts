@@ -1,0 +1,28 @@
+/**
+ * `meanfield compare <spec.json> --out <dir> --widths 250,500,1000 [--seeds K] [--workers W]` (also when
+ * the spec has a `widths` block): the n-scaling study (src/pipeline/width-study.ts).
+ */
+import { writeResult } from '../io/result.ts';
+import { runWidthStudy, widthSettings } from '../pipeline/width-study.ts';
+import { widthReport, widthSummaryLines } from '../pipeline/width-report.ts';
+import type { Spec } from '../spec/index.ts';
+import { endProgress, exportIfAsked, integerFlag, numberList, progressLine, UsageError, withInterrupt } from './common.ts';
+
+export async function commandWidthStudy(spec: Spec, values: { out?: string; widths?: string; seeds?: string; workers?: string; quiet?: boolean; format?: string }): Promise<number> {
+  if (!values.out) throw new UsageError('compare needs --out <dir>');
+  const out = values.out;
+  const quiet = values.quiet ?? false;
+  const ns = numberList(values.widths, '--widths', (x) => Number.isInteger(x) && x >= 2, 'an integer >= 2');
+  const seeds = integerFlag(values.seeds, '--seeds', 3);
+  const settings = widthSettings(spec, { ...(spec.widths ?? {}), ...(ns ? { ns } : {}), ...(seeds ? { seeds } : {}) });
+  const workers = integerFlag(values.workers, '--workers', 1);
+  return withInterrupt(async (stopped) => {
+    const result = await runWidthStudy(spec, settings, { workers, shouldStop: stopped, onProgress: progressLine(quiet) });
+    endProgress(quiet);
+    const files = writeResult(out, result, widthReport(result));
+    for (const line of widthSummaryLines(result)) console.log(line);
+    console.log(`total ${(result.provenance.timings.totalMs / 1000).toFixed(1)} s\nwrote ${files.json}\nwrote ${files.html}`);
+    await exportIfAsked(out, values.format);
+    return result.completed ? 0 : 130;
+  });
+}
