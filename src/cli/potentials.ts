@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.ts';
 import { toJson } from '../io/output.ts';
 import { potentialsTable } from '../pipeline/potentials.ts';
+import { formatNumber, textTable } from '../plot/format.ts';
 import { readSpec, UsageError } from './common.ts';
 
 /** Points: "0.3,0.8" (one coordinate: one point per number) or "1,0,0.5,0.5;1,0,0.8,0.2" (points separated by ';'). */
@@ -31,9 +32,9 @@ export async function commandPotentials(args: string[]): Promise<number> {
     return 0;
   }
   console.log(`${run.model.label}; u via ${table.method}`);
-  const name = (x: number[]) => (one ? String(x[0]) : `(${x.join(', ')})`);
-  const width = 15;
-  console.log([table.coordinates.join(','), 'v', 'U(θ,θ)', ...table.points.map((x) => `u(·, ${name(x)})`)].map((s) => s.padStart(width)).join(' '));
-  table.points.forEach((x, i) => console.log([name(x), ...[table.v[i], table.uDiag[i], ...table.u[i]].map((y) => y.toPrecision(8))].map((s) => s.padStart(width)).join(' ')));
+  const name = (x: number[]) => (one ? formatNumber(x[0], 8) : `(${x.map((c) => formatNumber(c, 8)).join(', ')})`);
+  const header = [table.coordinates.join(','), 'v', 'U(θ,θ)', ...table.points.map((x) => `u(·, ${name(x)})`)];
+  const rows = table.points.map((x, i) => [name(x), ...[table.v[i], table.uDiag[i], ...table.u[i]].map((y) => formatNumber(y, 8))]);
+  for (const line of textTable([header, ...rows])) console.log(line);
   return 0;
 }

@@ -48,6 +48,8 @@ import { runEnsemble } from '../particles/ensemble.ts';
 import { replicaSpec } from '../particles/replica.ts';
 import type { ParticleRun } from '../particles/sgd.ts';
 import { colorAt } from '../plot/figures.ts';
+import { formatNumber } from '../plot/format.ts';
+import { plotFigure, TIME_TITLE } from '../plot/layout.ts';
 import type { PlotlyFigure, ReportSection } from '../plot/html-report.ts';
 import { Rng } from '../rng.ts';
 import { jsonObject, number, numberList, parseWith } from '../spec/fields.ts';
@@ -813,7 +815,7 @@ function group(label: string, cells: Cell[]): AgreementGroup {
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(0)} %`;
-const g3 = (x: number) => x.toPrecision(3);
+const g3 = (x: number) => formatNumber(x, 3);
 
 /** The `summary` of a study result (recomputed from its ensembles and fits, e.g. after editing a result.json). */
 export function summariseCltStudy(r: Omit<CltStudyResult, 'summary'>): CltStudyResult['summary'] {
@@ -915,7 +917,7 @@ export function summariseCltStudy(r: Omit<CltStudyResult, 'summary'>): CltStudyR
 // Report
 
 function ensembleLabel(e: { n: number; epsilon: number }): string {
-  return `N=${e.n}, ε=${e.epsilon}`;
+  return `N = ${e.n}, ε = ${formatNumber(e.epsilon)}`;
 }
 
 /** Measured std (markers, ± sampling error) vs predicted (lines) and ablation (dotted), one colour per (N, ε). */
@@ -932,23 +934,14 @@ function stdFigure(r: CltStudyResult, name: ObservableName, epsilon: number): Pl
       data.push({
         type: 'scatter',
         mode: 'markers',
-        name: `measured ${label} (K=${e.completedReplicas})`,
+        name: `measured SGD ${label} (${e.completedReplicas} seeds)`,
         x: e.times,
         y: o.std,
         marker: { color, size: 8 },
         error_y: { type: 'data', array: o.stdError, visible: true },
       });
     });
-  return {
-    data,
-    layout: {
-      title: { text: `std of ${LABEL[name]} over seeds, ε = ${epsilon}: measured (± sampling error) vs predicted (solid) and transport-only ablation (dotted)` },
-      xaxis: { title: { text: 't' } },
-      yaxis: { title: { text: `std ${LABEL[name]}` }, type: 'log' },
-      legend: { orientation: 'h' },
-      margin: { t: 60 },
-    },
-  };
+  return plotFigure(`std of ${LABEL[name]} over seeds, ε = ${formatNumber(epsilon)}: measured SGD (± sampling error) vs CLT predicted (solid) and transport-only ablation (dotted)`, { title: TIME_TITLE }, { title: `std of ${LABEL[name]} over seeds`, log: true }, data);
 }
 
 /**
@@ -971,21 +964,12 @@ function standardisedFigure(e: CltEnsemble, name: ObservableName): PlotlyFigure 
   data.push({
     type: 'scatter',
     mode: 'markers',
-    name: `replicas (K=${e.completedReplicas})`,
+    name: `SGD replicas (${e.completedReplicas} seeds)`,
     x: x.flatMap((t, k) => o.perSeed[k].map((_, j) => t + span * 0.012 * ((j / Math.max(1, o.perSeed[k].length - 1)) - 0.5))),
     y: x.flatMap((_, k) => o.perSeed[k].map((v) => (v - o.mean[k]) / o.predictedStd[k])),
     marker: { color: 'rgba(0,0,0,0.35)', size: 4 },
   });
-  return {
-    data,
-    layout: {
-      title: { text: `${LABEL[name]}, ${ensembleLabel(e)}: replicas standardised by the predicted std, (Φ_k − mean)/predicted std` },
-      xaxis: { title: { text: 't' } },
-      yaxis: { title: { text: 'standardised deviation' } },
-      legend: { orientation: 'h' },
-      margin: { t: 50 },
-    },
-  };
+  return plotFigure(`${LABEL[name]}, SGD ${ensembleLabel(e)}: replicas standardised by the predicted std, (Φ_k − mean)/predicted std`, { title: TIME_TITLE }, { title: 'standardised deviation (units of predicted std)' }, data);
 }
 
 function collapseFigure(r: CltStudyResult, name: ObservableName, epsilon: number): PlotlyFigure | null {
@@ -1010,7 +994,7 @@ function collapseFigure(r: CltStudyResult, name: ObservableName, epsilon: number
     const ic = e.timeIndex.map((ti2) => (epsilon * ((name === 'risk' ? p.noiseCommonRisk : p.noiseCommonMeanRadius)?.[ti2] ?? 0)) / batch);
     const collapse = o.std.map((s, k) => e.n * (s * s - ic[k]));
     const err = o.std.map((s, k) => e.n * 2 * s * o.stdError[k]);
-    data.push({ type: 'scatter', mode: 'markers', name: `N·(Var − ε I_C/B), N=${e.n}`, x: e.times, y: collapse, marker: { color: colorAt(i + 1), size: 8 }, error_y: { type: 'data', array: err, visible: true } });
+    data.push({ type: 'scatter', mode: 'markers', name: `SGD: N·(Var − ε I_C/B), N = ${e.n}`, x: e.times, y: collapse, marker: { color: colorAt(i + 1), size: 8 }, error_y: { type: 'data', array: err, visible: true } });
   });
   const fitTimes = fits.map((f) => f.t);
   if (fits.length) {
@@ -1024,16 +1008,7 @@ function collapseFigure(r: CltStudyResult, name: ObservableName, epsilon: number
       error_y: f95(fits.map((f) => f.slope)),
     });
   }
-  return {
-    data,
-    layout: {
-      title: { text: `N·Var collapse of ${LABEL[name]}, ε = ${epsilon}: N·(Var − ε I_C/B) should not depend on N (log scale: healing, then the separatrix)` },
-      xaxis: { title: { text: 't' } },
-      yaxis: { title: { text: 'N·Var' }, type: 'log' },
-      legend: { orientation: 'h' },
-      margin: { t: 60 },
-    },
-  };
+  return plotFigure(`N·Var collapse of ${LABEL[name]}, ε = ${formatNumber(epsilon)}: N·(Var − ε I_C/B) should not depend on N (log scale: healing, then the separatrix)`, { title: TIME_TITLE }, { title: `N·Var of ${LABEL[name]}`, log: true }, data);
 }
 
 function f95(est: Estimate[]): Record<string, unknown> {
@@ -1051,20 +1026,17 @@ function biasFigure(r: CltStudyResult): PlotlyFigure | null {
   data.push({ type: 'scatter', mode: 'lines', name: `predicted C1/N (C1 = ${g3(c1)})`, x: [0, maxInv * 1.05], y: [0, c1 * maxInv * 1.05], line: { color: '#000' } });
   fits.forEach((f, i) => {
     const color = colorAt(i + 1);
-    data.push({ type: 'scatter', mode: 'markers', name: `measured, ε = ${f.epsilon}`, x: invN(f.ns), y: f.bias, marker: { color, size: 8 }, error_y: { type: 'data', array: f.biasError, visible: true } });
+    data.push({ type: 'scatter', mode: 'markers', name: `measured SGD, ε = ${formatNumber(f.epsilon)}`, x: invN(f.ns), y: f.bias, marker: { color, size: 8 }, error_y: { type: 'data', array: f.biasError, visible: true } });
     data.push({
       type: 'scatter',
       mode: 'lines',
-      name: `fit ε = ${f.epsilon}: slope ${g3(f.slope.value)}${f.slope.ci ? ` [${g3(f.slope.ci[0])}, ${g3(f.slope.ci[1])}]` : ''}`,
+      name: `fit ε = ${formatNumber(f.epsilon)}: slope ${g3(f.slope.value)}${f.slope.ci ? ` [${g3(f.slope.ci[0])}, ${g3(f.slope.ci[1])}]` : ''}`,
       x: [0, maxInv * 1.05],
       y: [f.intercept.value, f.intercept.value + f.slope.value * maxInv * 1.05],
       line: { color, dash: 'dash' },
     });
   });
-  return {
-    data,
-    layout: { title: { text: 't = 0 mean bias of R_N vs 1/N: E R_N − R(ρ̄_0) = C1/N' }, xaxis: { title: { text: '1/N' } }, yaxis: { title: { text: 'mean R_N − R_PDE' } }, legend: { orientation: 'h' }, margin: { t: 50 } },
-  };
+  return plotFigure('t = 0 mean bias of R_N vs 1/N: E R_N − R(ρ̄_0) = C1/N', { title: '1/N (inverse width)' }, { title: 'mean R_N − R(ρ̄_0) (risk difference)' }, data);
 }
 
 const ci = (e: Estimate) => (e.ci ? `[${g3(e.ci[0])}, ${g3(e.ci[1])}]` : `± ${g3(e.se)}`);

@@ -5,13 +5,15 @@
  */
 import { writeResult, type ResultFiles } from '../io/result.ts';
 import { colorAt, lineFigure, type Series } from '../plot/figures.ts';
+import { formatNumber } from '../plot/format.ts';
+import { coordinateTitle, TIME_TITLE } from '../plot/layout.ts';
 import type { ReportSection } from '../plot/html-report.ts';
 import { riskWords, type RiskWords } from '../io/risk-name.ts';
 import type { CompareResult, RunComparison } from './compare.ts';
 import { functionSections, jointDensitySection } from './function-report.ts';
-import { densitySection, resultJson } from './solve.ts';
+import { densitySections, pdeName, resultJson } from './solve.ts';
 
-const fmt = (x: number, digits = 4) => (Math.abs(x) >= 1e-3 || x === 0 ? x.toFixed(digits) : x.toExponential(2));
+const fmt = (x: number) => formatNumber(x, 4);
 
 /** Short lines for a terminal: per run, the risks at the last common save time. */
 export function compareSummaryLines(result: CompareResult): string[] {
@@ -66,6 +68,24 @@ function positive(times: readonly number[], ys: readonly number[], errors?: read
   return { x: idx.map((k) => times[k]), y: idx.map((k) => ys[k]), e: errors ? idx.map((k) => errors[k]) : undefined };
 }
 
+/** The legend name of a run's PDE: "PDE (finite volumes)". */
+function pdeLabel(r: RunComparison): string {
+  return pdeName(r.pde.fv ? 'finite-volume' : 'characteristics');
+}
+
+/** The particle algorithm of a run ("sgd" unless the spec, or the run's variant, says "gd"). */
+function algorithmOf(result: CompareResult, r: RunComparison): string {
+  type Block = { particles?: { algorithm?: string } };
+  const spec = result.spec as Block & { variants?: (Block & { label?: string })[] };
+  return spec.variants?.find((v) => v.label === r.label)?.particles?.algorithm ?? spec.particles?.algorithm ?? 'sgd';
+}
+
+/** The legend name of a run's particles: "SGD, N = 800, 4 seeds" (mean ± std over the seeds). */
+function particleLabel(result: CompareResult, r: RunComparison, what = ''): string {
+  const seeds = r.particles.seeds > 1 ? `${r.particles.seeds} seeds` : '1 seed';
+  return `${algorithmOf(result, r).toUpperCase()}, N = ${r.particles.n}, ${what || seeds}`;
+}
+
 /** PDE (lines, with check and companion) vs particles (markers with ± std) for every run. */
 function overlay(result: CompareResult, pick: (r: RunComparison) => { pde: number[]; pdeTimes: number[]; companion?: number[]; check?: number[]; part: number[]; partErr: number[]; partTimes: number[] }, log: boolean): Series[] {
   const series: Series[] = [];
@@ -75,17 +95,17 @@ function overlay(result: CompareResult, pick: (r: RunComparison) => { pde: numbe
     const name = (what: string) => (many ? `${r.label}: ${what}` : what);
     const p = pick(r);
     const a = positive(p.pdeTimes, p.pde, undefined, log);
-    series.push({ name: name(`PDE (${r.pde.method.split(' (')[0]})`), x: a.x, y: a.y, mode: 'lines', color });
+    series.push({ name: name(pdeLabel(r)), x: a.x, y: a.y, mode: 'lines', color });
     if (p.companion) {
       const b = positive(r.times, p.companion, undefined, log);
       series.push({ name: name(`PDE ${r.pde.companion!.label}`), x: b.x, y: b.y, mode: 'lines', dash: 'dash', color });
     }
     if (p.check) {
       const c = positive(r.times, p.check, undefined, log);
-      series.push({ name: name(`check: ${r.pde.check!.label}`), x: c.x, y: c.y, mode: 'markers', dash: 'dot', color });
+      series.push({ name: name(`check: ${r.pde.check!.label}`), x: c.x, y: c.y, mode: 'markers', symbol: 'diamond-open', color });
     }
     const q = positive(p.partTimes, p.part, p.partErr, log);
-    series.push({ name: name(`particles (N = ${r.particles.n}, ${r.particles.seeds} seed${r.particles.seeds > 1 ? 's' : ''})`), x: q.x, y: q.y, error: r.particles.seeds > 1 ? q.e : undefined, mode: 'markers', color });
+    series.push({ name: name(particleLabel(result, r)), x: q.x, y: q.y, error: r.particles.seeds > 1 ? q.e : undefined, mode: 'markers', color });
   });
   return series;
 }
@@ -108,7 +128,7 @@ export function compareReportSections(result: CompareResult): ReportSection[] {
   });
   sections.push({
     title: words.title,
-    figure: lineFigure(`${words.title}: PDE (lines) vs particles (markers)`, 't', words.name, overlay(result, (r) => ({
+    figure: lineFigure(`${words.title}: PDE (lines) vs particles (markers, mean ± std over seeds)`, TIME_TITLE, words.name, overlay(result, (r) => ({
       pde: r.curve.pdeRisk, pdeTimes: r.curve.times, companion: r.pde.companion?.risk, check: r.pde.check?.risk,
       part: r.curve.particleRisk, partErr: r.curve.particleRiskStd, partTimes: r.curve.times,
     }), log), { logX: log, logY: log }),
@@ -116,7 +136,7 @@ export function compareReportSections(result: CompareResult): ReportSection[] {
   first.coordinates.forEach((name, a) => {
     sections.push({
       title: `Mean ${name}`,
-      figure: lineFigure(`mean ${name}`, 't', name, overlay(result, (r) => ({
+      figure: lineFigure(`Mean of ${name} over the units: PDE (lines) vs particles (markers)`, TIME_TITLE, `mean ${coordinateTitle(name)}`, overlay(result, (r) => ({
         pde: r.curve.pdeMeans[a], pdeTimes: r.curve.times, companion: r.pde.companion?.means[a], check: r.pde.check?.means[a],
         part: r.curve.particleMeans[a], partErr: r.curve.particleMeanStds[a], partTimes: r.curve.times,
       }), log), { logX: log }),
@@ -125,8 +145,9 @@ export function compareReportSections(result: CompareResult): ReportSection[] {
   for (const r of result.runs) sections.push(...jointDensitySection(r, result.runs.length > 1 ? `${r.label}: ` : ''), ...functionSections(r, result.runs.length > 1 ? `${r.label}: ` : ''));
   for (const r of result.runs) {
     if (r.pde.fv) {
-      const title = `${result.runs.length > 1 ? `${r.label}: ` : ''}Law of ${r.coordinates[0]}: particle histogram (replica 1) over the PDE density`;
-      sections.push(densitySection(title, r.pde.fv.axes, r.times, r.pde.fv.density, r.particles.sample, r.coordinates.length));
+      const title = `${result.runs.length > 1 ? `${r.label}: ` : ''}Law of ${r.coordinates[0]}: particles (replica 1) and the PDE`;
+      const names = { pdeName: pdeLabel(r), sampleName: particleLabel(result, r, 'replica 1') };
+      sections.push(...densitySections(title, r.pde.fv.axes, r.times, r.pde.fv.density, names, r.particles.sample, r.coordinates.length));
     }
   }
   if (result.runs.some((r) => r.companionGap)) {
@@ -139,7 +160,7 @@ export function compareReportSections(result: CompareResult): ReportSection[] {
     sections.push({
       title: `${first.pde.companion!.label} vs the model`,
       text: 'The model\'s limit companion solved beside it from the same initial law (e.g. d = ∞ at the same Δ): the gap in the risk at every save time.',
-      figure: lineFigure(`|R(${first.pde.companion!.label}) − R|`, 't', 'risk difference', series, { logX: log, logY: true }),
+      figure: lineFigure(`|R(${first.pde.companion!.label}) − R|`, TIME_TITLE, 'risk difference |ΔR|', series, { logX: log, logY: true }),
     });
   }
   const distSeries: Series[] = [];
@@ -162,14 +183,14 @@ export function compareReportSections(result: CompareResult): ReportSection[] {
       'Every distance of the diagnostics registry that applies, between each replica\'s units (reduced coordinates) and the PDE law (cell masses: ' +
       'exact 1-D quantile formulas on each marginal; weighted nodes: exact weighted formulas; sliced W1: mean over fixed random unit directions), replica mean ± std. ' +
       'A weighted node set is a quadrature of ρ̄_t, not a law close to it in W1: the dotted "resolution floor" is the same distance between the PDE nodes and a coarser node set; particle distances below it say nothing.',
-    figure: lineFigure('Distances', 't', 'distance', distSeries, { logX: log, logY: true }),
+    figure: lineFigure('Distances between the particles and the PDE law (replica mean ± std)', TIME_TITLE, 'distance (units of the reduced coordinates)', distSeries, { logX: log, logY: true }),
   });
   for (const r of result.runs) {
-    const notes = [`${r.pde.method}: ${r.pde.steps} steps (${r.pde.rejected} rejected), ${(r.pde.ms / 1000).toFixed(1)} s.`];
-    if (r.pde.check) notes.push(`Check (${r.pde.check.label}): max |ΔR| = ${r.pde.check.maxRiskDiff.toExponential(2)}, max |Δ mean| = ${r.pde.check.maxMeanDiff.map((x) => x.toExponential(2)).join(', ')} (${r.coordinates.join(', ')}).`);
-    if (r.pde.fv) notes.push(`Finite volumes: max |mass − 1| = ${Math.max(...r.pde.fv.mass.map((m) => Math.abs(m - 1))).toExponential(2)}, min cell mass ${Math.min(...r.pde.fv.minMass).toExponential(2)}, initial mass outside the grid ${r.pde.fv.initialTruncatedMass.toExponential(2)}.`);
+    const notes = [`${r.pde.method}: ${r.pde.steps} steps (${r.pde.rejected} rejected), ${formatNumber(r.pde.ms / 1000, 2)} s.`];
+    if (r.pde.check) notes.push(`Check (${r.pde.check.label}): max |ΔR| = ${formatNumber(r.pde.check.maxRiskDiff, 3)}, max |Δ mean| = ${r.pde.check.maxMeanDiff.map((x) => formatNumber(x, 3)).join(', ')} (${r.coordinates.join(', ')}).`);
+    if (r.pde.fv) notes.push(`Finite volumes: max |mass − 1| = ${formatNumber(Math.max(...r.pde.fv.mass.map((m) => Math.abs(m - 1))), 3)}, min cell mass ${formatNumber(Math.min(...r.pde.fv.minMass), 3)}, initial mass outside the grid ${formatNumber(r.pde.fv.initialTruncatedMass, 3)}.`);
     notes.push(...pdeErrorLines({ ...r, label: '' }));
-    notes.push(`Particles: ${(r.particles.stepsMs / 1000).toFixed(1)} s of SGD steps over ${r.particles.seeds} replica(s).`);
+    notes.push(`Particles: ${formatNumber(r.particles.stepsMs / 1000, 2)} s of ${algorithmOf(result, r).toUpperCase()} steps over ${r.particles.seeds} replica(s).`);
     sections.push({ title: `Table: ${r.label}`, text: notes.join('\n\n'), table: compareTable(r, words) });
   }
   return sections;

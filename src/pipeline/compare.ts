@@ -32,6 +32,7 @@ import { parseSpec, type RunSpec, type Spec, type SpecOptions } from '../spec/in
 import { fittedFunctionOf, pdePoints } from './width-study.ts';
 import { InterruptedError, runTasks, type Task } from '../parallel/pool.ts';
 import { missingPieces } from './solve.ts';
+import { curveTimes } from './dense-curve.ts';
 
 export interface CompareControl {
   /** Worker threads (default: all cores, at most one per task); 0 runs every task in this thread. */
@@ -49,17 +50,6 @@ export interface CompareControl {
   checkpointDir?: string;
   /** Reuse the replicas and PDE phases found in checkpointDir from an identical earlier run. */
   resume?: boolean;
-}
-
-/** Sorted union of the save times and `steps` equal steps over [0, last save time]. */
-export function curveTimes(saveTimes: readonly number[], steps = 40): number[] {
-  const end = saveTimes[saveTimes.length - 1];
-  const all = [...saveTimes];
-  for (let i = 0; steps > 0 && i <= steps; i++) {
-    const t = (end * i) / steps;
-    if (!saveTimes.some((s) => Math.abs(s - t) <= 1e-9 * Math.max(1, end))) all.push(t);
-  }
-  return all.sort((a, b) => a - b);
 }
 
 /** A distance per save time: per coordinate value[axis][k] (or one row), replica mean and std. */

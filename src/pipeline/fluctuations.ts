@@ -28,6 +28,7 @@ import { solveOnGridWithErrorBars } from '../pde/index.ts';
 import { makeProvenance } from '../io/output.ts';
 import { runTasks } from '../parallel/pool.ts';
 import { colorAt, lineFigure, type Series } from '../plot/figures.ts';
+import { plotFigure, TIME_TITLE } from '../plot/layout.ts';
 import type { PlotlyFigure, ReportSection } from '../plot/html-report.ts';
 import type { RunSpec } from '../spec/index.ts';
 import type { Provenance } from '../types.ts';
@@ -222,10 +223,7 @@ function bandFigure(
     });
   });
   data.push({ type: 'scatter', mode: 'lines+markers', name: 'predicted centre', x: [...x], y: [...centre], line: { color: colorAt(0) } });
-  return {
-    data,
-    layout: { title: { text: title }, xaxis: { title: { text: xTitle } }, yaxis: { title: { text: yTitle } }, legend: { orientation: 'h' }, margin: { t: 50 } },
-  };
+  return plotFigure(title, { title: xTitle }, { title: yTitle }, data);
 }
 
 /** Known mean shift E Φ_N − Φ_PDE (0 where it is not predicted). */
@@ -243,7 +241,7 @@ function partsFigure(title: string, times: readonly number[], parts: CltPredicti
   ];
   if (parts.common) series.push({ name: '√(ε I_C/B)  (common noise)', x: times, y: parts.common.map(root), mode: 'lines+markers' as const, dash: 'dash' as const });
   if (parts.sameUnit) series.push({ name: '√(ε I_I/(N B))  (same-unit noise)', x: times, y: parts.sameUnit.map(root), mode: 'lines+markers' as const, dash: 'dot' as const });
-  return lineFigure(title, 't', 'std', series, { logY: true });
+  return lineFigure(title, TIME_TITLE, 'predicted std over seeds', series, { logY: true });
 }
 
 /** One observable's columns of a CltPrediction. */
@@ -301,7 +299,7 @@ function fluctuationsReportSections(result: Omit<CltPrediction, 'kind'>): Report
   sections.push({
     title: 'Risk R_N: predicted deviation from the PDE, known shift ± 1 and 2 std',
     text: 'R_N − R(ρ̄_t): the band is centred on C1/N at t = 0 and on 0 at t > 0, where the O(1/N) mean shift of R_N is not predicted (it is measured by the CLT study).',
-    figure: bandFigure('R_N − R(ρ̄_t): known shift ± k · predicted std', 't', 'R_N − R_PDE', times, knownShift(times, result.meanShiftRisk), [
+    figure: bandFigure('R_N − R(ρ̄_t): known shift ± k · predicted std', TIME_TITLE, 'R_N − R(ρ̄_t) (risk difference)', times, knownShift(times, result.meanShiftRisk), [
       { name: '± 1 std', values: result.predictedStdRisk },
       { name: '± 2 std', values: result.predictedStdRisk.map((v) => 2 * v) },
     ]),
@@ -309,7 +307,7 @@ function fluctuationsReportSections(result: Omit<CltPrediction, 'kind'>): Report
   sections.push({ title: 'Risk R_N: parts of the predicted std', figure: partsFigure('std of R_N and its parts', times, result.variancePartsRisk, result.predictedStdRisk) });
   sections.push({
     title: 'Mean radius: predicted deviation from the PDE, Itô shift ± 1 and 2 std',
-    figure: bandFigure('mean radius − PDE: (ε/B) J(t) ± k · predicted std', 't', 'mean |w| − PDE', times, knownShift(times, result.meanShiftMeanRadius), [
+    figure: bandFigure('mean radius − PDE: (ε/B) J(t) ± k · predicted std', TIME_TITLE, 'mean |w| − PDE mean', times, knownShift(times, result.meanShiftMeanRadius), [
       { name: '± 1 std', values: result.predictedStdMeanRadius },
       { name: '± 2 std', values: result.predictedStdMeanRadius.map((v) => 2 * v) },
     ]),

@@ -15,7 +15,9 @@ import type { Model } from '../model.ts';
 import type { GridOperators, Provenance } from '../types.ts';
 import { makeProvenance } from '../io/output.ts';
 import { writeResult, type ResultFiles } from '../io/result.ts';
-import { colorAt } from '../plot/figures.ts';
+import { colorAt, largestMagnitude, logMeaningful } from '../plot/figures.ts';
+import { formatNumber, formatToTolerance } from '../plot/format.ts';
+import { plotFigure, RISK_TITLE } from '../plot/layout.ts';
 import type { PlotlyFigure, ReportSection } from '../plot/html-report.ts';
 import { findSingleDeltaInterval, landscapeOf, minimizeRisk, singleDelta, sweepDelta, type DeltaFamilyMember, type PointMassStability, type RiskMinimum, type SweepRow } from '../landscape/index.ts';
 import { buildPdeProblem, solvePde } from '../pde/index.ts';
@@ -301,25 +303,42 @@ export async function runSweep(spec: Spec, control: SweepControl = {}): Promise<
   };
 }
 
-/** MMN Fig. 2: risk vs Δ per d — R_min (solid), single delta (dashed), Δ^h (dot), PDE (×) and SGD (+) long-time risks. */
+/**
+ * MMN Fig. 2: risk vs Δ per d — R_min (solid), single delta (dashed), Δ^h (dot), PDE (×) and SGD (+)
+ * long-time risks. Log y: risks at round-off level (the d = ∞ minimum is exactly 0 for small Δ) are
+ * not drawn (logMeaningful), so the axis spans the meaningful values only.
+ */
 export function fig2Figure(result: SweepResult): PlotlyFigure {
   const data: Record<string, unknown>[] = [];
+  const scale = largestMagnitude(result.dims.flatMap((dim) => [dim.rows.map((r) => r.gridMinimum.risk), dim.rows.map((r) => r.singleDelta.risk)]));
+  const y = (values: number[]) => logMeaningful(values, scale);
   result.dims.forEach((dim, i) => {
     const color = colorAt(i);
     const x = dim.rows.map((r) => r.delta);
-    data.push({ type: 'scatter', mode: 'lines', name: `d = ${dim.d}: min R`, x, y: dim.rows.map((r) => r.gridMinimum.risk), line: { color } });
-    data.push({ type: 'scatter', mode: 'lines', name: `d = ${dim.d}: single delta`, x, y: dim.rows.map((r) => r.singleDelta.risk), line: { color, dash: 'dash' } });
+    const d = dLabel(dim.d);
+    data.push({ type: 'scatter', mode: 'lines', name: `${d}: min R (grid QP)`, x, y: y(dim.rows.map((r) => r.gridMinimum.risk)), line: { color } });
+    data.push({ type: 'scatter', mode: 'lines', name: `${d}: single delta`, x, y: y(dim.rows.map((r) => r.singleDelta.risk)), line: { color, dash: 'dash' } });
     if (dim.deltaHigh !== null) {
       const near = dim.rows.reduce((a, b) => (Math.abs(b.delta - dim.deltaHigh!) < Math.abs(a.delta - dim.deltaHigh!) ? b : a));
-      data.push({ type: 'scatter', mode: 'markers', name: `d = ${dim.d}: Δ^h = ${dim.deltaHigh.toFixed(4)}`, x: [dim.deltaHigh], y: [near.singleDelta.risk], marker: { color, size: 10 } });
+      data.push({ type: 'scatter', mode: 'markers', name: `${d}: Δ^h = ${formatToTolerance(dim.deltaHigh, result.deltaTolerance)}`, x: [dim.deltaHigh], y: y([near.singleDelta.risk]), marker: { color, size: 10 } });
     }
     if (dim.dynamics.length) {
-      data.push({ type: 'scatter', mode: 'markers', name: `d = ${dim.d}: PDE at long time`, x: dim.dynamics.map((p) => p.delta), y: dim.dynamics.map((p) => p.pdeRisk), marker: { color, symbol: 'x', size: 9 } });
+      data.push({ type: 'scatter', mode: 'markers', name: `${d}: PDE at long time`, x: dim.dynamics.map((p) => p.delta), y: y(dim.dynamics.map((p) => p.pdeRisk)), marker: { color, symbol: 'x', size: 9 } });
       const sgd = dim.dynamics.filter((p) => p.sgdRisk !== null);
-      if (sgd.length) data.push({ type: 'scatter', mode: 'markers', name: `d = ${dim.d}: SGD`, x: sgd.map((p) => p.delta), y: sgd.map((p) => p.sgdRisk), marker: { color, symbol: 'cross-thin-open', size: 12, line: { width: 2, color } } });
+      if (sgd.length) data.push({ type: 'scatter', mode: 'markers', name: `${d}: SGD at long time`, x: sgd.map((p) => p.delta), y: y(sgd.map((p) => p.sgdRisk!)), marker: { color, symbol: 'cross-thin-open', size: 12, line: { width: 2, color } } });
     }
   });
-  return { data, layout: { title: { text: 'Population risk vs Δ (MMN Fig. 2)' }, xaxis: { title: { text: 'Δ' } }, yaxis: { title: { text: 'risk' }, type: 'log' }, legend: { orientation: 'h' } } };
+  return plotFigure('Population risk vs Δ (MMN Fig. 2); risks below 1e-12 of the largest are round-off and not drawn', { title: 'Δ (model parameter)' }, { title: RISK_TITLE, log: true }, data);
+}
+
+/** "d = 40", "d = ∞". */
+function dLabel(d: number | 'inf'): string {
+  return `d = ${d === 'inf' ? '∞' : d}`;
+}
+
+/** "[0.0298, 0.4310]" at tolerance 1e-4; the scan's ends when an end was not found. */
+function intervalText(low: number | null, high: number | null, tolerance: number): string {
+  return `[${low === null ? 'scan start' : formatToTolerance(low, tolerance)}, ${high === null ? 'scan end' : formatToTolerance(high, tolerance)}]`;
 }
 
 /** The sweep report: the Fig. 2 plot and one table per d. */
@@ -327,11 +346,11 @@ export function sweepSections(result: SweepResult): ReportSection[] {
   return [
     {
       title: 'Risk vs Δ',
-      text: `Solid: certified grid minimum of R over laws of r (QP with duality gap). Dashed: single-delta ansatz (MMN eq. 14). Dots: Δ^h, where Lemma 1 stops holding (bisection to ${result.deltaTolerance}; Lemma 1 checked on ${result.lemmaDomain}).`,
+      text: `Solid: certified grid minimum of R over laws of r (QP with duality gap). Dashed: single-delta ansatz (MMN eq. 14). Dots: Δ^h, where Lemma 1 stops holding (bisection to ${formatNumber(result.deltaTolerance)}; Lemma 1 checked on ${result.lemmaDomain}).`,
       figure: fig2Figure(result),
     },
     ...result.dims.map((dim) => ({
-      title: `d = ${dim.d}: single delta optimal for Δ in [${dim.deltaLow ?? 'scan start'}, ${dim.deltaHigh ?? 'scan end'}]`,
+      title: `${dLabel(dim.d)}: single delta optimal for Δ in ${intervalText(dim.deltaLow, dim.deltaHigh, result.deltaTolerance)}`,
       table: {
         columns: ['Δ', 'R_min (grid)', 'duality gap', 'single delta R', 'r*', 'Lemma 1', 'margin'],
         rows: dim.rows.map((r) => [r.delta, r.gridMinimum.risk, r.gridMinimum.dualityGap, r.singleDelta.risk, r.singleDelta.rStar, r.lemma1.holds ? 'holds' : 'fails', r.lemma1.normalizedMargin]),

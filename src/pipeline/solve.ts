@@ -12,7 +12,9 @@ import { riskWords, type RiskWords } from '../io/risk-name.ts';
 import { solveWithChecks, type PdeCheck, type PdeControl, type PdePhase, type PdeTrajectory, type PhaseStore } from '../pde/index.ts';
 import type { DiscretisationError } from '../pde/error-estimate.ts';
 import { runInWorker } from '../parallel/pool.ts';
-import { densityPanelsFigure, lineFigure, colorAt, type Series } from '../plot/figures.ts';
+import { curveTimes, pick, saveIndices, thinTrajectory, withSaveTimes } from './dense-curve.ts';
+import { densityPanelsFigure, densitySliderFigure, lineFigure, colorAt, type DensityPanelOptions, type Series } from '../plot/figures.ts';
+import { TIME_TITLE } from '../plot/layout.ts';
 import type { ReportSection } from '../plot/html-report.ts';
 import type { Spec } from '../spec/index.ts';
 import type { Provenance } from '../types.ts';
@@ -29,6 +31,8 @@ export interface SolvedRun extends Omit<PdeTrajectory, 'nodes'> {
   readonly companion: { readonly label: string; readonly risk: number[]; readonly means: number[][]; readonly steps: number } | null;
   /** The phases an interrupt cut short or never started (src/pde `PdePhase`; empty when finished). */
   readonly stopped: PdePhase[];
+  /** Risk of the solution, its check and its companion on the dense time grid (save times plus the spec's curveSteps equal steps). */
+  readonly curve: { readonly times: number[]; readonly risk: number[]; readonly checkRisk: number[] | null; readonly companionRisk: number[] | null };
 }
 
 export interface SolveResult {
@@ -74,8 +78,10 @@ export function runSolveSpec(spec: Spec, control: SolveControl = {}): SolveResul
   const t0 = performance.now();
   const runs = spec.runs.map((run, i): SolvedRun => {
     let current: PdePhase = 'main';
-    const { main, error, check, companion, stopped } = solveWithChecks(
-      run,
+    // solved on the save times plus curveSteps equal steps: the risk curves keep every time, the rest is thinned back
+    const dense = curveTimes(run.saveTimes, spec.curveSteps);
+    const solved = solveWithChecks(
+      withSaveTimes(run, dense),
       {
         shouldStop: control.shouldStop,
         onPhase: (phase) => (current = phase),
@@ -84,16 +90,19 @@ export function runSolveSpec(spec: Spec, control: SolveControl = {}): SolveResul
       },
       'solve',
     );
-    const { nodes, ...rest } = main;
+    const { main, error, check, companion, stopped } = solved;
+    const at = saveIndices(run.saveTimes, main.times);
+    const { nodes, ...rest } = thinTrajectory(main, at);
     return {
       ...rest,
       label: run.label,
       model: run.model.label,
       nodeCount: nodes?.count,
-      error,
-      check: check && { label: check.label, method: check.method, risk: check.risk, means: check.means, maxRiskDiff: check.maxRiskDiff, maxMeanDiff: check.maxMeanDiff },
-      companion: companion && { label: companion.label, risk: companion.trajectory.risk, means: companion.trajectory.means, steps: companion.trajectory.steps },
+      error: error && { ...error, risk: pick(error.risk, at), means: error.means.map((m) => pick(m, at)), order: pick(error.order, at) },
+      check: check && { label: check.label, method: check.method, risk: pick(check.risk, at), means: check.means.map((m) => pick(m, at)), maxRiskDiff: check.maxRiskDiff, maxMeanDiff: check.maxMeanDiff },
+      companion: companion && { label: companion.label, risk: pick(companion.trajectory.risk, at), means: companion.trajectory.means.map((m) => pick(m, at)), steps: companion.trajectory.steps },
       stopped,
+      curve: { times: main.times, risk: main.risk, checkRisk: check?.risk ?? null, companionRisk: companion?.trajectory.risk ?? null },
     };
   });
   const missing = runs.flatMap((r, i) => missingPieces(spec.runs.length > 1 ? r.label : null, r.times, spec.runs[i].saveTimes, r.stopped));
@@ -133,8 +142,11 @@ export async function runSolve(
   return runInWorker<SolveResult, PhaseProgress>({ module: TASKS, export: 'solveTask', input }, { shouldStop: control.shouldStop, onProgress: control.onProgress });
 }
 
-/** The densities of a 1-axis grid solution as Fig. 1-style panels; the first axis's marginal otherwise. */
-export function densitySection(title: string, axes: readonly AxisSpec[], times: readonly number[], density: readonly Float64Array[], samples?: readonly Float64Array[], sampleStride = 1): ReportSection {
+/**
+ * The law of a grid solution's first coordinate (its marginal with several axes) at every save time:
+ * Fig. 1-style panels and a time-slider figure, the PDE and the particles (if any) as mass per bin.
+ */
+export function densitySections(title: string, axes: readonly AxisSpec[], times: readonly number[], density: readonly Float64Array[], names: DensityPanelOptions, samples?: readonly Float64Array[], sampleStride = 1): ReportSection[] {
   const grid = new Grid(axes);
   const marginals = density.map((P) => (axes.length === 1 ? P : gridMarginal(axes, P, 0)));
   const columns = samples?.map((s) => {
@@ -142,20 +154,32 @@ export function densitySection(title: string, axes: readonly AxisSpec[], times: 
     for (let i = 0; i < out.length; i++) out[i] = s[i * sampleStride];
     return out;
   });
-  return {
-    title,
-    text: axes.length > 1 ? `Marginal of ${axes[0].name} (the other axes summed out).` : undefined,
-    figure: densityPanelsFigure(axes[0].name, grid.centres[0], grid.spacing[0], times, marginals, columns),
-  };
+  const name = axes[0].name;
+  const text =
+    `Mass per histogram bin: bins are whole grid cells, the PDE's mass in a bin is the sum of its cells' masses and the particles' mass the share of units in it, so a collapsed layer is one tall bar in both.` +
+    (axes.length > 1 ? ` Marginal of ${name} (the other axes summed out).` : '');
+  const args = [name, grid.centres[0], grid.spacing[0], times, marginals, columns, names] as const;
+  return [
+    { title, text, figure: densityPanelsFigure(...args) },
+    ...(times.length > 1 ? [{ title: `${title}: time slider`, figure: densitySliderFigure(...args) }] : []),
+  ];
+}
+
+/** Legend name of a PDE method: "PDE (finite volumes)", "PDE (characteristics)". */
+export function pdeName(methodName: string): string {
+  return `PDE (${methodName === 'finite-volume' ? 'finite volumes' : 'characteristics'})`;
 }
 
 function solvedRunSections(r: SolvedRun, prefix: string, words: RiskWords): ReportSection[] {
   const sections: ReportSection[] = [];
-  if (r.fv) sections.push(densitySection(`${prefix}Density of the reduced law`, r.fv.axes, r.times, r.fv.density));
-  const series: Series[] = [{ name: r.methodName === 'finite-volume' ? 'finite volumes' : 'characteristics', x: r.times, y: r.risk, mode: 'lines+markers', color: colorAt(0) }];
-  if (r.check) series.push({ name: `check: ${r.check.label}`, x: r.times, y: r.check.risk, mode: 'markers', dash: 'dot', color: colorAt(1) });
-  if (r.companion) series.push({ name: r.companion.label, x: r.times, y: r.companion.risk, mode: 'lines', dash: 'dash', color: colorAt(2) });
-  sections.push({ title: `${prefix}${words.title}`, text: `${r.method}; ${r.kernel.description}.`, figure: lineFigure(`${words.title} ${words.symbol}(ρ̄_t)`, 't', words.name, series) });
+  if (r.fv) sections.push(...densitySections(`${prefix}Law of the reduced coordinate`, r.fv.axes, r.times, r.fv.density, { pdeName: pdeName(r.methodName) }));
+  const c = r.curve;
+  const series: Series[] = [{ name: pdeName(r.methodName), x: c.times, y: c.risk, mode: 'lines', color: colorAt(0) }];
+  if (r.check && c.checkRisk) series.push({ name: `check: ${r.check.label}`, x: c.times, y: c.checkRisk, mode: 'lines', dash: 'dot', color: colorAt(1) });
+  if (r.companion && c.companionRisk) series.push({ name: `companion: ${r.companion.label}`, x: c.times, y: c.companionRisk, mode: 'lines', dash: 'dash', color: colorAt(2) });
+  series.push({ name: 'save times', x: r.times, y: r.risk, mode: 'markers', color: colorAt(0) });
+  const text = `${r.method}; ${r.kernel.description}. `;
+  sections.push({ title: `${prefix}${words.title}`, text, figure: lineFigure(`${words.title} ${words.symbol}(ρ̄_t) of the PDE`, TIME_TITLE, words.name, series) });
   const e = r.error;
   const columns = [
     't', words.name, ...(e ? ['± (discretisation)'] : []), ...r.coordinates.flatMap((c) => [`mean ${c}`, ...(e ? [`± ${c}`] : [])]),

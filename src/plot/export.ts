@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ConfigError } from '../errors.ts';
-import { DEFAULT_DPI, paperFigure, paperSize, type PaperSize } from './figures.ts';
+import { DEFAULT_DPI, isScreenOnly, paperFigure, paperSize, type PaperSize } from './figures.ts';
 import { plotlyScript, readReportFigures, type TitledFigure } from './html-report.ts';
 
 export const EXPORT_FORMATS = ['svg', 'pdf', 'png'] as const;
@@ -262,11 +262,12 @@ export function figuresDir(dir: string): string {
 
 /**
  * Re-renders the figures of an output folder from its report.html alone (nothing is re-run) into
- * <dir>/figures/; returns the paths written. A report without figures writes nothing.
+ * <dir>/figures/, except screen-only ones (the time slider); returns the paths written. A report without figures writes nothing.
  */
 export async function exportFigures(dir: string, formats: readonly string[], options: ExportOptions = {}): Promise<string[]> {
   const report = join(dir, 'report.html');
   if (!existsSync(report)) throw new ConfigError('<dir>', `${dir} has no report.html (export re-renders the figures of a solve, compare, fluctuations or sweep output folder)`);
-  return exportFigureSpecs(readReportFigures(readFileSync(report, 'utf8')), figuresDir(dir), formats, options);
+  const figures = readReportFigures(readFileSync(report, 'utf8')).filter((f) => !isScreenOnly(f.figure));
+  return exportFigureSpecs(figures, figuresDir(dir), formats, options);
 }
 

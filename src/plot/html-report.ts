@@ -4,10 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { formatNumber } from './format.ts';
 
 export interface PlotlyFigure {
   data: Record<string, unknown>[];
   layout: Record<string, unknown>;
+  /** Animation frames (a time slider's steps animate to them by name). */
+  frames?: { name: string; data: Record<string, unknown>[] }[];
 }
 
 export interface ReportSection {
@@ -41,8 +44,13 @@ const PLOT_START = "Plotly.newPlot('";
 const PLOT_END = ', {responsive: true});';
 
 function formatCell(v: string | number): string {
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
+  if (typeof v === 'number') return formatNumber(v, 6);
   return escapeHtml(v);
+}
+
+/** JSON inside <script>: "</" escaped so that a string can never close the tag. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/<\//g, '<\\/');
 }
 
 /** The whole report page as a string. */
@@ -58,10 +66,14 @@ export function renderReport(title: string, sections: ReportSection[], provenanc
       body.push('</tbody></table>');
     }
     if (s.figure) {
-      body.push(`<div class="fig" id="fig${i}"></div>`);
-      // JSON inside <script>: escape "</" so a string can never close the tag
-      const spec = JSON.stringify(s.figure).replace(/<\//g, '<\\/');
+      // a figure with its own height (a panel grid) gets a box of that height; others the stylesheet's
+      const height = typeof s.figure.layout.height === 'number' ? ` style="height: ${s.figure.layout.height}px"` : '';
+      body.push(`<div class="fig" id="fig${i}"${height}></div>`);
+      const { frames, ...plain } = s.figure;
+      const spec = scriptJson(plain);
       scripts.push(`${PLOT_START}fig${i}', ${spec}.data, ${spec}.layout${PLOT_END}`);
+      // frames on a line of their own: readReportFigures (and so the paper export) reads the static figure
+      if (frames?.length) scripts.push(`Plotly.addFrames('fig${i}', ${scriptJson(frames)});`);
     }
     body.push('</section>');
   });
@@ -99,7 +111,7 @@ export function readReportFigures(html: string): TitledFigure[] {
   const body = html.slice(html.lastIndexOf('</head>'));
   const titles = new Map<string, string>();
   for (const section of body.matchAll(/<section><h2>([^<]*)<\/h2>((?:(?!<\/section>)[\s\S])*)<\/section>/g)) {
-    const id = /<div class="fig" id="(fig\d+)"><\/div>/.exec(section[2])?.[1];
+    const id = /<div class="fig" id="(fig\d+)"(?: style="[^"]*")?><\/div>/.exec(section[2])?.[1];
     if (id) titles.set(id, unescapeHtml(section[1]));
   }
   const figures: TitledFigure[] = [];

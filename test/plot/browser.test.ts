@@ -17,6 +17,8 @@ import { commandExport } from '../../src/cli/export.ts';
 import { exportFigures, findChromium, launchChromium, type Chromium } from '../../src/plot/export.ts';
 import { colorAt, densityPanelsFigure, lineFigure, paperSize } from '../../src/plot/figures.ts';
 import { readReportFigures, renderReport } from '../../src/plot/html-report.ts';
+import { RISK_TITLE, TIME_TITLE } from '../../src/plot/layout.ts';
+import { figureBoxes, layoutProblems, openReport as openAtWidth } from '../../src/plot/screenshot.ts';
 
 const inCi = ['true', '1'].includes((process.env.CI ?? '').toLowerCase());
 const missingBrowser = ((): string | undefined => {
@@ -118,8 +120,8 @@ describe.skipIf(missingBrowser !== undefined && !inCi)('reports and exported fig
 
   describe('a solve run', () => {
     const out = join(dir, 'solve');
-    /** The slug of the solve report's density section ("Density of the reduced law"). */
-    const DENSITY = 'density-of-the-reduced-law';
+    /** The slug of the solve report's density section ("Law of the reduced coordinate"). */
+    const DENSITY = 'law-of-the-reduced-coordinate';
     const dpi = 150;
     let files: string[];
 
@@ -134,23 +136,23 @@ describe.skipIf(missingBrowser !== undefined && !inCi)('reports and exported fig
       files = await exportFigures(out, ['svg', 'pdf', 'png'], { dpi });
     });
 
-    it('its report.html opens cleanly: both figures drawn, no console error, no network request', async () => {
+    it('its report.html opens cleanly: all three figures (panels, time slider, risk) drawn, no console error, no network request', async () => {
       const opened = await openReport(browser, join(out, 'report.html'));
       expect(opened.problems).toEqual([]);
-      expect(opened.sizes).toHaveLength(2);
+      expect(opened.sizes).toHaveLength(3);
       for (const [w, h] of opened.sizes) expect(w * h).toBeGreaterThan(100 * 100);
-      expect(opened.traces[0]).toBe(4); // one density line per save time
+      expect(opened.traces[0]).toBe(4); // one PDE mass-per-bin outline per save time
       await opened.page.close();
     });
 
-    it('export writes svg, pdf and png per figure, named after the section, and figures.pdf', () => {
+    it('export writes svg, pdf and png per figure (not the screen-only slider), named after the section, and figures.pdf', () => {
       const names = [DENSITY, 'risk'].flatMap((s) => ['svg', 'png', 'pdf'].map((e) => `${s}.${e}`));
       expect(readdirSync(join(out, 'figures')).sort()).toEqual([...names, 'figures.pdf'].sort());
       expect(files).toHaveLength(names.length + 1);
     });
 
     it('PNG: round(width·dpi) × round(height·dpi) px, dpi recorded, ink in the palette blue on white', async () => {
-      const [density, risk] = readReportFigures(readFileSync(join(out, 'report.html'), 'utf8'));
+      const [density, , risk] = readReportFigures(readFileSync(join(out, 'report.html'), 'utf8'));
       const page = await browser.context.newPage();
       for (const [slug, figure] of [['risk', risk.figure], [DENSITY, density.figure]] as const) {
         const png = readFileSync(join(out, 'figures', `${slug}.png`));
@@ -171,7 +173,7 @@ describe.skipIf(missingBrowser !== undefined && !inCi)('reports and exported fig
       const svg = readFileSync(join(out, 'figures', 'risk.svg'), 'utf8');
       expect(svg).toMatch(/^<svg [^>]*width="3.4in" height="2.6in"/);
       expect(svg).not.toContain('<image');
-      expect(svgAxisTitles(svg)).toEqual(['t', 'risk']);
+      expect(svgAxisTitles(svg)).toEqual([TIME_TITLE, RISK_TITLE]);
       // the density's x axis is titled by the model's reduced coordinate (its name, "r")
       expect(svgAxisTitles(readFileSync(join(out, 'figures', `${DENSITY}.svg`), 'utf8'))).toContain('r');
     });
@@ -195,6 +197,30 @@ describe.skipIf(missingBrowser !== undefined && !inCi)('reports and exported fig
         const png = readFileSync(join(out, 'figures', `${slug}.png`));
         expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([300, 200]);
       }
+    });
+
+    it('at 1400 px width every axis is titled and no text overlaps (legend, axis titles, figure titles, annotations, slider, buttons)', async () => {
+      const page = await openAtWidth(browser, join(out, 'report.html'));
+      const figures = await figureBoxes(page);
+      expect(figures).toHaveLength(3);
+      expect(figures.flatMap((f) => layoutProblems(f))).toEqual([]);
+      expect(figures.every((f) => f.boxes.some((b) => b.kind === 'legend'))).toBe(true);
+      await page.close();
+    });
+
+    it('the overlap check fails on the old layout (a horizontal legend below the plot covers the x-axis title)', async () => {
+      const file = join(dir, 'old-layout.html');
+      const old = lineFigure('Risk', 'time t', 'risk', [
+        { name: 'PDE (finite volumes)', x: [0, 1], y: [1, 0.5] },
+        { name: 'check: characteristics (200 nodes, K = 30)', x: [0, 1], y: [1, 0.5] },
+        { name: 'SGD, N = 800, 1 seed', x: [0, 1], y: [1.1, 0.6] },
+      ]);
+      old.layout = { title: { text: 'Risk' }, xaxis: { title: { text: 'time t' } }, yaxis: { title: { text: 'risk' } }, legend: { orientation: 'h' }, margin: { t: 50 } }; // as before issue 13
+      writeFileSync(file, renderReport('old', [{ title: 'Risk', figure: old }], {}));
+      const page = await openAtWidth(browser, file);
+      const [figure] = await figureBoxes(page);
+      expect(layoutProblems(figure).join('\n')).toMatch(/legend .* overlaps xtitle "time t"/);
+      await page.close();
     });
   });
 });
