@@ -114,7 +114,8 @@ export function dataTree(result: unknown): DataTree {
       else if (isObject(value)) visit(value, at, localTimes);
       else {
         const shape = numericShape(value);
-        if (shape !== null && shape.length > 0) {
+        // an empty list (e.g. `missing: []` of a finished run) has no element type: kept as an empty string list
+        if (shape !== null && shape.length > 0 && shape[0] > 0) {
           const flat: number[] = [];
           flatten(value, flat);
           arrays.push({ path: at, ...dimNames(key, shape, localTimes, gridAxes), values: Float64Array.from(flat) });
