@@ -11,11 +11,13 @@ export interface RiskWords {
   readonly symbol: string;
   /** "R_N" or "L_N": the finite network's value. */
   readonly finite: string;
+  /** Axis title of the quantity: "population risk R", "loss L". */
+  readonly axis: string;
 }
 
 export function riskWords(name = 'risk'): RiskWords {
   const symbol = name.charAt(0).toUpperCase();
-  return { name, title: symbol + name.slice(1), symbol, finite: `${symbol}_N` };
+  return { name, title: symbol + name.slice(1), symbol, finite: `${symbol}_N`, axis: name === 'risk' ? 'population risk R' : `${name} ${symbol}` };
 }
 
 /**

@@ -128,7 +128,7 @@ export function compareReportSections(result: CompareResult): ReportSection[] {
   });
   sections.push({
     title: words.title,
-    figure: lineFigure(`${words.title}: PDE (lines) vs particles (markers, mean ± std over seeds)`, TIME_TITLE, words.name, overlay(result, (r) => ({
+    figure: lineFigure(`${words.title}: PDE (lines) vs particles (markers, mean ± std over seeds)`, TIME_TITLE, words.axis, overlay(result, (r) => ({
       pde: r.curve.pdeRisk, pdeTimes: r.curve.times, companion: r.pde.companion?.risk, check: r.pde.check?.risk,
       part: r.curve.particleRisk, partErr: r.curve.particleRiskStd, partTimes: r.curve.times,
     }), log), { logX: log, logY: log }),

@@ -3,6 +3,7 @@
  * the initial-law variance part of std R_N(t) (src/clt/initial-variance.ts), run as a pool task so
  * that Ctrl-C reaches the calling thread, with its report.
  */
+import { TIME_TITLE } from '../plot/layout.ts';
 import type { InitialVariancePrediction } from '../clt/initial-variance.ts';
 import { makeProvenance } from '../io/output.ts';
 import { riskWords } from '../io/risk-name.ts';
@@ -33,7 +34,7 @@ export function initialVarianceReport(result: InitialVarianceResult): { title: s
       {
         title: `Predicted std of ${w.finite}`,
         text: `${result.method}; ${result.kernel.description}. std ${w.finite}(t) ≈ √(Var_ρ0[δ${w.symbol}(ρ_t)/δρ_0] / N) at N = ${result.n}: the whole leading term for GD from i.i.d. units (no SGD noise); it misses the O(1/N) terms, which dominate once the leading term heals at late times.`,
-        figure: lineFigure(`predicted std ${w.finite}, N = ${result.n}`, 't', `std ${w.name}`, [{ name: 'predicted', x: result.times, y: result.predictedStdRisk, mode: 'lines+markers' }], { logY: true }),
+        figure: lineFigure(`predicted std ${w.finite}, N = ${result.n}`, TIME_TITLE, `std ${w.axis}`, [{ name: 'predicted', x: result.times, y: result.predictedStdRisk, mode: 'lines+markers' }], { logY: true }),
       },
       { title: 'Table', table: { columns: ['t', w.symbol, 'Var_init', `std ${w.finite}`], rows: result.times.map((t, k) => [t, result.pdeRisk[k], result.varInitRisk[k], result.predictedStdRisk[k]]) } },
     ],

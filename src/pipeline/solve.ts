@@ -179,7 +179,7 @@ function solvedRunSections(r: SolvedRun, prefix: string, words: RiskWords): Repo
   if (r.companion && c.companionRisk) series.push({ name: `companion: ${r.companion.label}`, x: c.times, y: c.companionRisk, mode: 'lines', dash: 'dash', color: colorAt(2) });
   series.push({ name: 'save times', x: r.times, y: r.risk, mode: 'markers', color: colorAt(0) });
   const text = `${r.method}; ${r.kernel.description}. `;
-  sections.push({ title: `${prefix}${words.title}`, text, figure: lineFigure(`${words.title} ${words.symbol}(ρ̄_t) of the PDE`, TIME_TITLE, words.name, series) });
+  sections.push({ title: `${prefix}${words.title}`, text, figure: lineFigure(`${words.title} ${words.symbol}(ρ̄_t) of the PDE`, TIME_TITLE, words.axis, series) });
   const e = r.error;
   const columns = [
     't', words.name, ...(e ? ['± (discretisation)'] : []), ...r.coordinates.flatMap((c) => [`mean ${c}`, ...(e ? [`± ${c}`] : [])]),

@@ -3,6 +3,7 @@
  * excess R_n − R against n with its a/n + b fit, ‖ŷ_n − ŷ_MF‖² and the seed-to-seed std of R_n
  * against n (log-log, with reference slopes), the fitted functions, and a table of the fits.
  */
+import { TIME_TITLE } from '../plot/layout.ts';
 import { riskWords } from '../io/risk-name.ts';
 import { colorAt, lineFigure, type Series } from '../plot/figures.ts';
 import type { ReportSection } from '../plot/html-report.ts';
@@ -41,7 +42,7 @@ export function widthReport(result: WidthStudyResult): { title: string; sections
   });
   const curves: Series[] = [{ name: 'PDE', x: result.times, y: result.pde.risk, mode: 'lines', color: '#000000' }];
   result.ensembles.forEach((e, i) => curves.push({ name: `n = ${e.n}`, x: result.times, y: e.risk, error: e.riskStd, mode: 'markers', color: colorAt(i) }));
-  sections.push({ title: `${w.title} over time`, figure: lineFigure(`${w.title}: PDE vs mean of ${seeds} networks`, 't', w.name, curves, { logY: true }) });
+  sections.push({ title: `${w.title} over time`, figure: lineFigure(`${w.title}: PDE vs mean of ${seeds} networks`, TIME_TITLE, w.axis, curves, { logY: true }) });
   const perN = (pick: (k: number) => { y: number[]; e?: number[] } | null, ref: number): Series[] => {
     const out: Series[] = [];
     shown.forEach((k, j) => {
@@ -58,7 +59,7 @@ export function widthReport(result: WidthStudyResult): { title: string; sections
     const f = result.fits[k].excess;
     excess.push({ name: `fit a/n + b, t = ${result.times[k]}`, x: ns, y: ns.map((n) => Math.abs(f.a.value / n + f.b.value)), mode: 'lines', color: colorAt(j) });
   });
-  sections.push({ title: `Excess ${w.name} against n`, text: `|mean ${w.finite} − ${w.symbol}(ρ_t)| ± standard error, and the a/n + b fit.`, figure: lineFigure(`|${w.finite} − ${w.symbol}|`, 'n', `excess ${w.name}`, excess, { logX: true, logY: true }) });
+  sections.push({ title: `Excess ${w.name} against n`, text: `|mean ${w.finite} − ${w.symbol}(ρ_t)| ± standard error, and the a/n + b fit.`, figure: lineFigure(`|${w.finite} − ${w.symbol}|`, 'n', `excess ${w.axis}`, excess, { logX: true, logY: true }) });
   if (result.functions) {
     const d = perN((k) => (result.times[k] > 0 ? { y: result.ensembles.map((e) => e.functionDistance![k]), e: result.ensembles.map((e) => e.functionDistanceError![k]) } : null), -1);
     sections.push({ title: 'Distance of the fitted function to the mean-field one', figure: lineFigure(`‖${result.functions.symbol} − f_MF‖²`, 'n', 'squared L² distance', d, { logX: true, logY: true }) });
@@ -67,7 +68,7 @@ export function widthReport(result: WidthStudyResult): { title: string; sections
   const last = shown[shown.length - 1];
   const yl = result.ensembles[0].riskStd[last];
   spread.push({ name: 'slope −1', x: [ns[0], ns[ns.length - 1]], y: [yl, yl * (ns[0] / ns[ns.length - 1])], mode: 'lines', dash: 'dash', color: '#777777' });
-  sections.push({ title: `Seed-to-seed std of ${w.finite}`, text: 'Healing: the slope in n goes from −½ (i.i.d. start) towards −1 at late times.', figure: lineFigure(`std ${w.finite}`, 'n', `std ${w.name}`, spread, { logX: true, logY: true }) });
+  sections.push({ title: `Seed-to-seed std of ${w.finite}`, text: 'Healing: the slope in n goes from −½ (i.i.d. start) towards −1 at late times.', figure: lineFigure(`std ${w.finite}`, 'n', `std ${w.axis}`, spread, { logX: true, logY: true }) });
   if (result.functions) {
     const k = result.times.length - 1;
     const fx = result.functions;

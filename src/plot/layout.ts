@@ -4,12 +4,13 @@
  * legend in a column to the right of the plot, where it can never cover an axis title or a tick
  * label (plotly widens the right margin to fit it). Axis-title wording (with units) lives here too.
  */
+import { riskWords } from '../io/risk-name.ts';
 import type { PlotlyFigure } from './html-report.ts';
 
 /** Time of both engines: the PDE's t, which SGD (or GD) reaches after t/ε steps of size ε. */
 export const TIME_TITLE = 'time t (= step size ε × steps)';
 /** Risk of both engines (dimensionless, like every quantity here: inputs, weights and outputs carry no units). */
-export const RISK_TITLE = 'population risk R';
+export const RISK_TITLE = riskWords().axis;
 
 /** A reduced coordinate's axis title: "r (reduced coordinate)". */
 export function coordinateTitle(name: string): string {
