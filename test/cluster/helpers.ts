@@ -60,6 +60,6 @@ export function normalizedResult(dir: string): string {
 export function normalizedReport(dir: string): string {
   return readFileSync(join(dir, 'report.html'), 'utf8')
     .replace(/<section><h2>Provenance<\/h2><pre>[\s\S]*?<\/pre><\/section>/, '')
-    .replace(/(\(\d+ rejected\), )[\d.]+ s\./g, '$1… s.')
-    .replace(/(Particles: )[\d.]+( s of SGD steps)/g, '$1…$2');
+    .replace(/(\(\d+ rejected\), )[\d.]+(?:e-?\d+)? s\./g, '$1… s.')
+    .replace(/(Particles: )[\d.]+(?:e-?\d+)?( s of SGD steps)/g, '$1…$2');
 }

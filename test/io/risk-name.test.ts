@@ -12,7 +12,7 @@ describe('riskName: the model\'s word for R in outputs', () => {
   it('is the identity for the default word', () => {
     const input = { risk: [1] };
     expect(renameRiskKeys(input, 'risk')).toBe(input);
-    expect(riskWords()).toEqual({ name: 'risk', title: 'Risk', symbol: 'R', finite: 'R_N' });
-    expect(riskWords('loss')).toEqual({ name: 'loss', title: 'Loss', symbol: 'L', finite: 'L_N' });
+    expect(riskWords()).toEqual({ name: 'risk', title: 'Risk', symbol: 'R', finite: 'R_N', axis: 'population risk R' });
+    expect(riskWords('loss')).toEqual({ name: 'loss', title: 'Loss', symbol: 'L', finite: 'L_N', axis: 'loss L' });
   });
 });
