@@ -621,3 +621,43 @@ export function activationFromSpec(spec: unknown, path = 'activation'): Gaussian
     }
   }
 }
+
+/**
+ * A piecewise-linear σ(t) = α + ℓ t + Σ_i Δm_i (t − t_i)_+ as the data its Gaussian and cosine integrals use:
+ * σ' = ℓ + Σ_i Δm_i 1{t > t_i} and σ'² = ℓ² + Σ_i (s_{i+1}² − s_i²) 1{t > t_i}, s_0 = ℓ, …, s_n the slopes of the
+ * pieces left to right.
+ */
+export interface SlopeJumps {
+  readonly knots: Float64Array;
+  /** α = σ(0) of the left piece extended, i.e. σ(t) = α + ℓ t for t ≤ t_0. */
+  readonly intercept: number;
+  readonly leftSlope: number;
+  /** Δm_i = s_{i+1} − s_i. */
+  readonly jumps: Float64Array;
+  /** s_{i+1}² − s_i². */
+  readonly squareJumps: Float64Array;
+  /** max_i |s_i|. */
+  readonly maxSlope: number;
+}
+
+export function slopeJumps(shape: PiecewiseLinearShape): SlopeJumps {
+  const n = shape.knots.length;
+  const slopes = new Float64Array(n + 1);
+  slopes[0] = shape.leftSlope;
+  for (let i = 1; i < n; i++) slopes[i] = (shape.values[i] - shape.values[i - 1]) / (shape.knots[i] - shape.knots[i - 1]);
+  slopes[n] = shape.rightSlope;
+  const jumps = new Float64Array(n);
+  const squareJumps = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    jumps[i] = slopes[i + 1] - slopes[i];
+    squareJumps[i] = slopes[i + 1] ** 2 - slopes[i] ** 2;
+  }
+  return {
+    knots: Float64Array.from(shape.knots),
+    intercept: shape.values[0] - shape.leftSlope * shape.knots[0],
+    leftSlope: shape.leftSlope,
+    jumps,
+    squareJumps,
+    maxSlope: Math.max(...Array.from(slopes, Math.abs)),
+  };
+}

@@ -288,44 +288,155 @@ export function implicitTransportRate(
 }
 
 /**
- * The SGD-diffusion terms of the radial law at a fixed step (reduced-models/isotropic-gaussians/README.md §7.1),
- * added to a transport stage on a 1-D grid of width h: with c = εξ²/B,
+ * The SGD-diffusion terms at a fixed step (reduced-models/isotropic-gaussians/README.md §7.1 on r,
+ * reduced-models/anisotropic-gaussians/README.md §5.3 on (r1, r2)), added to a transport stage on a 1-D or
+ * 2-D grid: with c = εξ²/B,
  *
- *     ∂_t ρ̄ ⊃ −∂_r(c b(r) ρ̄) + ∂_r²(2c V(r) ρ̄),     V = Var_x(ŵ·g) ≥ 0,  b = (2/r) E|g_⊥|² ≥ 0,
+ *     ∂_t ρ̄ ⊃ −Σ_a ∂_a(c b_a ρ̄) + Σ_ab ∂_a∂_b(2c Σ_ab ρ̄),     Σ ⪰ 0 the gradient covariance, b_a ≥ 0 the Itô drifts,
  *
- * on cell masses: the Itô drift upwinded (its velocity c(b_j + b_{j+1})/2 ≥ 0 points outward) and the
- * diffusion as the flux −(D_{j+1}P_{j+1} − D_jP_j)/h² of q = Dρ̄, D = 2cV (V and b clamped at 0
- * against round-off), zero flux on both walls. Both are mass-conservative, and forward Euler keeps P ≥ 0 for
- * Δt · sgdDiffusionRate ≤ 1: every term that leaves cell j is a fixed multiple of P_j.
+ * on cell masses as the master equation of a jump process between cells, so that mass is conserved
+ * exactly and forward Euler keeps P ≥ 0 for Δt · sgdDiffusionRate ≤ 1 (every transfer out of cell j
+ * is a non-negative multiple of P_j; jumps that would leave the grid are dropped: zero-flux walls):
+ *  - drift: P_j moves to its upper neighbour along axis a at rate c(b_a(j) + b_a(j + e_a))/(2h_a)
+ *    (the face velocity, upwinded: it points outward);
+ *  - diffusion: with D = 2cΣ in grid units (D_ab/(h_a h_b)) written as Σ_k λ_k e_k e_kᵀ, λ_k ≥ 0 and
+ *    e_k integer offsets (`sellingDecomposition`), P_j jumps to j ± e_k at rate λ_k(j) each. The
+ *    generator Σ_k λ_k [φ(x + e_k) − 2φ(x) + φ(x − e_k)] ≈ D : ∇²φ, whose adjoint is ∂_a∂_b(D_ab ρ̄).
+ * On a 1-D grid this is the flux form (D_j P_j − D_{j+1} P_{j+1})/h² with the face-averaged Itô drift.
+ *
+ * Layout (M cells, component-major): covariance [Σ] (1-D) or [Σ11 | Σ12 | Σ22] (2-D); drift [b_1 | … | b_ndim].
+ * Round-off is clamped: b_a, Σ_aa at 0 and |Σ12| at √(Σ11Σ22).
  */
 export function sgdDiffusionStage(
+  axes: readonly AxisLines[],
   P: Float64Array,
-  h: number,
-  variance: Float64Array,
+  covariance: Float64Array,
   drift: Float64Array,
   c: number,
   dt: number,
   out: Float64Array,
 ): void {
-  const n = P.length;
-  const dh = (2 * c) / (h * h);
-  let fluxIn = 0; // mass flux through face j − ½ (positive: to the right)
-  let qk = dh * Math.max(variance[0], 0) * P[0];
-  for (let j = 0; j < n - 1; j++) {
-    const qn = dh * Math.max(variance[j + 1], 0) * P[j + 1];
-    const flux = ((c * (Math.max(drift[j], 0) + Math.max(drift[j + 1], 0))) / (2 * h)) * P[j] + qk - qn;
-    out[j] += dt * (fluxIn - flux);
-    fluxIn = flux;
-    qk = qn;
+  const M = P.length;
+  const ndim = axes.length;
+  if (ndim > 2) throw new RangeError(`sgdDiffusionStage: implemented on 1-D and 2-D grids (got ${ndim} axes)`);
+  // drift along each axis, through the faces between j and j + e_a
+  for (let a = 0; a < ndim; a++) {
+    const { n, stride, h } = axes[a];
+    const b = drift.subarray(a * M, (a + 1) * M);
+    for (let j = 0; j < M; j++) {
+      if (Math.floor(j / stride) % n === n - 1) continue;
+      const moved = ((dt * c * (Math.max(b[j], 0) + Math.max(b[j + stride], 0))) / (2 * h)) * P[j];
+      out[j] -= moved;
+      out[j + stride] += moved;
+    }
   }
-  out[n - 1] += dt * fluxIn;
+  const jumps = JUMPS;
+  for (let j = 0; j < M; j++) {
+    const count = diffusionJumps(axes, covariance, M, j, 2 * c, jumps);
+    for (let k = 0; k < count; k++) {
+      const rate = jumps[3 * k];
+      if (!(rate > 0)) continue;
+      for (let sign = -1; sign <= 1; sign += 2) {
+        const target = offsetCell(axes, j, sign * jumps[3 * k + 1], sign * jumps[3 * k + 2]);
+        if (target < 0) continue;
+        const moved = dt * rate * P[j];
+        out[j] -= moved;
+        out[target] += moved;
+      }
+    }
+  }
 }
 
-/** max_j [c(b_j + b_{j+1})/(2h) + 4cV_j/h²]: the largest outflow rate of the SGD-diffusion terms. */
-export function sgdDiffusionRate(h: number, variance: Float64Array, drift: Float64Array, c: number): number {
+/** Scratch of `diffusionJumps`: up to 3 × (λ, e_0, e_1). */
+const JUMPS = new Float64Array(9);
+
+/**
+ * The jumps of cell j's diffusion: (λ_k, e_k) triples into out (1-D: one, λ = D/h², e = ±1; 2-D: the
+ * Selling decomposition of D in grid units), D = scale·Σ_j. Returns their count.
+ */
+function diffusionJumps(axes: readonly AxisLines[], covariance: Float64Array, M: number, j: number, scale: number, out: Float64Array): number {
+  if (axes.length === 1) {
+    out[0] = (scale * Math.max(covariance[j], 0)) / (axes[0].h * axes[0].h);
+    out[1] = 1;
+    out[2] = 0;
+    return 1;
+  }
+  const [h0, h1] = [axes[0].h, axes[1].h];
+  const d00 = (scale * Math.max(covariance[j], 0)) / (h0 * h0);
+  const d11 = (scale * Math.max(covariance[2 * M + j], 0)) / (h1 * h1);
+  const bound = Math.sqrt(d00 * d11);
+  const d01 = Math.max(-bound, Math.min(bound, (scale * covariance[M + j]) / (h0 * h1)));
+  return sellingDecomposition(d00, d01, d11, out);
+}
+
+/** Flat index of cell j moved by (o0, o1) cells along axes 0 and 1 (1-D: o0 only), or −1 off the grid. */
+function offsetCell(axes: readonly AxisLines[], j: number, o0: number, o1: number): number {
+  const a0 = axes[0];
+  const i0 = Math.floor(j / a0.stride) % a0.n + o0;
+  if (i0 < 0 || i0 >= a0.n) return -1;
+  if (axes.length === 1) return j + o0 * a0.stride;
+  const a1 = axes[1];
+  const i1 = Math.floor(j / a1.stride) % a1.n + o1;
+  if (i1 < 0 || i1 >= a1.n) return -1;
+  return j + o0 * a0.stride + o1 * a1.stride;
+}
+
+/** Lattice-reduction steps after which the decomposition stops (their count grows like the log of the anisotropy). */
+const MAX_REDUCTION_STEPS = 100;
+
+/**
+ * Selling's decomposition of a symmetric positive semi-definite 2×2 matrix D = [[d00, d01], [d01, d11]]
+ * (Selling 1874; used for monotone anisotropic diffusion by Fehrenbach & Mirebeau, J. Math. Imaging
+ * Vis. 49 (2014)). A superbase (b0, b1, b2) of Z² (b0 + b1 + b2 = 0) is D-obtuse if b_iᵀ D b_j ≤ 0 for
+ * i ≠ j; then
+ *
+ *     D = Σ_k λ_k e_k e_kᵀ,   λ_k = −b_iᵀ D b_j ≥ 0,   e_k = b_k^⊥ = (−b_k[1], b_k[0])   ({i, j, k} = {0, 1, 2}),
+ *
+ * with integer offsets e_k. The obtuse superbase comes from a Lagrange–Gauss reduced basis (u, v) of
+ * the D-norm (|u| ≤ |v|, |2uᵀDv| ≤ |u|²: reduce v by the nearest multiple of u and swap until neither
+ * shortens, O(log of the anisotropy) steps), with v → −v if uᵀDv > 0: then (u, v, −u − v) is obtuse.
+ * Writes (λ_k, e_k[0], e_k[1]) triples into out and returns 3. A diagonal D gives λ = d00, d11 along
+ * the axes; |d01| ≤ min(d00, d11) gives the axes and one diagonal (1, ±1). Negative λ from round-off
+ * are clamped at 0.
+ */
+export function sellingDecomposition(d00: number, d01: number, d11: number, out: Float64Array): number {
+  const dot = (x0: number, x1: number, y0: number, y1: number) => x0 * (d00 * y0 + d01 * y1) + x1 * (d01 * y0 + d11 * y1);
+  let [u0, u1, v0, v1] = d00 <= d11 ? [1, 0, 0, 1] : [0, 1, 1, 0];
+  for (let step = 0; step < MAX_REDUCTION_STEPS; step++) {
+    const uu = dot(u0, u1, u0, u1);
+    if (!(uu > 0)) break;
+    const m = Math.round(dot(u0, u1, v0, v1) / uu);
+    if (m === 0) break;
+    v0 -= m * u0;
+    v1 -= m * u1;
+    if (dot(v0, v1, v0, v1) >= uu) break;
+    [u0, u1, v0, v1] = [v0, v1, u0, u1];
+  }
+  if (dot(u0, u1, v0, v1) > 0) [v0, v1] = [-v0, -v1];
+  const b = [u0, u1, v0, v1, -u0 - v0, -u1 - v1];
+  const triples: [number, number, number][] = [[1, 2, 0], [0, 2, 1], [0, 1, 2]];
+  triples.forEach(([i, j, k], m) => {
+    out[3 * m] = Math.max(-dot(b[2 * i], b[2 * i + 1], b[2 * j], b[2 * j + 1]), 0);
+    out[3 * m + 1] = -b[2 * k + 1];
+    out[3 * m + 2] = b[2 * k];
+  });
+  return 3;
+}
+
+/**
+ * A bound on the largest outflow rate of the SGD-diffusion terms:
+ * max_j [Σ_a c(b_a(j) + b_a(j + e_a))/(2h_a) + 2 tr D_j] with D = 2cΣ in grid units (Σ_k 2λ_k ≤ 2 Σ_k λ_k|e_k|² = 2 tr D).
+ */
+export function sgdDiffusionRate(axes: readonly AxisLines[], covariance: Float64Array, drift: Float64Array, c: number): number {
+  const M = covariance.length / (axes.length === 1 ? 1 : 3);
   let rate = 0;
-  for (let j = 0; j < variance.length; j++) {
-    const out = (j + 1 < drift.length ? (c * (Math.max(drift[j], 0) + Math.max(drift[j + 1], 0))) / (2 * h) : 0) + (4 * c * Math.max(variance[j], 0)) / (h * h);
+  for (let j = 0; j < M; j++) {
+    let out = 0;
+    for (let a = 0; a < axes.length; a++) {
+      const { n, stride, h } = axes[a];
+      if (Math.floor(j / stride) % n < n - 1) out += (c * (Math.max(drift[a * M + j], 0) + Math.max(drift[a * M + j + stride], 0))) / (2 * h);
+      out += (4 * c * Math.max(covariance[(axes.length === 1 ? 0 : 2 * a) * M + j], 0)) / (h * h);
+    }
     if (out > rate) rate = out;
   }
   return rate;

@@ -76,8 +76,9 @@ export interface BirthDeathSpec {
 }
 
 /**
- * The SGD-diffusion limit at a fixed step ε and batch B (1-D radial grids; reduced-models/isotropic-gaussians/
- * README.md §7.1): besides the transport of ψ, the Itô drift εξ²b(r)/B and the diffusion (2εξ²/B)∂_r²(Var(ŵ·g) ρ̄).
+ * The SGD-diffusion limit at a fixed step ε and batch B (1-D and 2-D grids; reduced-models/isotropic-gaussians/
+ * README.md §7.1, reduced-models/anisotropic-gaussians/README.md §5.3): besides the transport of ψ, the Itô drift
+ * (εξ²/B) b and the diffusion (2εξ²/B) ∂_a∂_b(Σ_ab ρ̄) (solvers/diffusion.ts `sgdDiffusionStage`).
  */
 export interface SgdDiffusionSpec {
   readonly epsilon: number;
@@ -94,7 +95,7 @@ export interface FiniteVolumeProblem {
   readonly initialMass: Float64Array;
   readonly schedule: StepSchedule;
   readonly noise?: NoiseSpec;
-  /** The SGD-diffusion limit instead of the deterministic one (noiseless, zero-flux, 1-D only). */
+  /** The SGD-diffusion limit instead of the deterministic one (noiseless, zero-flux, 1-D and 2-D grids). */
   readonly sgdDiffusion?: SgdDiffusionSpec;
   /**
    * Per grid axis (default: 'zero-flux' everywhere): 'zero-flux' walls, 'open' outflow ends where
@@ -363,8 +364,8 @@ function validate(problem: FiniteVolumeProblem, options: SolveOptions): void {
   const sgd = problem.sgdDiffusion;
   if (sgd) {
     if (problem.noise) throw new ConfigError('limit', 'the SGD-diffusion limit is of noiseless SGD; drop "noise" or use "limit": "deterministic"');
-    if (operators.grid.ndim !== 1) throw new ConfigError('limit', `the SGD-diffusion limit is implemented on 1-D grids (this one has ${operators.grid.ndim} axes)`);
-    if (problem.boundaries !== undefined && resolveBoundaries(1, problem.boundaries).some((e) => e.lower === 'open' || e.upper === 'open')) {
+    if (operators.grid.ndim > 2) throw new ConfigError('limit', `the SGD-diffusion limit is implemented on 1-D and 2-D grids (this one has ${operators.grid.ndim} axes)`);
+    if (problem.boundaries !== undefined && resolveBoundaries(operators.grid.ndim, problem.boundaries).some((e) => e.lower !== 'zero-flux' || e.upper !== 'zero-flux')) {
       throw new ConfigError('boundaries', 'the SGD-diffusion limit has zero-flux walls');
     }
     if (!(sgd.epsilon > 0 && sgd.epsilon < Infinity)) throw new ConfigError('particles.epsilon', `must be finite and > 0 (got ${sgd.epsilon})`);
@@ -414,7 +415,7 @@ class Stepper {
   /** False with open ends or a birth–death prior (the functional may then rise). */
   private readonly guardEnergy: boolean;
   /** SGD-diffusion limit: its parameters and the moments' buffers (the risk is not monotone: positivity guard only). */
-  private readonly sgd: { spec: SgdDiffusionSpec; variance: Float64Array; drift: Float64Array } | null;
+  private readonly sgd: { spec: SgdDiffusionSpec; covariance: Float64Array; drift: Float64Array } | null;
   /** Mass that left through open ends since t = 0 (accepted steps only). */
   outflow = 0;
   /** The prior of a birth–death term, normalised to mass 1 (null without). */
@@ -439,7 +440,8 @@ class Stepper {
     const ends = resolveBoundaries(grid.ndim, boundaries);
     this.open = !noise && ends.some((e) => e.lower === 'open' || e.upper === 'open');
     const periodic = ends.some((e) => e.lower === 'periodic');
-    this.sgd = sgdDiffusion ? { spec: sgdDiffusion, variance: new Float64Array(size), drift: new Float64Array(size) } : null;
+    // covariance [Σ] (1-D) or [Σ11 | Σ12 | Σ22] (2-D), drift [b_1 | … | b_ndim] (solvers/diffusion.ts)
+    this.sgd = sgdDiffusion ? { spec: sgdDiffusion, covariance: new Float64Array(size * (grid.ndim === 1 ? 1 : 3)), drift: new Float64Array(size * grid.ndim) } : null;
     this.axes = axisLines(grid.shape, grid.strides, grid.spacing, this.open || periodic ? ends : undefined);
     this.w0 = noise ? confinement(grid, noise) : null;
     // the implicit line solve is tridiagonal (walls); a periodic axis keeps the explicit step
@@ -523,9 +525,9 @@ class Stepper {
     const transport = transportRate(this.axes, potential, this.uState, xi);
     if (!this.sgd) return transport;
     // the MUSCL transport may empty a cell at twice its rate, the SGD terms at theirs: cfl ≤ ½ keeps both
-    const { spec, variance, drift } = this.sgd;
-    spec.moments.moments(this.state, variance, drift);
-    return transport + sgdDiffusionRate(this.axes[0].h, variance, drift, (spec.epsilon * xi * xi) / spec.batch) / 2;
+    const { spec, covariance, drift } = this.sgd;
+    spec.moments.moments(this.state, covariance, drift);
+    return transport + sgdDiffusionRate(this.axes, covariance, drift, (spec.epsilon * xi * xi) / spec.batch) / 2;
   }
 
   /**
@@ -558,9 +560,9 @@ class Stepper {
       else if (this.w0) driftDiffusionStage(this.axes, prev, this.w0, potential, prevU, this.noise!.beta, xi, comb, next);
       else outflow = (1 - a0) * outflow + transportStage(this.axes, prev, potential, prevU, xi, this.reconstruction, comb, next, this.limiter);
       if (this.sgd) {
-        const { spec, variance, drift } = this.sgd;
-        spec.moments.moments(prev, variance, drift);
-        sgdDiffusionStage(prev, this.axes[0].h, variance, drift, (spec.epsilon * xi * xi) / spec.batch, comb.dt, next);
+        const { spec, covariance, drift } = this.sgd;
+        spec.moments.moments(prev, covariance, drift);
+        sgdDiffusionStage(this.axes, prev, covariance, drift, (spec.epsilon * xi * xi) / spec.batch, comb.dt, next);
       }
       // UP of the new stage (the last one's serves the energy guard and the next step's first stage)
       this.operators.interaction.apply(next, this.uStage);

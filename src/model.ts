@@ -106,7 +106,7 @@ export interface ReducedSide<GridSpec = unknown, InitSpec = unknown> {
   readonly birthDeath?: { readonly rate: number; readonly until?: number; readonly prior: boolean };
   /** Noisy dynamics (MMN eq. 12) on the grid: per-axis Jacobian exponents of the reduction; absent: no noise. */
   readonly noise?: { readonly jacobianExponents: readonly number[] };
-  /** The SGD-diffusion limit (spec `"limit": "sgd-diffusion"`, 1-D grids): the gradient moments on the grid. */
+  /** The SGD-diffusion limit (spec `"limit": "sgd-diffusion"`, 1-D and 2-D grids): the gradient moments on the grid. */
   sgdDiffusion?(grid: Grid): SgdGradientMoments;
   /** A limit companion solved beside the model (e.g. d = ∞ at the same other parameters). */
   companion?(): { readonly label: string; readonly reduced: ReducedSide<GridSpec, InitSpec> } | undefined;

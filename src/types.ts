@@ -25,13 +25,16 @@ export interface InteractionOperator {
 }
 
 /**
- * The per-unit SGD-gradient moments of a model on a 1-D radial grid, for the SGD-diffusion limit
- * (reduced-models/isotropic-gaussians/README.md §7.1): for the law with cell masses `mass`, at every cell
- * centre r_j the variance Var_x(ŵ·g) of the radial part of one sample's gradient g and the Itô drift
- * b(r_j) = (2/r_j) E_x|g_⊥|² of its tangential part.
+ * The per-unit SGD-gradient moments of a model on a 1-D or 2-D grid, for the SGD-diffusion limit: for the
+ * law with cell masses `mass` (M cells), at every cell centre the covariance of the reduced-coordinate
+ * parts of one sample's gradient g and the Itô drifts of the reduction, component-major:
+ *  - 1-D (r = |w|; reduced-models/isotropic-gaussians/README.md §7.1): covariance [Var_x(ŵ·g)], drift
+ *    [b(r) = (2/r) E_x|g_⊥|²];
+ *  - 2-D (r1, r2; reduced-models/anisotropic-gaussians/README.md §5.3): covariance [Σ11 | Σ12 | Σ22],
+ *    drift [b1 | b2].
  */
 export interface SgdGradientMoments {
-  moments(mass: Float64Array, radialVariance: Float64Array, itoDrift: Float64Array): void;
+  moments(mass: Float64Array, covariance: Float64Array, drift: Float64Array): void;
 }
 
 /** Everything the grid solver needs from a model: potential and kernel at the cell centres. */

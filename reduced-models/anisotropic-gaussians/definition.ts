@@ -17,6 +17,8 @@ import { activationFromSpec } from '../activations.ts';
 import { chiPairQuadrature, withConstantCoordinates } from '../gaussian-laws.ts';
 import { anisotropicReducedModel } from './adapters.ts';
 import { AnisotropicGaussians, AnisotropicReluGaussians, type AnisotropicModel, type PointLattice } from './index.ts';
+import { AnisotropicSgdNoise } from './sgd-noise.ts';
+import type { SgdGradientMoments } from '../../src/types.ts';
 
 /** d: a finite integer >= 3 (the particles live in R^d; d = ∞ is the companion PDE). */
 const finiteDimension = z.unknown().transform((d, ctx) => {
@@ -201,6 +203,7 @@ function reducedSide(model: AnisotropicModel, shape: Shape | { gamma: number }):
     },
     frozenAxes: (particles) => (D === 4 ? [...(particles?.trainA ? [] : [0]), ...(particles?.trainB ? [] : [1])] : []),
     noise: finite ? { jacobianExponents: model.coordinates.map((c) => (c.name === 'r1' ? shape.s0 - 1 : c.name === 'r2' ? shape.d - shape.s0 - 1 : 0)) } : undefined,
+    sgdDiffusion: finite && model instanceof AnisotropicGaussians ? (grid) => fixedSigmaSgdDiffusion(model, grid) : undefined,
     companion: finite ? () => ({ label: 'd = ∞', reduced: reducedSide(model.atInfinity(), { gamma: shape.s0 / shape.d }) }) : undefined,
     pointwise(tolerance, cover) {
       const positions = cover.map((x) => Float64Array.from(x));
@@ -216,6 +219,16 @@ function reducedSide(model: AnisotropicModel, shape: Shape | { gamma: number }):
       };
     },
   };
+}
+
+/** README.md §5.3: the gradient moments of the fixed-σ model at the cell centres of an (r1, r2) grid. */
+function fixedSigmaSgdDiffusion(model: AnisotropicGaussians, grid: Grid): SgdGradientMoments {
+  const noise = new AnisotropicSgdNoise(model);
+  const r1 = grid.coordinateField(0);
+  const r2 = grid.coordinateField(1);
+  if (!(r1.every((x) => x > 0) && r2.every((x) => x > 0))) throw new ConfigError('grid.axes', 'the SGD-diffusion limit needs r1, r2 > 0 at every cell centre (lo >= 0)');
+  noise.setPositions(r1, r2);
+  return { moments: (mass, covariance, drift) => noise.moments(mass, { covariance, drift }) };
 }
 
 function particleSide(model: AnisotropicModel, relu: boolean): ParticleSide<GaussianInit> {

@@ -27,6 +27,8 @@
  */
 import type { NoiseRates, SgdNoiseAvailability, SgdNoiseModel } from '../../src/clt/noise.ts';
 import { chiLogDensity, radialQuadrature } from '../../solvers/characteristics.ts';
+import type { PiecewiseLinearShape } from '../../src/types.ts';
+import { slopeJumps } from '../activations.ts';
 import { CosineLaw } from './clt-cosine.ts';
 import type { IsotropicGaussians } from './index.ts';
 
@@ -76,25 +78,17 @@ export class IsotropicSgdNoise implements SgdNoiseModel {
   constructor(
     private readonly d: number,
     tau: readonly [number, number],
-    shape: { knots: readonly number[]; values: readonly number[]; leftSlope: number; rightSlope: number },
+    shape: PiecewiseLinearShape,
     radialNodes: number,
   ) {
     this.cos = new CosineLaw(d);
-    const n = shape.knots.length;
-    const slopes = new Float64Array(n + 1);
-    slopes[0] = shape.leftSlope;
-    for (let i = 1; i < n; i++) slopes[i] = (shape.values[i] - shape.values[i - 1]) / (shape.knots[i] - shape.knots[i - 1]);
-    slopes[n] = shape.rightSlope;
-    this.knots = Float64Array.from(shape.knots);
-    this.jumps = new Float64Array(n);
-    this.squareJumps = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      this.jumps[i] = slopes[i + 1] - slopes[i];
-      this.squareJumps[i] = slopes[i + 1] ** 2 - slopes[i] ** 2;
-    }
-    this.intercept = shape.values[0] - shape.leftSlope * shape.knots[0];
-    this.leftSquare = slopes[0] ** 2;
-    this.maxSlope = Math.max(...Array.from(slopes, Math.abs));
+    const pieces = slopeJumps(shape);
+    this.knots = pieces.knots;
+    this.jumps = pieces.jumps;
+    this.squareJumps = pieces.squareJumps;
+    this.intercept = pieces.intercept;
+    this.leftSquare = pieces.leftSlope ** 2;
+    this.maxSlope = pieces.maxSlope;
     this.tauPlus = tau[0];
 
     const chi = radialQuadrature(chiLogDensity(d, Math.sqrt(d)), Math.sqrt(d) + 20, 1, radialNodes);

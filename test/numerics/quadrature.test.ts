@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { gaussHermite, gaussJacobi, gaussLegendre } from '../../src/numerics/quadrature.ts';
-import { logBeta } from '../../src/numerics/special.ts';
+import { gaussHermite, gaussJacobi, gaussLaguerre, gaussLegendre } from '../../src/numerics/quadrature.ts';
+import { logBeta, logGamma } from '../../src/numerics/special.ts';
 import { hermiteCoefficients, hermitePhiSeries, hermiteSeries } from '../../src/numerics/hermite.ts';
 
 function sum(rule: { nodes: Float64Array; weights: Float64Array }, f: (x: number) => number): number {
@@ -10,6 +10,17 @@ function sum(rule: { nodes: Float64Array; weights: Float64Array }, f: (x: number
 }
 
 describe('Gaussian quadrature rules', () => {
+  it('Gauss–Laguerre (normalised) integrates the Gamma(α + 1) moments E z^m = Γ(α+m+1)/Γ(α+1) exactly up to degree 2n−1', () => {
+    for (const [n, alpha] of [[6, -0.5], [8, 2], [12, 29], [10, 129]] as const) {
+      const rule = gaussLaguerre(n, alpha, true);
+      for (let m = 0; m <= 2 * n - 1; m++) {
+        const exact = Math.exp(logGamma(alpha + m + 1) - logGamma(alpha + 1));
+        expect(Math.abs(sum(rule, (z) => z ** m) / exact - 1)).toBeLessThan(1e-11);
+      }
+    }
+    expect(() => gaussLaguerre(5, -1)).toThrow(/alpha/);
+  });
+
   it('Gauss–Hermite integrates the normal moments E G^{2j} = (2j−1)!! exactly up to degree 2n−1', () => {
     for (const n of [5, 20, 60, 120]) {
       const rule = gaussHermite(n);
