@@ -415,7 +415,7 @@ class Stepper {
   /** False with open ends or a birth–death prior (the functional may then rise). */
   private readonly guardEnergy: boolean;
   /** SGD-diffusion limit: its parameters and the moments' buffers (the risk is not monotone: positivity guard only). */
-  private readonly sgd: { spec: SgdDiffusionSpec; covariance: Float64Array; drift: Float64Array } | null;
+  private readonly sgd: { spec: SgdDiffusionSpec; covariance: Float64Array; drift: Float64Array; ofState: boolean } | null;
   /** Mass that left through open ends since t = 0 (accepted steps only). */
   outflow = 0;
   /** The prior of a birth–death term, normalised to mass 1 (null without). */
@@ -441,7 +441,8 @@ class Stepper {
     this.open = !noise && ends.some((e) => e.lower === 'open' || e.upper === 'open');
     const periodic = ends.some((e) => e.lower === 'periodic');
     // covariance [Σ] (1-D) or [Σ11 | Σ12 | Σ22] (2-D), drift [b_1 | … | b_ndim] (solvers/diffusion.ts)
-    this.sgd = sgdDiffusion ? { spec: sgdDiffusion, covariance: new Float64Array(size * (grid.ndim === 1 ? 1 : 3)), drift: new Float64Array(size * grid.ndim) } : null;
+    // (ofState: the buffers hold the moments of the current state, as `rate` leaves them for the first stage)
+    this.sgd = sgdDiffusion ? { spec: sgdDiffusion, covariance: new Float64Array(size * (grid.ndim === 1 ? 1 : 3)), drift: new Float64Array(size * grid.ndim), ofState: false } : null;
     this.axes = axisLines(grid.shape, grid.strides, grid.spacing, this.open || periodic ? ends : undefined);
     this.w0 = noise ? confinement(grid, noise) : null;
     // the implicit line solve is tridiagonal (walls); a periodic axis keeps the explicit step
@@ -527,6 +528,7 @@ class Stepper {
     // the MUSCL transport may empty a cell at twice its rate, the SGD terms at theirs: cfl ≤ ½ keeps both
     const { spec, covariance, drift } = this.sgd;
     spec.moments.moments(this.state, covariance, drift);
+    this.sgd.ofState = true;
     return transport + sgdDiffusionRate(this.axes, covariance, drift, (spec.epsilon * xi * xi) / spec.batch) / 2;
   }
 
@@ -561,7 +563,8 @@ class Stepper {
       else outflow = (1 - a0) * outflow + transportStage(this.axes, prev, potential, prevU, xi, this.reconstruction, comb, next, this.limiter);
       if (this.sgd) {
         const { spec, covariance, drift } = this.sgd;
-        spec.moments.moments(prev, covariance, drift);
+        if (!(prev === this.state && this.sgd.ofState)) spec.moments.moments(prev, covariance, drift);
+        this.sgd.ofState = prev === this.state;
         sgdDiffusionStage(this.axes, prev, covariance, drift, (spec.epsilon * xi * xi) / spec.batch, comb.dt, next);
       }
       // UP of the new stage (the last one's serves the energy guard and the next step's first stage)
@@ -583,6 +586,7 @@ class Stepper {
       return 'energy';
     }
     // accept: swap the final stage, its UP and its energy into the state
+    if (this.sgd) this.sgd.ofState = false;
     const oldState = this.state;
     this.state = prev;
     if (prev === this.stageA) this.stageA = oldState;
