@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { AnisotropicGaussians } from '../../reduced-models/anisotropic-gaussians/index.ts';
 import { AnisotropicSgdNoise } from '../../reduced-models/anisotropic-gaussians/sgd-noise.ts';
+import { activationFromSpec } from '../../reduced-models/activations.ts';
 import { Rng } from '../../src/rng.ts';
 import { parseSpec } from '../../src/spec/index.ts';
 import { runSolveSpec } from '../../src/pipeline/solve.ts';
@@ -140,6 +141,8 @@ describe('anisotropic SGD noise: closed forms', () => {
 
   it('names what it needs', () => {
     expect(() => new AnisotropicSgdNoise(new AnisotropicGaussians({ delta: 0.3, d: 'inf' }))).toThrow(/finite d/);
+    const smooth = new AnisotropicGaussians({ delta: 0.3, d: 40, s0: 10, activation: activationFromSpec({ kind: 'expression', expr: 'tanh(t)' }) });
+    expect(() => new AnisotropicSgdNoise(smooth)).toThrow(/piecewise-linear activation/);
     const noise = new AnisotropicSgdNoise(new AnisotropicGaussians({ delta: 0.3, d: 40, s0: 10 }));
     expect(() => noise.setPositions(Float64Array.of(0, 1), Float64Array.of(1, 1))).toThrow(/r1, r2\) = \(0, 1\)/);
   });
