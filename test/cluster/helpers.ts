@@ -22,6 +22,9 @@ export const SMALL_SPEC = {
   seed: 7,
 };
 
+/** A small MMN Fig. 1 CLT study (the spec's "clt" block): 2 N × 3 replicas and the two predictions, 8 tasks. */
+export const SMALL_CLT_SPEC = { ...SMALL_SPEC, saveTimes: [0, 0.1], clt: { ns: [30, 60], epsilons: [1e-3], seeds: 3, bootstrap: 20 } };
+
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `meanfield-${prefix}-`));
 }
