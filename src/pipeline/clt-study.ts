@@ -3,7 +3,7 @@
  * std of src/clt (src/clt/README.md, "The result") and its transport-only ablation. The model must
  * offer the `clt` capability (src/clt/index.ts) and a particle side.
  *
- * For every (N, ε) — an "ensemble" — K replicas run through `runEnsemble` (replica k = stream k of
+ * For every (N, ε) — an "ensemble" — K replicas run as pool tasks (replica k = stream k of
  * a seed derived from (spec seed, N, ε), see `ensembleSeed`: ensembles are independent of each
  * other and of the order of the lists, and bit-identical for any number of workers). At every
  * save time t of the ensemble and for Φ ∈ {R_N (exact population risk), mean radius}:
@@ -27,6 +27,11 @@
  * `assemblePrediction` (the formulas of src/clt/predict.ts, bit for bit for the std). Its warnings
  * come from `predictFromRun` at t = 0 with that N, ε, B (cheap) plus the separatrix check of its own
  * save times.
+ *
+ * Tasks: `planCltStudy` lists the two predictions (`prediction`, `ablation`) and every replica
+ * (`n<N>-eps<ε>-replica<k>`) with the assembly of their results; `runCltStudy` runs that list on one
+ * worker pool, and the cluster path (src/cluster) runs the same list as shards and merges, so both give
+ * the same result.
  *
  * Spec: one run (no variants) with a `clt` block, validated here:
  *   "clt": { "ns": [400, 1600], "epsilons": [2e-5, 1e-4], "seeds": 60,

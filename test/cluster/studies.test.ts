@@ -4,7 +4,7 @@
  * and report.html, provenance and wall-clock timings aside; test/cluster/helpers.ts). Tiny sizes: each
  * study takes seconds. A shard of a changed study (other CLT settings) is refused by name.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { loadJob, type JobInput } from '../../src/cluster/job.ts';
@@ -108,12 +108,18 @@ describe('shards of sweep, through the command line in this process', () => {
     const folder = join(dir, 'sweep');
     const specPath = writeSpec(dir, raw, 'sweep.json');
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
       expect(await main(['sweep', specPath, '--out', join(folder, 'whole'), '--quiet', '--workers', '1'])).toBe(0);
       for (const k of [0, 1]) expect(await main(['sweep', specPath, '--shard', `${k}/2`, '--out', join(folder, `shard-${k}`), '--quiet', '--workers', '1'])).toBe(0);
       expect(await main(['merge', join(folder, 'shard-0'), join(folder, 'shard-1'), '--out', join(folder, 'merged'), '--quiet'])).toBe(0);
+      // plan sweep writes the shards' command lines; compare's flags are refused there
+      expect(await main(['plan', 'sweep', specPath, '--shards', '2', '--out', join(folder, 'plan')])).toBe(0);
+      expect(readFileSync(join(folder, 'plan', 'jobs.txt'), 'utf8')).toContain(`sweep ${specPath} --workers 1 --quiet --shard 1/2 --out ${join(folder, 'plan', 'shard-1-of-2')}`);
+      expect(await main(['plan', 'sweep', specPath, '--shards', '2', '--out', join(folder, 'plan'), '--seeds', '3'])).toBe(2);
     } finally {
       log.mockRestore();
+      error.mockRestore();
     }
     const job = await loadJob({ command: 'sweep', specPath, raw, baseDir: dir, paper: false, overrides: {} });
     // per d its table and interval search, then the long-time PDE and SGD replicas at Δ = 0.6 (none at d = ∞)
