@@ -23,7 +23,7 @@ import { mean, standardError, std } from '../diagnostics/stats.ts';
 import { replicaSpec } from '../particles/replica.ts';
 import { replicaTaskOf } from '../particles/ensemble.ts';
 import type { ParticleRun } from '../particles/sgd.ts';
-import { runTasks } from '../parallel/pool.ts';
+import { finishedResult, HORIZON_PROBES, runTaskPlan, type PlannedTask, type TaskPlan } from './task-plan.ts';
 import { Rng } from '../rng.ts';
 import { number, parseWith } from '../spec/fields.ts';
 import type { RunSpec, Spec } from '../spec/index.ts';
@@ -253,60 +253,80 @@ export function parseWidths(spec: Spec): WidthsSettings {
   return parseWith(widthsSchema, spec.widths, 'widths');
 }
 
-/** Runs the width study of every run of the spec on one worker pool. */
-export async function runWidthStudy(spec: Spec, control: WidthStudyControl = {}): Promise<WidthStudyResult> {
-  const t0 = performance.now();
+/**
+ * The study as a task list (src/pipeline/task-plan.ts): the SGD run of width n and seed k of spec run r
+ * is task `run<r>-n<n>-seed<k>` (stream `widthStream(n, k)`).
+ */
+export function planNetworkStudy(spec: Spec): TaskPlan<WidthStudyResult> {
   const settings = parseWidths(spec);
-  const list: Array<{ run: number; width: number; seed: number }> = [];
-  const tasks = spec.runs.flatMap((run, r) => {
+  const idOf = (r: number, n: number, k: number) => `run${r}-n${n}-seed${k}`;
+  const tasks: PlannedTask[] = spec.runs.flatMap((run, r) => {
     if (!run.particles) throw new ConfigError('particles', 'a width study needs a "particles" block: { "n": 1000, "stepSize": { "gamma": 1, "beta": 0.75 }, "batch": 100 }');
-    return settings.ns.flatMap((n, w) => {
+    return settings.ns.flatMap((n) => {
       const replicas = atWidth(run, n);
-      return Array.from({ length: settings.seeds }, (_, k) => {
-        list.push({ run: r, width: w, seed: k });
-        return replicaTaskOf(replicas, widthStream(n, k));
-      });
+      return Array.from({ length: settings.seeds }, (_, k) => ({ id: idOf(r, n, k), task: replicaTaskOf(replicas, widthStream(n, k)), group: `run${r}-n${n}` }));
     });
   });
+  const assemble = (resultOf: (id: string) => unknown, provenance: Provenance): WidthStudyResult => {
+    const runs: WidthStudyRun[] = [];
+    spec.runs.forEach((run, r) => {
+      const byWidth: ParticleRun[][] = [];
+      for (const n of settings.ns) {
+        const got = Array.from({ length: settings.seeds }, (_, k) => resultOf(idOf(r, n, k)) as ParticleRun | null).filter((x): x is ParticleRun => x !== null && x.completed);
+        if (got.length < settings.seeds) break; // widths are analysed while complete, in order
+        byWidth.push(got);
+      }
+      if (byWidth.length < 2) return;
+      const model = run.model.particles;
+      const warnings = model?.kind === 'network' ? model.network.warnings : [];
+      runs.push(analyse(run, settings, byWidth, byWidth.length === settings.ns.length, warnings, spec.seed));
+    });
+    if (runs.length === 0) throw new Error('widths: stopped before two widths of any run had finished');
+    return {
+      kind: 'meanfield.widths',
+      provenance,
+      spec: spec.json,
+      description: spec.description,
+      settings,
+      completed: runs.length === spec.runs.length && runs.every((r) => r.completed),
+      runs,
+    };
+  };
+  return {
+    tasks,
+    assemble,
+    isComplete: finishedResult,
+    write: (dir, result) => {
+      const files = writeWidthStudyOutputs(dir, result);
+      return [files.json, files.html];
+    },
+    ...HORIZON_PROBES,
+  };
+}
+
+/** Runs the width study of every run of the spec: its plan's tasks on one worker pool, then the assembly. */
+export async function runWidthStudy(spec: Spec, control: WidthStudyControl = {}): Promise<WidthStudyResult> {
+  const t0 = performance.now();
+  const plan = planNetworkStudy(spec);
   let last = 0;
   let done = 0;
-  const { results, completed } = await runTasks<ParticleRun>(tasks, {
+  const results = await runTaskPlan(plan, {
     workers: control.workers,
     shouldStop: control.shouldStop,
     onDone: () => {
       done++;
       const now = performance.now();
-      if (control.onProgress && (now - last > 1000 || done === tasks.length)) {
+      if (control.onProgress && (now - last > 1000 || done === plan.tasks.length)) {
         last = now;
-        control.onProgress(`widths: ${done}/${tasks.length} runs done`);
+        control.onProgress(`widths: ${done}/${plan.tasks.length} runs done`);
       }
     },
   });
   const tRun = performance.now();
-  const runs: WidthStudyRun[] = [];
-  spec.runs.forEach((run, r) => {
-    const byWidth: ParticleRun[][] = [];
-    for (let w = 0; w < settings.ns.length; w++) {
-      const got = list.map((t, i) => (t.run === r && t.width === w ? results[i] : null)).filter((x): x is ParticleRun => x !== null && x.completed);
-      if (got.length < settings.seeds) break; // widths are analysed while complete, in order
-      byWidth.push(got);
-    }
-    if (byWidth.length < 2) return;
-    const model = run.model.particles;
-    const warnings = model?.kind === 'network' ? model.network.warnings : [];
-    runs.push(analyse(run, settings, byWidth, byWidth.length === settings.ns.length, warnings, spec.seed));
-  });
-  if (runs.length === 0) throw new Error('widths: stopped before two widths of any run had finished');
+  const result = plan.assemble((id) => results.get(id) ?? null, makeProvenance(spec.seed, {}));
   const tEnd = performance.now();
-  return {
-    kind: 'meanfield.widths',
-    provenance: makeProvenance(spec.seed, { runMs: tRun - t0, analysisMs: tEnd - tRun, totalMs: tEnd - t0 }),
-    spec: spec.json,
-    description: spec.description,
-    settings,
-    completed: completed && runs.every((r) => r.completed),
-    runs,
-  };
+  Object.assign(result.provenance.timings, { runMs: tRun - t0, analysisMs: tEnd - tRun, totalMs: tEnd - t0 });
+  return result;
 }
 
 const fixed = (x: number, digits: number) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
