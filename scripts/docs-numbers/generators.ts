@@ -1,0 +1,496 @@
+/**
+ * The generators of the READMEs' measured numbers (scripts/docs-numbers.ts): each marked region
+ * `<!-- numbers:NAME -->` of a README is the output of the generator NAME below, computed from a real
+ * run, never typed by hand.
+ *
+ * Three kinds:
+ *  - "checked": cheap (seconds) and deterministic: computed here from the code (the Fig. 2 thresholds
+ *    by the sweep's own bisection, the kernel orders from the rigorous truncation bound) or read from a
+ *    committed data file that an expensive measurement wrote (bench/fig1-reference.json). `--check`
+ *    regenerates these and fails if a README differs, and test/docs/numbers.test.ts runs that check;
+ *  - "timing": wall-clock times, machine-dependent: measured only with `--all` or `--timings`, written
+ *    with the machine, the date and the load while measuring, and never checked;
+ *  - the expensive measurements themselves (`--all`): the Fig. 1 reference solution and the
+ *    finite-volume refinement study (bench/fig1-reference.ts, minutes), which rewrite the data file.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PACKAGE_VERSION, toJson } from '../../src/io/output.ts';
+import { runSweep } from '../../src/pipeline/landscape.ts';
+import { runSolveSpec } from '../../src/pipeline/solve.ts';
+import { formatToTolerance } from '../../src/plot/format.ts';
+import { parseSpec } from '../../src/spec/index.ts';
+import { activationFromSpec } from '../../reduced-models/activations.ts';
+import { IsotropicGaussians } from '../../reduced-models/isotropic-gaussians/index.ts';
+
+/** Repository root (this file is scripts/docs-numbers/generators.ts). */
+export const ROOT = new URL('../../', import.meta.url).pathname;
+/** The files whose marked regions are generated. */
+export const FILES = ['README.md', 'examples/README.md', 'notebooks/README.md'];
+/** Written by the expensive Fig. 1 measurement, read by the accuracy regions. */
+export const FIG1_DATA = 'bench/fig1-reference.json';
+/** Written by the timings (`--timings`, `--all`), read by the timing regions. */
+export const TIMINGS_DATA = 'bench/docs-timings.json';
+
+export type GeneratorKind = 'checked' | 'timing';
+
+export interface Generator {
+  readonly name: string;
+  readonly kind: GeneratorKind;
+  /** What the region holds, for `--list` and error messages. */
+  readonly what: string;
+  /** The region's text; null: not measured in this run (a timing without --timings), the region is kept as it is. */
+  render(context: Context): Promise<string | null>;
+}
+
+/** Wall and CPU seconds of one timed command, with the load of the machine while it ran. */
+export interface Timing {
+  readonly command: string;
+  readonly wallSeconds: number;
+  readonly cpuSeconds: number;
+}
+
+export interface Machine {
+  readonly cpu: string;
+  readonly cores: number;
+  readonly date: string;
+  /** 1-minute load average before and after the measurement. */
+  readonly load: readonly number[];
+}
+
+/** One measured time with where and when it was measured. */
+export interface MeasuredTime extends Timing {
+  readonly machine: Machine;
+}
+
+function currentMachine(): Omit<Machine, 'load'> {
+  return { cpu: cpus()[0]?.model ?? 'unknown CPU', cores: cpus().length, date: new Date().toISOString().slice(0, 10) };
+}
+
+/** The recorded timings by name (TIMINGS_DATA; empty before the first --timings run). */
+function readTimings(context: Context): Record<string, MeasuredTime> {
+  const path = join(context.root, TIMINGS_DATA);
+  return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : {};
+}
+
+/** Times `measure` and records it in TIMINGS_DATA under `name`, with the machine and its load before and after. */
+function recordTiming<T>(context: Context, name: string, measure: () => { timing: Timing; value: T }): T {
+  const before = loadavg()[0];
+  const { timing, value } = measure();
+  const all = { ...readTimings(context), [name]: { ...timing, machine: { ...currentMachine(), load: [before, loadavg()[0]] } } };
+  writeFileSync(join(context.root, TIMINGS_DATA), toJson(all, true) + '\n');
+  return value;
+}
+
+/** What the generators share: the repository root and memoised computations. */
+export interface Context {
+  readonly root: string;
+  readonly memo: Map<string, Promise<unknown>>;
+}
+
+export function newContext(root = ROOT): Context {
+  return { root, memo: new Map() };
+}
+
+function memo<T>(context: Context, key: string, compute: () => Promise<T>): Promise<T> {
+  if (!context.memo.has(key)) context.memo.set(key, compute());
+  return context.memo.get(key) as Promise<T>;
+}
+
+const readJson = (context: Context, path: string) => JSON.parse(readFileSync(join(context.root, path), 'utf8'));
+
+/** 2.5e-4 → "2.5e-4", −5.1e-5 → "−5.1e-5" (two significant digits, a true minus sign). */
+export function sci(x: number, digits = 2): string {
+  const [mantissa, exponent] = Math.abs(x).toExponential(digits - 1).split('e');
+  return `${x < 0 ? '−' : ''}${mantissa}e${exponent.replace('+', '')}`;
+}
+
+/** A list in words: "a", "a and b", "a, b and c". */
+function words(items: readonly string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// MMN Fig. 1 accuracy: the reference solution and the finite-volume errors (bench/fig1-reference.json)
+
+/** The content of bench/fig1-reference.json. */
+export interface Fig1Data {
+  readonly provenance: { readonly createdAt: string; readonly version: string; readonly command: string };
+  readonly saveTimes: number[];
+  readonly reference: { readonly risk: number[]; readonly meanR: number[]; readonly splits: { time: number; centre: number; width: number; massBelow: number }[] };
+  /** Finite volumes on refined grids over the same [0, rMax], at the save times above. */
+  readonly fv: { readonly cells: number; readonly risk: number[]; readonly meanR: number[] }[];
+  /** `solve` of examples/mmn-fig1.json as it is (the automatic grid), at its save times. */
+  readonly automatic: { readonly cells: number; readonly saveTimes: number[]; readonly risk: number[]; readonly riskError: number[]; readonly errorCells: number[]; readonly tolerance: number; readonly toleranceUntil: number };
+}
+
+const MAX_CELLS = 12800;
+
+/**
+ * The expensive measurement (≈ 3–4 min of CPU): bench/fig1-reference.ts (reference by separatrix-aware
+ * characteristics, finite volumes from 1600 to MAX_CELLS cells), then `solve` of the example as it is.
+ */
+export async function measureFig1(context: Context, log: (line: string) => void): Promise<Fig1Data> {
+  const args = ['bin/run-ts.mjs', 'bench/fig1-reference.ts', '--max-cells', String(MAX_CELLS)];
+  const command = `node ${args.join(' ')}`;
+  const dir = mkdtempSync(join(tmpdir(), 'docs-numbers-'));
+  let out;
+  try {
+    const file = join(dir, 'fig1-reference.out');
+    recordTiming(context, 'fig1-reference', () => ({ timing: timeCommand(context, `${command} > ${file}`, log), value: null }));
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    out = JSON.parse(lines[lines.length - 1]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  log('reference done; solving examples/mmn-fig1.json on its automatic grid');
+  const example = readJson(context, 'examples/mmn-fig1.json');
+  const [run] = runSolveSpec(await parseSpec(example)).runs;
+  if (!run.fv || !run.error) throw new Error('docs-numbers: the Fig. 1 example no longer solves by finite volumes with error bars');
+  const data: Fig1Data = {
+    provenance: { createdAt: new Date().toISOString(), version: PACKAGE_VERSION, command: `npm run docs:numbers -- --all (${command}; solve examples/mmn-fig1.json)` },
+    saveTimes: out.saveTimes,
+    reference: { risk: out.reference.risk, meanR: out.reference.meanR, splits: out.reference.splits.map((s: Fig1Data['reference']['splits'][number]) => ({ time: s.time, centre: s.centre, width: s.width, massBelow: s.massBelow })) },
+    fv: out.fv.map((row: Fig1Data['fv'][number]) => ({ cells: row.cells, risk: row.risk, meanR: row.meanR })),
+    automatic: {
+      cells: run.fv.axes[0].cells,
+      saveTimes: run.times,
+      risk: run.risk,
+      riskError: run.error.risk,
+      errorCells: run.error.cells.map((c) => c[0]),
+      tolerance: example.solver.riskTolerance,
+      toleranceUntil: example.solver.toleranceUntil,
+    },
+  };
+  writeFileSync(join(context.root, FIG1_DATA), toJson(data, true) + '\n');
+  return data;
+}
+
+const fig1Data = (context: Context): Fig1Data => readJson(context, FIG1_DATA);
+
+/** The reference at the automatic solve's save time t. */
+function referenceAt(data: Fig1Data, t: number): number {
+  const i = data.saveTimes.indexOf(t);
+  if (i < 0) throw new Error(`${FIG1_DATA}: no reference at t = ${t}`);
+  return data.reference.risk[i];
+}
+
+/** Observed orders log2(e_M / e_2M) of successive refinements: "2.0", or "0.8 → 1.9" while they settle. */
+function orderText(errors: readonly number[]): string {
+  const orders = errors.slice(1).map((e, k) => Math.log2(Math.abs(errors[k] / e)));
+  const last = orders[orders.length - 1];
+  const settled = orders.every((o) => Math.abs(o - last) <= 0.3);
+  return settled ? last.toFixed(1) : `${orders[0].toFixed(1)} → ${last.toFixed(1)}`;
+}
+
+const fig1AccuracyTable: Generator = {
+  name: 'fig1-accuracy',
+  kind: 'checked',
+  what: `README Accuracy: reference R and mean r of MMN Fig. 1 and the finite-volume errors per grid (${FIG1_DATA})`,
+  async render(context) {
+    const data = fig1Data(context);
+    const [first, ...rest] = data.fv.map((row) => row.cells);
+    const header = `| t | reference R(t) | reference mean r | FV error in R: ${first} cells | ${rest.join(' | ')} | order |`;
+    const rows = data.saveTimes.map((t, i) => {
+      const errors = data.fv.map((row) => row.risk[i] - data.reference.risk[i]);
+      return `| ${t} | ${data.reference.risk[i].toFixed(10)} | ${data.reference.meanR[i].toFixed(10)} | ${errors.map((e) => sci(e)).join(' | ')} | ${orderText(errors)} |`;
+    });
+    return [header, `|${' --- |'.repeat(data.fv.length + 4)}`.replace(/ --- /g, '---'), ...rows].join('\n');
+  },
+};
+
+const fig1CoarsestGrid: Generator = {
+  name: 'fig1-coarsest-grid',
+  kind: 'checked',
+  what: 'README Accuracy: the error of the coarsest grid of the study at the save times',
+  async render(context) {
+    const data = fig1Data(context);
+    const coarsest = data.fv[0];
+    const error = (i: number) => Math.abs(coarsest.risk[i] - data.reference.risk[i]);
+    const early = data.saveTimes.map((t, i) => (t <= 2 ? error(i) : 0));
+    const at5 = data.saveTimes.indexOf(5);
+    return `${coarsest.cells} cells are accurate to ${sci(Math.max(...early), 2)} in R for t ≤ 2 and to ${sci(error(at5), 1)} at t = 5`;
+  },
+};
+
+/** The later save times of the automatic solve, where its error matters (t ≥ 2). */
+const laterTimes = (data: Fig1Data) => data.automatic.saveTimes.filter((t) => t >= 2);
+
+const fig1AutomaticGrid: Generator = {
+  name: 'fig1-automatic-grid',
+  kind: 'checked',
+  what: 'README Accuracy: the grid solve chooses for examples/mmn-fig1.json and its true error',
+  async render(context) {
+    const data = fig1Data(context);
+    const a = data.automatic;
+    const errors = laterTimes(data).map((t) => `${sci(Math.abs(a.risk[a.saveTimes.indexOf(t)] - referenceAt(data, t)))}${t === 2 ? ' in R' : ''} at t = ${t}`);
+    return `${a.cells} cells, with ${words(errors)}`;
+  },
+};
+
+const fig1ErrorBars: Generator = {
+  name: 'fig1-error-bars',
+  kind: 'checked',
+  what: 'README Accuracy: the error bars that solve reports on the automatic grid',
+  async render(context) {
+    const data = fig1Data(context);
+    const a = data.automatic;
+    const bars = laterTimes(data).map((t) => sci(a.riskError[a.saveTimes.indexOf(t)]));
+    return `Richardson from ${words(a.errorCells.slice(1).map(String))} cells: ${words(bars)}`;
+  },
+};
+
+const fig1Splits: Generator = {
+  name: 'fig1-splits',
+  kind: 'checked',
+  what: 'README Accuracy: the split points of the flow map and their layer widths',
+  async render(context) {
+    const { splits } = fig1Data(context).reference;
+    return `${splits.map((s) => `c(${s.time}) = ${s.centre.toFixed(4)}`).join(', ')}, with layer widths ${words(splits.map((s) => sci(s.width)))}`;
+  },
+};
+
+const fig1CollapsedMass: Generator = {
+  name: 'fig1-collapsed-mass',
+  kind: 'checked',
+  what: 'README Accuracy: the initial mass below the last split point',
+  async render(context) {
+    const { splits } = fig1Data(context).reference;
+    const last = splits[splits.length - 1];
+    return `≈ ${Math.round(100 * last.massBelow)} % by t = ${last.time}`;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// MMN Fig. 2: the single-delta interval [Δ^l_d, Δ^h_d] by the sweep's own bisection
+
+interface Thresholds {
+  readonly tolerance: number;
+  readonly rMax: number;
+  readonly dims: { d: number | 'inf'; low: number | null; high: number | null }[];
+}
+
+/** `sweep` of examples/mmn-fig2.json with its table cut to one Δ and no long-time runs: the Lemma 1 bisection only (seconds). */
+function thresholds(context: Context, lemmaDomain: 'half-line' | 'grid'): Promise<Thresholds> {
+  return memo(context, `thresholds-${lemmaDomain}`, async () => {
+    const base = readJson(context, 'examples/mmn-fig2.json');
+    const spec = await parseSpec({ ...base, sweep: { ...base.sweep, deltas: base.sweep.deltas.slice(0, 1), dynamicsDeltas: [], lemmaDomain } });
+    const result = await runSweep(spec);
+    if (!result.completed) throw new Error(`docs-numbers: the sweep stopped early: ${result.missing.join('; ')}`);
+    return { tolerance: result.deltaTolerance, rMax: base.grid.rMax, dims: result.dims.map((d) => ({ d: d.d, low: d.deltaLow, high: d.deltaHigh })) };
+  });
+}
+
+/** MMN's own reading of Fig. 2, quoted beside the measured threshold. */
+const PAPER_THRESHOLDS: Record<string, string> = { inf: 'MMN: ≈ 0.47' };
+
+const dText = (d: number | 'inf') => (d === 'inf' ? '∞' : String(d));
+
+const landscapeThresholds: Generator = {
+  name: 'landscape-thresholds',
+  kind: 'checked',
+  what: 'README Landscape: [Δ^l_d, Δ^h_d] of examples/mmn-fig2.json (Lemma 1 on the half-line)',
+  async render(context) {
+    const { tolerance, dims } = await thresholds(context, 'half-line');
+    // the infinite dimension first (MMN's statement), then the finite ones
+    const ordered = [...dims].sort((a, b) => (a.d === 'inf' ? -1 : b.d === 'inf' ? 1 : a.d - b.d));
+    const rows = ordered.map(({ d, low, high }) => {
+      const D = dText(d);
+      const fmt = (x: number) => formatToTolerance(x, tolerance);
+      const notes = [PAPER_THRESHOLDS[String(d)], high === null ? null : `bisection midpoint ${high.toFixed(5)}`].filter(Boolean).join('; ');
+      const range =
+        low === null && high === null ? 'every Δ of the scan'
+        : low === null ? `Δ ≤ Δ^h_${D} = ${fmt(high!)}`
+        : high === null ? `Δ ≥ Δ^l_${D} = ${fmt(low)}`
+        : `Δ ∈ [Δ^l_${D}, Δ^h_${D}] = [${fmt(low)}, ${fmt(high)}]`;
+      return `| ${D} | ${range}${notes ? ` (${notes})` : ''} |`;
+    });
+    return ['| d | single delta globally optimal for |', '|---|---|', ...rows].join('\n');
+  },
+};
+
+const landscapeGridDomain: Generator = {
+  name: 'landscape-grid-domain',
+  kind: 'checked',
+  what: 'README Landscape: Δ^h_40 with Lemma 1 restricted to the grid',
+  async render(context) {
+    const { tolerance, rMax, dims } = await thresholds(context, 'grid');
+    const at40 = dims.find((d) => d.d === 40);
+    if (!at40 || at40.high === null) throw new Error('docs-numbers: examples/mmn-fig2.json no longer gives Δ^h_40 on the grid');
+    return `[0, ${rMax}] moves Δ^h_40 to ${formatToTolerance(at40.high, tolerance)}`;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// The kernel's truncation order (README "Fast kernel")
+
+const kernelOrders: Generator = {
+  name: 'kernel-orders',
+  kind: 'checked',
+  what: 'README Fast kernel: the truncation order K of the MMN Fig. 1 kernel at d = 40 and 320',
+  async render(context) {
+    const example = readJson(context, 'examples/mmn-fig1.json');
+    const tolerance: number = example.solver.kernelTolerance;
+    const orders = [40, 320].map((d) => {
+      const model = new IsotropicGaussians({ delta: example.model.delta, d, activation: activationFromSpec(example.model.activation, 'model.activation') });
+      return `K = ${model.truncationOrder(tolerance, example.grid.rMax)} at d = ${d}`;
+    });
+    return `${orders.join(', ')} for ${tolerance} on [0, ${example.grid.rMax}]`;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// examples/README.md: SGD at a finite step against the deterministic and SGD-diffusion limits
+
+/** Written by the sgd-diffusion measurement (`--all`), read by its table. */
+export const SGD_DIFFUSION_DATA = 'bench/sgd-diffusion-fig1.json';
+
+/** One variant (one ε) of examples/sgd-diffusion-fig1.json at its save times. */
+interface SgdDiffusionRun {
+  readonly label: string;
+  readonly epsilon: number;
+  readonly seeds: number;
+  readonly times: number[];
+  /** SGD: replica means of the mean radius and of R_N, and their std across seeds. */
+  readonly sgd: { readonly meanR: number[]; readonly meanRStd: number[]; readonly risk: number[]; readonly riskStd: number[] };
+  readonly diffusion: { readonly meanR: number[]; readonly risk: number[] };
+  readonly deterministic: { readonly meanR: number[]; readonly risk: number[] };
+}
+
+/** `compare examples/sgd-diffusion-fig1.json` (timed; ≈ 10–30 s) into SGD_DIFFUSION_DATA. */
+export function measureSgdDiffusion(context: Context, log: (line: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'docs-numbers-'));
+  try {
+    const command = `npx meanfield compare examples/sgd-diffusion-fig1.json --out ${join(dir, 'out')}`;
+    recordTiming(context, 'sgd-diffusion', () => ({ timing: timeCommand(context, command, log), value: null }));
+    const result = JSON.parse(readFileSync(join(dir, 'out', 'result.json'), 'utf8'));
+    const runs: SgdDiffusionRun[] = result.variants.map((v: any) => {
+      if (!v.pde.check) throw new Error('docs-numbers: the SGD-diffusion compare no longer reports its deterministic check');
+      return {
+        label: v.label,
+        epsilon: v.particles.epsilon,
+        seeds: v.particles.seeds,
+        times: v.times,
+        sgd: { meanR: v.particles.means[0], meanRStd: v.particles.meanStds[0], risk: v.particles.risk, riskStd: v.particles.riskStd },
+        diffusion: { meanR: v.pde.means[0], risk: v.pde.risk },
+        deterministic: { meanR: v.pde.check.means[0], risk: v.pde.check.risk },
+      };
+    });
+    const data = { provenance: { createdAt: new Date().toISOString(), version: PACKAGE_VERSION, command: 'npm run docs:numbers -- --all (compare examples/sgd-diffusion-fig1.json)' }, runs };
+    writeFileSync(join(context.root, SGD_DIFFUSION_DATA), toJson(data, true) + '\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** 0.7 → "0.7", −0.7 → "−0.7" (a true minus sign). */
+const signed = (x: number, digits: number) => (x < 0 ? `−${(-x).toFixed(digits)}` : x.toFixed(digits));
+
+const sgdDiffusionTable: Generator = {
+  name: 'sgd-diffusion-table',
+  kind: 'checked',
+  what: `examples/README: SGD vs the deterministic and SGD-diffusion limits (${SGD_DIFFUSION_DATA})`,
+  async render(context) {
+    const { runs } = readJson(context, SGD_DIFFUSION_DATA) as { runs: SgdDiffusionRun[] };
+    const header = ['| ε | t | quantity | SGD mean ± se | deterministic PDE | diffusion PDE | z (det.) | z (diff.) |', '|---|---|---|---|---|---|---|---|'];
+    const rows = (quantity: 'mean r' | 'R_N') =>
+      runs.flatMap((run) =>
+        run.times.flatMap((t, k) => {
+          if (t === 0) return [];
+          const [sgd, std, det, diff] = quantity === 'mean r' ? [run.sgd.meanR, run.sgd.meanRStd, run.deterministic.meanR, run.diffusion.meanR] : [run.sgd.risk, run.sgd.riskStd, run.deterministic.risk, run.diffusion.risk];
+          const se = std[k] / Math.sqrt(run.seeds);
+          // the risk carries an O(1/N) bias neither limit has: no z-scores for it (examples/README.md)
+          const z = quantity === 'mean r' ? [signed((sgd[k] - det[k]) / se, 1), signed((sgd[k] - diff[k]) / se, 1)] : ['', ''];
+          return [`| ${sci(run.epsilon, 1)} | ${t} | ${quantity} | ${sgd[k].toFixed(4)} ± ${se.toFixed(4)} | ${det[k].toFixed(4)} | ${diff[k].toFixed(4)} | ${z.join(' | ')} |`];
+        }),
+      );
+    return [...header, ...rows('mean r'), ...rows('R_N')].join('\n');
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Timings (never checked): measured with `--all` / `--timings`
+
+/** Runs `command` under bash's `time` in the repository root; wall and user+sys seconds. */
+export function timeCommand(context: Context, command: string, log: (line: string) => void): Timing {
+  log(`timing: ${command}`);
+  // the command's own output is dropped (unless it redirects it itself); bash's `time` prints "wall user sys" on the shell's stderr
+  const out = spawnSync('bash', ['-c', `TIMEFORMAT='%R %U %S'; time ( ${command} ) >/dev/null 2>/dev/null`], { cwd: context.root, encoding: 'utf8' });
+  const last = out.stderr.trim().split('\n').pop() ?? '';
+  const [wall, user, sys] = last.split(' ').map(Number);
+  if (out.status !== 0 || !Number.isFinite(wall)) throw new Error(`docs-numbers: "${command}" failed (exit ${out.status}); run it by hand to see why`);
+  log(`  ${wall.toFixed(1)} s wall, ${(user + sys).toFixed(1)} s CPU`);
+  return { command, wallSeconds: wall, cpuSeconds: user + sys };
+}
+
+/** The quick start's command and `solve` alone, each timed once into a fresh temporary folder. */
+export function measureTimings(context: Context, log: (line: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'docs-numbers-'));
+  try {
+    for (const [name, command] of [
+      ['quick-start', `npx meanfield compare examples/mmn-fig1.json --out ${join(dir, 'fig1')}`],
+      ['solve', `npx meanfield solve examples/mmn-fig1.json --out ${join(dir, 'pde')}`],
+    ]) {
+      recordTiming(context, name, () => ({ timing: timeCommand(context, command, log), value: null }));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** "≈ 40 s", "≈ 3 min": a time to the precision a loaded machine allows. */
+export function roughTime(seconds: number): string {
+  if (seconds < 10) return `≈ ${seconds.toFixed(0)} s`;
+  if (seconds < 100) return `≈ ${Math.round(seconds / 5) * 5} s`;
+  const minutes = seconds / 60;
+  return `≈ ${minutes < 10 ? Math.round(minutes * 2) / 2 : Math.round(minutes)} min`;
+}
+
+/** "on 2026-12-07, AMD EPYC 7B13, 2 cores, loaded (load average 6.1)". */
+function machineText(machine: Machine): string {
+  const load = Math.max(...machine.load);
+  return `${machine.date}, ${machine.cpu}, ${machine.cores} cores${load > 0.5 * machine.cores ? `, loaded by other jobs (load average up to ${load.toFixed(1)})` : ''}`;
+}
+
+/** A recorded wall time; `withMachine` adds where and when (for a time far from the timings-machine line). */
+const timingGenerator = (name: string, what: string, measurement: string, withMachine = false): Generator => ({
+  name,
+  kind: 'timing',
+  what,
+  async render(context) {
+    const t = readTimings(context)[measurement];
+    if (!t) return null;
+    return withMachine ? `${roughTime(t.wallSeconds)} wall on ${machineText(t.machine)}` : roughTime(t.wallSeconds);
+  },
+});
+
+const timingMachine: Generator = {
+  name: 'timings-machine',
+  kind: 'timing',
+  what: 'the machine, date and load of the quick-start timings',
+  async render(context) {
+    const quick = readTimings(context)['quick-start'];
+    if (!quick) return null;
+    return `Times measured by \`npm run docs:numbers -- --timings\` on ${machineText(quick.machine)} (the quick start: ${quick.wallSeconds.toFixed(0)} s wall, ${quick.cpuSeconds.toFixed(0)} s of CPU).`;
+  },
+};
+
+export const GENERATORS: readonly Generator[] = [
+  fig1AccuracyTable,
+  fig1CoarsestGrid,
+  fig1AutomaticGrid,
+  fig1ErrorBars,
+  fig1Splits,
+  fig1CollapsedMass,
+  landscapeThresholds,
+  landscapeGridDomain,
+  kernelOrders,
+  timingGenerator('quick-start-time', 'README quick start and notebooks/README: `compare examples/mmn-fig1.json`', 'quick-start'),
+  timingGenerator('solve-time', 'README quick start: `solve examples/mmn-fig1.json`', 'solve'),
+  timingGenerator('fig1-reference-time', 'README Accuracy: bench/fig1-reference.ts --max-cells 12800', 'fig1-reference', true),
+  sgdDiffusionTable,
+  timingGenerator('sgd-diffusion-time', 'examples/README: `compare examples/sgd-diffusion-fig1.json`', 'sgd-diffusion', true),
+  timingMachine,
+];
