@@ -3,15 +3,16 @@
  * `<!-- numbers:NAME -->` of a README is the output of the generator NAME below, computed from a real
  * run, never typed by hand.
  *
- * Three kinds:
- *  - "checked": cheap (seconds) and deterministic: computed here from the code (the Fig. 2 thresholds
- *    by the sweep's own bisection, the kernel orders from the rigorous truncation bound) or read from a
- *    committed data file that an expensive measurement wrote (bench/fig1-reference.json). `--check`
- *    regenerates these and fails if a README differs, and test/docs/numbers.test.ts runs that check;
- *  - "timing": wall-clock times, machine-dependent: measured only with `--all` or `--timings`, written
- *    with the machine, the date and the load while measuring, and never checked;
- *  - the expensive measurements themselves (`--all`): the Fig. 1 reference solution and the
- *    finite-volume refinement study (bench/fig1-reference.ts, minutes), which rewrite the data file.
+ *  - "checked" generators are cheap (seconds) and deterministic: computed here by the code itself (the
+ *    Fig. 2 thresholds by the sweep's own bisection, the kernel orders from the rigorous truncation
+ *    bound) or read from a committed data file that an expensive measurement wrote (bench/fig1-reference.json,
+ *    bench/sgd-diffusion-fig1.json). `--check` regenerates these and fails if a README differs;
+ *    test/docs/numbers.test.ts runs that check;
+ *  - "timing" generators print wall-clock times from bench/docs-timings.json, with the machine, the
+ *    date and the load while measuring; machine-dependent, so never checked;
+ *  - the measurements (`--all`, `--measure`, `--timings`) run the expensive computations and the timed
+ *    commands and rewrite those data files: measureFig1 (bench/fig1-reference.ts and the example's own
+ *    solve, minutes), measureSgdDiffusion (compare of examples/sgd-diffusion-fig1.json), measureTimings.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -49,7 +50,8 @@ export interface Generator {
 export interface Timing {
   readonly command: string;
   readonly wallSeconds: number;
-  readonly cpuSeconds: number;
+  /** null where the CPU time of child processes cannot be read. */
+  readonly cpuSeconds: number | null;
 }
 
 export interface Machine {
@@ -75,13 +77,15 @@ function readTimings(context: Context): Record<string, MeasuredTime> {
   return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : {};
 }
 
-/** Times `measure` and records it in TIMINGS_DATA under `name`, with the machine and its load before and after. */
-function recordTiming<T>(context: Context, name: string, measure: () => { timing: Timing; value: T }): T {
+/**
+ * Times `command` (timeCommand) and records it in TIMINGS_DATA under `name`, with the machine and its
+ * load before and after; `tmp` (a temporary folder in the command) is recorded as "<tmp>".
+ */
+function timeAndRecord(context: Context, name: string, command: string, tmp: string, log: (line: string) => void): void {
   const before = loadavg()[0];
-  const { timing, value } = measure();
-  const all = { ...readTimings(context), [name]: { ...timing, machine: { ...currentMachine(), load: [before, loadavg()[0]] } } };
-  writeFileSync(join(context.root, TIMINGS_DATA), toJson(all, true) + '\n');
-  return value;
+  const timing = timeCommand(context, command, log);
+  const measured: MeasuredTime = { ...timing, command: command.replaceAll(tmp, '<tmp>'), machine: { ...currentMachine(), load: [before, loadavg()[0]] } };
+  writeFileSync(join(context.root, TIMINGS_DATA), toJson({ ...readTimings(context), [name]: measured }, true) + '\n');
 }
 
 /** What the generators share: the repository root and memoised computations. */
@@ -105,6 +109,11 @@ const readJson = (context: Context, path: string) => JSON.parse(readFileSync(joi
 export function sci(x: number, digits = 2): string {
   const [mantissa, exponent] = Math.abs(x).toExponential(digits - 1).split('e');
   return `${x < 0 ? '−' : ''}${mantissa}e${exponent.replace('+', '')}`;
+}
+
+/** One Markdown table row; an empty cell is written "| |". */
+function tableRow(cells: readonly (string | number)[]): string {
+  return `|${cells.map((c) => (c === '' ? ' ' : ` ${c} `)).join('|')}|`;
 }
 
 /** A list in words: "a", "a and b", "a, b and c". */
@@ -139,7 +148,7 @@ export async function measureFig1(context: Context, log: (line: string) => void)
   let out;
   try {
     const file = join(dir, 'fig1-reference.out');
-    recordTiming(context, 'fig1-reference', () => ({ timing: timeCommand(context, `${command} > ${file}`, log), value: null }));
+    timeAndRecord(context, 'fig1-reference', `${command} > ${file}`, dir, log);
     const lines = readFileSync(file, 'utf8').trim().split('\n');
     out = JSON.parse(lines[lines.length - 1]);
   } finally {
@@ -195,7 +204,7 @@ const fig1AccuracyTable: Generator = {
     const header = `| t | reference R(t) | reference mean r | FV error in R: ${first} cells | ${rest.join(' | ')} | order |`;
     const rows = data.saveTimes.map((t, i) => {
       const errors = data.fv.map((row) => row.risk[i] - data.reference.risk[i]);
-      return `| ${t} | ${data.reference.risk[i].toFixed(10)} | ${data.reference.meanR[i].toFixed(10)} | ${errors.map((e) => sci(e)).join(' | ')} | ${orderText(errors)} |`;
+      return tableRow([t, data.reference.risk[i].toFixed(10), data.reference.meanR[i].toFixed(10), ...errors.map((e) => sci(e)), orderText(errors)]);
     });
     return [header, `|${' --- |'.repeat(data.fv.length + 4)}`.replace(/ --- /g, '---'), ...rows].join('\n');
   },
@@ -364,7 +373,7 @@ export function measureSgdDiffusion(context: Context, log: (line: string) => voi
   const dir = mkdtempSync(join(tmpdir(), 'docs-numbers-'));
   try {
     const command = `npx meanfield compare examples/sgd-diffusion-fig1.json --out ${join(dir, 'out')}`;
-    recordTiming(context, 'sgd-diffusion', () => ({ timing: timeCommand(context, command, log), value: null }));
+    timeAndRecord(context, 'sgd-diffusion', command, dir, log);
     const result = JSON.parse(readFileSync(join(dir, 'out', 'result.json'), 'utf8'));
     const runs: SgdDiffusionRun[] = result.variants.map((v: any) => {
       if (!v.pde.check) throw new Error('docs-numbers: the SGD-diffusion compare no longer reports its deterministic check');
@@ -403,7 +412,7 @@ const sgdDiffusionTable: Generator = {
           const se = std[k] / Math.sqrt(run.seeds);
           // the risk carries an O(1/N) bias neither limit has: no z-scores for it (examples/README.md)
           const z = quantity === 'mean r' ? [signed((sgd[k] - det[k]) / se, 1), signed((sgd[k] - diff[k]) / se, 1)] : ['', ''];
-          return [`| ${sci(run.epsilon, 1)} | ${t} | ${quantity} | ${sgd[k].toFixed(4)} ± ${se.toFixed(4)} | ${det[k].toFixed(4)} | ${diff[k].toFixed(4)} | ${z.join(' | ')} |`];
+          return [tableRow([sci(run.epsilon, 1), t, quantity, `${sgd[k].toFixed(4)} ± ${se.toFixed(4)}`, det[k].toFixed(4), diff[k].toFixed(4), ...z])];
         }),
       );
     return [...header, ...rows('mean r'), ...rows('R_N')].join('\n');
@@ -413,16 +422,31 @@ const sgdDiffusionTable: Generator = {
 // ---------------------------------------------------------------------------------------------
 // Timings (never checked): measured with `--all` / `--timings`
 
-/** Runs `command` under bash's `time` in the repository root; wall and user+sys seconds. */
+/** CPU seconds (user + system) of this process's finished, waited-for descendants (Linux /proc; null elsewhere). */
+let ticksPerSecond: number | undefined;
+function childrenCpuSeconds(): number | null {
+  try {
+    ticksPerSecond ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+    // /proc/self/stat: the fields after the ")" that ends the command name; cutime and cstime are fields 16 and 17
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[16 - 3]) + Number(fields[17 - 3])) / ticksPerSecond;
+  } catch {
+    return null;
+  }
+}
+
+/** Runs `command` by bash in the repository root (its output dropped unless it redirects it itself): wall and CPU seconds. */
 export function timeCommand(context: Context, command: string, log: (line: string) => void): Timing {
   log(`timing: ${command}`);
-  // the command's own output is dropped (unless it redirects it itself); bash's `time` prints "wall user sys" on the shell's stderr
-  const out = spawnSync('bash', ['-c', `TIMEFORMAT='%R %U %S'; time ( ${command} ) >/dev/null 2>/dev/null`], { cwd: context.root, encoding: 'utf8' });
-  const last = out.stderr.trim().split('\n').pop() ?? '';
-  const [wall, user, sys] = last.split(' ').map(Number);
-  if (out.status !== 0 || !Number.isFinite(wall)) throw new Error(`docs-numbers: "${command}" failed (exit ${out.status}); run it by hand to see why`);
-  log(`  ${wall.toFixed(1)} s wall, ${(user + sys).toFixed(1)} s CPU`);
-  return { command, wallSeconds: wall, cpuSeconds: user + sys };
+  const cpu0 = childrenCpuSeconds();
+  const t0 = performance.now();
+  const out = spawnSync('bash', ['-c', command], { cwd: context.root, stdio: 'ignore' });
+  const wallSeconds = (performance.now() - t0) / 1000;
+  const cpu1 = childrenCpuSeconds();
+  if (out.status !== 0) throw new Error(`docs-numbers: "${command}" failed (exit ${out.status}); run it by hand to see why`);
+  const cpuSeconds = cpu0 === null || cpu1 === null ? null : cpu1 - cpu0;
+  log(`  ${wallSeconds.toFixed(1)} s wall, ${cpuSeconds === null ? '?' : cpuSeconds.toFixed(1)} s CPU`);
+  return { command, wallSeconds, cpuSeconds };
 }
 
 /** The quick start's command and `solve` alone, each timed once into a fresh temporary folder. */
@@ -433,7 +457,7 @@ export function measureTimings(context: Context, log: (line: string) => void): v
       ['quick-start', `npx meanfield compare examples/mmn-fig1.json --out ${join(dir, 'fig1')}`],
       ['solve', `npx meanfield solve examples/mmn-fig1.json --out ${join(dir, 'pde')}`],
     ]) {
-      recordTiming(context, name, () => ({ timing: timeCommand(context, command, log), value: null }));
+      timeAndRecord(context, name, command, dir, log);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -448,10 +472,15 @@ export function roughTime(seconds: number): string {
   return `≈ ${minutes < 10 ? Math.round(minutes * 2) / 2 : Math.round(minutes)} min`;
 }
 
-/** "on 2026-12-07, AMD EPYC 7B13, 2 cores, loaded (load average 6.1)". */
+/** "2026-12-07, AMD EPYC, 2 cores, while other jobs loaded it (load average up to 11.7)". */
 function machineText(machine: Machine): string {
   const load = Math.max(...machine.load);
-  return `${machine.date}, ${machine.cpu}, ${machine.cores} cores${load > 0.5 * machine.cores ? `, loaded by other jobs (load average up to ${load.toFixed(1)})` : ''}`;
+  return `${machine.date}, ${machine.cpu}, ${machine.cores} cores${load > 0.5 * machine.cores ? `, while other jobs loaded it (load average up to ${load.toFixed(1)})` : ''}`;
+}
+
+/** "≈ 100 s wall, 35 s CPU": the wall time, and the CPU seconds of all its processes where known. */
+function timeText(t: Timing): string {
+  return `${roughTime(t.wallSeconds)} wall${t.cpuSeconds === null ? '' : `, ${t.cpuSeconds.toFixed(0)} s CPU`}`;
 }
 
 /** A recorded wall time; `withMachine` adds where and when (for a time far from the timings-machine line). */
@@ -462,7 +491,7 @@ const timingGenerator = (name: string, what: string, measurement: string, withMa
   async render(context) {
     const t = readTimings(context)[measurement];
     if (!t) return null;
-    return withMachine ? `${roughTime(t.wallSeconds)} wall on ${machineText(t.machine)}` : roughTime(t.wallSeconds);
+    return withMachine ? `${timeText(t)} on ${machineText(t.machine)}` : timeText(t);
   },
 });
 
@@ -473,7 +502,8 @@ const timingMachine: Generator = {
   async render(context) {
     const quick = readTimings(context)['quick-start'];
     if (!quick) return null;
-    return `Times measured by \`npm run docs:numbers -- --timings\` on ${machineText(quick.machine)} (the quick start: ${quick.wallSeconds.toFixed(0)} s wall, ${quick.cpuSeconds.toFixed(0)} s of CPU).`;
+    const loaded = Math.max(...quick.machine.load) > 0.5 * quick.machine.cores ? '; on an idle machine expect shorter wall times' : '';
+    return `Times (wall clock, and CPU seconds of all the command's processes) measured by \`npm run docs:numbers -- --timings\` on ${machineText(quick.machine)}${loaded}.`;
   },
 };
 
