@@ -420,6 +420,99 @@ const sgdDiffusionTable: Generator = {
 };
 
 // ---------------------------------------------------------------------------------------------
+// README Benchmarks: the table of bench/results.json (written by `npm run bench`; machine-dependent)
+
+const BENCH_RESULTS = 'bench/results.json';
+
+/** The fields of bench/results.json the table reads (bench/pde.ts, bench/pde-nd.ts, bench/sgd.ts). */
+interface BenchResults {
+  readonly createdAt: string;
+  readonly machine: { readonly cpu: string; readonly cores: number; readonly node: string };
+  readonly pde?: { case: string; M: number; K: number; rank: number; stepsPerSecond: number; cStepsPerSecond: number | null }[];
+  readonly pdeNd?: { shape: number[]; cells: number; rank: number; stepsPerSecond: number; cellStepsPerSecond: number; bytesPerCell: { analytic: number }; peakRssMiB: number }[];
+  readonly sgd?: { d: number; N: number; B: number; stepsPerSecond: number; pytorchStepsPerSecond: number | null }[];
+}
+
+/** Steps/s to two significant digits: 20, 580 → "0.58k" beside thousands, 6.0k, 71k. */
+const kilo = (x: number) => `${(x / 1000).toPrecision(2)}k`;
+const rate = (x: number) => (x >= 100 ? kilo(x) : x.toPrecision(2));
+/** A quoted reference rate (PyTorch), to the digits it was quoted with: 43k, 15.5k. */
+const quoted = (x: number | null) => (x === null ? '–' : `${Number((x / 1000).toPrecision(3))}k`);
+const superscript = (n: number) => String(n).replace(/\d/g, (c) => '⁰¹²³⁴⁵⁶⁷⁸⁹'[Number(c)]);
+/** Rows whose `key` is equal, in order of first appearance. */
+function groupBy<T>(rows: readonly T[], key: (row: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) groups.set(key(row), [...(groups.get(key(row)) ?? []), row]);
+  return [...groups.values()];
+}
+
+const benchTable: Generator = {
+  name: 'bench-table',
+  kind: 'timing',
+  what: `README Benchmarks: steps/s of ${BENCH_RESULTS}`,
+  async render(context) {
+    if (!existsSync(join(context.root, BENCH_RESULTS))) return null;
+    const bench = readJson(context, BENCH_RESULTS) as BenchResults;
+    const rows: string[][] = [];
+    const step = (bench.pde ?? []).filter((r) => r.case === 'ssprk2-muscl');
+    groupBy(step, (r) => String(r.K)).forEach((g, i) => {
+      const kernel = `K = ${g[0].K} (rank ${g[0].rank})`;
+      rows.push([i === 0 ? '1-D PDE, SSP-RK2 + MUSCL' : '', i === 0 ? `M = ${g.map((r) => r.M).join(' / ')} cells, ${kernel}` : `same, ${kernel}`, g.map((r) => rate(r.stepsPerSecond)).join(' / ')]);
+    });
+    groupBy(bench.pdeNd ?? [], (r) => r.shape.join('x')).forEach((g, i) => {
+      const { shape, cells } = g[0];
+      const size = `${shape[0]}${superscript(shape.length)}${cells >= 1e6 ? ` = ${Math.round(cells / 2 ** 20)}M cells` : ''}`;
+      const ranks = g.map((r) => r.rank).join(' / ');
+      const detail =
+        cells >= 1e6
+          ? `${g.map((r) => r.bytesPerCell.analytic).join(' / ')} bytes per cell; ${size.split(' ')[0]} at rank ${g[g.length - 1].rank} peaks at ≈ ${((g[g.length - 1].peakRssMiB * 2 ** 20) / 1e9).toFixed(1)} GB`
+          : `${g.map((r) => sci(r.cellStepsPerSecond)).join(' / ')} cells·steps/s`;
+      rows.push([i === 0 ? 'n-D PDE' : '', `${size}, rank ${ranks}`, `${g.map((r) => rate(r.stepsPerSecond)).join(' / ')} (${detail})`]);
+    });
+    // the online cases of MMN Fig. 1 and 3 (B = 1, N = 800), then the rest
+    const sgd = bench.sgd ?? [];
+    [sgd.filter((r) => r.B === 1 && r.N === 800), sgd.filter((r) => !(r.B === 1 && r.N === 800))].forEach((g, i) => {
+      if (g.length === 0) return;
+      const torch = g.map((r) => quoted(r.pytorchStepsPerSecond)).join(' / ');
+      rows.push([i === 0 ? 'SGD, float64' : '', `${i === 0 ? '(d, N, B) = ' : ''}${g.map((r) => `(${r.d}, ${r.N}, ${r.B})`).join(' / ')}`, `${g.map((r) => rate(r.stepsPerSecond)).join(' / ')} (PyTorch${i === 0 ? ' on this machine type' : ''}: ${torch})`]);
+    });
+    return ['| engine | case | steps/s |', '|---|---|---|', ...rows.map(tableRow)].join('\n');
+  },
+};
+
+const benchMachine: Generator = {
+  name: 'bench-machine',
+  kind: 'timing',
+  what: `README Benchmarks: the machine and date of ${BENCH_RESULTS}`,
+  async render(context) {
+    if (!existsSync(join(context.root, BENCH_RESULTS))) return null;
+    const { machine, createdAt } = readJson(context, BENCH_RESULTS) as BenchResults;
+    return `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${createdAt.slice(0, 10)}`;
+  },
+};
+
+/** A generator of one number of BENCH_RESULTS (null without the file or the cases it needs). */
+const benchNumber = (name: string, what: string, compute: (bench: BenchResults) => string | null): Generator => ({
+  name,
+  kind: 'timing',
+  what: `README Benchmarks: ${what} (${BENCH_RESULTS})`,
+  async render(context) {
+    return existsSync(join(context.root, BENCH_RESULTS)) ? compute(readJson(context, BENCH_RESULTS)) : null;
+  },
+});
+
+const benchPdeGap = benchNumber('bench-pde-gap', 'how many times slower the 1-D PDE step is than the quoted C -O3 rate', (bench) => {
+  const c = (bench.pde ?? []).find((r) => r.case === 'ssprk2-muscl' && r.cStepsPerSecond !== null);
+  return c ? `~${Math.round(c.cStepsPerSecond! / c.stepsPerSecond)}×` : null;
+});
+
+const benchSgdGap = benchNumber('bench-sgd-gap', 'SGD at B = 32 as a fraction of PyTorch (mean over the cases)', (bench) => {
+  const batched = (bench.sgd ?? []).filter((r) => r.B === 32 && r.pytorchStepsPerSecond !== null);
+  if (batched.length === 0) return null;
+  return `~${(batched.reduce((s, r) => s + r.stepsPerSecond / r.pytorchStepsPerSecond!, 0) / batched.length).toFixed(1)}×`;
+});
+
+// ---------------------------------------------------------------------------------------------
 // Timings (never checked): measured with `--all` / `--timings`
 
 /** CPU seconds (user + system) of this process's finished, waited-for descendants (Linux /proc; null elsewhere). */
@@ -523,4 +616,8 @@ export const GENERATORS: readonly Generator[] = [
   sgdDiffusionTable,
   timingGenerator('sgd-diffusion-time', 'examples/README: `compare examples/sgd-diffusion-fig1.json`', 'sgd-diffusion', true),
   timingMachine,
+  benchTable,
+  benchMachine,
+  benchPdeGap,
+  benchSgdGap,
 ];
