@@ -419,6 +419,65 @@ const sgdDiffusionTable: Generator = {
   },
 };
 
+/** The mean-radius z-scores (SGD − PDE)/se of a run at its save times t > 0, against one limit. */
+function meanRadiusZ(run: SgdDiffusionRun, limit: 'deterministic' | 'diffusion'): number[] {
+  return run.times.flatMap((t, k) => (t === 0 ? [] : [(run.sgd.meanR[k] - run[limit].meanR[k]) / (run.sgd.meanRStd[k] / Math.sqrt(run.seeds))]));
+}
+
+/** |z| as "|z| ≤ 1.1" when all are within 2 (sampling error), else the range "12–25 se" (two significant digits). */
+function zText(z: readonly number[]): string {
+  const abs = z.map(Math.abs);
+  const two = (x: number) => String(Number(x.toPrecision(2)));
+  return Math.max(...abs) <= 2 ? `|z| ≤ ${two(Math.max(...abs))}` : `${two(Math.min(...abs))}–${two(Math.max(...abs))} se`;
+}
+
+const sgdRuns = (context: Context) => (readJson(context, SGD_DIFFUSION_DATA) as { runs: SgdDiffusionRun[] }).runs;
+
+const sgdDiffusionDeterministicZ: Generator = {
+  name: 'sgd-diffusion-z-deterministic',
+  kind: 'checked',
+  what: 'examples/README: how far the deterministic limit misses the SGD mean radius, over every ε and t',
+  async render(context) {
+    return zText(sgdRuns(context).flatMap((run) => meanRadiusZ(run, 'deterministic')));
+  },
+};
+
+/** The diffusion limit's z-scores at the run of step `epsilon`. */
+const sgdDiffusionZ = (epsilon: number): Generator => ({
+  name: `sgd-diffusion-z-${sci(epsilon, 1)}`,
+  kind: 'checked',
+  what: `examples/README: how far the SGD-diffusion limit misses the SGD mean radius at ε = ${sci(epsilon, 1)}`,
+  async render(context) {
+    const run = sgdRuns(context).find((r) => r.epsilon === epsilon);
+    if (!run) throw new Error(`${SGD_DIFFUSION_DATA}: no run at ε = ${epsilon}`);
+    return zText(meanRadiusZ(run, 'diffusion'));
+  },
+});
+
+const sgdDiffusionCaptured: Generator = {
+  name: 'sgd-diffusion-captured',
+  kind: 'checked',
+  what: 'examples/README: the share of the SGD shift of the mean radius that the diffusion limit captures at the largest ε',
+  async render(context) {
+    const runs = sgdRuns(context);
+    const run = runs.reduce((a, b) => (b.epsilon > a.epsilon ? b : a));
+    const shares = run.times.flatMap((t, k) => (t === 0 ? [] : [(run.diffusion.meanR[k] - run.deterministic.meanR[k]) / (run.sgd.meanR[k] - run.deterministic.meanR[k])]));
+    return `about ${Math.round((10 * shares.reduce((s, x) => s + x, 0)) / shares.length) * 10} %`;
+  },
+};
+
+const sgdDiffusionShifts: Generator = {
+  name: 'sgd-diffusion-shifts',
+  kind: 'checked',
+  what: 'examples/README: the shifts of the mean radius over the deterministic PDE at the smallest ε',
+  async render(context) {
+    const runs = sgdRuns(context);
+    const run = runs.reduce((a, b) => (b.epsilon < a.epsilon ? b : a));
+    const shifts = (limit: number[]) => run.times.flatMap((t, k) => (t === 0 ? [] : [(limit[k] - run.deterministic.meanR[k]).toFixed(4)])).join(', ');
+    return `SGD ${shifts(run.sgd.meanR)}; diffusion PDE ${shifts(run.diffusion.meanR)}`;
+  },
+};
+
 // ---------------------------------------------------------------------------------------------
 // README Benchmarks: the table of bench/results.json (written by `npm run bench`; machine-dependent)
 
@@ -614,6 +673,10 @@ export const GENERATORS: readonly Generator[] = [
   timingGenerator('solve-time', 'README quick start: `solve examples/mmn-fig1.json`', 'solve'),
   timingGenerator('fig1-reference-time', 'README Accuracy: bench/fig1-reference.ts --max-cells 12800', 'fig1-reference', true),
   sgdDiffusionTable,
+  sgdDiffusionDeterministicZ,
+  ...[1e-4, 3e-4, 1e-3].map(sgdDiffusionZ),
+  sgdDiffusionCaptured,
+  sgdDiffusionShifts,
   timingGenerator('sgd-diffusion-time', 'examples/README: `compare examples/sgd-diffusion-fig1.json`', 'sgd-diffusion', true),
   timingMachine,
   benchTable,
