@@ -4,21 +4,21 @@
  *
  *   npm run docs:numbers                 every region (seconds): Fig. 2 thresholds and kernel orders computed
  *                                        here, the rest from the committed measurements in bench/
- *   npm run docs:numbers -- --timings    first time the quick start and `solve` again (≈ 1–2 min)
+ *   npm run docs:numbers -- --timings    first time the commands of TIMED_COMMANDS again (quick start, solve, sweep; minutes)
  *   npm run docs:numbers -- --all        first re-run every measurement (minutes), then write every region
- *   npm run docs:numbers -- --measure fig1-reference,sgd-diffusion,timings   the named measurements only
+ *   npm run docs:numbers -- --measure fig1-reference,sgd-diffusion,quick-start,solve,sweep   the named measurements only
  *   npm run docs:numbers -- --check      regenerate the deterministic regions and exit 1 if a README differs (writes nothing)
  *   npm run docs:numbers -- --list       the regions and what each holds
  */
 import { parseArgs } from 'node:util';
-import { GENERATORS, measureFig1, measureSgdDiffusion, measureTimings, newContext, type Context, type GeneratorKind } from './docs-numbers/generators.ts';
+import { GENERATORS, TIMED_COMMANDS, measureFig1, measureSgdDiffusion, measureTiming, newContext, type Context, type GeneratorKind } from './docs-numbers/generators.ts';
 import { renderGenerators, rewriteFiles } from './docs-numbers/update.ts';
 
 /** The measurements, in the order --all runs them; each writes its data file in bench/. */
 const MEASUREMENTS: Record<string, (context: Context, log: (line: string) => void) => Promise<unknown> | void> = {
   'fig1-reference': measureFig1,
   'sgd-diffusion': measureSgdDiffusion,
-  timings: measureTimings,
+  ...Object.fromEntries(Object.keys(TIMED_COMMANDS).map((name) => [name, (context: Context, log: (line: string) => void) => measureTiming(context, name, log)])),
 };
 
 const USAGE = `usage: npm run docs:numbers [-- --check | --timings | --all | --measure ${Object.keys(MEASUREMENTS).join(',')} | --list]`;
@@ -29,7 +29,7 @@ try {
   console.error(`docs:numbers: ${(e as Error).message}\n${USAGE}`);
   process.exit(2);
 }
-const measure = args.all ? Object.keys(MEASUREMENTS) : [...(args.measure?.split(',').filter(Boolean) ?? []), ...(args.timings ? ['timings'] : [])];
+const measure = args.all ? Object.keys(MEASUREMENTS) : [...(args.measure?.split(',').filter(Boolean) ?? []), ...(args.timings ? Object.keys(TIMED_COMMANDS) : [])];
 const unknown = measure.filter((name) => !(name in MEASUREMENTS));
 if (unknown.length > 0) {
   console.error(`docs:numbers: --measure: unknown measurement ${unknown.join(', ')} (allowed: ${Object.keys(MEASUREMENTS).join(', ')})\n${USAGE}`);

@@ -12,7 +12,8 @@
  *    date and the load while measuring; machine-dependent, so never checked;
  *  - the measurements (`--all`, `--measure`, `--timings`) run the expensive computations and the timed
  *    commands and rewrite those data files: measureFig1 (bench/fig1-reference.ts and the example's own
- *    solve, minutes), measureSgdDiffusion (compare of examples/sgd-diffusion-fig1.json), measureTimings.
+ *    solve, minutes), measureSgdDiffusion (compare of examples/sgd-diffusion-fig1.json), measureTiming
+ *    (the commands of TIMED_COMMANDS).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -601,16 +602,18 @@ export function timeCommand(context: Context, command: string, log: (line: strin
   return { command, wallSeconds, cpuSeconds };
 }
 
-/** The quick start's command and `solve` alone, each timed once into a fresh temporary folder. */
-export function measureTimings(context: Context, log: (line: string) => void): void {
+/** The timed commands of the READMEs (each into a fresh temporary folder `<out>`). */
+export const TIMED_COMMANDS: Record<string, string> = {
+  'quick-start': 'npx meanfield compare examples/mmn-fig1.json --out <out>',
+  solve: 'npx meanfield solve examples/mmn-fig1.json --out <out>',
+  sweep: 'npx meanfield sweep examples/mmn-fig2.json --out <out>',
+};
+
+/** Times the command TIMED_COMMANDS[name] once into bench/docs-timings.json. */
+export function measureTiming(context: Context, name: string, log: (line: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'docs-numbers-'));
   try {
-    for (const [name, command] of [
-      ['quick-start', `npx meanfield compare examples/mmn-fig1.json --out ${join(dir, 'fig1')}`],
-      ['solve', `npx meanfield solve examples/mmn-fig1.json --out ${join(dir, 'pde')}`],
-    ]) {
-      timeAndRecord(context, name, command, dir, log);
-    }
+    timeAndRecord(context, name, TIMED_COMMANDS[name].replace('<out>', join(dir, 'out')), dir, log);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -671,6 +674,7 @@ export const GENERATORS: readonly Generator[] = [
   kernelOrders,
   timingGenerator('quick-start-time', 'README quick start and notebooks/README: `compare examples/mmn-fig1.json`', 'quick-start'),
   timingGenerator('solve-time', 'README quick start: `solve examples/mmn-fig1.json`', 'solve'),
+  timingGenerator('sweep-time', 'README Landscape and notebooks/README: `sweep examples/mmn-fig2.json`', 'sweep'),
   timingGenerator('fig1-reference-time', 'README Accuracy: bench/fig1-reference.ts --max-cells 12800', 'fig1-reference', true),
   sgdDiffusionTable,
   sgdDiffusionDeterministicZ,

@@ -3,8 +3,9 @@
  * every cheap, deterministic region of the committed READMEs is what its generator writes today
  * (the same check as `npm run docs:numbers -- --check`). Timings are never checked.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FILES, GENERATORS, ROOT, newContext, roughTime, sci } from '../../scripts/docs-numbers/generators.ts';
 import { findRegions, rewriteRegions } from '../../scripts/docs-numbers/regions.ts';
@@ -77,6 +78,24 @@ describe('the committed READMEs', () => {
     const edited = readme.slice(0, table.start) + table.content.replace(/\d(?=\d* \|)/, (digit) => String((Number(digit) + 1) % 10)) + readme.slice(table.end);
     expect(edited).not.toBe(readme);
     expect(rewriteRegions(edited, 'README.md', generated).changed).toEqual(['fig1-accuracy']);
+  });
+
+  it('name only known generators, and every generator has a region', () => {
+    const root = mkdtempSync(join(tmpdir(), 'docs-numbers-test-'));
+    try {
+      const copy = (edit: (file: string, text: string) => string) => {
+        for (const file of FILES) {
+          mkdirSync(dirname(join(root, file)), { recursive: true });
+          writeFileSync(join(root, file), edit(file, readFileSync(join(ROOT, file), 'utf8')));
+        }
+      };
+      copy((file, text) => (file === 'notebooks/README.md' ? `${text}\n<!-- numbers:no-such-number -->1<!-- /numbers:no-such-number -->\n` : text));
+      expect(() => rewriteFiles(newContext(root), new Map(), false)).toThrow('notebooks/README.md: region "no-such-number" has no generator');
+      copy((_, text) => text.replace(/<!-- numbers:kernel-orders -->.*?<!-- \/numbers:kernel-orders -->/, 'K = 22'));
+      expect(() => rewriteFiles(newContext(root), new Map(), false)).toThrow('generators without a region in README.md, examples/README.md, notebooks/README.md: kernel-orders');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('give the quick start one time everywhere', () => {
