@@ -24,8 +24,8 @@ import { F64, FunctionBuilder, I32, kernelMemory, kernelModule, op, V128, type F
 const loadV = (offset = 0) => op.v128Load(offset, 3);
 const storeV = (offset = 0) => op.v128Store(offset, 3);
 
-/** Output rows per block of the fast path (and the single-row kernel for leftovers). */
-export const BLOCK_ROWS = 2;
+/** Output rows per block of the fast path (and the single-row kernel for leftovers); network.ts lists blocks of exactly this many rows. */
+export const BLOCK_ROWS = 2 as const;
 /** f64x2 vectors per row in the register block: 2 rows × 4 vectors (8 columns) = 8 accumulators. */
 const BLOCK_VECTORS = 4;
 
@@ -140,7 +140,7 @@ type AxpyFn = (y: number, x: number, n: number, c: number) => void;
 type ScaleFn = (y: number, n: number, c: number) => void;
 
 const instantiate = kernelModule<Record<string, RowsProductFn | AxpyFn | ScaleFn>>(() => [
-  rowsProductKernel(BLOCK_ROWS, BLOCK_VECTORS), rowsProductKernel(1, BLOCK_VECTORS), axpyKernel(), scaleKernel(),
+  ...(BLOCK_ROWS > 1 ? [rowsProductKernel(BLOCK_ROWS, BLOCK_VECTORS)] : []), rowsProductKernel(1, BLOCK_VECTORS), axpyKernel(), scaleKernel(),
 ]);
 
 /** A region of the workspace memory: its byte offset and a view. */

@@ -221,13 +221,23 @@ export class TwoLayerClassifier {
     for (let o = 0; o < outRows; ) {
       const R = outRows - o >= BLOCK_ROWS ? BLOCK_ROWS : 1;
       const start = e;
-      for (let i = 0; i < inner; i++) {
-        const at = o * os + i * is;
-        let any = false;
-        for (let r = 0; r < R; r++) if (left[at + r * os] !== 0) any = true;
-        if (!any) continue;
-        idx[e++] = i * inRowBytes;
-        for (let r = 0; r < R; r++) coef[c++] = left[at + r * os];
+      let at = o * os;
+      if (R === 2) {
+        for (let i = 0; i < inner; i++, at += is) {
+          const v0 = left[at];
+          const v1 = left[at + os];
+          if (v0 === 0 && v1 === 0) continue;
+          idx[e++] = i * inRowBytes;
+          coef[c++] = v0;
+          coef[c++] = v1;
+        }
+      } else {
+        for (let i = 0; i < inner; i++, at += is) {
+          const v = left[at];
+          if (v === 0) continue;
+          idx[e++] = i * inRowBytes;
+          coef[c++] = v;
+        }
       }
       blocks[4 * nb] = o;
       blocks[4 * nb + 1] = R;
