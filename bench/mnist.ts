@@ -117,11 +117,11 @@ console.log(`MNIST two-layer SGD step, B = ${BATCH}, steps/s by CPU time (wall i
 console.log(`PyTorch: ${torchNote}`);
 const fmt = (r: Rate | undefined) => (r ? `${r.cpuStepsPerSecond.toFixed(1)} (${r.wallStepsPerSecond.toFixed(1)})` : '—');
 const columns = ['f64 hand', 'f64 autograd', 'f32 hand', 'f32 autograd'];
-console.log(['N', 'ours f64', ...columns.map((c) => `torch ${c}`)].map((c) => c.padStart(18)).join(''));
+console.log(['N', 'ours f64', ...columns.map((c) => `torch ${c}`)].map((c) => c.padStart(19)).join(' '));
 for (const o of ours) {
   const t = (dtype: string, gradient: string) => torch.find((r) => r.N === o.N && r.dtype === dtype && r.gradient === gradient);
   const cells = [fmt(o), fmt(t('float64', 'hand')), fmt(t('float64', 'autograd')), fmt(t('float32', 'hand')), fmt(t('float32', 'autograd'))];
-  console.log([String(o.N), ...cells].map((c) => c.padStart(18)).join(''));
+  console.log([String(o.N), ...cells].map((c) => c.padStart(19)).join(' '));
 }
 const path = new URL('./mnist-results.json', import.meta.url);
 writeFileSync(path, toJson({ version: PACKAGE_VERSION, createdAt: new Date().toISOString(), machine, batch: BATCH, ours, torch, torchNote }, true) + '\n');
