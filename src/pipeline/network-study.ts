@@ -12,8 +12,9 @@
  *
  * With "reference": "<label of a run>", also W1 (per coordinate and sliced) between every run's pooled
  * final law and the reference run's at the same N (De Bortoli Fig. 3: the β = 1 law at decreasing γ
- * against the β < 1 one). The reference against itself is 0 (the same sample); every other distance
- * again includes the floor of two samples of N·K units.
+ * against the β < 1 one). The reference against itself is 0 (the same sample). Runs of one width and
+ * seed share their stream, hence their initial weights and their sequence of batches (drawn at
+ * different steps when the steps differ), so these distances carry no floor from sampling the initial law.
  *
  * Streams: the run of width N and seed k uses stream 1000·N + k of the spec's seed, so adding a width or
  * a seed never changes the others (and the result does not depend on the worker count).
@@ -443,7 +444,7 @@ function referenceSections(result: WidthStudyResult): ReportSection[] {
   return [
     ...coordinates.map((c, a) => ({
       title: `W1 of ${c} to "${reference}"`,
-      text: `W1 between each run's pooled final law of ${c} (all units and seeds, t = ${result.runs[0].times[result.runs[0].times.length - 1]}) and the reference run's at the same width; the reference against itself is 0. Includes the floor of two finite samples.`,
+      text: `W1 between each run's pooled final law of ${c} (all units and seeds, t = ${result.runs[0].times[result.runs[0].times.length - 1]}) and the reference run's at the same width; the reference against itself is 0. The runs of one width and seed start from the same weights, so the distance is what the different steps did.`,
       figure: lineFigure(`W1 of ${c} to "${reference}"`, 'width N (units)', 'W1', runs.map((r, i) => ({ name: r.label, x: widthsOf(r), y: r.w1ToReference![a], mode: 'lines+markers' as const, color: colorAt(i) })), { logX: true }),
     })),
     {
