@@ -6,8 +6,9 @@
  * A step = draw B rows uniformly with replacement, forward, softmax cross-entropy, gradient, update.
  *
  * Method: per case 0.3 s of warm-up steps, then 3 timed repeats of ≈ 0.5 s; the median steps/s by CPU
- * time of the process (one thread: robust to other jobs on a shared machine) and by wall time.
- * Prints a table and writes bench/mnist-results.json. Options: --units 100,1000 --no-torch.
+ * time of the process (one thread: robust to other jobs taking turns on a shared machine) and by wall
+ * time. Rounds (default 3) alternate all of ours and all of PyTorch's cases; reported is the median over
+ * rounds. Prints a table and writes bench/mnist-results.json. Options: --units 100,1000 --rounds 3 --no-torch.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +27,8 @@ const args = process.argv.slice(2);
 const unitsArg = args.indexOf('--units');
 const UNITS = unitsArg >= 0 ? args[unitsArg + 1].split(',').map(Number) : [100, 1000, 3000, 10000];
 const withTorch = !args.includes('--no-torch');
+const roundsArg = args.indexOf('--rounds');
+const ROUNDS = roundsArg >= 0 ? Number(args[roundsArg + 1]) : 3;
 
 const cpuSeconds = () => {
   const u = process.cpuUsage();
@@ -60,19 +63,19 @@ function rate(step: () => void, seconds = 0.5, repeats = 3): Rate {
 
 const train = splitByClass(loadMnistPackage(), 0.2, 1).train;
 const data = sparseInputs(train);
-const ours = UNITS.map((N) => {
+
+function oursAt(N: number): Rate {
   const net = new TwoLayerClassifier(N, train.dim, train.classes, BATCH);
   const rng = new Rng(1);
   for (let i = 0; i < net.uT.length; i++) net.uT[i] = (2 * rng.uniform() - 1) / 28;
   for (let i = 0; i < net.a.length; i++) net.a[i] = 2 * rng.uniform() - 1;
   const rows = new Uint32Array(BATCH);
   const s = 1e-3 / N;
-  const result = rate(() => {
+  return rate(() => {
     for (let b = 0; b < BATCH; b++) rows[b] = Math.floor(rng.uniform() * data.n);
     net.step(data, rows, BATCH, s);
   });
-  return { N, B: BATCH, ...result };
-});
+}
 
 /** The first python3 that imports torch (the Debian package installs into /usr/bin/python3's path). */
 function torchPython(): string | null {
@@ -89,28 +92,43 @@ interface TorchRow extends Rate {
   readonly gradient: string;
   readonly torch: string;
 }
-let torch: TorchRow[] = [];
-let torchNote = 'not run (--no-torch)';
-if (withTorch) {
-  const python = torchPython();
-  if (!python) {
-    torchNote = 'skipped: no python3 with torch found (Debian: apt-get install -y python3-torch)';
-  } else {
-    const dir = mkdtempSync(join(tmpdir(), 'meanfield-mnist-bench-'));
-    try {
-      writeFileSync(join(dir, 'x.f64'), new Uint8Array(train.inputs.buffer, train.inputs.byteOffset, train.inputs.byteLength));
-      writeFileSync(join(dir, 'y.u8'), train.labels);
-      const script = fileURLToPath(new URL('./mnist-torch.py', import.meta.url));
-      const r = spawnSync(python, [script, '--images', join(dir, 'x.f64'), '--labels', join(dir, 'y.u8'), '--dim', String(train.dim), '--batch', String(BATCH), '--units', UNITS.join(',')], { encoding: 'utf8' });
-      const lines = (r.stdout ?? '').split('\n').filter((l) => l.trim());
-      torch = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as TorchRow);
-      const skip = lines.find((l) => l.startsWith('skip:'));
-      torchNote = skip ?? (r.status === 0 ? `${python}, torch ${torch[0]?.torch}, 1 thread` : `failed (exit ${r.status}): ${(r.stderr ?? '').trim().split('\n').pop()}`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+
+/** One pass of bench/mnist-torch.py over every N (rows, or a note saying why there are none). */
+function torchPass(python: string, dir: string): { rows: TorchRow[]; note: string } {
+  const script = fileURLToPath(new URL('./mnist-torch.py', import.meta.url));
+  const r = spawnSync(python, [script, '--images', join(dir, 'x.f64'), '--labels', join(dir, 'y.u8'), '--dim', String(train.dim), '--batch', String(BATCH), '--units', UNITS.join(',')], { encoding: 'utf8' });
+  const lines = (r.stdout ?? '').split('\n').filter((l) => l.trim());
+  const rows = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as TorchRow);
+  const skip = lines.find((l) => l.startsWith('skip:'));
+  return { rows, note: skip ?? (r.status === 0 ? `${python}, torch ${rows[0]?.torch}, 1 thread` : `failed (exit ${r.status}): ${(r.stderr ?? '').trim().split('\n').pop()}`) };
+}
+
+/** Per case, the median over rounds of each round's median (rounds alternate ours and PyTorch, so drifts in the machine's speed hit both). */
+function medianOver(rounds: readonly Rate[]): Rate {
+  return { cpuStepsPerSecond: median(rounds.map((r) => r.cpuStepsPerSecond)), wallStepsPerSecond: median(rounds.map((r) => r.wallStepsPerSecond)), stepsPerRepeat: rounds[0].stepsPerRepeat };
+}
+
+const python = withTorch ? torchPython() : null;
+let torchNote = withTorch ? 'skipped: no python3 with torch found (Debian: apt-get install -y python3-torch)' : 'not run (--no-torch)';
+const oursRounds: Rate[][] = UNITS.map(() => []);
+const torchRounds: TorchRow[][] = [];
+const dir = mkdtempSync(join(tmpdir(), 'meanfield-mnist-bench-'));
+try {
+  writeFileSync(join(dir, 'x.f64'), new Uint8Array(train.inputs.buffer, train.inputs.byteOffset, train.inputs.byteLength));
+  writeFileSync(join(dir, 'y.u8'), train.labels);
+  for (let round = 0; round < ROUNDS; round++) {
+    UNITS.forEach((N, i) => oursRounds[i].push(oursAt(N)));
+    if (python) {
+      const pass = torchPass(python, dir);
+      torchNote = pass.note;
+      torchRounds.push(pass.rows);
     }
   }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
 }
+const ours = UNITS.map((N, i) => ({ N, B: BATCH, ...medianOver(oursRounds[i]) }));
+const torch: TorchRow[] = (torchRounds[0] ?? []).map((row, j) => ({ ...row, ...medianOver(torchRounds.map((rows) => rows[j])) }));
 
 const machine = machineInfo();
 console.log(`MNIST two-layer SGD step, B = ${BATCH}, steps/s by CPU time (wall in parentheses); ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}`);
