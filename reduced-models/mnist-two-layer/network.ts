@@ -13,7 +13,7 @@
  * Kernels (README §4): the step is five blocked mat-mat products in WebAssembly (kernels.ts), with the
  * first layer stored pixel-major (Uᵀ, D × N), the second unit-major (A, N × C):
  *
- *   H = X Uᵀ (B×D·D×N),  f = relu(H) A / N (B×N·N×C),  ∇A = relu(H)ᵀ G (N×B·B×C),
+ *   H = X Uᵀ (B×D·D×N),  f = relu(H) A / N (B×N·N×C),  ∇Aᵀ = Gᵀ relu(H) (C×B·B×N),
  *   Δ = (G Aᵀ)·1[H > 0] (B×C·C×N),  ∇Uᵀ = Xᵀ Δ (D×B·B×N)      (then both gradients × 1/(N B))
  *
  * Blocks of 2 output rows × 8 columns of register accumulators, column panels of PANEL_COLUMNS so the
@@ -90,6 +90,8 @@ export class TwoLayerClassifier {
   private readonly aTAt: Region<Float64Array>;
   private readonly gradUTAt: Region<Float64Array>;
   private readonly gradAAt: Region<Float64Array>;
+  /** ∇Aᵀ (C × N), the product's own layout. */
+  private readonly gradATAt: Region<Float64Array>;
   /** H (count × N): pre-activations, then relu(H). */
   private readonly hAt: Region<Float64Array>;
   /** Δ (count × N). */
@@ -119,9 +121,9 @@ export class TwoLayerClassifier {
   ) {
     const [N, D, C, B] = [units, dim, classes, maxBatch];
     const lists = B * Math.max(D, N, C); // a product's blocks partition its output rows: ≤ B·max(D, N) entries
-    const f64s = [D * N, N * C, C * N, D * N, N * C, B * N, B * N, B * C, B * C, lists];
+    const f64s = [D * N, N * C, C * N, D * N, N * C, C * N, B * N, B * N, B * C, B * C, lists];
     const work = new ClassifierWorkspace(ClassifierWorkspace.bytesFor(f64s, [lists]), `MNIST net (N = ${N}, batch ${B})`);
-    [this.uTAt, this.aAt, this.aTAt, this.gradUTAt, this.gradAAt, this.hAt, this.deltaAt, this.outAt, this.gAt, this.coef] = f64s.map((n) => work.f64(n));
+    [this.uTAt, this.aAt, this.aTAt, this.gradUTAt, this.gradAAt, this.gradATAt, this.hAt, this.deltaAt, this.outAt, this.gAt, this.coef] = f64s.map((n) => work.f64(n));
     this.idx = work.i32(lists);
     this.work = work;
     this.uT = this.uTAt.view;
@@ -210,8 +212,9 @@ export class TwoLayerClassifier {
    * Lists the blocks of OUT = L · IN with L (outRows × inner) read as L[o, i] = left[o·os + i·is]:
    * blocks of BLOCK_ROWS output rows (then single rows), each with the inner indices i at which one of
    * its rows is nonzero, as byte offsets i·inRowBytes of IN rows, and its coefficients q-major.
+   * With `relu`, negative entries of `left` are first set to 0 (in place: L is relu(L) afterwards).
    */
-  private listBlocks(left: Float64Array, outRows: number, inner: number, os: number, is: number, inRowBytes: number): void {
+  private listBlocks(left: Float64Array, outRows: number, inner: number, os: number, is: number, inRowBytes: number, relu = false): void {
     const { blocks } = this;
     const idx = this.idx.view;
     const coef = this.coef.view;
@@ -224,8 +227,12 @@ export class TwoLayerClassifier {
       let at = o * os;
       if (R === 2) {
         for (let i = 0; i < inner; i++, at += is) {
-          const v0 = left[at];
-          const v1 = left[at + os];
+          let v0 = left[at];
+          let v1 = left[at + os];
+          if (relu) {
+            if (v0 < 0) left[at] = v0 = 0;
+            if (v1 < 0) left[at + os] = v1 = 0;
+          }
           if (v0 === 0 && v1 === 0) continue;
           idx[e++] = i * inRowBytes;
           coef[c++] = v0;
@@ -233,7 +240,8 @@ export class TwoLayerClassifier {
         }
       } else {
         for (let i = 0; i < inner; i++, at += is) {
-          const v = left[at];
+          let v = left[at];
+          if (relu && v < 0) left[at] = v = 0;
           if (v === 0) continue;
           idx[e++] = i * inRowBytes;
           coef[c++] = v;
@@ -271,8 +279,7 @@ export class TwoLayerClassifier {
     this.gather(data, rows, count);
     this.listSparseBlocks(this.rowsOf, count, 8 * N);
     this.multiply(this.hAt, this.uTAt, N);
-    for (let i = 0; i < count * N; i++) if (h[i] < 0) h[i] = 0;
-    this.listBlocks(h, count, N, N, 1, 8 * C);
+    this.listBlocks(h, count, N, N, 1, 8 * C, true); // relu(H) in place as it is listed
     this.multiply(this.outAt, this.aAt, C);
     this.work.scale(this.outAt.at, count * C, 1 / N);
   }
@@ -323,9 +330,12 @@ export class TwoLayerClassifier {
     const h = this.hAt.view;
     const delta = this.deltaAt.view;
     const g = this.gAt.view;
-    // ∇A = relu(H)ᵀ G: output rows are units, inner index the sample
-    this.listBlocks(h, N, count, 1, N, 8 * C);
-    this.multiply(this.gradAAt, this.gAt, C);
+    // ∇Aᵀ = Gᵀ relu(H): output rows are classes, inner index the sample (long rows; G has no zeros to find)
+    this.listBlocks(g, C, count, 1, C, 8 * N);
+    this.multiply(this.gradATAt, this.hAt, N);
+    const gradA = this.gradAAt.view;
+    const gradAT = this.gradATAt.view;
+    for (let k = 0; k < N; k++) for (let c = 0; c < C; c++) gradA[k * C + c] = gradAT[c * N + k];
     // Δ = (G Aᵀ) 1[H > 0]
     for (let k = 0; k < N; k++) for (let c = 0; c < C; c++) aT[c * N + k] = a[k * C + c];
     this.listBlocks(g, count, C, C, 1, 8 * N);
