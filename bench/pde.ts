@@ -11,9 +11,6 @@
  * solvers/interaction/separable-kernels.ts), two fused flux + stage-combination passes, one CFL-rate
  * pass and one risk-guard pass (WebAssembly, solvers/flux-wasm.ts). Timings are wall-clock: on a
  * shared machine other processes inflate them (the median of the repeats damps, not removes, that).
- *
- * Reference figures on this machine type (measured elsewhere, not runnable here), plain C -O3:
- * ≈ 350k steps/s for M = 2048, K = 8 and ≈ 65k steps/s for M = 8192, K = 8.
  */
 import { machineInfo, median, timeSolves } from './timing.ts';
 import { isotropicGaussians } from '../reduced-models/isotropic-gaussians/definition.ts';
@@ -36,7 +33,6 @@ export interface PdeBenchRow {
   readonly stepsPerRepeat: number;
   readonly repeats: number;
   readonly rejectedSteps: number;
-  readonly cStepsPerSecond: number | null;
   readonly cpu: string;
   readonly cores: number;
   readonly node: string;
@@ -63,7 +59,6 @@ export function isotropicOperators(M: number, d: number): { operators: GridOpera
 export const PDE_BENCH_DIMENSIONS: readonly number[] = [320, 40];
 export const PDE_BENCH_SIZES: readonly number[] = [512, 2048, 8192];
 
-const C_REFERENCE: Record<string, number> = { '2048,8': 350000, '8192,8': 65000 };
 
 
 export async function runPdeBench(options: { repeats?: number; steps?: number; sizes?: readonly number[] } = {}): Promise<PdeBenchRow[]> {
@@ -82,7 +77,7 @@ export async function runPdeBench(options: { repeats?: number; steps?: number; s
       const sps = median(rates);
       rows.push({
         case: 'ssprk2-muscl', M, K, rank, d, stepsPerSecond: sps, minStepsPerSecond: Math.min(...rates), maxStepsPerSecond: Math.max(...rates),
-        nsPerCell: 1e9 / (sps * M), stepsPerRepeat: done, repeats, rejectedSteps: rejected, cStepsPerSecond: C_REFERENCE[`${M},${K}`] ?? null, ...machine,
+        nsPerCell: 1e9 / (sps * M), stepsPerRepeat: done, repeats, rejectedSteps: rejected, ...machine,
       });
 
       // the interaction apply alone
@@ -97,7 +92,7 @@ export async function runPdeBench(options: { repeats?: number; steps?: number; s
       const aps = median(applyRates);
       rows.push({
         case: 'apply', M, K, rank, d, stepsPerSecond: aps, minStepsPerSecond: Math.min(...applyRates), maxStepsPerSecond: Math.max(...applyRates),
-        nsPerCell: 1e9 / (aps * M), stepsPerRepeat: applies, repeats, rejectedSteps: 0, cStepsPerSecond: null, ...machine,
+        nsPerCell: 1e9 / (aps * M), stepsPerRepeat: applies, repeats, rejectedSteps: 0, ...machine,
       });
     }
   }

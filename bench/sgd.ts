@@ -10,9 +10,8 @@
  * one (reduced-models/isotropic-gaussians, default MMN σ); a step calls only its sampleData, the rest
  * is the engine (σ enters through its piecewise-linear shape).
  *
- * Reference figures on this machine type (measured elsewhere, not runnable here), steps/s:
- *   PyTorch:     (40,800,1) 43k, (320,800,1) 15.5k, (40,800,32) 7.7k, (320,800,32) 1.5k
- *   plain C -O3: 205k, 22k, 11.5k, 1.5k
+ * Peers (PyTorch on the same step, interleaved in one run on this machine): `npm run bench:peers`
+ * (bench/peers.ts); nothing measured elsewhere is printed here.
  */
 import { machineInfo, median } from './timing.ts';
 import { ParticleEngine } from '../src/particles/sgd.ts';
@@ -33,8 +32,6 @@ export interface SgdBenchResult extends SgdBenchCase {
   readonly stepsPerRepeat: number;
   /** Multiply-adds of the dense product Z = W Xᵀ per second (N·d·B per step), for scale. */
   readonly denseGflops: number;
-  readonly pytorchStepsPerSecond: number | null;
-  readonly cStepsPerSecond: number | null;
   readonly cpu: string;
   readonly cores: number;
   readonly node: string;
@@ -48,47 +45,46 @@ export const SGD_BENCH_CASES: readonly SgdBenchCase[] = [
   { d: 40, N: 10000, B: 1 },
 ];
 
-const REFERENCE: Record<string, { pytorch: number; c: number }> = {
-  '40,800,1': { pytorch: 43000, c: 205000 },
-  '320,800,1': { pytorch: 15500, c: 22000 },
-  '40,800,32': { pytorch: 7700, c: 11500 },
-  '320,800,32': { pytorch: 1500, c: 1500 },
-};
-
+/**
+ * A warmed-up engine of one case: `time(seconds)` runs ≈ seconds of steps from where the last run
+ * left off and returns the rate (shared by the bench and the interleaved peer comparison).
+ */
+export function sgdStepTimer(c: SgdBenchCase): { time(seconds: number): { stepsPerSecond: number; steps: number } } {
+  const engine = new ParticleEngine(new IsotropicGaussians({ delta: 0.8, d: c.d }).particleModel(), {
+    n: c.N, batch: c.B, epsilon: 2e-5, init: { w: { kind: 'gaussian', scale: 0.8 } }, saveTimes: [1], seed: 1,
+  });
+  let k = 0;
+  // Warm-up (JIT, caches), also used to size the timed runs.
+  const t0 = performance.now();
+  while (performance.now() - t0 < 300) for (let q = 0; q < 10; q++) engine.step(k++);
+  const warmRate = k / ((performance.now() - t0) / 1000);
+  return {
+    time(seconds) {
+      const steps = Math.max(10, Math.round(warmRate * seconds));
+      const start = performance.now();
+      for (let q = 0; q < steps; q++) engine.step(k++);
+      return { stepsPerSecond: steps / ((performance.now() - start) / 1000), steps };
+    },
+  };
+}
 
 export async function runSgdBench(options: { repeats?: number; seconds?: number; cases?: readonly SgdBenchCase[] } = {}): Promise<SgdBenchResult[]> {
   const repeats = options.repeats ?? 5;
   const seconds = options.seconds ?? 0.5;
   const results: SgdBenchResult[] = [];
   for (const c of options.cases ?? SGD_BENCH_CASES) {
-    const epsilon = 2e-5;
-    const engine = new ParticleEngine(new IsotropicGaussians({ delta: 0.8, d: c.d }).particleModel(), {
-      n: c.N, batch: c.B, epsilon, init: { w: { kind: 'gaussian', scale: 0.8 } }, saveTimes: [1], seed: 1,
-    });
-    let k = 0;
-    // Warm-up (JIT, caches), also used to size the timed runs.
-    let t0 = performance.now();
-    while (performance.now() - t0 < 300) for (let q = 0; q < 10; q++) engine.step(k++);
-    const rate = k / ((performance.now() - t0) / 1000);
-    const steps = Math.max(10, Math.round(rate * seconds));
-    const rates: number[] = [];
-    for (let r = 0; r < repeats; r++) {
-      t0 = performance.now();
-      for (let q = 0; q < steps; q++) engine.step(k++);
-      rates.push(steps / ((performance.now() - t0) / 1000));
-    }
+    const timer = sgdStepTimer(c);
+    const runs = Array.from({ length: repeats }, () => timer.time(seconds));
+    const rates = runs.map((r) => r.stepsPerSecond);
     const sps = median(rates);
-    const ref = REFERENCE[`${c.d},${c.N},${c.B}`];
     results.push({
       ...c,
       stepsPerSecond: sps,
       minStepsPerSecond: Math.min(...rates),
       maxStepsPerSecond: Math.max(...rates),
       repeats,
-      stepsPerRepeat: steps,
+      stepsPerRepeat: runs[0].steps,
       denseGflops: (sps * c.N * c.d * c.B * 2) / 1e9,
-      pytorchStepsPerSecond: ref?.pytorch ?? null,
-      cStepsPerSecond: ref?.c ?? null,
       ...machineInfo(),
     });
   }

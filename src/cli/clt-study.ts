@@ -4,7 +4,7 @@
  * `compare` parses the spec and dispatches here.
  */
 import { writeResult } from '../io/result.ts';
-import { cltStudyReport, runCltStudyFromSpec } from '../pipeline/clt-study.ts';
+import { cltStudyReport, runCltStudyFromSpec, type CltStudySettings } from '../pipeline/clt-study.ts';
 import type { Spec } from '../spec/index.ts';
 import { checkOutputDir, exportIfAsked, numberList, phaseReporter, UsageError, withInterrupt } from './common.ts';
 
@@ -19,15 +19,21 @@ export interface CltStudyFlags {
   resume?: boolean;
 }
 
+/** The study settings the command line sets: --ns, --epsilons, --seeds (they replace the "clt" block's). */
+export function cltFlagOverrides(values: Pick<CltStudyFlags, 'ns' | 'epsilons' | 'seeds'>): Partial<CltStudySettings> {
+  const seeds = numberList(values.seeds, '--seeds', (x) => Number.isInteger(x) && x >= 3, 'an integer >= 3');
+  const ns = numberList(values.ns, '--ns', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
+  const epsilons = numberList(values.epsilons, '--epsilons', (x) => x > 0 && x <= 1, 'a number in (0, 1]');
+  return { ...(ns ? { ns } : {}), ...(epsilons ? { epsilons } : {}), ...(seeds ? { seeds: seeds[0] } : {}) };
+}
+
 export async function commandCltStudy(spec: Spec, values: CltStudyFlags): Promise<number> {
   if (!values.out) throw new UsageError('compare needs --out <dir>');
   checkOutputDir(values.out);
   const out = values.out;
   const quiet = values.quiet ?? false;
-  const seeds = numberList(values.seeds, '--seeds', (x) => Number.isInteger(x) && x >= 3, 'an integer >= 3');
   const workers = numberList(values.workers, '--workers', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
-  const ns = numberList(values.ns, '--ns', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
-  const epsilons = numberList(values.epsilons, '--epsilons', (x) => x > 0 && x <= 1, 'a number in (0, 1]');
+  const overrides = cltFlagOverrides(values);
   return withInterrupt(quiet, async (stop, progress) => {
     const report = phaseReporter(progress);
     let result;
@@ -38,7 +44,7 @@ export async function commandCltStudy(spec: Spec, values: CltStudyFlags): Promis
         onProgress: (p) => report({ phase: `clt study: ${p.phase}`, fraction: p.phase === 'predict' ? null : p.fraction, detail: p.message.replace(/^clt: /, '') }),
         checkpointDir: out,
         resume: values.resume,
-        overrides: { ...(ns ? { ns } : {}), ...(epsilons ? { epsilons } : {}), ...(seeds ? { seeds: seeds[0] } : {}) },
+        overrides,
       });
     } catch (e) {
       if ((e as Error).name !== 'Interrupted') throw e;

@@ -3,12 +3,12 @@
  * a spec with a "clt" block (or --ns/--epsilons) runs the CLT ensemble study instead.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../errors.ts';
+import { compareStudyOf, type JobInput } from '../cluster/job.ts';
 import { riskWords } from '../io/risk-name.ts';
 import { runCompareSpec } from '../pipeline/compare.ts';
-import { commandCltStudy } from './clt-study.ts';
+import { cltFlagOverrides, commandCltStudy } from './clt-study.ts';
 import { commandNetworkStudy } from './network-study.ts';
-import { commandWidthStudy } from './width-study.ts';
+import { commandWidthStudy, widthFlagOverrides } from './width-study.ts';
 import { compareSummaryLines, compareTable, writeCompareOutputs } from '../pipeline/compare-report.ts';
 import { announceResources, checkOutputDir, exportIfAsked, integerFlag, readJson, readSpec, UsageError, withInterrupt } from './common.ts';
 import { commandShard, jobInputOf } from './shard.ts';
@@ -16,8 +16,8 @@ import { commandShard, jobInputOf } from './shard.ts';
 /** MMN Fig. 1's step size, for --paper runs of a spec without a "paper" block (slow: 1e7 steps to t = 10). */
 const PAPER_EPSILON = 1e-6;
 
-/** The spec of a compare command line and what --seeds and --paper make of it. */
-export async function compareSpecOptions(path: string | undefined, values: { seeds?: string; paper?: boolean }) {
+/** The spec of a compare command line, which of compare's studies it asks for, and what --seeds and --paper make of it. */
+export async function compareSpecOptions(path: string | undefined, values: CompareStudyFlags) {
   const seeds = integerFlag(values.seeds, '--seeds', 1);
   const probe = await readSpec(path);
   const paperBlock = probe.json.paper !== undefined;
@@ -25,7 +25,31 @@ export async function compareSpecOptions(path: string | undefined, values: { see
     ...(seeds ? { particles: { seeds } } : {}),
     ...(values.paper && !paperBlock ? { particles: { ...(seeds ? { seeds } : {}), epsilon: PAPER_EPSILON } } : {}),
   };
-  return { probe, paperBlock, overrides };
+  const study = compareStudyOf(probe, { clt: values.ns !== undefined || values.epsilons !== undefined, widths: values.widths !== undefined });
+  return { probe, paperBlock, overrides, study };
+}
+
+/** The flags of compare that choose and shape its study. */
+export interface CompareStudyFlags {
+  seeds?: string;
+  paper?: boolean;
+  ns?: string;
+  epsilons?: string;
+  widths?: string;
+}
+
+/**
+ * The job (src/cluster/job.ts) of a compare command line, read as the unsharded command reads it: the
+ * CLT study takes the spec as it is with --ns, --epsilons, --seeds; the width studies take --paper,
+ * --widths, --seeds; the plain comparison takes --seeds and --paper as spec overrides.
+ */
+export async function compareJobInput(path: string | undefined, values: CompareStudyFlags): Promise<JobInput> {
+  const { paperBlock, overrides, study } = await compareSpecOptions(path, values);
+  const raw = readJson(path);
+  const paper = values.paper! && paperBlock;
+  if (study === 'clt') return jobInputOf('compare', path!, raw, { paper: false, overrides: {}, study: { clt: cltFlagOverrides(values) } });
+  if (study === 'widths' || study === 'network') return jobInputOf('compare', path!, raw, { paper, overrides: {}, study: { widths: widthFlagOverrides(values) } });
+  return jobInputOf('compare', path!, raw, { paper, overrides });
 }
 
 export async function commandCompare(args: string[]): Promise<number> {
@@ -46,17 +70,15 @@ export async function commandCompare(args: string[]): Promise<number> {
     },
   });
   const workers = integerFlag(values.workers, '--workers', 1);
-  const { probe, paperBlock, overrides } = await compareSpecOptions(positionals[0], values);
+  const { probe, paperBlock, overrides, study } = await compareSpecOptions(positionals[0], values);
   if (values.shard !== undefined) {
-    if (values.ns !== undefined || values.epsilons !== undefined) throw new ConfigError('--shard', 'the CLT study (--ns, --epsilons) cannot be sharded yet');
-    const input = jobInputOf(positionals[0], readJson(positionals[0]), values.paper! && paperBlock, overrides);
+    const input = await compareJobInput(positionals[0], values);
     return commandShard(input, values.shard, values.out, { workers, quiet: values.quiet! });
   }
-  if (values.ns !== undefined || values.epsilons !== undefined || probe.clt !== undefined) return commandCltStudy(probe, values);
-  if (values.widths !== undefined || probe.widths !== undefined) {
+  if (study === 'clt') return commandCltStudy(probe, values);
+  if (study === 'widths' || study === 'network') {
     const spec = await readSpec(positionals[0], { paper: values.paper && paperBlock });
-    // a model without a reduced PDE has only the particles' own approach to large width to measure
-    return spec.runs[0].model.reduced ? commandWidthStudy(spec, values) : commandNetworkStudy(spec, values);
+    return study === 'widths' ? commandWidthStudy(spec, values) : commandNetworkStudy(spec, values);
   }
   const spec = await readSpec(positionals[0], { paper: values.paper && paperBlock, overrides });
   if (!values.out) throw new UsageError('compare needs --out <dir>');

@@ -32,8 +32,9 @@ usage:
                                                      <dir> (see meanfield plan, meanfield merge)
   meanfield compare <spec.json> --out <dir> --ns 400,1600 --epsilons 2e-5,1e-4 [--seeds 60] [--resume]
                                                      CLT ensemble study (also when the spec has a "clt"
-                                                     block): measured vs predicted std of R_N and means
-  meanfield compare <spec.json> --out <dir> --widths 250,500,1000,2000,4000 [--seeds K]
+                                                     block): measured vs predicted std of R_N and means;
+                                                     --shard k/n runs one shard of it
+  meanfield compare <spec.json> --out <dir> --widths 250,500,1000,2000,4000 [--seeds K] [--shard k/n]
                                                      width study (also with a "widths" block): excess
                                                      R_n − R and spread of R_n against 1/n, fitted slopes
   meanfield fluctuations <spec.json> (--out <dir> | --json) [--n N] [--epsilon e] [--batch B] [--no-nonlocal]
@@ -41,7 +42,9 @@ usage:
   meanfield minimize <spec.json> [--json] [--lemma-domain half-line|grid]
                                                      certified global minimum of R on the grid, single-delta
                                                      ansatz with the Lemma 1 test, point-mass stability
-  meanfield sweep <spec.json> [--out <dir>] [--json] risk vs a model parameter, MMN Fig. 2 report
+  meanfield sweep <spec.json> [--out <dir>] [--json] [--workers W] [--shard k/n]
+                                                     risk vs a model parameter, MMN Fig. 2 report;
+                                                     --shard k/n runs one shard of it into <dir>
   meanfield potentials <spec.json> --at x1,x2,... [--json]
                                                      v(x_i), u(x_i, x_j) and U(θ,θ) at points of the reduced
                                                      coordinates ("x,y;x,y" for several coordinates)

@@ -1,9 +1,9 @@
 /**
- * `meanfield compare <spec.json> --shard k/n --out <dir>`: one shard of a cluster run (src/cluster):
- * writes a partial result folder; `meanfield merge` assembles the shards.
+ * `meanfield compare|sweep <spec.json> --shard k/n --out <dir>`: one shard of a cluster run
+ * (src/cluster): writes a partial result folder; `meanfield merge` assembles the shards.
  */
 import { dirname, resolve } from 'node:path';
-import type { JobInput } from '../cluster/job.ts';
+import type { JobCommand, JobInput } from '../cluster/job.ts';
 import { messageReporter, UsageError, withInterrupt } from './common.ts';
 
 export async function commandShard(input: JobInput, shardText: string, out: string | undefined, options: { workers?: number; quiet: boolean }): Promise<number> {
@@ -29,6 +29,7 @@ export async function commandShard(input: JobInput, shardText: string, out: stri
 }
 
 /** The job input of a spec file and a command's options (paths made absolute, so shards can run anywhere). */
-export function jobInputOf(specPath: string, raw: unknown, paper: boolean, overrides: Record<string, unknown>): JobInput {
-  return { command: 'compare', specPath: resolve(specPath), raw, baseDir: dirname(resolve(specPath)), paper, overrides };
+export function jobInputOf(command: JobCommand, specPath: string, raw: unknown, options: Pick<JobInput, 'paper' | 'overrides' | 'study'>): JobInput {
+  const study = options.study && Object.keys(options.study).length > 0 ? { study: options.study } : {};
+  return { command, specPath: resolve(specPath), raw, baseDir: dirname(resolve(specPath)), paper: options.paper, overrides: options.overrides, ...study };
 }

@@ -1,20 +1,32 @@
 /**
- * `meanfield sweep <spec.json> [--out <dir>] [--json] [--quiet]`: the risk-vs-Δ table, [Δ^l, Δ^h] per d
- * and the long-time PDE and SGD risks of the spec's `sweep` block (MMN Fig. 2; src/pipeline/landscape.ts).
+ * `meanfield sweep <spec.json> [--out <dir>] [--json] [--quiet] [--workers W] [--shard k/n]`: the
+ * risk-vs-Δ table, [Δ^l, Δ^h] per d and the long-time PDE and SGD risks of the spec's `sweep` block
+ * (MMN Fig. 2; src/pipeline/landscape.ts); `--shard k/n --out <dir>` runs one shard of it (src/cluster).
  */
 import { parseArgs } from 'node:util';
 import { toJson } from '../io/output.ts';
 import { runSweep, writeSweepOutputs, type SweepResult } from '../pipeline/landscape.ts';
-import { checkOutputDir, exportIfAsked, readSpec, withInterrupt } from './common.ts';
+import { checkOutputDir, exportIfAsked, integerFlag, readJson, readSpec, withInterrupt } from './common.ts';
+import { commandShard, jobInputOf } from './shard.ts';
 
 export async function commandSweep(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, json: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false }, format: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { out: { type: 'string' }, json: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false }, format: { type: 'string' }, workers: { type: 'string' }, shard: { type: 'string' } },
+  });
+  const workers = integerFlag(values.workers, '--workers', 1);
+  if (values.shard !== undefined) {
+    const input = jobInputOf('sweep', positionals[0], readJson(positionals[0]), { paper: false, overrides: {} });
+    return commandShard(input, values.shard, values.out, { workers, quiet: values.quiet! });
+  }
   const spec = await readSpec(positionals[0]);
   if (values.out) checkOutputDir(values.out);
   return withInterrupt(values.quiet! || values.json!, async (stop, progress) => {
     progress.phase('sweep');
     let last = 0;
     const result = await runSweep(spec, {
+      workers,
       shouldStop: stop.stopped,
       onProgress: (message, fraction) => progress.update((last = fraction ?? last), message),
     });

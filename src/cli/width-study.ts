@@ -8,12 +8,18 @@ import { widthReport, widthSummaryLines } from '../pipeline/width-report.ts';
 import type { Spec } from '../spec/index.ts';
 import { exportIfAsked, integerFlag, messageReporter, numberList, UsageError, withInterrupt } from './common.ts';
 
+/** The width-study settings the command line sets: --widths, --seeds (they replace the "widths" block's). */
+export function widthFlagOverrides(values: { widths?: string; seeds?: string }): { ns?: number[]; seeds?: number } {
+  const ns = numberList(values.widths, '--widths', (x) => Number.isInteger(x) && x >= 2, 'an integer >= 2');
+  const seeds = integerFlag(values.seeds, '--seeds', 3);
+  return { ...(ns ? { ns } : {}), ...(seeds ? { seeds } : {}) };
+}
+
 export async function commandWidthStudy(spec: Spec, values: { out?: string; widths?: string; seeds?: string; workers?: string; quiet?: boolean; format?: string }): Promise<number> {
   if (!values.out) throw new UsageError('compare needs --out <dir>');
   const out = values.out;
   const quiet = values.quiet ?? false;
-  const ns = numberList(values.widths, '--widths', (x) => Number.isInteger(x) && x >= 2, 'an integer >= 2');
-  const seeds = integerFlag(values.seeds, '--seeds', 3);
+  const { ns, seeds } = widthFlagOverrides(values);
   const settings = widthSettings(spec, { ...(spec.widths ?? {}), ...(ns ? { ns } : {}), ...(seeds ? { seeds } : {}) });
   const workers = integerFlag(values.workers, '--workers', 1);
   return withInterrupt(quiet, async (stop, progress) => {

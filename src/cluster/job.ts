@@ -1,99 +1,116 @@
 /**
  * A job that can be split over machines: what a command was asked to do (the spec file's JSON and the
- * command's options, as plain data that a shard folder records), its hash, and the command's fixed
- * list of tasks with stable ids. Every shard, the merge and the unsharded run build the same list from
- * the same input, so a task id names the same work everywhere, and assembling the tasks' results gives
- * the unsharded result. Only `compare` (one spec, seeds, variants) is shardable so far.
+ * command's options, as plain data that a shard folder records), its hash, and the command's task plan
+ * (src/pipeline/task-plan.ts: a fixed list of tasks with stable ids and the assembly of their results).
+ * Every shard, the merge and the unsharded run build the same plan from the same input, so a task id
+ * names the same work everywhere, and assembling the tasks' results gives the unsharded result.
+ *
+ * Shardable: `compare` in each of its forms — one spec with seeds and variants, the CLT study (a
+ * "clt" block or --ns/--epsilons), the width studies (a "widths" block or --widths: with a reduced PDE,
+ * or particle-only) — and `sweep`.
  */
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors.ts';
-import type { Task } from '../parallel/pool.ts';
 import { parseSpec, type Spec } from '../spec/index.ts';
-import { assembleCompare, planCompare } from '../pipeline/compare.ts';
+import { planCltStudy, parseCltStudySpec, type CltStudySettings } from '../pipeline/clt-study.ts';
+import { assembleCompare, planCompare, type CompareResult } from '../pipeline/compare.ts';
 import { writeCompareOutputs } from '../pipeline/compare-report.ts';
-import type { Provenance } from '../types.ts';
+import { planSweep } from '../pipeline/landscape.ts';
+import { planNetworkStudy } from '../pipeline/network-study.ts';
+import { finishedResult, HORIZON_PROBES, type PlannedTask, type TaskPlan } from '../pipeline/task-plan.ts';
+import { planWidthStudy, widthSettings } from '../pipeline/width-study.ts';
 
 type JsonObject = Record<string, unknown>;
 
+export type JobCommand = 'compare' | 'sweep';
+
 /** What the user asked for, as plain data (recorded in every shard folder). */
 export interface JobInput {
-  readonly command: 'compare';
+  readonly command: JobCommand;
   /** The spec file (for messages) and its parsed JSON. */
   readonly specPath: string;
   readonly raw: unknown;
   /** Folder that plug-in model paths resolve against. */
   readonly baseDir: string;
   readonly paper: boolean;
+  /** Spec overrides (compare --seeds, --paper's ε). */
   readonly overrides: JsonObject;
+  /**
+   * The command's flags that shape a study's task list rather than the spec: the CLT study's ns,
+   * epsilons, seeds (compare --ns, --epsilons, --seeds) and the width study's ns, seeds (--widths, --seeds).
+   */
+  readonly study?: { readonly clt?: Partial<CltStudySettings>; readonly widths?: { ns?: number[]; seeds?: number } };
 }
 
-export interface JobTask {
-  readonly id: string;
-  readonly task: Task;
-  /** Tasks of one group cost the same (e.g. the replicas of one run): the plan probes one per group. */
-  readonly group: string;
-}
+export type JobTask = PlannedTask;
 
-export interface Job {
+export interface Job extends TaskPlan {
   readonly input: JobInput;
   /** SHA-256 of the command, the spec JSON and the options: shards of different jobs are never mixed. */
   readonly hash: string;
   readonly spec: Spec;
-  readonly tasks: readonly JobTask[];
-  /** Whether a task's result is finished work (not cut short by a stop) and may be saved. */
-  isComplete(result: unknown): boolean;
-  /** The command's result from the tasks' results (by id) with the given provenance. */
-  assemble(resultOf: (id: string) => unknown, provenance: Provenance): { completed: boolean; provenance: Provenance };
-  /**
-   * The task with its horizon scaled by `fraction` (every save time × fraction: the same outputs, a
-   * fraction of the steps), for the plan's timing probes; and the fraction a first probe should use.
-   */
-  probe(task: JobTask, fraction: number): Task;
-  probeFraction(task: JobTask): number;
-  /** The wall time a task's result says it spent stepping (what scales with the horizon), if it says. */
-  steppingMs(result: unknown): number | null;
-  /** Writes the command's output files (result.json, report.html); returns their paths. */
-  write(dir: string, result: unknown): string[];
 }
 
 export function jobHash(input: JobInput): string {
-  return createHash('sha256').update(JSON.stringify([input.command, input.raw, input.paper, input.overrides])).digest('hex');
+  const study = input.study && Object.keys(input.study).length > 0 ? [input.study] : [];
+  return createHash('sha256').update(JSON.stringify([input.command, input.raw, input.paper, input.overrides, ...study])).digest('hex');
+}
+
+/**
+ * Which of compare's studies a spec asks for, or the command line (`clt`: --ns or --epsilons;
+ * `widths`: --widths); the unsharded `compare` dispatches the same way.
+ */
+export function compareStudyOf(spec: Spec, flags: { clt?: boolean; widths?: boolean } = {}): 'clt' | 'widths' | 'network' | 'compare' {
+  if (flags.clt || spec.clt !== undefined) return 'clt';
+  // a model without a reduced PDE has only the particles' own approach to large width to measure
+  if (flags.widths || spec.widths !== undefined) return spec.runs[0].model.reduced ? 'widths' : 'network';
+  return 'compare';
+}
+
+/** The plain comparison's plan: the PDE solves and the replicas of every run. */
+function comparePlan(spec: Spec): TaskPlan<CompareResult> {
+  const plan = planCompare(spec, spec.curveSteps);
+  return {
+    tasks: plan.tasks.map((t) => ({ id: t.id, task: t.task, group: t.kind === 'pde' ? t.id : `run${t.run}-replicas` })),
+    isComplete: finishedResult,
+    assemble: (resultOf, provenance) => assembleCompare(plan, resultOf as Parameters<typeof assembleCompare>[1], provenance),
+    write: (dir, result) => {
+      const files = writeCompareOutputs(dir, result);
+      return [files.json, files.html];
+    },
+    ...HORIZON_PROBES,
+  };
+}
+
+/** The spec as the unsharded command reads it, and the command's plan. */
+async function planOf(input: JobInput): Promise<{ spec: Spec; plan: TaskPlan }> {
+  const base = { baseDir: input.baseDir };
+  if (input.command === 'sweep') {
+    const spec = await parseSpec(input.raw, base);
+    return { spec, plan: await planSweep(spec) };
+  }
+  if (input.command !== 'compare') throw new ConfigError('command', `only compare and sweep can be sharded (got ${JSON.stringify(input.command)})`);
+  // the studies read the spec as `compare` does: the CLT study as it is, the width studies with --paper
+  const plain = await parseSpec(input.raw, base);
+  const study = compareStudyOf(plain, { clt: input.study?.clt?.ns !== undefined || input.study?.clt?.epsilons !== undefined, widths: input.study?.widths?.ns !== undefined });
+  if (study === 'clt') {
+    const { run, clt } = parseCltStudySpec(plain, input.study?.clt);
+    return { spec: plain, plan: planCltStudy(run, clt) };
+  }
+  if (study === 'widths' || study === 'network') {
+    const spec = await parseSpec(input.raw, { ...base, paper: input.paper });
+    if (study === 'network') return { spec, plan: planNetworkStudy(spec) };
+    const w = input.study?.widths;
+    return { spec, plan: planWidthStudy(spec, widthSettings(spec, { ...(spec.widths ?? {}), ...(w?.ns ? { ns: w.ns } : {}), ...(w?.seeds ? { seeds: w.seeds } : {}) })) };
+  }
+  const spec = await parseSpec(input.raw, { ...base, paper: input.paper, overrides: input.overrides });
+  return { spec, plan: comparePlan(spec) };
 }
 
 /** The job of an input: its spec validated and its task list enumerated. */
 export async function loadJob(input: JobInput): Promise<Job> {
-  if (input.command !== 'compare') throw new ConfigError('command', `only compare can be sharded (got ${JSON.stringify(input.command)})`);
-  const spec = await parseSpec(input.raw, { baseDir: input.baseDir, paper: input.paper, overrides: input.overrides });
-  if (spec.clt !== undefined) throw new ConfigError('clt', 'the CLT study cannot be sharded yet; run it on one machine (meanfield compare)');
-  const plan = planCompare(spec, spec.curveSteps);
-  return {
-    input,
-    hash: jobHash(input),
-    spec,
-    tasks: plan.tasks.map((t) => ({ id: t.id, task: t.task, group: t.kind === 'pde' ? t.id : `run${t.run}-replicas` })),
-    probe: (t, fraction) => {
-      const input = t.task.input as { json?: JsonObject & { saveTimes: number[] }; spec?: { options: { saveTimes: number[] } } };
-      const scale = (times: number[]) => times.map((x) => x * fraction);
-      if (input.json) return { ...t.task, input: { ...input, json: { ...input.json, saveTimes: scale(input.json.saveTimes) } } };
-      const spec = input.spec!;
-      return { ...t.task, input: { ...input, spec: { ...spec, options: { ...spec.options, saveTimes: scale(spec.options.saveTimes) } } } };
-    },
-    probeFraction: (t) => {
-      // a replica: ~5000 SGD steps (t = k ε); a PDE: 2 % of its horizon
-      const spec = (t.task.input as { spec?: { options: { saveTimes: number[]; epsilon: number } } }).spec;
-      return spec ? Math.min(1, (5000 * spec.options.epsilon) / spec.options.saveTimes[spec.options.saveTimes.length - 1]) : 0.02;
-    },
-    isComplete: (result) => {
-      const r = result as { completed?: boolean; main?: { stoppedEarly: boolean } };
-      return r.main ? !r.main.stoppedEarly : r.completed === true;
-    },
-    steppingMs: (result) => (result as { timings?: { stepsMs?: number } }).timings?.stepsMs ?? null,
-    assemble: (resultOf, provenance) => assembleCompare(plan, resultOf as Parameters<typeof assembleCompare>[1], provenance),
-    write: (dir, result) => {
-      const files = writeCompareOutputs(dir, result as ReturnType<typeof assembleCompare>);
-      return [files.json, files.html];
-    },
-  };
+  const { spec, plan } = await planOf(input);
+  return { ...plan, input, hash: jobHash(input), spec };
 }
 
 /** Task j of a job belongs to shard j mod n: a fixed rule, so every shard agrees on its share. */

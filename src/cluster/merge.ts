@@ -26,7 +26,7 @@ export interface MergeOutcome {
 function readManifests(dirs: readonly string[]): Array<{ dir: string; manifest: ShardManifest }> {
   const found = dirs.map((dir) => {
     const manifest = readManifest(dir);
-    if (!manifest) throw new ConfigError('merge', `${dir} is not a shard folder (no shard.json): run "meanfield compare <spec> --shard k/n --out ${dir}" first`);
+    if (!manifest) throw new ConfigError('merge', `${dir} is not a shard folder (no shard.json): run "meanfield compare|sweep <spec> --shard k/n --out ${dir}" first`);
     return { dir, manifest };
   });
   const first = found[0];

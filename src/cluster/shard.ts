@@ -5,7 +5,7 @@
  * shard (a different spec hash) is refused rather than mixed.
  */
 import { ConfigError } from '../errors.ts';
-import { runTasks } from '../parallel/pool.ts';
+import { runTaskPlan } from '../pipeline/task-plan.ts';
 import { finishedTaskIds, readManifest, saveTask, taskProvenance, writeManifest } from './folder.ts';
 import { shardOf, type Job } from './job.ts';
 
@@ -39,29 +39,28 @@ export interface TaskRunReport {
  */
 export async function runJobTasksInto(job: Job, ids: readonly string[], dir: string, label: string, control: ShardControl = {}): Promise<TaskRunReport> {
   const done = finishedTaskIds(dir, job.hash);
-  const pending = job.tasks.filter((t) => ids.includes(t.id) && !done.has(t.id));
+  const pending = new Set(ids.filter((id) => !done.has(id)));
   const t0 = performance.now();
   let finished = 0;
   let lastMessage = 0;
-  if (pending.length > 0) {
-    await runTasks(pending.map((t) => t.task), {
-      workers: control.workers,
-      shouldStop: control.shouldStop,
-      onProgress: () => {
-        const now = performance.now();
-        if (control.onProgress && now - lastMessage > 1000) {
-          lastMessage = now;
-          control.onProgress(`${label}: ${finished}/${pending.length} task(s) finished`);
-        }
-      },
-      onDone: (i, result) => {
-        if (!job.isComplete(result)) return;
-        saveTask(dir, job.hash, pending[i].id, taskProvenance(pending[i].id, label, performance.now() - t0), result);
-        finished++;
-      },
-    });
-  }
-  return { total: ids.length, alreadyDone: ids.length - pending.length, finished, completed: finished === pending.length };
+  await runTaskPlan(job, {
+    workers: control.workers,
+    shouldStop: control.shouldStop,
+    only: pending,
+    onProgress: () => {
+      const now = performance.now();
+      if (control.onProgress && now - lastMessage > 1000) {
+        lastMessage = now;
+        control.onProgress(`${label}: ${finished}/${pending.size} task(s) finished`);
+      }
+    },
+    onDone: (task, result) => {
+      if (!job.isComplete(result)) return;
+      saveTask(dir, job.hash, task.id, taskProvenance(task.id, label, performance.now() - t0), result);
+      finished++;
+    },
+  });
+  return { total: ids.length, alreadyDone: ids.length - pending.size, finished, completed: finished === pending.size };
 }
 
 /** Runs shard `index` of `count` of a job into `dir`. */

@@ -3,7 +3,7 @@
  * std of src/clt (src/clt/README.md, "The result") and its transport-only ablation. The model must
  * offer the `clt` capability (src/clt/index.ts) and a particle side.
  *
- * For every (N, ε) — an "ensemble" — K replicas run through `runEnsemble` (replica k = stream k of
+ * For every (N, ε) — an "ensemble" — K replicas run as pool tasks (replica k = stream k of
  * a seed derived from (spec seed, N, ε), see `ensembleSeed`: ensembles are independent of each
  * other and of the order of the lists, and bit-identical for any number of workers). At every
  * save time t of the ensemble and for Φ ∈ {R_N (exact population risk), mean radius}:
@@ -28,6 +28,11 @@
  * come from `predictFromRun` at t = 0 with that N, ε, B (cheap) plus the separatrix check of its own
  * save times.
  *
+ * Tasks: `planCltStudy` lists the two predictions (`prediction`, `ablation`) and every replica
+ * (`n<N>-eps<ε>-replica<k>`) with the assembly of their results; `runCltStudy` runs that list on one
+ * worker pool, and the cluster path (src/cluster) runs the same list as shards and merges, so both give
+ * the same result.
+ *
  * Spec: one run (no variants) with a `clt` block, validated here:
  *   "clt": { "ns": [400, 1600], "epsilons": [2e-5, 1e-4], "seeds": 60,
  *            "horizons": [1, 5],      // optional, per ε: the last save time run at that ε
@@ -43,9 +48,9 @@ import { ConfigError } from '../errors.ts';
 import { join } from 'node:path';
 import { checkpointFolder, loadCheckpoint, loadReplicas, saveCheckpoint, saveReplica } from '../io/checkpoint.ts';
 import { makeProvenance, toJson } from '../io/output.ts';
-import { runTasks } from '../parallel/pool.ts';
-import { runEnsemble } from '../particles/ensemble.ts';
-import { replicaSpec } from '../particles/replica.ts';
+import { writeResult } from '../io/result.ts';
+import { replicaTaskOf } from '../particles/ensemble.ts';
+import { replicaSpec, type ReplicaSpec } from '../particles/replica.ts';
 import type { ParticleRun } from '../particles/sgd.ts';
 import { colorAt } from '../plot/figures.ts';
 import { formatNumber } from '../plot/format.ts';
@@ -56,6 +61,7 @@ import { jsonObject, number, numberList, parseWith } from '../spec/fields.ts';
 import type { RunSpec, Spec } from '../spec/index.ts';
 import type { Provenance } from '../types.ts';
 import { predictionTask } from './fluctuations.ts';
+import { HORIZON_PROBES, runTaskPlan, type PlannedTask, type TaskPlan } from './task-plan.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Settings and the `clt` block
@@ -342,7 +348,7 @@ export interface CltStudyResult {
   provenance: Provenance;
   /** The run's spec (JSON). */
   spec: Record<string, unknown>;
-  settings: Required<CltStudySettings> & { workers: number; bootstrapSeed: number; separatrixTime: number };
+  settings: Required<CltStudySettings> & { bootstrapSeed: number; separatrixTime: number };
   /** Save times of the study: the run's, up to the longest horizon (each ensemble runs a prefix). */
   times: number[];
   ensembles: CltEnsemble[];
@@ -397,8 +403,35 @@ function withParticles(run: RunSpec, settings: Required<CltStudySettings>): RunS
   return { ...run, particles: { n: ns[0], epsilon: epsilons[0], batch, seeds, trainA: false, trainB: false, testSamples: 0 } };
 }
 
-export async function runCltStudy(run: RunSpec, options: CltStudyOptions): Promise<CltStudyResult> {
-  const t0 = performance.now();
+/** One (N, ε) ensemble of the study: its replicas' spec and a rough cost (one exact R_N ≈ 5 N² unit-steps). */
+interface PlannedEnsemble {
+  /** Task id prefix: `n<N>-eps<ε>` (replica k: `<id>-replica<k>`). */
+  id: string;
+  n: number;
+  epsilon: number;
+  times: number[];
+  seed: number;
+  spec: ReplicaSpec;
+  work: number;
+}
+
+/** The CLT study as a task list (src/pipeline/task-plan.ts): the prediction, its ablation, every replica. */
+export interface CltStudyPlan extends TaskPlan<CltStudyResult> {
+  readonly run: RunSpec;
+  readonly settings: Required<CltStudySettings>;
+  readonly ensembles: readonly PlannedEnsemble[];
+  /** Checkpoint key of the two predictions (src/io/checkpoint.ts). */
+  readonly predictionKey: string;
+}
+
+const PREDICTION_IDS = ['prediction', 'ablation'] as const;
+
+/**
+ * The study's tasks in a fixed order (the two predictions, then the replicas by ensemble and index)
+ * and its assembly. Validation and the cheap t = 0 predictions per (N, ε) happen here, so a bad spec
+ * fails before anything runs. Replica k of ensemble (N, ε) is stream k of `ensembleSeed(seed, N, ε)`.
+ */
+export function planCltStudy(run: RunSpec, options: CltStudySettings & Pick<CltStudyControl, 'bootstrapSeed' | 'separatrixTime'>): CltStudyPlan {
   cltCapabilityOf(run.model, 'the CLT study');
   if (run.noise) throw new ConfigError('noise', 'the CLT prediction is for noiseless online SGD (MMN eq. 3); remove "noise"');
   const settings = parseCltBlock(
@@ -406,194 +439,254 @@ export async function runCltStudy(run: RunSpec, options: CltStudyOptions): Promi
     run,
   );
   const { ns, epsilons, seeds, horizons, batch } = settings;
-  const workers = parseWith(number({ integer: true, min: 0, max: 256 }), options.workers ?? availableParallelism(), 'workers');
   const bootstrapSeed = parseWith(number({ integer: true, min: 0, max: 4294967295 }), options.bootstrapSeed ?? run.seed, 'bootstrapSeed');
   const separatrixTime = parseWith(number({ above: 0 }), options.separatrixTime ?? 3, 'separatrixTime');
-  const elapsed = () => performance.now() - t0;
-  const stopRequested = () => options.shouldStop?.() === true;
 
   // Save times up to the longest horizon (the prediction's cost grows with its last time)
   const studyTimes = timesUpTo(run.saveTimes, Math.max(...horizons));
   const predictRun: RunSpec = { ...run, saveTimes: studyTimes, json: { ...run.json, saveTimes: studyTimes } };
 
-  // The ensembles to run (replica specs now: a model without particles is a ConfigError here) and a
-  // rough cost (measured: one exact R_N ≈ 5 N² unit-steps)
+  // The ensembles (replica specs now: a model without particles is a ConfigError here)
   const replicaBase = withParticles(run, settings);
-  const plan = epsilons.flatMap((epsilon, ei) =>
+  const ensembles: PlannedEnsemble[] = epsilons.flatMap((epsilon, ei) =>
     ns.map((n) => {
       const times = timesUpTo(studyTimes, horizons[ei]);
       const steps = Math.round(times[times.length - 1] / epsilon);
       const seed = ensembleSeed(run.seed, n, epsilon);
       const spec = replicaSpec(replicaBase, { n, epsilon, batch, saveTimes: times, seed, testSamples: 0 });
-      return { n, epsilon, times, seed, spec, work: seeds * (n * steps + 5 * n * n * times.length) };
+      return { id: `n${n}-eps${epsilon}`, n, epsilon, times, seed, spec, work: seeds * (n * steps + 5 * n * n * times.length) };
     }),
   );
-  const totalWork = plan.reduce((s, p) => s + p.work, 0);
 
   // Validation and warnings per (N, ε) at t = 0 (cheap; throws the ConfigErrors of src/clt early)
   const t0Run: RunSpec = { ...run, saveTimes: [0] };
-  const atZero = plan.map((p) => predictFromRun(t0Run, { n: p.n, epsilon: p.epsilon, batch, separatrixTime }));
+  const atZero = ensembles.map((p) => predictFromRun(t0Run, { n: p.n, epsilon: p.epsilon, batch, separatrixTime }));
 
-  // Full prediction and ablation at all save times, as two pool tasks
-  options.onProgress?.({ phase: 'predict', message: 'clt: predicting Var_init, I_C, I_I (with and without the nonlocal term) …', fraction: 0, elapsedMs: elapsed(), etaMs: null });
-  const first = { n: plan[0].n, epsilon: plan[0].epsilon, batch, separatrixTime };
-  const predictionPath = options.checkpointDir && join(checkpointFolder(options.checkpointDir, 'clt'), 'prediction.bin');
-  const predictionKey = toJson([predictRun.json, run.seed, first]);
-  let predictions = (options.resume && predictionPath && loadCheckpoint<(CltPrediction | null)[]>(predictionPath, predictionKey)) || null;
-  if (!predictions) {
-    ({ results: predictions } = await runTasks<CltPrediction>([predictionTask(predictRun, first), predictionTask(predictRun, { ...first, nonlocal: false })], {
-      workers: Math.min(2, workers),
-      shouldStop: options.shouldStop,
-    }));
-    if (predictionPath && predictions.every((x) => x !== null)) saveCheckpoint(predictionPath, predictionKey, predictions);
-  }
-  const [prediction, ablation] = predictions;
-  if (prediction === null || ablation === null) throw predictionInterrupted('CLT study interrupted during the prediction');
-  const tPredict = performance.now();
-
-  // Ensembles
-  const ensembles: CltEnsemble[] = [];
-  const skipped: { n: number; epsilon: number }[] = [];
-  let workDone = 0;
-  let ensembleMsTotal = 0;
-  let lastMessage = 0;
-  for (let e = 0; e < plan.length; e++) {
-    const p = plan[e];
-    if (stopRequested()) {
-      skipped.push({ n: p.n, epsilon: p.epsilon });
-      continue;
-    }
-    const tStart = performance.now();
-    const report = (replicasDone: number, force: boolean) => {
-      const now = performance.now();
-      if (!options.onProgress || (!force && now - lastMessage < 1000)) return;
-      lastMessage = now;
-      const fraction = (workDone + (p.work * replicasDone) / seeds) / totalWork;
-      const ensembleMs = ensembleMsTotal + (now - tStart);
-      const etaMs = fraction > 0 && (e > 0 || replicasDone > 0) ? (ensembleMs * (1 - fraction)) / fraction : null;
-      options.onProgress({
-        phase: 'ensemble',
-        message:
-          `clt: ensemble ${e + 1}/${plan.length} (N = ${p.n}, ε = ${p.epsilon}): ${replicasDone}/${seeds} replicas; ` +
-          `overall ${(100 * fraction).toFixed(0)} %, ${(elapsed() / 1000).toFixed(0)} s elapsed` +
-          (etaMs !== null ? `, ~${Math.ceil(etaMs / 1000)} s left` : ''),
-        fraction,
-        elapsedMs: elapsed(),
-        etaMs,
-        ensemble: { index: e, count: plan.length, n: p.n, epsilon: p.epsilon, replicasDone, replicas: seeds },
-      });
-    };
-    const replicaDir = options.checkpointDir && join(options.checkpointDir, 'replicas', `clt-${e}`);
-    const replicaKey = toJson(p.spec);
-    const result = await runEnsemble(p.spec, seeds, Math.min(workers, seeds), {
-      shouldStop: options.shouldStop,
-      onProgress: (prog) => report(prog.replicasDone, false),
-      done: options.resume && replicaDir ? loadReplicas(replicaDir, replicaKey) : undefined,
-      onReplicaDone: replicaDir ? (k, r) => saveReplica(replicaDir, replicaKey, k, r) : undefined,
-    });
-    const runs = result.runs.filter((r): r is ParticleRun => r !== null && r.completed);
-    const wallMs = performance.now() - tStart;
-    report(runs.length, true);
-    ensembleMsTotal += wallMs;
-    workDone += p.work;
-    if (runs.length < 3) {
-      skipped.push({ n: p.n, epsilon: p.epsilon });
-      continue;
-    }
-    const cheap = atZero[e];
-    const late = p.times.some((t) => t >= separatrixTime);
-    const warnings = [...cheap.warnings.filter((w) => w.code !== 'separatrix'), ...(late ? prediction.warnings.filter((w) => w.code === 'separatrix') : [])];
-    const at = { n: p.n, epsilon: p.epsilon, batch };
-    const full = assemblePrediction(prediction, at, cheap.noise, warnings);
-    const abl = assemblePrediction(ablation, at, cheap.noise, []);
-    const timeIndex = p.times.map((t) => studyTimes.indexOf(t));
-    const observable = (name: ObservableName): EnsembleObservable => {
-      const perSeed = p.times.map((_, k) =>
-        runs.map((r) => {
-          if (name === 'meanRadius') return meanRadiusOf(r, k);
-          const v = r.snapshots[k].populationRisk;
-          if (v === null) throw new Error(`clt study: model ${run.model.name} gave no exact population risk`);
-          return v;
-        }),
-      );
-      const pick = <T>(a: readonly T[]) => timeIndex.map((i) => a[i]);
-      const pde = pick(name === 'risk' ? full.pdeRisk : full.pdeMeanRadius);
-      const predictedStd = pick(name === 'risk' ? full.predictedStdRisk : full.predictedStdMeanRadius);
-      const ablationStd = pick(name === 'risk' ? abl.predictedStdRisk : abl.predictedStdMeanRadius);
-      const partsAll = name === 'risk' ? full.variancePartsRisk : full.variancePartsMeanRadius;
-      const shift = name === 'risk' ? full.meanShiftRisk : full.meanShiftMeanRadius;
-      const m = perSeed.map((x) => mean(x));
-      const s = perSeed.map((x) => std(x));
-      const se = s.map((v) => stdStandardError(v, runs.length));
-      const meanError = perSeed.map((x) => standardError(x));
-      const predictedMeanShift = shift ? pick(shift) : p.times.map(() => null);
-      return {
-        perSeed,
-        mean: m,
-        meanError,
-        std: s,
-        stdError: se,
-        pde,
-        bias: m.map((v, k) => v - pde[k]),
-        predictedMeanShift,
-        biasZ: p.times.map((t, k) => (t === 0 && predictedMeanShift[k] !== null ? (m[k] - pde[k] - predictedMeanShift[k]!) / meanError[k] : null)),
-        predictedStd,
-        parts: { init: pick(partsAll.init), common: partsAll.common ? pick(partsAll.common) : null, sameUnit: partsAll.sameUnit ? pick(partsAll.sameUnit) : null },
-        z: s.map((v, k) => (v - predictedStd[k]) / se[k]),
-        ablationStd,
-        ablationZ: s.map((v, k) => (v - ablationStd[k]) / se[k]),
-      };
-    };
-    ensembles.push({
-      n: p.n,
-      epsilon: p.epsilon,
-      batch,
-      seed: p.seed,
-      replicas: seeds,
-      completedReplicas: runs.length,
-      times: p.times,
-      timeIndex,
-      risk: observable('risk'),
-      meanRadius: observable('meanRadius'),
-      linearNoiseIndicator: cheap.noise.available ? cheap.noise.linearNoiseIndicator : null,
-      warnings,
-      wallMs,
-    });
-  }
-  const tEnsembles = performance.now();
-  options.onProgress?.({ phase: 'analysis', message: 'clt: fits and bootstrap …', fraction: 1, elapsedMs: elapsed(), etaMs: 0 });
-
-  const missing = [
-    ...skipped.map((k) => `ensemble N = ${k.n}, ε = ${k.epsilon} (stopped before 3 replicas finished: not analysed)`),
-    ...ensembles.filter((e) => e.completedReplicas < e.replicas).map((e) => `ensemble N = ${e.n}, ε = ${e.epsilon}: ${e.replicas - e.completedReplicas} of ${e.replicas} replicas (analysed with the ${e.completedReplicas} finished)`),
+  // The full prediction and its ablation at all save times, at the settings of the first ensemble
+  const first = { n: ensembles[0].n, epsilon: ensembles[0].epsilon, batch, separatrixTime };
+  const tasks: PlannedTask[] = [
+    { id: PREDICTION_IDS[0], task: predictionTask(predictRun, first), group: 'prediction' },
+    { id: PREDICTION_IDS[1], task: predictionTask(predictRun, { ...first, nonlocal: false }), group: 'prediction' },
+    ...ensembles.flatMap((p) => Array.from({ length: seeds }, (_, k) => ({ id: `${p.id}-replica${k}`, task: replicaTaskOf(p.spec, k), group: p.id }))),
   ];
-  const fitSettings = { bootstrap: settings.bootstrap, bootstrapSeed };
-  const varianceFits = fitVariances(ensembles, epsilons, studyTimes, prediction, ablation, batch, fitSettings);
-  const biasFits = fitBiases(ensembles, epsilons, studyTimes, prediction.c1, fitSettings);
-  const tEnd = performance.now();
-  const partial: Omit<CltStudyResult, 'summary'> = {
-    kind: 'meanfield.clt-study',
-    provenance: makeProvenance(run.seed, {
-      predictMs: tPredict - t0,
-      ensemblesMs: tEnsembles - tPredict,
-      analysisMs: tEnd - tEnsembles,
-      totalMs: tEnd - t0,
-      workers,
-    }),
-    spec: run.json,
-    settings: { ...settings, workers, bootstrapSeed, separatrixTime },
-    times: studyTimes,
-    ensembles,
-    skipped,
-    varianceFits,
-    biasFits,
-    prediction,
-    ablation,
-    completed: missing.length === 0,
-    stoppedEarly: missing.length > 0,
-    missing,
+
+  const assemble = (resultOf: (id: string) => unknown, provenance: Provenance): CltStudyResult => {
+    const prediction = resultOf(PREDICTION_IDS[0]) as CltPrediction | null;
+    const ablation = resultOf(PREDICTION_IDS[1]) as CltPrediction | null;
+    if (prediction === null || ablation === null) throw predictionInterrupted('CLT study interrupted during the prediction');
+    const analysed: CltEnsemble[] = [];
+    const skipped: { n: number; epsilon: number }[] = [];
+    ensembles.forEach((p, e) => {
+      const runs = Array.from({ length: seeds }, (_, k) => resultOf(`${p.id}-replica${k}`) as ParticleRun | null).filter((r): r is ParticleRun => r !== null && r.completed);
+      if (runs.length < 3) {
+        skipped.push({ n: p.n, epsilon: p.epsilon });
+        return;
+      }
+      analysed.push(analyseEnsemble(run, p, runs, seeds, batch, studyTimes, atZero[e], prediction, ablation, separatrixTime));
+    });
+    const missing = [
+      ...skipped.map((k) => `ensemble N = ${k.n}, ε = ${k.epsilon} (stopped before 3 replicas finished: not analysed)`),
+      ...analysed.filter((e) => e.completedReplicas < e.replicas).map((e) => `ensemble N = ${e.n}, ε = ${e.epsilon}: ${e.replicas - e.completedReplicas} of ${e.replicas} replicas (analysed with the ${e.completedReplicas} finished)`),
+    ];
+    const fitSettings = { bootstrap: settings.bootstrap, bootstrapSeed };
+    const partial: Omit<CltStudyResult, 'summary'> = {
+      kind: 'meanfield.clt-study',
+      provenance,
+      spec: run.json,
+      settings: { ...settings, bootstrapSeed, separatrixTime },
+      times: studyTimes,
+      ensembles: analysed,
+      skipped,
+      varianceFits: fitVariances(analysed, epsilons, studyTimes, prediction, ablation, batch, fitSettings),
+      biasFits: fitBiases(analysed, epsilons, studyTimes, prediction.c1, fitSettings),
+      prediction,
+      ablation,
+      completed: missing.length === 0,
+      stoppedEarly: missing.length > 0,
+      missing,
+    };
+    return { ...partial, summary: summariseCltStudy(partial) };
   };
-  return { ...partial, summary: summariseCltStudy(partial) };
+
+  return {
+    run,
+    settings,
+    ensembles,
+    predictionKey: toJson([predictRun.json, run.seed, first]),
+    tasks,
+    assemble,
+    isComplete: (result) => result !== null && ((result as CltPrediction).kind === 'meanfield.clt' || (result as ParticleRun).completed === true),
+    write: (dir, result) => {
+      const files = writeResult(dir, result, cltStudyReport(result));
+      return [files.json, files.html];
+    },
+    ...HORIZON_PROBES,
+  };
+}
+
+/** The measured and predicted numbers of one ensemble from its completed replicas (≥ 3). */
+function analyseEnsemble(
+  run: RunSpec,
+  p: PlannedEnsemble,
+  runs: ParticleRun[],
+  seeds: number,
+  batch: number,
+  studyTimes: number[],
+  cheap: CltPrediction,
+  prediction: CltPrediction,
+  ablation: CltPrediction,
+  separatrixTime: number,
+): CltEnsemble {
+  const late = p.times.some((t) => t >= separatrixTime);
+  const warnings = [...cheap.warnings.filter((w) => w.code !== 'separatrix'), ...(late ? prediction.warnings.filter((w) => w.code === 'separatrix') : [])];
+  const at = { n: p.n, epsilon: p.epsilon, batch };
+  const full = assemblePrediction(prediction, at, cheap.noise, warnings);
+  const abl = assemblePrediction(ablation, at, cheap.noise, []);
+  const timeIndex = p.times.map((t) => studyTimes.indexOf(t));
+  const observable = (name: ObservableName): EnsembleObservable => {
+    const perSeed = p.times.map((_, k) =>
+      runs.map((r) => {
+        if (name === 'meanRadius') return meanRadiusOf(r, k);
+        const v = r.snapshots[k].populationRisk;
+        if (v === null) throw new Error(`clt study: model ${run.model.name} gave no exact population risk`);
+        return v;
+      }),
+    );
+    const pick = <T>(a: readonly T[]) => timeIndex.map((i) => a[i]);
+    const pde = pick(name === 'risk' ? full.pdeRisk : full.pdeMeanRadius);
+    const predictedStd = pick(name === 'risk' ? full.predictedStdRisk : full.predictedStdMeanRadius);
+    const ablationStd = pick(name === 'risk' ? abl.predictedStdRisk : abl.predictedStdMeanRadius);
+    const partsAll = name === 'risk' ? full.variancePartsRisk : full.variancePartsMeanRadius;
+    const shift = name === 'risk' ? full.meanShiftRisk : full.meanShiftMeanRadius;
+    const m = perSeed.map((x) => mean(x));
+    const s = perSeed.map((x) => std(x));
+    const se = s.map((v) => stdStandardError(v, runs.length));
+    const meanError = perSeed.map((x) => standardError(x));
+    const predictedMeanShift = shift ? pick(shift) : p.times.map(() => null);
+    return {
+      perSeed,
+      mean: m,
+      meanError,
+      std: s,
+      stdError: se,
+      pde,
+      bias: m.map((v, k) => v - pde[k]),
+      predictedMeanShift,
+      biasZ: p.times.map((t, k) => (t === 0 && predictedMeanShift[k] !== null ? (m[k] - pde[k] - predictedMeanShift[k]!) / meanError[k] : null)),
+      predictedStd,
+      parts: { init: pick(partsAll.init), common: partsAll.common ? pick(partsAll.common) : null, sameUnit: partsAll.sameUnit ? pick(partsAll.sameUnit) : null },
+      z: s.map((v, k) => (v - predictedStd[k]) / se[k]),
+      ablationStd,
+      ablationZ: s.map((v, k) => (v - ablationStd[k]) / se[k]),
+    };
+  };
+  return {
+    n: p.n,
+    epsilon: p.epsilon,
+    batch,
+    seed: p.seed,
+    replicas: seeds,
+    completedReplicas: runs.length,
+    times: p.times,
+    timeIndex,
+    risk: observable('risk'),
+    meanRadius: observable('meanRadius'),
+    linearNoiseIndicator: cheap.noise.available ? cheap.noise.linearNoiseIndicator : null,
+    warnings,
+    wallMs: runs.reduce((s, r) => s + r.timings.stepsMs + r.timings.observablesMs, 0),
+  };
+}
+
+/**
+ * Runs the study of one run: `planCltStudy`, its tasks on one worker pool (`runTaskPlan`; the
+ * prediction and every finished replica checkpointed in `checkpointDir`), then the plan's assembly.
+ */
+export async function runCltStudy(run: RunSpec, options: CltStudyOptions): Promise<CltStudyResult> {
+  const t0 = performance.now();
+  const plan = planCltStudy(run, options);
+  const { ensembles, settings } = plan;
+  const seeds = settings.seeds;
+  const workers = parseWith(number({ integer: true, min: 0, max: 256 }), options.workers ?? availableParallelism(), 'workers');
+  const elapsed = () => performance.now() - t0;
+
+  // checkpoints: the two predictions in one file, each replica in its ensemble's folder
+  const predictionPath = options.checkpointDir && join(checkpointFolder(options.checkpointDir, 'clt'), 'prediction.bin');
+  const replicaDir = (e: number) => options.checkpointDir && join(options.checkpointDir, 'replicas', `clt-${e}`);
+  const replicaKeys = ensembles.map((p) => toJson(p.spec));
+  const done = new Map<string, unknown>();
+  if (options.resume && options.checkpointDir) {
+    const predictions = predictionPath ? loadCheckpoint<(CltPrediction | null)[]>(predictionPath, plan.predictionKey) : undefined;
+    if (predictions && predictions.every((x) => x !== null)) PREDICTION_IDS.forEach((id, i) => done.set(id, predictions[i]));
+    ensembles.forEach((p, e) => {
+      for (const [k, r] of loadReplicas(replicaDir(e)!, replicaKeys[e])) if (k < seeds) done.set(`${p.id}-replica${k}`, r);
+    });
+  }
+  const where = new Map<string, { e: number; k: number }>(ensembles.flatMap((p, e) => Array.from({ length: seeds }, (_, k) => [`${p.id}-replica${k}`, { e, k }] as const)));
+
+  // progress: the fraction of the replicas' work done (a running replica by its steps)
+  const totalWork = ensembles.reduce((s, p) => s + p.work, 0);
+  const finished = ensembles.map((p) => Array.from({ length: seeds }, (_, k) => done.has(`${p.id}-replica${k}`)).filter(Boolean).length);
+  const running = new Map<string, number>();
+  const predicted = new Map<string, unknown>();
+  let lastMessage = 0;
+  const report = (e: number, force: boolean) => {
+    const now = performance.now();
+    if (!options.onProgress || (!force && now - lastMessage < 1000)) return;
+    lastMessage = now;
+    const p = ensembles[e];
+    let work = ensembles.reduce((s, q, i) => s + (q.work * finished[i]) / seeds, 0);
+    for (const [id, fraction] of running) work += (ensembles[where.get(id)!.e].work * fraction) / seeds;
+    const fraction = work / totalWork;
+    const etaMs = fraction > 0 ? (elapsed() * (1 - fraction)) / fraction : null;
+    options.onProgress({
+      phase: 'ensemble',
+      message:
+        `clt: ensemble ${e + 1}/${ensembles.length} (N = ${p.n}, ε = ${p.epsilon}): ${finished[e]}/${seeds} replicas; ` +
+        `overall ${(100 * fraction).toFixed(0)} %, ${(elapsed() / 1000).toFixed(0)} s elapsed` +
+        (etaMs !== null ? `, ~${Math.ceil(etaMs / 1000)} s left` : ''),
+      fraction,
+      elapsedMs: elapsed(),
+      etaMs,
+      ensemble: { index: e, count: ensembles.length, n: p.n, epsilon: p.epsilon, replicasDone: finished[e], replicas: seeds },
+    });
+  };
+
+  options.onProgress?.({ phase: 'predict', message: 'clt: predicting Var_init, I_C, I_I (with and without the nonlocal term) and running the ensembles …', fraction: 0, elapsedMs: elapsed(), etaMs: null });
+  const results = await runTaskPlan(plan, {
+    workers,
+    shouldStop: options.shouldStop,
+    done,
+    onProgress: (task, message) => {
+      const at = where.get(task.id);
+      const m = message as { step?: number; totalSteps?: number };
+      if (!at || m.step === undefined || !m.totalSteps) return;
+      running.set(task.id, m.step / m.totalSteps);
+      report(at.e, false);
+    },
+    onDone: (task, result) => {
+      running.delete(task.id);
+      const at = where.get(task.id);
+      if (!at) {
+        predicted.set(task.id, result);
+        const both = PREDICTION_IDS.map((id) => predicted.get(id) ?? null);
+        if (predictionPath && both.every((x) => x !== null)) saveCheckpoint(predictionPath, plan.predictionKey, both);
+        return;
+      }
+      const r = result as ParticleRun;
+      if (!r.completed) return;
+      finished[at.e]++;
+      const dir = replicaDir(at.e);
+      if (dir) saveReplica(dir, replicaKeys[at.e], at.k, r);
+      report(at.e, finished[at.e] === seeds); // the end of every ensemble is always reported
+    },
+  });
+  const tRun = performance.now();
+  options.onProgress?.({ phase: 'analysis', message: 'clt: fits and bootstrap …', fraction: 1, elapsedMs: elapsed(), etaMs: 0 });
+  const provenance = makeProvenance(run.seed, {});
+  const result = plan.assemble((id) => results.get(id) ?? null, provenance);
+  const tEnd = performance.now();
+  Object.assign(provenance.timings, { runMs: tRun - t0, analysisMs: tEnd - tRun, totalMs: tEnd - t0, workers });
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1048,8 +1141,9 @@ function cltStudyReportSections(r: CltStudyResult): ReportSection[] {
   sections.push({
     title: 'Summary',
     text:
-      `${r.ensembles.length} ensembles (N ∈ {${s.ns.join(', ')}}, ε ∈ {${s.epsilons.join(', ')}}, batch ${s.batch}) of K = ${s.seeds} online-SGD replicas each, on ${s.workers} worker(s); ` +
-      `wall time ${(t.totalMs / 1000).toFixed(0)} s (prediction ${(t.predictMs / 1000).toFixed(0)} s, ensembles ${(t.ensemblesMs / 1000).toFixed(0)} s). ` +
+      `${r.ensembles.length} ensembles (N ∈ {${s.ns.join(', ')}}, ε ∈ {${s.epsilons.join(', ')}}, batch ${s.batch}) of K = ${s.seeds} online-SGD replicas each. ` +
+      // a run on one machine says how long it took; a merged cluster run lists its shards under Provenance
+      (t.totalMs !== undefined ? `Wall time ${(t.totalMs / 1000).toFixed(0)} s on ${t.workers} worker(s) (tasks ${(t.runMs / 1000).toFixed(0)} s, analysis ${(t.analysisMs / 1000).toFixed(0)} s). ` : '') +
       `z = (measured std − predicted std)/(std/√(2(K−1))).` +
       (r.completed ? '' : ` INTERRUPTED: ${r.skipped.length} ensemble(s) not analysed; partial ensembles use their completed replicas.`) +
       '\n\n' +

@@ -30,7 +30,8 @@ import { replicaTaskOf } from '../particles/ensemble.ts';
 import type { ParticleRun } from '../particles/sgd.ts';
 import { parseSpec, type RunSpec, type Spec, type SpecOptions } from '../spec/index.ts';
 import { fittedFunctionOf, pdePoints } from './width-study.ts';
-import { InterruptedError, runTasks, type Task } from '../parallel/pool.ts';
+import { InterruptedError, type Task } from '../parallel/pool.ts';
+import { runTaskPlan, type PlannedTask } from './task-plan.ts';
 import { missingPieces } from './solve.ts';
 import { curveTimes } from './dense-curve.ts';
 
@@ -451,20 +452,25 @@ export function assembleCompare(plan: ComparePlan, resultOf: (id: string) => Pde
   };
 }
 
-/** Runs the comparison of a validated spec. */
+/** Runs the comparison of a validated spec: its plan's tasks on one worker pool (`runTaskPlan`), then `assembleCompare`. */
 export async function runCompareSpec(spec: Spec, control: CompareControl = {}): Promise<CompareResult> {
   const t0 = performance.now();
   const plan = planCompare(spec, control.curveSteps ?? 40);
   const { prepared } = plan;
   const checkpoint = (i: number) => (control.checkpointDir ? join(control.checkpointDir, 'replicas', String(i)) : undefined);
   const resumed = prepared.map((_, i) => (control.resume && checkpoint(i) ? loadReplicas(checkpoint(i)!, replicaKey(plan, i)) : new Map<number, ParticleRun>()));
-  const list = plan.tasks.filter((t) => t.kind === 'pde' || !resumed[t.run].has(t.replica));
+  const done = new Map<string, ParticleRun>(plan.tasks.flatMap((t) => (t.kind === 'replica' && resumed[t.run].has(t.replica) ? [[t.id, resumed[t.run].get(t.replica)!] as const] : [])));
+  const list = plan.tasks.filter((t) => !done.has(t.id));
+  const index = new Map(list.map((t, i) => [t.id, i]));
   // the PDE keeps its finished phases in the output folder, so that --resume continues from them
-  const tasks: Task[] = list.map((t) =>
-    t.kind === 'pde' && control.checkpointDir !== undefined
-      ? { ...t.task, input: { ...(t.task.input as object), checkpoint: { dir: control.checkpointDir, index: t.run, resume: control.resume ?? false } } }
-      : t.task,
-  );
+  const tasks: PlannedTask[] = plan.tasks.map((t) => ({
+    id: t.id,
+    group: t.kind,
+    task:
+      t.kind === 'pde' && control.checkpointDir !== undefined
+        ? { ...t.task, input: { ...(t.task.input as object), checkpoint: { dir: control.checkpointDir, index: t.run, resume: control.resume ?? false } } }
+        : t.task,
+  }));
   const name = (t: CompareTask) => {
     const label = spec.hasVariants ? `${prepared[t.run].run.label}: ` : '';
     return t.kind === 'pde' ? `${label}PDE` : `${label}replica ${t.replica + 1}`;
@@ -475,10 +481,12 @@ export async function runCompareSpec(spec: Spec, control: CompareControl = {}): 
   let finished = 0;
   let lastMessage = 0;
   let saved = 0;
-  const { results } = await runTasks<PdeSolution | ParticleRun>(tasks, {
+  const byId = await runTaskPlan({ tasks }, {
     workers: control.workers,
     shouldStop: control.shouldStop,
-    onProgress: (i, message) => {
+    done,
+    onProgress: (task, message) => {
+      const i = index.get(task.id)!;
       const m = message as { step?: number; totalSteps?: number; phase?: string; fraction?: number; detail?: string };
       if (m.step !== undefined && m.totalSteps) {
         fractions[i] = m.step / m.totalSteps;
@@ -493,7 +501,8 @@ export async function runCompareSpec(spec: Spec, control: CompareControl = {}): 
         control.onProgress(fractions.reduce((a, b) => a + b, 0) / list.length, `${finished}/${list.length} tasks done | ${[...running.values()].join(' | ')}`);
       }
     },
-    onDone: (i, result) => {
+    onDone: (task, result) => {
+      const i = index.get(task.id)!;
       running.delete(i);
       fractions[i] = 1;
       finished++;
@@ -506,10 +515,8 @@ export async function runCompareSpec(spec: Spec, control: CompareControl = {}): 
     },
   });
   const tRun = performance.now();
-  const byId = new Map<string, PdeSolution | ParticleRun | null>(list.map((t, i) => [t.id, results[i]]));
-  for (const t of plan.tasks) if (t.kind === 'replica' && resumed[t.run].has(t.replica)) byId.set(t.id, resumed[t.run].get(t.replica)!);
   const replicasResumed = resumed.reduce((s, m) => s + m.size, 0);
-  const result = assembleCompare(plan, (id) => byId.get(id) ?? null, makeProvenance(spec.seed, {}));
+  const result = assembleCompare(plan, (id) => (byId.get(id) as PdeSolution | ParticleRun | undefined) ?? null, makeProvenance(spec.seed, {}));
   const tEnd = performance.now();
   Object.assign(result.provenance.timings, { runMs: tRun - t0, diagnosticsMs: tEnd - tRun, totalMs: tEnd - t0, replicasResumed, replicasSaved: saved + replicasResumed });
   return result;

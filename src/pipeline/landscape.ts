@@ -24,7 +24,8 @@ import { buildPdeProblem, solvePde } from '../pde/index.ts';
 import { replicaSpec, type ReplicaSpec } from '../particles/replica.ts';
 import { replicaTaskOf } from '../particles/ensemble.ts';
 import type { ParticleRun } from '../particles/sgd.ts';
-import { runTasks, type Task, type TaskContext } from '../parallel/pool.ts';
+import type { TaskContext } from '../parallel/pool.ts';
+import { finishedResult, HORIZON_PROBES, runTaskPlan, type PlannedTask, type TaskPlan } from './task-plan.ts';
 import { mean } from '../diagnostics/stats.ts';
 import { allowed, dimension, number, numberList, oneOf, parseWith, rangeText } from '../spec/fields.ts';
 import { mergeJson, runSpecFromJson, type RunSpec, type Spec } from '../spec/index.ts';
@@ -186,17 +187,26 @@ export async function sweepPdeTask(input: { json: Record<string, unknown>; label
   return { risk: trajectory.risk, completed: !trajectory.stoppedEarly };
 }
 
-/** Table, [Δ^l, Δ^h] and long-time dynamics for each d of the spec's sweep block. */
-export async function runSweep(spec: Spec, control: SweepControl = {}): Promise<SweepResult> {
-  const run = singleRun(spec, 'sweep');
-  if (!spec.sweep) throw new ConfigError('sweep', 'sweep needs a "sweep" block: { "deltas": [...], "dims": [40, "inf"] }');
-  const sweep = parseWith(sweepSchema, spec.sweep, 'sweep');
-  const t0 = performance.now();
-  landscapeOf(run.model, 'sweep');
+/** What a sweep's table and interval tasks rebuild the model family from (plain data). */
+interface StaticsInput {
+  json: Record<string, unknown>;
+  label: string;
+  seed: number;
+  sweep: SweepSpec;
+  d: number | 'inf';
+  part: 'table' | 'interval';
+}
+
+type StaticsResult = { rows: SweepRow[]; completed: true } | { intervals: { lower: number | null; upper: number | null }[]; completed: true };
+
+/** One d of a sweep: the risk table over Δ, or the search for [Δ^l, Δ^h] (a pool task: the same numbers in any thread). */
+export async function sweepStaticsTask(input: StaticsInput): Promise<StaticsResult> {
+  const run = await runSpecFromJson(input.json, input.label, input.seed);
+  const { sweep, d } = input;
   const grid = landscapeGrid(run, 'sweep');
   const opts = lemmaOptions(grid.axes[0].hi, sweep.lemmaDomain);
   const definition = await loadDefinition(run.modelBlock);
-  const modelAt = (delta: number, d: number | 'inf'): Model => {
+  const modelAt = (delta: number): Model => {
     try {
       return buildModel(definition, { ...run.modelBlock, delta, d }).model;
     } catch (e) {
@@ -204,8 +214,33 @@ export async function runSweep(spec: Spec, control: SweepControl = {}): Promise<
       throw e;
     }
   };
+  const family = (delta: number): DeltaFamilyMember => landscapeMember(modelAt(delta), grid, opts.rFar, run.solver.kernelTolerance, 'sweep');
+  if (input.part === 'table') return { rows: sweepDelta(family, sweep.deltas, opts).rows, completed: true };
+  const search = findSingleDeltaInterval(family, { ...opts, deltaMin: sweep.deltaMin, deltaMax: sweep.deltaMax, deltaScanPoints: sweep.scanPoints, deltaTolerance: sweep.deltaTolerance });
+  return { intervals: search.intervals.map((iv) => ({ lower: iv.lower?.estimate ?? null, upper: iv.upper?.estimate ?? null })), completed: true };
+}
 
-  // every long-time run is built (and its spec checked) before the first computation
+/** A sweep as a task list (src/pipeline/task-plan.ts) with what its runner reports per task. */
+export interface SweepPlan extends TaskPlan<SweepResult> {
+  /** The table and interval tasks of every d (run first, in the calling thread, by `runSweep`). */
+  readonly statics: readonly PlannedTask[];
+  /** One line per task for progress messages. */
+  readonly describe: ReadonlyMap<string, string>;
+  readonly longTime: number;
+}
+
+/**
+ * The tasks of a sweep in a fixed order: per d its table (`d<d>-table`) and interval search
+ * (`d<d>-interval`); then per d and dynamics Δ the long-time PDE (`d<d>-delta<Δ>-pde`) and SGD replicas
+ * (`…-replica<k>`, stream k). Every long-time run is built (its spec checked) here, before anything runs.
+ */
+export async function planSweep(spec: Spec): Promise<SweepPlan> {
+  const run = singleRun(spec, 'sweep');
+  if (!spec.sweep) throw new ConfigError('sweep', 'sweep needs a "sweep" block: { "deltas": [...], "dims": [40, "inf"] }');
+  const sweep = parseWith(sweepSchema, spec.sweep, 'sweep');
+  landscapeOf(run.model, 'sweep');
+  const grid = landscapeGrid(run, 'sweep');
+  const opts = lemmaOptions(grid.axes[0].hi, sweep.lemmaDomain);
   const runs: DynamicsRun[] = [];
   for (const [dim, d] of sweep.dims.entries()) {
     for (const delta of sweep.dynamicsDeltas) {
@@ -216,91 +251,121 @@ export async function runSweep(spec: Spec, control: SweepControl = {}): Promise<
       runs.push({ dim, delta, run: dynamics, replicas });
     }
   }
+  const describe = new Map<string, string>();
+  const statics: PlannedTask[] = sweep.dims.flatMap((d) =>
+    (['table', 'interval'] as const).map((part) => {
+      const id = `d${d}-${part}`;
+      describe.set(id, `d = ${d}: ${part === 'table' ? 'table' : 'bisection for [Δ^l, Δ^h]'}`);
+      const input: StaticsInput = { json: run.json, label: run.label, seed: run.seed, sweep, d, part };
+      return { id, task: { module: SELF, export: 'sweepStaticsTask', input }, group: part };
+    }),
+  );
+  const dynamicsId = (r: DynamicsRun, replica: number | null) => `d${sweep.dims[r.dim]}-delta${r.delta}-${replica === null ? 'pde' : `replica${replica}`}`;
+  const dynamicsTasks: PlannedTask[] = runs.flatMap((r) => {
+    const pde = { id: dynamicsId(r, null), task: { module: SELF, export: 'sweepPdeTask', input: { json: r.run.json, label: r.run.label, seed: r.run.seed } }, group: `${dynamicsId(r, null)}` };
+    describe.set(pde.id, `PDE at ${r.run.label}`);
+    const replicas = Array.from({ length: r.replicas?.count ?? 0 }, (_, k) => {
+      const id = dynamicsId(r, k);
+      describe.set(id, `SGD replica ${k + 1} at ${r.run.label}`);
+      return { id, task: replicaTaskOf(r.replicas!.spec, k), group: `d${sweep.dims[r.dim]}-delta${r.delta}-replicas` };
+    });
+    return [pde, ...replicas];
+  });
 
+  const assemble = (resultOf: (id: string) => unknown, provenance: Provenance): SweepResult => {
+    const missing: string[] = [];
+    const statics = sweep.dims.map((d) => {
+      const table = resultOf(`d${d}-table`) as { rows: SweepRow[] } | null;
+      const interval = resultOf(`d${d}-interval`) as { intervals: SweepDimensionResult['intervals'] } | null;
+      if (!table) missing.push(`d = ${d}: the risk table${interval ? '' : ' and [Δ^l, Δ^h]'}`);
+      else if (!interval) missing.push(`d = ${d}: [Δ^l, Δ^h]`);
+      return { rows: table?.rows ?? [], intervals: interval?.intervals ?? [] };
+    });
+    /** The long-time risk of a run, or null (listed as missing) if a stop cut it short. */
+    const riskOf = (r: DynamicsRun, replica: number | null): number | null => {
+      const id = dynamicsId(r, replica);
+      const result = resultOf(id) as { risk: number[]; completed: boolean } | ParticleRun | null;
+      if (result === null || !result.completed) {
+        missing.push(`${describe.get(id)} (stopped)`);
+        return null;
+      }
+      if (replica === null) return (result as { risk: number[] }).risk[0];
+      const risk = (result as ParticleRun).snapshots[0]?.populationRisk;
+      if (risk === null || risk === undefined) throw new Error(`sweep: model "${run.model.name}" gives no exact population risk R_N for SGD`);
+      return risk;
+    };
+    const dims: SweepDimensionResult[] = sweep.dims.map((d, dim) => {
+      const { rows, intervals } = statics[dim];
+      const dynamics = runs.flatMap((r) => {
+        if (r.dim !== dim) return [];
+        const pdeRisk = riskOf(r, null);
+        const sgd = r.replicas ? Array.from({ length: r.replicas.count }, (_, k) => riskOf(r, k)).filter((x): x is number => x !== null) : null;
+        // a point needs its PDE risk; SGD is the mean of the finished replicas (null if none finished)
+        return pdeRisk === null ? [] : [{ delta: r.delta, pdeRisk, sgdRisk: sgd && sgd.length > 0 ? mean(sgd) : null }];
+      });
+      const first = intervals[0];
+      return { d, deltaLow: first?.lower ?? null, deltaHigh: first?.upper ?? null, intervals, rows, dynamics };
+    });
+    const coordinate = run.model.reduced!.coordinates[0].name;
+    return {
+      kind: 'meanfield.sweep',
+      provenance,
+      spec: spec.json,
+      deltaTolerance: sweep.deltaTolerance,
+      lemmaDomain: `${sweep.lemmaDomain}: ${coordinate} ∈ [0, ${opts.rFar}]`,
+      dims,
+      completed: missing.length === 0,
+      stoppedEarly: missing.length > 0,
+      missing,
+    };
+  };
+  return {
+    tasks: [...statics, ...dynamicsTasks],
+    statics,
+    describe,
+    longTime: sweep.longTime,
+    assemble,
+    isComplete: finishedResult,
+    write: (dir, result) => {
+      const files = writeSweepOutputs(dir, result);
+      return [files.json, files.html];
+    },
+    ...HORIZON_PROBES,
+  };
+}
+
+/**
+ * Table, [Δ^l, Δ^h] and long-time dynamics for each d of the spec's sweep block: the plan's table and
+ * interval tasks one after another in this thread (a stop is seen between them), then the long-time
+ * runs on the worker pool, then the plan's assembly.
+ */
+export async function runSweep(spec: Spec, control: SweepControl = {}): Promise<SweepResult> {
+  const t0 = performance.now();
+  const plan = await planSweep(spec);
   const stopped = () => control.shouldStop?.() === true;
-  const missing: string[] = [];
-  const stages = 2 * sweep.dims.length + runs.reduce((n, r) => n + 1 + (r.replicas?.count ?? 0), 0);
+  const stages = plan.tasks.length;
   let stagesDone = 0;
-  const statics: ({ rows: ReturnType<typeof sweepDelta>['rows']; intervals: { lower: number | null; upper: number | null }[] } | null)[] = [];
-  for (const d of sweep.dims) {
-    const say = (m: string) => control.onProgress?.(`d = ${d}: ${m}`, stagesDone / stages);
-    const family = (delta: number): DeltaFamilyMember => landscapeMember(modelAt(delta, d), grid, opts.rFar, run.solver.kernelTolerance, 'sweep');
+  const results = new Map<string, unknown>();
+  for (const task of plan.statics) {
     await yieldToEventLoop();
-    if (stopped()) {
-      missing.push(`d = ${d}: the risk table and [Δ^l, Δ^h]`);
-      statics.push(null);
-      continue;
-    }
-    say('table');
-    const { rows } = sweepDelta(family, sweep.deltas, opts);
-    stagesDone++;
-    await yieldToEventLoop();
-    if (stopped()) {
-      missing.push(`d = ${d}: [Δ^l, Δ^h]`);
-      statics.push({ rows, intervals: [] });
-      continue;
-    }
-    say('bisection for [Δ^l, Δ^h]');
-    const search = findSingleDeltaInterval(family, { ...opts, deltaMin: sweep.deltaMin, deltaMax: sweep.deltaMax, deltaScanPoints: sweep.scanPoints, deltaTolerance: sweep.deltaTolerance });
-    statics.push({ rows, intervals: search.intervals.map((iv) => ({ lower: iv.lower?.estimate ?? null, upper: iv.upper?.estimate ?? null })) });
+    if (stopped()) break;
+    control.onProgress?.(plan.describe.get(task.id)!, stagesDone / stages);
+    for (const [id, result] of await runTaskPlan({ tasks: [task] }, { workers: 0 })) results.set(id, result);
     stagesDone++;
   }
-
-  const list: { run: number; replica: number | null; name: string }[] = [];
-  runs.forEach((r, i) => {
-    list.push({ run: i, replica: null, name: `PDE at ${r.run.label}` });
-    for (let k = 0; k < (r.replicas?.count ?? 0); k++) list.push({ run: i, replica: k, name: `SGD replica ${k + 1} at ${r.run.label}` });
-  });
-  const tasks: Task[] = list.map((t): Task => {
-    const r = runs[t.run];
-    return t.replica === null
-      ? { module: SELF, export: 'sweepPdeTask', input: { json: r.run.json, label: r.run.label, seed: r.run.seed } }
-      : replicaTaskOf(r.replicas!.spec, t.replica);
-  });
-  if (tasks.length > 0) control.onProgress?.(`long-time dynamics to t = ${sweep.longTime}: ${tasks.length} runs`, stagesDone / stages);
-  const { results } = await runTasks<{ risk: number[]; completed: boolean } | ParticleRun>(tasks, {
-    workers: control.workers,
-    shouldStop: control.shouldStop,
-    onDone: (i) => control.onProgress?.(`done: ${list[i].name}`, ++stagesDone / stages),
-  });
-  /** The long-time risk of a run, or null (listed as missing) if a stop cut it short. */
-  const riskOf = (i: number, replica: number | null): number | null => {
-    const t = list.findIndex((x) => x.run === i && x.replica === replica);
-    const result = results[t];
-    if (result === null || !result.completed) {
-      missing.push(`${list[t].name} (stopped)`);
-      return null;
-    }
-    if (replica === null) return (result as { risk: number[] }).risk[0];
-    const risk = (result as ParticleRun).snapshots[0]?.populationRisk;
-    if (risk === null || risk === undefined) throw new Error(`sweep: model "${run.model.name}" gives no exact population risk R_N for SGD`);
-    return risk;
-  };
-
-  const dims: SweepDimensionResult[] = sweep.dims.map((d, dim) => {
-    const { rows, intervals } = statics[dim] ?? { rows: [], intervals: [] };
-    const dynamics = runs.flatMap((r, i) => {
-      if (r.dim !== dim) return [];
-      const pdeRisk = riskOf(i, null);
-      const sgd = r.replicas ? Array.from({ length: r.replicas.count }, (_, k) => riskOf(i, k)).filter((x): x is number => x !== null) : null;
-      // a point needs its PDE risk; SGD is the mean of the finished replicas (null if none finished)
-      return pdeRisk === null ? [] : [{ delta: r.delta, pdeRisk, sgdRisk: sgd && sgd.length > 0 ? mean(sgd) : null }];
-    });
-    const first = intervals[0];
-    return { d, deltaLow: first?.lower ?? null, deltaHigh: first?.upper ?? null, intervals, rows, dynamics };
-  });
-  const coordinate = run.model.reduced!.coordinates[0].name;
-  return {
-    kind: 'meanfield.sweep',
-    provenance: makeProvenance(run.seed, { totalMs: performance.now() - t0 }),
-    spec: spec.json,
-    deltaTolerance: sweep.deltaTolerance,
-    lemmaDomain: `${sweep.lemmaDomain}: ${coordinate} ∈ [0, ${opts.rFar}]`,
-    dims,
-    completed: missing.length === 0,
-    stoppedEarly: missing.length > 0,
-    missing,
-  };
+  const dynamics = plan.tasks.filter((t) => !plan.statics.includes(t));
+  if (dynamics.length > 0 && !stopped()) {
+    control.onProgress?.(`long-time dynamics to t = ${plan.longTime}: ${dynamics.length} runs`, stagesDone / stages);
+    const done = await runTaskPlan(
+      { tasks: dynamics },
+      { workers: control.workers, shouldStop: control.shouldStop, onDone: (task) => control.onProgress?.(`done: ${plan.describe.get(task.id)}`, ++stagesDone / stages) },
+    );
+    for (const [id, result] of done) results.set(id, result);
+  }
+  const provenance = makeProvenance(spec.runs[0].seed, {});
+  const result = plan.assemble((id) => results.get(id) ?? null, provenance);
+  Object.assign(provenance.timings, { totalMs: performance.now() - t0 });
+  return result;
 }
 
 /**

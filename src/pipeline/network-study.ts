@@ -10,10 +10,16 @@
  * The W1 estimates include the sampling floor of two empirical laws of N·K and N_max·K units, O((N K)^(−1/2)):
  * a rate near ½ is what propagation of chaos at rate N^(−1/2) and that floor both give.
  *
+ * With "reference": "<label of a run>", also W1 (per coordinate and sliced) between every run's pooled
+ * final law and the reference run's at the same N (De Bortoli Fig. 3: the β = 1 law at decreasing γ
+ * against the β < 1 one). The reference against itself is 0 (the same sample). Runs of one width and
+ * seed share their stream, hence their initial weights and their sequence of batches (drawn at
+ * different steps when the steps differ), so these distances carry no floor from sampling the initial law.
+ *
  * Streams: the run of width N and seed k uses stream 1000·N + k of the spec's seed, so adding a width or
  * a seed never changes the others (and the result does not depend on the worker count).
  *
- * "widths": { "ns": [100, 300, 1000], "seeds": 3, "bootstrap": 100, "bins": 40 }
+ * "widths": { "ns": [100, 300, 1000], "seeds": 3, "bootstrap": 100, "bins": 40, "reference": "β = 0.75" }
  */
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
@@ -23,7 +29,7 @@ import { mean, standardError, std } from '../diagnostics/stats.ts';
 import { replicaSpec } from '../particles/replica.ts';
 import { replicaTaskOf } from '../particles/ensemble.ts';
 import type { ParticleRun } from '../particles/sgd.ts';
-import { runTasks } from '../parallel/pool.ts';
+import { finishedResult, HORIZON_PROBES, runTaskPlan, type PlannedTask, type TaskPlan } from './task-plan.ts';
 import { Rng } from '../rng.ts';
 import { number, parseWith } from '../spec/fields.ts';
 import type { RunSpec, Spec } from '../spec/index.ts';
@@ -40,6 +46,8 @@ export const widthsSchema = z.strictObject({
   seeds: number({ integer: true, min: 1, max: 999 }).default(3),
   bootstrap: number({ integer: true, min: 0, max: 100000 }).default(100),
   bins: number({ integer: true, min: 5, max: 1000 }).default(40),
+  /** Label of the run (variant) every run's law is compared with at each width. */
+  reference: z.string().min(1).optional(),
 });
 export type WidthsSettings = z.output<typeof widthsSchema>;
 
@@ -81,6 +89,12 @@ export interface WidthStudyRun {
   readonly slicedW1Fit: RateFit;
   /** The final value of the first metric (the loss) against N: loss ≈ C N^(−rate) over every width. */
   readonly lossFit: RateFit;
+  /**
+   * With widths.reference: W1 between this run's pooled final law and the reference run's at the same
+   * width, per coordinate ([coordinate][width]) and sliced ([width]); 0 for the reference itself.
+   */
+  readonly w1ToReference: number[][] | null;
+  readonly slicedW1ToReference: number[] | null;
   /**
    * One unit across seeds (De Bortoli Fig. 2): [coordinate][width][save time] the mean and the std over
    * seeds of unit 0's coordinate. From a fixed initialisation the std is SGD's noise alone: it vanishes
@@ -180,6 +194,18 @@ function histograms(laws: readonly Float64Array[], names: readonly string[], bin
   });
 }
 
+/** W1 per coordinate ([coordinate][width]) and sliced W1 ([width]) between two runs' pooled laws at the widths both have. */
+function distancesBetween(laws: readonly Float64Array[], reference: readonly Float64Array[], m: number, directions: Float64Array): { w1: number[][]; sliced: number[] } {
+  const w1: number[][] = Array.from({ length: m }, () => []);
+  const sliced: number[] = [];
+  for (let i = 0; i < Math.min(laws.length, reference.length); i++) {
+    const perCoordinate = marginalWasserstein1(laws[i], undefined, reference[i], undefined, m);
+    perCoordinate.forEach((w, a) => w1[a].push(w));
+    sliced.push(m > 1 ? slicedWasserstein1(laws[i], undefined, reference[i], undefined, m, directions) : perCoordinate[0]);
+  }
+  return { w1, sliced };
+}
+
 function analyse(run: RunSpec, settings: WidthsSettings, byWidth: ParticleRun[][], completed: boolean, warnings: readonly string[], seed: number): WidthStudyRun {
   const first = byWidth[0][0];
   const coordinates = first.reducedNames;
@@ -198,9 +224,8 @@ function analyse(run: RunSpec, settings: WidthsSettings, byWidth: ParticleRun[][
     });
     return { n: ns[i], epsilon: runs[0].epsilon, steps: runs[0].totalSteps, seeds: runs.length, final, curves, stepsMs: runs.reduce((s, r) => s + r.timings.stepsMs, 0) };
   });
-  const everySeed = byWidth.map((runs) => runs.map((_, k) => k));
-  const laws = byWidth.map((runs, i) => pool(runs, everySeed[i]));
-  const directions = randomDirections(m, 16, new Rng(seed, 0x51ced));
+  const laws = pooledLaws(byWidth);
+  const directions = slicingDirections(m, seed);
   const { w1, sliced } = distancesToLargest(laws, m, directions);
   // bootstrap: resample the seeds of every width with replacement, recompute the distances and refit
   const rng = new Rng(seed, 0xb007);
@@ -234,6 +259,8 @@ function analyse(run: RunSpec, settings: WidthsSettings, byWidth: ParticleRun[][
     w1Fits: w1.map((row, a) => (canFit ? fitRate(small, row, rateReplicates[a]) : noFit)),
     slicedW1Fit: canFit ? fitRate(small, sliced, rateReplicates[m]) : noFit,
     lossFit: fitRate(ns, byWidth.map((runs) => finalLoss(runs, runs.map((_, k) => k))), lossReplicates),
+    w1ToReference: null,
+    slicedW1ToReference: null,
     unitAcrossSeeds: coordinates.map((coordinate, a) => {
       const values = (runs: ParticleRun[], k: number) => runs.map((r) => r.snapshots[k].reduced[a]);
       return {
@@ -247,66 +274,103 @@ function analyse(run: RunSpec, settings: WidthsSettings, byWidth: ParticleRun[][
   };
 }
 
-/** Parses the spec's "widths" block. */
+/** Every width's final law, pooled over all its seeds. */
+const pooledLaws = (byWidth: readonly ParticleRun[][]) => byWidth.map((runs) => pool(runs, runs.map((_, k) => k)));
+/** The 16 fixed directions of the sliced W1. */
+const slicingDirections = (m: number, seed: number) => randomDirections(m, 16, new Rng(seed, 0x51ced));
+
+/** Parses the spec's "widths" block (reference: the label of one of the spec's runs). */
 export function parseWidths(spec: Spec): WidthsSettings {
   if (!spec.widths) throw new ConfigError('widths', 'is required for a width study: { "ns": [100, 300, 1000], "seeds": 3 }');
-  return parseWith(widthsSchema, spec.widths, 'widths');
+  const settings = parseWith(widthsSchema, spec.widths, 'widths');
+  const labels = spec.runs.map((r) => r.label);
+  if (settings.reference !== undefined && !labels.includes(settings.reference)) {
+    throw new ConfigError('widths.reference', `must be the label of one of the runs: ${labels.map((l) => JSON.stringify(l)).join(', ')} (got ${JSON.stringify(settings.reference)})`);
+  }
+  return settings;
 }
 
-/** Runs the width study of every run of the spec on one worker pool. */
-export async function runWidthStudy(spec: Spec, control: WidthStudyControl = {}): Promise<WidthStudyResult> {
-  const t0 = performance.now();
+/**
+ * The study as a task list (src/pipeline/task-plan.ts): the SGD run of width n and seed k of spec run r
+ * is task `run<r>-n<n>-seed<k>` (stream `widthStream(n, k)`).
+ */
+export function planNetworkStudy(spec: Spec): TaskPlan<WidthStudyResult> {
   const settings = parseWidths(spec);
-  const list: Array<{ run: number; width: number; seed: number }> = [];
-  const tasks = spec.runs.flatMap((run, r) => {
+  const idOf = (r: number, n: number, k: number) => `run${r}-n${n}-seed${k}`;
+  const tasks: PlannedTask[] = spec.runs.flatMap((run, r) => {
     if (!run.particles) throw new ConfigError('particles', 'a width study needs a "particles" block: { "n": 1000, "stepSize": { "gamma": 1, "beta": 0.75 }, "batch": 100 }');
-    return settings.ns.flatMap((n, w) => {
+    return settings.ns.flatMap((n) => {
       const replicas = atWidth(run, n);
-      return Array.from({ length: settings.seeds }, (_, k) => {
-        list.push({ run: r, width: w, seed: k });
-        return replicaTaskOf(replicas, widthStream(n, k));
-      });
+      return Array.from({ length: settings.seeds }, (_, k) => ({ id: idOf(r, n, k), task: replicaTaskOf(replicas, widthStream(n, k)), group: `run${r}-n${n}` }));
     });
   });
+  const assemble = (resultOf: (id: string) => unknown, provenance: Provenance): WidthStudyResult => {
+    const analysed: Array<{ run: WidthStudyRun; laws: Float64Array[] }> = [];
+    spec.runs.forEach((run, r) => {
+      const byWidth: ParticleRun[][] = [];
+      for (const n of settings.ns) {
+        const got = Array.from({ length: settings.seeds }, (_, k) => resultOf(idOf(r, n, k)) as ParticleRun | null).filter((x): x is ParticleRun => x !== null && x.completed);
+        if (got.length < settings.seeds) break; // widths are analysed while complete, in order
+        byWidth.push(got);
+      }
+      if (byWidth.length < 2) return;
+      const model = run.model.particles;
+      const warnings = model?.kind === 'network' ? model.network.warnings : [];
+      analysed.push({ run: analyse(run, settings, byWidth, byWidth.length === settings.ns.length, warnings, spec.seed), laws: pooledLaws(byWidth) });
+    });
+    // De Bortoli Fig. 3: every run's law against the reference run's at each width
+    const reference = analysed.find((a) => a.run.label === settings.reference);
+    const runs = analysed.map(({ run, laws }) => {
+      if (!reference) return run;
+      const d = distancesBetween(laws, reference.laws, run.coordinates.length, slicingDirections(run.coordinates.length, spec.seed));
+      return { ...run, w1ToReference: d.w1, slicedW1ToReference: d.sliced };
+    });
+    if (runs.length === 0) throw new Error('widths: stopped before two widths of any run had finished');
+    return {
+      kind: 'meanfield.widths',
+      provenance,
+      spec: spec.json,
+      description: spec.description,
+      settings,
+      completed: runs.length === spec.runs.length && runs.every((r) => r.completed),
+      runs,
+    };
+  };
+  return {
+    tasks,
+    assemble,
+    isComplete: finishedResult,
+    write: (dir, result) => {
+      const files = writeWidthStudyOutputs(dir, result);
+      return [files.json, files.html];
+    },
+    ...HORIZON_PROBES,
+  };
+}
+
+/** Runs the width study of every run of the spec: its plan's tasks on one worker pool, then the assembly. */
+export async function runWidthStudy(spec: Spec, control: WidthStudyControl = {}): Promise<WidthStudyResult> {
+  const t0 = performance.now();
+  const plan = planNetworkStudy(spec);
   let last = 0;
   let done = 0;
-  const { results, completed } = await runTasks<ParticleRun>(tasks, {
+  const results = await runTaskPlan(plan, {
     workers: control.workers,
     shouldStop: control.shouldStop,
     onDone: () => {
       done++;
       const now = performance.now();
-      if (control.onProgress && (now - last > 1000 || done === tasks.length)) {
+      if (control.onProgress && (now - last > 1000 || done === plan.tasks.length)) {
         last = now;
-        control.onProgress(`widths: ${done}/${tasks.length} runs done`);
+        control.onProgress(`widths: ${done}/${plan.tasks.length} runs done`);
       }
     },
   });
   const tRun = performance.now();
-  const runs: WidthStudyRun[] = [];
-  spec.runs.forEach((run, r) => {
-    const byWidth: ParticleRun[][] = [];
-    for (let w = 0; w < settings.ns.length; w++) {
-      const got = list.map((t, i) => (t.run === r && t.width === w ? results[i] : null)).filter((x): x is ParticleRun => x !== null && x.completed);
-      if (got.length < settings.seeds) break; // widths are analysed while complete, in order
-      byWidth.push(got);
-    }
-    if (byWidth.length < 2) return;
-    const model = run.model.particles;
-    const warnings = model?.kind === 'network' ? model.network.warnings : [];
-    runs.push(analyse(run, settings, byWidth, byWidth.length === settings.ns.length, warnings, spec.seed));
-  });
-  if (runs.length === 0) throw new Error('widths: stopped before two widths of any run had finished');
+  const result = plan.assemble((id) => results.get(id) ?? null, makeProvenance(spec.seed, {}));
   const tEnd = performance.now();
-  return {
-    kind: 'meanfield.widths',
-    provenance: makeProvenance(spec.seed, { runMs: tRun - t0, analysisMs: tEnd - tRun, totalMs: tEnd - t0 }),
-    spec: spec.json,
-    description: spec.description,
-    settings,
-    completed: completed && runs.every((r) => r.completed),
-    runs,
-  };
+  Object.assign(result.provenance.timings, { runMs: tRun - t0, analysisMs: tEnd - tRun, totalMs: tEnd - t0 });
+  return result;
 }
 
 const fixed = (x: number, digits: number) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
@@ -325,6 +389,10 @@ export function widthStudyLines(result: WidthStudyResult): string[] {
     const rate = (f: RateFit) => `${fixed(f.rate, 2)}${f.interval ? ` [${fixed(f.interval[0], 2)}, ${fixed(f.interval[1], 2)}]` : ''}`;
     lines.push(`  ${r.metrics[0]} ∝ N^(−rate): rate ${rate(r.lossFit)}`);
     lines.push(`  W1 to N = ${r.widths[r.widths.length - 1].n} ∝ N^(−rate): ${r.coordinates.map((c, a) => `${c} ${rate(r.w1Fits[a])}`).join(', ')}; sliced ${rate(r.slicedW1Fit)}`);
+    if (r.w1ToReference) {
+      const ns = r.widths.slice(0, r.w1ToReference[0]?.length ?? 0).map((w) => w.n).join(', ');
+      lines.push(`  W1 to "${result.settings.reference}" at N = ${ns}: ${r.coordinates.map((c, a) => `${c} ${r.w1ToReference![a].map((x) => fixed(x, 5)).join(', ')}`).join('; ')}`);
+    }
     for (const w of r.warnings) lines.push(`  warning: ${w}`);
   }
   return lines;
@@ -345,6 +413,7 @@ export function widthStudySections(result: WidthStudyResult): ReportSection[] {
       })), { logX: true, logY: metric === metrics[0] }),
     });
   });
+  if (result.settings.reference !== undefined && result.runs.some((r) => r.w1ToReference)) sections.push(...referenceSections(result));
   for (const r of result.runs) {
     sections.push({
       title: name(r, `${metrics[0]} over time`),
@@ -384,6 +453,30 @@ export function widthStudySections(result: WidthStudyResult): ReportSection[] {
     });
   }
   return sections;
+}
+
+/** W1 of every run's law to the reference run's, per coordinate against N, and as a table (De Bortoli Fig. 3). */
+function referenceSections(result: WidthStudyResult): ReportSection[] {
+  const reference = result.settings.reference!;
+  const runs = result.runs.filter((r) => r.w1ToReference);
+  const coordinates = runs[0].coordinates;
+  const widthsOf = (r: WidthStudyRun) => r.widths.slice(0, r.w1ToReference![0]?.length ?? r.slicedW1ToReference!.length).map((w) => w.n);
+  const ns = widthsOf(runs[0]);
+  return [
+    ...coordinates.map((c, a) => ({
+      title: `W1 of ${c} to "${reference}"`,
+      text: `W1 between each run's pooled final law of ${c} (all units and seeds, t = ${result.runs[0].times[result.runs[0].times.length - 1]}) and the reference run's at the same width; the reference against itself is 0. The runs of one width and seed start from the same weights, so the distance is what the different steps did.`,
+      figure: lineFigure(`W1 of ${c} to "${reference}"`, 'width N (units)', 'W1', runs.map((r, i) => ({ name: r.label, x: widthsOf(r), y: r.w1ToReference![a], mode: 'lines+markers' as const, color: colorAt(i) })), { logX: true }),
+    })),
+    {
+      title: `W1 to "${reference}": table`,
+      text: 'Per run: W1 of each coordinate (and sliced W1) to the reference run\'s law at each width.',
+      table: {
+        columns: ['run', ...ns.flatMap((n) => [...coordinates.map((c) => `${c}, N = ${n}`), `sliced, N = ${n}`])],
+        rows: runs.map((r) => [r.label, ...ns.flatMap((_, i) => [...coordinates.map((_, a) => r.w1ToReference![a][i]), r.slicedW1ToReference![i]])]),
+      },
+    },
+  ];
 }
 
 export function writeWidthStudyOutputs(dir: string, result: WidthStudyResult): ResultFiles {

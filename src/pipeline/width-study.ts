@@ -22,9 +22,9 @@ import { z } from 'zod';
 import { leastSquares, mean, std } from '../diagnostics/stats.ts';
 import { ConfigError } from '../errors.ts';
 import { makeProvenance } from '../io/output.ts';
-import { runTasks, type Task } from '../parallel/pool.ts';
 import { replicaTaskOf } from '../particles/ensemble.ts';
-import { replicaSpec } from '../particles/replica.ts';
+import { replicaSpec, type ReplicaSpec } from '../particles/replica.ts';
+import { writeResult } from '../io/result.ts';
 import type { ParticleRun } from '../particles/sgd.ts';
 import type { PdeSolution, PdeTrajectory } from '../pde/index.ts';
 import { Grid } from '../grid.ts';
@@ -33,6 +33,8 @@ import { number, numberList, parseWith } from '../spec/fields.ts';
 import type { RunSpec, Spec } from '../spec/index.ts';
 import type { Provenance } from '../types.ts';
 import { percentileCi, resample, type Estimate } from './clt-study.ts';
+import { finishedResult, HORIZON_PROBES, runTaskPlan, type PlannedTask, type TaskPlan } from './task-plan.ts';
+import { widthReport } from './width-report.ts';
 
 /**
  * A model's network output as a function of x (`capabilities.fittedFunction`): a quadrature of its
@@ -209,17 +211,35 @@ export function widthSettings(spec: Spec, raw: unknown): WidthsSettings & { seed
   return { ...s, seeds: s.seeds ?? Math.max(3, run.particles.seeds) };
 }
 
-/** Runs the width study of a one-run spec. */
+/** The width study as a task list (src/pipeline/task-plan.ts): the PDE (`pde`), then replica k of width n (`n<n>-replica<k>`). */
+export function planWidthStudy(spec: Spec, settings: WidthsSettings & { seeds: number }): TaskPlan<WidthStudyResult> {
+  const run: RunSpec = spec.runs[0];
+  const { ns, seeds } = settings;
+  const ensembleSpecs = ns.map((n) => replicaSpec(run, { n, seed: widthSeed(run.seed, n) }));
+  const replicaId = (n: number, k: number) => `n${n}-replica${k}`;
+  const tasks: PlannedTask[] = [{ id: 'pde', task: { module: TASKS, export: 'pdeTask', input: { json: run.json, label: run.label, seed: run.seed } }, group: 'pde' }];
+  ensembleSpecs.forEach((es, i) => {
+    for (let k = 0; k < seeds; k++) tasks.push({ id: replicaId(ns[i], k), task: replicaTaskOf(es, k), group: `n${ns[i]}` });
+  });
+  return {
+    tasks,
+    isComplete: finishedResult,
+    assemble: (resultOf, provenance) => assembleWidthStudy(spec, settings, ensembleSpecs, resultOf(tasks[0].id) as PdeSolution | null, (i, k) => resultOf(replicaId(ns[i], k)) as ParticleRun | null, provenance),
+    write: (dir, result) => {
+      const files = writeResult(dir, result, widthReport(result));
+      return [files.json, files.html];
+    },
+    ...HORIZON_PROBES,
+  };
+}
+
+/** Runs the width study of a one-run spec: its plan's tasks on one worker pool, then the assembly. */
 export async function runWidthStudy(spec: Spec, settings: WidthsSettings & { seeds: number }, control: WidthStudyControl = {}): Promise<WidthStudyResult> {
   const t0 = performance.now();
-  const run: RunSpec = spec.runs[0];
-  const { ns, seeds, bootstrap } = settings;
-  const ensembleSpecs = ns.map((n) => replicaSpec(run, { n, seed: widthSeed(run.seed, n) }));
-  const tasks: Task[] = [{ module: TASKS, export: 'pdeTask', input: { json: run.json, label: run.label, seed: run.seed } }];
-  for (const es of ensembleSpecs) for (let k = 0; k < seeds; k++) tasks.push(replicaTaskOf(es, k));
+  const plan = planWidthStudy(spec, settings);
   let done = 0;
   let last = 0;
-  const { results } = await runTasks<PdeSolution | ParticleRun>(tasks, {
+  const results = await runTaskPlan(plan, {
     workers: control.workers,
     shouldStop: control.shouldStop,
     onDone: () => {
@@ -227,14 +247,29 @@ export async function runWidthStudy(spec: Spec, settings: WidthsSettings & { see
       const now = performance.now();
       if (control.onProgress && now - last > 1000) {
         last = now;
-        control.onProgress(`widths: ${done}/${tasks.length} tasks (PDE + ${ns.length} × ${seeds} replicas)`);
+        control.onProgress(`widths: ${done}/${plan.tasks.length} tasks (PDE + ${settings.ns.length} × ${settings.seeds} replicas)`);
       }
     },
   });
-  const solution = results[0] as PdeSolution | null;
+  const result = plan.assemble((id) => results.get(id) ?? null, makeProvenance(spec.seed, {}));
+  Object.assign(result.provenance.timings, { totalMs: performance.now() - t0, pdeMs: result.pde.ms, stepsMs: result.ensembles.reduce((s, e) => s + e.stepsMs, 0) });
+  return result;
+}
+
+/** The study from the PDE solution and the replicas (replica k of width index i). */
+function assembleWidthStudy(
+  spec: Spec,
+  settings: WidthsSettings & { seeds: number },
+  ensembleSpecs: ReplicaSpec[],
+  solution: PdeSolution | null,
+  replica: (i: number, k: number) => ParticleRun | null,
+  provenance: Provenance,
+): WidthStudyResult {
+  const run: RunSpec = spec.runs[0];
+  const { ns, seeds, bootstrap } = settings;
   if (!solution) throw new Error('widths: interrupted before the PDE finished');
   const pde = solution.main;
-  const runs = ns.map((_, i) => Array.from({ length: seeds }, (_, k) => results[1 + i * seeds + k] as ParticleRun | null));
+  const runs = ns.map((_, i) => Array.from({ length: seeds }, (_, k) => replica(i, k)));
   const reached = Math.min(pde.times.length, ...runs.flat().map((r) => (r ? r.snapshots.length : 0)));
   if (reached === 0) throw new Error('widths: interrupted before every replica reached the first save time');
   const times = run.saveTimes.slice(0, reached);
@@ -290,10 +325,9 @@ export async function runWidthStudy(spec: Spec, settings: WidthsSettings & { see
       stdSlope: logLogSlope(ns, samples, std, bootstrap, rng),
     };
   });
-  const tEnd = performance.now();
   return {
     kind: 'meanfield.widths',
-    provenance: makeProvenance(spec.seed, { totalMs: tEnd - t0, pdeMs: pde.ms, stepsMs: ensembles.reduce((s, e) => s + e.stepsMs, 0) }),
+    provenance,
     spec: spec.json,
     riskName: run.model.riskName,
     model: run.model.label,

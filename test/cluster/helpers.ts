@@ -2,8 +2,8 @@
  * What the cluster tests share: a small compare spec (seconds), a temporary folder, running the CLI as
  * a user would, and the comparison of two output folders "provenance aside": result.json and
  * report.html with their provenance blocks removed and the wall-clock timings that every run reports
- * (pde.ms, particles.stepsMs and their sentences in the report) masked, since two unsharded runs differ
- * there too. Everything else must be equal byte for byte.
+ * (pde.ms, particles.stepsMs, a CLT ensemble's wallMs, … and their sentences in the report) masked,
+ * since two unsharded runs differ there too. Everything else must be equal byte for byte.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,9 @@ export const SMALL_SPEC = {
   curveSteps: 4,
   seed: 7,
 };
+
+/** A small MMN Fig. 1 CLT study (the spec's "clt" block): 2 N × 3 replicas and the two predictions, 8 tasks. */
+export const SMALL_CLT_SPEC = { ...SMALL_SPEC, saveTimes: [0, 0.1], clt: { ns: [30, 60], epsilons: [1e-3], seeds: 3, bootstrap: 20 } };
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `meanfield-${prefix}-`));
@@ -47,13 +50,13 @@ export function commandExists(name: string): boolean {
   }
 }
 
-const maskRun = (run: Record<string, any>) => ({ ...run, pde: { ...run.pde, ms: 0 }, particles: { ...run.particles, stepsMs: 0 } });
+/** Wall-clock keys that every run reports and two unsharded runs differ in too: ms, stepsMs, wallMs, … */
+const TIMING_KEY = /^(ms|[a-z]+Ms)$/;
 
-/** result.json without provenance and per-run timings (one run at the top level, or `variants`). */
+/** result.json without provenance, its wall-clock timings (any `ms` / `…Ms` key) set to 0. */
 export function normalizedResult(dir: string): string {
   const { provenance: _, ...rest } = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8'));
-  const masked = Array.isArray(rest.variants) ? { ...rest, variants: rest.variants.map(maskRun) } : maskRun(rest);
-  return JSON.stringify(masked, null, 2);
+  return JSON.stringify(rest, (key, value) => (TIMING_KEY.test(key) && typeof value === 'number' ? 0 : value), 2);
 }
 
 /** report.html without its provenance section and with the seconds of its timing sentences masked. */
@@ -61,5 +64,9 @@ export function normalizedReport(dir: string): string {
   return readFileSync(join(dir, 'report.html'), 'utf8')
     .replace(/<section><h2>Provenance<\/h2><pre>[\s\S]*?<\/pre><\/section>/, '')
     .replace(/(\(\d+ rejected\), )[\d.]+(?:e-?\d+)? s\./g, '$1… s.')
-    .replace(/(Particles: )[\d.]+(?:e-?\d+)?( s of SGD steps)/g, '$1…$2');
+    .replace(/(Particles: )[\d.]+(?:e-?\d+)?( s of SGD steps)/g, '$1…$2')
+    // the CLT study's wall time (a run on one machine states it; a merge lists the shards under Provenance)
+    .replace(/Wall time \d+ s on \d+ worker\(s\) \(tasks \d+ s, analysis \d+ s\)\. /g, '')
+    // the width study's PDE time
+    .replace(/(PDE: [^<(]*\()[\d.]+( s\)\.)/g, '$1…$2');
 }

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { runWidthStudy } from '../../src/pipeline/network-study.ts';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseWidths, runWidthStudy, widthStudyLines, writeWidthStudyOutputs } from '../../src/pipeline/network-study.ts';
 import { parseSpec } from '../../src/spec/index.ts';
 
 const base = {
@@ -55,5 +58,44 @@ describe('width study of a particle-only model', () => {
     // β = 0.75: the step N^(−1/4) shrinks the noise; at N = 10^4 the spread is well below β = 1's
     expect(Math.log(slow[1] / fixed[1])).toBeLessThan(Math.log(0.5) - 1 * logSe);
     expect(slow[1]).toBeLessThan(slow[0]);
+  });
+});
+
+describe('W1 of every run to a reference run (De Bortoli Fig. 3)', () => {
+  const fig3 = {
+    ...base,
+    model: { name: 'mnist-two-layer', evalSamples: 20, track: { pixels: [[14, 14]], classes: [3] } },
+    particles: { n: 10, stepSize: { gamma: 1, beta: 0.75 }, batch: 10 },
+    widths: { ns: [8, 16], seeds: 2, bootstrap: 0, reference: 'β = 0.75' },
+    variants: [
+      { label: 'β = 1, γ = 0.3', particles: { n: 10, stepSize: { gamma: 0.3, beta: 1 }, batch: 10 } },
+      { label: 'β = 0.75' },
+    ],
+  };
+
+  it('is in result.json, finite, and 0 for the reference against itself', async () => {
+    const result = await runWidthStudy(await parseSpec(fig3), { workers: 0 });
+    const dir = mkdtempSync(join(tmpdir(), 'meanfield-fig3-'));
+    try {
+      writeWidthStudyOutputs(dir, result);
+      const saved = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8'));
+      expect(saved.settings.reference).toBe('β = 0.75');
+      const [other, reference] = saved.runs;
+      expect(reference.w1ToReference).toEqual([[0, 0], [0, 0]]);
+      expect(reference.slicedW1ToReference).toEqual([0, 0]);
+      for (const row of other.w1ToReference) {
+        expect(row).toHaveLength(2);
+        for (const w of row) expect(Number.isFinite(w) && w > 0).toBe(true);
+      }
+      expect(other.slicedW1ToReference.every((w: number) => Number.isFinite(w) && w > 0)).toBe(true);
+      expect(widthStudyLines(result).join('\n')).toMatch(/W1 to "β = 0.75" at N = 8, 16/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a reference that is not a run label, naming the field and the labels', async () => {
+    const spec = await parseSpec({ ...fig3, widths: { ...fig3.widths, reference: 'β = 0.5' } });
+    expect(() => parseWidths(spec)).toThrow(/widths\.reference.*"β = 1, γ = 0\.3", "β = 0\.75".*got "β = 0\.5"/);
   });
 });

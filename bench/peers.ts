@@ -1,0 +1,131 @@
+/**
+ * `npm run bench:peers [--rounds R] [--seconds s]`: meanfield's SGD step against a PyTorch twin of the
+ * same step (bench/peers/sgd_torch.py: same data law, activation and hand-written gradient; float64 and
+ * float32; one thread), interleaved in one run on this machine: every round times each case once in
+ * each engine, back to back, so load from other processes hits both alike. Reported per case: the
+ * median steps/s of each engine and the median over rounds of the per-round ratio meanfield / PyTorch.
+ * Written to bench/results.json under `peers` with the machine and the PyTorch version. Optional and
+ * not in CI: without `python3 -c "import torch"` (Debian: apt-get install python3-torch, and
+ * libopenblas0-openmp for an optimised BLAS rather than the reference libblas3) it says so and
+ * exits 0. The interpreter is $MEANFIELD_PYTHON, else the first of python3 and /usr/bin/python3 (Debian's,
+ * where python3-torch installs, when a pyenv python3 comes first on PATH) that imports torch.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { machineInfo, median } from './timing.ts';
+import { SGD_BENCH_CASES, sgdStepTimer, type SgdBenchCase } from './sgd.ts';
+import { PACKAGE_VERSION, toJson } from '../src/io/output.ts';
+
+type Precision = 'float64' | 'float32';
+const PRECISIONS: readonly Precision[] = ['float64', 'float32'];
+
+interface PeerRow extends SgdBenchCase {
+  readonly meanfieldStepsPerSecond: number;
+  /** Median steps/s of the PyTorch twin per precision. */
+  readonly pytorchStepsPerSecond: Record<Precision, number>;
+  /** Median over rounds of (meanfield / PyTorch) in that round; meanfield is float64 throughout. */
+  readonly ratio: Record<Precision, number>;
+  readonly rounds: number;
+}
+
+interface TorchPeer {
+  readonly version: string;
+  /** The BLAS the peer process loaded (Debian: reference libblas3 unless e.g. libopenblas0-openmp is installed). */
+  readonly blas: string;
+  rate(c: SgdBenchCase, precision: Precision, seconds: number): Promise<number>;
+  close(): void;
+}
+
+/** The PyTorch twin as a persistent process: `rate(case, precision, seconds)` times one run. */
+async function startTorchPeer(python: string): Promise<TorchPeer | { readonly unavailable: string }> {
+  // One thread in the BLAS too (OpenBLAS/OpenMP would otherwise take both cores).
+  const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  const child = spawn(python, [fileURLToPath(new URL('./peers/sgd_torch.py', import.meta.url))], { stdio: ['pipe', 'pipe', 'inherit'], env });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async (): Promise<Record<string, unknown> | null> => {
+    const line = await lines.next();
+    return line.done ? null : JSON.parse(line.value);
+  };
+  const spawnError = new Promise<null>((resolve) => child.once('error', () => resolve(null)));
+  const hello = await Promise.race([next(), spawnError]);
+  if (!hello || 'error' in hello) {
+    child.kill();
+    return { unavailable: hello ? String(hello.error) : `cannot run ${python}` };
+  }
+  return {
+    version: String(hello.ready),
+    blas: String(hello.blas),
+    async rate(c: SgdBenchCase, precision: Precision, seconds: number): Promise<number> {
+      child.stdin.write(JSON.stringify({ d: c.d, N: c.N, B: c.B, dtype: precision, seconds }) + '\n');
+      const reply = await next();
+      if (!reply) throw new Error('the PyTorch peer exited');
+      return Number(reply.stepsPerSecond);
+    },
+    close: () => child.stdin.end(),
+  };
+}
+
+async function runPeerBench(options: { rounds: number; seconds: number; pythons: readonly string[] }): Promise<{ rows: PeerRow[]; pytorch: string; blas: string } | { unavailable: string }> {
+  let peer: TorchPeer | null = null;
+  const failures: string[] = [];
+  for (const python of options.pythons) {
+    const started = await startTorchPeer(python);
+    if ('unavailable' in started) failures.push(`${python}: ${started.unavailable}`);
+    else { peer = started; break; }
+  }
+  if (!peer) return { unavailable: failures.join('; ') };
+  const rows: PeerRow[] = [];
+  for (const c of SGD_BENCH_CASES) {
+    const ours = sgdStepTimer(c);
+    const rates = { meanfield: [] as number[], float64: [] as number[], float32: [] as number[] };
+    const ratios = { float64: [] as number[], float32: [] as number[] };
+    for (let round = 0; round < options.rounds; round++) {
+      const mine = ours.time(options.seconds).stepsPerSecond;
+      rates.meanfield.push(mine);
+      for (const p of PRECISIONS) {
+        const theirs = await peer.rate(c, p, options.seconds);
+        rates[p].push(theirs);
+        ratios[p].push(mine / theirs);
+      }
+    }
+    rows.push({
+      ...c,
+      meanfieldStepsPerSecond: median(rates.meanfield),
+      pytorchStepsPerSecond: { float64: median(rates.float64), float32: median(rates.float32) },
+      ratio: { float64: median(ratios.float64), float32: median(ratios.float32) },
+      rounds: options.rounds,
+    });
+  }
+  peer.close();
+  return { rows, pytorch: peer.version, blas: peer.blas };
+}
+
+function formatPeerBench(rows: readonly PeerRow[]): string {
+  const head = '  (d, N, B)            meanfield f64   PyTorch f64   PyTorch f32   ratio vs f64   ratio vs f32';
+  const fmt = (x: number) => Math.round(x).toLocaleString('en').padStart(12);
+  return [head, ...rows.map((r) =>
+    `  ${`(${r.d}, ${r.N}, ${r.B})`.padEnd(18)} ${fmt(r.meanfieldStepsPerSecond)}  ${fmt(r.pytorchStepsPerSecond.float64)}  ${fmt(r.pytorchStepsPerSecond.float32)}  ${r.ratio.float64.toFixed(2).padStart(13)}  ${r.ratio.float32.toFixed(2).padStart(13)}`)].join('\n');
+}
+
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '0.5' } } });
+const rounds = Number(values.rounds);
+const seconds = Number(values.seconds);
+if (!Number.isInteger(rounds) || rounds < 1 || rounds > 100) { console.error('bench:peers: --rounds must be an integer in [1, 100]'); process.exit(2); }
+if (!(seconds >= 0.05 && seconds <= 60)) { console.error('bench:peers: --seconds must be in [0.05, 60]'); process.exit(2); }
+const pythons = process.env.MEANFIELD_PYTHON ? [process.env.MEANFIELD_PYTHON] : ['python3', '/usr/bin/python3'];
+const outcome = await runPeerBench({ rounds, seconds, pythons });
+if ('unavailable' in outcome) {
+  console.log(`bench:peers skipped: ${outcome.unavailable} (Debian: apt-get install python3-torch)`);
+  process.exit(0);
+}
+const machine = machineInfo();
+console.log(`SGD step, meanfield ${PACKAGE_VERSION} (float64) vs PyTorch ${outcome.pytorch} (one thread, BLAS ${outcome.blas}), ${rounds} interleaved rounds of ${seconds} s, on ${machine.cpu} (${machine.cores} cores):`);
+console.log(formatPeerBench(outcome.rows));
+const path = fileURLToPath(new URL('./results.json', import.meta.url));
+const previous = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : {};
+const peers = { createdAt: new Date().toISOString(), machine, pytorch: outcome.pytorch, blas: outcome.blas, rounds, seconds, sgd: outcome.rows };
+writeFileSync(path, toJson({ ...previous, peers }, true) + '\n');
+console.log(`\nwrote ${path} (peers)`);
