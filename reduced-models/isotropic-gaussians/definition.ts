@@ -42,7 +42,8 @@ export type RadialInit = z.output<typeof radialInit>;
  * cells: memory and steps grow with it (./src/spec/resources.ts); 1e6 cells are ~1e8 doubles of kernel features.
  * Without `cells` the PDE chooses the count from `solver.riskTolerance`, refining from AUTOMATIC_START_CELLS.
  */
-export const radialGrid = z.strictObject({ rMax: number({ above: 0, max: 1e3 }), cells: number({ integer: true, min: 2, max: 1e6 }).optional() });
+export const LARGEST_RMAX = 1e3;
+export const radialGrid = z.strictObject({ rMax: number({ above: 0, max: LARGEST_RMAX }), cells: number({ integer: true, min: 2, max: 1e6 }).optional() });
 export type RadialGrid = z.output<typeof radialGrid>;
 
 /** The coarsest grid of an automatic cell count (src/pde/error-estimate.ts doubles it until the target is met). */
@@ -101,7 +102,7 @@ function reducedSide(model: IsotropicGaussians): ReducedSide<RadialGrid, RadialI
         if (h > 2 * spread) throw new ConfigError('grid.cells', `must resolve the initial law: the cell width rMax/cells = ${h.toPrecision(3)} is more than twice its spread scale/√(2d) = ${spread.toPrecision(3)}; use at least ${Math.ceil(hi / (2 * spread))} cells or a smaller rMax`);
       }
       if (init.kind === 'gaussian') {
-        return d === 'inf' ? initialMass(grid, { kind: 'shell', radius: init.scale }) : initialMass(grid, { kind: 'gaussian', scale: init.scale, d });
+        return d === 'inf' ? initialMass(grid, { kind: 'shell', radius: init.scale }) : initialMass(grid, { kind: 'gaussian', scale: init.scale, d, largestRMax: LARGEST_RMAX });
       }
       return initialMass(grid, init);
     },
