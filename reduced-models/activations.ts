@@ -184,7 +184,7 @@ export class PiecewiseLinearActivation implements GaussianActivation {
       }
     }
     if (!Array.isArray(values) || values.length !== knots.length) {
-      throw new ConfigError(field(path, 'values'), `must be an array with one number per knot (${knots.length}) (got ${JSON.stringify(values)})`);
+      throw new ConfigError(field(path, 'values'), `must be an array with one number per entry of knots (${knots.length}) (got ${JSON.stringify(values)})`);
     }
     values.forEach((v, i) => checkNumber(v, `${field(path, 'values')}[${i}]`));
 

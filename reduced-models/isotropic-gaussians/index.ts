@@ -198,7 +198,8 @@ export class IsotropicGaussians implements MeanFieldModel {
     if (!(tolerance > 0 && tolerance < Infinity)) throw new RangeError(`isotropic-gaussians: tolerance must be a finite number > 0 (got ${tolerance})`);
     const table = this.boundTable(rMax);
     for (let i = 0; i < table.length; i++) if (table[i] <= tolerance) return 2 * i;
-    throw new RangeError(
+    throw new ConfigError(
+      'solver.kernelTolerance', // the tolerance is the spec's (its range alone cannot promise an order exists)
       `isotropic-gaussians: no truncation order K <= ${MAX_TRUNCATION_ORDER} meets tolerance ${tolerance} on (0, ${rMax}]² at d = ${this.d} ` +
         `(bound at K = ${MAX_TRUNCATION_ORDER}: ${table[table.length - 1].toExponential(2)}); use a larger tolerance, a smaller rMax or a larger d`,
     );
