@@ -28,7 +28,7 @@ import type { PdeSolution, PdeTrajectory } from '../pde/index.ts';
 import { replicaSpec, type ReplicaSpec } from '../particles/replica.ts';
 import { replicaTaskOf } from '../particles/ensemble.ts';
 import type { ParticleRun } from '../particles/sgd.ts';
-import { parseSpec, type RunSpec, type Spec, type SpecOptions } from '../spec/index.ts';
+import { errorOfRun, parseSpec, type RunSpec, type Spec, type SpecOptions } from '../spec/index.ts';
 import { fittedFunctionOf, pdePoints } from './width-study.ts';
 import { InterruptedError, runTasks, type Task } from '../parallel/pool.ts';
 import { missingPieces } from './solve.ts';
@@ -478,6 +478,7 @@ export async function runCompareSpec(spec: Spec, control: CompareControl = {}): 
   const { results } = await runTasks<PdeSolution | ParticleRun>(tasks, {
     workers: control.workers,
     shouldStop: control.shouldStop,
+    taskError: (i, e) => errorOfRun(spec, list[i].run, e),
     onProgress: (i, message) => {
       const m = message as { step?: number; totalSteps?: number; phase?: string; fraction?: number; detail?: string };
       if (m.step !== undefined && m.totalSteps) {
