@@ -1,0 +1,64 @@
+/**
+ * The bugs the fuzz suite found, one example each (the mutation that showed it, on the example it was
+ * found in), so that they stay fixed whatever the fuzzers' seeds sample next.
+ */
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/errors.ts';
+import { gaussLegendre } from '../../src/numerics/quadrature.ts';
+import { runCompareSpec } from '../../src/pipeline/compare.ts';
+import { runSolveSpec } from '../../src/pipeline/solve.ts';
+import { parseSpec } from '../../src/spec/index.ts';
+import { applyMutation, readExample, type Mutation } from './mutations.ts';
+import { validateInProcess } from './oracle.ts';
+
+async function refusal(file: string, m: Mutation) {
+  const verdict = await validateInProcess(applyMutation(readExample(file), m));
+  if (verdict.ok) throw new Error(`expected ${JSON.stringify(m)} to be refused`);
+  return verdict;
+}
+
+describe('fuzz findings stay fixed', () => {
+  it('init.scale = 1e300: a ConfigError with advice the grid can follow (was RangeError: incompleteGamma(NaN))', async () => {
+    const e = await refusal('mmn-fig1.json', { kind: 'set', path: ['init', 'scale'], value: 1e300 });
+    expect(e.field).toBe('init.scale');
+    // rMax would have to be 1.86e300 (above the limit 1e3): the advice is the largest scale that fits on [0, 8]
+    expect(e.message).toMatch(/make the scale at most 4\.30 \(grid\.rMax would have to be 1\.86e\+300, above its limit 1000\)/);
+    const inVariant = await refusal('mmn-fig4.json', { kind: 'set', path: ['variants', 1, 'init', 'scale'], value: 1e300 });
+    expect(inVariant.field).toBe('variants[1].init.scale');
+    // a scale the grid can hold after a larger rMax keeps the old advice
+    const e100 = await refusal('mmn-fig1.json', { kind: 'set', path: ['init', 'scale'], value: 100 });
+    expect(e100.message).toMatch(/make grid\.rMax at least 186 or the scale smaller/);
+  });
+
+  it('a variant\'s field refused after validation (building the PDE) is named under variants[i] by solve and compare (was "init.scale")', async () => {
+    const json = applyMutation(readExample('mmn-fig4.json'), { kind: 'set', path: ['variants', 0, 'init', 'scale'], value: 1e300 });
+    const spec = await parseSpec({ ...json, saveTimes: [0, 0.001] });
+    const field = (e: unknown) => (e instanceof ConfigError ? e.field : String(e));
+    expect(field(await Promise.resolve().then(() => runSolveSpec(spec)).catch((e) => e))).toBe('variants[0].init.scale');
+    expect(field(await runCompareSpec(spec, { workers: 0, curveSteps: 0 }).catch((e) => e))).toBe('variants[0].init.scale');
+  });
+
+  it('solver.kernelTolerance = 3.6e-28: refused naming solver.kernelTolerance (was a RangeError: exit 1)', async () => {
+    const e = await refusal('mmn-fig1.json', { kind: 'set', path: ['solver', 'kernelTolerance'], value: 3.6e-28 });
+    expect(e.field).toBe('solver.kernelTolerance');
+    expect(e.message).toMatch(/no truncation order K <= 200 meets tolerance 3\.6e-28/);
+  });
+
+  it('a piecewise-linear σ with a knot deleted: the values message names knots', async () => {
+    const e = await refusal('mmn-fig4.json', { kind: 'delete', path: ['model', 'activation', 'knots', 0] });
+    expect(e.field).toBe('model.activation.values');
+    expect(e.message).toMatch(/one number per entry of knots \(2\)/);
+  });
+
+  it('grid.rMax = 1e-12: the refused step count names the grid and the cell width (was "grid.cells" alone)', async () => {
+    const e = await refusal('mmn-fig2.json', { kind: 'set', path: ['grid', 'rMax'], value: 1e-12 });
+    expect(e.field).toBe('grid');
+    expect(e.message).toMatch(/cells of width 5\.00e-16/);
+  });
+
+  it('the cached Gauss–Legendre rule is not shared with callers', () => {
+    const a = gaussLegendre(8);
+    a.nodes[0] = 42;
+    expect(gaussLegendre(8).nodes[0]).toBeCloseTo(-0.9602898564975363, 15);
+  });
+});
