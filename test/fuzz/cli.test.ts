@@ -15,7 +15,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyMutation, describeMutation, FUZZ_SEED, mutationOf, pathText, readExample, type Json, type Mutation } from './mutations.ts';
+import { applyMutation, describeMutation, FUZZ_SCALE, FUZZ_SEED, mutationOf, pathText, readExample, type Json, type Mutation } from './mutations.ts';
 import { namesField } from './oracle.ts';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'meanfield.mjs');
@@ -153,7 +153,7 @@ describe('fuzz: the CLI on one broken field', () => {
   it(`${CLI_RUNS} runs of solve, compare, potentials and minimize: in time, exit 0 or 2 naming the field, no stack, finite results`, async () => {
     const base = tinyFig1();
     const dir = mkdtempSync(join(tmpdir(), 'meanfield-fuzz-cli-'));
-    const cases = fc.sample(fc.tuple(fc.constantFrom(...(Object.keys(COMMANDS) as Command[])), mutationOf(base)), { seed: FUZZ_SEED, numRuns: CLI_RUNS });
+    const cases = fc.sample(fc.tuple(fc.constantFrom(...(Object.keys(COMMANDS) as Command[])), mutationOf(base)), { seed: FUZZ_SEED, numRuns: Math.round(CLI_RUNS * FUZZ_SCALE) });
     const reports = await pooled(
       cases.map(([command, mutation], i) => async () => {
         const specPath = join(dir, `spec-${i}.json`);

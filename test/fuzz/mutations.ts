@@ -14,8 +14,12 @@ import { specJsonSchema } from '../../src/spec/json-schema.ts';
 
 export type Json = Record<string, unknown>;
 
-/** One seed for the whole fuzz suite: a failure reproduces with the same counterexample. */
-export const FUZZ_SEED = 20261207;
+/**
+ * One seed for the whole fuzz suite: a failure reproduces with the same counterexample. A deeper search
+ * by hand: MEANFIELD_FUZZ_SEED=<n> MEANFIELD_FUZZ_SCALE=<factor> npx vitest run test/fuzz (numRuns × factor).
+ */
+export const FUZZ_SEED = Number(process.env.MEANFIELD_FUZZ_SEED ?? 20261207);
+export const FUZZ_SCALE = Math.max(1, Number(process.env.MEANFIELD_FUZZ_SCALE ?? 1) || 1);
 type Key = string | number;
 
 export const EXAMPLES_DIR = join(import.meta.dirname, '..', '..', 'examples');

@@ -56,6 +56,12 @@ describe('fuzz findings stay fixed', () => {
     expect(e.message).toMatch(/cells of width 5\.00e-16/);
   });
 
+  it('a (y, c) grid that cuts off half of ρ0 is named as the grid axis that loses it (was init.allowTruncation)', async () => {
+    const e = await refusal('rve-line-birth-death.json', { kind: 'set', path: ['grid', 'axes', 0, 'lo'], value: -1e-300 });
+    expect(e.field).toBe('grid.axes[0]');
+    expect(e.message).toMatch(/y: 5\.00e-1.*widen this axis \(y\) or set init\.allowTruncation: true/);
+  });
+
   it('the cached Gauss–Legendre rule is not shared with callers', () => {
     const a = gaussLegendre(8);
     a.nodes[0] = 42;

@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyMutation, BAD_FORMULAS, describeMutation, FUZZ_SEED, mutationOf, pathText, readExample, type Json, type Mutation } from './mutations.ts';
+import { applyMutation, BAD_FORMULAS, describeMutation, FUZZ_SCALE, FUZZ_SEED, mutationOf, pathText, readExample, type Json, type Mutation } from './mutations.ts';
 import { namesField, validateInProcess } from './oracle.ts';
 
 /**
@@ -50,7 +50,7 @@ describe('fuzz: one broken field of an example spec', () => {
         const failure = await misbehaviour(base, m);
         expect(failure).toBeNull();
       }),
-      { seed: FUZZ_SEED, numRuns: runs, endOnFailure: true },
+      { seed: FUZZ_SEED, numRuns: Math.round(runs * FUZZ_SCALE), endOnFailure: true },
     );
   });
 
