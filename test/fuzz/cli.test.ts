@@ -23,7 +23,7 @@ const BIN = join(import.meta.dirname, '..', '..', 'bin', 'meanfield.mjs');
 const BOUND_MS = 20_000;
 /** Time a SIGINT-ed run has to write its work and exit. */
 const STOP_MS = 10_000;
-const CLI_RUNS = 10;
+const CLI_RUNS = 8;
 const AT_ONCE = 2;
 
 /** MMN Fig. 1 at a size that runs in about a second: 200 cells, t ≤ 0.1, 50 units with ε = 1e-3. */
@@ -73,10 +73,11 @@ function runCli(args: string[]): Promise<CliOutcome> {
       hung = true;
       child.kill('SIGKILL');
     }, BOUND_MS + STOP_MS);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(bound);
       clearTimeout(kill);
-      resolve({ code, stdout, stderr, interrupted, progressInTime, hung });
+      // a command with nothing to save (potentials, minimize) may simply die of the SIGINT: the shell's 130
+      resolve({ code: code ?? (signal === 'SIGINT' && !hung ? 130 : null), stdout, stderr, interrupted, progressInTime, hung });
     });
   });
 }
