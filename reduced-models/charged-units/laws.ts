@@ -136,7 +136,7 @@ export function initialCellMasses(grid: Grid, law: ProductLaw, options: { allowT
     throw new ConfigError(
       `grid.axes[${axis}]`,
       `ρ0 puts mass ${truncatedMass.toExponential(3)} outside the grid (y: ${my.outside.toExponential(2)}, c: ${mc.outside.toExponential(2)}), ` +
-        `more than ${TRUNCATION_TOLERANCE}; widen this axis (${grid.axes[axis].name}) or set init.allowTruncation: true to renormalise`,
+        `more than ${TRUNCATION_TOLERANCE}; widen this axis (${grid.axes[axis].name}), narrow init.${grid.axes[axis].name}, or set init.allowTruncation: true to renormalise`,
     );
   }
   const sy = my.mass.reduce((s, x) => s + x, 0);

@@ -75,9 +75,10 @@ function pdePhase(run: RunSpec): Phase | undefined {
   for (let i = 0; i < grid.ndim; i++) h = Math.min(h, grid.spacing[i]);
   const horizon = horizonOf(run);
   let dt = run.solver.cfl * h / Math.max(largestSchedule(run), 1e-300);
-  // the CFL step is set by the cell width, i.e. by the grid's extent and its cell count together
-  let stepField = 'grid';
-  let why = `CFL steps with speeds of order 1 on cells of width ${h.toPrecision(3)}`;
+  // the CFL step is set by the cell width (the grid's extent and cell count together) and the CFL number;
+  // a CFL number far below the usual 0.1–0.5 is the likelier mistake
+  let stepField = run.solver.cfl < 0.01 ? 'solver.cfl' : 'grid';
+  let why = `CFL steps with speeds of order 1 on cells of width ${h.toPrecision(3)} at solver.cfl = ${run.solver.cfl}`;
   if (run.noise) {
     const diffusion = (h * h * run.noise.beta) / 2;
     if (diffusion < dt) [dt, stepField, why] = [diffusion, 'noise.beta', `explicit diffusion needs dt <= h² β / 2 = ${diffusion.toExponential(2)}`];

@@ -54,7 +54,8 @@ function withoutVariant(field: string): string {
  * Whether a ConfigError about `field` with `message` is about the mutated path: the same field, a part
  * of it (`saveTimes[1]` for `saveTimes`), the object holding it (`model` for a missing `model.delta`),
  * an entry of the same list, or a field whose message names the mutated one ("must be < grid.rMax", or by
- * its last name: "give either \"epsilon\" or \"stepSize\"", "must have as many entries as C").
+ * its last name: "give either \"epsilon\" or \"stepSize\"", "must have as many entries as C"), or a block
+ * of two or more levels holding it ("narrow init.c" for init.c.std).
  */
 export function namesField(field: string, message: string, mutated: string): boolean {
   const f = withoutVariant(field);
@@ -62,6 +63,7 @@ export function namesField(field: string, message: string, mutated: string): boo
   const within = (a: string, b: string) => a === b || a.startsWith(`${b}.`) || a.startsWith(`${b}[`);
   const list = (p: string) => p.replace(/\[\d+\][^[]*$/, '');
   const name = m.replace(/\[\d+\]/g, '').split('.').pop() ?? m;
-  const mentions = message.includes(m) || new RegExp(`(^|[^\\w])${name.replace(/[$]/g, '\\$&')}([^\\w]|$)`).test(message.slice(field.length + 2));
+  const parent = m.replace(/(\.[^.[]+|\[\d+\])$/, '');
+  const mentions = message.includes(m) || (parent.includes('.') && message.includes(parent)) || new RegExp(`(^|[^\\w])${name.replace(/[$]/g, '\\$&')}([^\\w]|$)`).test(message.slice(field.length + 2));
   return within(f, m) || within(m, f) || (/\[\d+\]/.test(f) && /\[\d+\]/.test(m) && list(f) === list(m)) || mentions;
 }

@@ -59,7 +59,13 @@ describe('fuzz findings stay fixed', () => {
   it('a (y, c) grid that cuts off half of ρ0 is named as the grid axis that loses it (was init.allowTruncation)', async () => {
     const e = await refusal('rve-line-birth-death.json', { kind: 'set', path: ['grid', 'axes', 0, 'lo'], value: -1e-300 });
     expect(e.field).toBe('grid.axes[0]');
-    expect(e.message).toMatch(/y: 5\.00e-1.*widen this axis \(y\) or set init\.allowTruncation: true/);
+    expect(e.message).toMatch(/y: 5\.00e-1.*widen this axis \(y\), narrow init\.y, or set init\.allowTruncation: true/);
+  });
+
+  it('solver.cfl = 1e-300: the refused CFL step count names solver.cfl (was "grid")', async () => {
+    const e = await refusal('mmn-fig1.json', { kind: 'set', path: ['solver', 'cfl'], value: 1e-300 });
+    expect(e.field).toBe('solver.cfl');
+    expect(e.message).toMatch(/cells of width 0\.0400 at solver\.cfl = 1e-300/);
   });
 
   it('the cached Gauss–Legendre rule is not shared with callers', () => {

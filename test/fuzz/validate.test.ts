@@ -15,16 +15,16 @@ import { namesField, validateInProcess } from './oracle.ts';
  * that is fine as σ costs seconds to set up on an example's grid.
  */
 const CASES: readonly { file: string; runs: number }[] = [
-  { file: 'mmn-fig1.json', runs: 60 },
-  { file: 'mmn-fig3.json', runs: 30 },
-  { file: 'mmn-fig4.json', runs: 30 },
-  { file: 'mmn-clt.json', runs: 20 },
-  { file: 'sgd-diffusion-fig1.json', runs: 25 },
-  { file: 'rve-line.json', runs: 30 },
-  { file: 'rve-circle.json', runs: 30 },
-  { file: 'rve-line-birth-death.json', runs: 20 },
-  { file: 'rve-3spin.json', runs: 25 },
-  { file: 'debortoli-regimes.json', runs: 25 },
+  { file: 'mmn-fig1.json', runs: 200 },
+  { file: 'mmn-fig3.json', runs: 80 },
+  { file: 'mmn-fig4.json', runs: 80 },
+  { file: 'mmn-clt.json', runs: 60 },
+  { file: 'sgd-diffusion-fig1.json', runs: 60 },
+  { file: 'rve-line.json', runs: 80 },
+  { file: 'rve-circle.json', runs: 80 },
+  { file: 'rve-line-birth-death.json', runs: 60 },
+  { file: 'rve-3spin.json', runs: 60 },
+  { file: 'debortoli-regimes.json', runs: 15 },
 ];
 
 /** The failure text of one mutation, or null when it behaves. */
