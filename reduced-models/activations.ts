@@ -135,6 +135,14 @@ export interface PiecewiseLinearOptions {
 }
 
 /**
+ * Values and slopes of a piecewise-linear σ: the kernel's truncation tolerance (solver.kernelTolerance) is
+ * absolute on u = E σσ ~ |σ|², so at |σ| ~ 1e6 (u ~ 1e12) the default 1e-10 already asks for a relative
+ * accuracy of 1e-22, below round-off. A larger σ is a mistake of units, refused here rather than as a
+ * tolerance no truncation order meets.
+ */
+const SIGMA_RANGE = { min: -1e6, max: 1e6 } as const;
+
+/**
  * σ linear between knots t_0 < … < t_{n−1}, with slopes ℓ (left) and ϱ (right) outside. Written as
  *   σ(t) = A + ℓ t + Σ_i Δm_i (t − t_i)_+,   Δm_i = (slope right of t_i) − (slope left of t_i),
  * every Gaussian expectation is a sum of one-kink terms (./README.md §2; for MMN's σ the sum is
@@ -171,8 +179,8 @@ export class PiecewiseLinearActivation implements GaussianActivation {
     const { knots, values } = options;
     const leftSlope = options.leftSlope ?? 0;
     const rightSlope = options.rightSlope ?? 0;
-    checkNumber(leftSlope, field(path, 'leftSlope'));
-    checkNumber(rightSlope, field(path, 'rightSlope'));
+    checkNumber(leftSlope, field(path, 'leftSlope'), SIGMA_RANGE);
+    checkNumber(rightSlope, field(path, 'rightSlope'), SIGMA_RANGE);
     const minKnots = leftSlope !== 0 || rightSlope !== 0 ? 1 : 2;
     if (!Array.isArray(knots) || knots.length < minKnots) {
       throw new ConfigError(field(path, 'knots'), `must be an array of at least ${minKnots} strictly increasing numbers (got ${JSON.stringify(knots)})`);
@@ -186,7 +194,7 @@ export class PiecewiseLinearActivation implements GaussianActivation {
     if (!Array.isArray(values) || values.length !== knots.length) {
       throw new ConfigError(field(path, 'values'), `must be an array with one number per entry of knots (${knots.length}) (got ${JSON.stringify(values)})`);
     }
-    values.forEach((v, i) => checkNumber(v, `${field(path, 'values')}[${i}]`));
+    values.forEach((v, i) => checkNumber(v, `${field(path, 'values')}[${i}]`, SIGMA_RANGE));
 
     const n = knots.length;
     this.kinks = Object.freeze([...knots]);

@@ -15,8 +15,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyMutation, describeMutation, FUZZ_SCALE, FUZZ_SEED, mutationOf, pathText, readExample, type Json, type Mutation } from './mutations.ts';
-import { namesField } from './oracle.ts';
+import { applyMutation, describeMutation, FUZZ_SCALE, FUZZ_SEED, mutationOf, pathText, tinyFig1, type Mutation } from './mutations.ts';
+import { badNumbers, namesField } from './oracle.ts';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'meanfield.mjs');
 /** A run still going after this long must have shown progress; it is then stopped with SIGINT. */
@@ -25,12 +25,6 @@ const BOUND_MS = 20_000;
 const STOP_MS = 10_000;
 const CLI_RUNS = 8;
 const AT_ONCE = 2;
-
-/** MMN Fig. 1 at a size that runs in about a second: 200 cells, t ≤ 0.1, 50 units with ε = 1e-3. */
-function tinyFig1(): Json {
-  const spec = readExample('mmn-fig1.json');
-  return { ...spec, grid: { rMax: 8, cells: 200 }, saveTimes: [0, 0.1], curveSteps: 2, particles: { n: 50, epsilon: 1e-3, batch: 1, seeds: 1 } };
-}
 
 const COMMANDS = {
   solve: (out: string) => ['--out', out],
@@ -80,22 +74,6 @@ function runCli(args: string[]): Promise<CliOutcome> {
       resolve({ code: code ?? (signal === 'SIGINT' && !hung ? 130 : null), stdout, stderr, interrupted, progressInTime, hung });
     });
   });
-}
-
-/**
- * Keys whose null means "absent" or "not available" by the result types (no companion, no check, an
- * observed order that does not exist, a replica that was not stopped): a null anywhere else is a
- * number that went bad (JSON writes NaN and ±Infinity as null).
- */
-const NULL_ALLOWED = new Set(['companion', 'companionRisk', 'check', 'checkRisk', 'error', 'order', 'stoppedAt', 'companionGap', 'resolution', 'seed']);
-
-/** Paths in `value` of nulls outside NULL_ALLOWED and of non-finite numbers written as strings. */
-export function badNumbers(value: unknown, path = '', key = ''): string[] {
-  if (value === null) return NULL_ALLOWED.has(key) ? [] : [path];
-  if (typeof value === 'string') return /^-?(NaN|Infinity)$/.test(value) ? [`${path} = ${value}`] : [];
-  if (Array.isArray(value)) return value.flatMap((v, i) => badNumbers(v, `${path}[${i}]`, key));
-  if (typeof value === 'object') return Object.entries(value as Json).flatMap(([k, v]) => (k === 'spec' ? [] : badNumbers(v, path ? `${path}.${k}` : k, k)));
-  return [];
 }
 
 /** What is wrong with one run (empty when it behaved). */

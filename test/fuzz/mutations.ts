@@ -28,6 +28,12 @@ export function readExample(name: string): Json {
   return JSON.parse(readFileSync(join(EXAMPLES_DIR, name), 'utf8')) as Json;
 }
 
+/** MMN Fig. 1 at a size that runs in about a second: 200 cells, t ≤ 0.1, 50 units with ε = 1e-3. */
+export function tinyFig1(): Json {
+  const spec = readExample('mmn-fig1.json');
+  return { ...spec, grid: { rMax: 8, cells: 200 }, saveTimes: [0, 0.1], curveSteps: 2, particles: { n: 50, epsilon: 1e-3, batch: 1, seeds: 1 } };
+}
+
 /** The dotted path the CLI names a field by ("grid.cells", "saveTimes[2]", "variants[0].model.delta"). */
 export function pathText(path: readonly Key[]): string {
   let out = '';

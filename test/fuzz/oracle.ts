@@ -67,3 +67,19 @@ export function namesField(field: string, message: string, mutated: string): boo
   const mentions = message.includes(m) || (parent.includes('.') && message.includes(parent)) || new RegExp(`(^|[^\\w])${name.replace(/[$]/g, '\\$&')}([^\\w]|$)`).test(message.slice(field.length + 2));
   return within(f, m) || within(m, f) || (/\[\d+\]/.test(f) && /\[\d+\]/.test(m) && list(f) === list(m)) || mentions;
 }
+
+/**
+ * Keys whose null means "absent" or "not available" by the result types (no companion, no check, an
+ * observed order that does not exist, a replica that was not stopped): a null anywhere else is a
+ * number that went bad (JSON writes NaN and ±Infinity as null).
+ */
+const NULL_ALLOWED = new Set(['companion', 'companionRisk', 'check', 'checkRisk', 'error', 'order', 'stoppedAt', 'companionGap', 'resolution', 'seed']);
+
+/** Paths in `value` of nulls outside NULL_ALLOWED and of non-finite numbers written as strings. */
+export function badNumbers(value: unknown, path = '', key = ''): string[] {
+  if (value === null) return NULL_ALLOWED.has(key) ? [] : [path];
+  if (typeof value === 'string') return /^-?(NaN|Infinity)$/.test(value) ? [`${path} = ${value}`] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => badNumbers(v, `${path}[${i}]`, key));
+  if (typeof value === 'object') return Object.entries(value as Json).flatMap(([k, v]) => (k === 'spec' ? [] : badNumbers(v, path ? `${path}.${k}` : k, k)));
+  return [];
+}

@@ -68,6 +68,12 @@ describe('fuzz findings stay fixed', () => {
     expect(e.message).toMatch(/cells of width 0\.0400 at solver\.cfl = 1e-300/);
   });
 
+  it('σ values of 1e60: refused naming the value (was an unreachable solver.kernelTolerance)', async () => {
+    const e = await refusal('mmn-fig4.json', { kind: 'set', path: ['model', 'activation', 'values', 1], value: -1.5e60 });
+    expect(e.field).toBe('model.activation.values[1]');
+    expect(e.message).toMatch(/>= -1000000 <= 1000000 \(got -1\.5e\+60\)/);
+  });
+
   it('the cached Gauss–Legendre rule is not shared with callers', () => {
     const a = gaussLegendre(8);
     a.nodes[0] = 42;

@@ -7,8 +7,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyMutation, BAD_FORMULAS, describeMutation, FUZZ_SCALE, FUZZ_SEED, mutationOf, pathText, readExample, type Json, type Mutation } from './mutations.ts';
-import { namesField, validateInProcess } from './oracle.ts';
+import { ConfigError } from '../../src/errors.ts';
+import { toJson } from '../../src/io/output.ts';
+import { runSolveSpec } from '../../src/pipeline/solve.ts';
+import { parseSpec } from '../../src/spec/index.ts';
+import { estimateRun } from '../../src/spec/resources.ts';
+import { applyMutation, BAD_FORMULAS, describeMutation, EXAMPLES_DIR, FUZZ_SCALE, FUZZ_SEED, mutationOf, pathText, readExample, tinyFig1, type Json, type Mutation } from './mutations.ts';
+import { badNumbers, namesField, validateInProcess } from './oracle.ts';
 
 /**
  * The examples and how many mutations of each. Formulas for σ are fuzzed by the last test only: a formula
@@ -52,6 +57,31 @@ describe('fuzz: one broken field of an example spec', () => {
       }),
       { seed: FUZZ_SEED, numRuns: Math.round(runs * FUZZ_SCALE), endOnFailure: true },
     );
+  });
+
+  it('tiny Fig. 1: an accepted mutation that the cost model calls cheap solves (in this thread) to finite numbers', async () => {
+    const base = tinyFig1();
+    let solved = 0;
+    await fc.assert(
+      fc.asyncProperty(mutationOf(base).filter((m) => m.kind !== 'formula'), async (m) => {
+        const json = applyMutation(base, m);
+        if (!(await validateInProcess(json)).ok) return;
+        const spec = await parseSpec(json, { baseDir: EXAMPLES_DIR });
+        const seconds = spec.runs.reduce((s, run) => s + estimateRun(run, { pde: true, particles: false }).seconds, 0);
+        if (!(seconds < 0.05)) return; // the CLI test and the limits tests cover the long ones
+        let result;
+        try {
+          result = runSolveSpec(spec);
+        } catch (e) {
+          if (e instanceof ConfigError && namesField(e.field, e.message, pathText(m.path))) return;
+          throw e;
+        }
+        solved++;
+        expect(badNumbers(JSON.parse(toJson(result))), describeMutation(m)).toEqual([]);
+      }),
+      { seed: FUZZ_SEED, numRuns: Math.round(40 * FUZZ_SCALE), endOnFailure: true },
+    );
+    expect(solved).toBeGreaterThan(5); // the property is not vacuous
   });
 
   it('every bad formula for σ is refused naming model.activation.expr, or accepted (Fig. 1)', async () => {
