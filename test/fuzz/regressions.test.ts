@@ -74,6 +74,12 @@ describe('fuzz findings stay fixed', () => {
     expect(e.message).toMatch(/>= -1000000 <= 1000000 \(got -1\.5e\+60\)/);
   });
 
+  it('model.d = 1e7 beyond memory: the refusal names model.d, which drives n × (d + 2) (was particles.n)', async () => {
+    const e = await refusal('mmn-fig1.json', { kind: 'set', path: ['model', 'd'], value: 1e7 });
+    expect(e.field).toBe('model.d');
+    expect(e.message).toMatch(/n = 800 units × 10000002 parameters/);
+  });
+
   it('the cached Gauss–Legendre rule is not shared with callers', () => {
     const a = gaussLegendre(8);
     a.nodes[0] = 42;
