@@ -137,7 +137,7 @@ export const BAD_FORMULAS = [
   'createUnit(\'x\')', 'import({a: 1})', 'f(x) = x', 'x = 1', '[1, 2]', '"t"', 't.foo', 'parse(\'t\')',
   'tanh(t', 'tanh(', '', '   ', 't ^ 1e300', '1e308 * 1e308 * t', 'asin(t)', 'acosh(t)', 'tan(t)', 'sign(t)',
   'max(t, 0)', 'abs(t) - 2', 'mod(t, 0)', 'pow(t, 0.5)', 'gamma(t)', 'zeros(1e8)', 'simplify(\'t\')',
-  '('.repeat(300) + 't' + ')'.repeat(300), 'tanh(t)+'.repeat(80) + 't', 'erf(t)', 'cbrt(t)', 'tanh(t)',
+  '('.repeat(300) + 't' + ')'.repeat(300), 'tanh(t)+'.repeat(80) + 't', 'erf(t)', 'cbrt(t)', 'tanh(t)', 'exp(t)', 'exp(t^2/20)',
 ] as const;
 
 /** Values a number field may be pushed to, or replaced by: extremes, non-integers, NaN-ish strings, wrong types. */

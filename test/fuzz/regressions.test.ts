@@ -80,6 +80,12 @@ describe('fuzz findings stay fixed', () => {
     expect(e.message).toMatch(/n = 800 units × 10000002 parameters/);
   });
 
+  it('σ = exp(t), finite everywhere but beyond any kernel tolerance: named as the activation (was solver.kernelTolerance, "use a larger tolerance")', async () => {
+    const e = await refusal('mmn-fig1.json', { kind: 'formula', path: ['model', 'activation'], expr: 'exp(t)' });
+    expect(e.field).toBe('model.activation');
+    expect(e.message).toMatch(/truncation bound at K = 200 is .*e\+\d+, above the largest solver\.kernelTolerance \(0\.01\)/);
+  });
+
   it('the cached Gauss–Legendre rule is not shared with callers', () => {
     const a = gaussLegendre(8);
     a.nodes[0] = 42;

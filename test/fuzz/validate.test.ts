@@ -92,7 +92,8 @@ describe('fuzz: one broken field of an example spec', () => {
       const m: Mutation = { kind: 'formula', path: ['model', 'activation'], expr };
       const verdict = await validateInProcess(applyMutation(base, m));
       expect(verdict.ok, describeMutation(m)).toBe(false);
-      if (!verdict.ok) expect(verdict.field, verdict.message).toBe('model.activation.expr');
+      // a formula that is real and finite everywhere but too large for the kernel series (exp(t)) is named as the activation
+      if (!verdict.ok) expect(verdict.field, verdict.message).toMatch(/^model\.activation(\.expr)?$/);
     }
   });
 });
