@@ -59,7 +59,7 @@ describe('fuzz: one broken field of an example spec', () => {
     );
   });
 
-  it('tiny Fig. 1: an accepted mutation that the cost model calls cheap solves (in this thread) to finite numbers', async () => {
+  it('tiny Fig. 1: an accepted mutation that the cost model calls cheap solves (in this thread) to finite, sane numbers', async () => {
     const base = tinyFig1();
     let solved = 0;
     await fc.assert(
@@ -78,6 +78,21 @@ describe('fuzz: one broken field of an example spec', () => {
         }
         solved++;
         expect(badNumbers(JSON.parse(toJson(result))), describeMutation(m)).toEqual([]);
+        // and nothing absurd: R = E(y − ŷ)² ≥ 0, non-increasing for the noiseless deterministic flow (the scheme
+        // dissipates the discrete risk exactly, up to round-off), mass 1, mean radius inside the grid
+        spec.runs.forEach((run, i) => {
+          const r = result.runs[i];
+          const where = `${describeMutation(m)}, run ${i}`;
+          for (const R of r.risk) expect(R, where).toBeGreaterThanOrEqual(-1e-12);
+          if (!run.noise && run.limit === 'deterministic' && r.methodName === 'finite-volume') {
+            for (let k = 1; k < r.risk.length; k++) expect(r.risk[k], where).toBeLessThanOrEqual(r.risk[k - 1] + 1e-12);
+          }
+          if (r.fv) {
+            for (const mass of r.fv.mass) expect(Math.abs(mass - 1), where).toBeLessThan(1e-12);
+            const hi = r.fv.axes[0].hi;
+            for (const mean of r.means[0]) expect(mean >= 0 && mean <= hi, `${where}: mean r = ${mean} outside [0, ${hi}]`).toBe(true);
+          }
+        });
       }),
       { seed: FUZZ_SEED, numRuns: Math.round(40 * FUZZ_SCALE), endOnFailure: true },
     );
