@@ -18,7 +18,7 @@ export async function commandSolve(args: string[]): Promise<number> {
   return withInterrupt(values.quiet!, async (stop, progress) => {
     // the worker's first report comes after the model, kernel and initial law are built (seconds for a formula σ): say so meanwhile
     progress.phase('solve');
-    progress.update(null, 'setting up (model, kernel, initial law)');
+    progress.update(null, 'setting up the model, kernel and initial law');
     const result = await runSolve(readJson(positionals[0]), dirname(resolve(positionals[0]!)), {
       shouldStop: stop.stopped,
       onProgress: phaseReporter(progress),

@@ -86,7 +86,8 @@ function problems(outcome: CliOutcome, mutation: Mutation, outDir: string | unde
   if (!outcome.interrupted && code !== 0 && code !== 2) out.push(`exit ${code} (expected 0, or 2 for a bad spec)`);
   if (/^\s+at /m.test(stderr) || /^\s+at /m.test(stdout)) out.push('printed a stack trace');
   if (code === 2) {
-    const lines = stderr.trim().split('\n');
+    // progress lines ("[3 s] solve: …") and a resource estimate may come first: the message is what follows
+    const lines = stderr.trim().split('\n').filter((l) => !/^\[\d+ (s|min)|^estimate: |^ {2}/.test(l) && l.trim() !== '');
     const m = /^meanfield: invalid spec: ([^:]+): (.*)$/.exec(lines[0]);
     if (lines.length !== 1 || !m) out.push(`exit 2 without a one-line "invalid spec" message: ${stderr.slice(0, 300)}`);
     else if (!namesField(m[1], `${m[1]}: ${m[2]}`, pathText(mutation.path))) out.push(`message does not name ${pathText(mutation.path)}: ${lines[0]}`);
