@@ -37,6 +37,11 @@ export interface GaussianActivation extends Activation {
    * (./README.md §1–2). At q = 0 the values are the limits q → 0+.
    */
   hermite(q: number, K: number, c: Float64Array, dc?: Float64Array): void;
+  /**
+   * Throws a ConfigError naming the field if σ is not a finite real number somewhere on [−halfWidth,
+   * halfWidth] (a formula; closed forms need no check): a model calls it once it knows the largest scale q.
+   */
+  checkArguments?(halfWidth: number): void;
   /** E σ(qG)² (= Σ_k c_k(q)², Parseval), never from the series. */
   secondMoment(q: number): number;
   /** S(μ, c) = E σ(μ + cZ) for c ≥ 0 (the inner expectation of the pair quadrature, ./README.md §4). */
@@ -502,6 +507,10 @@ export class ExpressionActivation implements GaussianActivation {
     // breakpoints of E σ(μ + cZ): the kinks only
     this.quad = new GaussianPanelQuadrature(24, Math.max(kinks.length, 1));
     this.breaks = new Float64Array(Math.max(kinks.length, 1));
+  }
+
+  checkArguments(halfWidth: number): void {
+    if (halfWidth > EXPRESSION_DOMAIN) checkOnDomain(this.formula, -halfWidth, halfWidth, 4001, this.kinks);
   }
 
   /** σ(t); a ConfigError naming the field and t where it is not a finite real number. */

@@ -8,6 +8,7 @@ import { ConfigError } from '../../src/errors.ts';
 import { Grid } from '../../src/grid.ts';
 import { initialMass } from '../../src/initial.ts';
 import { defineModel, type Model, type NodeResolution, type ReducedSide, type WeightedNodes } from '../../src/model.ts';
+import { HERMITE_HALF_WIDTH } from '../../src/numerics/hermite.ts';
 import { compositeGaussLegendre } from '../../src/numerics/quadrature.ts';
 import { dimension, jsonObject, number, numberList } from '../../src/spec/fields.ts';
 import { chiLogDensity, radialQuadrature } from '../../solvers/characteristics.ts';
@@ -79,7 +80,12 @@ function reducedSide(model: IsotropicGaussians): ReducedSide<RadialGrid, RadialI
     coordinates: [{ name: 'r', min: 0, max: Infinity, jacobianExponent: d === 'inf' ? 0 : d - 1 }],
     riskConstant: model.riskConstant,
     defaultMethod: 'finite-volume',
-    grid: (g) => Grid.uniform1d('r', 0, g.rMax, g.cells ?? AUTOMATIC_START_CELLS),
+    grid: (g) => {
+      // the kernel's quadratures evaluate σ(q g) with q ≤ (1 + Δ) rMax and |g| ≤ HERMITE_HALF_WIDTH: check a formula σ
+      // there now (the main thread builds the grid for the resource estimate), not minutes into the kernel's set-up
+      model.activation.checkArguments?.(HERMITE_HALF_WIDTH * model.tau[0] * g.rMax);
+      return Grid.uniform1d('r', 0, g.rMax, g.cells ?? AUTOMATIC_START_CELLS);
+    },
     gridIsAutomatic: (g) => g.cells === undefined,
     gridOperators(grid, { tolerance }) {
       const operators = model.gridOperators(grid, { tolerance });

@@ -86,6 +86,22 @@ describe('fuzz findings stay fixed', () => {
     expect(e.message).toMatch(/truncation bound at K = 200 is .*e\+\d+, above the largest solver\.kernelTolerance \(0\.01\)/);
   });
 
+  it('σ = exp(t²/20), finite on [−40, 40] but not where the kernel evaluates it: refused when the grid is built (was found only after ~20–40 s of kernel set-up)', async () => {
+    const json = applyMutation(readExample('mmn-fig1.json'), { kind: 'formula', path: ['model', 'activation'], expr: 'exp(t^2/20)' });
+    const [run] = (await parseSpec(json)).runs;
+    // the resource estimate builds the grid in the calling thread before any worker starts
+    const e = (() => {
+      try {
+        run.model.reduced!.grid!(run.grid);
+      } catch (err) {
+        return err as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(e.field).toBe('model.activation.expr');
+    expect(e.message).toMatch(/it must be finite on \[-172\.8, 172\.8\]/); // 12 · (1 + Δ) · rMax = 12 · 1.8 · 8
+  });
+
   it('the cached Gauss–Legendre rule is not shared with callers', () => {
     const a = gaussLegendre(8);
     a.nodes[0] = 42;
