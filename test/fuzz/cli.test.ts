@@ -23,7 +23,7 @@ const BIN = join(import.meta.dirname, '..', '..', 'bin', 'meanfield.mjs');
 const BOUND_MS = 20_000;
 /** Time a SIGINT-ed run has to write its work and exit. */
 const STOP_MS = 10_000;
-const CLI_RUNS = 8;
+const CLI_RUNS = 6;
 const AT_ONCE = 2;
 
 const COMMANDS = {

@@ -29,7 +29,7 @@ const CASES: readonly { file: string; runs: number }[] = [
   { file: 'rve-circle.json', runs: 80 },
   { file: 'rve-line-birth-death.json', runs: 60 },
   { file: 'rve-3spin.json', runs: 60 },
-  { file: 'debortoli-regimes.json', runs: 15 },
+  { file: 'debortoli-regimes.json', runs: 8 },
 ];
 
 /** The failure text of one mutation, or null when it behaves. */
