@@ -37,6 +37,11 @@ export interface GaussianActivation extends Activation {
    * (./README.md §1–2). At q = 0 the values are the limits q → 0+.
    */
   hermite(q: number, K: number, c: Float64Array, dc?: Float64Array): void;
+  /**
+   * Throws a ConfigError naming the field if σ is not a finite real number somewhere on [−halfWidth,
+   * halfWidth] (a formula; closed forms need no check): a model calls it once it knows the largest scale q.
+   */
+  checkArguments?(halfWidth: number): void;
   /** E σ(qG)² (= Σ_k c_k(q)², Parseval), never from the series. */
   secondMoment(q: number): number;
   /** S(μ, c) = E σ(μ + cZ) for c ≥ 0 (the inner expectation of the pair quadrature, ./README.md §4). */
@@ -135,6 +140,14 @@ export interface PiecewiseLinearOptions {
 }
 
 /**
+ * Values and slopes of a piecewise-linear σ: the kernel's truncation tolerance (solver.kernelTolerance) is
+ * absolute on u = E σσ ~ |σ|², so at |σ| ~ 1e6 (u ~ 1e12) the default 1e-10 already asks for a relative
+ * accuracy of 1e-22, below round-off. A larger σ is a mistake of units, refused here rather than as a
+ * tolerance no truncation order meets.
+ */
+const SIGMA_RANGE = { min: -1e6, max: 1e6 } as const;
+
+/**
  * σ linear between knots t_0 < … < t_{n−1}, with slopes ℓ (left) and ϱ (right) outside. Written as
  *   σ(t) = A + ℓ t + Σ_i Δm_i (t − t_i)_+,   Δm_i = (slope right of t_i) − (slope left of t_i),
  * every Gaussian expectation is a sum of one-kink terms (./README.md §2; for MMN's σ the sum is
@@ -171,8 +184,8 @@ export class PiecewiseLinearActivation implements GaussianActivation {
     const { knots, values } = options;
     const leftSlope = options.leftSlope ?? 0;
     const rightSlope = options.rightSlope ?? 0;
-    checkNumber(leftSlope, field(path, 'leftSlope'));
-    checkNumber(rightSlope, field(path, 'rightSlope'));
+    checkNumber(leftSlope, field(path, 'leftSlope'), SIGMA_RANGE);
+    checkNumber(rightSlope, field(path, 'rightSlope'), SIGMA_RANGE);
     const minKnots = leftSlope !== 0 || rightSlope !== 0 ? 1 : 2;
     if (!Array.isArray(knots) || knots.length < minKnots) {
       throw new ConfigError(field(path, 'knots'), `must be an array of at least ${minKnots} strictly increasing numbers (got ${JSON.stringify(knots)})`);
@@ -184,9 +197,9 @@ export class PiecewiseLinearActivation implements GaussianActivation {
       }
     }
     if (!Array.isArray(values) || values.length !== knots.length) {
-      throw new ConfigError(field(path, 'values'), `must be an array with one number per knot (${knots.length}) (got ${JSON.stringify(values)})`);
+      throw new ConfigError(field(path, 'values'), `must be an array with one number per entry of knots (${knots.length}) (got ${JSON.stringify(values)})`);
     }
-    values.forEach((v, i) => checkNumber(v, `${field(path, 'values')}[${i}]`));
+    values.forEach((v, i) => checkNumber(v, `${field(path, 'values')}[${i}]`, SIGMA_RANGE));
 
     const n = knots.length;
     this.kinks = Object.freeze([...knots]);
@@ -494,6 +507,10 @@ export class ExpressionActivation implements GaussianActivation {
     // breakpoints of E σ(μ + cZ): the kinks only
     this.quad = new GaussianPanelQuadrature(24, Math.max(kinks.length, 1));
     this.breaks = new Float64Array(Math.max(kinks.length, 1));
+  }
+
+  checkArguments(halfWidth: number): void {
+    if (halfWidth > EXPRESSION_DOMAIN) checkOnDomain(this.formula, -halfWidth, halfWidth, 4001, this.kinks);
   }
 
   /** σ(t); a ConfigError naming the field and t where it is not a finite real number. */

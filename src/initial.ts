@@ -19,7 +19,7 @@ import type { Grid } from './grid.ts';
 import { incompleteGammaRegularized, incompleteGammaUpperRegularized } from './numerics/special.ts';
 
 export type InitialSpec =
-  | { kind: 'gaussian'; scale: number; d: number; allowTruncation?: boolean }
+  | { kind: 'gaussian'; scale: number; d: number; allowTruncation?: boolean; largestRMax?: number }
   | { kind: 'uniform'; lo: number; hi: number }
   | { kind: 'shell'; radius: number }
   | { kind: 'density'; values: ArrayLike<number> };
@@ -38,7 +38,7 @@ export const TRUNCATION_TOLERANCE = 1e-12;
 export function initialMass(grid: Grid, spec: InitialSpec): InitialLaw {
   switch (spec.kind) {
     case 'gaussian':
-      return gaussianRadial(grid, spec.scale, spec.d, spec.allowTruncation ?? false);
+      return gaussianRadial(grid, spec.scale, spec.d, spec.allowTruncation ?? false, spec.largestRMax ?? Infinity);
     case 'uniform':
       return uniformRadial(grid, spec.lo, spec.hi);
     case 'shell':
@@ -67,7 +67,8 @@ function normalised(mass: Float64Array, truncatedMass: number): InitialLaw {
   return { mass, truncatedMass };
 }
 
-function gaussianRadial(grid: Grid, scale: number, d: number, allowTruncation: boolean): InitialLaw {
+/** `largestRMax`: the largest grid end the model allows (the advice names a smaller scale when the grid cannot grow enough). */
+function gaussianRadial(grid: Grid, scale: number, d: number, allowTruncation: boolean, largestRMax: number): InitialLaw {
   if (!(Number.isFinite(scale) && scale > 0)) throw new ConfigError('init.scale', `must be finite and > 0 (got ${scale})`);
   if (!(Number.isInteger(d) && d >= 1)) throw new ConfigError('init.d', `must be an integer >= 1 (got ${d})`);
   const { lo, cells, faces } = radialAxis(grid);
@@ -86,19 +87,24 @@ function gaussianRadial(grid: Grid, scale: number, d: number, allowTruncation: b
   const below = lo > 0 ? incompleteGammaRegularized(a, c * lo * lo) : 0;
   const truncatedMass = below + incompleteGammaUpperRegularized(a, c * faces[cells] * faces[cells]);
   if (truncatedMass > TRUNCATION_TOLERANCE && !allowTruncation) {
-    // the smallest rMax leaving at most the tolerance outside: Q(d/2, c r²) ≤ tol, by doubling then bisection
-    const tail = (r: number) => incompleteGammaUpperRegularized(a, c * r * r);
-    let needed = scale;
-    while (tail(needed) > TRUNCATION_TOLERANCE) needed *= 2;
-    for (let lower = needed / 2, k = 0; k < 40; k++) {
-      const mid = 0.5 * (lower + needed);
+    // the smallest rMax leaving at most the tolerance outside: Q(d/2, x) ≤ tol at x = c r², found in x (which
+    // does not depend on the scale, so c r² cannot underflow or overflow for an absurd scale) by doubling then bisection
+    const tail = (x: number) => incompleteGammaUpperRegularized(a, x);
+    let x = Math.max(a, 1);
+    while (tail(x) > TRUNCATION_TOLERANCE) x *= 2;
+    for (let lower = x / 2, k = 0; k < 40; k++) {
+      const mid = 0.5 * (lower + x);
       if (tail(mid) > TRUNCATION_TOLERANCE) lower = mid;
-      else needed = mid;
+      else x = mid;
     }
+    const needed = scale * Math.sqrt(x / a); // r = √(x / c) with c = a / s²
     throw new ConfigError(
       'init.scale',
       `the gaussian law (scale ${scale}, d ${d}) puts mass ${truncatedMass.toExponential(3)} outside the grid ` +
-        `[${lo}, ${faces[cells]}], more than ${TRUNCATION_TOLERANCE}: make grid.rMax at least ${needed.toPrecision(3)} or the scale smaller`,
+        `[${lo}, ${faces[cells]}], more than ${TRUNCATION_TOLERANCE}: ` +
+        (needed <= largestRMax
+          ? `make grid.rMax at least ${needed.toPrecision(3)} or the scale smaller`
+          : `make the scale at most ${(faces[cells] / Math.sqrt(x / a)).toPrecision(3)} (grid.rMax would have to be ${needed.toPrecision(3)}, above its limit ${largestRMax})`),
     );
   }
   return normalised(mass, truncatedMass);

@@ -393,7 +393,8 @@ export abstract class AnisotropicModel implements MeanFieldModel {
     let table = this.truncationBounds(lattice, Math.min(FIRST_BOUND_ORDER, L));
     if (table[table.length - 1] > tolerance / 100 && L > FIRST_BOUND_ORDER) table = this.truncationBounds(lattice, L);
     for (let i = 0; i < table.length; i++) if (table[i] <= tolerance) return { order: 2 * i, bound: table[i] };
-    throw new RangeError(
+    throw new ConfigError(
+      'solver.kernelTolerance', // the tolerance is the spec's (its range alone cannot promise an order exists)
       `${this.name}: no truncation order K <= ${L} meets tolerance ${tolerance} at d = ${this.d}, s0 = ${this.s0} ` +
         `(bound at K = ${L}: ${table[table.length - 1].toExponential(2)}); use a larger tolerance, keep r2 away from 0, or a larger s0`,
     );

@@ -131,10 +131,12 @@ export function initialCellMasses(grid: Grid, law: ProductLaw, options: { allowT
   const truncatedMass = my.outside + mc.outside - my.outside * mc.outside; // 1 − (1 − a)(1 − b) without cancellation
   if (my.outside >= 1 || mc.outside >= 1) throw new ConfigError('init', 'the initial law puts no mass on the grid');
   if (truncatedMass > TRUNCATION_TOLERANCE && !options.allowTruncation) {
+    // the grid is what is too small: name the axis that loses the most
+    const axis = my.outside >= mc.outside ? yAxis : cAxis;
     throw new ConfigError(
-      'init.allowTruncation',
+      `grid.axes[${axis}]`,
       `ρ0 puts mass ${truncatedMass.toExponential(3)} outside the grid (y: ${my.outside.toExponential(2)}, c: ${mc.outside.toExponential(2)}), ` +
-        `more than ${TRUNCATION_TOLERANCE}; widen the grid or set allowTruncation: true to renormalise`,
+        `more than ${TRUNCATION_TOLERANCE}; widen this axis (${grid.axes[axis].name}), narrow init.${grid.axes[axis].name}, or set init.allowTruncation: true to renormalise`,
     );
   }
   const sy = my.mass.reduce((s, x) => s + x, 0);

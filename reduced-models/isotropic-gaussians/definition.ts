@@ -8,6 +8,7 @@ import { ConfigError } from '../../src/errors.ts';
 import { Grid } from '../../src/grid.ts';
 import { initialMass } from '../../src/initial.ts';
 import { defineModel, type Model, type NodeResolution, type ReducedSide, type WeightedNodes } from '../../src/model.ts';
+import { HERMITE_HALF_WIDTH } from '../../src/numerics/hermite.ts';
 import { compositeGaussLegendre } from '../../src/numerics/quadrature.ts';
 import { dimension, jsonObject, number, numberList } from '../../src/spec/fields.ts';
 import { chiLogDensity, radialQuadrature } from '../../solvers/characteristics.ts';
@@ -42,7 +43,8 @@ export type RadialInit = z.output<typeof radialInit>;
  * cells: memory and steps grow with it (./src/spec/resources.ts); 1e6 cells are ~1e8 doubles of kernel features.
  * Without `cells` the PDE chooses the count from `solver.riskTolerance`, refining from AUTOMATIC_START_CELLS.
  */
-export const radialGrid = z.strictObject({ rMax: number({ above: 0, max: 1e3 }), cells: number({ integer: true, min: 2, max: 1e6 }).optional() });
+export const LARGEST_RMAX = 1e3;
+export const radialGrid = z.strictObject({ rMax: number({ above: 0, max: LARGEST_RMAX }), cells: number({ integer: true, min: 2, max: 1e6 }).optional() });
 export type RadialGrid = z.output<typeof radialGrid>;
 
 /** The coarsest grid of an automatic cell count (src/pde/error-estimate.ts doubles it until the target is met). */
@@ -78,7 +80,12 @@ function reducedSide(model: IsotropicGaussians): ReducedSide<RadialGrid, RadialI
     coordinates: [{ name: 'r', min: 0, max: Infinity, jacobianExponent: d === 'inf' ? 0 : d - 1 }],
     riskConstant: model.riskConstant,
     defaultMethod: 'finite-volume',
-    grid: (g) => Grid.uniform1d('r', 0, g.rMax, g.cells ?? AUTOMATIC_START_CELLS),
+    grid: (g) => {
+      // the kernel's quadratures evaluate σ(q g) with q ≤ (1 + Δ) rMax and |g| ≤ HERMITE_HALF_WIDTH: check a formula σ
+      // there now (the main thread builds the grid for the resource estimate), not minutes into the kernel's set-up
+      model.activation.checkArguments?.(HERMITE_HALF_WIDTH * model.tau[0] * g.rMax);
+      return Grid.uniform1d('r', 0, g.rMax, g.cells ?? AUTOMATIC_START_CELLS);
+    },
     gridIsAutomatic: (g) => g.cells === undefined,
     gridOperators(grid, { tolerance }) {
       const operators = model.gridOperators(grid, { tolerance });
@@ -101,7 +108,7 @@ function reducedSide(model: IsotropicGaussians): ReducedSide<RadialGrid, RadialI
         if (h > 2 * spread) throw new ConfigError('grid.cells', `must resolve the initial law: the cell width rMax/cells = ${h.toPrecision(3)} is more than twice its spread scale/√(2d) = ${spread.toPrecision(3)}; use at least ${Math.ceil(hi / (2 * spread))} cells or a smaller rMax`);
       }
       if (init.kind === 'gaussian') {
-        return d === 'inf' ? initialMass(grid, { kind: 'shell', radius: init.scale }) : initialMass(grid, { kind: 'gaussian', scale: init.scale, d });
+        return d === 'inf' ? initialMass(grid, { kind: 'shell', radius: init.scale }) : initialMass(grid, { kind: 'gaussian', scale: init.scale, d, largestRMax: LARGEST_RMAX });
       }
       return initialMass(grid, init);
     },

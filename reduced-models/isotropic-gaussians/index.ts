@@ -36,6 +36,9 @@ export interface IsotropicGaussiansOptions {
 const COSINE_NODES = 80;
 const PANEL_NODES = 24;
 
+/** The upper end of solver.kernelTolerance (src/spec/schema.ts): a bound above it fails every tolerance. */
+const LARGEST_KERNEL_TOLERANCE = 1e-2;
+
 export class IsotropicGaussians implements MeanFieldModel {
   readonly name = 'isotropic-gaussians';
   readonly coordinates: readonly ReducedCoordinate[] = [{ name: 'r', min: 0, max: Infinity }];
@@ -198,9 +201,19 @@ export class IsotropicGaussians implements MeanFieldModel {
     if (!(tolerance > 0 && tolerance < Infinity)) throw new RangeError(`isotropic-gaussians: tolerance must be a finite number > 0 (got ${tolerance})`);
     const table = this.boundTable(rMax);
     for (let i = 0; i < table.length; i++) if (table[i] <= tolerance) return 2 * i;
-    throw new RangeError(
+    const last = table[table.length - 1];
+    // beyond the largest tolerance a spec may ask for, no tolerance helps: σ itself is too large for the series
+    if (last > LARGEST_KERNEL_TOLERANCE) {
+      throw new ConfigError(
+        'model.activation',
+        `is too large for the kernel's Mehler series on (0, ${rMax}]² at d = ${this.d}: its truncation bound at K = ${MAX_TRUNCATION_ORDER} is ${last.toExponential(2)}, ` +
+          `above the largest solver.kernelTolerance (${LARGEST_KERNEL_TOLERANCE}); use a σ of moderate size and growth, a smaller rMax or a larger d`,
+      );
+    }
+    throw new ConfigError(
+      'solver.kernelTolerance', // the tolerance is the spec's (its range alone cannot promise an order exists)
       `isotropic-gaussians: no truncation order K <= ${MAX_TRUNCATION_ORDER} meets tolerance ${tolerance} on (0, ${rMax}]² at d = ${this.d} ` +
-        `(bound at K = ${MAX_TRUNCATION_ORDER}: ${table[table.length - 1].toExponential(2)}); use a larger tolerance, a smaller rMax or a larger d`,
+        `(bound at K = ${MAX_TRUNCATION_ORDER}: ${last.toExponential(2)}); use a larger tolerance, a smaller rMax or a larger d`,
     );
   }
 

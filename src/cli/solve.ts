@@ -16,6 +16,9 @@ export async function commandSolve(args: string[]): Promise<number> {
   checkOutputDir(values.out);
   announceResources(spec, { pde: true, particles: false });
   return withInterrupt(values.quiet!, async (stop, progress) => {
+    // the worker's first report comes after the model, kernel and initial law are built (seconds for a formula σ): say so meanwhile
+    progress.phase('solve');
+    progress.update(null, 'setting up the model, kernel and initial law');
     const result = await runSolve(readJson(positionals[0]), dirname(resolve(positionals[0]!)), {
       shouldStop: stop.stopped,
       onProgress: phaseReporter(progress),

@@ -34,6 +34,9 @@ export function hermitePhiSeries(x: number, K: number, out: Float64Array): void 
  * piecewise-smooth f (kinks at t_i in the argument of f) are integrated to round-off with
  * `nodesPerPiece` nodes per piece.
  */
+/** Half-width L of the Gaussian variable's range in `hermiteCoefficients`: f(q·) is evaluated on [−L q, L q]. */
+export const HERMITE_HALF_WIDTH = 12;
+
 export function hermiteCoefficients(
   f: (t: number) => number,
   q: number,
@@ -41,7 +44,7 @@ export function hermiteCoefficients(
   out: Float64Array,
   options: { kinks?: readonly number[]; nodesPerPiece?: number; halfWidth?: number } = {},
 ): void {
-  const { kinks = [], nodesPerPiece = 32, halfWidth = 12 } = options;
+  const { kinks = [], nodesPerPiece = 32, halfWidth = HERMITE_HALF_WIDTH } = options;
   out.fill(0, 0, K + 1);
   if (q === 0) {
     out[0] = f(0);

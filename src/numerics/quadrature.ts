@@ -119,14 +119,29 @@ export function gaussHermite(n: number): QuadratureRule {
   return ruleFromRecurrence(n, { a, b, mu0: 1 });
 }
 
+/**
+ * The n-node Gauss–Legendre rule on [−1, 1], computed once per n (the eigenvalue bisection costs O(n²)
+ * per node, and composite rules, e.g. every Hermite coefficient of a formula σ, ask for it thousands of times).
+ * Shared: callers must not modify it.
+ */
+const referenceLegendre = new Map<number, QuadratureRule>();
+function legendreReference(n: number): QuadratureRule {
+  let ref = referenceLegendre.get(n);
+  if (!ref) {
+    const a = new Float64Array(n);
+    const b = new Float64Array(n);
+    for (let k = 1; k < n; k++) b[k] = (k * k) / (4 * k * k - 1);
+    ref = ruleFromRecurrence(n, { a, b, mu0: 2 });
+    referenceLegendre.set(n, ref);
+  }
+  return ref;
+}
+
 /** Gauss–Legendre rule on [lo, hi] (weight 1): exact for degree ≤ 2n − 1. */
 export function gaussLegendre(n: number, lo = -1, hi = 1): QuadratureRule {
   checkOrder(n, 'gaussLegendre');
-  const a = new Float64Array(n);
-  const b = new Float64Array(n);
-  for (let k = 1; k < n; k++) b[k] = (k * k) / (4 * k * k - 1);
-  const ref = ruleFromRecurrence(n, { a, b, mu0: 2 });
-  if (lo === -1 && hi === 1) return ref;
+  const ref = legendreReference(n);
+  if (lo === -1 && hi === 1) return { nodes: ref.nodes.slice(), weights: ref.weights.slice() };
   const half = 0.5 * (hi - lo);
   const mid = 0.5 * (hi + lo);
   return {
@@ -194,8 +209,9 @@ export function gaussLaguerre(n: number, alpha: number, normalized = false): Qua
  * integrand), `n` nodes per piece. Breakpoints outside (lo, hi) are ignored.
  */
 export function compositeGaussLegendre(lo: number, hi: number, breakpoints: readonly number[], n: number): QuadratureRule {
+  checkOrder(n, 'compositeGaussLegendre');
   const cuts = [lo, ...breakpoints.filter((t) => t > lo && t < hi).sort((x, y) => x - y), hi];
-  const ref = gaussLegendre(n);
+  const ref = legendreReference(n);
   const nodes: number[] = [];
   const weights: number[] = [];
   for (let p = 0; p + 1 < cuts.length; p++) {

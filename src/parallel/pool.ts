@@ -51,6 +51,8 @@ export interface PoolOptions<Result = unknown, Progress = unknown> {
   onProgress?: (index: number, message: Progress) => void;
   /** Called in the calling thread as each task finishes (e.g. to checkpoint it); a throw rejects the call. */
   onDone?: (index: number, result: Result) => void;
+  /** The error the call rejects with when task `index` throws `error` (default: `error`), e.g. to say which run it belongs to. */
+  taskError?: (index: number, error: unknown) => unknown;
 }
 
 export interface PoolResult<Result> {
@@ -130,11 +132,20 @@ interface Run<Result, Progress> {
   pollMs: number;
 }
 
+function taskError(options: { taskError?: (index: number, error: unknown) => unknown }, index: number, error: unknown): unknown {
+  return options.taskError ? options.taskError(index, error) : error;
+}
+
 async function runInline<Result, Progress>({ tasks, options, results, stop, mayStart, progressMs }: Run<Result, Progress>): Promise<void> {
   for (let index = 0; index < tasks.length && mayStart(index); index++) {
     const fn = await loadTaskFunction(tasks[index]);
     const progress = rateLimited(progressMs, (message) => options.onProgress?.(index, message as Progress));
-    const result = (await fn(tasks[index].input, { shouldStop: stop.poll, progress })) as Result;
+    let result: Result;
+    try {
+      result = (await fn(tasks[index].input, { shouldStop: stop.poll, progress })) as Result;
+    } catch (err) {
+      throw taskError(options, index, err);
+    }
     results[index] = result;
     options.onDone?.(index, result);
   }
@@ -185,7 +196,7 @@ async function runOnWorkers<Result, Progress>({ tasks, options, results, stop, m
           if (settled) return;
           try {
             if (msg.type === 'progress') options.onProgress?.(msg.index, msg.message as Progress);
-            else if (msg.type === 'error') fail(deserializeError(msg.error));
+            else if (msg.type === 'error') fail(taskError(options, msg.index, deserializeError(msg.error)));
             else {
               results[msg.index] = msg.result as Result;
               active--;

@@ -28,7 +28,7 @@ import type { PdeSolution, PdeTrajectory } from '../pde/index.ts';
 import { replicaSpec, type ReplicaSpec } from '../particles/replica.ts';
 import { replicaTaskOf } from '../particles/ensemble.ts';
 import type { ParticleRun } from '../particles/sgd.ts';
-import { parseSpec, type RunSpec, type Spec, type SpecOptions } from '../spec/index.ts';
+import { errorOfRun, parseSpec, type RunSpec, type Spec, type SpecOptions } from '../spec/index.ts';
 import { fittedFunctionOf, pdePoints } from './width-study.ts';
 import { InterruptedError, type Task } from '../parallel/pool.ts';
 import { runTaskPlan, type PlannedTask } from './task-plan.ts';
@@ -485,6 +485,7 @@ export async function runCompareSpec(spec: Spec, control: CompareControl = {}): 
     workers: control.workers,
     shouldStop: control.shouldStop,
     done,
+    taskError: (task, e) => errorOfRun(spec, list[index.get(task.id)!].run, e),
     onProgress: (task, message) => {
       const i = index.get(task.id)!;
       const m = message as { step?: number; totalSteps?: number; phase?: string; fraction?: number; detail?: string };

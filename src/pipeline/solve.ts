@@ -16,7 +16,7 @@ import { curveTimes, pick, saveIndices, thinTrajectory, withSaveTimes } from './
 import { densityPanelsFigure, densitySliderFigure, lineFigure, colorAt, type DensityPanelOptions, type Series } from '../plot/figures.ts';
 import { TIME_TITLE } from '../plot/layout.ts';
 import type { ReportSection } from '../plot/html-report.ts';
-import type { Spec } from '../spec/index.ts';
+import { errorOfRun, type Spec } from '../spec/index.ts';
 import type { Provenance } from '../types.ts';
 
 /** One solved run: the trajectory, its check and its companion. */
@@ -80,16 +80,21 @@ export function runSolveSpec(spec: Spec, control: SolveControl = {}): SolveResul
     let current: PdePhase = 'main';
     // solved on the save times plus curveSteps equal steps: the risk curves keep every time, the rest is thinned back
     const dense = curveTimes(run.saveTimes, spec.curveSteps);
-    const solved = solveWithChecks(
-      withSaveTimes(run, dense),
-      {
-        shouldStop: control.shouldStop,
-        onPhase: (phase) => (current = phase),
-        onProgress: control.onProgress && ((t) => control.onProgress!(i, current, t)),
-        phases: pdeCheckpoint(control.checkpointDir, i, ['solve', run.json, run.seed], control.resume ?? false),
-      },
-      'solve',
-    );
+    let solved;
+    try {
+      solved = solveWithChecks(
+        withSaveTimes(run, dense),
+        {
+          shouldStop: control.shouldStop,
+          onPhase: (phase) => (current = phase),
+          onProgress: control.onProgress && ((t) => control.onProgress!(i, current, t)),
+          phases: pdeCheckpoint(control.checkpointDir, i, ['solve', run.json, run.seed], control.resume ?? false),
+        },
+        'solve',
+      );
+    } catch (e) {
+      throw errorOfRun(spec, i, e);
+    }
     const { main, error, check, companion, stopped } = solved;
     const at = saveIndices(run.saveTimes, main.times);
     const { nodes, ...rest } = thinTrajectory(main, at);

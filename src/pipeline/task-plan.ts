@@ -84,6 +84,8 @@ export interface TaskPlanControl {
   onProgress?: (task: PlannedTask, message: unknown) => void;
   /** Called as each task finishes (e.g. to checkpoint it). */
   onDone?: (task: PlannedTask, result: unknown) => void;
+  /** Maps a task's error before it is thrown (e.g. to name the field under the task's variant). */
+  taskError?: (task: PlannedTask, error: unknown) => unknown;
 }
 
 /**
@@ -100,6 +102,7 @@ export async function runTaskPlan(plan: Pick<TaskPlan, 'tasks'>, control: TaskPl
     workers: control.workers,
     shouldStop: control.shouldStop,
     onProgress: (i, message) => control.onProgress?.(pending[i], message),
+    taskError: control.taskError && ((i, error) => control.taskError!(pending[i], error)),
     onDone: (i, result) => {
       results.set(pending[i].id, result);
       control.onDone?.(pending[i], result);

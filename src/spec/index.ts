@@ -192,6 +192,18 @@ export async function parseSpec(value: unknown, options: SpecOptions = {}): Prom
   };
 }
 
+/**
+ * A ConfigError met while building or solving run `index` (after validation, e.g. in a worker), named
+ * as the user wrote it: under "variants[i]." when that variant sets the field, as parseSpec does.
+ */
+export function errorOfRun(spec: Spec, index: number, error: unknown): unknown {
+  const variants = spec.json.variants;
+  if (!(error instanceof ConfigError) || !spec.hasVariants || !Array.isArray(variants)) return error;
+  const over = variants[index];
+  if (!isPlainObject(over) || !overrideHas(over, error.field)) return error;
+  return new ConfigError(`variants[${index}].${error.field}`, error.message.slice(error.field.length + 2));
+}
+
 /** A run rebuilt from its JSON (`RunSpec.json`), e.g. in a worker thread. */
 export async function runSpecFromJson(json: JsonObject, label: string, seed: number): Promise<RunSpec> {
   const block = json.model as ModelBlock;

@@ -54,6 +54,8 @@ interface Phase {
   readonly steps: number;
   /** The field that sets the step count, and why (for the refusal). */
   readonly stepField: string;
+  /** The field that drives the memory (for the refusal). */
+  readonly memoryField: string;
   readonly line: string;
 }
 
@@ -75,8 +77,10 @@ function pdePhase(run: RunSpec): Phase | undefined {
   for (let i = 0; i < grid.ndim; i++) h = Math.min(h, grid.spacing[i]);
   const horizon = horizonOf(run);
   let dt = run.solver.cfl * h / Math.max(largestSchedule(run), 1e-300);
-  let stepField = 'grid.cells';
-  let why = `CFL steps with speeds of order 1`;
+  // the CFL step is set by the cell width (the grid's extent and cell count together) and the CFL number;
+  // a CFL number far below the usual 0.1–0.5 is the likelier mistake
+  let stepField = run.solver.cfl < 0.01 ? 'solver.cfl' : 'grid';
+  let why = `CFL steps with speeds of order 1 on cells of width ${h.toPrecision(3)} at solver.cfl = ${run.solver.cfl}`;
   if (run.noise) {
     const diffusion = (h * h * run.noise.beta) / 2;
     if (diffusion < dt) [dt, stepField, why] = [diffusion, 'noise.beta', `explicit diffusion needs dt <= h² β / 2 = ${diffusion.toExponential(2)}`];
@@ -89,6 +93,7 @@ function pdePhase(run: RunSpec): Phase | undefined {
     operations: steps * perStep,
     steps,
     stepField,
+    memoryField: 'grid.cells',
     line: `PDE: ${grid.size} cells, ~${steps.toPrecision(3)} steps to t = ${horizon} (${why})`,
   };
 }
@@ -110,6 +115,8 @@ function particlePhase(run: RunSpec, workers: number | undefined): Phase | undef
     operations: (replicas * perReplica) / atOnce,
     steps,
     stepField: 'particles.epsilon',
+    // n × p doubles: a ridge unit has p = d + 2 parameters, so a huge dimension is as likely the cause as a huge n
+    memoryField: side.kind === 'ridge' && perUnit > p.n ? 'model.d' : 'particles.n',
     line: `particles: ${replicas} replica(s) (${atOnce} at once) of n = ${p.n} units × ${perUnit} parameters, ${steps.toPrecision(3)} steps of batch ${p.batch} to t = ${horizon}` +
       (p.testSamples > 0 ? `, ${p.testSamples} test samples per save time` : ''),
   };
@@ -164,7 +171,7 @@ export function checkResources(spec: Spec, options: ResourceOptions): string[] {
     const e = estimateRun(run, options);
     const prefix = spec.runs.length > 1 ? `${run.label}: ` : '';
     if (e.bytes > MEMORY_FRACTION * memory) {
-      const field = e.phases.find((p) => p.bytes === e.bytes)?.line.startsWith('PDE') ? 'grid.cells' : 'particles.n';
+      const field = e.phases.find((p) => p.bytes === e.bytes)?.memoryField ?? 'particles.n';
       throw new ConfigError(field, `${prefix}the run needs about ${formatBytes(e.bytes)} of memory, more than ${MEMORY_FRACTION * 100} % of this machine's ${formatBytes(memory)} (${e.lines.join('; ')})`);
     }
     for (const p of e.phases) {

@@ -255,7 +255,7 @@ describe('activationFromSpec', () => {
     const cases: [unknown, string, RegExp][] = [
       [{ kind: 'sigmoid' }, 'activation.kind', /one of "piecewise-linear", "mmn", "expression"/],
       [{ kind: 'piecewise-linear', knots: [0, 0], values: [1, 2] }, 'activation.knots[1]', /strictly increasing/],
-      [{ kind: 'piecewise-linear', knots: [0, 1], values: [1] }, 'activation.values', /one number per knot/],
+      [{ kind: 'piecewise-linear', knots: [0, 1], values: [1] }, 'activation.values', /one number per entry of knots/],
       [{ kind: 'piecewise-linear', knots: [0], values: [1] }, 'activation.knots', /at least 2/],
       [{ kind: 'piecewise-linear', knots: [0, 1], values: [1, 'a'] }, 'activation.values[1]', /finite number/],
       [{ kind: 'mmn', t1: 2 }, 'activation.t2', /> t1 = 2/],

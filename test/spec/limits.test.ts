@@ -91,7 +91,7 @@ describe('resource estimate', () => {
     const huge = withField('model.d', 1e7, withField('particles.n', 1e7));
     const spec: Spec = await parseSpec(huge);
     const e = await errorOf(() => checkResources(spec, { pde: false, particles: true, workers: 1 }));
-    expect(e.field).toBe('particles.n');
+    expect(e.field).toBe('model.d'); // d + 2 parameters per unit > n units: the dimension is named
     expect(e.message).toMatch(new RegExp(`of this machine's ${(totalmem() / 1e9).toPrecision(3)} GB`));
     // 1e6 / 1e-12 SGD steps
     const long = await parseSpec(withField('particles.epsilon', 1e-12, withField('saveTimes', [0, 1e6])));
