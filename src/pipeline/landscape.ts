@@ -350,7 +350,9 @@ export async function runSweep(spec: Spec, control: SweepControl = {}): Promise<
     await yieldToEventLoop();
     if (stopped()) break;
     control.onProgress?.(plan.describe.get(task.id)!, stagesDone / stages);
-    for (const [id, result] of await runTaskPlan({ tasks: [task] }, { workers: 0 })) results.set(id, result);
+    // called directly, not through the pool's module loader, so that hosts without a TypeScript loader for
+    // dynamic imports (the tslab notebook kernel) can run it: the same function a shard's worker runs
+    results.set(task.id, await sweepStaticsTask(task.task.input as StaticsInput));
     stagesDone++;
   }
   const dynamics = plan.tasks.filter((t) => !plan.statics.includes(t));
