@@ -288,8 +288,8 @@ export function implicitTransportRate(
 }
 
 /**
- * The SGD-diffusion terms at a fixed step (reduced-models/isotropic-gaussians/README.md §7.1 on r,
- * reduced-models/anisotropic-gaussians/README.md §5.3 on (r1, r2)), added to a transport stage on a 1-D or
+ * The SGD-diffusion terms at a fixed step (solvers/README.md, "The SGD-diffusion limit at a fixed step"; the
+ * moments come from the model, SgdGradientMoments in src/types.ts), added to a transport stage on a 1-D or
  * 2-D grid: with c = εξ²/B,
  *
  *     ∂_t ρ̄ ⊃ −Σ_a ∂_a(c b_a ρ̄) + Σ_ab ∂_a∂_b(2c Σ_ab ρ̄),     Σ ⪰ 0 the gradient covariance, b_a ≥ 0 the Itô drifts,

@@ -76,8 +76,8 @@ export interface BirthDeathSpec {
 }
 
 /**
- * The SGD-diffusion limit at a fixed step ε and batch B (1-D and 2-D grids; reduced-models/isotropic-gaussians/
- * README.md §7.1, reduced-models/anisotropic-gaussians/README.md §5.3): besides the transport of ψ, the Itô drift
+ * The SGD-diffusion limit at a fixed step ε and batch B (1-D and 2-D grids; solvers/README.md, "The SGD-diffusion
+ * limit at a fixed step"): besides the transport of ψ, the Itô drift
  * (εξ²/B) b and the diffusion (2εξ²/B) ∂_a∂_b(Σ_ab ρ̄) (solvers/diffusion.ts `sgdDiffusionStage`).
  */
 export interface SgdDiffusionSpec {

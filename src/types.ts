@@ -28,10 +28,9 @@ export interface InteractionOperator {
  * The per-unit SGD-gradient moments of a model on a 1-D or 2-D grid, for the SGD-diffusion limit: for the
  * law with cell masses `mass` (M cells), at every cell centre the covariance of the reduced-coordinate
  * parts of one sample's gradient g and the Itô drifts of the reduction, component-major:
- *  - 1-D (r = |w|; reduced-models/isotropic-gaussians/README.md §7.1): covariance [Var_x(ŵ·g)], drift
- *    [b(r) = (2/r) E_x|g_⊥|²];
- *  - 2-D (r1, r2; reduced-models/anisotropic-gaussians/README.md §5.3): covariance [Σ11 | Σ12 | Σ22],
- *    drift [b1 | b2].
+ *  - 1-D (e.g. r = |w|): covariance [Var_x(ŵ·g)], drift [b(r) = (2/r) E_x|g_⊥|²];
+ *  - 2-D (e.g. r1, r2): covariance [Σ11 | Σ12 | Σ22], drift [b1 | b2].
+ * The model derives them in its own README; the solver's side is solvers/README.md, "The SGD-diffusion limit".
  */
 export interface SgdGradientMoments {
   moments(mass: Float64Array, covariance: Float64Array, drift: Float64Array): void;
