@@ -47,6 +47,22 @@ export interface Generator {
   render(context: Context): Promise<string | null>;
 }
 
+/**
+ * The generators of one kind whose text is a function of what `read` gives (a data file's content);
+ * `read` returning null (the file is not there) keeps the region as it is.
+ */
+function generatorsOf<T>(kind: GeneratorKind, read: (context: Context) => T | null) {
+  return (name: string, what: string, text: (data: T) => string | null): Generator => ({
+    name,
+    kind,
+    what,
+    async render(context) {
+      const data = read(context);
+      return data === null ? null : text(data);
+    },
+  });
+}
+
 /** Wall and CPU seconds of one timed command, with the load of the machine while it ran. */
 export interface Timing {
   readonly command: string;
@@ -179,6 +195,7 @@ export async function measureFig1(context: Context, log: (line: string) => void)
 }
 
 const fig1Data = (context: Context): Fig1Data => readJson(context, FIG1_DATA);
+const fromFig1 = generatorsOf('checked', fig1Data);
 
 /** The reference at the automatic solve's save time t. */
 function referenceAt(data: Fig1Data, t: number): number {
@@ -195,83 +212,47 @@ function orderText(errors: readonly number[]): string {
   return settled ? last.toFixed(1) : `${orders[0].toFixed(1)} → ${last.toFixed(1)}`;
 }
 
-const fig1AccuracyTable: Generator = {
-  name: 'fig1-accuracy',
-  kind: 'checked',
-  what: `README Accuracy: reference R and mean r of MMN Fig. 1 and the finite-volume errors per grid (${FIG1_DATA})`,
-  async render(context) {
-    const data = fig1Data(context);
-    const [first, ...rest] = data.fv.map((row) => row.cells);
-    const header = `| t | reference R(t) | reference mean r | FV error in R: ${first} cells | ${rest.join(' | ')} | order |`;
-    const rows = data.saveTimes.map((t, i) => {
-      const errors = data.fv.map((row) => row.risk[i] - data.reference.risk[i]);
-      return tableRow([t, data.reference.risk[i].toFixed(10), data.reference.meanR[i].toFixed(10), ...errors.map((e) => sci(e)), orderText(errors)]);
-    });
-    return [header, `|${' --- |'.repeat(data.fv.length + 4)}`.replace(/ --- /g, '---'), ...rows].join('\n');
-  },
-};
+const fig1AccuracyTable = fromFig1('fig1-accuracy', `README Accuracy: reference R and mean r of MMN Fig. 1 and the finite-volume errors per grid (${FIG1_DATA})`, (data) => {
+  const [first, ...rest] = data.fv.map((row) => row.cells);
+  const header = `| t | reference R(t) | reference mean r | FV error in R: ${first} cells | ${rest.join(' | ')} | order |`;
+  const rows = data.saveTimes.map((t, i) => {
+    const errors = data.fv.map((row) => row.risk[i] - data.reference.risk[i]);
+    return tableRow([t, data.reference.risk[i].toFixed(10), data.reference.meanR[i].toFixed(10), ...errors.map((e) => sci(e)), orderText(errors)]);
+  });
+  return [header, `|${' --- |'.repeat(data.fv.length + 4)}`.replace(/ --- /g, '---'), ...rows].join('\n');
+});
 
-const fig1CoarsestGrid: Generator = {
-  name: 'fig1-coarsest-grid',
-  kind: 'checked',
-  what: 'README Accuracy: the error of the coarsest grid of the study at the save times',
-  async render(context) {
-    const data = fig1Data(context);
-    const coarsest = data.fv[0];
-    const error = (i: number) => Math.abs(coarsest.risk[i] - data.reference.risk[i]);
-    const early = data.saveTimes.map((t, i) => (t <= 2 ? error(i) : 0));
-    const at5 = data.saveTimes.indexOf(5);
-    return `${coarsest.cells} cells are accurate to ${sci(Math.max(...early), 2)} in R for t ≤ 2 and to ${sci(error(at5), 1)} at t = 5`;
-  },
-};
+const fig1CoarsestGrid = fromFig1('fig1-coarsest-grid', 'README Accuracy: the error of the coarsest grid of the study at the save times', (data) => {
+  const coarsest = data.fv[0];
+  const error = (i: number) => Math.abs(coarsest.risk[i] - data.reference.risk[i]);
+  const early = data.saveTimes.map((t, i) => (t <= 2 ? error(i) : 0));
+  const at5 = data.saveTimes.indexOf(5);
+  return `${coarsest.cells} cells are accurate to ${sci(Math.max(...early), 2)} in R for t ≤ 2 and to ${sci(error(at5), 1)} at t = 5`;
+});
 
 /** The later save times of the automatic solve, where its error matters (t ≥ 2). */
 const laterTimes = (data: Fig1Data) => data.automatic.saveTimes.filter((t) => t >= 2);
 
-const fig1AutomaticGrid: Generator = {
-  name: 'fig1-automatic-grid',
-  kind: 'checked',
-  what: 'README Accuracy: the grid solve chooses for examples/mmn-fig1.json and its true error',
-  async render(context) {
-    const data = fig1Data(context);
-    const a = data.automatic;
-    const errors = laterTimes(data).map((t) => `${sci(Math.abs(a.risk[a.saveTimes.indexOf(t)] - referenceAt(data, t)))}${t === 2 ? ' in R' : ''} at t = ${t}`);
-    return `${a.cells} cells, with ${words(errors)}`;
-  },
-};
+const fig1AutomaticGrid = fromFig1('fig1-automatic-grid', 'README Accuracy: the grid solve chooses for examples/mmn-fig1.json and its true error', (data) => {
+  const a = data.automatic;
+  const errors = laterTimes(data).map((t) => `${sci(Math.abs(a.risk[a.saveTimes.indexOf(t)] - referenceAt(data, t)))}${t === 2 ? ' in R' : ''} at t = ${t}`);
+  return `${a.cells} cells, with ${words(errors)}`;
+});
 
-const fig1ErrorBars: Generator = {
-  name: 'fig1-error-bars',
-  kind: 'checked',
-  what: 'README Accuracy: the error bars that solve reports on the automatic grid',
-  async render(context) {
-    const data = fig1Data(context);
-    const a = data.automatic;
-    const bars = laterTimes(data).map((t) => sci(a.riskError[a.saveTimes.indexOf(t)]));
-    return `Richardson from ${words(a.errorCells.slice(1).map(String))} cells: ${words(bars)}`;
-  },
-};
+const fig1ErrorBars = fromFig1('fig1-error-bars', 'README Accuracy: the error bars that solve reports on the automatic grid', (data) => {
+  const a = data.automatic;
+  const bars = laterTimes(data).map((t) => sci(a.riskError[a.saveTimes.indexOf(t)]));
+  return `Richardson from ${words(a.errorCells.slice(1).map(String))} cells: ${words(bars)}`;
+});
 
-const fig1Splits: Generator = {
-  name: 'fig1-splits',
-  kind: 'checked',
-  what: 'README Accuracy: the split points of the flow map and their layer widths',
-  async render(context) {
-    const { splits } = fig1Data(context).reference;
-    return `${splits.map((s) => `c(${s.time}) = ${s.centre.toFixed(4)}`).join(', ')}, with layer widths ${words(splits.map((s) => sci(s.width)))}`;
-  },
-};
+const fig1Splits = fromFig1('fig1-splits', 'README Accuracy: the split points of the flow map and their layer widths', ({ reference: { splits } }) => {
+  return `${splits.map((s) => `c(${s.time}) = ${s.centre.toFixed(4)}`).join(', ')}, with layer widths ${words(splits.map((s) => sci(s.width)))}`;
+});
 
-const fig1CollapsedMass: Generator = {
-  name: 'fig1-collapsed-mass',
-  kind: 'checked',
-  what: 'README Accuracy: the initial mass below the last split point',
-  async render(context) {
-    const { splits } = fig1Data(context).reference;
-    const last = splits[splits.length - 1];
-    return `≈ ${Math.round(100 * last.massBelow)} % by t = ${last.time}`;
-  },
-};
+const fig1CollapsedMass = fromFig1('fig1-collapsed-mass', 'README Accuracy: the initial mass below the last split point', ({ reference: { splits } }) => {
+  const last = splits[splits.length - 1];
+  return `≈ ${Math.round(100 * last.massBelow)} % by t = ${last.time}`;
+});
 
 // ---------------------------------------------------------------------------------------------
 // MMN Fig. 2: the single-delta interval [Δ^l_d, Δ^h_d] by the sweep's own bisection
@@ -398,27 +379,24 @@ export function measureSgdDiffusion(context: Context, log: (line: string) => voi
 /** 0.7 → "0.7", −0.7 → "−0.7" (a true minus sign). */
 const signed = (x: number, digits: number) => (x < 0 ? `−${(-x).toFixed(digits)}` : x.toFixed(digits));
 
-const sgdDiffusionTable: Generator = {
-  name: 'sgd-diffusion-table',
-  kind: 'checked',
-  what: `examples/README: SGD vs the deterministic and SGD-diffusion limits (${SGD_DIFFUSION_DATA})`,
-  async render(context) {
-    const { runs } = readJson(context, SGD_DIFFUSION_DATA) as { runs: SgdDiffusionRun[] };
-    const header = ['| ε | t | quantity | SGD mean ± se | deterministic PDE | diffusion PDE | z (det.) | z (diff.) |', '|---|---|---|---|---|---|---|---|'];
-    const rows = (quantity: 'mean r' | 'R_N') =>
-      runs.flatMap((run) =>
-        run.times.flatMap((t, k) => {
-          if (t === 0) return [];
-          const [sgd, std, det, diff] = quantity === 'mean r' ? [run.sgd.meanR, run.sgd.meanRStd, run.deterministic.meanR, run.diffusion.meanR] : [run.sgd.risk, run.sgd.riskStd, run.deterministic.risk, run.diffusion.risk];
-          const se = std[k] / Math.sqrt(run.seeds);
-          // the risk carries an O(1/N) bias neither limit has: no z-scores for it (examples/README.md)
-          const z = quantity === 'mean r' ? [signed((sgd[k] - det[k]) / se, 1), signed((sgd[k] - diff[k]) / se, 1)] : ['', ''];
-          return [tableRow([sci(run.epsilon, 1), t, quantity, `${sgd[k].toFixed(4)} ± ${se.toFixed(4)}`, det[k].toFixed(4), diff[k].toFixed(4), ...z])];
-        }),
-      );
-    return [...header, ...rows('mean r'), ...rows('R_N')].join('\n');
-  },
-};
+const sgdRuns = (context: Context) => (readJson(context, SGD_DIFFUSION_DATA) as { runs: SgdDiffusionRun[] }).runs;
+const fromSgdRuns = generatorsOf('checked', sgdRuns);
+
+const sgdDiffusionTable = fromSgdRuns('sgd-diffusion-table', `examples/README: SGD vs the deterministic and SGD-diffusion limits (${SGD_DIFFUSION_DATA})`, (runs) => {
+  const header = ['| ε | t | quantity | SGD mean ± se | deterministic PDE | diffusion PDE | z (det.) | z (diff.) |', '|---|---|---|---|---|---|---|---|'];
+  const rows = (quantity: 'mean r' | 'R_N') =>
+    runs.flatMap((run) =>
+      run.times.flatMap((t, k) => {
+        if (t === 0) return [];
+        const [sgd, std, det, diff] = quantity === 'mean r' ? [run.sgd.meanR, run.sgd.meanRStd, run.deterministic.meanR, run.diffusion.meanR] : [run.sgd.risk, run.sgd.riskStd, run.deterministic.risk, run.diffusion.risk];
+        const se = std[k] / Math.sqrt(run.seeds);
+        // the risk carries an O(1/N) bias neither limit has: no z-scores for it (examples/README.md)
+        const z = quantity === 'mean r' ? [signed((sgd[k] - det[k]) / se, 1), signed((sgd[k] - diff[k]) / se, 1)] : ['', ''];
+        return [tableRow([sci(run.epsilon, 1), t, quantity, `${sgd[k].toFixed(4)} ± ${se.toFixed(4)}`, det[k].toFixed(4), diff[k].toFixed(4), ...z])];
+      }),
+    );
+  return [...header, ...rows('mean r'), ...rows('R_N')].join('\n');
+});
 
 /** The mean-radius z-scores (SGD − PDE)/se of a run at its save times t > 0, against one limit. */
 function meanRadiusZ(run: SgdDiffusionRun, limit: 'deterministic' | 'diffusion'): number[] {
@@ -432,52 +410,31 @@ function zText(z: readonly number[]): string {
   return Math.max(...abs) <= 2 ? `|z| ≤ ${two(Math.max(...abs))}` : `${two(Math.min(...abs))}–${two(Math.max(...abs))} se`;
 }
 
-const sgdRuns = (context: Context) => (readJson(context, SGD_DIFFUSION_DATA) as { runs: SgdDiffusionRun[] }).runs;
-
-const sgdDiffusionDeterministicZ: Generator = {
-  name: 'sgd-diffusion-z-deterministic',
-  kind: 'checked',
-  what: 'examples/README: how far the deterministic limit misses the SGD mean radius, over every ε and t',
-  async render(context) {
-    return zText(sgdRuns(context).flatMap((run) => meanRadiusZ(run, 'deterministic')));
-  },
-};
+const sgdDiffusionDeterministicZ = fromSgdRuns(
+  'sgd-diffusion-z-deterministic',
+  'examples/README: how far the deterministic limit misses the SGD mean radius, over every ε and t',
+  (runs) => zText(runs.flatMap((run) => meanRadiusZ(run, 'deterministic'))),
+);
 
 /** The diffusion limit's z-scores at the run of step `epsilon`. */
-const sgdDiffusionZ = (epsilon: number): Generator => ({
-  name: `sgd-diffusion-z-${sci(epsilon, 1)}`,
-  kind: 'checked',
-  what: `examples/README: how far the SGD-diffusion limit misses the SGD mean radius at ε = ${sci(epsilon, 1)}`,
-  async render(context) {
-    const run = sgdRuns(context).find((r) => r.epsilon === epsilon);
+const sgdDiffusionZ = (epsilon: number): Generator =>
+  fromSgdRuns(`sgd-diffusion-z-${sci(epsilon, 1)}`, `examples/README: how far the SGD-diffusion limit misses the SGD mean radius at ε = ${sci(epsilon, 1)}`, (runs) => {
+    const run = runs.find((r) => r.epsilon === epsilon);
     if (!run) throw new Error(`${SGD_DIFFUSION_DATA}: no run at ε = ${epsilon}`);
     return zText(meanRadiusZ(run, 'diffusion'));
-  },
+  });
+
+const sgdDiffusionCaptured = fromSgdRuns('sgd-diffusion-captured', 'examples/README: the share of the SGD shift of the mean radius that the diffusion limit captures at the largest ε', (runs) => {
+  const run = runs.reduce((a, b) => (b.epsilon > a.epsilon ? b : a));
+  const shares = run.times.flatMap((t, k) => (t === 0 ? [] : [(run.diffusion.meanR[k] - run.deterministic.meanR[k]) / (run.sgd.meanR[k] - run.deterministic.meanR[k])]));
+  return `about ${Math.round((10 * shares.reduce((s, x) => s + x, 0)) / shares.length) * 10} %`;
 });
 
-const sgdDiffusionCaptured: Generator = {
-  name: 'sgd-diffusion-captured',
-  kind: 'checked',
-  what: 'examples/README: the share of the SGD shift of the mean radius that the diffusion limit captures at the largest ε',
-  async render(context) {
-    const runs = sgdRuns(context);
-    const run = runs.reduce((a, b) => (b.epsilon > a.epsilon ? b : a));
-    const shares = run.times.flatMap((t, k) => (t === 0 ? [] : [(run.diffusion.meanR[k] - run.deterministic.meanR[k]) / (run.sgd.meanR[k] - run.deterministic.meanR[k])]));
-    return `about ${Math.round((10 * shares.reduce((s, x) => s + x, 0)) / shares.length) * 10} %`;
-  },
-};
-
-const sgdDiffusionShifts: Generator = {
-  name: 'sgd-diffusion-shifts',
-  kind: 'checked',
-  what: 'examples/README: the shifts of the mean radius over the deterministic PDE at the smallest ε',
-  async render(context) {
-    const runs = sgdRuns(context);
-    const run = runs.reduce((a, b) => (b.epsilon < a.epsilon ? b : a));
-    const shifts = (limit: number[]) => run.times.flatMap((t, k) => (t === 0 ? [] : [(limit[k] - run.deterministic.meanR[k]).toFixed(4)])).join(', ');
-    return `SGD ${shifts(run.sgd.meanR)}; diffusion PDE ${shifts(run.diffusion.meanR)}`;
-  },
-};
+const sgdDiffusionShifts = fromSgdRuns('sgd-diffusion-shifts', 'examples/README: the shifts of the mean radius over the deterministic PDE at the smallest ε', (runs) => {
+  const run = runs.reduce((a, b) => (b.epsilon < a.epsilon ? b : a));
+  const shifts = (limit: number[]) => run.times.flatMap((t, k) => (t === 0 ? [] : [(limit[k] - run.deterministic.meanR[k]).toFixed(4)])).join(', ');
+  return `SGD ${shifts(run.sgd.meanR)}; diffusion PDE ${shifts(run.diffusion.meanR)}`;
+});
 
 // ---------------------------------------------------------------------------------------------
 // README Benchmarks: the table of bench/results.json (written by `npm run bench`; machine-dependent)
@@ -512,68 +469,51 @@ function groupBy<T>(rows: readonly T[], key: (row: T) => string): T[][] {
   return [...groups.values()];
 }
 
-const benchTable: Generator = {
-  name: 'bench-table',
-  kind: 'timing',
-  what: `README Benchmarks: steps/s of ${BENCH_RESULTS}`,
-  async render(context) {
-    if (!existsSync(join(context.root, BENCH_RESULTS))) return null;
-    const bench = readJson(context, BENCH_RESULTS) as BenchResults;
-    const rows: string[][] = [];
-    const step = (bench.pde ?? []).filter((r) => r.case === 'ssprk2-muscl');
-    groupBy(step, (r) => String(r.K)).forEach((g, i) => {
-      const kernel = `K = ${g[0].K} (rank ${g[0].rank})`;
-      rows.push([i === 0 ? '1-D PDE, SSP-RK2 + MUSCL' : '', i === 0 ? `M = ${g.map((r) => r.M).join(' / ')} cells, ${kernel}` : `same, ${kernel}`, g.map((r) => rate(r.stepsPerSecond)).join(' / ')]);
-    });
-    groupBy(bench.pdeNd ?? [], (r) => r.shape.join('x')).forEach((g, i) => {
-      const { shape, cells } = g[0];
-      const size = `${shape[0]}${superscript(shape.length)}${cells >= 1e6 ? ` = ${Math.round(cells / 2 ** 20)}M cells` : ''}`;
-      const ranks = g.map((r) => r.rank).join(' / ');
-      const detail =
-        cells >= 1e6
-          ? `${g.map((r) => r.bytesPerCell.analytic).join(' / ')} bytes per cell; ${size.split(' ')[0]} at rank ${g[g.length - 1].rank} peaks at ≈ ${((g[g.length - 1].peakRssMiB * 2 ** 20) / 1e9).toFixed(1)} GB`
-          : `${g.map((r) => sci(r.cellStepsPerSecond)).join(' / ')} cells·steps/s`;
-      rows.push([i === 0 ? 'n-D PDE' : '', `${size}, rank ${ranks}`, `${g.map((r) => rate(r.stepsPerSecond)).join(' / ')} (${detail})`]);
-    });
-    // the online cases of MMN Fig. 1 and 3 (B = 1, N = 800), then the rest
-    const sgd = bench.sgd ?? [];
-    [sgd.filter((r) => r.B === 1 && r.N === 800), sgd.filter((r) => !(r.B === 1 && r.N === 800))].forEach((g, i) => {
-      if (g.length === 0) return;
-      rows.push([i === 0 ? 'SGD, float64' : '', `${i === 0 ? '(d, N, B) = ' : ''}${g.map((r) => `(${r.d}, ${r.N}, ${r.B})`).join(' / ')}`, g.map((r) => rate(r.stepsPerSecond)).join(' / ')]);
-    });
-    return ['| engine | case | steps/s |', '|---|---|---|', ...rows.map(tableRow)].join('\n');
-  },
-};
+const fromBench = generatorsOf('timing', (context) =>
+  existsSync(join(context.root, BENCH_RESULTS)) ? (readJson(context, BENCH_RESULTS) as BenchResults) : null,
+);
 
-const benchMachine: Generator = {
-  name: 'bench-machine',
-  kind: 'timing',
-  what: `README Benchmarks: the machine and date of ${BENCH_RESULTS}`,
-  async render(context) {
-    if (!existsSync(join(context.root, BENCH_RESULTS))) return null;
-    const { machine, createdAt } = readJson(context, BENCH_RESULTS) as BenchResults;
-    return `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${createdAt.slice(0, 10)}`;
-  },
-};
+const benchTable = fromBench('bench-table', `README Benchmarks: steps/s of ${BENCH_RESULTS}`, (bench) => {
+  const rows: string[][] = [];
+  const step = (bench.pde ?? []).filter((r) => r.case === 'ssprk2-muscl');
+  groupBy(step, (r) => String(r.K)).forEach((g, i) => {
+    const kernel = `K = ${g[0].K} (rank ${g[0].rank})`;
+    rows.push([i === 0 ? '1-D PDE, SSP-RK2 + MUSCL' : '', i === 0 ? `M = ${g.map((r) => r.M).join(' / ')} cells, ${kernel}` : `same, ${kernel}`, g.map((r) => rate(r.stepsPerSecond)).join(' / ')]);
+  });
+  groupBy(bench.pdeNd ?? [], (r) => r.shape.join('x')).forEach((g, i) => {
+    const { shape, cells } = g[0];
+    const size = `${shape[0]}${superscript(shape.length)}${cells >= 1e6 ? ` = ${Math.round(cells / 2 ** 20)}M cells` : ''}`;
+    const ranks = g.map((r) => r.rank).join(' / ');
+    const detail =
+      cells >= 1e6
+        ? `${g.map((r) => r.bytesPerCell.analytic).join(' / ')} bytes per cell; ${size.split(' ')[0]} at rank ${g[g.length - 1].rank} peaks at ≈ ${((g[g.length - 1].peakRssMiB * 2 ** 20) / 1e9).toFixed(1)} GB`
+        : `${g.map((r) => sci(r.cellStepsPerSecond)).join(' / ')} cells·steps/s`;
+    rows.push([i === 0 ? 'n-D PDE' : '', `${size}, rank ${ranks}`, `${g.map((r) => rate(r.stepsPerSecond)).join(' / ')} (${detail})`]);
+  });
+  // the online cases of MMN Fig. 1 and 3 (B = 1, N = 800), then the rest
+  const sgd = bench.sgd ?? [];
+  [sgd.filter((r) => r.B === 1 && r.N === 800), sgd.filter((r) => !(r.B === 1 && r.N === 800))].forEach((g, i) => {
+    if (g.length === 0) return;
+    rows.push([i === 0 ? 'SGD, float64' : '', `${i === 0 ? '(d, N, B) = ' : ''}${g.map((r) => `(${r.d}, ${r.N}, ${r.B})`).join(' / ')}`, g.map((r) => rate(r.stepsPerSecond)).join(' / ')]);
+  });
+  return ['| engine | case | steps/s |', '|---|---|---|', ...rows.map(tableRow)].join('\n');
+});
 
-const benchPeers: Generator = {
-  name: 'bench-peers',
-  kind: 'timing',
-  what: `README Benchmarks: the interleaved ratios against PyTorch (\`npm run bench:peers\`, ${BENCH_RESULTS})`,
-  async render(context) {
-    if (!existsSync(join(context.root, BENCH_RESULTS))) return null;
-    const { peers } = readJson(context, BENCH_RESULTS) as BenchResults;
-    if (!peers) return null;
-    const ratio = (x: number) => (x >= 1 ? x.toFixed(1) : x.toFixed(2));
-    return [
-      `PyTorch ${peers.pytorch}, ${peers.rounds} rounds of ${peers.seconds} s, ${peers.createdAt.slice(0, 10)}:`,
-      '',
-      '| (d, N, B) | meanfield f64 / PyTorch f64 | meanfield f64 / PyTorch f32 |',
-      '|---|---|---|',
-      ...peers.sgd.map((r) => tableRow([`(${r.d}, ${r.N}, ${r.B})`, ratio(r.ratio.float64), ratio(r.ratio.float32)])),
-    ].join('\n');
-  },
-};
+const benchMachine = fromBench('bench-machine', `README Benchmarks: the machine and date of ${BENCH_RESULTS}`, ({ machine, createdAt }) => {
+  return `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${createdAt.slice(0, 10)}`;
+});
+
+const benchPeers = fromBench('bench-peers', `README Benchmarks: the interleaved ratios against PyTorch (\`npm run bench:peers\`, ${BENCH_RESULTS})`, ({ peers }) => {
+  if (!peers) return null;
+  const ratio = (x: number) => (x >= 1 ? x.toFixed(1) : x.toFixed(2));
+  return [
+    `PyTorch ${peers.pytorch}, ${peers.rounds} rounds of ${peers.seconds} s, ${peers.createdAt.slice(0, 10)}:`,
+    '',
+    '| (d, N, B) | meanfield f64 / PyTorch f64 | meanfield f64 / PyTorch f32 |',
+    '|---|---|---|',
+    ...peers.sgd.map((r) => tableRow([`(${r.d}, ${r.N}, ${r.B})`, ratio(r.ratio.float64), ratio(r.ratio.float32)])),
+  ].join('\n');
+});
 
 // ---------------------------------------------------------------------------------------------
 // Timings (never checked): measured with `--all` / `--timings`
