@@ -95,10 +95,14 @@ function rowsProductKernel(R: number, S: number): FunctionSpec {
   return f;
 }
 
-/** axpy(y, x, n, c): y[i] += c · x[i] for i < n. */
-function axpyKernel(): FunctionSpec {
-  const f = new FunctionBuilder('axpy', [I32, I32, I32, F64]);
-  const [Y, X, N, C] = [0, 1, 2, 3];
+/**
+ * An in-place kernel over y[0 … n): f64x2 pairs, then the odd last entry. Parameters: Y, then `extra` i32
+ * pointers, then N and the f64 scalar C; `pair(at, c)` / `single(at)` emit the new value of y at byte offset
+ * `at` (v128 / f64; c is C splatted), with Y + at already on the stack for the store.
+ */
+function inPlaceKernel(name: string, extra: number, pair: (f: FunctionBuilder, at: number, c: number) => void, single: (f: FunctionBuilder, at: number) => void): FunctionSpec {
+  const f = new FunctionBuilder(name, [I32, ...new Array<number>(extra).fill(I32), I32, F64]);
+  const [N, C] = [extra + 1, extra + 2];
   const at = f.local(I32);
   const end = f.local(I32);
   const c = f.local(V128);
@@ -106,34 +110,34 @@ function axpyKernel(): FunctionSpec {
   f.emit(op.get(N), op.i32(-2), op.i32And, op.i32(3), op.i32Shl, op.set(end));
   f.emit(op.block, op.loop);
   f.emit(op.get(at), op.get(end), op.i32GeU, op.brIf(1));
-  f.emit(op.get(Y), op.get(at), op.i32Add, op.get(Y), op.get(at), op.i32Add, loadV(), op.get(c), op.get(X), op.get(at), op.i32Add, loadV(), op.f64x2Mul, op.f64x2Add, storeV());
-  f.emit(op.increment(at, 16), op.br(0));
+  f.emit(op.get(0), op.get(at), op.i32Add);
+  pair(f, at, c);
+  f.emit(storeV(), op.increment(at, 16), op.br(0));
   f.emit(op.end, op.end);
   f.emit(op.get(N), op.i32(1), op.i32And, op.if);
-  f.emit(op.get(Y), op.get(at), op.i32Add, op.get(Y), op.get(at), op.i32Add, op.f64Load(), op.get(C), op.get(X), op.get(at), op.i32Add, op.f64Load(), op.f64Mul, op.f64Add, op.f64Store());
-  f.emit(op.end);
+  f.emit(op.get(0), op.get(at), op.i32Add);
+  single(f, at);
+  f.emit(op.f64Store(), op.end);
   return f;
 }
 
+/** axpy(y, x, n, c): y[i] += c · x[i] for i < n. */
+const axpyKernel = () =>
+  inPlaceKernel(
+    'axpy',
+    1,
+    (f, at, c) => f.emit(op.get(0), op.get(at), op.i32Add, loadV(), op.get(c), op.get(1), op.get(at), op.i32Add, loadV(), op.f64x2Mul, op.f64x2Add),
+    (f, at) => f.emit(op.get(0), op.get(at), op.i32Add, op.f64Load(), op.get(3), op.get(1), op.get(at), op.i32Add, op.f64Load(), op.f64Mul, op.f64Add),
+  );
+
 /** scale(y, n, c): y[i] *= c for i < n. */
-function scaleKernel(): FunctionSpec {
-  const f = new FunctionBuilder('scale', [I32, I32, F64]);
-  const [Y, N, C] = [0, 1, 2];
-  const at = f.local(I32);
-  const end = f.local(I32);
-  const c = f.local(V128);
-  f.emit(op.get(C), op.f64x2Splat, op.set(c));
-  f.emit(op.get(N), op.i32(-2), op.i32And, op.i32(3), op.i32Shl, op.set(end));
-  f.emit(op.block, op.loop);
-  f.emit(op.get(at), op.get(end), op.i32GeU, op.brIf(1));
-  f.emit(op.get(Y), op.get(at), op.i32Add, op.get(Y), op.get(at), op.i32Add, loadV(), op.get(c), op.f64x2Mul, storeV());
-  f.emit(op.increment(at, 16), op.br(0));
-  f.emit(op.end, op.end);
-  f.emit(op.get(N), op.i32(1), op.i32And, op.if);
-  f.emit(op.get(Y), op.get(at), op.i32Add, op.get(Y), op.get(at), op.i32Add, op.f64Load(), op.get(C), op.f64Mul, op.f64Store());
-  f.emit(op.end);
-  return f;
-}
+const scaleKernel = () =>
+  inPlaceKernel(
+    'scale',
+    0,
+    (f, at, c) => f.emit(op.get(0), op.get(at), op.i32Add, loadV(), op.get(c), op.f64x2Mul),
+    (f, at) => f.emit(op.get(0), op.get(at), op.i32Add, op.f64Load(), op.get(2), op.f64Mul),
+  );
 
 type RowsProductFn = (out: number, outStride: number, input: number, idx: number, coef: number, nq: number, width: number) => void;
 type AxpyFn = (y: number, x: number, n: number, c: number) => void;
