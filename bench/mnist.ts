@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { machineInfo, median } from './timing.ts';
+import { machineInfo, median, ONE_THREAD_ENV, torchPython } from './timing.ts';
 import { splitByClass } from '../src/data/dataset.ts';
 import { loadMnistPackage } from '../src/data/mnist.ts';
 import { PACKAGE_VERSION, toJson } from '../src/io/output.ts';
@@ -77,15 +77,6 @@ function oursAt(N: number): Rate {
   });
 }
 
-/** The first python3 that imports torch (the Debian package installs into /usr/bin/python3's path). */
-function torchPython(): string | null {
-  for (const python of ['python3', '/usr/bin/python3']) {
-    const r = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
-    if (r.status === 0) return python;
-  }
-  return null;
-}
-
 interface TorchRow extends Rate {
   readonly N: number;
   readonly dtype: string;
@@ -96,7 +87,7 @@ interface TorchRow extends Rate {
 /** One pass of bench/mnist-torch.py over every N (rows, or a note saying why there are none). */
 function torchPass(python: string, dir: string): { rows: TorchRow[]; note: string } {
   const script = fileURLToPath(new URL('./mnist-torch.py', import.meta.url));
-  const r = spawnSync(python, [script, '--images', join(dir, 'x.f64'), '--labels', join(dir, 'y.u8'), '--dim', String(train.dim), '--batch', String(BATCH), '--units', UNITS.join(',')], { encoding: 'utf8' });
+  const r = spawnSync(python, [script, '--images', join(dir, 'x.f64'), '--labels', join(dir, 'y.u8'), '--dim', String(train.dim), '--batch', String(BATCH), '--units', UNITS.join(',')], { encoding: 'utf8', env: ONE_THREAD_ENV });
   const lines = (r.stdout ?? '').split('\n').filter((l) => l.trim());
   const rows = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as TorchRow);
   const skip = lines.find((l) => l.startsWith('skip:'));

@@ -7,15 +7,14 @@
  * Written to bench/results.json under `peers` with the machine and the PyTorch version. Optional and
  * not in CI: without `python3 -c "import torch"` (Debian: apt-get install python3-torch, and
  * libopenblas0-openmp for an optimised BLAS rather than the reference libblas3) it says so and
- * exits 0. The interpreter is $MEANFIELD_PYTHON, else the first of python3 and /usr/bin/python3 (Debian's,
- * where python3-torch installs, when a pyenv python3 comes first on PATH) that imports torch.
+ * exits 0. The interpreter is bench/timing.ts `torchPython()`.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { machineInfo, median } from './timing.ts';
+import { machineInfo, median, ONE_THREAD_ENV, torchPython } from './timing.ts';
 import { SGD_BENCH_CASES, sgdStepTimer, type SgdBenchCase } from './sgd.ts';
 import { PACKAGE_VERSION, toJson } from '../src/io/output.ts';
 
@@ -41,9 +40,7 @@ interface TorchPeer {
 
 /** The PyTorch twin as a persistent process: `rate(case, precision, seconds)` times one run. */
 async function startTorchPeer(python: string): Promise<TorchPeer | { readonly unavailable: string }> {
-  // One thread in the BLAS too (OpenBLAS/OpenMP would otherwise take both cores).
-  const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-  const child = spawn(python, [fileURLToPath(new URL('./peers/sgd_torch.py', import.meta.url))], { stdio: ['pipe', 'pipe', 'inherit'], env });
+  const child = spawn(python, [fileURLToPath(new URL('./peers/sgd_torch.py', import.meta.url))], { stdio: ['pipe', 'pipe', 'inherit'], env: ONE_THREAD_ENV });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async (): Promise<Record<string, unknown> | null> => {
     const line = await lines.next();
@@ -68,15 +65,9 @@ async function startTorchPeer(python: string): Promise<TorchPeer | { readonly un
   };
 }
 
-async function runPeerBench(options: { rounds: number; seconds: number; pythons: readonly string[] }): Promise<{ rows: PeerRow[]; pytorch: string; blas: string } | { unavailable: string }> {
-  let peer: TorchPeer | null = null;
-  const failures: string[] = [];
-  for (const python of options.pythons) {
-    const started = await startTorchPeer(python);
-    if ('unavailable' in started) failures.push(`${python}: ${started.unavailable}`);
-    else { peer = started; break; }
-  }
-  if (!peer) return { unavailable: failures.join('; ') };
+async function runPeerBench(options: { rounds: number; seconds: number; python: string }): Promise<{ rows: PeerRow[]; pytorch: string; blas: string } | { unavailable: string }> {
+  const peer = await startTorchPeer(options.python);
+  if ('unavailable' in peer) return { unavailable: peer.unavailable };
   const rows: PeerRow[] = [];
   for (const c of SGD_BENCH_CASES) {
     const ours = sgdStepTimer(c);
@@ -115,10 +106,10 @@ const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 if (!Number.isInteger(rounds) || rounds < 1 || rounds > 100) { console.error('bench:peers: --rounds must be an integer in [1, 100]'); process.exit(2); }
 if (!(seconds >= 0.05 && seconds <= 60)) { console.error('bench:peers: --seconds must be in [0.05, 60]'); process.exit(2); }
-const pythons = process.env.MEANFIELD_PYTHON ? [process.env.MEANFIELD_PYTHON] : ['python3', '/usr/bin/python3'];
-const outcome = await runPeerBench({ rounds, seconds, pythons });
+const python = torchPython();
+const outcome = python ? await runPeerBench({ rounds, seconds, python }) : { unavailable: 'no python3 with torch found' };
 if ('unavailable' in outcome) {
-  console.log(`bench:peers skipped: ${outcome.unavailable} (Debian: apt-get install python3-torch)`);
+  console.log(`bench:peers skipped: ${outcome.unavailable} (Debian: apt-get install python3-torch libopenblas0-openmp)`);
   process.exit(0);
 }
 const machine = machineInfo();

@@ -1,7 +1,9 @@
 /**
- * What every benchmark shares: the machine description, the median, and timed repeats of a
- * fixed-step PDE solve (one warm-up, then `repeats` timed runs of `steps` steps each).
+ * What every benchmark shares: the machine description, the median, timed repeats of a fixed-step
+ * PDE solve (one warm-up, then `repeats` timed runs of `steps` steps each), and how the PyTorch peers
+ * (bench/peers.ts, bench/mnist.ts) are started.
  */
+import { spawnSync } from 'node:child_process';
 import { availableParallelism, cpus } from 'node:os';
 import { solve, type FiniteVolumeProblem } from '../solvers/finite-volume.ts';
 
@@ -30,3 +32,16 @@ export function timeSolves(problem: FiniteVolumeProblem, dt: number, steps: numb
   }
   return { rates, rejected, steps: done };
 }
+
+/**
+ * The interpreter for the PyTorch peers: $MEANFIELD_PYTHON, else the first of python3 and /usr/bin/python3
+ * that imports torch (Debian's python3-torch installs for /usr/bin/python3, which a pyenv python3 on PATH
+ * may shadow); null when none does.
+ */
+export function torchPython(): string | null {
+  const candidates = process.env.MEANFIELD_PYTHON ? [process.env.MEANFIELD_PYTHON] : ['python3', '/usr/bin/python3'];
+  return candidates.find((python) => spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) ?? null;
+}
+
+/** A peer's environment: one thread in torch's OpenMP and BLAS too (OpenBLAS would otherwise take every core). */
+export const ONE_THREAD_ENV = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };

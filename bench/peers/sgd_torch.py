@@ -33,7 +33,6 @@ class Case:
         self.w = torch.randn(n, d, generator=self.gen, dtype=self.dtype) * (0.8 / d ** 0.5)
         self.b = b
         self.d = d
-        self.scale = torch.empty(b, 1, dtype=self.dtype)
         self.y = torch.empty(b, dtype=self.dtype)
 
     def step(self):
