@@ -20,5 +20,6 @@ export {
 } from './laws.ts';
 export { circleTargetFromExpression, type ExpressionTargetOptions } from './expression-target.ts';
 export { GAUSSIAN_EXAMPLE, GaussianLine, type GaussianLineSpec } from './line.ts';
+export { kernelBound, LINE_KERNEL_TOLERANCE, PeriodisedGaussianKernel, type KernelBound } from './line-fourier.ts';
 export type { ChargedUnitsModel } from './model.ts';
 export { ChargedParticles, type Integrator, type ParticleRunOptions, type ParticleRunResult } from './particles.ts';
