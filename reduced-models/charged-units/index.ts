@@ -3,7 +3,7 @@
  * and particles. README.md has the model, signs, normalisations and closed forms.
  */
 export { besselSquareTails, logScaledBesselBound, scaledBesselI } from './bessel.ts';
-export { circleSeparableReducedModel } from './characteristics.ts';
+export { circleSeparableReducedModel, fourierSeparableReducedModel, lineSeparableReducedModel } from './characteristics.ts';
 export { CIRCLE_EXAMPLE, VonMisesCircle, type VonMisesCircleSpec } from './circle.ts';
 export { chargedGridOperators, FLOW_SCHEDULE, temperatureNoise, type ChargedGridOptions, type ChargedInteraction } from './grid-operators.ts';
 export {
