@@ -6,7 +6,7 @@
  *   - the circle on 128 × 128 (y periodic: JavaScript periodic kernels) with the FFT convolution and
  *     with the Fourier-separable operator — the same kernel order, so equal accuracy (both = the dense
  *     kernel to ~1e-13, test/reduced-models/charged-units-grid.test.ts).
- * `node bin/run-ts.mjs bench/charged-units.ts` also prints the kernel costs:
+ * `npx tsx bench/charged-units.ts` also prints the kernel costs (run directly: bin/run-ts.mjs hides the entry's name):
  *   1. (y, c) grid interaction on the circle: FFT convolution (periodic y) vs the Fourier-separable
  *      operator (rank 2m + 1 = 29 at κ = 4), µs per apply (median of repeats);
  *   2. particle kernel sums (U, U' and the loss) per evaluation: O(n·m) through the charge moments on both
