@@ -52,8 +52,8 @@ export class PeriodisedGaussianKernel {
     // P_m ≤ span gives an infinite bound: start just below the first order that can cover the span
     let m = Math.max(0, Math.floor((span * LAMBDA) / (2 * Math.PI * s)) - 1);
     for (; m <= MAX_ORDER; m++) {
-      const b = kernelBound(unitVariance, m, span);
-      if (Math.max(b.value, b.derivative) <= tolerance) return m;
+      boundInto(unitVariance, m, span, scratch);
+      if (Math.max(scratch[0], scratch[1]) <= tolerance) return m;
     }
     throw new ConfigError('model.s2', `the periodised kernel needs an order above ${MAX_ORDER} for span ${span} and tolerance ${tolerance} (s² = ${unitVariance})`);
   }
@@ -82,27 +82,44 @@ function periodOfOrder(s2: number, m: number): number {
   return (2 * Math.PI * (m + 1) * Math.sqrt(s2)) / LAMBDA;
 }
 
+/** k(d) = N(d; 0, 2s²). */
+function gaussian(d: number, s2: number): number {
+  return Math.exp((-d * d) / (4 * s2)) / Math.sqrt(4 * Math.PI * s2);
+}
+
 function coefficient(s2: number, P: number, j: number): number {
   const omega = (2 * Math.PI * j) / P;
   return ((j === 0 ? 1 : 2) / P) * Math.exp(-s2 * omega * omega);
 }
 
+/** Bounds on the value [0] and the derivative [1] for the order search (no allocation per evaluation). */
+const scratch = new Float64Array(2);
+
 /** The module comment's bound for order m (period P_m) over |δ| ≤ span. */
 export function kernelBound(s2: number, m: number, span: number): KernelBound {
+  const out = new Float64Array(2);
+  boundInto(s2, m, span, out);
+  return { value: out[0], derivative: out[1] };
+}
+
+/** kernelBound into out[0] (value) and out[1] (derivative). */
+function boundInto(s2: number, m: number, span: number, out: Float64Array): void {
   const P = periodOfOrder(s2, m);
   const x = P - span;
-  if (!(x >= Math.SQRT2 * Math.sqrt(s2))) return { value: Infinity, derivative: Infinity };
-  const k = (d: number) => Math.exp((-d * d) / (4 * s2)) / Math.sqrt(4 * Math.PI * s2);
+  if (!(x >= Math.SQRT2 * Math.sqrt(s2))) {
+    out[0] = out[1] = Infinity;
+    return;
+  }
   const imageRatio = Math.exp((-P * P) / (4 * s2));
-  const images = (k(x) + k(P)) / (1 - imageRatio);
+  const kx = gaussian(x, s2);
+  const kP = gaussian(P, s2);
+  const images = (kx + kP) / (1 - imageRatio);
   const r = (1 + P / x) * imageRatio;
-  const imagesDerivative = r < 1 ? (x * k(x) + P * k(P)) / (2 * s2) / (1 - r) : Infinity;
+  const imagesDerivative = r < 1 ? (x * kx + P * kP) / (2 * s2) / (1 - r) : Infinity;
   const a = coefficient(s2, P, m + 1);
   const omega = (2 * Math.PI * (m + 1)) / P;
   const q = Math.exp(-s2 * ((2 * Math.PI) / P) ** 2 * (2 * m + 3));
   const qd = (q * (m + 2)) / (m + 1);
-  return {
-    value: images + a / (1 - q),
-    derivative: imagesDerivative + (qd < 1 ? (a * omega) / (1 - qd) : Infinity),
-  };
+  out[0] = images + a / (1 - q);
+  out[1] = imagesDerivative + (qd < 1 ? (a * omega) / (1 - qd) : Infinity);
 }

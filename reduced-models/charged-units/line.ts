@@ -58,6 +58,9 @@ export class GaussianLine implements ChargedUnitsModel {
   private momentSin = new Float64Array(0);
   private seriesCos = new Float64Array(0);
   private seriesSin = new Float64Array(0);
+  /** The kernel and the centre of the last `moments` call (fields, not a returned object: no allocation per step). */
+  private kernelInUse!: PeriodisedGaussianKernel;
+  private centreInUse = 0;
 
   constructor(spec: GaussianLineSpec = GAUSSIAN_EXAMPLE) {
     const s2 = positive(spec.unitVariance ?? GAUSSIAN_EXAMPLE.unitVariance, 'model.unitVariance');
@@ -140,10 +143,10 @@ export class GaussianLine implements ChargedUnitsModel {
   }
 
   /**
-   * A_k, B_k of the configuration about the centre of its span, with the kernel for that span; returns
-   * the quadratic part Σ_ij w_i w_j c_i c_j k_{P,m}(y_i − y_j). O(n·m).
+   * A_k, B_k of the configuration about the centre of its span, with the kernel for that span (both kept in
+   * kernelInUse, centreInUse); returns the quadratic part Σ_ij w_i w_j c_i c_j k_{P,m}(y_i − y_j). O(n·m).
    */
-  private moments(y: Float64Array, c: Float64Array, w: Float64Array, n: number): { kernel: PeriodisedGaussianKernel; centre: number; quadratic: number } {
+  private moments(y: Float64Array, c: Float64Array, w: Float64Array, n: number): number {
     let lo = Infinity;
     let hi = -Infinity;
     for (let i = 0; i < n; i++) {
@@ -162,12 +165,16 @@ export class GaussianLine implements ChargedUnitsModel {
     chargeMoments(y, c, w, n, kernel.frequency, centre, m, A, B);
     let quadratic = 0;
     for (let k = 0; k <= m; k++) quadratic += kernel.coefficients[k] * (A[k] * A[k] + B[k] * B[k]);
-    return { kernel, centre, quadratic };
+    this.kernelInUse = kernel;
+    this.centreInUse = centre;
+    return quadratic;
   }
 
   field(y: Float64Array, c: Float64Array, w: Float64Array, n: number, u: Float64Array, du: Float64Array): number {
     checkConfiguration(y, c, w, n);
-    const { kernel, centre, quadratic } = this.moments(y, c, w, n);
+    const quadratic = this.moments(y, c, w, n);
+    const kernel = this.kernelInUse;
+    const centre = this.centreInUse;
     const m = kernel.order;
     const a = this.seriesCos;
     const b = this.seriesSin;
@@ -197,7 +204,7 @@ export class GaussianLine implements ChargedUnitsModel {
 
   loss(y: Float64Array, c: Float64Array, w: Float64Array, n: number): number {
     checkConfiguration(y, c, w, n);
-    const { quadratic } = this.moments(y, c, w, n);
+    const quadratic = this.moments(y, c, w, n);
     let linear = 0;
     for (let i = 0; i < n; i++) linear += w[i] * c[i] * this.F(y[i]);
     return this.halfTargetNormSquared - linear + quadratic / 2;
