@@ -184,7 +184,8 @@ function lineReduced(model: GaussianLine): ReducedSide<ChargedUnitsGrid, Charged
       const m = fixedOrder ?? PeriodisedGaussianKernel.orderFor(model.unitVariance, span, tolerance / scale);
       const kernel = model.periodisedKernel(m);
       const b = kernel.bound(span);
-      const bound = scale * Math.max(b.value, b.derivative);
+      // charges all 0: no interaction, whatever the kernel
+      const bound = scale === 0 ? 0 : scale * Math.max(b.value, b.derivative);
       return {
         model: lineSeparableReducedModel(model, kernel),
         order: m,

@@ -46,14 +46,15 @@ export class PeriodisedGaussianKernel {
     this.coefficients = Float64Array.from({ length: order + 1 }, (_, j) => coefficient(unitVariance, this.period, j));
   }
 
-  /** The smallest order whose bound (max of value and derivative) over |δ| ≤ span is ≤ tolerance (absolute). */
+  /** The smallest order whose bound (max of value and derivative) over |δ| ≤ span is finite and ≤ tolerance (absolute). */
   static orderFor(unitVariance: number, span: number, tolerance: number): number {
     const s = Math.sqrt(unitVariance);
     // P_m ≤ span gives an infinite bound: start just below the first order that can cover the span
     let m = Math.max(0, Math.floor((span * LAMBDA) / (2 * Math.PI * s)) - 1);
     for (; m <= MAX_ORDER; m++) {
       boundInto(unitVariance, m, span, scratch);
-      if (Math.max(scratch[0], scratch[1]) <= tolerance) return m;
+      const bound = Math.max(scratch[0], scratch[1]);
+      if (bound <= tolerance && bound < Infinity) return m;
     }
     throw new ConfigError('model.s2', `the periodised kernel needs an order above ${MAX_ORDER} for span ${span} and tolerance ${tolerance} (s² = ${unitVariance})`);
   }
