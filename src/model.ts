@@ -85,16 +85,6 @@ export interface ReducedSide<GridSpec = unknown, InitSpec = unknown> {
    * The solver re-asks with the visited nodes and re-runs if the order must grow.
    */
   characteristics?(cover: { positions: readonly Float64Array[]; weights: Float64Array }, tolerance: number, order?: number): CharacteristicsModel;
-  /**
-   * Weighted characteristics without a separable form (the exact kernel on tensor nodes of ρ0): the
-   * independent check of a grid solution when `characteristics` is absent. Risk and means at the save times.
-   */
-  weightedCharacteristics?(init: InitSpec, saveTimes: readonly number[], shouldStop?: () => boolean): {
-    readonly method: string;
-    readonly risk: number[];
-    readonly means: number[][];
-    readonly stoppedEarly: boolean;
-  };
   /** U(θ, θ) at points (point-major): the same-unit term of the exact finite-N risk; gives C1 = E R_N·N − N·R. */
   selfInteraction?(points: Float64Array, out: Float64Array): void;
   /** Reduced coordinates that cannot move under the spec (e.g. output weights that are not trained). */

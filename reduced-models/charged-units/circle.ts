@@ -14,12 +14,13 @@
  * while f itself and ½‖f‖² keep every mode. Kernel sums then
  * separate through the charge moments A_k = Σ_j w_j c_j cos ky_j, B_k = Σ_j w_j c_j sin ky_j:
  *     Σ_j w_j c_j K(y, y_j) = Σ_k λ_k (A_k cos ky + B_k sin ky),   Σ_ij w_i w_j c_i c_j K_ij = Σ_k λ_k (A_k² + B_k²),
- * at O(n·m) per evaluation, never O(n²). cos ky, sin ky come from the rotation recurrence (error ~k ulp).
+ * at O(n·m) per evaluation, never O(n²) (./fourier-sums.ts, shared with the line's periodised kernel).
  * The model owns its moment buffers: one model object must not be used by two evaluations at once.
  */
 import { ConfigError } from '../../src/errors.ts';
 import type { Rng } from '../../src/rng.ts';
 import { besselSquareTails, scaledBesselI } from './bessel.ts';
+import { chargeMoments, evaluateSeries } from './fourier-sums.ts';
 import { checkConfiguration, finite, positive, type ChargedUnitsModel } from './model.ts';
 
 export interface VonMisesCircleSpec {
@@ -185,22 +186,9 @@ export class VonMisesCircle implements ChargedUnitsModel {
   /** A_k, B_k (k = 0 … M) of the configuration; returns the exact loss. */
   private moments(y: Float64Array, c: Float64Array, w: Float64Array, n: number): number {
     const M = this.order;
-    const A = this.momentCos.fill(0);
-    const B = this.momentSin.fill(0);
-    for (let i = 0; i < n; i++) {
-      const q = w[i] * c[i];
-      const c1 = Math.cos(y[i]);
-      const s1 = Math.sin(y[i]);
-      let ck = 1;
-      let sk = 0;
-      for (let k = 0; k <= M; k++) {
-        A[k] += q * ck;
-        B[k] += q * sk;
-        const next = ck * c1 - sk * s1;
-        sk = sk * c1 + ck * s1;
-        ck = next;
-      }
-    }
+    const A = this.momentCos;
+    const B = this.momentSin;
+    chargeMoments(y, c, w, n, 1, 0, M, A, B);
     const lambda = this.kernelEigenvalues;
     let linear = 0;
     let quadratic = 0;
@@ -222,23 +210,7 @@ export class VonMisesCircle implements ChargedUnitsModel {
       a[k] = lambda * this.momentCos[k] - this.scaledBessel[k] * this.targetCos[k];
       b[k] = lambda * this.momentSin[k] - this.scaledBessel[k] * this.targetSin[k];
     }
-    for (let i = 0; i < n; i++) {
-      const c1 = Math.cos(y[i]);
-      const s1 = Math.sin(y[i]);
-      let ck = 1;
-      let sk = 0;
-      let ui = 0;
-      let dui = 0;
-      for (let k = 0; k <= M; k++) {
-        ui += a[k] * ck + b[k] * sk;
-        dui += k * (b[k] * ck - a[k] * sk);
-        const next = ck * c1 - sk * s1;
-        sk = sk * c1 + ck * s1;
-        ck = next;
-      }
-      u[i] = ui;
-      du[i] = dui;
-    }
+    evaluateSeries(y, n, 1, 0, M, a, b, u, du);
     return loss;
   }
 

@@ -12,8 +12,9 @@
  *
  * Convention (README §1): R = L = ½‖f − f_n‖², V = −cF/2, u = cc'K/2, so that the spec's default ξ = 1
  * runs the flow in RVE's time and every reported risk is the loss L. The line solves by finite volumes on
- * open windows (outflow reported), checked by weighted characteristics with the exact kernel; the circle by
- * characteristics by default, or by finite volumes with y a periodic axis (README §5).
+ * open windows (outflow reported), checked by weighted characteristics with the periodised kernel (its
+ * bound on the visited span; line-fourier.ts); the circle by characteristics by default, or by finite
+ * volumes with y a periodic axis (README §5).
  */
 import { z } from 'zod';
 import { ConfigError } from '../../src/errors.ts';
@@ -21,12 +22,13 @@ import { Grid } from '../../src/grid.ts';
 import { defineModel, type Model, type PointwiseModel, type ReducedSide, type UnitModel } from '../../src/model.ts';
 import { allowed, flag, number, numberList } from '../../src/spec/fields.ts';
 import { besselSquareTails } from './bessel.ts';
-import { circleSeparableReducedModel, LINE_CHECK, weightedCharacteristics } from './characteristics.ts';
+import { circleSeparableReducedModel, lineSeparableReducedModel } from './characteristics.ts';
 import { CIRCLE_EXAMPLE, VonMisesCircle, type VonMisesCircleSpec } from './circle.ts';
 import { circleTargetFromExpression } from './expression-target.ts';
 import { chargedGridOperators } from './grid-operators.ts';
 import { initialCellMasses, quadratureNodes, sampleUnits } from './laws.ts';
 import { GAUSSIAN_EXAMPLE, GaussianLine } from './line.ts';
+import { PeriodisedGaussianKernel } from './line-fourier.ts';
 import { BirthDeath } from './birth-death.ts';
 import type { Rng } from '../../src/rng.ts';
 import type { ChargedUnitsModel } from './model.ts';
@@ -100,6 +102,31 @@ function chargeBound(positions: readonly Float64Array[]): number {
   return Math.max(c2, Math.sqrt(c2));
 }
 
+/** Extent max y − min y of node sets (point-major (y, c)): the span the line's periodised kernel must cover. */
+function ySpan(positions: readonly Float64Array[]): number {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const x of positions) {
+    for (let i = 0; i < x.length; i += 2) {
+      lo = Math.min(lo, x[i]);
+      hi = Math.max(hi, x[i]);
+    }
+  }
+  return hi - lo;
+}
+
+/** Tensor Gauss quadrature of ρ0 with panels × nodesPerPanel nodes per coordinate (README §5), point-major. */
+function tensorNodes(init: ChargedUnitsInit, resolution: { panels: number; nodesPerPanel: number }): { nodes: Float64Array; weights: Float64Array } {
+  const count = Math.min(250, resolution.panels * resolution.nodesPerPanel);
+  const q = quadratureNodes(init, count, count);
+  const nodes = new Float64Array(2 * q.n);
+  for (let i = 0; i < q.n; i++) {
+    nodes[2 * i] = q.y[i];
+    nodes[2 * i + 1] = q.c[i];
+  }
+  return { nodes, weights: q.w };
+}
+
 /** Point values of V = −cF/2 and u = cc'k(y − y')/2 (for `potentials`). */
 function pointwise(model: ChargedUnitsModel, method: string): PointwiseModel {
   const k0 = model.kernel(0);
@@ -149,9 +176,23 @@ function lineReduced(model: GaussianLine): ReducedSide<ChargedUnitsGrid, Charged
       return { ...operators, kernel: { order: 0, rank: grid.size, bound: 0, description: `${operators.interaction.description} (closed-form Gaussian kernel, exact)` } };
     },
     initialMass: (grid, init) => initialCellMasses(grid, init, { allowTruncation: init.allowTruncation }),
-    weightedCharacteristics(init, saveTimes, shouldStop) {
-      const w = weightedCharacteristics(model, init, saveTimes, { shouldStop });
-      return { ...w, method: `weighted characteristics (${LINE_CHECK.nodesPerAxis}² tensor Gauss nodes of ρ0, exact kernel, Heun Δt ≤ ${LINE_CHECK.dt})` };
+    initialNodes: tensorNodes,
+    characteristics(cover, tolerance, fixedOrder) {
+      // |u − u_m| = |cc'| |k − k_{P,m}| / 2 (and the same for ∂u) over the span the nodes cover
+      const scale = chargeBound(cover.positions) / 2;
+      const span = ySpan(cover.positions);
+      const m = fixedOrder ?? PeriodisedGaussianKernel.orderFor(model.unitVariance, span, tolerance / scale);
+      const kernel = model.periodisedKernel(m);
+      const b = kernel.bound(span);
+      // charges all 0: no interaction, whatever the kernel
+      const bound = scale === 0 ? 0 : scale * Math.max(b.value, b.derivative);
+      return {
+        model: lineSeparableReducedModel(model, kernel),
+        order: m,
+        rank: 2 * m + 1,
+        bound,
+        description: `charged-units line periodised Gaussian kernel, rank ${2 * m + 1} (order ${m}, period ${kernel.period.toPrecision(4)}; truncation bound ${bound.toExponential(2)} for |c| ≤ ${Math.sqrt(2 * scale).toPrecision(3)} over a y-span ${span.toPrecision(3)})`,
+      };
     },
     selfInteraction: selfInteraction(model),
     pointwise: () => pointwise(model, 'closed forms (Gaussian convolutions)'),
@@ -195,17 +236,7 @@ function circleReduced(model: VonMisesCircle, spec: VonMisesCircleSpec): Reduced
       return { ...operators, kernel: { order: m, rank: grid.size, bound, description: `${operators.interaction.description} (kernel order ${m}, truncation bound ${bound.toExponential(2)})` } };
     },
     initialMass: (grid, init) => initialCellMasses(grid, init, { allowTruncation: init.allowTruncation }),
-    initialNodes(init, resolution) {
-      // tensor Gauss quadrature with panels × nodesPerPanel nodes per coordinate (README §5)
-      const count = Math.min(250, resolution.panels * resolution.nodesPerPanel);
-      const q = quadratureNodes(init, count, count);
-      const nodes = new Float64Array(2 * q.n);
-      for (let i = 0; i < q.n; i++) {
-        nodes[2 * i] = q.y[i];
-        nodes[2 * i + 1] = q.c[i];
-      }
-      return { nodes, weights: q.w };
-    },
+    initialNodes: tensorNodes,
     characteristics(cover, tolerance, fixedOrder) {
       // |u − u_m| = |cc'| |k − k_m| / 2 (and the same for ∂u): the smallest order ≥ the model's meeting tolerance
       const scale = chargeBound(cover.positions) / 2;

@@ -5,11 +5,15 @@
  *     F(y)  = (1/m) Σ_j C_j N(y; Y_j, S_j² + s²),          F'(y) = −(1/m) Σ_j C_j (y − Y_j)/(S_j² + s²) N(y; Y_j, S_j² + s²),
  *     k(δ)  = N(δ; 0, 2s²),                                 k'(δ) = −δ/(2s²) k(δ),
  *     ½‖f‖² = (1/(2m²)) Σ_jl C_j C_l N(Y_j − Y_l; 0, S_j² + S_l²).
- * Kernel sums are a direct O(n²) pair loop (each pair once: k is even and k' odd), so n ≲ 4000 per
- * evaluation is practical (≈ 8·10⁶ exponentials); the Gaussian kernel would admit a fast Gauss
- * transform, not done here.
+ * Kernel sums (`field`, `loss`) go through the periodised kernel of ./line-fourier.ts: the smallest order
+ * whose rigorous bound over the configuration's span D = max y − min y is ≤ LINE_KERNEL_TOLERANCE·k(0),
+ * chosen afresh at every evaluation from D alone (so a result depends on the configuration only, not on
+ * the history; units that spread get a wider window), then O(n·m) through the charge moments
+ * (./fourier-sums.ts). `fieldByPairs`/`lossByPairs` are the exact O(n²) pair sums, the slow reference.
  */
 import { ConfigError } from '../../src/errors.ts';
+import { chargeMoments, evaluateSeries } from './fourier-sums.ts';
+import { LINE_KERNEL_TOLERANCE, PeriodisedGaussianKernel } from './line-fourier.ts';
 import { checkConfiguration, finiteArray, positive, type ChargedUnitsModel } from './model.ts';
 
 export interface GaussianLineSpec {
@@ -48,6 +52,15 @@ export class GaussianLine implements ChargedUnitsModel {
   /** k(0) = 1/√(4πs²) and 1/(4s²). */
   private readonly kernelPeak: number;
   private readonly kernelRate: number;
+  /** Periodised kernels by order (built once each) and the moment/coefficient buffers (grown with the order). */
+  private readonly periodised = new Map<number, PeriodisedGaussianKernel>();
+  private momentCos = new Float64Array(0);
+  private momentSin = new Float64Array(0);
+  private seriesCos = new Float64Array(0);
+  private seriesSin = new Float64Array(0);
+  /** The kernel and the centre of the last `moments` call (fields, not a returned object: no allocation per step). */
+  private kernelInUse!: PeriodisedGaussianKernel;
+  private centreInUse = 0;
 
   constructor(spec: GaussianLineSpec = GAUSSIAN_EXAMPLE) {
     const s2 = positive(spec.unitVariance ?? GAUSSIAN_EXAMPLE.unitVariance, 'model.unitVariance');
@@ -117,7 +130,88 @@ export class GaussianLine implements ChargedUnitsModel {
     return -2 * delta * this.kernelRate * this.kernel(delta);
   }
 
+  /** The periodised kernel of order m (line-fourier.ts). */
+  periodisedKernel(order: number): PeriodisedGaussianKernel {
+    let kernel = this.periodised.get(order);
+    if (!kernel) this.periodised.set(order, (kernel = new PeriodisedGaussianKernel(this.unitVariance, order)));
+    return kernel;
+  }
+
+  /** The kernel of the particles' sums for units spanning `span`: the smallest order meeting LINE_KERNEL_TOLERANCE·k(0). */
+  kernelForSpan(span: number): PeriodisedGaussianKernel {
+    return this.periodisedKernel(PeriodisedGaussianKernel.orderFor(this.unitVariance, span, LINE_KERNEL_TOLERANCE * this.kernelPeak));
+  }
+
+  /**
+   * A_k, B_k of the configuration about the centre of its span, with the kernel for that span (both kept in
+   * kernelInUse, centreInUse); returns the quadratic part Σ_ij w_i w_j c_i c_j k_{P,m}(y_i − y_j). O(n·m).
+   */
+  private moments(y: Float64Array, c: Float64Array, w: Float64Array, n: number): number {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < n; i++) {
+      if (y[i] < lo) lo = y[i];
+      if (y[i] > hi) hi = y[i];
+    }
+    if (!(hi - lo < Infinity)) throw new ConfigError('configuration', `unit positions must be finite (span [${lo}, ${hi}])`);
+    const kernel = this.kernelForSpan(hi - lo);
+    const m = kernel.order;
+    if (this.momentCos.length <= m) {
+      [this.momentCos, this.momentSin, this.seriesCos, this.seriesSin] = [0, 0, 0, 0].map(() => new Float64Array(m + 1));
+    }
+    const centre = (lo + hi) / 2;
+    const A = this.momentCos;
+    const B = this.momentSin;
+    chargeMoments(y, c, w, n, kernel.frequency, centre, m, A, B);
+    let quadratic = 0;
+    for (let k = 0; k <= m; k++) quadratic += kernel.coefficients[k] * (A[k] * A[k] + B[k] * B[k]);
+    this.kernelInUse = kernel;
+    this.centreInUse = centre;
+    return quadratic;
+  }
+
   field(y: Float64Array, c: Float64Array, w: Float64Array, n: number, u: Float64Array, du: Float64Array): number {
+    checkConfiguration(y, c, w, n);
+    const quadratic = this.moments(y, c, w, n);
+    const kernel = this.kernelInUse;
+    const centre = this.centreInUse;
+    const m = kernel.order;
+    const a = this.seriesCos;
+    const b = this.seriesSin;
+    for (let k = 0; k <= m; k++) {
+      a[k] = kernel.coefficients[k] * this.momentCos[k];
+      b[k] = kernel.coefficients[k] * this.momentSin[k];
+    }
+    evaluateSeries(y, n, kernel.frequency, centre, m, a, b, u, du);
+    // F and F' share their exponentials: amp_j N(y; Y_j, v_j) and its factor −(y − Y_j)/v_j
+    const { amplitude, centres, smoothed } = this;
+    let linear = 0;
+    for (let i = 0; i < n; i++) {
+      const yi = y[i];
+      let Fi = 0;
+      let dFi = 0;
+      for (let j = 0; j < amplitude.length; j++) {
+        const e = amplitude[j] * normalDensity(yi, centres[j], smoothed[j]);
+        Fi += e;
+        dFi -= ((yi - centres[j]) / smoothed[j]) * e;
+      }
+      linear += w[i] * c[i] * Fi;
+      u[i] -= Fi;
+      du[i] -= dFi;
+    }
+    return this.halfTargetNormSquared - linear + quadratic / 2;
+  }
+
+  loss(y: Float64Array, c: Float64Array, w: Float64Array, n: number): number {
+    checkConfiguration(y, c, w, n);
+    const quadratic = this.moments(y, c, w, n);
+    let linear = 0;
+    for (let i = 0; i < n; i++) linear += w[i] * c[i] * this.F(y[i]);
+    return this.halfTargetNormSquared - linear + quadratic / 2;
+  }
+
+  /** `field` by the exact O(n²) pair sum (each unordered pair once: k even, k' odd): the reference. */
+  fieldByPairs(y: Float64Array, c: Float64Array, w: Float64Array, n: number, u: Float64Array, du: Float64Array): number {
     checkConfiguration(y, c, w, n);
     const peak = this.kernelPeak;
     const rate = this.kernelRate;
@@ -157,7 +251,8 @@ export class GaussianLine implements ChargedUnitsModel {
     return this.halfTargetNormSquared - linear + quadratic / 2;
   }
 
-  loss(y: Float64Array, c: Float64Array, w: Float64Array, n: number): number {
+  /** `loss` by the exact O(n²) pair sum: the reference. */
+  lossByPairs(y: Float64Array, c: Float64Array, w: Float64Array, n: number): number {
     checkConfiguration(y, c, w, n);
     const peak = this.kernelPeak;
     const rate = this.kernelRate;

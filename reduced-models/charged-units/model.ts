@@ -33,7 +33,8 @@ export interface ChargedUnitsModel {
   kernelDerivative(delta: number): number;
   /**
    * U_i and U'_i of the weighted configuration (first n entries of y, c, w) into u, du; returns the exact
-   * loss L. No allocation. Cost: O(n·k_max) on the circle (Fourier moments), O(n²) on the line.
+   * loss L. No allocation per call once warmed up. Cost: O(n·k_max) through Fourier charge moments (the line's
+   * kernel periodised with a rigorous bound, line-fourier.ts).
    */
   field(y: Float64Array, c: Float64Array, w: Float64Array, n: number, u: Float64Array, du: Float64Array): number;
   /** The exact loss L of the weighted configuration (same cost as `field`, or less). */

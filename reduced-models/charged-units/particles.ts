@@ -7,7 +7,7 @@
  *
  * Steps (t = steps · dt):
  *   - 'gd' with 'euler' (z ← z + dt v(z)) or 'heun' (explicit trapezoid, 2nd order): exact kernel sums
- *     from the model (O(n·m) on the circle, O(n²) on the line);
+ *     from the model (O(n·m) through Fourier charge moments on both domains);
  *   - 'gd' + temperature θ (Euler–Maruyama): z ← z + dt v(z) + √(2θ dt) g, whose law solves
  *     ∂_t ρ = ∇·(ρ∇Ψ) + θ Δρ (the convention of temperatureNoise);
  *   - 'sgd' (online, RVE eq. 21–22, models with sampleInput): a fresh batch x_1 … x_B ~ μ per step,

@@ -419,11 +419,6 @@ export function solveWithChecks(run: RunSpec, control: PdeControl = {}, command 
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e; // an initial law without a node form: no check
     }
-  } else if (problem.method === 'finite-volume' && !run.noise && !reduced.birthDeath && reduced.weightedCharacteristics) {
-    const w = phase('check', () => reduced.weightedCharacteristics!(run.init, run.saveTimes, control.shouldStop), (v) => v.stoppedEarly);
-    if (w && !w.stoppedEarly) {
-      check = { label: w.method, method: w.method, risk: w.risk, means: w.means, maxRiskDiff: maxAbsDiff(main.risk, w.risk), maxMeanDiff: main.means.map((m, a) => maxAbsDiff(m, w.means[a])) };
-    }
   } else if (problem.method === 'characteristics') {
     const coarser = run.solver.checkNodesPerPanel ?? Math.max(2, Math.round(0.7 * run.solver.nodesPerPanel));
     if (coarser > 0) {

@@ -159,6 +159,29 @@ describe('registered model = standalone functions', () => {
     expect(b.bound).toBeLessThanOrEqual(1e-16);
     expect(reduced.characteristics!(cover(1e4), 1e-16, a.order).order).toBe(a.order);
   });
+  it('line characteristics adapter: the periodised kernel\'s order grows with the y-span and the charges; a fixed order reports its bound on a wider span', async () => {
+    const reduced = (await build({ domain: 'line' })).reduced!;
+    const cover = (y: number, c: number) => ({ positions: [Float64Array.of(-y, c, y, -c)], weights: Float64Array.of(0.5, 0.5) });
+    const a = reduced.characteristics!(cover(2, 2), 1e-10);
+    expect(a.rank).toBe(2 * a.order + 1);
+    expect(a.bound).toBeLessThanOrEqual(1e-10);
+    // the bound is the kernel's times max(c², |c|)/2 over the span
+    const b = line.periodisedKernel(a.order).bound(4);
+    expect(a.bound).toBe(2 * Math.max(b.value, b.derivative));
+    expect(reduced.characteristics!(cover(10, 2), 1e-10).order).toBeGreaterThan(a.order);
+    expect(reduced.characteristics!(cover(2, 1e3), 1e-10).order).toBeGreaterThan(a.order);
+    expect(reduced.characteristics!(cover(2, 2), 1e-14).order).toBeGreaterThan(a.order);
+    const fixed = reduced.characteristics!(cover(10, 2), 1e-10, a.order);
+    expect(fixed.order).toBe(a.order);
+    expect(fixed.bound).toBeGreaterThan(1e-10);
+  });
+
+  it('line: GD replicas through the spec engine are bit-identical between runs with the same seed', async () => {
+    const spec = await parseSpec({ model: { name: 'charged-units', domain: 'line' }, init: GAUSSIAN_EXAMPLE_INIT, saveTimes: [0, 1], particles: { n: 300, epsilon: 0.02, algorithm: 'gd' }, seed: 11 });
+    const [r1, r2] = [await runReplica(replicaSpec(spec.runs[0]), 2), await runReplica(replicaSpec(spec.runs[0]), 2)];
+    expect(Array.from(r2.snapshots[1].reduced)).toEqual(Array.from(r1.snapshots[1].reduced));
+    expect(r2.snapshots.map((x) => x.populationRisk)).toEqual(r1.snapshots.map((x) => x.populationRisk));
+  });
 });
 
 describe('input errors', () => {
