@@ -13,5 +13,6 @@ if (!entry) {
   console.error('usage: run-ts.mjs <file.ts> [args...]');
   process.exit(2);
 }
-if (isMainThread) process.argv.splice(2, 1);
+// argv as if the entry had been run directly: [node, entry, ...its args]
+if (isMainThread) process.argv.splice(1, 2, resolve(entry));
 await import(entry.startsWith('file:') ? entry : pathToFileURL(resolve(entry)).href);
