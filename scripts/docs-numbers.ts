@@ -6,20 +6,15 @@
  *                                        here, the rest from the committed measurements in bench/
  *   npm run docs:numbers -- --timings    first time the commands of TIMED_COMMANDS again (quick start, solve, sweep; minutes)
  *   npm run docs:numbers -- --all        first re-run every measurement (minutes), then write every region
- *   npm run docs:numbers -- --measure fig1-reference,sgd-diffusion,quick-start,solve,sweep   the named measurements only
+ *   npm run docs:numbers -- --measure mmn-fig3,mmn-clt   the named measurements only (fig1-reference, sgd-diffusion,
+ *                                        the examples of registry.ts, quick-start, solve, sweep)
  *   npm run docs:numbers -- --check      regenerate the deterministic regions and exit 1 if a README differs (writes nothing)
  *   npm run docs:numbers -- --list       the regions and what each holds
  */
 import { parseArgs } from 'node:util';
-import { GENERATORS, TIMED_COMMANDS, measureFig1, measureSgdDiffusion, measureTiming, newContext, type Context, type GeneratorKind } from './docs-numbers/generators.ts';
+import { TIMED_COMMANDS, newContext, type GeneratorKind } from './docs-numbers/generators.ts';
+import { GENERATORS, MEASUREMENTS } from './docs-numbers/registry.ts';
 import { renderGenerators, rewriteFiles } from './docs-numbers/update.ts';
-
-/** The measurements, in the order --all runs them; each writes its data file in bench/. */
-const MEASUREMENTS: Record<string, (context: Context, log: (line: string) => void) => Promise<unknown> | void> = {
-  'fig1-reference': measureFig1,
-  'sgd-diffusion': measureSgdDiffusion,
-  ...Object.fromEntries(Object.keys(TIMED_COMMANDS).map((name) => [name, (context: Context, log: (line: string) => void) => measureTiming(context, name, log)])),
-};
 
 const USAGE = `usage: npm run docs:numbers [-- --check | --timings | --all | --measure ${Object.keys(MEASUREMENTS).join(',')} | --list]`;
 let args: { check?: boolean; timings?: boolean; all?: boolean; measure?: string; list?: boolean };

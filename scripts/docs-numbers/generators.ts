@@ -51,7 +51,7 @@ export interface Generator {
  * The generators of one kind whose text is a function of what `read` gives (a data file's content);
  * `read` returning null (the file is not there) keeps the region as it is.
  */
-function generatorsOf<T>(kind: GeneratorKind, read: (context: Context) => T | null) {
+export function generatorsOf<T>(kind: GeneratorKind, read: (context: Context) => T | null) {
   return (name: string, what: string, text: (data: T) => string | null): Generator => ({
     name,
     kind,
@@ -120,7 +120,7 @@ function memo<T>(context: Context, key: string, compute: () => Promise<T>): Prom
   return context.memo.get(key) as Promise<T>;
 }
 
-const readJson = (context: Context, path: string) => JSON.parse(readFileSync(join(context.root, path), 'utf8'));
+export const readJson = (context: Context, path: string) => JSON.parse(readFileSync(join(context.root, path), 'utf8'));
 
 /** 2.5e-4 → "2.5e-4", −5.1e-5 → "−5.1e-5" (two significant digits, a true minus sign). */
 export function sci(x: number, digits = 2): string {
@@ -129,12 +129,12 @@ export function sci(x: number, digits = 2): string {
 }
 
 /** One Markdown table row; an empty cell is written "| |". */
-function tableRow(cells: readonly (string | number)[]): string {
+export function tableRow(cells: readonly (string | number)[]): string {
   return `|${cells.map((c) => (c === '' ? ' ' : ` ${c} `)).join('|')}|`;
 }
 
 /** A list in words: "a", "a and b", "a, b and c". */
-function words(items: readonly string[]): string {
+export function words(items: readonly string[]): string {
   return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
@@ -350,14 +350,28 @@ interface SgdDiffusionRun {
   readonly deterministic: { readonly meanR: number[]; readonly risk: number[] };
 }
 
-/** `compare examples/sgd-diffusion-fig1.json` (timed; ≈ 10–30 s) into SGD_DIFFUSION_DATA. */
-export function measureSgdDiffusion(context: Context, log: (line: string) => void): void {
+/**
+ * `compare examples/<example>.json` into a temporary folder, timed and recorded in TIMINGS_DATA under
+ * `timing`; `extract` turns its result.json into the data written to `dataPath` (with a provenance).
+ */
+export function measureCompare<T>(context: Context, log: (line: string) => void, example: string, timing: string, dataPath: string, extract: (result: any) => T): T {
   const dir = mkdtempSync(join(tmpdir(), 'docs-numbers-'));
   try {
-    const command = `npx meanfield compare examples/sgd-diffusion-fig1.json --out ${join(dir, 'out')}`;
-    timeAndRecord(context, 'sgd-diffusion', command, dir, log);
-    const result = JSON.parse(readFileSync(join(dir, 'out', 'result.json'), 'utf8'));
-    const runs: SgdDiffusionRun[] = result.variants.map((v: any) => {
+    const command = `npx meanfield compare examples/${example}.json --out ${join(dir, 'out')}`;
+    timeAndRecord(context, timing, command, dir, log);
+    const data = extract(JSON.parse(readFileSync(join(dir, 'out', 'result.json'), 'utf8')));
+    const provenance = { createdAt: new Date().toISOString(), version: PACKAGE_VERSION, command: `npm run docs:numbers -- --measure ${timing} (compare examples/${example}.json)` };
+    writeFileSync(join(context.root, dataPath), toJson({ provenance, ...data }, true) + '\n');
+    return data;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `compare examples/sgd-diffusion-fig1.json` (timed; ≈ 10–30 s) into SGD_DIFFUSION_DATA. */
+export function measureSgdDiffusion(context: Context, log: (line: string) => void): void {
+  measureCompare(context, log, 'sgd-diffusion-fig1', 'sgd-diffusion', SGD_DIFFUSION_DATA, (result) => ({
+    runs: result.variants.map((v: any): SgdDiffusionRun => {
       if (!v.pde.check) throw new Error('docs-numbers: the SGD-diffusion compare no longer reports its deterministic check');
       return {
         label: v.label,
@@ -368,16 +382,12 @@ export function measureSgdDiffusion(context: Context, log: (line: string) => voi
         diffusion: { meanR: v.pde.means[0], risk: v.pde.risk },
         deterministic: { meanR: v.pde.check.means[0], risk: v.pde.check.risk },
       };
-    });
-    const data = { provenance: { createdAt: new Date().toISOString(), version: PACKAGE_VERSION, command: 'npm run docs:numbers -- --all (compare examples/sgd-diffusion-fig1.json)' }, runs };
-    writeFileSync(join(context.root, SGD_DIFFUSION_DATA), toJson(data, true) + '\n');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    }),
+  }));
 }
 
 /** 0.7 → "0.7", −0.7 → "−0.7" (a true minus sign). */
-const signed = (x: number, digits: number) => (x < 0 ? `−${(-x).toFixed(digits)}` : x.toFixed(digits));
+export const signed = (x: number, digits: number) => (x < 0 ? `−${(-x).toFixed(digits)}` : x.toFixed(digits));
 
 const sgdRuns = (context: Context) => (readJson(context, SGD_DIFFUSION_DATA) as { runs: SgdDiffusionRun[] }).runs;
 const fromSgdRuns = generatorsOf('checked', sgdRuns);
@@ -582,7 +592,7 @@ function timeText(t: Timing): string {
 }
 
 /** A recorded wall time; `withMachine` adds where and when (for a time far from the timings-machine line). */
-const timingGenerator = (name: string, what: string, measurement: string, withMachine = false): Generator => ({
+export const timingGenerator = (name: string, what: string, measurement: string, withMachine = false): Generator => ({
   name,
   kind: 'timing',
   what,
@@ -605,7 +615,8 @@ const timingMachine: Generator = {
   },
 };
 
-export const GENERATORS: readonly Generator[] = [
+/** The generators of this file; scripts/docs-numbers/registry.ts adds the examples'. */
+export const CORE_GENERATORS: readonly Generator[] = [
   fig1AccuracyTable,
   fig1CoarsestGrid,
   fig1AutomaticGrid,

@@ -1,10 +1,11 @@
 /**
  * Regenerates the marked regions of the READMEs (scripts/docs-numbers/regions.ts) with the generators
- * of scripts/docs-numbers/generators.ts, and reports which regions changed.
+ * of scripts/docs-numbers/registry.ts, and reports which regions changed.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FILES, GENERATORS, type Context, type GeneratorKind } from './generators.ts';
+import { FILES, type Context, type GeneratorKind } from './generators.ts';
+import { GENERATORS } from './registry.ts';
 import { findRegions, rewriteRegions } from './regions.ts';
 
 /** The text of every generator of the given kinds; `skipped`: timings never measured (their regions are kept). */

@@ -7,7 +7,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FILES, GENERATORS, ROOT, newContext, roughTime, sci } from '../../scripts/docs-numbers/generators.ts';
+import { FILES, ROOT, newContext, roughTime, sci } from '../../scripts/docs-numbers/generators.ts';
+import { GENERATORS } from '../../scripts/docs-numbers/registry.ts';
 import { findRegions, rewriteRegions } from '../../scripts/docs-numbers/regions.ts';
 import { renderGenerators, rewriteFiles } from '../../scripts/docs-numbers/update.ts';
 
