@@ -8,8 +8,9 @@
  * Cost model (rough, from the hot loops; good to a factor of a few on one core):
  *  - finite volumes: per step, stages × cells × (kernel rank + 16) multiply-adds; the step count is
  *    horizon / dt with dt the fixed `solver.dt`, the explicit-diffusion limit h² β / 2 when there is
- *    noise (every coordinate diffuses with coefficient 1/β), or the CFL step cfl·h/(ξ·v) with speeds v of
- *    order 1 (a guess: the true speed is known only once the kernel is built, so it is not refused on);
+ *    noise and `solver.diffusion` is "explicit" (every coordinate diffuses with coefficient 1/β), or the
+ *    CFL step cfl·h/(ξ·v) with speeds v of order 1 + λ·(grid extent) (the ridge drift −λθ; the order 1 is
+ *    a guess: the true speed is known only once the kernel is built);
  *  - particles: horizon / ε steps, each batch × n × p multiply-adds (p parameters per unit), per replica;
  *    test risk: testSamples × n × p per save time;
  *  - memory: finite volumes ≈ cells × (2·rank + 16) doubles; particles ≈ 4 copies of n × p doubles per
@@ -76,12 +77,17 @@ function pdePhase(run: RunSpec): Phase | undefined {
   let h = Infinity;
   for (let i = 0; i < grid.ndim; i++) h = Math.min(h, grid.spacing[i]);
   const horizon = horizonOf(run);
-  let dt = run.solver.cfl * h / Math.max(largestSchedule(run), 1e-300);
+  // the ridge penalty adds the drift −λθ, of speed up to λ·(largest |coordinate| on the grid)
+  let extent = 0;
+  for (const ax of grid.axes) extent = Math.max(extent, Math.abs(ax.lo), Math.abs(ax.hi));
+  const ridge = run.noise ? run.noise.lambda * extent : 0;
+  let dt = run.solver.cfl * h / Math.max(largestSchedule(run) * (1 + ridge), 1e-300);
   // the CFL step is set by the cell width (the grid's extent and cell count together) and the CFL number;
-  // a CFL number far below the usual 0.1–0.5 is the likelier mistake
-  let stepField = run.solver.cfl < 0.01 ? 'solver.cfl' : 'grid';
-  let why = `CFL steps with speeds of order 1 on cells of width ${h.toPrecision(3)} at solver.cfl = ${run.solver.cfl}`;
-  if (run.noise) {
+  // a CFL number far below the usual 0.1–0.5 is the likelier mistake, and a ridge drift far above 1 the cause when present
+  let stepField = ridge > 1 ? 'noise.lambda' : run.solver.cfl < 0.01 ? 'solver.cfl' : 'grid';
+  let why = `CFL steps with speeds of order ${ridge > 1 ? `λ·${extent} = ${ridge.toPrecision(3)}` : '1'} on cells of width ${h.toPrecision(3)} at solver.cfl = ${run.solver.cfl}`;
+  // implicit diffusion (the default) has no step limit of its own; explicit diffusion needs Δt ≤ h²β/2
+  if (run.noise && run.solver.diffusion === 'explicit') {
     const diffusion = (h * h * run.noise.beta) / 2;
     if (diffusion < dt) [dt, stepField, why] = [diffusion, 'noise.beta', `explicit diffusion needs dt <= h² β / 2 = ${diffusion.toExponential(2)}`];
   }

@@ -74,9 +74,14 @@ describe('resource estimate', () => {
     expect(e.phases[1].steps).toBe(1e6); // t = 10 / ε
     // particles: 1e6 steps × batch 1 × 800 units × (40 + 2) parameters
     expect(e.phases[1].operations).toBeCloseTo(1e6 * 800 * 42, -3);
-    const [noisy] = (await parseSpec(withField('noise', { beta: 1e-3, lambda: 0 }))).runs;
     const h = 8 / 1600;
+    const [noisy] = (await parseSpec(withField('solver.diffusion', 'explicit', withField('noise', { beta: 1e-3, lambda: 0 })))).runs;
     expect(estimateRun(noisy, { pde: true, particles: false }).phases[0].steps).toBe(Math.ceil(10 / ((h * h * 1e-3) / 2)));
+    // implicit diffusion (the default) has no h²β/2 limit: CFL steps with the ridge drift λ·rMax = 80 added to speeds of order 1
+    const [implicit] = (await parseSpec(withField('noise', { beta: 1e-3, lambda: 10 }))).runs;
+    const pde = estimateRun(implicit, { pde: true, particles: false }).phases[0];
+    expect(pde.steps).toBe(Math.ceil(10 / ((0.4 * h) / 81)));
+    expect(pde.stepField).toBe('noise.lambda');
   });
 
   it('prints nothing for a short run and an estimate for a long one', async () => {
