@@ -6,7 +6,9 @@
 import { writeResult } from '../io/result.ts';
 import { cltStudyReport, runCltStudyFromSpec, type CltStudySettings } from '../pipeline/clt-study.ts';
 import type { Spec } from '../spec/index.ts';
-import { checkOutputDir, exportIfAsked, numberList, phaseReporter, UsageError, withInterrupt } from './common.ts';
+import { checkOutputDir, exportIfAsked, integerFlag, numberList, phaseReporter, UsageError, withInterrupt } from './common.ts';
+import { MAX_SEEDS } from '../spec/schema.ts';
+import { MAX_WORKERS } from '../parallel/pool.ts';
 
 export interface CltStudyFlags {
   out?: string;
@@ -21,10 +23,10 @@ export interface CltStudyFlags {
 
 /** The study settings the command line sets: --ns, --epsilons, --seeds (they replace the "clt" block's). */
 export function cltFlagOverrides(values: Pick<CltStudyFlags, 'ns' | 'epsilons' | 'seeds'>): Partial<CltStudySettings> {
-  const seeds = numberList(values.seeds, '--seeds', (x) => Number.isInteger(x) && x >= 3, 'an integer >= 3');
+  const seeds = integerFlag(values.seeds, '--seeds', 3, MAX_SEEDS);
   const ns = numberList(values.ns, '--ns', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
   const epsilons = numberList(values.epsilons, '--epsilons', (x) => x > 0 && x <= 1, 'a number in (0, 1]');
-  return { ...(ns ? { ns } : {}), ...(epsilons ? { epsilons } : {}), ...(seeds ? { seeds: seeds[0] } : {}) };
+  return { ...(ns ? { ns } : {}), ...(epsilons ? { epsilons } : {}), ...(seeds ? { seeds } : {}) };
 }
 
 export async function commandCltStudy(spec: Spec, values: CltStudyFlags): Promise<number> {
@@ -32,14 +34,14 @@ export async function commandCltStudy(spec: Spec, values: CltStudyFlags): Promis
   checkOutputDir(values.out);
   const out = values.out;
   const quiet = values.quiet ?? false;
-  const workers = numberList(values.workers, '--workers', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
+  const workers = integerFlag(values.workers, '--workers', 1, MAX_WORKERS);
   const overrides = cltFlagOverrides(values);
   return withInterrupt(quiet, async (stop, progress) => {
     const report = phaseReporter(progress);
     let result;
     try {
       result = await runCltStudyFromSpec(spec, {
-        workers: workers?.[0],
+        workers,
         shouldStop: stop.stopped,
         onProgress: (p) => report({ phase: `clt study: ${p.phase}`, fraction: p.phase === 'predict' ? null : p.fraction, detail: p.message.replace(/^clt: /, '') }),
         checkpointDir: out,

@@ -77,11 +77,11 @@ export function numberList(text: string | undefined, name: string, rule: (x: num
   });
 }
 
-/** One integer flag >= min. */
-export function integerFlag(text: string | undefined, name: string, min: number): number | undefined {
+/** One integer flag in [min, max] (the message names the flag, not the spec field it overrides). */
+export function integerFlag(text: string | undefined, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (text === undefined) return undefined;
   const x = Number(text);
-  if (!Number.isInteger(x) || x < min) throw new ConfigError(name, `must be an integer >= ${min} (got ${JSON.stringify(text)})`);
+  if (!Number.isInteger(x) || x < min || x > max) throw new ConfigError(name, `must be an integer >= ${min}${max < Number.MAX_SAFE_INTEGER ? ` and <= ${max}` : ''} (got ${JSON.stringify(text)})`);
   return x;
 }
 

@@ -3,25 +3,27 @@
  * the spec has a `widths` block): the n-scaling study (src/pipeline/width-study.ts).
  */
 import { writeResult } from '../io/result.ts';
-import { runWidthStudy, widthSettings } from '../pipeline/width-study.ts';
+import { runWidthStudy, widthSettings, widthsWithFlags } from '../pipeline/width-study.ts';
 import { widthReport, widthSummaryLines } from '../pipeline/width-report.ts';
 import type { Spec } from '../spec/index.ts';
-import { exportIfAsked, integerFlag, messageReporter, numberList, UsageError, withInterrupt } from './common.ts';
+import { checkOutputDir, exportIfAsked, integerFlag, messageReporter, numberList, UsageError, withInterrupt } from './common.ts';
+import { MAX_SEEDS } from '../spec/schema.ts';
+import { MAX_WORKERS } from '../parallel/pool.ts';
 
 /** The width-study settings the command line sets: --widths, --seeds (they replace the "widths" block's). */
 export function widthFlagOverrides(values: { widths?: string; seeds?: string }): { ns?: number[]; seeds?: number } {
   const ns = numberList(values.widths, '--widths', (x) => Number.isInteger(x) && x >= 2, 'an integer >= 2');
-  const seeds = integerFlag(values.seeds, '--seeds', 3);
+  const seeds = integerFlag(values.seeds, '--seeds', 3, MAX_SEEDS);
   return { ...(ns ? { ns } : {}), ...(seeds ? { seeds } : {}) };
 }
 
 export async function commandWidthStudy(spec: Spec, values: { out?: string; widths?: string; seeds?: string; workers?: string; quiet?: boolean; format?: string }): Promise<number> {
   if (!values.out) throw new UsageError('compare needs --out <dir>');
+  checkOutputDir(values.out);
   const out = values.out;
   const quiet = values.quiet ?? false;
-  const { ns, seeds } = widthFlagOverrides(values);
-  const settings = widthSettings(spec, { ...(spec.widths ?? {}), ...(ns ? { ns } : {}), ...(seeds ? { seeds } : {}) });
-  const workers = integerFlag(values.workers, '--workers', 1);
+  const settings = widthSettings(spec, widthsWithFlags(spec.widths, widthFlagOverrides(values)));
+  const workers = integerFlag(values.workers, '--workers', 1, MAX_WORKERS);
   return withInterrupt(quiet, async (stop, progress) => {
     const result = await runWidthStudy(spec, settings, { workers, shouldStop: stop.stopped, onProgress: messageReporter(progress, 'widths') });
     progress.done();

@@ -59,6 +59,8 @@ import type { PlotlyFigure, ReportSection } from '../plot/html-report.ts';
 import { Rng } from '../rng.ts';
 import { jsonObject, number, numberList, parseWith } from '../spec/fields.ts';
 import type { RunSpec, Spec } from '../spec/index.ts';
+import { MAX_SEEDS } from '../spec/schema.ts';
+import { MAX_WORKERS } from '../parallel/pool.ts';
 import type { Provenance } from '../types.ts';
 import { predictionTask } from './fluctuations.ts';
 import { HORIZON_PROBES, runTaskPlan, type PlannedTask, type TaskPlan } from './task-plan.ts';
@@ -121,7 +123,7 @@ function cltBlockSchema(firstSaveTime: number) {
     .strictObject({
       ns: numberList({ integer: true, min: 2, max: 1e6 }, { increasing: true }),
       epsilons: numberList({ above: 0, max: 1 }, { increasing: true }),
-      seeds: number({ integer: true, min: 3, max: 100000 }),
+      seeds: number({ integer: true, min: 3, max: MAX_SEEDS }),
       horizons: numberList({ min: firstSaveTime }).optional(),
       batch: number({ integer: true, min: 1, max: 1e6 }),
       bootstrap: number({ integer: true, min: 0, max: 100000 }).default(400),
@@ -606,7 +608,7 @@ export async function runCltStudy(run: RunSpec, options: CltStudyOptions): Promi
   const plan = planCltStudy(run, options);
   const { ensembles, settings } = plan;
   const seeds = settings.seeds;
-  const workers = parseWith(number({ integer: true, min: 0, max: 256 }), options.workers ?? availableParallelism(), 'workers');
+  const workers = parseWith(number({ integer: true, min: 0, max: MAX_WORKERS }), options.workers ?? availableParallelism(), 'workers');
   const elapsed = () => performance.now() - t0;
 
   // checkpoints: the two predictions in one file, each replica in its ensemble's folder
