@@ -28,6 +28,7 @@ import type { TaskContext } from '../parallel/pool.ts';
 import { finishedResult, HORIZON_PROBES, runTaskPlan, type PlannedTask, type TaskPlan } from './task-plan.ts';
 import { mean } from '../diagnostics/stats.ts';
 import { allowed, dimension, number, numberList, oneOf, parseWith, rangeText } from '../spec/fields.ts';
+import { LIMITS } from '../spec/schema.ts';
 import { mergeJson, runSpecFromJson, type RunSpec, type Spec } from '../spec/index.ts';
 import { buildModel, loadDefinition } from '../../reduced-models/index.ts';
 
@@ -56,7 +57,7 @@ export const sweepSchema = z
     lemmaDomain: oneOf(['half-line', 'grid']).default('half-line'),
     /** Δ values at which the PDE and SGD run to `longTime` (SGD where the model has particles: finite d). */
     dynamicsDeltas: numberList({ above: 0, below: 1 }, { minLength: 0 }).default([]),
-    longTime: number({ above: 0 }).default(20),
+    longTime: number({ above: 0, max: LIMITS.horizon }).default(20),
   })
   .superRefine((s, ctx) => {
     if (!(s.deltaMax > s.deltaMin)) ctx.addIssue({ code: 'custom', path: ['deltaMax'], message: `must be ${rangeText({ above: s.deltaMin, below: 1 })} (got ${s.deltaMax})` });
