@@ -164,6 +164,11 @@ export function parseCltStudySpec(spec: Spec, overrides: Partial<CltStudySetting
   const run = spec.runs[0];
   const block: Record<string, unknown> = spec.clt === undefined ? {} : { ...spec.clt };
   for (const [key, value] of Object.entries(overrides)) if (value !== undefined) block[key] = value;
+  // the block's horizons pair with the block's epsilons: --epsilons of another length cannot keep them
+  const horizons = block.horizons;
+  if (overrides.epsilons && Array.isArray(horizons) && horizons.length !== overrides.epsilons.length && overrides.horizons === undefined) {
+    throw new ConfigError('--epsilons', `gives ${overrides.epsilons.length} step(s) but the spec's clt.horizons has one horizon per epsilon of the spec (${horizons.length}): give ${horizons.length} --epsilons, or remove clt.horizons (every ε then runs to the last save time)`);
+  }
   return { run, clt: parseCltBlock(block, run) };
 }
 
