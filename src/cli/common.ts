@@ -4,15 +4,14 @@
  */
 import { mkdtempSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, InputError } from '../errors.ts';
 import { createProgress, type Progress } from '../io/progress.ts';
 import { parseSpec, type Spec, type SpecOptions } from '../spec/index.ts';
 import { checkResources, type ResourceOptions } from '../spec/resources.ts';
 
 export class UsageError extends Error {}
 
-/** Bad input that is not the spec (an output folder, a file given on the line): exit 2 with one line, no usage text. */
-export class InputError extends Error {}
+export { InputError } from '../errors.ts';
 
 /**
  * Checks before a run that `dir` can be the output folder: an existing folder we may write in, or a path
@@ -55,7 +54,7 @@ export function readJson(path: string | undefined): unknown {
     throw new UsageError(`cannot read spec ${path}: ${(e as Error).message}`);
   }
   try {
-    return JSON.parse(text);
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text); // a byte-order mark (some Windows editors write one) is not JSON
   } catch (e) {
     throw new ConfigError('config', `${path} is not valid JSON: ${(e as Error).message}`);
   }
