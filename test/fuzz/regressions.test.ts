@@ -2,7 +2,7 @@
  * The bugs the fuzz suite found, one example each (the mutation that showed it, on the example it was
  * found in), so that they stay fixed whatever the fuzzers' seeds sample next.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -16,7 +16,9 @@ import { planNetworkStudy, type WidthStudyResult } from '../../src/pipeline/netw
 import { planSweep } from '../../src/pipeline/landscape.ts';
 import { MAX_SEEDS } from '../../src/spec/schema.ts';
 import { gaussLegendre } from '../../src/numerics/quadrature.ts';
-import { runCompareSpec } from '../../src/pipeline/compare.ts';
+import { assembleCompare, planCompare, runCompareSpec } from '../../src/pipeline/compare.ts';
+import { writeCompareOutputs } from '../../src/pipeline/compare-report.ts';
+import { parseCltStudySpec } from '../../src/pipeline/clt-study.ts';
 import { runSolveSpec } from '../../src/pipeline/solve.ts';
 import { parseSpec } from '../../src/spec/index.ts';
 import { applyMutation, EXAMPLES_DIR, readExample, type Mutation } from './mutations.ts';
@@ -186,6 +188,31 @@ describe('fuzz findings stay fixed', () => {
     expect(result).toMatchObject({ completed: false, stoppedEarly: true, runs: [] });
     expect(result.missing[0]).toBe('realisation 1: N = 25, 50, 100, 200, 400 (fewer than two widths finished every seed)');
     expect(result.missing).toHaveLength(3);
+  });
+
+  it('compare stopped before any replica reached a save time still writes a stoppedEarly result.json listing what is missing (was nothing written)', async () => {
+    const spec = await parseSpec({ ...readExample('mmn-fig1.json'), grid: { rMax: 8, cells: 200 }, saveTimes: [0, 0.1], particles: { n: 50, epsilon: 1e-3, seeds: 2 } });
+    const result = assembleCompare(planCompare(spec, 0), () => null, makeProvenance(1, {}));
+    expect(result).toMatchObject({ completed: false, stoppedEarly: true, runs: [] });
+    expect(result.missing).toEqual(['replica(s) 1, 2 of 2 (not finished: left out of the ensemble)', 'the PDE (never started)']);
+    const dir = mkdtempSync(join(tmpdir(), 'meanfield-regression-'));
+    const written = JSON.parse(readFileSync(writeCompareOutputs(dir, result).json, 'utf8'));
+    expect(written).toMatchObject({ stoppedEarly: true, missing: result.missing });
+  });
+
+  it('compare --epsilons of another length than the spec\'s clt.horizons names --epsilons with what to do (was "clt.horizons: must have one entry per epsilon")', async () => {
+    const spec = await parseSpec(readExample('mmn-clt.json'));
+    const e = (() => {
+      try {
+        parseCltStudySpec(spec, { epsilons: [1e-3] });
+      } catch (err) {
+        return err as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(e.field).toBe('--epsilons');
+    expect(e.message).toMatch(/give 2 --epsilons, or remove clt\.horizons/);
+    expect(parseCltStudySpec(spec, { epsilons: [1e-3, 2e-3] }).clt.horizons).toEqual([1, 5]);
   });
 
   it('the cached Gauss–Legendre rule is not shared with callers', () => {
