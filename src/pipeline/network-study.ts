@@ -489,5 +489,5 @@ function referenceSections(result: WidthStudyResult): ReportSection[] {
 }
 
 export function writeWidthStudyOutputs(dir: string, result: WidthStudyResult): ResultFiles {
-  return writeResult(dir, result, { title: `meanfield compare (widths): ${result.runs[0].model}`, sections: widthStudySections(result) });
+  return writeResult(dir, result, { title: `meanfield compare (widths): ${result.runs[0]?.model ?? 'stopped early'}`, sections: widthStudySections(result) });
 }

@@ -12,7 +12,7 @@ import { loadJob } from '../../src/cluster/job.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { makeProvenance } from '../../src/io/output.ts';
 import { MAX_WORKERS } from '../../src/parallel/pool.ts';
-import { planNetworkStudy, type WidthStudyResult } from '../../src/pipeline/network-study.ts';
+import { planNetworkStudy, writeWidthStudyOutputs, type WidthStudyResult } from '../../src/pipeline/network-study.ts';
 import { planSweep } from '../../src/pipeline/landscape.ts';
 import { MAX_SEEDS } from '../../src/spec/schema.ts';
 import { gaussLegendre } from '../../src/numerics/quadrature.ts';
@@ -188,6 +188,8 @@ describe('fuzz findings stay fixed', () => {
     expect(result).toMatchObject({ completed: false, stoppedEarly: true, runs: [] });
     expect(result.missing[0]).toBe('realisation 1: N = 25, 50, 100, 200, 400 (fewer than two widths finished every seed)');
     expect(result.missing).toHaveLength(3);
+    const dir = mkdtempSync(join(tmpdir(), 'meanfield-regression-'));
+    expect(JSON.parse(readFileSync(writeWidthStudyOutputs(dir, result).json, 'utf8'))).toMatchObject({ stoppedEarly: true, runs: [] });
   });
 
   it('compare stopped before any replica reached a save time still writes a stoppedEarly result.json listing what is missing (was nothing written)', async () => {
