@@ -8,7 +8,7 @@ import { makeProvenance } from '../io/output.ts';
 import { cltStudyReport, parseCltStudySpec, runCltStudyFromSpec, type CltStudySettings } from '../pipeline/clt-study.ts';
 import type { Spec } from '../spec/index.ts';
 import { checkOutputDir, exportIfAsked, integerFlag, numberList, phaseReporter, UsageError, withInterrupt } from './common.ts';
-import { MAX_SEEDS } from '../spec/schema.ts';
+import { LIMITS, MAX_SEEDS, MAX_UNITS } from '../spec/schema.ts';
 import { MAX_WORKERS } from '../parallel/pool.ts';
 
 export interface CltStudyFlags {
@@ -25,8 +25,8 @@ export interface CltStudyFlags {
 /** The study settings the command line sets: --ns, --epsilons, --seeds (they replace the "clt" block's). */
 export function cltFlagOverrides(values: Pick<CltStudyFlags, 'ns' | 'epsilons' | 'seeds'>): Partial<CltStudySettings> {
   const seeds = integerFlag(values.seeds, '--seeds', 3, MAX_SEEDS);
-  const ns = numberList(values.ns, '--ns', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
-  const epsilons = numberList(values.epsilons, '--epsilons', (x) => x > 0 && x <= 1, 'a number in (0, 1]');
+  const ns = numberList(values.ns, '--ns', (x) => Number.isInteger(x) && x >= 2 && x <= MAX_UNITS, `an integer >= 2 and <= ${MAX_UNITS}`);
+  const epsilons = numberList(values.epsilons, '--epsilons', (x) => x >= LIMITS.smallestStep && x <= 1, `a number in [${LIMITS.smallestStep}, 1]`);
   return { ...(ns ? { ns } : {}), ...(epsilons ? { epsilons } : {}), ...(seeds ? { seeds } : {}) };
 }
 

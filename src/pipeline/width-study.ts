@@ -31,7 +31,7 @@ import { Grid } from '../grid.ts';
 import { Rng } from '../rng.ts';
 import { number, numberList, parseWith } from '../spec/fields.ts';
 import type { RunSpec, Spec } from '../spec/index.ts';
-import { MAX_SEEDS } from '../spec/schema.ts';
+import { MAX_SEEDS, MAX_UNITS } from '../spec/schema.ts';
 import type { Provenance } from '../types.ts';
 import { percentileCi, resample, type Estimate } from './clt-study.ts';
 import { finishedResult, HORIZON_PROBES, runTaskPlan, type PlannedTask, type TaskPlan } from './task-plan.ts';
@@ -69,7 +69,7 @@ export function fittedFunctionOf(capabilities: Readonly<Record<string, unknown>>
 
 export const widthsSchema = z.strictObject({
   /** Numbers of units, strictly increasing, at least two. */
-  ns: numberList({ integer: true, min: 2 }, { increasing: true, minLength: 2 }),
+  ns: numberList({ integer: true, min: 2, max: MAX_UNITS }, { increasing: true, minLength: 2 }),
   /** Replicas per n (≥ 3 for a spread; default the particles block's seeds, at least 3). */
   seeds: number({ integer: true, min: 3, max: MAX_SEEDS }).optional(),
   /** Bootstrap resamples for the fit intervals (0: none). */
