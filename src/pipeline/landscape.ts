@@ -82,12 +82,17 @@ function gridOperatorsOf(model: Model, command: string): (grid: Grid, tolerance:
 }
 
 /** The grid of the run's `grid` block: one axis [0, rMax] (the landscape capability's contract). */
+/** Most cells of the grid the landscape's QP minimises over. */
+export const LANDSCAPE_MAX_CELLS = 100_000;
+
 function landscapeGrid(run: RunSpec, command: string): Grid {
   const makeGrid = run.model.reduced?.grid;
   if (!makeGrid) throw new ConfigError('model.name', `${command} minimises over laws on a grid; model "${run.model.name}" has no grid form`);
   if (run.grid === undefined) throw new ConfigError('grid', `${command} needs a "grid" block: the laws the risk is minimised over live on it`);
   const grid = makeGrid(run.grid);
   if (grid.ndim !== 1 || grid.axes[0].lo !== 0) throw new Error(`model "${run.model.name}": the landscape capability needs a grid of one axis starting at 0 (got ${grid.ndim} axes)`);
+  // the QP runs over every cell on this thread without progress, in time ∝ cells (≈ 3 s at 1e5 cells, ≈ 20 s at 1e6 on a loaded 2-core machine)
+  if (grid.size > LANDSCAPE_MAX_CELLS) throw new ConfigError('grid.cells', `${command} minimises over a law on every cell: at most ${LANDSCAPE_MAX_CELLS} cells (got ${grid.size}); MMN Fig. 2 needs 2000`);
   return grid;
 }
 
