@@ -8,12 +8,14 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { integerFlag } from '../../src/cli/common.ts';
 import { main } from '../../src/cli/main.ts';
+import { cltFlagOverrides } from '../../src/cli/clt-study.ts';
+import { widthFlagOverrides } from '../../src/cli/width-study.ts';
 import { loadJob } from '../../src/cluster/job.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { makeProvenance } from '../../src/io/output.ts';
 import { MAX_WORKERS } from '../../src/parallel/pool.ts';
 import { planNetworkStudy, writeWidthStudyOutputs, type WidthStudyResult } from '../../src/pipeline/network-study.ts';
-import { planSweep } from '../../src/pipeline/landscape.ts';
+import { planSweep, runMinimize } from '../../src/pipeline/landscape.ts';
 import { MAX_SEEDS } from '../../src/spec/schema.ts';
 import { gaussLegendre } from '../../src/numerics/quadrature.ts';
 import { assembleCompare, planCompare, runCompareSpec } from '../../src/pipeline/compare.ts';
@@ -167,6 +169,49 @@ describe('fuzz findings stay fixed', () => {
     expect(errors[1]).toBe('meanfield: invalid spec: --n: must be an integer >= 1 and <= 10000000 (got "1e9")');
   });
 
+  it('a spec file starting with a UTF-8 byte-order mark parses (was "not valid JSON: Unexpected token")', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'meanfield-regression-')), 'bom.json');
+    writeFileSync(path, `\uFEFF${JSON.stringify(readExample('mmn-fig1.json'))}`);
+    const errors: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((m: string) => void errors.push(m));
+    try {
+      expect(await main(['solve', path])).toBe(2); // past parsing: only --out is missing
+    } finally {
+      spy.mockRestore();
+    }
+    expect(errors[0]).toMatch(/^meanfield: solve needs --out <dir>/);
+  });
+
+  it('minimize on 1e6 cells is refused naming grid.cells (was ~20 s of QP with no progress)', async () => {
+    const spec = await parseSpec({ ...readExample('mmn-fig1.json'), grid: { rMax: 1000, cells: 1e6 } });
+    const e = (() => {
+      try {
+        runMinimize(spec);
+      } catch (err) {
+        return err as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(e.field).toBe('grid.cells');
+    expect(e.message).toMatch(/at most 100000 cells \(got 1000000\)/);
+  });
+
+  it('--epsilons 1e-300 and --widths 10,1e9 are refused as flags with their ranges (were "saveTimes: last time / epsilon is too many steps" and a RangeError), and a width study whose largest width cannot fit names --widths', async () => {
+    expect(() => cltFlagOverrides({ epsilons: '1e-300' })).toThrow('--epsilons[0]: must be a number in [1e-12, 1] (got "1e-300")');
+    expect(() => widthFlagOverrides({ widths: '10,1e9' })).toThrow('--widths[1]: must be an integer >= 2 and <= 10000000 (got "1e9")');
+    const dir = mkdtempSync(join(tmpdir(), 'meanfield-regression-'));
+    const path = join(dir, 'tiny.json');
+    writeFileSync(path, JSON.stringify({ ...readExample('mmn-fig1.json'), grid: { rMax: 8, cells: 200 }, saveTimes: [0, 0.1], particles: { n: 50, epsilon: 1e-3 } }));
+    const errors: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((m: string) => void errors.push(m));
+    try {
+      expect(await main(['compare', path, '--out', join(dir, 'out'), '--widths', '10,2000000'])).toBe(2);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(errors[0]).toMatch(/^meanfield: invalid spec: --widths: the largest width: the run needs about .* of memory/);
+  });
+
   it('sweep.longTime = 1e9 is refused as sweep.longTime (was the generated "saveTimes[0]")', async () => {
     const spec = await parseSpec({ ...readExample('mmn-fig2.json'), sweep: { ...(readExample('mmn-fig2.json').sweep as object), longTime: 1e9 } });
     const e = await planSweep(spec).catch((x) => x);
@@ -215,6 +260,12 @@ describe('fuzz findings stay fixed', () => {
     expect(e.field).toBe('--epsilons');
     expect(e.message).toMatch(/give 2 --epsilons, or remove clt\.horizons/);
     expect(parseCltStudySpec(spec, { epsilons: [1e-3, 2e-3] }).clt.horizons).toEqual([1, 5]);
+  });
+
+  it('a variant with particles.n = 1e7 is refused for the n(n−1)/2 pair cosines of the exact R_N, named under the variant (was a RangeError "Invalid typed array length: 49999995000000" after 20 s)', async () => {
+    const e = await refusal('mmn-fig1.json', { kind: 'set', path: ['variants'], value: [{ label: 'a', particles: { n: 1e7 } }] });
+    expect(e.field).toBe('variants[0].particles.n');
+    expect(e.message).toMatch(/the run needs about 400 TB .*exact R_N over 5\.00e\+13 pairs of units/);
   });
 
   it('the cached Gauss–Legendre rule is not shared with callers', () => {
