@@ -100,14 +100,26 @@ const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
 
 /**
+ * A second signal sooner than this after the first is the same request delivered twice (`timeout` signals
+ * the child and then its process group; npm forwards the terminal's Ctrl-C that the group already got).
+ */
+export const DUPLICATE_SIGNAL_MS = 1000;
+
+/**
  * SIGINT and SIGTERM → a stop token the long loops poll (each phase stops after its current step and
- * the finished work is written); a second signal exits at once with 128 + its number.
+ * the finished work is written); a second signal (DUPLICATE_SIGNAL_MS or more after the first) exits at
+ * once with 128 + its number.
  */
 export function interruptToken(notify: (message: string) => void = (m) => process.stderr.write(`\n${m}\n`)): StopToken & { dispose(): void } {
   let signal: NodeJS.Signals | null = null;
+  let firstAt = 0;
   const request = (received: NodeJS.Signals = 'SIGINT'): void => {
-    if (signal !== null) process.exit(SIGNAL_EXIT[received] ?? 130);
+    if (signal !== null) {
+      if (performance.now() - firstAt < DUPLICATE_SIGNAL_MS) return;
+      process.exit(SIGNAL_EXIT[received] ?? 130);
+    }
     signal = received;
+    firstAt = performance.now();
     notify(`${received}: finishing the current step and writing the completed work (send it again to abort at once)`);
   };
   const handlers = SIGNALS.map((s) => [s, () => request(s)] as const);

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { integerFlag } from '../../src/cli/common.ts';
+import { DUPLICATE_SIGNAL_MS, integerFlag, interruptToken } from '../../src/cli/common.ts';
 import { main } from '../../src/cli/main.ts';
 import { cltFlagOverrides } from '../../src/cli/clt-study.ts';
 import { widthFlagOverrides } from '../../src/cli/width-study.ts';
@@ -210,6 +210,25 @@ describe('fuzz findings stay fixed', () => {
       spy.mockRestore();
     }
     expect(errors[0]).toMatch(/^meanfield: invalid spec: --widths: the largest width: the run needs about .* of memory/);
+  });
+
+  it('a SIGINT delivered twice at once (timeout signals the child, then its group) stops cleanly instead of aborting (was: exit at once, nothing written)', () => {
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    const token = interruptToken(() => {});
+    try {
+      token.request('SIGINT');
+      token.request('SIGINT'); // the duplicate, within DUPLICATE_SIGNAL_MS
+      expect(exit).not.toHaveBeenCalled();
+      expect(token.stopped()).toBe(true);
+      expect(token.exitCode()).toBe(130);
+      const later = performance.now() + DUPLICATE_SIGNAL_MS;
+      while (performance.now() < later);
+      token.request('SIGINT'); // a deliberate second Ctrl-C aborts at once
+      expect(exit).toHaveBeenCalledWith(130);
+    } finally {
+      token.dispose();
+      exit.mockRestore();
+    }
   });
 
   it('sweep.longTime = 1e9 is refused as sweep.longTime (was the generated "saveTimes[0]")', async () => {
