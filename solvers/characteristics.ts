@@ -42,6 +42,8 @@ export interface CharacteristicsOptions {
   dt: number;
   /** Keep the node positions at every step (for adjoint/CLT computations). */
   keepPath?: boolean;
+  /** Called after every step with its time (e.g. to poll a stop request: it may throw). */
+  onStep?: (t: number) => void;
 }
 
 export interface CharacteristicsTrajectory {
@@ -153,6 +155,7 @@ export function solveCharacteristics(problem: CharacteristicsProblem, options: C
         out.path.times.push(t);
         out.path.positions.push(Float64Array.from(x));
       }
+      options.onStep?.(t);
     }
     t = target;
     record(target);

@@ -12,3 +12,6 @@ export class ConfigError extends Error {
     this.field = field;
   }
 }
+
+/** Bad input that is not the spec (an output folder, a folder given on the line): exit 2 with one line, no usage text. */
+export class InputError extends Error {}

@@ -44,7 +44,8 @@ export type RadialInit = z.output<typeof radialInit>;
  * Without `cells` the PDE chooses the count from `solver.riskTolerance`, refining from AUTOMATIC_START_CELLS.
  */
 export const LARGEST_RMAX = 1e3;
-export const radialGrid = z.strictObject({ rMax: number({ above: 0, max: LARGEST_RMAX }), cells: number({ integer: true, min: 2, max: 1e6 }).optional() });
+export const LARGEST_CELLS = 1e6;
+export const radialGrid = z.strictObject({ rMax: number({ above: 0, max: LARGEST_RMAX }), cells: number({ integer: true, min: 2, max: LARGEST_CELLS }).optional() });
 export type RadialGrid = z.output<typeof radialGrid>;
 
 /** The coarsest grid of an automatic cell count (src/pde/error-estimate.ts doubles it until the target is met). */
@@ -105,7 +106,10 @@ function reducedSide(model: IsotropicGaussians): ReducedSide<RadialGrid, RadialI
         // the law of r has spread ≈ scale/√(2d): cells wider than twice that cannot carry its shape
         const spread = init.scale / Math.sqrt(2 * d);
         const h = grid.spacing[0];
-        if (h > 2 * spread) throw new ConfigError('grid.cells', `must resolve the initial law: the cell width rMax/cells = ${h.toPrecision(3)} is more than twice its spread scale/√(2d) = ${spread.toPrecision(3)}; use at least ${Math.ceil(hi / (2 * spread))} cells or a smaller rMax`);
+        const needed = Math.ceil(hi / (2 * spread));
+        // more cells than grid.cells allows: the scale is the field to change (or rMax, which must still hold the law)
+        if (h > 2 * spread && needed > LARGEST_CELLS) throw new ConfigError('init.scale', `must be resolved by the grid: the law of r has spread scale/√(2d) = ${spread.toPrecision(3)}, and even ${LARGEST_CELLS} cells (the most grid.cells allows) on [0, ${hi}] are wider than twice that; make the scale at least ${((hi / LARGEST_CELLS) * Math.sqrt(2 * d) / 2).toExponential(2)} or grid.rMax at most ${(2 * spread * LARGEST_CELLS).toExponential(2)}`);
+        if (h > 2 * spread) throw new ConfigError('grid.cells', `must resolve the initial law: the cell width rMax/cells = ${h.toPrecision(3)} is more than twice its spread scale/√(2d) = ${spread.toPrecision(3)}; use at least ${needed} cells or a smaller rMax`);
       }
       if (init.kind === 'gaussian') {
         return d === 'inf' ? initialMass(grid, { kind: 'shell', radius: init.scale }) : initialMass(grid, { kind: 'gaussian', scale: init.scale, d, largestRMax: LARGEST_RMAX });

@@ -4,9 +4,12 @@
  * `compare` parses the spec and dispatches here.
  */
 import { writeResult } from '../io/result.ts';
-import { cltStudyReport, runCltStudyFromSpec, type CltStudySettings } from '../pipeline/clt-study.ts';
+import { makeProvenance } from '../io/output.ts';
+import { cltStudyReport, parseCltStudySpec, runCltStudyFromSpec, type CltStudySettings } from '../pipeline/clt-study.ts';
 import type { Spec } from '../spec/index.ts';
-import { checkOutputDir, exportIfAsked, numberList, phaseReporter, UsageError, withInterrupt } from './common.ts';
+import { checkOutputDir, exportIfAsked, integerFlag, numberList, phaseReporter, UsageError, withInterrupt } from './common.ts';
+import { LIMITS, MAX_SEEDS, MAX_UNITS } from '../spec/schema.ts';
+import { MAX_WORKERS } from '../parallel/pool.ts';
 
 export interface CltStudyFlags {
   out?: string;
@@ -21,10 +24,10 @@ export interface CltStudyFlags {
 
 /** The study settings the command line sets: --ns, --epsilons, --seeds (they replace the "clt" block's). */
 export function cltFlagOverrides(values: Pick<CltStudyFlags, 'ns' | 'epsilons' | 'seeds'>): Partial<CltStudySettings> {
-  const seeds = numberList(values.seeds, '--seeds', (x) => Number.isInteger(x) && x >= 3, 'an integer >= 3');
-  const ns = numberList(values.ns, '--ns', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
-  const epsilons = numberList(values.epsilons, '--epsilons', (x) => x > 0 && x <= 1, 'a number in (0, 1]');
-  return { ...(ns ? { ns } : {}), ...(epsilons ? { epsilons } : {}), ...(seeds ? { seeds: seeds[0] } : {}) };
+  const seeds = integerFlag(values.seeds, '--seeds', 3, MAX_SEEDS);
+  const ns = numberList(values.ns, '--ns', (x) => Number.isInteger(x) && x >= 2 && x <= MAX_UNITS, `an integer >= 2 and <= ${MAX_UNITS}`);
+  const epsilons = numberList(values.epsilons, '--epsilons', (x) => x >= LIMITS.smallestStep && x <= 1, `a number in [${LIMITS.smallestStep}, 1]`);
+  return { ...(ns ? { ns } : {}), ...(epsilons ? { epsilons } : {}), ...(seeds ? { seeds } : {}) };
 }
 
 export async function commandCltStudy(spec: Spec, values: CltStudyFlags): Promise<number> {
@@ -32,14 +35,14 @@ export async function commandCltStudy(spec: Spec, values: CltStudyFlags): Promis
   checkOutputDir(values.out);
   const out = values.out;
   const quiet = values.quiet ?? false;
-  const workers = numberList(values.workers, '--workers', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
+  const workers = integerFlag(values.workers, '--workers', 1, MAX_WORKERS);
   const overrides = cltFlagOverrides(values);
   return withInterrupt(quiet, async (stop, progress) => {
     const report = phaseReporter(progress);
     let result;
     try {
       result = await runCltStudyFromSpec(spec, {
-        workers: workers?.[0],
+        workers,
         shouldStop: stop.stopped,
         onProgress: (p) => report({ phase: `clt study: ${p.phase}`, fraction: p.phase === 'predict' ? null : p.fraction, detail: p.message.replace(/^clt: /, '') }),
         checkpointDir: out,
@@ -49,7 +52,12 @@ export async function commandCltStudy(spec: Spec, values: CltStudyFlags): Promis
     } catch (e) {
       if ((e as Error).name !== 'Interrupted') throw e;
       progress.done();
-      console.log('interrupted during the prediction: nothing written (no ensemble had started)');
+      // nothing to analyse without the prediction: result.json says so and lists every piece as missing
+      const { clt } = parseCltStudySpec(spec, overrides);
+      const missing = ['the CLT prediction and its ablation (stopped before they finished)', ...clt.epsilons.flatMap((epsilon) => clt.ns.map((n) => `ensemble N = ${n}, ε = ${epsilon} (not analysed)`))];
+      const stopped = { kind: 'meanfield.clt-study', provenance: makeProvenance(spec.seed, {}), spec: spec.json, settings: clt, completed: false, stoppedEarly: true, missing, ensembles: [] };
+      const files = writeResult(out, stopped, { title: 'meanfield CLT study (stopped early)', sections: [{ title: 'Stopped early', text: `The study was stopped during the prediction: nothing to compare yet. Missing:\n\n${missing.join('\n\n')}` }] });
+      console.log(`interrupted during the prediction: wrote ${files.json} (stoppedEarly, nothing analysed); finished replicas, if any, are saved in ${out}: run the same command with --resume to continue`);
       return stop.exitCode();
     }
     progress.done();

@@ -4,15 +4,14 @@
  */
 import { mkdtempSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, InputError } from '../errors.ts';
 import { createProgress, type Progress } from '../io/progress.ts';
 import { parseSpec, type Spec, type SpecOptions } from '../spec/index.ts';
 import { checkResources, type ResourceOptions } from '../spec/resources.ts';
 
 export class UsageError extends Error {}
 
-/** Bad input that is not the spec (an output folder, a file given on the line): exit 2 with one line, no usage text. */
-export class InputError extends Error {}
+export { InputError } from '../errors.ts';
 
 /**
  * Checks before a run that `dir` can be the output folder: an existing folder we may write in, or a path
@@ -55,7 +54,7 @@ export function readJson(path: string | undefined): unknown {
     throw new UsageError(`cannot read spec ${path}: ${(e as Error).message}`);
   }
   try {
-    return JSON.parse(text);
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text); // a byte-order mark (some Windows editors write one) is not JSON
   } catch (e) {
     throw new ConfigError('config', `${path} is not valid JSON: ${(e as Error).message}`);
   }
@@ -77,11 +76,11 @@ export function numberList(text: string | undefined, name: string, rule: (x: num
   });
 }
 
-/** One integer flag >= min. */
-export function integerFlag(text: string | undefined, name: string, min: number): number | undefined {
+/** One integer flag in [min, max] (the message names the flag, not the spec field it overrides). */
+export function integerFlag(text: string | undefined, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (text === undefined) return undefined;
   const x = Number(text);
-  if (!Number.isInteger(x) || x < min) throw new ConfigError(name, `must be an integer >= ${min} (got ${JSON.stringify(text)})`);
+  if (!Number.isInteger(x) || x < min || x > max) throw new ConfigError(name, `must be an integer >= ${min}${max < Number.MAX_SAFE_INTEGER ? ` and <= ${max}` : ''} (got ${JSON.stringify(text)})`);
   return x;
 }
 
@@ -101,14 +100,26 @@ const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
 
 /**
+ * A second signal sooner than this after the first is the same request delivered twice (`timeout` signals
+ * the child and then its process group; npm forwards the terminal's Ctrl-C that the group already got).
+ */
+export const DUPLICATE_SIGNAL_MS = 1000;
+
+/**
  * SIGINT and SIGTERM → a stop token the long loops poll (each phase stops after its current step and
- * the finished work is written); a second signal exits at once with 128 + its number.
+ * the finished work is written); a second signal (DUPLICATE_SIGNAL_MS or more after the first) exits at
+ * once with 128 + its number.
  */
 export function interruptToken(notify: (message: string) => void = (m) => process.stderr.write(`\n${m}\n`)): StopToken & { dispose(): void } {
   let signal: NodeJS.Signals | null = null;
+  let firstAt = 0;
   const request = (received: NodeJS.Signals = 'SIGINT'): void => {
-    if (signal !== null) process.exit(SIGNAL_EXIT[received] ?? 130);
+    if (signal !== null) {
+      if (performance.now() - firstAt < DUPLICATE_SIGNAL_MS) return;
+      process.exit(SIGNAL_EXIT[received] ?? 130);
+    }
     signal = received;
+    firstAt = performance.now();
     notify(`${received}: finishing the current step and writing the completed work (send it again to abort at once)`);
   };
   const handlers = SIGNALS.map((s) => [s, () => request(s)] as const);

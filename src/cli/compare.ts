@@ -6,19 +6,22 @@ import { parseArgs } from 'node:util';
 import { compareStudyOf, type JobInput } from '../cluster/job.ts';
 import { riskWords } from '../io/risk-name.ts';
 import { runCompareSpec } from '../pipeline/compare.ts';
+import { widthsWithFlags } from '../pipeline/width-study.ts';
 import { cltFlagOverrides, commandCltStudy } from './clt-study.ts';
 import { commandNetworkStudy } from './network-study.ts';
 import { commandWidthStudy, widthFlagOverrides } from './width-study.ts';
 import { compareSummaryLines, compareTable, writeCompareOutputs } from '../pipeline/compare-report.ts';
 import { announceResources, checkOutputDir, exportIfAsked, integerFlag, readJson, readSpec, UsageError, withInterrupt } from './common.ts';
 import { commandShard, jobInputOf } from './shard.ts';
+import { MAX_SEEDS } from '../spec/schema.ts';
+import { MAX_WORKERS } from '../parallel/pool.ts';
 
 /** MMN Fig. 1's step size, for --paper runs of a spec without a "paper" block (slow: 1e7 steps to t = 10). */
 const PAPER_EPSILON = 1e-6;
 
 /** The spec of a compare command line, which of compare's studies it asks for, and what --seeds and --paper make of it. */
 export async function compareSpecOptions(path: string | undefined, values: CompareStudyFlags) {
-  const seeds = integerFlag(values.seeds, '--seeds', 1);
+  const seeds = integerFlag(values.seeds, '--seeds', 1, MAX_SEEDS);
   const probe = await readSpec(path);
   const paperBlock = probe.json.paper !== undefined;
   const overrides = {
@@ -69,7 +72,7 @@ export async function commandCompare(args: string[]): Promise<number> {
       widths: { type: 'string' },
     },
   });
-  const workers = integerFlag(values.workers, '--workers', 1);
+  const workers = integerFlag(values.workers, '--workers', 1, MAX_WORKERS);
   const { probe, paperBlock, overrides, study } = await compareSpecOptions(positionals[0], values);
   if (values.shard !== undefined) {
     const input = await compareJobInput(positionals[0], values);
@@ -78,7 +81,8 @@ export async function commandCompare(args: string[]): Promise<number> {
   if (study === 'clt') return commandCltStudy(probe, values);
   if (study === 'widths' || study === 'network') {
     const spec = await readSpec(positionals[0], { paper: values.paper && paperBlock });
-    return study === 'widths' ? commandWidthStudy(spec, values) : commandNetworkStudy(spec, values);
+    // the network study reads its sizes from the spec's block: the flags replace them there
+    return study === 'widths' ? commandWidthStudy(spec, values) : commandNetworkStudy({ ...spec, widths: widthsWithFlags(spec.widths, widthFlagOverrides(values)) }, values);
   }
   const spec = await readSpec(positionals[0], { paper: values.paper && paperBlock, overrides });
   if (!values.out) throw new UsageError('compare needs --out <dir>');

@@ -11,7 +11,8 @@ import { writeResult } from '../io/result.ts';
 import { riskWords } from '../io/risk-name.ts';
 import { fluctuationsReport, runFluctuationsInWorker } from '../pipeline/fluctuations.ts';
 import { initialVarianceReport, runInitialVarianceInWorker } from '../pipeline/initial-variance.ts';
-import { checkOutputDir, exportIfAsked, numberList, readSpec, UsageError, whileTicking, withInterrupt } from './common.ts';
+import { announceResources, checkOutputDir, exportIfAsked, integerFlag, numberList, readSpec, UsageError, whileTicking, withInterrupt } from './common.ts';
+import { LIMITS, MAX_BATCH, MAX_UNITS } from '../spec/schema.ts';
 
 export async function commandFluctuations(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -23,13 +24,15 @@ export async function commandFluctuations(args: string[]): Promise<number> {
   if (!values.out && !values.json) throw new UsageError('fluctuations needs --out <dir> or --json');
   if (values.out) checkOutputDir(values.out);
   if (spec.hasVariants) throw new ConfigError('variants', 'fluctuations predicts one run: remove "variants" (or run each variant as its own spec)');
-  const n = numberList(values.n, '--n', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1')?.[0];
-  const epsilon = numberList(values.epsilon, '--epsilon', (x) => x > 0 && x <= 1, 'a number in (0, 1]')?.[0];
-  const batch = numberList(values.batch, '--batch', (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1')?.[0];
+  // the bounds of the particles block's n, epsilon and batch, which these flags replace
+  const n = integerFlag(values.n, '--n', 1, MAX_UNITS);
+  const epsilon = numberList(values.epsilon, '--epsilon', (x) => x >= LIMITS.smallestStep && x <= 1, `a number in [${LIMITS.smallestStep}, 1]`)?.[0];
+  const batch = integerFlag(values.batch, '--batch', 1, MAX_BATCH);
   const run = spec.runs[0];
+  announceResources(spec, { pde: true, particles: false }); // the forward solution is the spec's PDE
   if (run.model.capabilities?.clt === undefined && run.model.reduced?.characteristics) {
     if (epsilon !== undefined || batch !== undefined || values['no-nonlocal']) throw new UsageError('--epsilon, --batch and --no-nonlocal are SGD options; this model\'s prediction is the initial-law variance along GD');
-    return withInterrupt(values.quiet! || values.json!, async (stop, progress) => {
+    return withInterrupt(values.quiet!, async (stop, progress) => {
       let result;
       try {
         result = await whileTicking(progress, 'fluctuations: initial-law variance', () => runInitialVarianceInWorker(run, n, { shouldStop: stop.stopped }));
@@ -53,7 +56,7 @@ export async function commandFluctuations(args: string[]): Promise<number> {
       return 0;
     });
   }
-  return withInterrupt(values.quiet! || values.json!, async (stop, progress) => {
+  return withInterrupt(values.quiet!, async (stop, progress) => {
     let result;
     try {
       result = await whileTicking(progress, 'fluctuations: CLT prediction', () =>

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { mergeShards } from '../cluster/merge.ts';
 import { integerFlag, messageReporter, UsageError, withInterrupt } from './common.ts';
+import { MAX_WORKERS } from '../parallel/pool.ts';
 
 export const MERGE_USAGE = `meanfield merge <dir>... --out <dir> [--resume] [--workers W]
                                                      assemble the shard folders of a cluster run (the
@@ -19,7 +20,7 @@ export async function commandMerge(args: string[]): Promise<number> {
   });
   if (!values.out) throw new UsageError('merge needs --out <dir>');
   if (positionals.length === 0) throw new UsageError('merge needs the shard folders: meanfield merge <dir>... --out <dir>');
-  const workers = integerFlag(values.workers, '--workers', 1);
+  const workers = integerFlag(values.workers, '--workers', 1, MAX_WORKERS);
   return withInterrupt(values.quiet!, async (stop, progress) => {
     const outcome = await mergeShards(positionals, values.out!, { resume: values.resume, workers, shouldStop: stop.stopped, onProgress: messageReporter(progress, 'merge') });
     progress.done();

@@ -10,7 +10,8 @@ import { parseWidths, runWidthStudy, widthStudyLines, writeWidthStudyOutputs } f
 import { Rng } from '../rng.ts';
 import { parseWith } from '../spec/fields.ts';
 import type { Spec } from '../spec/index.ts';
-import { exportIfAsked, integerFlag, messageReporter, UsageError, withInterrupt } from './common.ts';
+import { checkOutputDir, exportIfAsked, integerFlag, messageReporter, UsageError, withInterrupt } from './common.ts';
+import { MAX_WORKERS } from '../parallel/pool.ts';
 
 export interface NetworkStudyFlags {
   out?: string;
@@ -46,9 +47,10 @@ async function estimateSeconds(spec: Spec, workers: number): Promise<number> {
 
 export async function commandNetworkStudy(spec: Spec, values: NetworkStudyFlags): Promise<number> {
   if (!values.out) throw new UsageError('compare needs --out <dir>');
+  checkOutputDir(values.out);
   const out = values.out;
   const quiet = values.quiet ?? false;
-  const workers = integerFlag(values.workers, '--workers', 1) ?? availableParallelism();
+  const workers = integerFlag(values.workers, '--workers', 1, MAX_WORKERS) ?? availableParallelism();
   const estimate = await estimateSeconds(spec, workers);
   if (Number.isFinite(estimate)) console.error(`widths: estimated ${estimate < 120 ? `${Math.ceil(estimate)} s` : `${(estimate / 60).toFixed(1)} min`} of SGD on ${workers} worker(s) (from 3 timed steps at the largest width; evaluations add to it)`);
   return withInterrupt(quiet, async (stop, progress) => {
@@ -60,7 +62,7 @@ export async function commandNetworkStudy(spec: Spec, values: NetworkStudyFlags)
     console.log(`wrote ${files.json}\nwrote ${files.html}`);
     await exportIfAsked(out, values.format);
     if (!result.completed) {
-      console.log('stopped early: the widths whose every seed had finished are analysed; the others are missing');
+      console.log(`stopped early: the widths whose every seed had finished are analysed; missing:\n  ${result.missing.join('\n  ')}`);
       return stop.exitCode();
     }
     return 0;

@@ -8,6 +8,7 @@ import { toJson } from '../io/output.ts';
 import { runSweep, writeSweepOutputs, type SweepResult } from '../pipeline/landscape.ts';
 import { checkOutputDir, exportIfAsked, integerFlag, readJson, readSpec, withInterrupt } from './common.ts';
 import { commandShard, jobInputOf } from './shard.ts';
+import { MAX_WORKERS } from '../parallel/pool.ts';
 
 export async function commandSweep(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -15,14 +16,14 @@ export async function commandSweep(args: string[]): Promise<number> {
     allowPositionals: true,
     options: { out: { type: 'string' }, json: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false }, format: { type: 'string' }, workers: { type: 'string' }, shard: { type: 'string' } },
   });
-  const workers = integerFlag(values.workers, '--workers', 1);
+  const workers = integerFlag(values.workers, '--workers', 1, MAX_WORKERS);
   if (values.shard !== undefined) {
     const input = jobInputOf('sweep', positionals[0], readJson(positionals[0]), { paper: false, overrides: {} });
     return commandShard(input, values.shard, values.out, { workers, quiet: values.quiet! });
   }
   const spec = await readSpec(positionals[0]);
   if (values.out) checkOutputDir(values.out);
-  return withInterrupt(values.quiet! || values.json!, async (stop, progress) => {
+  return withInterrupt(values.quiet!, async (stop, progress) => {
     progress.phase('sweep');
     let last = 0;
     const result = await runSweep(spec, {

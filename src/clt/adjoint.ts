@@ -420,6 +420,8 @@ export interface RadialProblem {
 export interface InfluenceOptions extends AdjointOptions {
   /** Forward step target h (default 2e-3); adjusted down by `commensurateStep`. */
   dt?: number;
+  /** Called after every forward step (it may throw, e.g. on a stop request). */
+  onStep?: (t: number) => void;
 }
 
 export interface InfluenceResult {
@@ -445,7 +447,7 @@ export function influenceFunctions(
   options: InfluenceOptions = {},
 ): InfluenceResult {
   const dt = commensurateStep(saveTimes, options.dt ?? 2e-3);
-  const traj = solveCharacteristics({ ...problem }, { saveTimes: [...saveTimes], dt, keepPath: true });
+  const traj = solveCharacteristics({ ...problem }, { saveTimes: [...saveTimes], dt, keepPath: true, onStep: options.onStep });
   const path = traj.path!;
   const levels = saveTimes.map((t) => Math.round(t / dt));
   const adj = solveAdjoint(problem.model, problem.weights, problem.schedule, path, observables, levels, options);

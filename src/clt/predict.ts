@@ -151,7 +151,13 @@ export function predictFluctuations(
           integrate?.(node);
         }
       : undefined;
-  const adj = influenceFunctions(problem, saveTimes, observables, { dt: o.dt, nonlocal: o.nonlocal, onNode });
+  // the forward path (most of the time before the first backward node) polls the stop request too
+  const onStep = shouldStop
+    ? (): void => {
+        if (shouldStop()) throw predictionInterrupted();
+      }
+    : undefined;
+  const adj = influenceFunctions(problem, saveTimes, observables, { dt: o.dt, nonlocal: o.nonlocal, onNode, onStep });
 
   const { n, epsilon, batch } = o;
   const predictions: ObservablePrediction[] = observables.map((obs, k) => {

@@ -18,7 +18,7 @@ import { writeCompareOutputs } from '../pipeline/compare-report.ts';
 import { planSweep } from '../pipeline/landscape.ts';
 import { planNetworkStudy } from '../pipeline/network-study.ts';
 import { finishedResult, HORIZON_PROBES, type PlannedTask, type TaskPlan } from '../pipeline/task-plan.ts';
-import { planWidthStudy, widthSettings } from '../pipeline/width-study.ts';
+import { planWidthStudy, widthSettings, widthsWithFlags } from '../pipeline/width-study.ts';
 
 type JsonObject = Record<string, unknown>;
 
@@ -99,9 +99,9 @@ async function planOf(input: JobInput): Promise<{ spec: Spec; plan: TaskPlan }> 
   }
   if (study === 'widths' || study === 'network') {
     const spec = await parseSpec(input.raw, { ...base, paper: input.paper });
-    if (study === 'network') return { spec, plan: planNetworkStudy(spec) };
-    const w = input.study?.widths;
-    return { spec, plan: planWidthStudy(spec, widthSettings(spec, { ...(spec.widths ?? {}), ...(w?.ns ? { ns: w.ns } : {}), ...(w?.seeds ? { seeds: w.seeds } : {}) })) };
+    const widths = widthsWithFlags(spec.widths, input.study?.widths);
+    if (study === 'network') return { spec, plan: planNetworkStudy({ ...spec, widths }) };
+    return { spec, plan: planWidthStudy(spec, widthSettings(spec, widths)) };
   }
   const spec = await parseSpec(input.raw, { ...base, paper: input.paper, overrides: input.overrides });
   return { spec, plan: comparePlan(spec) };

@@ -7,7 +7,7 @@
  * `<out>` (a partial folder of its own), and then merges.
  */
 import { resolve } from 'node:path';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, InputError } from '../errors.ts';
 import { makeProvenance } from '../io/output.ts';
 import { finishedTaskIds, loadTask, readManifest, writeManifest, type ShardManifest, type TaskProvenance } from './folder.ts';
 import { loadJob, shardOf, type Job } from './job.ts';
@@ -26,7 +26,7 @@ export interface MergeOutcome {
 function readManifests(dirs: readonly string[]): Array<{ dir: string; manifest: ShardManifest }> {
   const found = dirs.map((dir) => {
     const manifest = readManifest(dir);
-    if (!manifest) throw new ConfigError('merge', `${dir} is not a shard folder (no shard.json): run "meanfield compare|sweep <spec> --shard k/n --out ${dir}" first`);
+    if (!manifest) throw new InputError(`merge: ${dir} is not a shard folder (no shard.json): run "meanfield compare|sweep <spec> --shard k/n --out ${dir}" first`);
     return { dir, manifest };
   });
   const first = found[0];

@@ -23,11 +23,14 @@ function sortedWeighted(values: ArrayLike<number>, weights: ArrayLike<number> | 
   const n = values.length;
   if (n === 0) throw new ConfigError(name, 'needs at least one point');
   if (weights && weights.length !== n) throw new ConfigError(`${name}.weights`, `needs one weight per point (${n} points, got ${weights.length})`);
-  const idx = Array.from({ length: n }, (_, i) => i);
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(values[i])) throw new ConfigError(name, `point ${i} is not a finite number (got ${values[i]})`);
     if (weights && !(weights[i] >= 0 && weights[i] < Infinity)) throw new ConfigError(`${name}.weights`, `weight ${i} must be a finite number >= 0 (got ${weights[i]})`);
   }
+  // equal weights: the native typed-array sort (ties need no order); ~10× faster than sorting indices with a
+  // comparator, which dominated the width studies' bootstrap (thousands of W1s of pooled laws)
+  if (!weights) return { x: Float64Array.from(values).sort(), w: new Float64Array(n).fill(1 / n) };
+  const idx = Array.from({ length: n }, (_, i) => i);
   idx.sort((i, j) => values[i] - values[j]);
   const x = new Float64Array(n);
   const w = new Float64Array(n);

@@ -16,7 +16,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, InputError } from '../errors.ts';
 
 export const DATA_FORMATS = ['h5', 'npy'] as const;
 export type DataFormat = (typeof DATA_FORMATS)[number];
@@ -216,7 +216,7 @@ export function isDataFormat(format: string): format is DataFormat {
  */
 export async function exportData(dir: string, formats: readonly DataFormat[]): Promise<string[]> {
   const json = join(dir, 'result.json');
-  if (!existsSync(json)) throw new ConfigError('<dir>', `${dir} has no result.json (export reads the output folder of a command)`);
+  if (!existsSync(json)) throw new InputError(`export ${dir}: ${dir} has no result.json (export reads the output folder of a command)`);
   const tree = dataTree(JSON.parse(readFileSync(json, 'utf8')));
   const out = dataDir(dir);
   mkdirSync(out, { recursive: true });

@@ -32,6 +32,9 @@ import { deserializeError, loadTaskFunction, rateLimited, type ReplyMessage, typ
 
 export type { Task, TaskContext, TaskFunction } from './protocol.ts';
 
+/** Most worker threads a pool starts (far above any core count this runs on; more is a typo). */
+export const MAX_WORKERS = 256;
+
 export interface PoolOptions<Result = unknown, Progress = unknown> {
   /** Worker threads (default: min(cores, tasks)); 0 runs every task in the calling thread. */
   workers?: number;
@@ -106,7 +109,7 @@ function stopSignal(shouldStop: (() => boolean) | undefined) {
 type StopSignal = ReturnType<typeof stopSignal>;
 
 async function execute<Result, Progress>(tasks: readonly Task[], options: PoolOptions<Result, Progress>, firstAlwaysStarts: boolean): Promise<PoolResult<Result>> {
-  const workers = checkNumber(options.workers ?? Math.min(availableParallelism(), tasks.length), 'workers', { integer: true, min: 0, max: 256 });
+  const workers = checkNumber(options.workers ?? Math.min(availableParallelism(), tasks.length), 'workers', { integer: true, min: 0, max: MAX_WORKERS });
   const pollMs = checkNumber(options.pollMs ?? 50, 'pollMs', { above: 0 });
   const progressMs = checkNumber(options.progressMs ?? 100, 'progressMs', { min: 0 });
   const stop = stopSignal(options.shouldStop);

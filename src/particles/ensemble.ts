@@ -12,7 +12,7 @@
 import { checkNumber } from '../io/validate.ts';
 import { runReplica, type ReplicaSpec } from './replica.ts';
 import type { ParticleRun } from './sgd.ts';
-import { runTasks, type Task, type TaskContext } from '../parallel/pool.ts';
+import { MAX_WORKERS, runTasks, type Task, type TaskContext } from '../parallel/pool.ts';
 
 export { runReplica } from './replica.ts';
 
@@ -64,7 +64,7 @@ export function replicaTaskOf(spec: EnsembleSpec, replica: number): Task<{ spec:
  */
 export async function runEnsemble(spec: EnsembleSpec, replicas: number, workers: number, control: EnsembleControl = {}): Promise<EnsembleResult> {
   checkNumber(replicas, 'ensemble.replicas', { integer: true, min: 1, max: 0x7fffffff });
-  checkNumber(workers, 'ensemble.workers', { integer: true, min: 0, max: 256 });
+  checkNumber(workers, 'ensemble.workers', { integer: true, min: 0, max: MAX_WORKERS });
   const runs: Array<ParticleRun | null> = new Array(replicas).fill(null);
   for (const [k, run] of control.done ?? []) if (k >= 0 && k < replicas && run.completed) runs[k] = run;
   const pending = runs.flatMap((r, k) => (r === null ? [k] : []));

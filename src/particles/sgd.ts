@@ -86,7 +86,7 @@ export interface SgdOptions {
   /** RNG seed (32-bit) and stream (< 2³¹); defaults stream 0. */
   readonly seed: number;
   readonly stream?: number;
-  /** Steps between calls of shouldStop/onProgress (default 10 000). */
+  /** Steps between calls of shouldStop/onProgress (default 10 000; sooner when they take longer than POLL_MS). */
   readonly checkEvery?: number;
   /** Return the final (w, a, b) in the result (default false). */
   readonly returnState?: boolean;
@@ -147,6 +147,8 @@ export interface ParticleRun {
 }
 
 const STREAM_LIMIT = 0x80000000;
+/** Longest wall time (ms) between two polls of shouldStop/onProgress while stepping, whatever checkEvery says. */
+export const POLL_MS = 200;
 
 export interface Resolved {
   n: number;
@@ -497,7 +499,7 @@ export interface Engine {
 
 /**
  * Runs an engine from its initial state up to the last save time, recording a snapshot at every save
- * time and polling `control` every `checkEvery` steps. Deterministic.
+ * time and polling `control` every `checkEvery` steps (or POLL_MS). Deterministic.
  */
 export function runEngine(
   engine: Engine,
@@ -522,13 +524,25 @@ export function runEngine(
     }
   };
   record();
+  // steps so slow that checkEvery of them outlast POLL_MS (a wide net, a huge batch) also poll once POLL_MS has
+  // passed, reading the clock after each step only then: a stop waits one step, not checkEvery (results unchanged)
+  let timed = true;
   while (k < totalSteps) {
     const stop = Math.min(saveSteps[nextSave], (Math.floor(k / checkEvery) + 1) * checkEvery);
     const t0 = performance.now();
-    for (; k < stop; k++) engine.step(k);
-    stepsMs += performance.now() - t0;
+    const first = k;
+    if (timed) {
+      const deadline = t0 + POLL_MS;
+      while (k < stop) {
+        engine.step(k++);
+        if (performance.now() > deadline) break;
+      }
+    } else for (; k < stop; k++) engine.step(k);
+    const ms = performance.now() - t0;
+    stepsMs += ms;
+    timed = (ms / (k - first)) * checkEvery > POLL_MS;
     record();
-    if (k % checkEvery === 0 || k === totalSteps) {
+    if (k % checkEvery === 0 || k === totalSteps || ms > POLL_MS) {
       control.onProgress?.({ step: k, totalSteps, t: k * epsilon });
       if (k < totalSteps && control.shouldStop?.()) {
         stoppedAt = { step: k, t: k * epsilon };

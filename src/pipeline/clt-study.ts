@@ -59,6 +59,8 @@ import type { PlotlyFigure, ReportSection } from '../plot/html-report.ts';
 import { Rng } from '../rng.ts';
 import { jsonObject, number, numberList, parseWith } from '../spec/fields.ts';
 import type { RunSpec, Spec } from '../spec/index.ts';
+import { MAX_SEEDS } from '../spec/schema.ts';
+import { MAX_WORKERS } from '../parallel/pool.ts';
 import type { Provenance } from '../types.ts';
 import { predictionTask } from './fluctuations.ts';
 import { HORIZON_PROBES, runTaskPlan, type PlannedTask, type TaskPlan } from './task-plan.ts';
@@ -121,7 +123,7 @@ function cltBlockSchema(firstSaveTime: number) {
     .strictObject({
       ns: numberList({ integer: true, min: 2, max: 1e6 }, { increasing: true }),
       epsilons: numberList({ above: 0, max: 1 }, { increasing: true }),
-      seeds: number({ integer: true, min: 3, max: 100000 }),
+      seeds: number({ integer: true, min: 3, max: MAX_SEEDS }),
       horizons: numberList({ min: firstSaveTime }).optional(),
       batch: number({ integer: true, min: 1, max: 1e6 }),
       bootstrap: number({ integer: true, min: 0, max: 100000 }).default(400),
@@ -162,6 +164,11 @@ export function parseCltStudySpec(spec: Spec, overrides: Partial<CltStudySetting
   const run = spec.runs[0];
   const block: Record<string, unknown> = spec.clt === undefined ? {} : { ...spec.clt };
   for (const [key, value] of Object.entries(overrides)) if (value !== undefined) block[key] = value;
+  // the block's horizons pair with the block's epsilons: --epsilons of another length cannot keep them
+  const horizons = block.horizons;
+  if (overrides.epsilons && Array.isArray(horizons) && horizons.length !== overrides.epsilons.length && overrides.horizons === undefined) {
+    throw new ConfigError('--epsilons', `gives ${overrides.epsilons.length} step(s) but the spec's clt.horizons has one horizon per epsilon of the spec (${horizons.length}): give ${horizons.length} --epsilons, or remove clt.horizons (every ε then runs to the last save time)`);
+  }
   return { run, clt: parseCltBlock(block, run) };
 }
 
@@ -606,7 +613,7 @@ export async function runCltStudy(run: RunSpec, options: CltStudyOptions): Promi
   const plan = planCltStudy(run, options);
   const { ensembles, settings } = plan;
   const seeds = settings.seeds;
-  const workers = parseWith(number({ integer: true, min: 0, max: 256 }), options.workers ?? availableParallelism(), 'workers');
+  const workers = parseWith(number({ integer: true, min: 0, max: MAX_WORKERS }), options.workers ?? availableParallelism(), 'workers');
   const elapsed = () => performance.now() - t0;
 
   // checkpoints: the two predictions in one file, each replica in its ensemble's folder

@@ -112,6 +112,7 @@ function overlay(result: CompareResult, pick: (r: RunComparison) => { pde: numbe
 
 export function compareReportSections(result: CompareResult): ReportSection[] {
   const sections: ReportSection[] = [];
+  if (result.runs.length === 0) return [{ title: 'Interrupted', text: `The run was stopped before any run had both a PDE solution and a particle save time: nothing to compare yet. Missing:\n\n${result.missing.join('\n\n')}` }];
   const words = riskWords(result.riskName);
   const first = result.runs[0];
   const log = logTime(result);
@@ -197,5 +198,5 @@ export function compareReportSections(result: CompareResult): ReportSection[] {
 }
 
 export function writeCompareOutputs(dir: string, result: CompareResult): ResultFiles {
-  return writeResult(dir, { ...resultJson(result), provenance: result.provenance, spec: result.spec, riskName: result.riskName }, { title: `meanfield compare: ${result.runs[0].model}`, sections: compareReportSections(result) });
+  return writeResult(dir, { ...resultJson(result), provenance: result.provenance, spec: result.spec, riskName: result.riskName }, { title: `meanfield compare: ${result.runs[0]?.model ?? 'stopped early'}`, sections: compareReportSections(result) });
 }

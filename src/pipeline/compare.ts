@@ -30,7 +30,7 @@ import { replicaTaskOf } from '../particles/ensemble.ts';
 import type { ParticleRun } from '../particles/sgd.ts';
 import { errorOfRun, parseSpec, type RunSpec, type Spec, type SpecOptions } from '../spec/index.ts';
 import { fittedFunctionOf, pdePoints } from './width-study.ts';
-import { InterruptedError, type Task } from '../parallel/pool.ts';
+import type { Task } from '../parallel/pool.ts';
 import { runTaskPlan, type PlannedTask } from './task-plan.ts';
 import { missingPieces } from './solve.ts';
 import { curveTimes } from './dense-curve.ts';
@@ -436,8 +436,8 @@ export function assembleCompare(plan: ComparePlan, resultOf: (id: string) => Pde
     if (!solution || replicas.length === 0) return;
     runs.push(compareRun(p.run, solution, replicas, p.dense, directions));
   });
-  const completed = missing.length === 0;
-  if (runs.length === 0) throw new InterruptedError('interrupted before any run had both a PDE solution and a particle save time: nothing to compare yet');
+  // stopped before any run had both a PDE solution and a particle save time: still a result, with no runs and everything missing
+  const completed = missing.length === 0 && runs.length === prepared.length;
   return {
     kind: 'meanfield.compare',
     provenance,

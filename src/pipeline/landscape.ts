@@ -28,6 +28,7 @@ import type { TaskContext } from '../parallel/pool.ts';
 import { finishedResult, HORIZON_PROBES, runTaskPlan, type PlannedTask, type TaskPlan } from './task-plan.ts';
 import { mean } from '../diagnostics/stats.ts';
 import { allowed, dimension, number, numberList, oneOf, parseWith, rangeText } from '../spec/fields.ts';
+import { LIMITS } from '../spec/schema.ts';
 import { mergeJson, runSpecFromJson, type RunSpec, type Spec } from '../spec/index.ts';
 import { buildModel, loadDefinition } from '../../reduced-models/index.ts';
 
@@ -56,7 +57,7 @@ export const sweepSchema = z
     lemmaDomain: oneOf(['half-line', 'grid']).default('half-line'),
     /** Δ values at which the PDE and SGD run to `longTime` (SGD where the model has particles: finite d). */
     dynamicsDeltas: numberList({ above: 0, below: 1 }, { minLength: 0 }).default([]),
-    longTime: number({ above: 0 }).default(20),
+    longTime: number({ above: 0, max: LIMITS.horizon }).default(20),
   })
   .superRefine((s, ctx) => {
     if (!(s.deltaMax > s.deltaMin)) ctx.addIssue({ code: 'custom', path: ['deltaMax'], message: `must be ${rangeText({ above: s.deltaMin, below: 1 })} (got ${s.deltaMax})` });
@@ -81,12 +82,17 @@ function gridOperatorsOf(model: Model, command: string): (grid: Grid, tolerance:
 }
 
 /** The grid of the run's `grid` block: one axis [0, rMax] (the landscape capability's contract). */
+/** Most cells of the grid the landscape's QP minimises over. */
+export const LANDSCAPE_MAX_CELLS = 100_000;
+
 function landscapeGrid(run: RunSpec, command: string): Grid {
   const makeGrid = run.model.reduced?.grid;
   if (!makeGrid) throw new ConfigError('model.name', `${command} minimises over laws on a grid; model "${run.model.name}" has no grid form`);
   if (run.grid === undefined) throw new ConfigError('grid', `${command} needs a "grid" block: the laws the risk is minimised over live on it`);
   const grid = makeGrid(run.grid);
   if (grid.ndim !== 1 || grid.axes[0].lo !== 0) throw new Error(`model "${run.model.name}": the landscape capability needs a grid of one axis starting at 0 (got ${grid.ndim} axes)`);
+  // the QP runs over every cell on this thread without progress, in time ∝ cells (≈ 3 s at 1e5 cells, ≈ 20 s at 1e6 on a loaded 2-core machine)
+  if (grid.size > LANDSCAPE_MAX_CELLS) throw new ConfigError('grid.cells', `${command} minimises over a law on every cell: at most ${LANDSCAPE_MAX_CELLS} cells (got ${grid.size}); MMN Fig. 2 needs 2000`);
   return grid;
 }
 

@@ -112,6 +112,10 @@ export interface WidthStudyResult {
   readonly description?: string;
   readonly settings: WidthsSettings;
   readonly completed: boolean;
+  /** True when a stop cut the study short; `missing` lists each run's widths that were not analysed. */
+  readonly stoppedEarly: boolean;
+  readonly missing: string[];
+  /** The runs with at least two widths whose every seed finished (none when stopped that early). */
   readonly runs: WidthStudyRun[];
 }
 
@@ -306,6 +310,7 @@ export function planNetworkStudy(spec: Spec): TaskPlan<WidthStudyResult> {
   });
   const assemble = (resultOf: (id: string) => unknown, provenance: Provenance): WidthStudyResult => {
     const analysed: Array<{ run: WidthStudyRun; laws: Float64Array[] }> = [];
+    const missing: string[] = [];
     spec.runs.forEach((run, r) => {
       const byWidth: ParticleRun[][] = [];
       for (const n of settings.ns) {
@@ -313,6 +318,8 @@ export function planNetworkStudy(spec: Spec): TaskPlan<WidthStudyResult> {
         if (got.length < settings.seeds) break; // widths are analysed while complete, in order
         byWidth.push(got);
       }
+      const analysedWidths = byWidth.length < 2 ? 0 : byWidth.length;
+      if (analysedWidths < settings.ns.length) missing.push(`${run.label}: N = ${settings.ns.slice(analysedWidths).join(', ')}${analysedWidths === 0 ? ' (fewer than two widths finished every seed)' : ''}`);
       if (byWidth.length < 2) return;
       const model = run.model.particles;
       const warnings = model?.kind === 'network' ? model.network.warnings : [];
@@ -325,14 +332,15 @@ export function planNetworkStudy(spec: Spec): TaskPlan<WidthStudyResult> {
       const d = distancesBetween(laws, reference.laws, run.coordinates.length, slicingDirections(run.coordinates.length, spec.seed));
       return { ...run, w1ToReference: d.w1, slicedW1ToReference: d.sliced };
     });
-    if (runs.length === 0) throw new Error('widths: stopped before two widths of any run had finished');
     return {
       kind: 'meanfield.widths',
       provenance,
       spec: spec.json,
       description: spec.description,
       settings,
-      completed: runs.length === spec.runs.length && runs.every((r) => r.completed),
+      completed: missing.length === 0,
+      stoppedEarly: missing.length > 0,
+      missing,
       runs,
     };
   };
@@ -401,6 +409,7 @@ export function widthStudyLines(result: WidthStudyResult): string[] {
 /** Report sections: metrics against N and t, the coordinate histograms over N, W1 to the largest N. */
 export function widthStudySections(result: WidthStudyResult): ReportSection[] {
   const sections: ReportSection[] = [];
+  if (result.runs.length === 0) return [{ title: 'Stopped early', text: `The study was stopped before two widths of any run had finished every seed; missing:\n\n${result.missing.join('\n\n')}` }];
   const many = result.runs.length > 1;
   const name = (r: WidthStudyRun, what: string) => (many ? `${r.label}: ${what}` : what);
   const metrics = result.runs[0].metrics;
@@ -480,5 +489,5 @@ function referenceSections(result: WidthStudyResult): ReportSection[] {
 }
 
 export function writeWidthStudyOutputs(dir: string, result: WidthStudyResult): ResultFiles {
-  return writeResult(dir, result, { title: `meanfield compare (widths): ${result.runs[0].model}`, sections: widthStudySections(result) });
+  return writeResult(dir, result, { title: `meanfield compare (widths): ${result.runs[0]?.model ?? 'stopped early'}`, sections: widthStudySections(result) });
 }

@@ -31,6 +31,7 @@ import { Grid } from '../grid.ts';
 import { Rng } from '../rng.ts';
 import { number, numberList, parseWith } from '../spec/fields.ts';
 import type { RunSpec, Spec } from '../spec/index.ts';
+import { MAX_SEEDS, MAX_UNITS } from '../spec/schema.ts';
 import type { Provenance } from '../types.ts';
 import { percentileCi, resample, type Estimate } from './clt-study.ts';
 import { finishedResult, HORIZON_PROBES, runTaskPlan, type PlannedTask, type TaskPlan } from './task-plan.ts';
@@ -68,9 +69,9 @@ export function fittedFunctionOf(capabilities: Readonly<Record<string, unknown>>
 
 export const widthsSchema = z.strictObject({
   /** Numbers of units, strictly increasing, at least two. */
-  ns: numberList({ integer: true, min: 2 }, { increasing: true, minLength: 2 }),
+  ns: numberList({ integer: true, min: 2, max: MAX_UNITS }, { increasing: true, minLength: 2 }),
   /** Replicas per n (≥ 3 for a spread; default the particles block's seeds, at least 3). */
-  seeds: number({ integer: true, min: 3, max: 100000 }).optional(),
+  seeds: number({ integer: true, min: 3, max: MAX_SEEDS }).optional(),
   /** Bootstrap resamples for the fit intervals (0: none). */
   bootstrap: number({ integer: true, min: 0, max: 100000 }).default(400),
 });
@@ -203,6 +204,11 @@ function excessFit(ns: number[], samples: number[][], reference: number, bootstr
 }
 
 /** The `widths` block (or --widths) validated against the spec: one run, a particle side, a PDE. */
+/** The spec's "widths" block with the command line's --widths and --seeds in place of its ns and seeds (both width studies). */
+export function widthsWithFlags(widths: Record<string, unknown> | undefined, flags: { ns?: number[]; seeds?: number } | undefined): Record<string, unknown> {
+  return { ...(widths ?? {}), ...(flags?.ns ? { ns: flags.ns } : {}), ...(flags?.seeds ? { seeds: flags.seeds } : {}) };
+}
+
 export function widthSettings(spec: Spec, raw: unknown): WidthsSettings & { seeds: number } {
   if (spec.hasVariants) throw new ConfigError('variants', 'the width study runs one spec (no variants): the widths are its variants');
   const run = spec.runs[0];

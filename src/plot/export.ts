@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, InputError } from '../errors.ts';
 import { DEFAULT_DPI, isScreenOnly, paperFigure, paperSize, type PaperSize } from './figures.ts';
 import { plotlyScript, readReportFigures, type TitledFigure } from './html-report.ts';
 
@@ -266,7 +266,7 @@ export function figuresDir(dir: string): string {
  */
 export async function exportFigures(dir: string, formats: readonly string[], options: ExportOptions = {}): Promise<string[]> {
   const report = join(dir, 'report.html');
-  if (!existsSync(report)) throw new ConfigError('<dir>', `${dir} has no report.html (export re-renders the figures of a solve, compare, fluctuations or sweep output folder)`);
+  if (!existsSync(report)) throw new InputError(`export ${dir}: ${dir} has no report.html (export re-renders the figures of a solve, compare, fluctuations or sweep output folder)`);
   const figures = readReportFigures(readFileSync(report, 'utf8')).filter((f) => !isScreenOnly(f.figure));
   return exportFigureSpecs(figures, figuresDir(dir), formats, options);
 }

@@ -174,6 +174,11 @@ export async function parseSpec(value: unknown, options: SpecOptions = {}): Prom
       runs.push(parseRun({ ...json, model: block }, label || resolved.model.label, root.seed, resolved));
     } catch (e) {
       if (e instanceof ConfigError && path && overrideHas(over, e.field)) throw new ConfigError(`${path}.${e.field}`, e.message.slice(e.field.length + 2));
+      // a variant naming another model inherits the base model's parameters (a merge cannot delete them)
+      const name = isPlainObject(over.model) ? over.model.name : undefined;
+      if (e instanceof ConfigError && path && name !== undefined && e.field.startsWith('model.')) {
+        throw new ConfigError(`${path}.model.name`, `switches the model to ${JSON.stringify(name)}, which refuses the base spec's ${e.field} (${e.message.slice(e.field.length + 2)}): a variant keeps the base model's parameters, so give this model a spec of its own`);
+      }
       throw e;
     }
   }

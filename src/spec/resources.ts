@@ -8,16 +8,18 @@
  * Cost model (rough, from the hot loops; good to a factor of a few on one core):
  *  - finite volumes: per step, stages × cells × (kernel rank + 16) multiply-adds; the step count is
  *    horizon / dt with dt the fixed `solver.dt`, the explicit-diffusion limit h² β / 2 when there is
- *    noise (every coordinate diffuses with coefficient 1/β), or the CFL step cfl·h/(ξ·v) with speeds v of
- *    order 1 (a guess: the true speed is known only once the kernel is built, so it is not refused on);
+ *    noise and `solver.diffusion` is "explicit" (every coordinate diffuses with coefficient 1/β), or the
+ *    CFL step cfl·h/(ξ·v) with speeds v of order 1 + λ·(grid extent) (the ridge drift −λθ; the order 1 is
+ *    a guess: the true speed is known only once the kernel is built);
  *  - particles: horizon / ε steps, each batch × n × p multiply-adds (p parameters per unit), per replica;
  *    test risk: testSamples × n × p per save time;
  *  - memory: finite volumes ≈ cells × (2·rank + 16) doubles; particles ≈ 4 copies of n × p doubles per
- *    replica running at once (one per worker).
+ *    replica running at once (one per worker), plus the n(n−1)/2 pair cosines of an exact R_N (ridge models),
+ *    whose O(n² p) per save time joins the time.
  */
 import { availableParallelism, freemem, totalmem } from 'node:os';
 import { ConfigError } from '../errors.ts';
-import type { RunSpec, Spec } from './index.ts';
+import { errorOfRun, type RunSpec, type Spec } from './index.ts';
 
 /** Seconds per multiply-add of the hot loops (≈1 ns on one core of this class of machine). */
 export const SECONDS_PER_OPERATION = 1e-9;
@@ -76,12 +78,17 @@ function pdePhase(run: RunSpec): Phase | undefined {
   let h = Infinity;
   for (let i = 0; i < grid.ndim; i++) h = Math.min(h, grid.spacing[i]);
   const horizon = horizonOf(run);
-  let dt = run.solver.cfl * h / Math.max(largestSchedule(run), 1e-300);
+  // the ridge penalty adds the drift −λθ, of speed up to λ·(largest |coordinate| on the grid)
+  let extent = 0;
+  for (const ax of grid.axes) extent = Math.max(extent, Math.abs(ax.lo), Math.abs(ax.hi));
+  const ridge = run.noise ? run.noise.lambda * extent : 0;
+  let dt = run.solver.cfl * h / Math.max(largestSchedule(run) * (1 + ridge), 1e-300);
   // the CFL step is set by the cell width (the grid's extent and cell count together) and the CFL number;
-  // a CFL number far below the usual 0.1–0.5 is the likelier mistake
-  let stepField = run.solver.cfl < 0.01 ? 'solver.cfl' : 'grid';
-  let why = `CFL steps with speeds of order 1 on cells of width ${h.toPrecision(3)} at solver.cfl = ${run.solver.cfl}`;
-  if (run.noise) {
+  // a CFL number far below the usual 0.1–0.5 is the likelier mistake, and a ridge drift far above 1 the cause when present
+  let stepField = ridge > 1 ? 'noise.lambda' : run.solver.cfl < 0.01 ? 'solver.cfl' : 'grid';
+  let why = `CFL steps with speeds of order ${ridge > 1 ? `λ·${extent} = ${ridge.toPrecision(3)}` : '1'} on cells of width ${h.toPrecision(3)} at solver.cfl = ${run.solver.cfl}`;
+  // implicit diffusion (the default) has no step limit of its own; explicit diffusion needs Δt ≤ h²β/2
+  if (run.noise && run.solver.diffusion === 'explicit') {
     const diffusion = (h * h * run.noise.beta) / 2;
     if (diffusion < dt) [dt, stepField, why] = [diffusion, 'noise.beta', `explicit diffusion needs dt <= h² β / 2 = ${diffusion.toExponential(2)}`];
   }
@@ -109,16 +116,20 @@ function particlePhase(run: RunSpec, workers: number | undefined): Phase | undef
   const replicas = p.seeds;
   const atOnce = Math.max(1, Math.min(replicas, workers ?? availableParallelism()));
   const unitBytes = p.n * perUnit * 8;
-  const perReplica = steps * p.batch * p.n * perUnit + run.saveTimes.length * p.testSamples * p.n * perUnit;
+  // the exact R_N of a ridge model sums over the n(n−1)/2 pairs of units (their cosines are kept: 8 bytes each),
+  // O(n² (d + K)) per save time with K ≈ 30 Mehler terms
+  const pairs = side.kind === 'ridge' && side.model.populationRisk ? (p.n * (p.n - 1)) / 2 : 0;
+  const perReplica = steps * p.batch * p.n * perUnit + run.saveTimes.length * (p.testSamples * p.n * perUnit + pairs * (perUnit + 30));
   return {
-    bytes: atOnce * 4 * unitBytes,
+    bytes: atOnce * (4 * unitBytes + 8 * pairs),
     operations: (replicas * perReplica) / atOnce,
     steps,
     stepField: 'particles.epsilon',
     // n × p doubles: a ridge unit has p = d + 2 parameters, so a huge dimension is as likely the cause as a huge n
     memoryField: side.kind === 'ridge' && perUnit > p.n ? 'model.d' : 'particles.n',
     line: `particles: ${replicas} replica(s) (${atOnce} at once) of n = ${p.n} units × ${perUnit} parameters, ${steps.toPrecision(3)} steps of batch ${p.batch} to t = ${horizon}` +
-      (p.testSamples > 0 ? `, ${p.testSamples} test samples per save time` : ''),
+      (p.testSamples > 0 ? `, ${p.testSamples} test samples per save time` : '') +
+      (pairs > 0 ? `, exact R_N over ${pairs.toPrecision(3)} pairs of units per save time` : ''),
   };
 }
 
@@ -167,17 +178,19 @@ export function checkResources(spec: Spec, options: ResourceOptions): string[] {
   const memory = totalmem();
   const out: string[] = [];
   let seconds = 0;
-  for (const run of spec.runs) {
+  for (const [index, run] of spec.runs.entries()) {
     const e = estimateRun(run, options);
     const prefix = spec.runs.length > 1 ? `${run.label}: ` : '';
+    // named as the user wrote it: under variants[i]. when that variant sets the field
+    const refuse = (field: string, message: string) => errorOfRun(spec, index, new ConfigError(field, message));
     if (e.bytes > MEMORY_FRACTION * memory) {
       const field = e.phases.find((p) => p.bytes === e.bytes)?.memoryField ?? 'particles.n';
-      throw new ConfigError(field, `${prefix}the run needs about ${formatBytes(e.bytes)} of memory, more than ${MEMORY_FRACTION * 100} % of this machine's ${formatBytes(memory)} (${e.lines.join('; ')})`);
+      throw refuse(field, `${prefix}the run needs about ${formatBytes(e.bytes)} of memory, more than ${MEMORY_FRACTION * 100} % of this machine's ${formatBytes(memory)} (${e.lines.join('; ')})`);
     }
     for (const p of e.phases) {
       const s = p.operations * SECONDS_PER_OPERATION;
       if (!(s <= MAX_SECONDS)) {
-        throw new ConfigError(p.stepField, `${prefix}the run would take about ${formatSeconds(s)} (${p.line}), more than the ${formatSeconds(MAX_SECONDS)} accepted: fewer steps, a shorter horizon (saveTimes) or fewer units`);
+        throw refuse(p.stepField, `${prefix}the run would take about ${formatSeconds(s)} (${p.line}), more than the ${formatSeconds(MAX_SECONDS)} accepted: fewer steps, a shorter horizon (saveTimes) or fewer units`);
       }
     }
     seconds += e.seconds;

@@ -31,6 +31,11 @@ import { allowed, flag, jsonObject, number, numberList, oneOf } from './fields.t
  */
 export const LIMITS = { smallestStep: 1e-12, horizon: 1e6, saveTimes: 10000 } as const;
 
+/** Most replicas (seeds) of one run or study, units of one network, and samples of one SGD step. */
+export const MAX_SEEDS = 100000;
+export const MAX_UNITS = 1e7;
+export const MAX_BATCH = 1e5;
+
 export const scheduleSchema = z
   .discriminatedUnion(
     'kind',
@@ -94,12 +99,12 @@ export const stepSizeSchema = z.strictObject({
 });
 
 const particlesFields = z.strictObject({
-  n: number({ integer: true, min: 1, max: 1e7 }),
+  n: number({ integer: true, min: 1, max: MAX_UNITS }),
   /** The per-unit step ε (t = kε); or `stepSize`, which gives ε for every width. */
   epsilon: number({ min: LIMITS.smallestStep, max: 1 }).optional(),
   stepSize: stepSizeSchema.optional(),
-  batch: number({ integer: true, min: 1, max: 1e5 }).default(1),
-  seeds: number({ integer: true, min: 1, max: 100000 }).default(1),
+  batch: number({ integer: true, min: 1, max: MAX_BATCH }).default(1),
+  seeds: number({ integer: true, min: 1, max: MAX_SEEDS }).default(1),
   trainA: flag.default(false),
   trainB: flag.default(false),
   /** Fresh samples for the Monte Carlo test risk at each save time (0 = off). */

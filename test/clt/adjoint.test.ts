@@ -29,6 +29,24 @@ describe('influence function along characteristics (src/clt/README.md, "It is th
   const full = influenceFunctions({ model: kernel, nodes, weights, schedule: constant }, [0, 0.5, T], observables, { dt });
   const ablation = influenceFunctions({ model: kernel, nodes, weights, schedule: constant }, [0, 0.5, T], observables, { dt, nonlocal: false });
 
+  it('polls onStep after every forward step, so a stop ends the forward path before the backward sweep (a stop waited ~20 s for the first backward node)', () => {
+    const steps: number[] = [];
+    let nodesSeen = 0;
+    const stop = new Error('stop');
+    const run = () =>
+      influenceFunctions({ model: kernel, nodes, weights, schedule: constant }, [0, 0.5, T], observables, {
+        dt,
+        onNode: () => void nodesSeen++,
+        onStep: (t) => {
+          steps.push(t);
+          if (steps.length === 10) throw stop;
+        },
+      });
+    expect(run).toThrow(stop);
+    expect(steps[9]).toBeCloseTo(10 * dt, 12);
+    expect(nodesSeen).toBe(0);
+  });
+
   const phiT = (obs: RadialObservable, x0: Float64Array, p: Float64Array): number => {
     const traj = solveCharacteristics({ model: kernel, nodes: x0, weights: p, schedule: constant }, { saveTimes: [T], dt });
     return obs.value(traj.positions[0], p);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.ts';
 import { leastSquares, mean, standardError } from '../../src/diagnostics/stats.ts';
-import { simulate, type SgdOptions } from '../../src/particles/sgd.ts';
+import { POLL_MS, runEngine, simulate, type Engine, type SgdOptions } from '../../src/particles/sgd.ts';
 import { Rng } from '../../src/rng.ts';
 import { freeModel, teacherReluModel } from './helpers/toy-models.ts';
 import { hardTanhModel } from './helpers/hard-tanh-model.ts';
@@ -94,6 +94,29 @@ describe('reproducibility and bookkeeping', () => {
     expect(b.snapshots[0].testRisk).toBeNull();
     expect(a.snapshots[0].testRisk!.samples).toBe(500);
     expect(a.snapshots[0].populationRisk).toBeNull(); // this model has no closed form
+  });
+
+  it('slow steps are polled every POLL_MS, not every checkEvery steps (a stop waited 100 steps of a huge-batch network: > 40 s)', () => {
+    const busy = (ms: number) => {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+    };
+    let stepped = 0;
+    const engine: Engine = {
+      saveSteps: [0, 1000],
+      totalSteps: 1000,
+      checkEvery: 100,
+      state: { w: new Float64Array(0), a: new Float64Array(0), b: new Float64Array(0) } as unknown as Engine['state'],
+      step: () => {
+        stepped++;
+        busy(POLL_MS / 4);
+      },
+      observe: (t, step) => ({ requestedTime: t, step, t, reduced: new Float64Array(0) }) as unknown as ReturnType<Engine['observe']>,
+    };
+    const run = runEngine(engine, { name: 'slow', dimension: 1, reducedNames: [] }, { n: 1, epsilon: 1e-3, saveTimes: [0, 1], seed: 1 }, { shouldStop: () => true });
+    expect(run.completed).toBe(false);
+    expect(stepped).toBeLessThanOrEqual(5); // the first poll comes after ~POLL_MS, i.e. ~4 steps, not at step 100
+    expect(run.stoppedAt!.step).toBe(stepped);
   });
 
   it('shouldStop interrupts at a check, keeps the completed save times, reports progress', () => {

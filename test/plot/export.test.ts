@@ -121,7 +121,7 @@ describe('meanfield export (CLI)', () => {
   it('usage errors: a missing folder exits 2; a folder without report.html and a non-number flag are ConfigErrors (main exits 2)', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => {});
     expect(await commandExport([])).toBe(2);
-    await expect(commandExport([mkdtempSync(join(tmpdir(), 'meanfield-empty-'))])).rejects.toThrow(/<dir>: .* has no report.html/);
+    await expect(commandExport([mkdtempSync(join(tmpdir(), 'meanfield-empty-'))])).rejects.toThrow(/^export .*: .* has no report.html/);
     await expect(commandExport(['x', '--dpi', 'high'])).rejects.toThrow('--dpi: must be a number (got "high")');
   });
 });

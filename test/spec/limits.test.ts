@@ -72,18 +72,23 @@ describe('resource estimate', () => {
     const e = estimateRun(run, { pde: true, particles: true, workers: 1 });
     expect(e.phases[0].steps).toBe(10000); // t = 10 / dt
     expect(e.phases[1].steps).toBe(1e6); // t = 10 / ε
-    // particles: 1e6 steps × batch 1 × 800 units × (40 + 2) parameters
-    expect(e.phases[1].operations).toBeCloseTo(1e6 * 800 * 42, -3);
-    const [noisy] = (await parseSpec(withField('noise', { beta: 1e-3, lambda: 0 }))).runs;
+    // particles: 1e6 steps × batch 1 × 800 units × (40 + 2) parameters, and the exact R_N's 800·799/2 pairs × (42 + 30) at 6 save times
+    expect(e.phases[1].operations).toBeCloseTo(1e6 * 800 * 42 + 6 * 319600 * 72, -3);
     const h = 8 / 1600;
+    const [noisy] = (await parseSpec(withField('solver.diffusion', 'explicit', withField('noise', { beta: 1e-3, lambda: 0 })))).runs;
     expect(estimateRun(noisy, { pde: true, particles: false }).phases[0].steps).toBe(Math.ceil(10 / ((h * h * 1e-3) / 2)));
+    // implicit diffusion (the default) has no h²β/2 limit: CFL steps with the ridge drift λ·rMax = 80 added to speeds of order 1
+    const [implicit] = (await parseSpec(withField('noise', { beta: 1e-3, lambda: 10 }))).runs;
+    const pde = estimateRun(implicit, { pde: true, particles: false }).phases[0];
+    expect(pde.steps).toBe(Math.ceil(10 / ((0.4 * h) / 81)));
+    expect(pde.stepField).toBe('noise.lambda');
   });
 
   it('prints nothing for a short run and an estimate for a long one', async () => {
     expect(checkResources(await parseSpec(withField('particles.epsilon', 1e-2)), { pde: true, particles: true })).toEqual([]);
-    const lines = checkResources(await parseSpec(withField('particles.n', 1e5)), { pde: true, particles: true, workers: 1 });
+    const lines = checkResources(await parseSpec(withField('particles.n', 2e4)), { pde: true, particles: true, workers: 1 });
     expect(lines[0]).toMatch(/^estimate: about .* of computing/);
-    expect(lines.join('\n')).toMatch(/n = 100000 units × 42 parameters/);
+    expect(lines.join('\n')).toMatch(/n = 20000 units × 42 parameters, .*exact R_N over 2\.00e\+8 pairs of units per save time/);
   });
 
   it('refuses what cannot fit this machine (naming the field) or cannot finish', async () => {
