@@ -206,32 +206,42 @@ export function solveCharacteristicsNd(problem: CharacteristicsNdProblem, option
     }
     out.positions.push(Float64Array.from(x));
   };
-  /** One classical RK4 step of size h from (y, t) into dst (y and dst may be the same array). */
-  const rk4 = (y: Float64Array, t: number, h: number, dst: Float64Array): void => {
+  const stopRequested = () => options.shouldStop?.() === true;
+  /**
+   * One classical RK4 step of size h from (y, t) into dst (y and dst may be the same array); false, with
+   * dst untouched, when a stop is requested before one of its stages (an evaluation can be slow: a formula
+   * activation's Hermite quadratures at every node, so the stop is polled per stage, not per step).
+   */
+  const rk4 = (y: Float64Array, t: number, h: number, dst: Float64Array): boolean => {
+    if (stopRequested()) return false;
     velocity.evaluate(y, evaluateSchedule(schedule, t), k1);
     for (let i = 0; i < size; i++) tmp[i] = y[i] + 0.5 * h * k1[i];
     clamp(tmp);
+    if (stopRequested()) return false;
     velocity.evaluate(tmp, evaluateSchedule(schedule, t + 0.5 * h), k2);
     for (let i = 0; i < size; i++) tmp[i] = y[i] + 0.5 * h * k2[i];
     clamp(tmp);
+    if (stopRequested()) return false;
     velocity.evaluate(tmp, evaluateSchedule(schedule, t + 0.5 * h), k3);
     for (let i = 0; i < size; i++) tmp[i] = y[i] + h * k3[i];
     clamp(tmp);
+    if (stopRequested()) return false;
     velocity.evaluate(tmp, evaluateSchedule(schedule, t + h), k4);
     for (let i = 0; i < size; i++) dst[i] = y[i] + (h / 6) * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
     clamp(dst);
+    return true;
+  };
+  const stopped = () => {
+    out.stoppedEarly = true;
+    return out;
   };
   let t = 0;
   let h = Math.min(options.dt, dtMax);
   for (const target of options.saveTimes) {
     while (t < target - 1e-12 * Math.max(1, target)) {
-      if (options.shouldStop?.()) {
-        out.stoppedEarly = true;
-        return out;
-      }
       if (tol === undefined) {
         const step = Math.min(options.dt, target - t);
-        rk4(x, t, step, x);
+        if (!rk4(x, t, step, x)) return stopped();
         t += step;
         out.steps++;
         options.onProgress?.(t, out.steps);
@@ -239,9 +249,7 @@ export function solveCharacteristicsNd(problem: CharacteristicsNdProblem, option
       }
       const last = target - t <= h;
       const step = last ? target - t : h;
-      rk4(x, t, step, full);
-      rk4(x, t, 0.5 * step, half);
-      rk4(half, t + 0.5 * step, 0.5 * step, half);
+      if (!rk4(x, t, step, full) || !rk4(x, t, 0.5 * step, half) || !rk4(half, t + 0.5 * step, 0.5 * step, half)) return stopped();
       let ratio = 0;
       for (let i = 0; i < size; i++) {
         const e = Math.abs(half[i] - full[i]) / (tol * (1 + Math.abs(half[i])));

@@ -109,6 +109,27 @@ describe('n-D characteristics solver', () => {
     for (let j = 0; j < 4; j++) expect(clamped.positions[0][j * 3]).toBe(0.3);
   });
 
+
+  it('a stop request is honoured before the next velocity evaluation (one can take seconds), keeping the last accepted state', () => {
+    for (const tolerance of [undefined, 1e-8]) {
+      const model = linearModel(lambda, kappa);
+      // the stop is requested from inside the 6th evaluation (the middle of an RK4 step), as a signal arrives
+      let evaluations = 0;
+      let requested = false;
+      const counted: SeparableReducedModel = {
+        ...model,
+        features: (p, out, grad) => {
+          if (++evaluations >= 6) requested = true;
+          model.features(p, out, grad);
+        },
+      };
+      const traj = solveCharacteristicsNd({ model: counted, nodes, weights, schedule }, { saveTimes: [0, 1], dt: 0.01, tolerance, shouldStop: () => requested });
+      expect(traj.stoppedEarly).toBe(true);
+      expect(evaluations).toBe(6);
+      expect(traj.times).toEqual([0]);
+    }
+  });
+
   it('4-D ReLU model at (d, s0) = (40, 10): same nodes as a direct particle ODE (pairwise kernel u, finite-difference gradients)', () => {
     const model = new AnisotropicReluGaussians({ delta: 0.5, d: 40, s0: 10 });
     const q = chiPairQuadrature({ d: 40, s0: 10, scale: 0.8, panels: 1, nodesPerPanel: 3 });
