@@ -50,6 +50,7 @@ export function replicaSpec(run: RunSpec, overrides: Partial<Omit<SgdOptions, 's
       testSamples: p.testSamples,
       algorithm: p.algorithm ?? (side.kind === 'units' && !side.unit.data ? 'gd' : 'sgd'),
       integrator: p.integrator,
+      sampling: p.sampling,
       seed: run.seed,
       ...overrides,
     },

@@ -94,6 +94,7 @@ export interface RunComparison {
     n: number;
     epsilon: number;
     batch: number;
+    sampling: 'shared' | 'per-unit';
     seeds: number;
     /** Exact population risk R_N: replica mean, std across replicas (0 for one), per replica. */
     risk: number[];
@@ -285,6 +286,7 @@ export function compareRun(run: RunSpec, solution: PdeSolution, replicas: Partic
       n: N,
       epsilon: p.epsilon,
       batch: p.batch,
+      sampling: p.sampling,
       seeds: p.seeds,
       risk: partRisk,
       riskStd: pickRows(curve.particleRiskStd, saveIndex),

@@ -109,7 +109,9 @@ function particlePhase(run: RunSpec, workers: number | undefined): Phase | undef
   const replicas = p.seeds;
   const atOnce = Math.max(1, Math.min(replicas, workers ?? availableParallelism()));
   const unitBytes = p.n * perUnit * 8;
-  const perReplica = steps * p.batch * p.n * perUnit + run.saveTimes.length * p.testSamples * p.n * perUnit;
+  // per-unit sampling: the forward pass of all n units on n·batch samples a step
+  const samples = p.sampling === 'per-unit' ? p.n * p.batch : p.batch;
+  const perReplica = steps * samples * p.n * perUnit + run.saveTimes.length * p.testSamples * p.n * perUnit;
   return {
     bytes: atOnce * 4 * unitBytes,
     operations: (replicas * perReplica) / atOnce,
@@ -117,7 +119,7 @@ function particlePhase(run: RunSpec, workers: number | undefined): Phase | undef
     stepField: 'particles.epsilon',
     // n × p doubles: a ridge unit has p = d + 2 parameters, so a huge dimension is as likely the cause as a huge n
     memoryField: side.kind === 'ridge' && perUnit > p.n ? 'model.d' : 'particles.n',
-    line: `particles: ${replicas} replica(s) (${atOnce} at once) of n = ${p.n} units × ${perUnit} parameters, ${steps.toPrecision(3)} steps of batch ${p.batch} to t = ${horizon}` +
+    line: `particles: ${replicas} replica(s) (${atOnce} at once) of n = ${p.n} units × ${perUnit} parameters, ${steps.toPrecision(3)} steps of batch ${p.batch}${p.sampling === 'per-unit' ? ' per unit' : ''} to t = ${horizon}` +
       (p.testSamples > 0 ? `, ${p.testSamples} test samples per save time` : ''),
   };
 }
