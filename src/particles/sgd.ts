@@ -194,6 +194,15 @@ export interface EngineModelInfo {
   readonly perUnitSampling?: boolean;
 }
 
+/** particles.sampling (default "shared"): "per-unit" needs SGD and an engine that has it (ConfigError otherwise). */
+export function checkSampling(sampling: Sampling | undefined, algorithm: 'sgd' | 'gd', model: Pick<EngineModelInfo, 'name' | 'perUnitSampling'>): Sampling {
+  const s = sampling ?? 'shared';
+  if (s !== 'shared' && s !== 'per-unit') throw new ConfigError('particles.sampling', `must be "shared" or "per-unit" (got ${JSON.stringify(s)})`);
+  if (s === 'per-unit' && algorithm !== 'sgd') throw new ConfigError('particles.sampling', '"per-unit" draws SGD samples: set particles.algorithm to "sgd" (GD uses no samples)');
+  if (s === 'per-unit' && !model.perUnitSampling) throw new ConfigError('particles.sampling', `"per-unit" is available for ridge-unit models only; model "${model.name}" must use "shared"`);
+  return s;
+}
+
 /** Validates run options against a model (ConfigError naming the field) and resolves the defaults. */
 export function resolveOptions(model: EngineModelInfo, o: Omit<SgdOptions, 'init'>): Resolved {
   const d = model.dimension;
@@ -210,10 +219,7 @@ export function resolveOptions(model: EngineModelInfo, o: Omit<SgdOptions, 'init
   const integrator = o.integrator ?? 'euler';
   if (integrator !== 'euler' && integrator !== 'heun') throw new ConfigError('particles.integrator', `must be "euler" or "heun" (got ${JSON.stringify(integrator)})`);
   if (integrator === 'heun' && algorithm !== 'gd') throw new ConfigError('particles.integrator', '"heun" is a GD integrator: set particles.algorithm to "gd" (SGD steps are Euler)');
-  const sampling = o.sampling ?? 'shared';
-  if (sampling !== 'shared' && sampling !== 'per-unit') throw new ConfigError('particles.sampling', `must be "shared" or "per-unit" (got ${JSON.stringify(sampling)})`);
-  if (sampling === 'per-unit' && algorithm !== 'sgd') throw new ConfigError('particles.sampling', '"per-unit" draws SGD samples: set particles.algorithm to "sgd" (GD uses no samples)');
-  if (sampling === 'per-unit' && !model.perUnitSampling) throw new ConfigError('particles.sampling', `"per-unit" is available for ridge-unit models only; model "${model.name}" must use "shared"`);
+  const sampling = checkSampling(o.sampling, algorithm, model);
   const schedule = o.schedule ?? { kind: 'constant', value: 1 };
   if (schedule.kind === 'constant') checkNumber(schedule.value, 'schedule.value', { above: 0 });
   else if (schedule.kind === 'power') {

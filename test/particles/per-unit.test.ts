@@ -5,9 +5,12 @@
  * where shared sampling has the common-noise covariance.
  */
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../src/errors.ts';
 import { mean } from '../../src/diagnostics/stats.ts';
+import { replicaSpec } from '../../src/particles/replica.ts';
 import { ParticleEngine, resolveOptions, simulate, type SgdOptions } from '../../src/particles/sgd.ts';
+import { parseSpec } from '../../src/spec/index.ts';
 import { Rng } from '../../src/rng.ts';
 import { hardTanhModel } from './helpers/hard-tanh-model.ts';
 import { referenceSgd } from './helpers/reference-sgd.ts';
@@ -160,7 +163,10 @@ describe('particles.sampling validation', () => {
     expect((err as ConfigError).message).toMatch(message);
   });
 
-  it('engines without per-unit sampling (unit and network models) refuse it', () => {
+  it('engines without per-unit sampling (unit and network models) refuse it, a spec already when its replicas are planned', async () => {
     expect(() => resolveOptions({ name: 'unit model', dimension: 3, hasGradient: true }, { ...base, sampling: 'per-unit' })).toThrow(/particles\.sampling.*ridge-unit models only/);
+    const json = JSON.parse(readFileSync(new URL('../../examples/rve-line.json', import.meta.url), 'utf8'));
+    const [run] = (await parseSpec({ ...json, variants: undefined, particles: { ...json.particles, sampling: 'per-unit' } })).runs;
+    expect(() => replicaSpec(run)).toThrow(/^particles\.sampling: "per-unit" draws SGD samples/); // rve-line trains by GD
   });
 });
