@@ -8,7 +8,7 @@ import type { Model, ParticleSide } from '../model.ts';
 import type { RunSpec } from '../spec/index.ts';
 import { parseWith } from '../spec/fields.ts';
 import { resolveModel, type ModelBlock } from '../../reduced-models/index.ts';
-import { simulate, type ParticleRun, type RunControl, type SgdOptions } from './sgd.ts';
+import { checkSampling, simulate, type ParticleRun, type RunControl, type SgdOptions } from './sgd.ts';
 import { simulateNetwork } from './networks.ts';
 import { simulateUnits } from './units.ts';
 
@@ -36,6 +36,8 @@ export function replicaSpec(run: RunSpec, overrides: Partial<Omit<SgdOptions, 's
     }
     side.initialLaw(run.init); // a law the engine cannot draw is a config error now, not in a worker
   }
+  const algorithm = p.algorithm ?? (side.kind === 'units' && !side.unit.data ? 'gd' : 'sgd');
+  checkSampling(p.sampling, algorithm, { name: run.model.name, perUnitSampling: side.kind === 'ridge' }); // now, not in a worker
   return {
     model: run.modelBlock,
     init: run.init,
@@ -48,8 +50,9 @@ export function replicaSpec(run: RunSpec, overrides: Partial<Omit<SgdOptions, 's
       trainB: p.trainB,
       saveTimes: run.saveTimes,
       testSamples: p.testSamples,
-      algorithm: p.algorithm ?? (side.kind === 'units' && !side.unit.data ? 'gd' : 'sgd'),
+      algorithm,
       integrator: p.integrator,
+      sampling: p.sampling,
       seed: run.seed,
       ...overrides,
     },

@@ -14,6 +14,17 @@
  * g_i standard normal and all right-hand sides evaluated at the old θ. B = 1, λ = 0, η = 0 is
  * exactly MMN eq. 3. Untrained a, b stay at their initial constants (no decay, no noise on them).
  *
+ * ## Sampling (`sampling`)
+ *  - `'shared'` (default, SGD as trained): the B samples of a step are the same for every unit.
+ *  - `'per-unit'`: unit i draws its own B fresh samples (x_ib, y_ib); ŷ(x_ib) is still the whole
+ *    network's output on them, and θ_i moves by (2 s_k / B) Σ_b (y_ib − ŷ(x_ib)) ∇_{θ_i} σ*(x_ib; θ_i).
+ *    Each unit's kick has the same law as under shared sampling (so the same mean, the GD velocity,
+ *    and the same covariance), but the kicks of two units are independent given θ: the particle
+ *    system of the McKean–Vlasov diffusion with independent noise per unit (De Bortoli et al. eq. 8),
+ *    without SGD's common noise (src/clt/README.md, I_C). Cost O(N² B d) per step: one forward pass
+ *    of all N units on all N·B samples (the batched kernels with batch N·B), then a block-diagonal
+ *    backward pass in which unit i uses only its own samples.
+ *
  * ## Noise normalisation (solvers/README.md, "Noise and Jacobians")
  * MMN eq. 11 prints η = √(2 s_k/β). Its per-step covariance 2 s_k/β gives the generator
  * ξ β⁻¹ Δ, not the 2 ξ β⁻¹ Δ of MMN eq. 12. So:
@@ -52,6 +63,8 @@ import { checkInit, initialiseUnits, type InitSpec, type ParticleState } from '.
 
 export type NoiseConvention = 'pde' | 'mmn-eq11';
 
+export type Sampling = 'shared' | 'per-unit';
+
 export interface NoiseSpec {
   /** Inverse temperature β > 0 (Infinity: no noise, weight decay only). */
   readonly beta: number;
@@ -74,6 +87,8 @@ export interface SgdOptions {
   readonly batch?: number;
   /** 'sgd' (default) or 'gd' (needs model.populationGradient). */
   readonly algorithm?: 'sgd' | 'gd';
+  /** SGD's samples: 'shared' by all units (default) or drawn 'per-unit' (see the module doc). */
+  readonly sampling?: Sampling;
   /** GD time stepping: 'euler' (default) or 'heun' (2nd order; the general unit path only). */
   readonly integrator?: 'euler' | 'heun';
   readonly trainA?: boolean;
@@ -158,6 +173,7 @@ export interface Resolved {
   schedule: StepSchedule;
   algorithm: 'sgd' | 'gd';
   integrator: 'euler' | 'heun';
+  sampling: Sampling;
   trainA: boolean;
   trainB: boolean;
   lambda: number;
@@ -176,6 +192,17 @@ export interface EngineModelInfo {
   readonly dimension: number;
   /** Whether full-batch GD is possible (an exact population gradient). */
   readonly hasGradient: boolean;
+  /** Whether the engine can draw samples per unit (the ridge-unit engine). */
+  readonly perUnitSampling?: boolean;
+}
+
+/** particles.sampling (default "shared"): "per-unit" needs SGD and an engine that has it (ConfigError otherwise). */
+export function checkSampling(sampling: Sampling | undefined, algorithm: 'sgd' | 'gd', model: Pick<EngineModelInfo, 'name' | 'perUnitSampling'>): Sampling {
+  const s = sampling ?? 'shared';
+  if (s !== 'shared' && s !== 'per-unit') throw new ConfigError('particles.sampling', `must be "shared" or "per-unit" (got ${JSON.stringify(s)})`);
+  if (s === 'per-unit' && algorithm !== 'sgd') throw new ConfigError('particles.sampling', '"per-unit" draws SGD samples: set particles.algorithm to "sgd" (GD uses no samples)');
+  if (s === 'per-unit' && !model.perUnitSampling) throw new ConfigError('particles.sampling', `"per-unit" is available for ridge-unit models only; model "${model.name}" must use "shared"`);
+  return s;
 }
 
 /** Validates run options against a model (ConfigError naming the field) and resolves the defaults. */
@@ -194,6 +221,7 @@ export function resolveOptions(model: EngineModelInfo, o: Omit<SgdOptions, 'init
   const integrator = o.integrator ?? 'euler';
   if (integrator !== 'euler' && integrator !== 'heun') throw new ConfigError('particles.integrator', `must be "euler" or "heun" (got ${JSON.stringify(integrator)})`);
   if (integrator === 'heun' && algorithm !== 'gd') throw new ConfigError('particles.integrator', '"heun" is a GD integrator: set particles.algorithm to "gd" (SGD steps are Euler)');
+  const sampling = checkSampling(o.sampling, algorithm, model);
   const schedule = o.schedule ?? { kind: 'constant', value: 1 };
   if (schedule.kind === 'constant') checkNumber(schedule.value, 'schedule.value', { above: 0 });
   else if (schedule.kind === 'power') {
@@ -229,7 +257,7 @@ export function resolveOptions(model: EngineModelInfo, o: Omit<SgdOptions, 'init
   const stream = checkNumber(o.stream ?? 0, 'particles.stream', { integer: true, min: 0, below: STREAM_LIMIT });
   const checkEvery = checkNumber(o.checkEvery ?? 10000, 'particles.checkEvery', { integer: true, min: 1 });
   return {
-    n: o.n, d, batch, epsilon: o.epsilon, schedule, algorithm, integrator,
+    n: o.n, d, batch, epsilon: o.epsilon, schedule, algorithm, integrator, sampling,
     trainA: o.trainA ?? false, trainB: o.trainB ?? false,
     lambda, noiseFactor, saveSteps, totalSteps, testSamples, seed, stream, checkEvery,
   };
@@ -272,7 +300,7 @@ export class ParticleEngine implements Engine {
 
   /** Validates `options` (ConfigError naming the field) and draws the initial units. */
   constructor(readonly model: ParticleModel, options: SgdOptions) {
-    const o = resolveOptions({ name: model.name, dimension: model.dimension, hasGradient: model.populationGradient !== undefined }, options);
+    const o = resolveOptions({ name: model.name, dimension: model.dimension, hasGradient: model.populationGradient !== undefined, perUnitSampling: true }, options);
     checkInit(options.init, 'particles.init');
     if (o.integrator !== 'euler') throw new ConfigError('particles.integrator', `"${o.integrator}" is available for unit models only; ${model.name} units step by Euler`);
     this.o = o;
@@ -280,13 +308,15 @@ export class ParticleEngine implements Engine {
     const shape = model.activation.piecewiseLinear;
     this.piecewiseLinear = shape !== undefined && o.algorithm === 'sgd';
     if (shape) checkShape(shape);
-    this.ws = new KernelWorkspace(n, d, o.algorithm === 'gd' ? 1 : batch, this.piecewiseLinear ? shape!.knots.length : 0);
+    // Per-unit sampling runs the forward pass on all N·B samples of a step at once.
+    const samples = o.algorithm === 'gd' ? 1 : o.sampling === 'per-unit' ? n * batch : batch;
+    this.ws = new KernelWorkspace(n, d, samples, this.piecewiseLinear ? shape!.knots.length : 0);
     if (this.piecewiseLinear) this.ws.setPiecewiseLinear(shape!);
     this.state = { n, d, w: this.ws.w, a: this.ws.a, b: this.ws.b };
     this.xRows = Array.from({ length: this.ws.batch }, (_, k) => this.ws.x.subarray(k * d, (k + 1) * d));
     this.y = new Float64Array(this.ws.batch);
     this.residual = this.ws.res;
-    this.sig = this.piecewiseLinear ? this.ws.sig : new Float64Array(o.trainA ? n * this.ws.batch : 0);
+    this.sig = this.piecewiseLinear ? this.ws.sig : new Float64Array(o.trainA && o.sampling === 'shared' ? n * this.ws.batch : 0);
     this.da = new Float64Array(o.trainA ? n : 0);
     this.db = new Float64Array(o.trainB ? n : 0);
     this.grad = o.algorithm === 'gd' ? { w: new Float64Array(n * d), a: new Float64Array(n), b: new Float64Array(n) } : null;
@@ -311,7 +341,7 @@ export class ParticleEngine implements Engine {
       if (kappa !== 1) this.decay(kappa);
       this.applyGradient(s);
     } else {
-      const nActive = this.sgdCoefficients(s, k);
+      const nActive = this.o.sampling === 'per-unit' ? this.perUnitCoefficients(s, k) : this.sgdCoefficients(s, k);
       if (kappa !== 1) this.decay(kappa);
       this.applySgd(nActive);
     }
@@ -379,13 +409,7 @@ export class ParticleEngine implements Engine {
         }
       }
     }
-    for (let q = 0; q < B; q++) {
-      const yhat = res[q] / n;
-      if (!Number.isFinite(yhat)) {
-        throw new Error(`particles: diverged at step ${k} (t = ${k * this.o.epsilon}): ŷ = ${yhat}; reduce epsilon`);
-      }
-      res[q] = this.y[q] - yhat;
-    }
+    this.residuals(k);
     // Pass 2 over the active entries only: c_ib = (2s/B) a_i r_b σ'(z_ib); Δb_i = Σ_b c_ib.
     const g = (2 * s) / B;
     const trainB = this.o.trainB;
@@ -407,6 +431,75 @@ export class ParticleEngine implements Engine {
         for (let q = 0; q < B; q++) dai += res[q] * sig[iz + q];
         this.da[i] = g * dai;
       }
+    }
+    return nActive;
+  }
+
+  /** res[q] = Σ_i a_i σ(z_iq + b_i) → the residual y_q − ŷ(x_q), ŷ = res[q]/N, for every sample of the step. */
+  private residuals(k: number): void {
+    const n = this.o.n;
+    const res = this.residual;
+    for (let q = 0; q < this.ws.batch; q++) {
+      const yhat = res[q] / n;
+      if (!Number.isFinite(yhat)) {
+        throw new Error(`particles: diverged at step ${k} (t = ${k * this.o.epsilon}): ŷ = ${yhat}; reduce epsilon`);
+      }
+      res[q] = this.y[q] - yhat;
+    }
+  }
+
+  /**
+   * Per-unit sampling (module doc): draws N·B samples, unit i owning q ∈ [iB, (i+1)B); the network's
+   * output on all of them (the batched forward pass), then the block-diagonal coefficients
+   * c_iq = (2s/B) a_i r_q σ'(z_iq) for unit i's own samples only, in the CSR form of `update`.
+   */
+  private perUnitCoefficients(s: number, k: number): number {
+    const { n, batch: B, trainA, trainB } = this.o;
+    const S = this.ws.batch; // n·B
+    const { a, b } = this.state;
+    const { z, rows, ptr, cols, coef } = this.ws;
+    const act = this.model.activation;
+    const res = this.residual;
+    for (let q = 0; q < S; q++) this.y[q] = this.model.sampleData(this.rng, this.xRows[q]);
+    this.ws.dot();
+    if (this.piecewiseLinear) {
+      this.ws.activate(false); // only its res; its CSR (every active (i, q)) is overwritten below
+    } else {
+      res.fill(0);
+      for (let i = 0, iz = 0; i < n; i++, iz += S) {
+        const ai = a[i];
+        const bi = b[i];
+        for (let q = 0; q < S; q++) res[q] += ai * act.value(z[iz + q] + bi);
+      }
+    }
+    this.residuals(k);
+    const g = (2 * s) / B;
+    let nActive = 0;
+    let e = 0;
+    ptr[0] = 0;
+    for (let i = 0; i < n; i++) {
+      const gai = g * a[i];
+      const bi = b[i];
+      const start = e;
+      let dai = 0;
+      let dbi = 0;
+      for (let q = i * B, iz = i * S + q; q < (i + 1) * B; q++, iz++) {
+        const zi = z[iz] + bi;
+        if (trainA) dai += res[q] * act.value(zi);
+        const dv = act.derivative(zi);
+        if (dv !== 0) {
+          const c = gai * res[q] * dv;
+          cols[e] = q;
+          coef[e++] = c;
+          dbi += c;
+        }
+      }
+      if (e > start) {
+        rows[nActive] = i;
+        ptr[++nActive] = e;
+      }
+      if (trainA) this.da[i] = g * dai;
+      if (trainB) this.db[i] = dbi;
     }
     return nActive;
   }

@@ -94,6 +94,7 @@ export interface RunComparison {
     n: number;
     epsilon: number;
     batch: number;
+    sampling: 'shared' | 'per-unit';
     seeds: number;
     /** Exact population risk R_N: replica mean, std across replicas (0 for one), per replica. */
     risk: number[];
@@ -102,6 +103,8 @@ export interface RunComparison {
     /** Replica mean of the unit mean of each coordinate (means[axis][k]) and its std across replicas. */
     means: number[][];
     meanStds: number[][];
+    /** Per replica: meansPerSeed[k][axis][replica], the unit mean at save time k (replica r ran stream r, so runs that differ only in particles.sampling pair up). */
+    meansPerSeed: number[][][];
     /** Replica mean of the spread (std over units) of each coordinate. */
     unitStds: number[][];
     /** Monte Carlo test risk on fresh samples (replica mean) with its standard error, if testSamples > 0. */
@@ -285,12 +288,17 @@ export function compareRun(run: RunSpec, solution: PdeSolution, replicas: Partic
       n: N,
       epsilon: p.epsilon,
       batch: p.batch,
+      sampling: p.sampling,
       seeds: p.seeds,
       risk: partRisk,
       riskStd: pickRows(curve.particleRiskStd, saveIndex),
       riskPerSeed: saveIndex.map((k) => risksAt(k)),
       means: curve.particleMeans.map((m) => pickRows(m, saveIndex)),
       meanStds: curve.particleMeanStds.map((m) => pickRows(m, saveIndex)),
+      meansPerSeed: saveIndex.map((k) => {
+        const moments = unitMoments(k);
+        return Array.from({ length: D }, (_, a) => moments.map((m) => m[a].mean));
+      }),
       unitStds: unitStdsDense.map((m) => pickRows(m, saveIndex)),
       testRisk: tests ? { mean: tests.map((tr) => mean(tr.map((x) => x.mean))), stdError: tests.map((tr) => Math.sqrt(tr.reduce((s2, x) => s2 + x.stdError ** 2, 0)) / tr.length) } : undefined,
       sample: saveIndex.map((k) => replicas[0].snapshots[k].reduced),

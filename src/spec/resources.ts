@@ -119,7 +119,9 @@ function particlePhase(run: RunSpec, workers: number | undefined): Phase | undef
   // the exact R_N of a ridge model sums over the n(n−1)/2 pairs of units (their cosines are kept: 8 bytes each),
   // O(n² (d + K)) per save time with K ≈ 30 Mehler terms
   const pairs = side.kind === 'ridge' && side.model.populationRisk ? (p.n * (p.n - 1)) / 2 : 0;
-  const perReplica = steps * p.batch * p.n * perUnit + run.saveTimes.length * (p.testSamples * p.n * perUnit + pairs * (perUnit + 30));
+  // per-unit sampling: the forward pass of all n units on n·batch samples a step
+  const samples = p.sampling === 'per-unit' ? p.n * p.batch : p.batch;
+  const perReplica = steps * samples * p.n * perUnit + run.saveTimes.length * (p.testSamples * p.n * perUnit + pairs * (perUnit + 30));
   return {
     bytes: atOnce * (4 * unitBytes + 8 * pairs),
     operations: (replicas * perReplica) / atOnce,
@@ -127,7 +129,7 @@ function particlePhase(run: RunSpec, workers: number | undefined): Phase | undef
     stepField: 'particles.epsilon',
     // n × p doubles: a ridge unit has p = d + 2 parameters, so a huge dimension is as likely the cause as a huge n
     memoryField: side.kind === 'ridge' && perUnit > p.n ? 'model.d' : 'particles.n',
-    line: `particles: ${replicas} replica(s) (${atOnce} at once) of n = ${p.n} units × ${perUnit} parameters, ${steps.toPrecision(3)} steps of batch ${p.batch} to t = ${horizon}` +
+    line: `particles: ${replicas} replica(s) (${atOnce} at once) of n = ${p.n} units × ${perUnit} parameters, ${steps.toPrecision(3)} steps of batch ${p.batch}${p.sampling === 'per-unit' ? ' per unit' : ''} to t = ${horizon}` +
       (p.testSamples > 0 ? `, ${p.testSamples} test samples per save time` : '') +
       (pairs > 0 ? `, exact R_N over ${pairs.toPrecision(3)} pairs of units per save time` : ''),
   };

@@ -113,6 +113,8 @@ const particlesFields = z.strictObject({
   algorithm: oneOf(['sgd', 'gd']).optional(),
   /** Time stepping of GD (default "euler"): explicit Euler (MMN's step) or Heun (explicit trapezoid, 2nd order; unit models, "gd" only). */
   integrator: oneOf(['euler', 'heun']).optional(),
+  /** SGD's samples: "shared" by all units (SGD as trained) or a fresh one "per-unit" (independent noise, De Bortoli et al. eq. 8; ridge units, O(N²d) a step). */
+  sampling: oneOf(['shared', 'per-unit']).default('shared'),
 });
 
 export const particlesSchema = particlesFields

@@ -47,6 +47,10 @@ describe('compare: PDE vs SGD particles (MMN Fig. 1 model)', () => {
     const c = spec({ n: 100, epsilon: 1e-3, seeds: 3, saveTimes: [0, 0.2] });
     const dir = mkdtempSync(join(tmpdir(), 'meanfield-resume-'));
     const fresh = await runCompare(c, {}, { workers: 1, curveSteps: 0, checkpointDir: dir });
+    // the per-seed unit means average to the reported means
+    const fp = fresh.runs[0].particles;
+    fp.meansPerSeed.forEach((axes, k) => axes.forEach((seeds, a) => expect(seeds.reduce((x, y) => x + y, 0) / seeds.length).toBeCloseTo(fp.means[a][k], 14)));
+    expect(fp.meansPerSeed[1][0]).toHaveLength(3);
     // drop one checkpoint, as if the run had been stopped before that replica finished
     rmSync(join(dir, 'replicas', '0', 'replica-1.json'));
     const resumed = await runCompare(c, {}, { workers: 1, curveSteps: 0, checkpointDir: dir, resume: true });

@@ -63,6 +63,7 @@ describe('spec validation', () => {
     [{ ...good, grid: { rMax: 8, cels: 10 } }, 'grid.cels', /not a known field/],
     [{ ...good, schedule: { kind: 'power', t0: 0, alpha: 0.25 } }, 'schedule.t0', /> 0/],
     [{ ...good, particles: { n: 0, epsilon: 1e-4 } }, 'particles.n', />= 1/],
+    [{ ...good, particles: { n: 10, epsilon: 1e-4, sampling: 'each' } }, 'particles.sampling', /"shared", "per-unit"/],
     [{ ...good, seed: -1 }, 'seed', />= 0/],
     [{ ...good, pde: {} }, 'pde', /"solver"/],
     [{ ...good, colour: 'red' }, 'colour', /not a known field/],

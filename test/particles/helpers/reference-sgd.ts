@@ -1,8 +1,9 @@
 /**
  * A deliberately plain implementation of the update documented in src/particles/sgd.ts
  * (MMN eq. 3 / eq. 11, batch mean, weight decay and noise), drawing from the RNG in the same
- * order as the engine: initial w row by row, then per step the B samples, then the noise on w
- * (row-major), a, b. Used to check the SIMD engine.
+ * order as the engine: initial w row by row, then per step the B samples (N·B with per-unit
+ * sampling, unit i owning samples iB … iB + B − 1), then the noise on w (row-major), a, b. Used to
+ * check the SIMD engine.
  */
 import { Rng } from '../../../src/rng.ts';
 import type { ParticleModel } from '../../../src/types.ts';
@@ -22,6 +23,8 @@ export interface ReferenceOptions {
   noiseFactor: number;
   seed: number;
   stream: number;
+  /** Per-unit sampling (src/particles/sgd.ts, "Sampling"); default shared. */
+  perUnit?: boolean;
 }
 
 export function referenceSgd(model: ParticleModel, o: ReferenceOptions) {
@@ -37,7 +40,7 @@ export function referenceSgd(model: ParticleModel, o: ReferenceOptions) {
     const s = o.epsilon; // ξ ≡ 1
     const xs: Float64Array[] = [];
     const ys: number[] = [];
-    for (let q = 0; q < o.batch; q++) {
+    for (let q = 0; q < (o.perUnit ? o.n * o.batch : o.batch); q++) {
       const x = new Float64Array(d);
       ys.push(model.sampleData(rng, x));
       xs.push(x);
@@ -45,10 +48,12 @@ export function referenceSgd(model: ParticleModel, o: ReferenceOptions) {
     const z = w.map((wi, i) => xs.map((x) => wi.reduce((acc, wij, j) => acc + wij * x[j], b[i])));
     const r = xs.map((_, q) => ys[q] - z.reduce((acc, zi, i) => acc + a[i] * sigma(zi[q]), 0) / o.n);
     const kappa = 1 - 2 * o.lambda * s;
+    // the samples unit i learns from
+    const own = (i: number) => Array.from({ length: o.batch }, (_, q) => (o.perUnit ? i * o.batch : 0) + q);
     const g = (2 * s) / o.batch;
-    const newW = w.map((wi, i) => wi.map((wij, j) => kappa * wij + g * xs.reduce((acc, x, q) => acc + r[q] * a[i] * dsigma(z[i][q]) * x[j], 0)));
-    const newA = a.map((ai, i) => (o.trainA ? kappa * ai + g * xs.reduce((acc, _, q) => acc + r[q] * sigma(z[i][q]), 0) : ai));
-    const newB = b.map((bi, i) => (o.trainB ? kappa * bi + g * xs.reduce((acc, _, q) => acc + r[q] * a[i] * dsigma(z[i][q]), 0) : bi));
+    const newW = w.map((wi, i) => wi.map((wij, j) => kappa * wij + g * own(i).reduce((acc, q) => acc + r[q] * a[i] * dsigma(z[i][q]) * xs[q][j], 0)));
+    const newA = a.map((ai, i) => (o.trainA ? kappa * ai + g * own(i).reduce((acc, q) => acc + r[q] * sigma(z[i][q]), 0) : ai));
+    const newB = b.map((bi, i) => (o.trainB ? kappa * bi + g * own(i).reduce((acc, q) => acc + r[q] * a[i] * dsigma(z[i][q]), 0) : bi));
     const eta = Math.sqrt(o.noiseFactor * s);
     if (eta > 0) {
       for (const wi of newW) for (let j = 0; j < d; j++) wi[j] += eta * rng.normal();
