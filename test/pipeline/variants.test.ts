@@ -67,8 +67,10 @@ describe('specs with variants', () => {
     const fig4 = example('mmn-fig4.json');
     expect(await fieldOf({ ...fig4, init: { w: { kind: 'gaussian', scale: 0.4 } } })).toBe('init.kind');
     expect(await fieldOf({ ...fig4, grid: { rMax: 4, cells: 1 } })).toBe('grid.cells');
-    // a field inherited from the base spec is named without the variant prefix
-    expect(await fieldOf({ ...fig4, variants: [{ label: 'x', model: { name: 'anisotropic-gaussians-relu', delta: 0.2, d: 320, s0: 60 } }] })).toBe('model.activation');
+    // a variant that switches the model inherits the base model's parameters: named as the switch, with the refused field in the message
+    const switched = { ...fig4, variants: [{ label: 'x', model: { name: 'anisotropic-gaussians-relu', delta: 0.2, d: 320, s0: 60 } }] };
+    expect(await fieldOf(switched)).toBe('variants[0].model.name');
+    await expect(parseSpec(switched)).rejects.toThrow(/refuses the base spec's model\.activation/);
   });
 
   it('a model block builds the particle side of the anisotropic ReLU model', async () => {
