@@ -90,4 +90,5 @@ export const CLT_GENERATORS: readonly Generator[] = [
   cltC1,
   cltHealing,
   timingGenerator('clt-time', 'README CLT: `compare examples/mmn-clt.json`', 'mmn-clt', true),
+  timingGenerator('clt-wall', 'notebooks/README: `compare examples/mmn-clt.json`', 'mmn-clt'),
 ];

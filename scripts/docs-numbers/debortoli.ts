@@ -109,6 +109,7 @@ export const DEBORTOLI_GENERATORS: readonly Generator[] = [
   mnistRates('β = 0.75', 'deterministic'),
   mnistRates('β = 1', 'diffusion'),
   timingGenerator('mnist-time', 'examples/README: `compare examples/debortoli-mnist.json`', 'debortoli-mnist', true),
+  timingGenerator('mnist-wall', 'notebooks/README: `compare examples/debortoli-mnist.json`', 'debortoli-mnist'),
   fig3Table,
   timingGenerator('debortoli-fig3-time', 'examples/README: `compare examples/debortoli-fig3.json`', 'debortoli-fig3', true),
 ];

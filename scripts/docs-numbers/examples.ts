@@ -222,8 +222,10 @@ export const MMN_GENERATORS: readonly Generator[] = [
   fig3LateGap,
   fig3Drift,
   timingGenerator('fig3-time', 'examples/README: `compare examples/mmn-fig3.json`', 'mmn-fig3', true),
+  timingGenerator('fig3-wall', 'notebooks/README: `compare examples/mmn-fig3.json`', 'mmn-fig3'),
   fig4Table,
   fig4Run,
   fig4Floor,
   timingGenerator('fig4-time', 'examples/README: `compare examples/mmn-fig4.json`', 'mmn-fig4', true),
+  timingGenerator('fig4-wall', 'notebooks/README: `compare examples/mmn-fig4.json`', 'mmn-fig4'),
 ];
