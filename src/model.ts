@@ -160,7 +160,7 @@ export type ParticleSide<InitSpec = unknown> =
       /** The data law, σ and the closed forms of the ridge-unit network a·σ(<w,x> + b). */
       readonly model: ParticleModel;
       /** The spec's init block as the engine's initial law of (w, a, b). */
-      initialLaw(init: InitSpec): { w: { kind: 'gaussian'; scale: number }; a: number; b: number };
+      initialLaw(init: InitSpec): { w: { kind: 'gaussian'; scale: number } | { kind: 'shell'; radius: number }; a: number; b: number };
       /** Which of a and b the units may train (the spec's particles.trainA/trainB are checked against it). */
       readonly trainable: { readonly a: boolean; readonly b: boolean };
     }

@@ -176,7 +176,8 @@ function build(params: IsotropicGaussiansParams): Model<RadialGrid, RadialInit> 
             kind: 'ridge',
             model: model.particleModel(),
             initialLaw(init) {
-              if (init.kind !== 'gaussian') throw new ConfigError('init.kind', `particles start from "gaussian" (w ~ N(0, s²/d I_d)); got "${init.kind}"`);
+              if (init.kind === 'shell') return { w: { kind: 'shell', radius: init.radius }, a: 1, b: 0 };
+              if (init.kind !== 'gaussian') throw new ConfigError('init.kind', `particles start from "gaussian" (w ~ N(0, s²/d I_d)) or "shell" (|w| = r0, uniform directions); got "${init.kind}"`);
               return { w: { kind: 'gaussian', scale: init.scale }, a: 1, b: 0 };
             },
             trainable: { a: false, b: false },

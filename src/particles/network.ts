@@ -19,12 +19,13 @@ export interface ParticleState {
 }
 
 /**
- * Initial law of the units: w_i ~ N(0, scale²/d · I_d) i.i.d. (so E|w_i|² = scale²), and the
+ * Initial law of the units: w_i ~ N(0, scale²/d · I_d) i.i.d. (so E|w_i|² = scale²), or "shell":
+ * w_i = radius · g_i/|g_i| (uniform directions, every |w_i| = radius: a point mass in r), and the
  * output weights and offsets set to the constants a and b (defaults a = 1, b = 0, the isotropic
  * model's fixed values).
  */
 export interface InitSpec {
-  readonly w: { readonly kind: 'gaussian'; readonly scale: number };
+  readonly w: { readonly kind: 'gaussian'; readonly scale: number } | { readonly kind: 'shell'; readonly radius: number };
   readonly a?: number;
   readonly b?: number;
 }
@@ -34,8 +35,9 @@ export function checkInit(init: InitSpec, path = 'init'): void {
   if (init === null || typeof init !== 'object' || init.w === null || typeof init.w !== 'object') {
     throw new ConfigError(`${path}.w`, 'must be an object { kind: "gaussian", scale }');
   }
-  if (init.w.kind !== 'gaussian') throw new ConfigError(`${path}.w.kind`, `must be "gaussian" (got ${JSON.stringify(init.w.kind)})`);
-  checkNumber(init.w.scale, `${path}.w.scale`, { min: 0 });
+  if (init.w.kind === 'shell') checkNumber(init.w.radius, `${path}.w.radius`, { min: 0 });
+  else if (init.w.kind === 'gaussian') checkNumber(init.w.scale, `${path}.w.scale`, { min: 0 });
+  else throw new ConfigError(`${path}.w.kind`, `must be "gaussian" or "shell" (got ${JSON.stringify((init.w as { kind: unknown }).kind)})`);
   if (init.a !== undefined) checkNumber(init.a, `${path}.a`);
   if (init.b !== undefined) checkNumber(init.b, `${path}.b`);
 }
@@ -46,9 +48,21 @@ export function checkInit(init: InitSpec, path = 'init'): void {
  * (seed, stream) gives the same initial units whatever the algorithm or step size).
  */
 export function initialiseUnits(state: ParticleState, init: InitSpec, rng: Rng): void {
-  const sd = init.w.scale / Math.sqrt(state.d);
   const w = state.w;
-  for (let k = 0; k < w.length; k++) w[k] = sd * rng.normal();
+  const d = state.d;
+  if (init.w.kind === 'shell') {
+    // the same normals, each row rescaled to length radius (a normalised Gaussian is uniform on the sphere)
+    for (let k = 0; k < w.length; k++) w[k] = rng.normal();
+    for (let i = 0; i < w.length; i += d) {
+      let n2 = 0;
+      for (let j = i; j < i + d; j++) n2 += w[j] * w[j];
+      const c = init.w.radius / Math.sqrt(n2);
+      for (let j = i; j < i + d; j++) w[j] *= c;
+    }
+  } else {
+    const sd = init.w.scale / Math.sqrt(d);
+    for (let k = 0; k < w.length; k++) w[k] = sd * rng.normal();
+  }
   state.a.fill(init.a ?? 1);
   state.b.fill(init.b ?? 0);
 }

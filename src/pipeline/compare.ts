@@ -107,6 +107,8 @@ export interface RunComparison {
     meansPerSeed: number[][][];
     /** Replica mean of the spread (std over units) of each coordinate. */
     unitStds: number[][];
+    /** Per replica: unitStdsPerSeed[k][axis][replica], the spread over units at save time k (their sd/√K is unitStds' sampling error). */
+    unitStdsPerSeed: number[][][];
     /** Monte Carlo test risk on fresh samples (replica mean) with its standard error, if testSamples > 0. */
     testRisk?: { mean: number[]; stdError: number[] };
     /** Replica 0's reduced coordinates at each save time (N × coordinates, row-major), for histograms. */
@@ -300,6 +302,10 @@ export function compareRun(run: RunSpec, solution: PdeSolution, replicas: Partic
         return Array.from({ length: D }, (_, a) => moments.map((m) => m[a].mean));
       }),
       unitStds: unitStdsDense.map((m) => pickRows(m, saveIndex)),
+      unitStdsPerSeed: saveIndex.map((k) => {
+        const moments = unitMoments(k);
+        return Array.from({ length: D }, (_, a) => moments.map((m) => m[a].std));
+      }),
       testRisk: tests ? { mean: tests.map((tr) => mean(tr.map((x) => x.mean))), stdError: tests.map((tr) => Math.sqrt(tr.reduce((s2, x) => s2 + x.stdError ** 2, 0)) / tr.length) } : undefined,
       sample: saveIndex.map((k) => replicas[0].snapshots[k].reduced),
       completed: replicas.length === p.seeds && replicas.every((r) => r.completed) && !pde.stoppedEarly,

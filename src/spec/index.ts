@@ -158,7 +158,8 @@ export async function parseSpec(value: unknown, options: SpecOptions = {}): Prom
       labels.add(label);
       overridesShape(over, path);
       for (const [k, x] of Object.entries(over)) {
-        if (k !== 'saveTimes' && !isPlainObject(x)) throw new ConfigError(`${path}.${k}`, `must be an object of overrides (got ${describeValue(x)})`);
+        // saveTimes (an array) and limit (a name) replace the base's; parseRun validates them under the variant's path
+        if (k !== 'saveTimes' && k !== 'limit' && !isPlainObject(x)) throw new ConfigError(`${path}.${k}`, `must be an object of overrides (got ${describeValue(x)})`);
       }
       entries.push({ label, over, path });
     });

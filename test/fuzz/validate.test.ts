@@ -25,6 +25,7 @@ const CASES: readonly { file: string; runs: number }[] = [
   { file: 'mmn-fig4.json', runs: 80 },
   { file: 'mmn-clt.json', runs: 60 },
   { file: 'sgd-diffusion-fig1.json', runs: 60 },
+  { file: 'sgd-diffusion-regimes.json', runs: 40 },
   { file: 'rve-line.json', runs: 80 },
   { file: 'rve-circle.json', runs: 80 },
   { file: 'rve-line-birth-death.json', runs: 60 },

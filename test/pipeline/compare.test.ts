@@ -51,6 +51,9 @@ describe('compare: PDE vs SGD particles (MMN Fig. 1 model)', () => {
     const fp = fresh.runs[0].particles;
     fp.meansPerSeed.forEach((axes, k) => axes.forEach((seeds, a) => expect(seeds.reduce((x, y) => x + y, 0) / seeds.length).toBeCloseTo(fp.means[a][k], 14)));
     expect(fp.meansPerSeed[1][0]).toHaveLength(3);
+    // and the per-seed spreads to unitStds
+    fp.unitStdsPerSeed.forEach((axes, k) => axes.forEach((seeds, a) => expect(seeds.reduce((x, y) => x + y, 0) / seeds.length).toBeCloseTo(fp.unitStds[a][k], 14)));
+    expect(fp.unitStdsPerSeed[1][0]).toHaveLength(3);
     // drop one checkpoint, as if the run had been stopped before that replica finished
     rmSync(join(dir, 'replicas', '0', 'replica-1.json'));
     const resumed = await runCompare(c, {}, { workers: 1, curveSteps: 0, checkpointDir: dir, resume: true });

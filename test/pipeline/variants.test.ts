@@ -46,6 +46,11 @@ describe('specs with variants', () => {
     expect(fig4.runs.map((v) => (v.init as { scale: number }).scale)).toEqual([0.1, 0.4]);
     expect(fig4.runs[0].grid).toEqual({ rMax: 4, cells: 4000 });
     expect((await parseSpec(example('mmn-fig1.json'))).hasVariants).toBe(false);
+    // a variant may switch the limit; stepSize gives each width its ε = γ N^(β−1) (β = 1: γ; β = 0.75: γ N^(−1/4))
+    const regimes = await parseSpec(example('sgd-diffusion-regimes.json'));
+    expect(regimes.runs.map((v) => v.limit)).toEqual([...Array(6).fill('sgd-diffusion'), 'deterministic']);
+    expect(regimes.runs.map((v) => v.particles!.epsilon)).toEqual([3e-4, 3e-4, 3e-4, 3e-4 / Math.pow(100, 0.25), 3e-4 / Math.pow(1000, 0.25), 3e-4 / Math.pow(1e4, 0.25), 3e-4 / Math.pow(100, 0.25)].map((e, i) => expect.closeTo(e, i < 3 ? 20 : 17)));
+    expect(regimes.runs[0].init).toEqual({ kind: 'shell', radius: 0.8 });
   });
 
   it('errors name the field (variant fields prefixed with variants[i])', async () => {
@@ -56,6 +61,7 @@ describe('specs with variants', () => {
     expect(await fieldOf(withVariants([{ label: 'a', modle: {} }]))).toBe('variants[0].modle');
     expect(await fieldOf(withVariants([{ label: 'a' }, { label: 'a' }]))).toBe('variants[1].label');
     expect(await fieldOf(withVariants([]))).toBe('variants');
+    expect(await fieldOf(withVariants([{ label: 'a', limit: 'diffusion' }]))).toBe('variants[0].limit');
     expect(await fieldOf({ ...base(), model: { name: 'anisotropic-gaussians-relu', delta: 0.2, d: 'inf', s0: 60 } })).toBe('model.d');
     expect(await fieldOf({ ...base(), model: { name: 'anisotropic-gaussians-relu', delta: 0.2, d: 320, s0: 320 } })).toBe('model.s0');
     expect(await fieldOf({ ...base(), model: { name: 'anisotropic-relu', delta: 0.2, d: 320, s0: 60 } })).toBe('model.name');
