@@ -3,8 +3,8 @@
  * src/pipeline/clt-study.ts): agreement counts of the acceptance set, the t = 0 bias fit of C1, and the
  * healing of the initial-draw variance.
  */
-import { readData, short, type ExampleMeasurement } from './examples.ts';
-import { generatorsOf, sci, tableRow, timingGenerator, type Context, type Generator } from './generators.ts';
+import { exampleTimings, readData, short, type ExampleMeasurement } from './examples.ts';
+import { generatorsOf, sci, tableRow, type Context, type Generator } from './generators.ts';
 
 const CLT_DATA = 'bench/examples/mmn-clt.json';
 
@@ -89,6 +89,5 @@ export const CLT_GENERATORS: readonly Generator[] = [
   cltRun,
   cltC1,
   cltHealing,
-  timingGenerator('clt-time', 'README CLT: `compare examples/mmn-clt.json`', 'mmn-clt', true),
-  timingGenerator('clt-wall', 'notebooks/README: `compare examples/mmn-clt.json`', 'mmn-clt'),
+  ...exampleTimings('clt', 'README CLT', 'mmn-clt'),
 ];

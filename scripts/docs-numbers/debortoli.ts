@@ -2,7 +2,7 @@
  * The De Bortoli width studies' tables in examples/README.md (particle-only MNIST model), from real
  * `compare` runs of examples/debortoli-mnist.json and examples/debortoli-fig3.json (src/pipeline/network-study.ts).
  */
-import { readData, variant, type ExampleMeasurement } from './examples.ts';
+import { exampleTimings, readData, variant, type ExampleMeasurement } from './examples.ts';
 import { generatorsOf, signed, tableRow, timingGenerator, type Context, type Generator } from './generators.ts';
 
 const MNIST_DATA = 'bench/examples/debortoli-mnist.json';
@@ -108,8 +108,7 @@ export const DEBORTOLI_GENERATORS: readonly Generator[] = [
   mnistRun,
   mnistRates('β = 0.75', 'deterministic'),
   mnistRates('β = 1', 'diffusion'),
-  timingGenerator('mnist-time', 'examples/README: `compare examples/debortoli-mnist.json`', 'debortoli-mnist', true),
-  timingGenerator('mnist-wall', 'notebooks/README: `compare examples/debortoli-mnist.json`', 'debortoli-mnist'),
+  ...exampleTimings('mnist', 'examples/README', 'debortoli-mnist'),
   fig3Table,
   timingGenerator('debortoli-fig3-time', 'examples/README: `compare examples/debortoli-fig3.json`', 'debortoli-fig3', true),
 ];

@@ -36,37 +36,43 @@ interface Fig3Variant {
   readonly sgdMeanR2: number[];
 }
 
-interface Fig3Data {
+/** The particle run of an example's first variant: width, step and seeds (the "size of the run" regions). */
+interface RunSize {
   readonly n: number;
   readonly epsilon: number;
   readonly seeds: number;
+}
+
+function runSize(result: any): RunSize {
+  const { n, epsilon, seeds } = result.variants[0].particles;
+  return { n, epsilon, seeds };
+}
+
+interface Fig3Data extends RunSize {
   readonly variants: Fig3Variant[];
 }
 
 export function extractFig3(result: any): Fig3Data {
-    const base = result.variants[0].particles;
-    return {
-      n: base.n,
-      epsilon: base.epsilon,
-      seeds: base.seeds,
-      variants: result.variants.map((v: any, i: number) => {
-        if (!v.pde.companion) throw new Error('docs-numbers: the Fig. 3 compare no longer reports its d = ∞ companion');
-        const model = { ...result.spec.model, ...(result.spec.variants[i].model ?? {}) };
-        return {
-          label: v.label,
-          d: model.d,
-          s0: model.s0,
-          times: v.times,
-          pdeRisk: v.pde.risk,
-          infiniteRisk: v.pde.companion.risk,
-          pdeStds: v.pde.stds,
-          sgdRisk: v.particles.risk,
-          sgdRiskStd: v.particles.riskStd,
-          pdeMeanR2: v.pde.means[v.coordinates.indexOf('r2')],
-          sgdMeanR2: v.particles.means[v.coordinates.indexOf('r2')],
-        };
-      }),
-    };
+  return {
+    ...runSize(result),
+    variants: result.variants.map((v: any, i: number) => {
+      if (!v.pde.companion) throw new Error('docs-numbers: the Fig. 3 compare no longer reports its d = ∞ companion');
+      const model = { ...result.spec.model, ...(result.spec.variants[i].model ?? {}) };
+      return {
+        label: v.label,
+        d: model.d,
+        s0: model.s0,
+        times: v.times,
+        pdeRisk: v.pde.risk,
+        infiniteRisk: v.pde.companion.risk,
+        pdeStds: v.pde.stds,
+        sgdRisk: v.particles.risk,
+        sgdRiskStd: v.particles.riskStd,
+        pdeMeanR2: v.pde.means[v.coordinates.indexOf('r2')],
+        sgdMeanR2: v.particles.means[v.coordinates.indexOf('r2')],
+      };
+    }),
+  };
 }
 
 /**
@@ -118,21 +124,15 @@ interface Fig4Variant {
   readonly iidBias: number[];
 }
 
-interface Fig4Data {
+interface Fig4Data extends RunSize {
   readonly d: number;
-  readonly n: number;
-  readonly epsilon: number;
-  readonly seeds: number;
   readonly variants: Fig4Variant[];
 }
 
 export function extractFig4(result: any): Fig4Data {
-  const base = result.variants[0].particles;
   return {
+    ...runSize(result),
     d: result.spec.model.d,
-    n: base.n,
-    epsilon: base.epsilon,
-    seeds: base.seeds,
     variants: result.variants.map((v: any) => {
       if (!v.pde.check) throw new Error('docs-numbers: the Fig. 4 compare no longer reports its characteristics check');
       return {
@@ -216,16 +216,23 @@ const fig3Drift = fromFig3('fig3-drift', 'examples/README: SGD\'s outward drift 
   return `mean r2 is ${drift(10).toFixed(2)} above the PDE by t = 10 and ${drift(100).toFixed(2)} by t = 100, and the particle split lags (Δ = 0.3, t = 50: R_N = ${risk(v.sgdRisk)} vs ${risk(v.pdeRisk)})`;
 });
 
+/**
+ * The recorded time of `compare examples/<measurement>.json` in two regions: NAME-time (with the machine and load,
+ * in the README that discusses the example) and NAME-wall (the short form of the notebooks/README table).
+ */
+export const exampleTimings = (name: string, readme: string, measurement: string): Generator[] => [
+  timingGenerator(`${name}-time`, `${readme}: \`compare examples/${measurement}.json\``, measurement, true),
+  timingGenerator(`${name}-wall`, `notebooks/README: \`compare examples/${measurement}.json\``, measurement),
+];
+
 export const MMN_GENERATORS: readonly Generator[] = [
   fig3Table,
   fig3Run,
   fig3LateGap,
   fig3Drift,
-  timingGenerator('fig3-time', 'examples/README: `compare examples/mmn-fig3.json`', 'mmn-fig3', true),
-  timingGenerator('fig3-wall', 'notebooks/README: `compare examples/mmn-fig3.json`', 'mmn-fig3'),
+  ...exampleTimings('fig3', 'examples/README', 'mmn-fig3'),
   fig4Table,
   fig4Run,
   fig4Floor,
-  timingGenerator('fig4-time', 'examples/README: `compare examples/mmn-fig4.json`', 'mmn-fig4', true),
-  timingGenerator('fig4-wall', 'notebooks/README: `compare examples/mmn-fig4.json`', 'mmn-fig4'),
+  ...exampleTimings('fig4', 'examples/README', 'mmn-fig4'),
 ];
