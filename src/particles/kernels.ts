@@ -206,13 +206,20 @@ function updateKernel(): FunctionSpec {
 
 /**
  * activate(z, b, a, n, B, table, m, res, sig, writeSig, rows, ptr, cols, coef) → nActive, for a
- * piecewise-linear σ tabulated at `table` as knots t_0…t_{m−1}, then intercepts α_0…α_m, then
+ * piecewise-linear σ with m = `knots` knots (a module per knot count), tabulated at `table` as knots t_0…t_{m−1}, then intercepts α_0…α_m, then
  * slopes s_0…s_m (piece j = #{k : z ≥ t_k}, so knots belong to the piece on their right):
  *   for i < n, q < B:  ζ = z[i·B+q] + b[i];  v = α_j + s_j ζ;  res[q] += a[i] v;  sig[i·B+q] = v (if writeSig);
  *                      if s_j ≠ 0: append (q, s_j) to row i of the CSR arrays (rows, ptr, cols, coef).
  * Branch-free piece search and CSR append (the data decide which units are active).
+ *
+ * Two pre-activations at a time in f64x2: samples q, q+1 of one unit (B ≥ 2), or units i, i+1 (B = 1,
+ * `activate1`, whose batch sum Σ_i a_i v_i stays one scalar chain in i). The piece is found by
+ * bit-selecting (α, s) from piece 0 upward with the masks [ζ ≥ t_k]; the knots increase, so the masks
+ * are true exactly for k < j and the selection ends at (α_j, s_j), the pair the scalar count picks. v,
+ * res and the sums are then the same IEEE operations in the same order as the scalar pass (bit-identical);
+ * a leftover odd element takes the scalar path.
  */
-function activateKernel(single: boolean): FunctionSpec {
+function activateKernel(single: boolean, knots: number): FunctionSpec {
   const f = new FunctionBuilder(single ? 'activate1' : 'activate', i32s(14), [I32]);
   const [Z, BIAS, A, N, BS, TABLE, M, RES, SIG, WSIG, ROWS, PTR, COLS, COEF] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
   const i = f.local(I32);
@@ -231,56 +238,128 @@ function activateKernel(single: boolean): FunctionSpec {
   const v = f.local(F64);
   const dv = f.local(F64);
   const sum = f.local(F64); // B = 1: Σ a_i σ in a register (no store-to-load chain through res)
+  const zv = f.local(V128);
+  const av = f.local(V128);
+  const sv = f.local(V128);
+  const vv = f.local(V128);
+  const pv = f.local(V128);
+  const at = (base: number, index: number, log2: number) => [op.get(base), op.get(index), op.i32(log2), op.i32Shl, op.i32Add];
+
+  // The knots and pieces, splatted once per call: the selection is unrolled over the `knots` knots.
+  const knotV = Array.from({ length: knots }, () => f.local(V128));
+  const alphaV = Array.from({ length: knots + 1 }, () => f.local(V128));
+  const slopeV = Array.from({ length: knots + 1 }, () => f.local(V128));
+  /** (av, sv) ← the piece (α_j, s_j) of each lane of zv, by bit-selection over the knots; vv = α + s ζ. */
+  const selectPieces = () => {
+    f.emit(op.get(alphaV[0]), op.set(av), op.get(slopeV[0]), op.set(sv));
+    for (let kk = 0; kk < knots; kk++) {
+      f.emit(op.get(zv), op.get(knotV[kk]), op.f64x2Ge, op.set(pv));
+      f.emit(op.get(alphaV[kk + 1]), op.get(av), op.get(pv), op.v128Bitselect, op.set(av));
+      f.emit(op.get(slopeV[kk + 1]), op.get(sv), op.get(pv), op.v128Bitselect, op.set(sv));
+    }
+    f.emit(op.get(av), op.get(sv), op.get(zv), op.f64x2Mul, op.f64x2Add, op.set(vv));
+    f.emit(op.get(WSIG), op.if, ...at(SIG, idx, 3), op.get(vv), storeV(), op.end);
+  };
+  /** CSR entry (column `column`, coefficient lane `lane` of sv); e advances iff that slope ≠ 0. */
+  const appendEntry = (column: readonly (readonly number[])[], lane: 0 | 1) => {
+    f.emit(op.get(sv), op.f64x2ExtractLane(lane), op.set(dv));
+    f.emit(...at(COLS, e, 2), ...column, op.i32Store());
+    f.emit(...at(COEF, e, 3), op.get(dv), op.f64Store());
+    f.emit(op.get(e), op.get(dv), op.f64Const(0), op.f64Ne, op.i32Add, op.set(e));
+  };
+  /** rows[na] = i, ptr[na+1] = e; na advances iff row i got entries (e ≠ start). */
+  const closeRow = (unit: readonly (readonly number[])[]) => {
+    f.emit(...at(ROWS, na, 2), ...unit, op.i32Store());
+    f.emit(...at(PTR, na, 2), op.get(e), op.i32Store(4));
+    f.emit(op.get(na), op.get(e), op.get(start), op.i32Ne, op.i32Add, op.set(na));
+  };
+  /** The scalar pass over one pre-activation idx (unit i, sample q): the odd leftover. */
+  const scalarElement = () => {
+    f.emit(...at(Z, idx, 3), op.f64Load(), op.get(bi), op.f64Add, op.set(zi));
+    f.emit(op.i32(0), op.set(j));
+    f.emit(op.i32(0), op.set(k));
+    f.emit(op.block, op.loop);
+    {
+      f.emit(op.get(k), op.get(M), op.i32GeS, op.brIf(1));
+      f.emit(op.get(j), op.get(zi), ...at(TABLE, k, 3), op.f64Load(), op.f64Ge, op.i32Add, op.set(j));
+      f.emit(op.increment(k, 1), op.br(0));
+    }
+    f.emit(op.end, op.end);
+    f.emit(...at(slope, j, 3), op.f64Load(), op.set(dv));
+    f.emit(...at(alpha, j, 3), op.f64Load(), op.get(dv), op.get(zi), op.f64Mul, op.f64Add, op.set(v));
+    f.emit(op.get(WSIG), op.if, ...at(SIG, idx, 3), op.get(v), op.f64Store(), op.end);
+    if (single) f.emit(op.get(sum), op.get(ai), op.get(v), op.f64Mul, op.f64Add, op.set(sum));
+    else f.emit(...at(RES, q, 3), ...at(RES, q, 3), op.f64Load(), op.get(ai), op.get(v), op.f64Mul, op.f64Add, op.f64Store());
+    f.emit(...at(COLS, e, 2), op.get(q), op.i32Store());
+    f.emit(...at(COEF, e, 3), op.get(dv), op.f64Store());
+    f.emit(op.get(e), op.get(dv), op.f64Const(0), op.f64Ne, op.i32Add, op.set(e));
+  };
 
   f.emit(op.get(TABLE), op.get(M), op.i32(3), op.i32Shl, op.i32Add, op.set(alpha));
   f.emit(op.get(alpha), op.get(M), op.i32(3), op.i32Shl, op.i32Add, op.i32(8), op.i32Add, op.set(slope));
+  for (let kk = 0; kk < knots; kk++) f.emit(op.get(TABLE), op.f64Load(8 * kk), op.f64x2Splat, op.set(knotV[kk]));
+  for (let kk = 0; kk <= knots; kk++) {
+    f.emit(op.get(alpha), op.f64Load(8 * kk), op.f64x2Splat, op.set(alphaV[kk]));
+    f.emit(op.get(slope), op.f64Load(8 * kk), op.f64x2Splat, op.set(slopeV[kk]));
+  }
   f.emit(op.get(PTR), op.i32(0), op.i32Store());
-  f.emit(op.block, op.loop);
-  {
-    f.emit(op.get(i), op.get(N), op.i32GeS, op.brIf(1));
-    f.emit(op.get(A), op.get(i), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.set(ai));
-    f.emit(op.get(BIAS), op.get(i), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.set(bi));
-    f.emit(op.get(e), op.set(start));
-    f.emit(op.i32(0), op.set(q));
+  if (single) {
+    // Units in pairs: ζ = z[i..i+1] + b[i..i+1]; sum += a_i v_i, then a_{i+1} v_{i+1}.
     f.emit(op.block, op.loop);
     {
-      f.emit(op.get(q), op.get(BS), op.i32GeS, op.brIf(1));
-      f.emit(op.get(Z), op.get(idx), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.get(bi), op.f64Add, op.set(zi));
-      // j = Σ_k [ζ ≥ t_k]
-      f.emit(op.i32(0), op.set(j));
-      f.emit(op.i32(0), op.set(k));
-      f.emit(op.block, op.loop);
-      {
-        f.emit(op.get(k), op.get(M), op.i32GeS, op.brIf(1));
-        f.emit(op.get(j), op.get(zi), op.get(TABLE), op.get(k), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.f64Ge, op.i32Add, op.set(j));
-        f.emit(op.increment(k, 1), op.br(0));
+      f.emit(op.get(i), op.i32(1), op.i32Add, op.get(N), op.i32GeS, op.brIf(1));
+      f.emit(op.get(i), op.set(idx));
+      f.emit(...at(Z, i, 3), loadV(), ...at(BIAS, i, 3), loadV(), op.f64x2Add, op.set(zv));
+      selectPieces();
+      f.emit(...at(A, i, 3), loadV(), op.get(vv), op.f64x2Mul, op.set(pv));
+      for (const lane of [0, 1] as const) {
+        f.emit(op.get(sum), op.get(pv), op.f64x2ExtractLane(lane), op.f64Add, op.set(sum));
+        f.emit(op.get(e), op.set(start));
+        appendEntry([op.i32(0)], lane);
+        closeRow(lane === 0 ? [op.get(i)] : [op.get(i), op.i32(1), op.i32Add]);
       }
-      f.emit(op.end, op.end);
-      f.emit(op.get(slope), op.get(j), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.set(dv));
-      f.emit(op.get(alpha), op.get(j), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.get(dv), op.get(zi), op.f64Mul, op.f64Add, op.set(v));
-      f.emit(op.get(WSIG), op.if);
-      f.emit(op.get(SIG), op.get(idx), op.i32(3), op.i32Shl, op.i32Add, op.get(v), op.f64Store());
-      f.emit(op.end);
-      if (single) {
-        f.emit(op.get(sum), op.get(ai), op.get(v), op.f64Mul, op.f64Add, op.set(sum));
-      } else {
-        f.emit(op.get(RES), op.get(q), op.i32(3), op.i32Shl, op.i32Add);
-        f.emit(op.get(RES), op.get(q), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.get(ai), op.get(v), op.f64Mul, op.f64Add);
-        f.emit(op.f64Store());
-      }
-      f.emit(op.get(COLS), op.get(e), op.i32(2), op.i32Shl, op.i32Add, op.get(q), op.i32Store());
-      f.emit(op.get(COEF), op.get(e), op.i32(3), op.i32Shl, op.i32Add, op.get(dv), op.f64Store());
-      f.emit(op.get(e), op.get(dv), op.f64Const(0), op.f64Ne, op.i32Add, op.set(e));
-      f.emit(op.increment(idx, 1), op.increment(q, 1), op.br(0));
+      f.emit(op.increment(i, 2), op.br(0));
     }
     f.emit(op.end, op.end);
-    f.emit(op.get(ROWS), op.get(na), op.i32(2), op.i32Shl, op.i32Add, op.get(i), op.i32Store());
-    f.emit(op.get(PTR), op.get(na), op.i32(2), op.i32Shl, op.i32Add, op.get(e), op.i32Store(4));
-    f.emit(op.get(na), op.get(e), op.get(start), op.i32Ne, op.i32Add, op.set(na));
-    f.emit(op.increment(i, 1), op.br(0));
+    // An odd last unit.
+    f.emit(op.get(i), op.get(N), op.i32GeS, op.i32Eqz, op.if);
+    {
+      f.emit(op.get(i), op.set(idx), op.i32(0), op.set(q), op.get(e), op.set(start));
+      f.emit(...at(A, i, 3), op.f64Load(), op.set(ai), ...at(BIAS, i, 3), op.f64Load(), op.set(bi));
+      scalarElement();
+      closeRow([op.get(i)]);
+    }
+    f.emit(op.end);
+    f.emit(op.get(RES), op.get(sum), op.f64Store());
+  } else {
+    // Samples in pairs for each unit: res[q..q+1] += a_i v.
+    f.emit(op.block, op.loop);
+    {
+      f.emit(op.get(i), op.get(N), op.i32GeS, op.brIf(1));
+      f.emit(...at(A, i, 3), op.f64Load(), op.set(ai));
+      f.emit(...at(BIAS, i, 3), op.f64Load(), op.set(bi));
+      f.emit(op.get(e), op.set(start));
+      f.emit(op.i32(0), op.set(q));
+      f.emit(op.block, op.loop);
+      {
+        f.emit(op.get(q), op.i32(1), op.i32Add, op.get(BS), op.i32GeS, op.brIf(1));
+        f.emit(...at(Z, idx, 3), loadV(), op.get(bi), op.f64x2Splat, op.f64x2Add, op.set(zv));
+        selectPieces();
+        f.emit(...at(RES, q, 3), ...at(RES, q, 3), loadV(), op.get(ai), op.f64x2Splat, op.get(vv), op.f64x2Mul, op.f64x2Add, storeV());
+        appendEntry([op.get(q)], 0);
+        appendEntry([op.get(q), op.i32(1), op.i32Add], 1);
+        f.emit(op.increment(idx, 2), op.increment(q, 2), op.br(0));
+      }
+      f.emit(op.end, op.end);
+      // An odd last sample.
+      f.emit(op.get(q), op.get(BS), op.i32GeS, op.i32Eqz, op.if);
+      scalarElement();
+      f.emit(op.increment(idx, 1), op.end);
+      closeRow([op.get(i)]);
+      f.emit(op.increment(i, 1), op.br(0));
+    }
+    f.emit(op.end, op.end);
   }
-  f.emit(op.end, op.end);
-  if (single) f.emit(op.get(RES), op.get(sum), op.f64Store());
   f.emit(op.get(na));
   return f;
 }
@@ -342,13 +421,22 @@ const DOT_SHAPES: ReadonlyArray<readonly [number, number]> = [
   [1, 4],
 ];
 
-const instantiate = kernelModule<Record<string, DotFn | UpdateFn | ActivateFn | AxpyRowsFn>>(() => [
+const instantiate = kernelModule<Record<string, DotFn | UpdateFn | AxpyRowsFn>>(() => [
   ...DOT_SHAPES.map(([R, S]) => dotKernel(R, S)),
   updateKernel(),
   axpyRowsKernel(),
-  activateKernel(false),
-  activateKernel(true),
 ]);
+
+/** The activation kernels for σ with `knots` knots (unrolled over them), one module per knot count. */
+const activationModules = new Map<number, ReturnType<typeof kernelModule<Record<string, ActivateFn>>>>();
+function instantiateActivation(knots: number, memory: WebAssembly.Memory): Record<string, ActivateFn> {
+  let module = activationModules.get(knots);
+  if (!module) {
+    module = kernelModule<Record<string, ActivateFn>>(() => [activateKernel(false, knots), activateKernel(true, knots)]);
+    activationModules.set(knots, module);
+  }
+  return module(memory);
+}
 
 type DotFn = (w: number, x: number, z: number, nBlocks: number, d: number, B: number) => void;
 type UpdateFn = (w: number, x: number, d: number, rows: number, ptr: number, cols: number, coef: number, nActive: number) => void;
@@ -380,8 +468,8 @@ export class KernelWorkspace {
   private readonly offsets: Record<'w' | 'a' | 'b' | 'x' | 'z' | 'coef' | 'res' | 'sig' | 'table' | 'rows' | 'ptr' | 'cols', number>;
   private readonly dots: Record<string, DotFn>;
   private readonly updateFn: UpdateFn;
-  private readonly activateFn: ActivateFn;
-  private readonly activate1Fn: ActivateFn;
+  /** `activate` (B ≥ 2) and `activate1` (B = 1) for this workspace's knot count (none without knots). */
+  private readonly activation: Record<string, ActivateFn> | null;
   private readonly axpyRowsFn: AxpyRowsFn;
 
   constructor(readonly n: number, readonly d: number, readonly batch: number, readonly knots = 0) {
@@ -401,8 +489,7 @@ export class KernelWorkspace {
     this.dots = {};
     for (const [R, S] of DOT_SHAPES) this.dots[`${R}x${S}`] = exports[`dot${R}x${S}`] as DotFn;
     this.updateFn = exports.update as UpdateFn;
-    this.activateFn = exports.activate as ActivateFn;
-    this.activate1Fn = exports.activate1 as ActivateFn;
+    this.activation = knots > 0 ? instantiateActivation(knots, memory) : null;
     this.axpyRowsFn = exports.axpyRows as AxpyRowsFn;
     const buf = memory.buffer;
     this.offsets = off;
@@ -426,18 +513,8 @@ export class KernelWorkspace {
    */
   setPiecewiseLinear(shape: PiecewiseLinearShape): void {
     const m = this.knots;
-    const { knots: t, values: y, leftSlope, rightSlope } = shape;
-    if (m === 0 || t.length !== m || y.length !== m) throw new RangeError(`kernels: workspace made for ${m} knots, got ${t.length}`);
-    const tab = this.table;
-    for (let k = 0; k < m; k++) tab[k] = t[k];
-    // Piece j: slope s_j, through the knot t_k at its left end (k = j − 1; piece 0 through t_0).
-    const setPiece = (j: number, slope: number, k: number) => {
-      tab[2 * m + 1 + j] = slope;
-      tab[m + j] = y[k] - slope * t[k];
-    };
-    setPiece(0, leftSlope, 0);
-    for (let j = 1; j < m; j++) setPiece(j, (y[j] - y[j - 1]) / (t[j] - t[j - 1]), j - 1);
-    setPiece(m, rightSlope, m - 1);
+    if (m === 0 || shape.knots.length !== m || shape.values.length !== m) throw new RangeError(`kernels: workspace made for ${m} knots, got ${shape.knots.length}`);
+    this.table.set(piecewiseLinearTable(shape));
   }
 
   /**
@@ -449,7 +526,8 @@ export class KernelWorkspace {
     const o = this.offsets;
     const { n, batch: B } = this;
     this.res.fill(0);
-    return (B === 1 ? this.activate1Fn : this.activateFn)(o.z, o.b, o.a, n, B, o.table, this.knots, o.res, o.sig, writeSig ? 1 : 0, o.rows, o.ptr, o.cols, o.coef);
+    if (!this.activation) throw new RangeError('kernels: activate needs a workspace made with knots > 0');
+    return this.activation[B === 1 ? 'activate1' : 'activate'](o.z, o.b, o.a, n, B, o.table, this.knots, o.res, o.sig, writeSig ? 1 : 0, o.rows, o.ptr, o.cols, o.coef);
   }
 
   /** z[i·B + b] = <w_i, x_b> for all i < N, b < B (biases not included). */
@@ -482,6 +560,64 @@ export class KernelWorkspace {
     if (this.batch === 1) this.axpyRowsFn(o.w, o.x, this.d, o.rows, o.coef, nActive);
     else this.updateFn(o.w, o.x, this.d, o.rows, o.ptr, o.cols, o.coef, nActive);
   }
+}
+
+/**
+ * The table `activate` reads for a piecewise-linear σ with m knots: t_0…t_{m−1}, then per piece j
+ * (j = #{k : t ≥ t_k}) the intercepts α_0…α_m, then the slopes s_0…s_m, so that σ = α_j + s_j t.
+ */
+export function piecewiseLinearTable(shape: PiecewiseLinearShape): Float64Array {
+  const { knots: t, values: y, leftSlope, rightSlope } = shape;
+  const m = t.length;
+  const tab = new Float64Array(3 * m + 2);
+  tab.set(t);
+  // Piece j: slope s_j, through the knot t_k at its left end (k = j − 1; piece 0 through t_0).
+  const setPiece = (j: number, slope: number, k: number) => {
+    tab[2 * m + 1 + j] = slope;
+    tab[m + j] = y[k] - slope * t[k];
+  };
+  setPiece(0, leftSlope, 0);
+  for (let j = 1; j < m; j++) setPiece(j, (y[j] - y[j - 1]) / (t[j] - t[j - 1]), j - 1);
+  setPiece(m, rightSlope, m - 1);
+  return tab;
+}
+
+/**
+ * Plain scalar reference for `KernelWorkspace.activate`, one pre-activation at a time in the order
+ * i, then q (the kernel must match it bit for bit): fills res (B), sig (N×B), and the CSR arrays;
+ * returns the number of active rows.
+ */
+export function referenceActivate(
+  table: Float64Array, z: Float64Array, a: Float64Array, b: Float64Array, n: number, B: number,
+  out: { res: Float64Array; sig: Float64Array; rows: Int32Array; ptr: Int32Array; cols: Int32Array; coef: Float64Array },
+): number {
+  const m = (table.length - 2) / 3;
+  const { res, sig, rows, ptr, cols, coef } = out;
+  res.fill(0);
+  let e = 0;
+  let nActive = 0;
+  ptr[0] = 0;
+  for (let i = 0; i < n; i++) {
+    const start = e;
+    for (let q = 0; q < B; q++) {
+      const zeta = z[i * B + q] + b[i];
+      let j = 0;
+      for (let k = 0; k < m; k++) if (zeta >= table[k]) j++;
+      const slope = table[2 * m + 1 + j];
+      const v = table[m + j] + slope * zeta;
+      sig[i * B + q] = v;
+      res[q] += a[i] * v;
+      if (slope !== 0) {
+        cols[e] = q;
+        coef[e++] = slope;
+      }
+    }
+    if (e > start) {
+      rows[nActive] = i;
+      ptr[++nActive] = e;
+    }
+  }
+  return nActive;
 }
 
 /** Plain scalar reference for `KernelWorkspace.dot` (left-to-right sums). */

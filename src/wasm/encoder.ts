@@ -107,6 +107,10 @@ export const op = {
   f64x2ExtractLane: (lane: 0 | 1) => [...simd(0x21), lane],
   f64x2Add: simd(0xf0),
   f64x2Mul: simd(0xf2),
+  /** Lane-wise a ≥ b: all ones where true, zeros where false (or NaN). */
+  f64x2Ge: simd(0x4c),
+  /** bitselect(v1, v2, c) = (v1 & c) | (v2 & ~c). */
+  v128Bitselect: simd(0x52),
 };
 
 export interface FunctionSpec {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KernelWorkspace, referenceDot, referenceUpdate } from '../../src/particles/kernels.ts';
+import { KernelWorkspace, piecewiseLinearTable, referenceActivate, referenceDot, referenceUpdate } from '../../src/particles/kernels.ts';
 import { Rng } from '../../src/rng.ts';
 
 // Shapes cover: N not a multiple of the row block (4 or 2), B below / above / not a multiple of
@@ -105,5 +105,32 @@ describe('piecewise-linear activation kernel', () => {
     expect(Array.from(ws.ptr.subarray(0, nActive + 1))).toEqual(ptr);
     expect(Array.from(ws.cols.subarray(0, entries.length))).toEqual(entries.map((e) => e[0]));
     for (let e = 0; e < entries.length; e++) expect(ws.coef[e]).toBeCloseTo(entries[e][1], 14);
+  });
+
+  // The f64x2 pass (two pre-activations at a time, pieces by bit-selection) against the scalar
+  // reference: the same bits, for even and odd N and B (the odd leftovers take the scalar path).
+  it.each([[1, 1], [8, 1], [9, 1], [6, 2], [7, 3], [5, 32], [4, 33]])('N=%i, B=%i: bit-identical to the scalar reference', (n, B) => {
+    const rng = new Rng(29, 100 * n + B);
+    const ws = new KernelWorkspace(n, 2, B, 3);
+    ws.setPiecewiseLinear(shape);
+    for (let k = 0; k < n * B; k++) ws.z[k] = k % 5 === 0 ? shape.knots[k % 3] : 2 * rng.normal();
+    for (let i = 0; i < n; i++) {
+      ws.a[i] = rng.normal();
+      ws.b[i] = i % 2 === 0 ? 0 : 0.1 * rng.normal();
+    }
+    const nActive = ws.activate(true);
+    const ref = {
+      res: new Float64Array(B), sig: new Float64Array(n * B), rows: new Int32Array(n), ptr: new Int32Array(n + 1),
+      cols: new Int32Array(n * B), coef: new Float64Array(n * B),
+    };
+    const refActive = referenceActivate(piecewiseLinearTable(shape), ws.z, ws.a, ws.b, n, B, ref);
+    expect(nActive).toBe(refActive);
+    const entries = ref.ptr[refActive];
+    expect(Array.from(ws.res)).toEqual(Array.from(ref.res));
+    expect(Array.from(ws.sig.subarray(0, n * B))).toEqual(Array.from(ref.sig));
+    expect(Array.from(ws.rows.subarray(0, nActive))).toEqual(Array.from(ref.rows.subarray(0, refActive)));
+    expect(Array.from(ws.ptr.subarray(0, nActive + 1))).toEqual(Array.from(ref.ptr.subarray(0, refActive + 1)));
+    expect(Array.from(ws.cols.subarray(0, entries))).toEqual(Array.from(ref.cols.subarray(0, entries)));
+    expect(Array.from(ws.coef.subarray(0, entries))).toEqual(Array.from(ref.coef.subarray(0, entries)));
   });
 });
