@@ -29,7 +29,7 @@ import { F64, FunctionBuilder, I32, kernelMemory, kernelModule, op, V128, type F
 // f64x2 loads and stores with an alignment hint of 8 bytes: rows need not be 16-byte aligned.
 const loadV = (offset = 0) => op.v128Load(offset, 3);
 const storeV = (offset = 0) => op.v128Store(offset, 3);
-const i32s = (count: number) => new Array<number>(count).fill(I32);
+export const i32s = (count: number) => new Array<number>(count).fill(I32);
 
 // ---------------------------------------------------------------------------------------------
 // Kernel bodies.
@@ -211,9 +211,14 @@ function updateKernel(): FunctionSpec {
  *   for i < n, q < B:  ζ = z[i·B+q] + b[i];  v = α_j + s_j ζ;  res[q] += a[i] v;  sig[i·B+q] = v (if writeSig);
  *                      if s_j ≠ 0: append (q, s_j) to row i of the CSR arrays (rows, ptr, cols, coef).
  * Branch-free piece search and CSR append (the data decide which units are active).
+ * `real` = 4: z, sig and coef are f32 (./kernels-f32.ts); σ is still evaluated in f64.
  */
-function activateKernel(single: boolean): FunctionSpec {
+export function activateKernel(single: boolean, real: 4 | 8 = 8): FunctionSpec {
   const f = new FunctionBuilder(single ? 'activate1' : 'activate', i32s(14), [I32]);
+  // z, sig, coef hold `real`-byte floats (f32: promoted on load, rounded on store); the rest is f64.
+  const shift = real === 8 ? 3 : 2;
+  const loadReal = real === 8 ? op.f64Load() : [...op.f32Load(), ...op.f64PromoteF32];
+  const storeReal = real === 8 ? op.f64Store() : [...op.f32DemoteF64, ...op.f32Store()];
   const [Z, BIAS, A, N, BS, TABLE, M, RES, SIG, WSIG, ROWS, PTR, COLS, COEF] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
   const i = f.local(I32);
   const q = f.local(I32);
@@ -245,7 +250,7 @@ function activateKernel(single: boolean): FunctionSpec {
     f.emit(op.block, op.loop);
     {
       f.emit(op.get(q), op.get(BS), op.i32GeS, op.brIf(1));
-      f.emit(op.get(Z), op.get(idx), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.get(bi), op.f64Add, op.set(zi));
+      f.emit(op.get(Z), op.get(idx), op.i32(shift), op.i32Shl, op.i32Add, loadReal, op.get(bi), op.f64Add, op.set(zi));
       // j = Σ_k [ζ ≥ t_k]
       f.emit(op.i32(0), op.set(j));
       f.emit(op.i32(0), op.set(k));
@@ -259,7 +264,7 @@ function activateKernel(single: boolean): FunctionSpec {
       f.emit(op.get(slope), op.get(j), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.set(dv));
       f.emit(op.get(alpha), op.get(j), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.get(dv), op.get(zi), op.f64Mul, op.f64Add, op.set(v));
       f.emit(op.get(WSIG), op.if);
-      f.emit(op.get(SIG), op.get(idx), op.i32(3), op.i32Shl, op.i32Add, op.get(v), op.f64Store());
+      f.emit(op.get(SIG), op.get(idx), op.i32(shift), op.i32Shl, op.i32Add, op.get(v), storeReal);
       f.emit(op.end);
       if (single) {
         f.emit(op.get(sum), op.get(ai), op.get(v), op.f64Mul, op.f64Add, op.set(sum));
@@ -269,7 +274,7 @@ function activateKernel(single: boolean): FunctionSpec {
         f.emit(op.f64Store());
       }
       f.emit(op.get(COLS), op.get(e), op.i32(2), op.i32Shl, op.i32Add, op.get(q), op.i32Store());
-      f.emit(op.get(COEF), op.get(e), op.i32(3), op.i32Shl, op.i32Add, op.get(dv), op.f64Store());
+      f.emit(op.get(COEF), op.get(e), op.i32(shift), op.i32Shl, op.i32Add, op.get(dv), storeReal);
       f.emit(op.get(e), op.get(dv), op.f64Const(0), op.f64Ne, op.i32Add, op.set(e));
       f.emit(op.increment(idx, 1), op.increment(q, 1), op.br(0));
     }
@@ -335,7 +340,7 @@ function axpyRowsKernel(): FunctionSpec {
   return f;
 }
 
-const DOT_SHAPES: ReadonlyArray<readonly [number, number]> = [
+export const DOT_SHAPES: ReadonlyArray<readonly [number, number]> = [
   [6, 1],
   [1, 1],
   [2, 4],
@@ -350,13 +355,102 @@ const instantiate = kernelModule<Record<string, DotFn | UpdateFn | ActivateFn | 
   activateKernel(true),
 ]);
 
-type DotFn = (w: number, x: number, z: number, nBlocks: number, d: number, B: number) => void;
-type UpdateFn = (w: number, x: number, d: number, rows: number, ptr: number, cols: number, coef: number, nActive: number) => void;
-type AxpyRowsFn = (w: number, x: number, d: number, rows: number, coef: number, nActive: number) => void;
-type ActivateFn = (
+export type DotFn = (w: number, x: number, z: number, nBlocks: number, d: number, B: number) => void;
+export type UpdateFn = (w: number, x: number, d: number, rows: number, ptr: number, cols: number, coef: number, nActive: number) => void;
+export type AxpyRowsFn = (w: number, x: number, d: number, rows: number, coef: number, nActive: number) => void;
+export type ActivateFn = (
   z: number, b: number, a: number, n: number, B: number, table: number, m: number,
   res: number, sig: number, writeSig: number, rows: number, ptr: number, cols: number, coef: number,
 ) => number;
+
+/** The arrays of a workspace, in a float type (f64: `KernelWorkspace`, f32: ./kernels-f32.ts `KernelWorkspace32`). */
+export type Real = Float64Array | Float32Array;
+
+/**
+ * What the particle engine uses of a workspace, in either precision: w, x, z, coef and sig in the
+ * workspace's float type T, the parameters a, b and the batch sums res in f64.
+ */
+export interface Workspace<T extends Real = Real> {
+  readonly n: number;
+  readonly d: number;
+  readonly batch: number;
+  readonly knots: number;
+  readonly w: T;
+  readonly a: Float64Array;
+  readonly b: Float64Array;
+  readonly x: T;
+  readonly z: T;
+  readonly rows: Int32Array;
+  readonly ptr: Int32Array;
+  readonly cols: Int32Array;
+  readonly coef: T;
+  readonly res: Float64Array;
+  readonly sig: T;
+  setPiecewiseLinear(shape: PiecewiseLinearShape): void;
+  activate(writeSig: boolean): number;
+  dot(): void;
+  update(nActive: number): void;
+}
+
+/** Byte offsets of a workspace's arrays in its memory. */
+export type Offsets = Record<'w' | 'a' | 'b' | 'x' | 'z' | 'coef' | 'res' | 'sig' | 'table' | 'rows' | 'ptr' | 'cols', number>;
+
+/**
+ * The memory of a workspace and where its arrays go, with `real` bytes (8 or 4) per element of the
+ * float arrays w, x, z, coef, sig (a, b, res and the σ table are f64; rows, ptr, cols i32), each
+ * array starting on a 16-byte boundary.
+ */
+export function workspaceMemory(n: number, d: number, batch: number, knots: number, real: 4 | 8): { off: Offsets; sizes: Record<keyof Offsets, number>; memory: WebAssembly.Memory } {
+  const sizes = {
+    w: real * n * d, a: 8 * n, b: 8 * n, x: real * batch * d, z: real * n * batch, coef: real * n * batch, res: 8 * batch,
+    sig: knots > 0 ? real * n * batch : 0, table: 8 * (3 * knots + 2),
+    rows: 4 * n, ptr: 4 * (n + 1), cols: 4 * n * batch,
+  };
+  let at = 0;
+  const off = {} as Offsets;
+  for (const key of Object.keys(sizes) as Array<keyof typeof sizes>) {
+    off[key] = at;
+    at += Math.ceil(sizes[key] / 16) * 16;
+  }
+  const memory = kernelMemory(at, `particles (N = ${n}, d = ${d}, B = ${batch}${real === 4 ? ', float32' : ''})`);
+  return { off, sizes, memory };
+}
+
+/**
+ * Tabulates a piecewise-linear σ with m knots into `tab` (knots t_0…t_{m−1}, intercepts α_0…α_m,
+ * slopes s_0…s_m): per piece j (j = #{k : t ≥ t_k}) σ = α_j + s_j t.
+ */
+export function tabulatePiecewiseLinear(tab: Float64Array, m: number, shape: PiecewiseLinearShape): void {
+  const { knots: t, values: y, leftSlope, rightSlope } = shape;
+  if (m === 0 || t.length !== m || y.length !== m) throw new RangeError(`kernels: workspace made for ${m} knots, got ${t.length}`);
+  for (let k = 0; k < m; k++) tab[k] = t[k];
+  // Piece j: slope s_j, through the knot t_k at its left end (k = j − 1; piece 0 through t_0).
+  const setPiece = (j: number, slope: number, k: number) => {
+    tab[2 * m + 1 + j] = slope;
+    tab[m + j] = y[k] - slope * t[k];
+  };
+  setPiece(0, leftSlope, 0);
+  for (let j = 1; j < m; j++) setPiece(j, (y[j] - y[j - 1]) / (t[j] - t[j - 1]), j - 1);
+  setPiece(m, rightSlope, m - 1);
+}
+
+/**
+ * Z = W Xᵀ with register-blocked kernels `dots` ('2x4', '1x4', '6x1', '1x1': R rows × S samples, as
+ * `dotKernel`), `real` bytes per element: groups of 4 samples against all rows, then single samples.
+ */
+export function sweepDot(dots: Record<string, DotFn>, o: Offsets, n: number, d: number, B: number, real: 4 | 8): void {
+  const block = (R: number, kernel: DotFn, single: DotFn, b: number) => {
+    const blocks = Math.floor(n / R);
+    const done = blocks * R;
+    const xb = o.x + real * d * b;
+    const zb = o.z + real * b;
+    kernel(o.w, xb, zb, blocks, d, B);
+    if (done < n) single(o.w + real * d * done, xb, zb + real * B * done, n - done, d, B);
+  };
+  let b = 0;
+  if (B >= 4) for (; b + 4 <= B; b += 4) block(2, dots['2x4'], dots['1x4'], b);
+  for (; b < B; b++) block(6, dots['6x1'], dots['1x1'], b);
+}
 
 /**
  * Memory and views for one simulation of N units in dimension d with batch B:
@@ -364,7 +458,7 @@ type ActivateFn = (
  * `ptr` (≤ N + 1), `cols` and `coef` (≤ N·B) — and, for a piecewise-linear σ with `knots` knots,
  * its table, the batch sums `res` (B) and the values `sig` (N×B).
  */
-export class KernelWorkspace {
+export class KernelWorkspace implements Workspace<Float64Array> {
   readonly w: Float64Array;
   readonly a: Float64Array;
   readonly b: Float64Array;
@@ -377,7 +471,7 @@ export class KernelWorkspace {
   readonly res: Float64Array;
   readonly sig: Float64Array;
   private readonly table: Float64Array;
-  private readonly offsets: Record<'w' | 'a' | 'b' | 'x' | 'z' | 'coef' | 'res' | 'sig' | 'table' | 'rows' | 'ptr' | 'cols', number>;
+  private readonly offsets: Offsets;
   private readonly dots: Record<string, DotFn>;
   private readonly updateFn: UpdateFn;
   private readonly activateFn: ActivateFn;
@@ -385,18 +479,7 @@ export class KernelWorkspace {
   private readonly axpyRowsFn: AxpyRowsFn;
 
   constructor(readonly n: number, readonly d: number, readonly batch: number, readonly knots = 0) {
-    const sizes = {
-      w: 8 * n * d, a: 8 * n, b: 8 * n, x: 8 * batch * d, z: 8 * n * batch, coef: 8 * n * batch, res: 8 * batch,
-      sig: knots > 0 ? 8 * n * batch : 0, table: 8 * (3 * knots + 2),
-      rows: 4 * n, ptr: 4 * (n + 1), cols: 4 * n * batch,
-    };
-    let at = 0;
-    const off = {} as Record<keyof typeof sizes, number>;
-    for (const key of Object.keys(sizes) as Array<keyof typeof sizes>) {
-      off[key] = at;
-      at += Math.ceil(sizes[key] / 16) * 16;
-    }
-    const memory = kernelMemory(at, `particles (N = ${n}, d = ${d}, B = ${batch})`);
+    const { off, sizes, memory } = workspaceMemory(n, d, batch, knots, 8);
     const exports = instantiate(memory);
     this.dots = {};
     for (const [R, S] of DOT_SHAPES) this.dots[`${R}x${S}`] = exports[`dot${R}x${S}`] as DotFn;
@@ -425,19 +508,7 @@ export class KernelWorkspace {
    * (j = #{k : t ≥ t_k}) the slope s_j and intercept α_j, σ = α_j + s_j t.
    */
   setPiecewiseLinear(shape: PiecewiseLinearShape): void {
-    const m = this.knots;
-    const { knots: t, values: y, leftSlope, rightSlope } = shape;
-    if (m === 0 || t.length !== m || y.length !== m) throw new RangeError(`kernels: workspace made for ${m} knots, got ${t.length}`);
-    const tab = this.table;
-    for (let k = 0; k < m; k++) tab[k] = t[k];
-    // Piece j: slope s_j, through the knot t_k at its left end (k = j − 1; piece 0 through t_0).
-    const setPiece = (j: number, slope: number, k: number) => {
-      tab[2 * m + 1 + j] = slope;
-      tab[m + j] = y[k] - slope * t[k];
-    };
-    setPiece(0, leftSlope, 0);
-    for (let j = 1; j < m; j++) setPiece(j, (y[j] - y[j - 1]) / (t[j] - t[j - 1]), j - 1);
-    setPiece(m, rightSlope, m - 1);
+    tabulatePiecewiseLinear(this.table, this.knots, shape);
   }
 
   /**
@@ -454,22 +525,7 @@ export class KernelWorkspace {
 
   /** z[i·B + b] = <w_i, x_b> for all i < N, b < B (biases not included). */
   dot(): void {
-    const B = this.batch;
-    let b = 0;
-    if (B >= 4) for (; b + 4 <= B; b += 4) this.dotBlock(2, this.dots['2x4'], this.dots['1x4'], b);
-    for (; b < B; b++) this.dotBlock(6, this.dots['6x1'], this.dots['1x1'], b);
-  }
-
-  /** Samples b … b+S−1 against all rows: blocks of R rows (R×S kernel), then single rows (1×S). */
-  private dotBlock(R: number, block: DotFn, single: DotFn, b: number): void {
-    const { n, d, batch: B } = this;
-    const o = this.offsets;
-    const blocks = Math.floor(n / R);
-    const done = blocks * R;
-    const xb = o.x + 8 * d * b;
-    const zb = o.z + 8 * b;
-    block(o.w, xb, zb, blocks, d, B);
-    if (done < n) single(o.w + 8 * d * done, xb, zb + 8 * B * done, n - done, d, B);
+    sweepDot(this.dots, this.offsets, this.n, this.d, this.batch, 8);
   }
 
   /**

@@ -95,6 +95,7 @@ export interface RunComparison {
     epsilon: number;
     batch: number;
     sampling: 'shared' | 'per-unit';
+    precision: 'float64' | 'float32';
     seeds: number;
     /** Exact population risk R_N: replica mean, std across replicas (0 for one), per replica. */
     risk: number[];
@@ -291,6 +292,7 @@ export function compareRun(run: RunSpec, solution: PdeSolution, replicas: Partic
       epsilon: p.epsilon,
       batch: p.batch,
       sampling: p.sampling,
+      precision: p.precision,
       seeds: p.seeds,
       risk: partRisk,
       riskStd: pickRows(curve.particleRiskStd, saveIndex),
