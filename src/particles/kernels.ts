@@ -16,7 +16,8 @@
  *
  * Register blocking of `dot`: R rows × S samples per block (R·S independent f64x2 accumulators),
  * with S = 1, R = 6 for B = 1 (mat-vec) and S = 4, R = 2 for B ≥ 4; leftovers use R = 1 / S = 1
- * kernels. Each accumulator holds the even and odd partial sums of one dot product; an odd d adds
+ * kernels. Loop order: row blocks outer, sample groups inner, so W is swept once per step (twice
+ * when B mod 4 ≠ 0 and B > 4) while the B×d batch stays in cache. Each accumulator holds the even and odd partial sums of one dot product; an odd d adds
  * its last term in scalar code.
  *
  * Memory: all arrays live in one WebAssembly.Memory owned by a `KernelWorkspace`; the Float64Array
@@ -35,16 +36,20 @@ export const i32s = (count: number) => new Array<number>(count).fill(I32);
 // Kernel bodies.
 
 /**
- * dot_RxS(w, x, z, nBlocks, d, B): for nBlocks blocks of R consecutive rows starting at byte offset
- * w, and S consecutive samples starting at x, writes z[r·B + s] (z a byte offset, row stride B).
+ * dot_RxS(w, x, z, nBlocks, d, B, nGroups): for nBlocks blocks of R consecutive rows starting at byte
+ * offset w, and nGroups groups of S consecutive samples starting at x, writes z[r·B + s] (z a byte
+ * offset, row stride B). Rows outer: each block of rows meets every group before the next block.
  */
 function dotKernel(R: number, S: number): FunctionSpec {
-  const f = new FunctionBuilder(`dot${R}x${S}`, i32s(6));
-  const [W, X, Z, NB, D, BS] = [0, 1, 2, 3, 4, 5];
+  const f = new FunctionBuilder(`dot${R}x${S}`, i32s(7));
+  const [W, X, Z, NB, D, BS, NG] = [0, 1, 2, 3, 4, 5, 6];
   const rowBytes = f.local(I32);
   const pairBytes = f.local(I32); // 16 · floor(d/2)
   const zStride = f.local(I32);
   const j = f.local(I32);
+  const g = f.local(I32);
+  const xg = f.local(I32); // first sample of group g
+  const zg = f.local(I32); // z of the block's first row, group g
   const rows = Array.from({ length: R }, () => f.local(I32));
   const xs = Array.from({ length: S }, () => f.local(I32));
   const wv = f.local(V128);
@@ -55,11 +60,6 @@ function dotKernel(R: number, S: number): FunctionSpec {
   f.emit(op.get(D), op.i32(3), op.i32Shl, op.set(rowBytes));
   f.emit(op.get(D), op.i32(-2), op.i32And, op.i32(3), op.i32Shl, op.set(pairBytes));
   f.emit(op.get(BS), op.i32(3), op.i32Shl, op.set(zStride));
-  for (let s = 0; s < S; s++) {
-    f.emit(op.get(X));
-    if (s > 0) f.emit(op.get(rowBytes), op.i32(s), op.i32Mul, op.i32Add);
-    f.emit(op.set(xs[s]));
-  }
   f.emit(op.block, op.loop);
   {
     f.emit(op.get(NB), op.i32Eqz, op.brIf(1));
@@ -68,36 +68,51 @@ function dotKernel(R: number, S: number): FunctionSpec {
       if (r > 0) f.emit(op.get(rowBytes), op.i32(r), op.i32Mul, op.i32Add);
       f.emit(op.set(rows[r]));
     }
-    for (const a of acc) f.emit(op.v128Zero, op.set(a));
-    f.emit(op.i32(0), op.set(j));
-    // Pairs: while j < pairBytes.
+    // The block's rows against every group of S samples (rows outer: they stay in L1 while X streams from L2).
+    f.emit(op.i32(0), op.set(g), op.get(X), op.set(xg), op.get(Z), op.set(zg));
     f.emit(op.block, op.loop);
     {
-      f.emit(op.get(j), op.get(pairBytes), op.i32GeU, op.brIf(1));
-      for (let s = 0; s < S; s++) f.emit(op.get(xs[s]), op.get(j), op.i32Add, loadV(), op.set(xv[s]));
+      f.emit(op.get(g), op.get(NG), op.i32GeU, op.brIf(1));
+      for (let s = 0; s < S; s++) {
+        f.emit(op.get(xg));
+        if (s > 0) f.emit(op.get(rowBytes), op.i32(s), op.i32Mul, op.i32Add);
+        f.emit(op.set(xs[s]));
+      }
+      for (const a of acc) f.emit(op.v128Zero, op.set(a));
+      f.emit(op.i32(0), op.set(j));
+      // Pairs: while j < pairBytes.
+      f.emit(op.block, op.loop);
+      {
+        f.emit(op.get(j), op.get(pairBytes), op.i32GeU, op.brIf(1));
+        for (let s = 0; s < S; s++) f.emit(op.get(xs[s]), op.get(j), op.i32Add, loadV(), op.set(xv[s]));
+        for (let r = 0; r < R; r++) {
+          f.emit(op.get(rows[r]), op.get(j), op.i32Add, loadV(), op.set(wv));
+          for (let s = 0; s < S; s++) {
+            const a = acc[r * S + s];
+            f.emit(op.get(a), op.get(wv), op.get(xv[s]), op.f64x2Mul, op.f64x2Add, op.set(a));
+          }
+        }
+        f.emit(op.increment(j, 16), op.br(0));
+      }
+      f.emit(op.end, op.end);
+      // Horizontal sums (+ the odd last term), stored to z.
       for (let r = 0; r < R; r++) {
-        f.emit(op.get(rows[r]), op.get(j), op.i32Add, loadV(), op.set(wv));
         for (let s = 0; s < S; s++) {
           const a = acc[r * S + s];
-          f.emit(op.get(a), op.get(wv), op.get(xv[s]), op.f64x2Mul, op.f64x2Add, op.set(a));
+          f.emit(op.f64Const(0), op.set(tail));
+          f.emit(op.get(D), op.i32(1), op.i32And, op.if);
+          f.emit(op.get(rows[r]), op.get(pairBytes), op.i32Add, op.f64Load(), op.get(xs[s]), op.get(pairBytes), op.i32Add, op.f64Load(), op.f64Mul, op.set(tail));
+          f.emit(op.end);
+          f.emit(op.get(zg));
+          if (r > 0) f.emit(op.get(zStride), op.i32(r), op.i32Mul, op.i32Add);
+          f.emit(op.get(a), op.f64x2ExtractLane(0), op.get(a), op.f64x2ExtractLane(1), op.f64Add, op.get(tail), op.f64Add, op.f64Store(8 * s));
         }
       }
-      f.emit(op.increment(j, 16), op.br(0));
+      f.emit(op.get(xg), op.get(rowBytes), op.i32(S), op.i32Mul, op.i32Add, op.set(xg));
+      f.emit(op.get(zg), op.i32(8 * S), op.i32Add, op.set(zg));
+      f.emit(op.increment(g, 1), op.br(0));
     }
     f.emit(op.end, op.end);
-    // Horizontal sums (+ the odd last term), stored to z.
-    for (let r = 0; r < R; r++) {
-      for (let s = 0; s < S; s++) {
-        const a = acc[r * S + s];
-        f.emit(op.f64Const(0), op.set(tail));
-        f.emit(op.get(D), op.i32(1), op.i32And, op.if);
-        f.emit(op.get(rows[r]), op.get(pairBytes), op.i32Add, op.f64Load(), op.get(xs[s]), op.get(pairBytes), op.i32Add, op.f64Load(), op.f64Mul, op.set(tail));
-        f.emit(op.end);
-        f.emit(op.get(Z));
-        if (r > 0) f.emit(op.get(zStride), op.i32(r), op.i32Mul, op.i32Add);
-        f.emit(op.get(a), op.f64x2ExtractLane(0), op.get(a), op.f64x2ExtractLane(1), op.f64Add, op.get(tail), op.f64Add, op.f64Store(8 * s));
-      }
-    }
     f.emit(op.get(W), op.get(rowBytes), op.i32(R), op.i32Mul, op.i32Add, op.set(W));
     f.emit(op.get(Z), op.get(zStride), op.i32(R), op.i32Mul, op.i32Add, op.set(Z));
     f.emit(op.get(NB), op.i32(-1), op.i32Add, op.set(NB));
@@ -355,7 +370,7 @@ const instantiate = kernelModule<Record<string, DotFn | UpdateFn | ActivateFn | 
   activateKernel(true),
 ]);
 
-export type DotFn = (w: number, x: number, z: number, nBlocks: number, d: number, B: number) => void;
+export type DotFn = (w: number, x: number, z: number, nBlocks: number, d: number, B: number, nGroups: number) => void;
 export type UpdateFn = (w: number, x: number, d: number, rows: number, ptr: number, cols: number, coef: number, nActive: number) => void;
 export type AxpyRowsFn = (w: number, x: number, d: number, rows: number, coef: number, nActive: number) => void;
 export type ActivateFn = (
@@ -436,20 +451,21 @@ export function tabulatePiecewiseLinear(tab: Float64Array, m: number, shape: Pie
 
 /**
  * Z = W Xᵀ with register-blocked kernels `dots` ('2x4', '1x4', '6x1', '1x1': R rows × S samples, as
- * `dotKernel`), `real` bytes per element: groups of 4 samples against all rows, then single samples.
+ * `dotKernel`), `real` bytes per element: one sweep of W over the ⌊B/4⌋ groups of 4 samples, one
+ * over the B mod 4 single samples left.
  */
 export function sweepDot(dots: Record<string, DotFn>, o: Offsets, n: number, d: number, B: number, real: 4 | 8): void {
-  const block = (R: number, kernel: DotFn, single: DotFn, b: number) => {
+  const sweep = (R: number, kernel: DotFn, single: DotFn, b: number, groups: number) => {
     const blocks = Math.floor(n / R);
     const done = blocks * R;
     const xb = o.x + real * d * b;
     const zb = o.z + real * b;
-    kernel(o.w, xb, zb, blocks, d, B);
-    if (done < n) single(o.w + real * d * done, xb, zb + real * B * done, n - done, d, B);
+    kernel(o.w, xb, zb, blocks, d, B, groups);
+    if (done < n) single(o.w + real * d * done, xb, zb + real * B * done, n - done, d, B, groups);
   };
-  let b = 0;
-  if (B >= 4) for (; b + 4 <= B; b += 4) block(2, dots['2x4'], dots['1x4'], b);
-  for (; b < B; b++) block(6, dots['6x1'], dots['1x1'], b);
+  const quads = B >> 2;
+  if (quads > 0) sweep(2, dots['2x4'], dots['1x4'], 0, quads);
+  if (B > 4 * quads) sweep(6, dots['6x1'], dots['1x1'], 4 * quads, B - 4 * quads);
 }
 
 /**
