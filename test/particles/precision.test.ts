@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.ts';
-import { KernelWorkspace, referenceDot } from '../../src/particles/kernels.ts';
+import { KernelWorkspace, referenceDot, workspaceMemory } from '../../src/particles/kernels.ts';
 import { KernelWorkspace32 } from '../../src/particles/kernels-f32.ts';
 import { resolveOptions, simulate, type ParticleRun, type SgdOptions } from '../../src/particles/sgd.ts';
 import { Rng } from '../../src/rng.ts';
@@ -118,6 +118,19 @@ const CONFIGS: Array<[string, ParticleModel, Omit<SgdOptions, 'init'>]> = [
   ['per-unit', hardTanhModel({ d: 5, piecewise: true }), { n: 6, batch: 2, epsilon: 1e-2, sampling: 'per-unit', saveTimes: [0, 0.5], seed: 7 }],
 ];
 
+describe('workspace memory per unit (the README figures)', () => {
+  it.each([[8, 7192, 597158], [4, 3672, 1169625]] as const)('%i-byte floats, d = 784, B = 32, piecewise σ: %i bytes per unit, N ≤ %i in 4 GiB', (real, perUnit, nMax) => {
+    const [d, B, knots] = [784, 32, 4];
+    const total = (n: number) => Object.values(workspaceMemory(n, d, B, knots, real).sizes).reduce((s, x) => s + x, 0);
+    // W row (real·d) + a, b (16) + z, coef, sig rows (3·real·B) + rows, ptr (8) + cols row (4B)
+    expect(real * d + 16 + 3 * real * B + 8 + 4 * B).toBe(perUnit);
+    expect(total(1100) - total(100)).toBe(1000 * perUnit);
+    // The rest (X, res, the σ table) and the 16-byte alignment of the 12 arrays; the memory limit is 2³² bytes.
+    const fixed = total(100) - 100 * perUnit + 16 * 12;
+    expect(Math.floor((2 ** 32 - fixed) / perUnit)).toBe(nMax);
+  });
+});
+
 describe('particles.precision', () => {
   // Hashes of these runs computed by the engine before the float32 path existed (commit 1134164).
   const F64_HASHES: Record<string, string> = {
@@ -161,8 +174,8 @@ describe('particles.precision', () => {
     // unit crosses a knot of σ in one run and not the other. The tolerance is the one that matters to a user:
     // at every save time |R₃₂ − R₆₄| ≤ sd_R, the standard deviation of R over seeds in float64 (5 seeds), i.e. the
     // f32 error is below the Monte Carlo spread every run has. Two independent realisations would differ by
-    // ~√2 sd_R and fail at some of the 8 times t > 0 almost surely. Measured: max |ΔR|/R = 2.6e-3 (t = 7),
-    // sd_R/R = 0.6–4 % for t ≥ 1 (from 2e-9 at t = 1 to 2e-3 for t ≥ 7 for the f32 difference).
+    // ~√2 sd_R and fail at some of the 8 times t > 0 almost surely. Measured: |ΔR|/R from 2e-9 (t ≤ 1) to
+    // 2.6e-3 (t = 7, the max), sd_R/R from 0.1 % (t ≤ 2) to 4 % (t = 10): |ΔR| ≤ 0.09 sd_R throughout.
     const model = new IsotropicGaussians({ delta: 0.8, d: 40 }).particleModel();
     const saveTimes = [0, 0.5, 1, 2, 3, 4, 5, 7, 10];
     const risks = (seed: number, precision: 'float64' | 'float32') =>
