@@ -689,7 +689,7 @@ export async function runCltStudy(run: RunSpec, options: CltStudyOptions): Promi
   });
   const tRun = performance.now();
   options.onProgress?.({ phase: 'analysis', message: 'clt: fits and bootstrap …', fraction: 1, elapsedMs: elapsed(), etaMs: 0 });
-  const provenance = makeProvenance(run.seed, {});
+  const provenance = makeProvenance(run.seed, {}, [withParticles(run, settings)]);
   const result = plan.assemble((id) => results.get(id) ?? null, provenance);
   const tEnd = performance.now();
   Object.assign(provenance.timings, { runMs: tRun - t0, analysisMs: tEnd - tRun, totalMs: tEnd - t0, workers });

@@ -533,7 +533,7 @@ export async function runCompareSpec(spec: Spec, control: CompareControl = {}): 
   });
   const tRun = performance.now();
   const replicasResumed = resumed.reduce((s, m) => s + m.size, 0);
-  const result = assembleCompare(plan, (id) => (byId.get(id) as PdeSolution | ParticleRun | undefined) ?? null, makeProvenance(spec.seed, {}));
+  const result = assembleCompare(plan, (id) => (byId.get(id) as PdeSolution | ParticleRun | undefined) ?? null, makeProvenance(spec.seed, {}, spec.runs));
   const tEnd = performance.now();
   Object.assign(result.provenance.timings, { runMs: tRun - t0, diagnosticsMs: tEnd - tRun, totalMs: tEnd - t0, replicasResumed, replicasSaved: saved + replicasResumed });
   return result;

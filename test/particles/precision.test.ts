@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.ts';
+import { makeProvenance } from '../../src/io/output.ts';
 import { KernelWorkspace, referenceDot, workspaceMemory } from '../../src/particles/kernels.ts';
 import { KernelWorkspace32 } from '../../src/particles/kernels-f32.ts';
 import { resolveOptions, simulate, type ParticleRun, type SgdOptions } from '../../src/particles/sgd.ts';
@@ -152,6 +153,12 @@ describe('particles.precision', () => {
     expect(runHash(run())).toBe(runHash(first));
     // The returned W is the kernels' f32 W, exactly.
     expect(Array.from(first.state!.w)).toEqual(Array.from(Float32Array.from(first.state!.w)));
+  });
+
+  it('is recorded in the provenance of outputs with particle runs (distinct values), and absent without', () => {
+    const runs = [{ particles: { precision: 'float32' as const } }, {}, { particles: { precision: 'float64' as const } }, { particles: { precision: 'float32' as const } }];
+    expect(makeProvenance(1, {}, runs).precision).toEqual(['float32', 'float64']);
+    expect(makeProvenance(1, {}, [{}]).precision).toBeUndefined();
   });
 
   it('bad values and engines without f32 kernels are ConfigErrors naming particles.precision', () => {
