@@ -54,7 +54,7 @@ export function replicaSpec(run: RunSpec, overrides: Partial<Omit<SgdOptions, 's
       algorithm,
       integrator: p.integrator,
       sampling: p.sampling,
-      precision: p.precision,
+      ...(p.precision === 'float32' ? { precision: p.precision } : {}), // float64 (the default) leaves the replica spec, and checkpoint keys, as before
       seed: run.seed,
       ...overrides,
     },
