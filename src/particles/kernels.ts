@@ -1,6 +1,8 @@
 /**
  * The kernels of the particle engine, as a small WebAssembly module using 128-bit SIMD (f64x2),
- * assembled instruction by instruction with the project's encoder (src/wasm/encoder.ts).
+ * assembled instruction by instruction with the project's encoder (src/wasm/encoder.ts). Their
+ * float32 twins (particles.precision "float32") are in ./kernels-f32.ts and share the workspace
+ * layout, the σ table, the dot sweep and the activate kernel defined here.
  *
  *   dot:     Z[i·B + b] = Σ_j W[i·d + j] X[b·d + j]            i < n, b < B   (Z = W Xᵀ, N×B)
  *   update:  W[r_k·d + j] += Σ_{e ∈ [ptr_k, ptr_{k+1})} C_e X[col_e·d + j]    k < nActive

@@ -12,7 +12,8 @@
  * Why WebAssembly at all: V8 reloads and re-checks every typed array's map, length and base pointer after
  * each typed-array store in a loop (≈ 2 ns per stored element), while wasm loads and stores are single
  * instructions; f64x2 then halves the arithmetic (bench/pde.ts, bench/sgd.ts). Every kernel performs IEEE
- * double operations in a fixed order with no fused multiply-add, so its results are deterministic.
+ * double (or, in src/particles/kernels-f32.ts, single) operations in a fixed order with no fused
+ * multiply-add, so its results are deterministic.
  */
 
 /** Value types. */
