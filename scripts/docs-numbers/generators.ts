@@ -507,7 +507,7 @@ const benchTable = fromBench('bench-table', `README Benchmarks: steps/s of ${BEN
     const sgd = (bench.sgd ?? []).filter((r) => (r.precision ?? 'float64') === precision);
     [sgd.filter((r) => r.B === 1 && r.N === 800), sgd.filter((r) => !(r.B === 1 && r.N === 800))].forEach((g, i) => {
       if (g.length === 0) return;
-      const speedup = precision === 'float32' ? ` (× ${g.map((r) => r.speedupVsFloat64!.toFixed(2)).join(' / ')} float64's)` : '';
+      const speedup = precision === 'float32' ? ` (× ${g.map((r) => r.speedupVsFloat64!.toFixed(2)).join(' / ')} vs float64)` : '';
       rows.push([i === 0 ? `SGD, ${precision}` : '', `${i === 0 ? '(d, N, B) = ' : ''}${g.map((r) => `(${r.d}, ${r.N}, ${r.B})`).join(' / ')}`, g.map((r) => rate(r.stepsPerSecond)).join(' / ') + speedup]);
     });
   }
