@@ -19,8 +19,8 @@
  * Register blocking of `dot`: R rows × S samples per block (R·S independent f64x2 accumulators),
  * with S = 1, R = 6 for B = 1 (mat-vec) and S = 4, R = 2 for B ≥ 4; leftovers use R = 1 / S = 1
  * kernels. Loop order: row blocks outer, sample groups inner, so W is swept once per step (twice
- * when B mod 4 ≠ 0 and B > 4) while the B×d batch stays in cache. Each accumulator holds the even and odd partial sums of one dot product; an odd d adds
- * its last term in scalar code.
+ * when B mod 4 ≠ 0 and B > 4) while the B×d batch stays in cache. Each accumulator holds the even
+ * and odd partial sums of one dot product; an odd d adds its last term in scalar code.
  *
  * Memory: all arrays live in one WebAssembly.Memory owned by a `KernelWorkspace`; the Float64Array
  * / Int32Array views it hands out stay valid because the memory never grows.
