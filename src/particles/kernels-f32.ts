@@ -12,9 +12,9 @@
  *   activate: the f64 kernel's pass (./kernels.ts `activateKernel`) reading f32 z and writing f32
  *             σ values and slopes; σ and the batch sums Σ_i a_i σ stay in f64.
  *
- * Rounding: a dot product of length d summed in f32 (four lanes of ⌈d/4⌉ terms, then three lane
- * additions and the tail) has |error| ≤ γ_d Σ_j |w_j x_j| with γ_d ≈ d·2⁻²⁴ (Higham, Accuracy and
- * Stability of Numerical Algorithms, §3.1, for any summation order). The parameters a, b and
+ * Rounding: a dot product of length d summed in f32 (four lanes of ⌊d/4⌋ terms, the d mod 4 tail
+ * terms, three lane additions) has |error| ≤ γ_d Σ_j |w_j x_j|, γ_d = d·u/(1 − d·u), u = 2⁻²⁴
+ * (Higham, Accuracy and Stability of Numerical Algorithms, §3.1: any summation order). The parameters a, b and
  * every observable stay in f64 (the engine converts W to f64 at save times, ./sgd.ts).
  * Deterministic like the f64 kernels: fixed operation order, no fused multiply-add.
  */
