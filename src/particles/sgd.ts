@@ -59,7 +59,8 @@
  * instruction, half the bytes per unit. a, b, the batch sums Σ_i a_i σ, the residuals and every
  * observable stay f64: the samples are drawn in f64 and rounded as they enter X, and at each save time
  * W is copied exactly into the f64 `state.w` that toReduced and populationRisk read (one f64 copy of W,
- * 8d bytes per unit outside the WebAssembly memory). Each dot product then carries a rounding error
+ * 8d bytes per unit outside the WebAssembly memory: float32 doubles the N one 4 GiB engine holds, but
+ * needs 12d + 24 + 16B bytes per unit in all against float64's 8d + 24 + 28B; README "Single precision"). Each dot product then carries a rounding error
  * ≤ γ_d Σ_j |w_j x_j| (γ_d ≈ d·2⁻²⁴, vs d·2⁻⁵³ in f64); on MMN Fig. 1 (N = 400, ε = 1e-4, t ≤ 10) the
  * f32 risk curve stays within 2.6e-3 relative of the f64 one from the same seed, ≤ 0.09 of the
  * seed-to-seed standard deviation of R (test/particles/precision.test.ts). Bit-reproducible like float64.
