@@ -45,9 +45,10 @@ if (!only || only === 'charged-units') {
 }
 if (!only || only === 'sgd') {
   const rows = await runSgdBench();
-  console.log('\nSGD (online, float64):');
+  console.log('\nSGD (online; float32 / float64: median of the per-round ratios, interleaved):');
   for (const r of rows) {
-    console.log(`  d = ${String(r.d).padStart(3)}  N = ${String(r.N).padStart(5)}  B = ${String(r.B).padStart(2)}  ${Math.round(r.stepsPerSecond).toLocaleString('en').padStart(9)} steps/s`);
+    const ratio = r.speedupVsFloat64 === undefined ? '' : `  (× ${r.speedupVsFloat64.toFixed(2)} vs float64)`;
+    console.log(`  d = ${String(r.d).padStart(3)}  N = ${String(r.N).padStart(5)}  B = ${String(r.B).padStart(2)}  ${r.precision}  ${Math.round(r.stepsPerSecond).toLocaleString('en').padStart(9)} steps/s${ratio}`);
   }
   results.sgd = rows;
 }

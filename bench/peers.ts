@@ -2,8 +2,9 @@
  * `npm run bench:peers [--rounds R] [--seconds s]`: meanfield's SGD step against a PyTorch twin of the
  * same step (bench/peers/sgd_torch.py: same data law, activation and hand-written gradient; float64 and
  * float32; one thread), interleaved in one run on this machine: every round times each case once in
- * each engine, back to back, so load from other processes hits both alike. Reported per case: the
- * median steps/s of each engine and the median over rounds of the per-round ratio meanfield / PyTorch.
+ * each engine and precision, back to back, so load from other processes hits both alike. Reported per
+ * case and precision: the median steps/s of each engine and the median over rounds of the per-round
+ * ratio meanfield / PyTorch in the same precision (meanfield float32: particles.precision "float32").
  * Written to bench/results.json under `peers` with the machine and the PyTorch version. Optional and
  * not in CI: without `python3 -c "import torch"` (Debian: apt-get install python3-torch, and
  * libopenblas0-openmp for an optimised BLAS rather than the reference libblas3) it says so and
@@ -15,17 +16,16 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { machineInfo, median, ONE_THREAD_ENV, torchPython } from './timing.ts';
-import { SGD_BENCH_CASES, sgdStepTimer, type SgdBenchCase } from './sgd.ts';
+import { PRECISIONS, SGD_BENCH_CASES, sgdStepTimer, type SgdBenchCase } from './sgd.ts';
+import type { Precision } from '../src/particles/sgd.ts';
 import { PACKAGE_VERSION, toJson } from '../src/io/output.ts';
 
-type Precision = 'float64' | 'float32';
-const PRECISIONS: readonly Precision[] = ['float64', 'float32'];
-
 interface PeerRow extends SgdBenchCase {
-  readonly meanfieldStepsPerSecond: number;
+  /** Median steps/s of meanfield per precision. */
+  readonly meanfieldStepsPerSecond: Record<Precision, number>;
   /** Median steps/s of the PyTorch twin per precision. */
   readonly pytorchStepsPerSecond: Record<Precision, number>;
-  /** Median over rounds of (meanfield / PyTorch) in that round; meanfield is float64 throughout. */
+  /** Median over rounds of (meanfield / PyTorch) in that round, both in that precision. */
   readonly ratio: Record<Precision, number>;
   readonly rounds: number;
 }
@@ -70,22 +70,23 @@ async function runPeerBench(options: { rounds: number; seconds: number; python: 
   if ('unavailable' in peer) return { unavailable: peer.unavailable };
   const rows: PeerRow[] = [];
   for (const c of SGD_BENCH_CASES) {
-    const ours = sgdStepTimer(c);
-    const rates = { meanfield: [] as number[], float64: [] as number[], float32: [] as number[] };
+    const ours = { float64: sgdStepTimer(c, 'float64'), float32: sgdStepTimer(c, 'float32') };
+    const mine = { float64: [] as number[], float32: [] as number[] };
+    const theirs = { float64: [] as number[], float32: [] as number[] };
     const ratios = { float64: [] as number[], float32: [] as number[] };
     for (let round = 0; round < options.rounds; round++) {
-      const mine = ours.time(options.seconds).stepsPerSecond;
-      rates.meanfield.push(mine);
       for (const p of PRECISIONS) {
-        const theirs = await peer.rate(c, p, options.seconds);
-        rates[p].push(theirs);
-        ratios[p].push(mine / theirs);
+        const m = ours[p].time(options.seconds).stepsPerSecond;
+        const t = await peer.rate(c, p, options.seconds);
+        mine[p].push(m);
+        theirs[p].push(t);
+        ratios[p].push(m / t);
       }
     }
     rows.push({
       ...c,
-      meanfieldStepsPerSecond: median(rates.meanfield),
-      pytorchStepsPerSecond: { float64: median(rates.float64), float32: median(rates.float32) },
+      meanfieldStepsPerSecond: { float64: median(mine.float64), float32: median(mine.float32) },
+      pytorchStepsPerSecond: { float64: median(theirs.float64), float32: median(theirs.float32) },
       ratio: { float64: median(ratios.float64), float32: median(ratios.float32) },
       rounds: options.rounds,
     });
@@ -95,10 +96,10 @@ async function runPeerBench(options: { rounds: number; seconds: number; python: 
 }
 
 function formatPeerBench(rows: readonly PeerRow[]): string {
-  const head = '  (d, N, B)            meanfield f64   PyTorch f64   PyTorch f32   ratio vs f64   ratio vs f32';
-  const fmt = (x: number) => Math.round(x).toLocaleString('en').padStart(12);
+  const head = '  (d, N, B)          meanfield f64   PyTorch f64   ratio f64   meanfield f32   PyTorch f32   ratio f32';
+  const fmt = (x: number) => Math.round(x).toLocaleString('en').padStart(13);
   return [head, ...rows.map((r) =>
-    `  ${`(${r.d}, ${r.N}, ${r.B})`.padEnd(18)} ${fmt(r.meanfieldStepsPerSecond)}  ${fmt(r.pytorchStepsPerSecond.float64)}  ${fmt(r.pytorchStepsPerSecond.float32)}  ${r.ratio.float64.toFixed(2).padStart(13)}  ${r.ratio.float32.toFixed(2).padStart(13)}`)].join('\n');
+    `  ${`(${r.d}, ${r.N}, ${r.B})`.padEnd(18)}${PRECISIONS.map((p) => `${fmt(r.meanfieldStepsPerSecond[p])} ${fmt(r.pytorchStepsPerSecond[p])} ${r.ratio[p].toFixed(2).padStart(11)}`).join('  ')}`)].join('\n');
 }
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '0.5' } } });
@@ -113,7 +114,7 @@ if ('unavailable' in outcome) {
   process.exit(0);
 }
 const machine = machineInfo();
-console.log(`SGD step, meanfield ${PACKAGE_VERSION} (float64) vs PyTorch ${outcome.pytorch} (one thread, BLAS ${outcome.blas}), ${rounds} interleaved rounds of ${seconds} s, on ${machine.cpu} (${machine.cores} cores):`);
+console.log(`SGD step, meanfield ${PACKAGE_VERSION} vs PyTorch ${outcome.pytorch} (one thread, BLAS ${outcome.blas}), ${rounds} interleaved rounds of ${seconds} s, on ${machine.cpu} (${machine.cores} cores):`);
 console.log(formatPeerBench(outcome.rows));
 const path = fileURLToPath(new URL('./results.json', import.meta.url));
 const previous = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : {};

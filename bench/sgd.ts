@@ -5,8 +5,13 @@
  * ε = 2e-5 (small enough at d = 40 for the O(εd) Itô drift, reduced-models/isotropic-gaussians/README.md §7).
  * A step = draw B samples, Z = W Xᵀ, ŷ, and the update of the units with σ' ≠ 0 (MMN eq. 3, batch mean).
  *
- * Method: per case, 0.3 s of warm-up steps, then `repeats` timed runs of ≈ `seconds` each from
- * where the warm-up left off; reported: median steps/s (and min/max). The model is the registered
+ * Each case runs in both precisions (particles.precision "float64" and "float32": f32 W, X, Z and
+ * f32x4 kernels, src/particles/kernels-f32.ts).
+ *
+ * Method: per case, one engine per precision, 0.3 s of warm-up steps each, then `repeats` rounds, each
+ * timing a run of ≈ `seconds` in float64 and then in float32 (interleaved, so load from other
+ * processes hits both alike); reported per precision: median steps/s (and min/max), and for float32
+ * the median over rounds of the per-round ratio float32 / float64. The model is the registered
  * one (reduced-models/isotropic-gaussians, default MMN σ); a step calls only its sampleData, the rest
  * is the engine (σ enters through its piecewise-linear shape).
  *
@@ -14,7 +19,7 @@
  * (bench/peers.ts); nothing measured elsewhere is printed here.
  */
 import { machineInfo, median } from './timing.ts';
-import { ParticleEngine } from '../src/particles/sgd.ts';
+import { ParticleEngine, type Precision } from '../src/particles/sgd.ts';
 import { IsotropicGaussians } from '../reduced-models/isotropic-gaussians/index.ts';
 
 export interface SgdBenchCase {
@@ -24,6 +29,7 @@ export interface SgdBenchCase {
 }
 
 export interface SgdBenchResult extends SgdBenchCase {
+  readonly precision: Precision;
   /** Median over the repeats. */
   readonly stepsPerSecond: number;
   readonly minStepsPerSecond: number;
@@ -32,10 +38,14 @@ export interface SgdBenchResult extends SgdBenchCase {
   readonly stepsPerRepeat: number;
   /** Multiply-adds of the dense product Z = W Xᵀ per second (N·d·B per step), for scale. */
   readonly denseGflops: number;
+  /** float32 rows: median over rounds of (float32 steps/s) / (float64 steps/s), timed back to back. */
+  readonly speedupVsFloat64?: number;
   readonly cpu: string;
   readonly cores: number;
   readonly node: string;
 }
+
+export const PRECISIONS: readonly Precision[] = ['float64', 'float32'];
 
 export const SGD_BENCH_CASES: readonly SgdBenchCase[] = [
   { d: 40, N: 800, B: 1 },
@@ -49,9 +59,9 @@ export const SGD_BENCH_CASES: readonly SgdBenchCase[] = [
  * A warmed-up engine of one case: `time(seconds)` runs ≈ seconds of steps from where the last run
  * left off and returns the rate (shared by the bench and the interleaved peer comparison).
  */
-export function sgdStepTimer(c: SgdBenchCase): { time(seconds: number): { stepsPerSecond: number; steps: number } } {
+export function sgdStepTimer(c: SgdBenchCase, precision: Precision = 'float64'): { time(seconds: number): { stepsPerSecond: number; steps: number } } {
   const engine = new ParticleEngine(new IsotropicGaussians({ delta: 0.8, d: c.d }).particleModel(), {
-    n: c.N, batch: c.B, epsilon: 2e-5, init: { w: { kind: 'gaussian', scale: 0.8 } }, saveTimes: [1], seed: 1,
+    n: c.N, batch: c.B, epsilon: 2e-5, init: { w: { kind: 'gaussian', scale: 0.8 } }, saveTimes: [1], seed: 1, precision,
   });
   let k = 0;
   // Warm-up (JIT, caches), also used to size the timed runs.
@@ -73,20 +83,26 @@ export async function runSgdBench(options: { repeats?: number; seconds?: number;
   const seconds = options.seconds ?? 0.5;
   const results: SgdBenchResult[] = [];
   for (const c of options.cases ?? SGD_BENCH_CASES) {
-    const timer = sgdStepTimer(c);
-    const runs = Array.from({ length: repeats }, () => timer.time(seconds));
-    const rates = runs.map((r) => r.stepsPerSecond);
-    const sps = median(rates);
-    results.push({
-      ...c,
-      stepsPerSecond: sps,
-      minStepsPerSecond: Math.min(...rates),
-      maxStepsPerSecond: Math.max(...rates),
-      repeats,
-      stepsPerRepeat: runs[0].steps,
-      denseGflops: (sps * c.N * c.d * c.B * 2) / 1e9,
-      ...machineInfo(),
-    });
+    const timers = { float64: sgdStepTimer(c, 'float64'), float32: sgdStepTimer(c, 'float32') };
+    const runs = { float64: [] as Array<{ stepsPerSecond: number; steps: number }>, float32: [] as Array<{ stepsPerSecond: number; steps: number }> };
+    for (let round = 0; round < repeats; round++) for (const p of PRECISIONS) runs[p].push(timers[p].time(seconds));
+    const ratios = runs.float32.map((r, k) => r.stepsPerSecond / runs.float64[k].stepsPerSecond);
+    for (const p of PRECISIONS) {
+      const rates = runs[p].map((r) => r.stepsPerSecond);
+      const sps = median(rates);
+      results.push({
+        ...c,
+        precision: p,
+        stepsPerSecond: sps,
+        minStepsPerSecond: Math.min(...rates),
+        maxStepsPerSecond: Math.max(...rates),
+        repeats,
+        stepsPerRepeat: runs[p][0].steps,
+        denseGflops: (sps * c.N * c.d * c.B * 2) / 1e9,
+        ...(p === 'float32' ? { speedupVsFloat64: median(ratios) } : {}),
+        ...machineInfo(),
+      });
+    }
   }
   return results;
 }

@@ -147,4 +147,6 @@ export interface Provenance {
   readonly createdAt: string;
   readonly node: string;
   readonly timings: Record<string, number>;
+  /** The distinct particles.precision of the runs that have a particles block (absent when none has). */
+  readonly precision?: readonly ('float64' | 'float32')[];
 }

@@ -457,14 +457,16 @@ interface BenchResults {
   readonly machine: { readonly cpu: string; readonly cores: number; readonly node: string };
   readonly pde?: { case: string; M: number; K: number; rank: number; stepsPerSecond: number }[];
   readonly pdeNd?: { shape: number[]; cells: number; rank: number; stepsPerSecond: number; cellStepsPerSecond: number; bytesPerCell: { analytic: number }; peakRssMiB: number }[];
-  readonly sgd?: { d: number; N: number; B: number; stepsPerSecond: number }[];
+  /** One row per case and precision (rows without `precision`, from before the float32 path, are float64). */
+  readonly sgd?: { d: number; N: number; B: number; precision?: 'float64' | 'float32'; stepsPerSecond: number; speedupVsFloat64?: number }[];
   /** `npm run bench:peers` (bench/peers.ts): interleaved ratios against PyTorch, with its own date and machine. */
   readonly peers?: {
     readonly createdAt: string;
     readonly pytorch: string;
     readonly rounds: number;
     readonly seconds: number;
-    readonly sgd: { d: number; N: number; B: number; ratio: { float64: number; float32: number } }[];
+    /** ratio: meanfield / PyTorch per precision; meanfield is float64 in both when meanfieldStepsPerSecond is a number (results from before the float32 path). */
+    readonly sgd: { d: number; N: number; B: number; meanfieldStepsPerSecond: number | object; ratio: { float64: number; float32: number } }[];
   };
 }
 
@@ -500,12 +502,15 @@ const benchTable = fromBench('bench-table', `README Benchmarks: steps/s of ${BEN
         : `${g.map((r) => sci(r.cellStepsPerSecond)).join(' / ')} cells·steps/s`;
     rows.push([i === 0 ? 'n-D PDE' : '', `${size}, rank ${ranks}`, `${g.map((r) => rate(r.stepsPerSecond)).join(' / ')} (${detail})`]);
   });
-  // the online cases of MMN Fig. 1 and 3 (B = 1, N = 800), then the rest
-  const sgd = bench.sgd ?? [];
-  [sgd.filter((r) => r.B === 1 && r.N === 800), sgd.filter((r) => !(r.B === 1 && r.N === 800))].forEach((g, i) => {
-    if (g.length === 0) return;
-    rows.push([i === 0 ? 'SGD, float64' : '', `${i === 0 ? '(d, N, B) = ' : ''}${g.map((r) => `(${r.d}, ${r.N}, ${r.B})`).join(' / ')}`, g.map((r) => rate(r.stepsPerSecond)).join(' / ')]);
-  });
+  // per precision: the online cases of MMN Fig. 1 and 3 (B = 1, N = 800), then the rest; float32 with its interleaved ratio to float64
+  for (const precision of ['float64', 'float32'] as const) {
+    const sgd = (bench.sgd ?? []).filter((r) => (r.precision ?? 'float64') === precision);
+    [sgd.filter((r) => r.B === 1 && r.N === 800), sgd.filter((r) => !(r.B === 1 && r.N === 800))].forEach((g, i) => {
+      if (g.length === 0) return;
+      const speedup = precision === 'float32' ? ` (× ${g.map((r) => r.speedupVsFloat64!.toFixed(2)).join(' / ')} vs float64)` : '';
+      rows.push([i === 0 ? `SGD, ${precision}` : '', `${i === 0 ? '(d, N, B) = ' : ''}${g.map((r) => `(${r.d}, ${r.N}, ${r.B})`).join(' / ')}`, g.map((r) => rate(r.stepsPerSecond)).join(' / ') + speedup]);
+    });
+  }
   return ['| engine | case | steps/s |', '|---|---|---|', ...rows.map(tableRow)].join('\n');
 });
 
@@ -516,10 +521,11 @@ const benchMachine = fromBench('bench-machine', `README Benchmarks: the machine 
 const benchPeers = fromBench('bench-peers', `README Benchmarks: the interleaved ratios against PyTorch (\`npm run bench:peers\`, ${BENCH_RESULTS})`, ({ peers }) => {
   if (!peers) return null;
   const ratio = (x: number) => (x >= 1 ? x.toFixed(1) : x.toFixed(2));
+  const ours32 = peers.sgd.every((r) => typeof r.meanfieldStepsPerSecond === 'object') ? 'f32' : 'f64';
   return [
     `PyTorch ${peers.pytorch}, ${peers.rounds} rounds of ${peers.seconds} s, ${peers.createdAt.slice(0, 10)}:`,
     '',
-    '| (d, N, B) | meanfield f64 / PyTorch f64 | meanfield f64 / PyTorch f32 |',
+    `| (d, N, B) | meanfield f64 / PyTorch f64 | meanfield ${ours32} / PyTorch f32 |`,
     '|---|---|---|',
     ...peers.sgd.map((r) => tableRow([`(${r.d}, ${r.N}, ${r.B})`, ratio(r.ratio.float64), ratio(r.ratio.float32)])),
   ].join('\n');

@@ -55,7 +55,7 @@ export async function commandCltStudy(spec: Spec, values: CltStudyFlags): Promis
       // nothing to analyse without the prediction: result.json says so and lists every piece as missing
       const { clt } = parseCltStudySpec(spec, overrides);
       const missing = ['the CLT prediction and its ablation (stopped before they finished)', ...clt.epsilons.flatMap((epsilon) => clt.ns.map((n) => `ensemble N = ${n}, ε = ${epsilon} (not analysed)`))];
-      const stopped = { kind: 'meanfield.clt-study', provenance: makeProvenance(spec.seed, {}), spec: spec.json, settings: clt, completed: false, stoppedEarly: true, missing, ensembles: [] };
+      const stopped = { kind: 'meanfield.clt-study', provenance: makeProvenance(spec.seed, {}, spec.runs), spec: spec.json, settings: clt, completed: false, stoppedEarly: true, missing, ensembles: [] };
       const files = writeResult(out, stopped, { title: 'meanfield CLT study (stopped early)', sections: [{ title: 'Stopped early', text: `The study was stopped during the prediction: nothing to compare yet. Missing:\n\n${missing.join('\n\n')}` }] });
       console.log(`interrupted during the prediction: wrote ${files.json} (stoppedEarly, nothing analysed); finished replicas, if any, are saved in ${out}: run the same command with --resume to continue`);
       return stop.exitCode();

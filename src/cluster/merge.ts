@@ -73,7 +73,7 @@ export async function mergeShards(dirs: readonly string[], out: string, options:
     }
     return loaded.get(id)!.result;
   };
-  const provenance = Object.assign(makeProvenance(job.spec.seed, {}), {
+  const provenance = Object.assign(makeProvenance(job.spec.seed, {}, job.spec.runs), {
     cluster: {
       specHash: job.hash,
       folders: [...new Set(holder.values())].map((dir) => resolve(dir)),

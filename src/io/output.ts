@@ -16,7 +16,8 @@ const packageJson = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.me
 export const PACKAGE_NAME = packageJson.name;
 export const PACKAGE_VERSION = packageJson.version;
 
-export function makeProvenance(seed: number | null, timings: Record<string, number>): Provenance {
+export function makeProvenance(seed: number | null, timings: Record<string, number>, runs: readonly { readonly particles?: { readonly precision: 'float64' | 'float32' } }[] = []): Provenance {
+  const precision = [...new Set(runs.flatMap((r) => (r.particles ? [r.particles.precision] : [])))];
   return {
     package: PACKAGE_NAME,
     version: PACKAGE_VERSION,
@@ -24,6 +25,7 @@ export function makeProvenance(seed: number | null, timings: Record<string, numb
     createdAt: new Date().toISOString(),
     node: process.version,
     timings,
+    ...(precision.length > 0 ? { precision } : {}),
   };
 }
 

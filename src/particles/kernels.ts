@@ -1,6 +1,8 @@
 /**
  * The kernels of the particle engine, as a small WebAssembly module using 128-bit SIMD (f64x2),
- * assembled instruction by instruction with the project's encoder (src/wasm/encoder.ts).
+ * assembled instruction by instruction with the project's encoder (src/wasm/encoder.ts). Their
+ * float32 twins (particles.precision "float32") are in ./kernels-f32.ts and share the workspace
+ * layout, the σ table, the dot sweep and the activate kernel defined here.
  *
  *   dot:     Z[i·B + b] = Σ_j W[i·d + j] X[b·d + j]            i < n, b < B   (Z = W Xᵀ, N×B)
  *   update:  W[r_k·d + j] += Σ_{e ∈ [ptr_k, ptr_{k+1})} C_e X[col_e·d + j]    k < nActive
@@ -16,8 +18,9 @@
  *
  * Register blocking of `dot`: R rows × S samples per block (R·S independent f64x2 accumulators),
  * with S = 1, R = 6 for B = 1 (mat-vec) and S = 4, R = 2 for B ≥ 4; leftovers use R = 1 / S = 1
- * kernels. Each accumulator holds the even and odd partial sums of one dot product; an odd d adds
- * its last term in scalar code.
+ * kernels. Loop order: row blocks outer, sample groups inner, so W is swept once per step (twice
+ * when B mod 4 ≠ 0 and B > 4) while the B×d batch stays in cache. Each accumulator holds the even
+ * and odd partial sums of one dot product; an odd d adds its last term in scalar code.
  *
  * Memory: all arrays live in one WebAssembly.Memory owned by a `KernelWorkspace`; the Float64Array
  * / Int32Array views it hands out stay valid because the memory never grows.
@@ -29,22 +32,26 @@ import { F64, FunctionBuilder, I32, kernelMemory, kernelModule, op, V128, type F
 // f64x2 loads and stores with an alignment hint of 8 bytes: rows need not be 16-byte aligned.
 const loadV = (offset = 0) => op.v128Load(offset, 3);
 const storeV = (offset = 0) => op.v128Store(offset, 3);
-const i32s = (count: number) => new Array<number>(count).fill(I32);
+export const i32s = (count: number) => new Array<number>(count).fill(I32);
 
 // ---------------------------------------------------------------------------------------------
 // Kernel bodies.
 
 /**
- * dot_RxS(w, x, z, nBlocks, d, B): for nBlocks blocks of R consecutive rows starting at byte offset
- * w, and S consecutive samples starting at x, writes z[r·B + s] (z a byte offset, row stride B).
+ * dot_RxS(w, x, z, nBlocks, d, B, nGroups): for nBlocks blocks of R consecutive rows starting at byte
+ * offset w, and nGroups groups of S consecutive samples starting at x, writes z[r·B + s] (z a byte
+ * offset, row stride B). Rows outer: each block of rows meets every group before the next block.
  */
 function dotKernel(R: number, S: number): FunctionSpec {
-  const f = new FunctionBuilder(`dot${R}x${S}`, i32s(6));
-  const [W, X, Z, NB, D, BS] = [0, 1, 2, 3, 4, 5];
+  const f = new FunctionBuilder(`dot${R}x${S}`, i32s(7));
+  const [W, X, Z, NB, D, BS, NG] = [0, 1, 2, 3, 4, 5, 6];
   const rowBytes = f.local(I32);
   const pairBytes = f.local(I32); // 16 · floor(d/2)
   const zStride = f.local(I32);
   const j = f.local(I32);
+  const g = f.local(I32);
+  const xg = f.local(I32); // first sample of group g
+  const zg = f.local(I32); // z of the block's first row, group g
   const rows = Array.from({ length: R }, () => f.local(I32));
   const xs = Array.from({ length: S }, () => f.local(I32));
   const wv = f.local(V128);
@@ -55,11 +62,6 @@ function dotKernel(R: number, S: number): FunctionSpec {
   f.emit(op.get(D), op.i32(3), op.i32Shl, op.set(rowBytes));
   f.emit(op.get(D), op.i32(-2), op.i32And, op.i32(3), op.i32Shl, op.set(pairBytes));
   f.emit(op.get(BS), op.i32(3), op.i32Shl, op.set(zStride));
-  for (let s = 0; s < S; s++) {
-    f.emit(op.get(X));
-    if (s > 0) f.emit(op.get(rowBytes), op.i32(s), op.i32Mul, op.i32Add);
-    f.emit(op.set(xs[s]));
-  }
   f.emit(op.block, op.loop);
   {
     f.emit(op.get(NB), op.i32Eqz, op.brIf(1));
@@ -68,36 +70,51 @@ function dotKernel(R: number, S: number): FunctionSpec {
       if (r > 0) f.emit(op.get(rowBytes), op.i32(r), op.i32Mul, op.i32Add);
       f.emit(op.set(rows[r]));
     }
-    for (const a of acc) f.emit(op.v128Zero, op.set(a));
-    f.emit(op.i32(0), op.set(j));
-    // Pairs: while j < pairBytes.
+    // The block's rows against every group of S samples (rows outer: they stay in L1 while X streams from L2).
+    f.emit(op.i32(0), op.set(g), op.get(X), op.set(xg), op.get(Z), op.set(zg));
     f.emit(op.block, op.loop);
     {
-      f.emit(op.get(j), op.get(pairBytes), op.i32GeU, op.brIf(1));
-      for (let s = 0; s < S; s++) f.emit(op.get(xs[s]), op.get(j), op.i32Add, loadV(), op.set(xv[s]));
+      f.emit(op.get(g), op.get(NG), op.i32GeU, op.brIf(1));
+      for (let s = 0; s < S; s++) {
+        f.emit(op.get(xg));
+        if (s > 0) f.emit(op.get(rowBytes), op.i32(s), op.i32Mul, op.i32Add);
+        f.emit(op.set(xs[s]));
+      }
+      for (const a of acc) f.emit(op.v128Zero, op.set(a));
+      f.emit(op.i32(0), op.set(j));
+      // Pairs: while j < pairBytes.
+      f.emit(op.block, op.loop);
+      {
+        f.emit(op.get(j), op.get(pairBytes), op.i32GeU, op.brIf(1));
+        for (let s = 0; s < S; s++) f.emit(op.get(xs[s]), op.get(j), op.i32Add, loadV(), op.set(xv[s]));
+        for (let r = 0; r < R; r++) {
+          f.emit(op.get(rows[r]), op.get(j), op.i32Add, loadV(), op.set(wv));
+          for (let s = 0; s < S; s++) {
+            const a = acc[r * S + s];
+            f.emit(op.get(a), op.get(wv), op.get(xv[s]), op.f64x2Mul, op.f64x2Add, op.set(a));
+          }
+        }
+        f.emit(op.increment(j, 16), op.br(0));
+      }
+      f.emit(op.end, op.end);
+      // Horizontal sums (+ the odd last term), stored to z.
       for (let r = 0; r < R; r++) {
-        f.emit(op.get(rows[r]), op.get(j), op.i32Add, loadV(), op.set(wv));
         for (let s = 0; s < S; s++) {
           const a = acc[r * S + s];
-          f.emit(op.get(a), op.get(wv), op.get(xv[s]), op.f64x2Mul, op.f64x2Add, op.set(a));
+          f.emit(op.f64Const(0), op.set(tail));
+          f.emit(op.get(D), op.i32(1), op.i32And, op.if);
+          f.emit(op.get(rows[r]), op.get(pairBytes), op.i32Add, op.f64Load(), op.get(xs[s]), op.get(pairBytes), op.i32Add, op.f64Load(), op.f64Mul, op.set(tail));
+          f.emit(op.end);
+          f.emit(op.get(zg));
+          if (r > 0) f.emit(op.get(zStride), op.i32(r), op.i32Mul, op.i32Add);
+          f.emit(op.get(a), op.f64x2ExtractLane(0), op.get(a), op.f64x2ExtractLane(1), op.f64Add, op.get(tail), op.f64Add, op.f64Store(8 * s));
         }
       }
-      f.emit(op.increment(j, 16), op.br(0));
+      f.emit(op.get(xg), op.get(rowBytes), op.i32(S), op.i32Mul, op.i32Add, op.set(xg));
+      f.emit(op.get(zg), op.i32(8 * S), op.i32Add, op.set(zg));
+      f.emit(op.increment(g, 1), op.br(0));
     }
     f.emit(op.end, op.end);
-    // Horizontal sums (+ the odd last term), stored to z.
-    for (let r = 0; r < R; r++) {
-      for (let s = 0; s < S; s++) {
-        const a = acc[r * S + s];
-        f.emit(op.f64Const(0), op.set(tail));
-        f.emit(op.get(D), op.i32(1), op.i32And, op.if);
-        f.emit(op.get(rows[r]), op.get(pairBytes), op.i32Add, op.f64Load(), op.get(xs[s]), op.get(pairBytes), op.i32Add, op.f64Load(), op.f64Mul, op.set(tail));
-        f.emit(op.end);
-        f.emit(op.get(Z));
-        if (r > 0) f.emit(op.get(zStride), op.i32(r), op.i32Mul, op.i32Add);
-        f.emit(op.get(a), op.f64x2ExtractLane(0), op.get(a), op.f64x2ExtractLane(1), op.f64Add, op.get(tail), op.f64Add, op.f64Store(8 * s));
-      }
-    }
     f.emit(op.get(W), op.get(rowBytes), op.i32(R), op.i32Mul, op.i32Add, op.set(W));
     f.emit(op.get(Z), op.get(zStride), op.i32(R), op.i32Mul, op.i32Add, op.set(Z));
     f.emit(op.get(NB), op.i32(-1), op.i32Add, op.set(NB));
@@ -218,9 +235,17 @@ function updateKernel(): FunctionSpec {
  * are true exactly for k < j and the selection ends at (α_j, s_j), the pair the scalar count picks. v,
  * res and the sums are then the same IEEE operations in the same order as the scalar pass (bit-identical);
  * a leftover odd element takes the scalar path.
+ * `real` = 4: z, sig and coef are f32 (./kernels-f32.ts): promoted exactly on load, rounded to nearest
+ * on store; σ and the sums are still evaluated in f64.
  */
-function activateKernel(single: boolean, knots: number): FunctionSpec {
+function activateKernel(single: boolean, knots: number, real: 4 | 8): FunctionSpec {
   const f = new FunctionBuilder(single ? 'activate1' : 'activate', i32s(14), [I32]);
+  // z, sig, coef hold `real`-byte floats (f32: promoted on load, rounded on store); the rest is f64.
+  const shift = real === 8 ? 3 : 2;
+  const loadReal = real === 8 ? op.f64Load() : [...op.f32Load(), ...op.f64PromoteF32];
+  const storeReal = real === 8 ? op.f64Store() : [...op.f32DemoteF64, ...op.f32Store()];
+  const loadRealPair = real === 8 ? loadV() : [...op.v128Load64Zero(), ...op.f64x2PromoteLowF32x4];
+  const storeRealPair = real === 8 ? storeV() : [...op.f32x4DemoteF64x2Zero, ...op.v128Store64Lane0()];
   const [Z, BIAS, A, N, BS, TABLE, M, RES, SIG, WSIG, ROWS, PTR, COLS, COEF] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
   const i = f.local(I32);
   const q = f.local(I32);
@@ -258,13 +283,13 @@ function activateKernel(single: boolean, knots: number): FunctionSpec {
       f.emit(op.get(slopeV[kk + 1]), op.get(sv), op.get(pv), op.v128Bitselect, op.set(sv));
     }
     f.emit(op.get(av), op.get(sv), op.get(zv), op.f64x2Mul, op.f64x2Add, op.set(vv));
-    f.emit(op.get(WSIG), op.if, ...at(SIG, idx, 3), op.get(vv), storeV(), op.end);
+    f.emit(op.get(WSIG), op.if, ...at(SIG, idx, shift), op.get(vv), storeRealPair, op.end);
   };
   /** CSR entry (column `column`, coefficient lane `lane` of sv); e advances iff that slope ≠ 0. */
   const appendEntry = (column: readonly (readonly number[])[], lane: 0 | 1) => {
     f.emit(op.get(sv), op.f64x2ExtractLane(lane), op.set(dv));
     f.emit(...at(COLS, e, 2), ...column, op.i32Store());
-    f.emit(...at(COEF, e, 3), op.get(dv), op.f64Store());
+    f.emit(...at(COEF, e, shift), op.get(dv), storeReal);
     f.emit(op.get(e), op.get(dv), op.f64Const(0), op.f64Ne, op.i32Add, op.set(e));
   };
   /** rows[na] = i, ptr[na+1] = e; na advances iff row i got entries (e ≠ start). */
@@ -275,7 +300,7 @@ function activateKernel(single: boolean, knots: number): FunctionSpec {
   };
   /** The scalar pass over one pre-activation idx (unit i, sample q): the odd leftover. */
   const scalarElement = () => {
-    f.emit(...at(Z, idx, 3), op.f64Load(), op.get(bi), op.f64Add, op.set(zi));
+    f.emit(...at(Z, idx, shift), loadReal, op.get(bi), op.f64Add, op.set(zi));
     f.emit(op.i32(0), op.set(j));
     f.emit(op.i32(0), op.set(k));
     f.emit(op.block, op.loop);
@@ -287,11 +312,11 @@ function activateKernel(single: boolean, knots: number): FunctionSpec {
     f.emit(op.end, op.end);
     f.emit(...at(slope, j, 3), op.f64Load(), op.set(dv));
     f.emit(...at(alpha, j, 3), op.f64Load(), op.get(dv), op.get(zi), op.f64Mul, op.f64Add, op.set(v));
-    f.emit(op.get(WSIG), op.if, ...at(SIG, idx, 3), op.get(v), op.f64Store(), op.end);
+    f.emit(op.get(WSIG), op.if, ...at(SIG, idx, shift), op.get(v), storeReal, op.end);
     if (single) f.emit(op.get(sum), op.get(ai), op.get(v), op.f64Mul, op.f64Add, op.set(sum));
     else f.emit(...at(RES, q, 3), ...at(RES, q, 3), op.f64Load(), op.get(ai), op.get(v), op.f64Mul, op.f64Add, op.f64Store());
     f.emit(...at(COLS, e, 2), op.get(q), op.i32Store());
-    f.emit(...at(COEF, e, 3), op.get(dv), op.f64Store());
+    f.emit(...at(COEF, e, shift), op.get(dv), storeReal);
     f.emit(op.get(e), op.get(dv), op.f64Const(0), op.f64Ne, op.i32Add, op.set(e));
   };
 
@@ -309,7 +334,7 @@ function activateKernel(single: boolean, knots: number): FunctionSpec {
     {
       f.emit(op.get(i), op.i32(1), op.i32Add, op.get(N), op.i32GeS, op.brIf(1));
       f.emit(op.get(i), op.set(idx));
-      f.emit(...at(Z, i, 3), loadV(), ...at(BIAS, i, 3), loadV(), op.f64x2Add, op.set(zv));
+      f.emit(...at(Z, i, shift), loadRealPair, ...at(BIAS, i, 3), loadV(), op.f64x2Add, op.set(zv));
       selectPieces();
       f.emit(...at(A, i, 3), loadV(), op.get(vv), op.f64x2Mul, op.set(pv));
       for (const lane of [0, 1] as const) {
@@ -343,7 +368,7 @@ function activateKernel(single: boolean, knots: number): FunctionSpec {
       f.emit(op.block, op.loop);
       {
         f.emit(op.get(q), op.i32(1), op.i32Add, op.get(BS), op.i32GeS, op.brIf(1));
-        f.emit(...at(Z, idx, 3), loadV(), op.get(bi), op.f64x2Splat, op.f64x2Add, op.set(zv));
+        f.emit(...at(Z, idx, shift), loadRealPair, op.get(bi), op.f64x2Splat, op.f64x2Add, op.set(zv));
         selectPieces();
         f.emit(...at(RES, q, 3), ...at(RES, q, 3), loadV(), op.get(ai), op.f64x2Splat, op.get(vv), op.f64x2Mul, op.f64x2Add, storeV());
         appendEntry([op.get(q)], 0);
@@ -414,7 +439,7 @@ function axpyRowsKernel(): FunctionSpec {
   return f;
 }
 
-const DOT_SHAPES: ReadonlyArray<readonly [number, number]> = [
+export const DOT_SHAPES: ReadonlyArray<readonly [number, number]> = [
   [6, 1],
   [1, 1],
   [2, 4],
@@ -427,24 +452,109 @@ const instantiate = kernelModule<Record<string, DotFn | UpdateFn | AxpyRowsFn>>(
   axpyRowsKernel(),
 ]);
 
-/** The activation kernels for σ with `knots` knots (unrolled over them), one module per knot count. */
-const activationModules = new Map<number, ReturnType<typeof kernelModule<Record<string, ActivateFn>>>>();
-function instantiateActivation(knots: number, memory: WebAssembly.Memory): Record<string, ActivateFn> {
-  let module = activationModules.get(knots);
+/**
+ * The activation kernels (`activate` for B ≥ 2, `activate1` for B = 1) for σ with `knots` knots (unrolled
+ * over them) on `real`-byte z, sig and coef: one module per (knots, real), instantiated on `memory`.
+ */
+const activationModules = new Map<string, (memory: WebAssembly.Memory) => Record<string, ActivateFn>>();
+export function instantiateActivation(knots: number, real: 4 | 8, memory: WebAssembly.Memory): Record<string, ActivateFn> {
+  const key = `${knots}/${real}`;
+  let module = activationModules.get(key);
   if (!module) {
-    module = kernelModule<Record<string, ActivateFn>>(() => [activateKernel(false, knots), activateKernel(true, knots)]);
-    activationModules.set(knots, module);
+    module = kernelModule<Record<string, ActivateFn>>(() => [activateKernel(false, knots, real), activateKernel(true, knots, real)]);
+    activationModules.set(key, module);
   }
   return module(memory);
 }
 
-type DotFn = (w: number, x: number, z: number, nBlocks: number, d: number, B: number) => void;
-type UpdateFn = (w: number, x: number, d: number, rows: number, ptr: number, cols: number, coef: number, nActive: number) => void;
-type AxpyRowsFn = (w: number, x: number, d: number, rows: number, coef: number, nActive: number) => void;
-type ActivateFn = (
+export type DotFn = (w: number, x: number, z: number, nBlocks: number, d: number, B: number, nGroups: number) => void;
+export type UpdateFn = (w: number, x: number, d: number, rows: number, ptr: number, cols: number, coef: number, nActive: number) => void;
+export type AxpyRowsFn = (w: number, x: number, d: number, rows: number, coef: number, nActive: number) => void;
+export type ActivateFn = (
   z: number, b: number, a: number, n: number, B: number, table: number, m: number,
   res: number, sig: number, writeSig: number, rows: number, ptr: number, cols: number, coef: number,
 ) => number;
+
+/** The arrays of a workspace, in a float type (f64: `KernelWorkspace`, f32: ./kernels-f32.ts `KernelWorkspace32`). */
+export type Real = Float64Array | Float32Array;
+
+/**
+ * What the particle engine uses of a workspace, in either precision: w, x, z, coef and sig in the
+ * workspace's float type T, the parameters a, b and the batch sums res in f64.
+ */
+export interface Workspace<T extends Real = Real> {
+  readonly n: number;
+  readonly d: number;
+  readonly batch: number;
+  readonly knots: number;
+  readonly w: T;
+  readonly a: Float64Array;
+  readonly b: Float64Array;
+  readonly x: T;
+  readonly z: T;
+  readonly rows: Int32Array;
+  readonly ptr: Int32Array;
+  readonly cols: Int32Array;
+  readonly coef: T;
+  readonly res: Float64Array;
+  readonly sig: T;
+  setPiecewiseLinear(shape: PiecewiseLinearShape): void;
+  activate(writeSig: boolean): number;
+  dot(): void;
+  update(nActive: number): void;
+}
+
+/** Byte offsets of a workspace's arrays in its memory. */
+export type Offsets = Record<'w' | 'a' | 'b' | 'x' | 'z' | 'coef' | 'res' | 'sig' | 'table' | 'rows' | 'ptr' | 'cols', number>;
+
+/**
+ * The memory of a workspace and where its arrays go, with `real` bytes (8 or 4) per element of the
+ * float arrays w, x, z, coef, sig (a, b, res and the σ table are f64; rows, ptr, cols i32), each
+ * array starting on a 16-byte boundary.
+ */
+export function workspaceMemory(n: number, d: number, batch: number, knots: number, real: 4 | 8): { off: Offsets; sizes: Record<keyof Offsets, number>; memory: WebAssembly.Memory } {
+  const sizes = {
+    w: real * n * d, a: 8 * n, b: 8 * n, x: real * batch * d, z: real * n * batch, coef: real * n * batch, res: 8 * batch,
+    sig: knots > 0 ? real * n * batch : 0, table: 8 * (3 * knots + 2),
+    rows: 4 * n, ptr: 4 * (n + 1), cols: 4 * n * batch,
+  };
+  let at = 0;
+  const off = {} as Offsets;
+  for (const key of Object.keys(sizes) as Array<keyof typeof sizes>) {
+    off[key] = at;
+    at += Math.ceil(sizes[key] / 16) * 16;
+  }
+  const memory = kernelMemory(at, `particles (N = ${n}, d = ${d}, B = ${batch}${real === 4 ? ', float32' : ''})`);
+  return { off, sizes, memory };
+}
+
+/**
+ * Tabulates a piecewise-linear σ with m knots into `tab` (knots t_0…t_{m−1}, intercepts α_0…α_m,
+ * slopes s_0…s_m): per piece j (j = #{k : t ≥ t_k}) σ = α_j + s_j t.
+ */
+export function tabulatePiecewiseLinear(tab: Float64Array, m: number, shape: PiecewiseLinearShape): void {
+  if (m === 0 || shape.knots.length !== m || shape.values.length !== m) throw new RangeError(`kernels: workspace made for ${m} knots, got ${shape.knots.length}`);
+  tab.set(piecewiseLinearTable(shape));
+}
+
+/**
+ * Z = W Xᵀ with register-blocked kernels `dots` ('2x4', '1x4', '6x1', '1x1': R rows × S samples, as
+ * `dotKernel`), `real` bytes per element: one sweep of W over the ⌊B/4⌋ groups of 4 samples, one
+ * over the B mod 4 single samples left.
+ */
+export function sweepDot(dots: Record<string, DotFn>, o: Offsets, n: number, d: number, B: number, real: 4 | 8): void {
+  const sweep = (R: number, kernel: DotFn, single: DotFn, b: number, groups: number) => {
+    const blocks = Math.floor(n / R);
+    const done = blocks * R;
+    const xb = o.x + real * d * b;
+    const zb = o.z + real * b;
+    kernel(o.w, xb, zb, blocks, d, B, groups);
+    if (done < n) single(o.w + real * d * done, xb, zb + real * B * done, n - done, d, B, groups);
+  };
+  const quads = B >> 2;
+  if (quads > 0) sweep(2, dots['2x4'], dots['1x4'], 0, quads);
+  if (B > 4 * quads) sweep(6, dots['6x1'], dots['1x1'], 4 * quads, B - 4 * quads);
+}
 
 /**
  * Memory and views for one simulation of N units in dimension d with batch B:
@@ -452,7 +562,7 @@ type ActivateFn = (
  * `ptr` (≤ N + 1), `cols` and `coef` (≤ N·B) — and, for a piecewise-linear σ with `knots` knots,
  * its table, the batch sums `res` (B) and the values `sig` (N×B).
  */
-export class KernelWorkspace {
+export class KernelWorkspace implements Workspace<Float64Array> {
   readonly w: Float64Array;
   readonly a: Float64Array;
   readonly b: Float64Array;
@@ -465,7 +575,7 @@ export class KernelWorkspace {
   readonly res: Float64Array;
   readonly sig: Float64Array;
   private readonly table: Float64Array;
-  private readonly offsets: Record<'w' | 'a' | 'b' | 'x' | 'z' | 'coef' | 'res' | 'sig' | 'table' | 'rows' | 'ptr' | 'cols', number>;
+  private readonly offsets: Offsets;
   private readonly dots: Record<string, DotFn>;
   private readonly updateFn: UpdateFn;
   /** `activate` (B ≥ 2) and `activate1` (B = 1) for this workspace's knot count (none without knots). */
@@ -473,23 +583,12 @@ export class KernelWorkspace {
   private readonly axpyRowsFn: AxpyRowsFn;
 
   constructor(readonly n: number, readonly d: number, readonly batch: number, readonly knots = 0) {
-    const sizes = {
-      w: 8 * n * d, a: 8 * n, b: 8 * n, x: 8 * batch * d, z: 8 * n * batch, coef: 8 * n * batch, res: 8 * batch,
-      sig: knots > 0 ? 8 * n * batch : 0, table: 8 * (3 * knots + 2),
-      rows: 4 * n, ptr: 4 * (n + 1), cols: 4 * n * batch,
-    };
-    let at = 0;
-    const off = {} as Record<keyof typeof sizes, number>;
-    for (const key of Object.keys(sizes) as Array<keyof typeof sizes>) {
-      off[key] = at;
-      at += Math.ceil(sizes[key] / 16) * 16;
-    }
-    const memory = kernelMemory(at, `particles (N = ${n}, d = ${d}, B = ${batch})`);
+    const { off, sizes, memory } = workspaceMemory(n, d, batch, knots, 8);
     const exports = instantiate(memory);
     this.dots = {};
     for (const [R, S] of DOT_SHAPES) this.dots[`${R}x${S}`] = exports[`dot${R}x${S}`] as DotFn;
     this.updateFn = exports.update as UpdateFn;
-    this.activation = knots > 0 ? instantiateActivation(knots, memory) : null;
+    this.activation = knots > 0 ? instantiateActivation(knots, 8, memory) : null;
     this.axpyRowsFn = exports.axpyRows as AxpyRowsFn;
     const buf = memory.buffer;
     this.offsets = off;
@@ -512,9 +611,7 @@ export class KernelWorkspace {
    * (j = #{k : t ≥ t_k}) the slope s_j and intercept α_j, σ = α_j + s_j t.
    */
   setPiecewiseLinear(shape: PiecewiseLinearShape): void {
-    const m = this.knots;
-    if (m === 0 || shape.knots.length !== m || shape.values.length !== m) throw new RangeError(`kernels: workspace made for ${m} knots, got ${shape.knots.length}`);
-    this.table.set(piecewiseLinearTable(shape));
+    tabulatePiecewiseLinear(this.table, this.knots, shape);
   }
 
   /**
@@ -532,22 +629,7 @@ export class KernelWorkspace {
 
   /** z[i·B + b] = <w_i, x_b> for all i < N, b < B (biases not included). */
   dot(): void {
-    const B = this.batch;
-    let b = 0;
-    if (B >= 4) for (; b + 4 <= B; b += 4) this.dotBlock(2, this.dots['2x4'], this.dots['1x4'], b);
-    for (; b < B; b++) this.dotBlock(6, this.dots['6x1'], this.dots['1x1'], b);
-  }
-
-  /** Samples b … b+S−1 against all rows: blocks of R rows (R×S kernel), then single rows (1×S). */
-  private dotBlock(R: number, block: DotFn, single: DotFn, b: number): void {
-    const { n, d, batch: B } = this;
-    const o = this.offsets;
-    const blocks = Math.floor(n / R);
-    const done = blocks * R;
-    const xb = o.x + 8 * d * b;
-    const zb = o.z + 8 * b;
-    block(o.w, xb, zb, blocks, d, B);
-    if (done < n) single(o.w + 8 * d * done, xb, zb + 8 * B * done, n - done, d, B);
+    sweepDot(this.dots, this.offsets, this.n, this.d, this.batch, 8);
   }
 
   /**

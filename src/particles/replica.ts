@@ -8,7 +8,7 @@ import type { Model, ParticleSide } from '../model.ts';
 import type { RunSpec } from '../spec/index.ts';
 import { parseWith } from '../spec/fields.ts';
 import { resolveModel, type ModelBlock } from '../../reduced-models/index.ts';
-import { checkSampling, simulate, type ParticleRun, type RunControl, type SgdOptions } from './sgd.ts';
+import { checkPrecision, checkSampling, simulate, type ParticleRun, type RunControl, type SgdOptions } from './sgd.ts';
 import { simulateNetwork } from './networks.ts';
 import { simulateUnits } from './units.ts';
 
@@ -38,6 +38,7 @@ export function replicaSpec(run: RunSpec, overrides: Partial<Omit<SgdOptions, 's
   }
   const algorithm = p.algorithm ?? (side.kind === 'units' && !side.unit.data ? 'gd' : 'sgd');
   checkSampling(p.sampling, algorithm, { name: run.model.name, perUnitSampling: side.kind === 'ridge' }); // now, not in a worker
+  checkPrecision(p.precision, algorithm, { name: run.model.name, float32: side.kind === 'ridge' });
   return {
     model: run.modelBlock,
     init: run.init,
@@ -53,6 +54,7 @@ export function replicaSpec(run: RunSpec, overrides: Partial<Omit<SgdOptions, 's
       algorithm,
       integrator: p.integrator,
       sampling: p.sampling,
+      ...(p.precision === 'float32' ? { precision: p.precision } : {}), // float64 (the default) leaves the replica spec, and checkpoint keys, as before
       seed: run.seed,
       ...overrides,
     },

@@ -52,18 +52,33 @@
  * activation declares `piecewiseLinear` (types.ts), else by calling value/derivative — and only
  * the (i, b) with σ' ≠ 0 enter the coefficient pass and the sparse update W += C X (units on the
  * flat parts of σ cost nothing there); no allocation per step.
+ *
+ * ## Precision (`precision`)
+ * 'float64' (default): every array f64 (./kernels.ts). 'float32' (SGD only): W, X, Z, the update
+ * coefficients and σ values in f32 with f32x4 kernels (./kernels-f32.ts): twice the lanes per SIMD
+ * instruction, half the bytes per unit. a, b, the batch sums Σ_i a_i σ, the residuals and every
+ * observable stay f64: the samples are drawn in f64 and rounded as they enter X, and at each save time
+ * W is copied exactly into the f64 `state.w` that toReduced and populationRisk read (one f64 copy of W,
+ * 8d bytes per unit outside the WebAssembly memory: float32 doubles the N one 4 GiB engine holds, but
+ * needs 12d + 24 + 16B bytes per unit in all against float64's 8d + 24 + 28B; README "Single precision"). Each dot product then carries a rounding error
+ * ≤ γ_d Σ_j |w_j x_j| (γ_d ≈ d·2⁻²⁴, vs d·2⁻⁵³ in f64); on MMN Fig. 1 (N = 400, ε = 1e-4, t ≤ 10) the
+ * f32 risk curve stays within 2.6e-3 relative of the f64 one from the same seed, ≤ 0.09 of the
+ * seed-to-seed standard deviation of R (test/particles/precision.test.ts). Bit-reproducible like float64.
  */
 import { ConfigError } from '../errors.ts';
 import { checkNumber } from '../io/validate.ts';
 import { Rng } from '../rng.ts';
 import { evaluateSchedule, type ParticleModel, type PiecewiseLinearShape, type StepSchedule } from '../types.ts';
 import type { Metric } from '../model.ts';
-import { KernelWorkspace } from './kernels.ts';
+import { KernelWorkspace, type Workspace } from './kernels.ts';
+import { KernelWorkspace32 } from './kernels-f32.ts';
 import { checkInit, initialiseUnits, type InitSpec, type ParticleState } from './network.ts';
 
 export type NoiseConvention = 'pde' | 'mmn-eq11';
 
 export type Sampling = 'shared' | 'per-unit';
+
+export type Precision = 'float64' | 'float32';
 
 export interface NoiseSpec {
   /** Inverse temperature β > 0 (Infinity: no noise, weight decay only). */
@@ -91,6 +106,8 @@ export interface SgdOptions {
   readonly sampling?: Sampling;
   /** GD time stepping: 'euler' (default) or 'heun' (2nd order; the general unit path only). */
   readonly integrator?: 'euler' | 'heun';
+  /** Float type of W, X, Z in the SGD kernels: 'float64' (default) or 'float32' (ridge-unit SGD only; see ## Precision). */
+  readonly precision?: Precision;
   readonly trainA?: boolean;
   readonly trainB?: boolean;
   readonly noise?: NoiseSpec;
@@ -144,6 +161,8 @@ export interface ParticleRun {
   readonly d: number;
   readonly batch: number;
   readonly epsilon: number;
+  /** Float type of the kernels' W, X, Z (particles.precision). */
+  readonly precision: Precision;
   readonly seed: number;
   readonly stream: number;
   readonly reducedNames: readonly string[];
@@ -174,6 +193,7 @@ export interface Resolved {
   algorithm: 'sgd' | 'gd';
   integrator: 'euler' | 'heun';
   sampling: Sampling;
+  precision: Precision;
   trainA: boolean;
   trainB: boolean;
   lambda: number;
@@ -194,6 +214,17 @@ export interface EngineModelInfo {
   readonly hasGradient: boolean;
   /** Whether the engine can draw samples per unit (the ridge-unit engine). */
   readonly perUnitSampling?: boolean;
+  /** Whether the engine has float32 kernels (the ridge-unit engine). */
+  readonly float32?: boolean;
+}
+
+/** particles.precision (default "float64"): "float32" needs SGD on an engine with f32 kernels (ConfigError otherwise). */
+export function checkPrecision(precision: Precision | undefined, algorithm: 'sgd' | 'gd', model: Pick<EngineModelInfo, 'name' | 'float32'>): Precision {
+  const p = precision ?? 'float64';
+  if (p !== 'float64' && p !== 'float32') throw new ConfigError('particles.precision', `must be "float64" or "float32" (got ${JSON.stringify(p)})`);
+  if (p === 'float32' && !model.float32) throw new ConfigError('particles.precision', `"float32" is available for ridge-unit models only; model "${model.name}" must use "float64"`);
+  if (p === 'float32' && algorithm !== 'sgd') throw new ConfigError('particles.precision', '"float32" is for SGD (its f32 kernels); set particles.algorithm to "sgd" or use "float64"');
+  return p;
 }
 
 /** particles.sampling (default "shared"): "per-unit" needs SGD and an engine that has it (ConfigError otherwise). */
@@ -222,6 +253,7 @@ export function resolveOptions(model: EngineModelInfo, o: Omit<SgdOptions, 'init
   if (integrator !== 'euler' && integrator !== 'heun') throw new ConfigError('particles.integrator', `must be "euler" or "heun" (got ${JSON.stringify(integrator)})`);
   if (integrator === 'heun' && algorithm !== 'gd') throw new ConfigError('particles.integrator', '"heun" is a GD integrator: set particles.algorithm to "gd" (SGD steps are Euler)');
   const sampling = checkSampling(o.sampling, algorithm, model);
+  const precision = checkPrecision(o.precision, algorithm, model);
   const schedule = o.schedule ?? { kind: 'constant', value: 1 };
   if (schedule.kind === 'constant') checkNumber(schedule.value, 'schedule.value', { above: 0 });
   else if (schedule.kind === 'power') {
@@ -257,7 +289,7 @@ export function resolveOptions(model: EngineModelInfo, o: Omit<SgdOptions, 'init
   const stream = checkNumber(o.stream ?? 0, 'particles.stream', { integer: true, min: 0, below: STREAM_LIMIT });
   const checkEvery = checkNumber(o.checkEvery ?? 10000, 'particles.checkEvery', { integer: true, min: 1 });
   return {
-    n: o.n, d, batch, epsilon: o.epsilon, schedule, algorithm, integrator, sampling,
+    n: o.n, d, batch, epsilon: o.epsilon, schedule, algorithm, integrator, sampling, precision,
     trainA: o.trainA ?? false, trainB: o.trainB ?? false,
     lambda, noiseFactor, saveSteps, totalSteps, testSamples, seed, stream, checkEvery,
   };
@@ -282,12 +314,17 @@ function checkShape(shape: PiecewiseLinearShape): void {
  * Exposed for benchmarks and tests that drive steps directly; `simulate` is the usual entry.
  */
 export class ParticleEngine implements Engine {
+  /** The units; with float32, W here is an f64 copy of the kernels' f32 W, refreshed by `syncState` (at every save time). */
   readonly state: ParticleState;
-  private readonly ws: KernelWorkspace;
+  private readonly ws: Workspace;
+  /** float32: the kernels' W and X (null in float64, where state.w and xRows are the kernels' own arrays). */
+  private readonly w32: Float32Array | null;
+  private readonly x32: Float32Array | null;
+  /** The samples' rows sampleData writes: views of the kernels' X (float64), or one f64 row copied into X (float32). */
   private readonly xRows: Float64Array[];
   private readonly y: Float64Array;
   private readonly residual: Float64Array;
-  private readonly sig: Float64Array;
+  private readonly sig: Float64Array | Float32Array;
   private readonly da: Float64Array;
   private readonly db: Float64Array;
   private readonly grad: { w: Float64Array; a: Float64Array; b: Float64Array } | null;
@@ -300,7 +337,7 @@ export class ParticleEngine implements Engine {
 
   /** Validates `options` (ConfigError naming the field) and draws the initial units. */
   constructor(readonly model: ParticleModel, options: SgdOptions) {
-    const o = resolveOptions({ name: model.name, dimension: model.dimension, hasGradient: model.populationGradient !== undefined, perUnitSampling: true }, options);
+    const o = resolveOptions({ name: model.name, dimension: model.dimension, hasGradient: model.populationGradient !== undefined, perUnitSampling: true, float32: true }, options);
     checkInit(options.init, 'particles.init');
     if (o.integrator !== 'euler') throw new ConfigError('particles.integrator', `"${o.integrator}" is available for unit models only; ${model.name} units step by Euler`);
     this.o = o;
@@ -310,10 +347,23 @@ export class ParticleEngine implements Engine {
     if (shape) checkShape(shape);
     // Per-unit sampling runs the forward pass on all N·B samples of a step at once.
     const samples = o.algorithm === 'gd' ? 1 : o.sampling === 'per-unit' ? n * batch : batch;
-    this.ws = new KernelWorkspace(n, d, samples, this.piecewiseLinear ? shape!.knots.length : 0);
+    const knots = this.piecewiseLinear ? shape!.knots.length : 0;
+    if (o.precision === 'float32') {
+      const ws = new KernelWorkspace32(n, d, samples, knots);
+      this.ws = ws;
+      this.w32 = ws.w;
+      this.x32 = ws.x;
+      this.state = { n, d, w: new Float64Array(n * d), a: ws.a, b: ws.b };
+      this.xRows = [new Float64Array(d)];
+    } else {
+      const ws = new KernelWorkspace(n, d, samples, knots);
+      this.ws = ws;
+      this.w32 = null;
+      this.x32 = null;
+      this.state = { n, d, w: ws.w, a: ws.a, b: ws.b };
+      this.xRows = Array.from({ length: samples }, (_, k) => ws.x.subarray(k * d, (k + 1) * d));
+    }
     if (this.piecewiseLinear) this.ws.setPiecewiseLinear(shape!);
-    this.state = { n, d, w: this.ws.w, a: this.ws.a, b: this.ws.b };
-    this.xRows = Array.from({ length: this.ws.batch }, (_, k) => this.ws.x.subarray(k * d, (k + 1) * d));
     this.y = new Float64Array(this.ws.batch);
     this.residual = this.ws.res;
     this.sig = this.piecewiseLinear ? this.ws.sig : new Float64Array(o.trainA && o.sampling === 'shared' ? n * this.ws.batch : 0);
@@ -323,6 +373,27 @@ export class ParticleEngine implements Engine {
     this.rng = new Rng(o.seed, o.stream);
     this.testRng = new Rng(o.seed, o.stream + STREAM_LIMIT);
     initialiseUnits(this.state, options.init, this.rng);
+    if (this.w32) {
+      this.w32.set(this.state.w); // rounded to f32; state.w then holds the rounded values
+      this.syncState();
+    }
+  }
+
+  /** float32: state.w ← the kernels' W (exact: every f32 is an f64). float64: nothing to do. */
+  syncState(): void {
+    if (this.w32) this.state.w.set(this.w32);
+  }
+
+  /** y[q], x_q for q < m from `rng` (into the kernels' X; float32 rounds each f64 row sampleData writes). */
+  private drawSamples(rng: Rng, m: number): void {
+    const x32 = this.x32;
+    if (x32) {
+      const row = this.xRows[0];
+      for (let q = 0; q < m; q++) {
+        this.y[q] = this.model.sampleData(rng, row);
+        x32.set(row, q * row.length);
+      }
+    } else for (let q = 0; q < m; q++) this.y[q] = this.model.sampleData(rng, this.xRows[q]);
   }
 
   /** Step indices of the save times, and the total number of steps. */
@@ -361,7 +432,7 @@ export class ParticleEngine implements Engine {
     const act = this.model.activation;
     const res = this.residual;
     const sig = this.sig;
-    for (let q = 0; q < B; q++) this.y[q] = this.model.sampleData(this.rng, this.xRows[q]);
+    this.drawSamples(this.rng, B);
     this.ws.dot();
     // Pass 1 over all N·B pre-activations: Σ_i a_i σ(z_ib) into res, and the (i, b) with σ' ≠ 0
     // in CSR form with coef = σ'(z_ib) for now.
@@ -460,7 +531,7 @@ export class ParticleEngine implements Engine {
     const { z, rows, ptr, cols, coef } = this.ws;
     const act = this.model.activation;
     const res = this.residual;
-    for (let q = 0; q < S; q++) this.y[q] = this.model.sampleData(this.rng, this.xRows[q]);
+    this.drawSamples(this.rng, S);
     this.ws.dot();
     if (this.piecewiseLinear) {
       this.ws.activate(false); // only its res; its CSR (every active (i, q)) is overwritten below
@@ -522,14 +593,14 @@ export class ParticleEngine implements Engine {
   }
 
   private decay(kappa: number): void {
-    const { w, a, b } = this.state;
+    const { w, a, b } = this.ws;
     for (let k = 0; k < w.length; k++) w[k] *= kappa;
     if (this.o.trainA) for (let i = 0; i < a.length; i++) a[i] *= kappa;
     if (this.o.trainB) for (let i = 0; i < b.length; i++) b[i] *= kappa;
   }
 
   private addNoise(eta: number): void {
-    const { w, a, b } = this.state;
+    const { w, a, b } = this.ws;
     const rng = this.rng;
     for (let k = 0; k < w.length; k++) w[k] += eta * rng.normal();
     if (this.o.trainA) for (let i = 0; i < a.length; i++) a[i] += eta * rng.normal();
@@ -538,6 +609,7 @@ export class ParticleEngine implements Engine {
 
   /** Observables of the current state (see the module doc). */
   observe(requestedTime: number, step: number): ParticleSnapshot {
+    this.syncState();
     const { n, d, w, a, b } = this.state;
     const m = this.model.reducedNames.length;
     const reduced = new Float64Array(n * m);
@@ -564,7 +636,7 @@ export class ParticleEngine implements Engine {
     let sum2 = 0;
     for (let done = 0; done < samples; done += B) {
       const m = Math.min(B, samples - done);
-      for (let q = 0; q < m; q++) this.y[q] = this.model.sampleData(this.testRng, this.xRows[q]);
+      this.drawSamples(this.testRng, m);
       this.ws.dot();
       for (let q = 0; q < m; q++) {
         let out = 0;
@@ -586,6 +658,8 @@ export interface Engine {
   readonly totalSteps: number;
   readonly checkEvery: number;
   readonly state: ParticleState;
+  /** Brings `state` up to date when the engine keeps its parameters elsewhere (float32 W). */
+  syncState?(): void;
   step(k: number): void;
   observe(requestedTime: number, step: number): ParticleSnapshot;
 }
@@ -597,7 +671,7 @@ export interface Engine {
 export function runEngine(
   engine: Engine,
   info: { name: string; dimension: number; reducedNames: readonly string[]; metricNames?: readonly string[] },
-  options: Pick<SgdOptions, 'n' | 'epsilon' | 'saveTimes' | 'batch' | 'seed' | 'stream' | 'returnState'>,
+  options: Pick<SgdOptions, 'n' | 'epsilon' | 'saveTimes' | 'batch' | 'precision' | 'seed' | 'stream' | 'returnState'>,
   control: RunControl = {},
 ): ParticleRun {
   const { saveSteps, totalSteps, checkEvery } = engine;
@@ -643,6 +717,7 @@ export function runEngine(
       }
     }
   }
+  engine.syncState?.();
   const s = engine.state;
   return {
     model: info.name,
@@ -650,6 +725,7 @@ export function runEngine(
     d: info.dimension,
     batch: options.batch ?? 1,
     epsilon,
+    precision: options.precision ?? 'float64',
     seed: options.seed,
     stream: options.stream ?? 0,
     reducedNames: info.reducedNames,

@@ -407,7 +407,7 @@ function timesUpTo(saveTimes: readonly number[], horizon: number): number[] {
 function withParticles(run: RunSpec, settings: Required<CltStudySettings>): RunSpec {
   if (run.particles) return run;
   const { ns, epsilons, batch, seeds } = settings;
-  return { ...run, particles: { n: ns[0], epsilon: epsilons[0], batch, seeds, trainA: false, trainB: false, testSamples: 0, sampling: 'shared' } };
+  return { ...run, particles: { n: ns[0], epsilon: epsilons[0], batch, seeds, trainA: false, trainB: false, testSamples: 0, sampling: 'shared', precision: 'float64' } };
 }
 
 /** One (N, ε) ensemble of the study: its replicas' spec and a rough cost (one exact R_N ≈ 5 N² unit-steps). */
@@ -689,7 +689,7 @@ export async function runCltStudy(run: RunSpec, options: CltStudyOptions): Promi
   });
   const tRun = performance.now();
   options.onProgress?.({ phase: 'analysis', message: 'clt: fits and bootstrap …', fraction: 1, elapsedMs: elapsed(), etaMs: 0 });
-  const provenance = makeProvenance(run.seed, {});
+  const provenance = makeProvenance(run.seed, {}, [withParticles(run, settings)]);
   const result = plan.assemble((id) => results.get(id) ?? null, provenance);
   const tEnd = performance.now();
   Object.assign(provenance.timings, { runMs: tRun - t0, analysisMs: tEnd - tRun, totalMs: tEnd - t0, workers });

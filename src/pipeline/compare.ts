@@ -95,6 +95,7 @@ export interface RunComparison {
     epsilon: number;
     batch: number;
     sampling: 'shared' | 'per-unit';
+    precision: 'float64' | 'float32';
     seeds: number;
     /** Exact population risk R_N: replica mean, std across replicas (0 for one), per replica. */
     risk: number[];
@@ -291,6 +292,7 @@ export function compareRun(run: RunSpec, solution: PdeSolution, replicas: Partic
       epsilon: p.epsilon,
       batch: p.batch,
       sampling: p.sampling,
+      precision: p.precision,
       seeds: p.seeds,
       risk: partRisk,
       riskStd: pickRows(curve.particleRiskStd, saveIndex),
@@ -531,7 +533,7 @@ export async function runCompareSpec(spec: Spec, control: CompareControl = {}): 
   });
   const tRun = performance.now();
   const replicasResumed = resumed.reduce((s, m) => s + m.size, 0);
-  const result = assembleCompare(plan, (id) => (byId.get(id) as PdeSolution | ParticleRun | undefined) ?? null, makeProvenance(spec.seed, {}));
+  const result = assembleCompare(plan, (id) => (byId.get(id) as PdeSolution | ParticleRun | undefined) ?? null, makeProvenance(spec.seed, {}, spec.runs));
   const tEnd = performance.now();
   Object.assign(result.provenance.timings, { runMs: tRun - t0, diagnosticsMs: tEnd - tRun, totalMs: tEnd - t0, replicasResumed, replicasSaved: saved + replicasResumed });
   return result;

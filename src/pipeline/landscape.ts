@@ -126,7 +126,7 @@ export function runMinimize(spec: Spec, lemmaDomain: LemmaDomain = 'half-line'):
   const sd = singleDelta(member.pointwise, opts);
   return {
     kind: 'meanfield.minimize',
-    provenance: makeProvenance(run.seed, { totalMs: performance.now() - t0 }),
+    provenance: makeProvenance(run.seed, { totalMs: performance.now() - t0 }, [run]),
     spec: spec.json,
     minimum,
     singleDelta: {
@@ -370,7 +370,7 @@ export async function runSweep(spec: Spec, control: SweepControl = {}): Promise<
     );
     for (const [id, result] of done) results.set(id, result);
   }
-  const provenance = makeProvenance(spec.runs[0].seed, {});
+  const provenance = makeProvenance(spec.runs[0].seed, {}, spec.runs);
   const result = plan.assemble((id) => results.get(id) ?? null, provenance);
   Object.assign(provenance.timings, { totalMs: performance.now() - t0 });
   return result;

@@ -375,7 +375,7 @@ export async function runWidthStudy(spec: Spec, control: WidthStudyControl = {})
     },
   });
   const tRun = performance.now();
-  const result = plan.assemble((id) => results.get(id) ?? null, makeProvenance(spec.seed, {}));
+  const result = plan.assemble((id) => results.get(id) ?? null, makeProvenance(spec.seed, {}, spec.runs));
   const tEnd = performance.now();
   Object.assign(result.provenance.timings, { runMs: tRun - t0, analysisMs: tEnd - tRun, totalMs: tEnd - t0 });
   return result;

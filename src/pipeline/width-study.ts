@@ -257,7 +257,7 @@ export async function runWidthStudy(spec: Spec, settings: WidthsSettings & { see
       }
     },
   });
-  const result = plan.assemble((id) => results.get(id) ?? null, makeProvenance(spec.seed, {}));
+  const result = plan.assemble((id) => results.get(id) ?? null, makeProvenance(spec.seed, {}, spec.runs));
   Object.assign(result.provenance.timings, { totalMs: performance.now() - t0, pdeMs: result.pde.ms, stepsMs: result.ensembles.reduce((s, e) => s + e.stepsMs, 0) });
   return result;
 }

@@ -115,6 +115,8 @@ const particlesFields = z.strictObject({
   integrator: oneOf(['euler', 'heun']).optional(),
   /** SGD's samples: "shared" by all units (SGD as trained) or a fresh one "per-unit" (independent noise, De Bortoli et al. eq. 8; ridge units, O(N²d) a step). */
   sampling: oneOf(['shared', 'per-unit']).default('shared'),
+  /** Float type of the SGD kernels' W, X, Z: "float64" or "float32" (ridge-unit SGD only; half the memory per unit; README "Single precision"). */
+  precision: oneOf(['float64', 'float32']).default('float64'),
 });
 
 export const particlesSchema = particlesFields

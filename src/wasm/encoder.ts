@@ -2,7 +2,7 @@
  * A minimal WebAssembly binary encoder, the one every hand-written kernel of the project is assembled
  * with (src/particles/kernels.ts, solvers/flux-wasm*.ts, solvers/interaction/separable-kernels.ts), so
  * that the project needs no wasm toolchain. It covers what those kernels use: one imported memory
- * (env.memory), i32/f64/v128 locals, structured control, i32 address arithmetic, f64 and f64x2 arithmetic.
+ * (env.memory), i32/f32/f64/v128 locals, structured control, i32 address arithmetic, f32, f64, f32x4 and f64x2 arithmetic.
  * Floats are little-endian IEEE (the wasm format), as is every platform Node runs on.
  *
  * Format reference: the WebAssembly core specification 2.0, chapter 5 "Binary Format" (LEB128 integers
@@ -12,12 +12,14 @@
  * Why WebAssembly at all: V8 reloads and re-checks every typed array's map, length and base pointer after
  * each typed-array store in a loop (≈ 2 ns per stored element), while wasm loads and stores are single
  * instructions; f64x2 then halves the arithmetic (bench/pde.ts, bench/sgd.ts). Every kernel performs IEEE
- * double operations in a fixed order with no fused multiply-add, so its results are deterministic.
+ * double (or, in src/particles/kernels-f32.ts, single) operations in a fixed order with no fused
+ * multiply-add, so its results are deterministic.
  */
 
 /** Value types. */
 export const I32 = 0x7f;
 export const F64 = 0x7c;
+export const F32 = 0x7d;
 export const V128 = 0x7b;
 
 function uleb(n: number): number[] {
@@ -59,6 +61,7 @@ export const op = {
   set: (i: number) => [0x21, ...uleb(i)],
   i32: (k: number) => [0x41, ...sleb(k)],
   f64Const: (x: number) => [0x44, ...new Uint8Array(Float64Array.of(x).buffer)],
+  f32Const: (x: number) => [0x43, ...new Uint8Array(Float32Array.of(x).buffer)],
   /** local i ← local i + k (i32) */
   increment: (i: number, k: number) => [0x20, ...uleb(i), 0x41, ...sleb(k), 0x6a, 0x21, ...uleb(i)],
 
@@ -99,7 +102,15 @@ export const op = {
   f64Min: [0xa4],
   f64Max: [0xa5],
 
-  // v128 / f64x2
+  // f32 (and the conversions to and from f64)
+  f32Load: (offset = 0) => [0x2a, 2, ...uleb(offset)],
+  f32Store: (offset = 0) => [0x38, 2, ...uleb(offset)],
+  f32Add: [0x92],
+  f32Mul: [0x94],
+  f32DemoteF64: [0xb6],
+  f64PromoteF32: [0xbb],
+
+  // v128 / f64x2 / f32x4
   v128Load: (offset = 0, alignLog2 = 4) => [...simd(0x00), alignLog2, ...uleb(offset)],
   v128Store: (offset = 0, alignLog2 = 4) => [...simd(0x0b), alignLog2, ...uleb(offset)],
   v128Zero: [...simd(0x0c), ...new Array<number>(16).fill(0)],
@@ -109,8 +120,18 @@ export const op = {
   f64x2Mul: simd(0xf2),
   /** Lane-wise a ≥ b: all ones where true, zeros where false (or NaN). */
   f64x2Ge: simd(0x4c),
+  /** Two f32 from memory into the low half (upper half zero), and their exact promotion to f64x2. */
+  v128Load64Zero: (offset = 0, alignLog2 = 2) => [...simd(0x5d), alignLog2, ...uleb(offset)],
+  f64x2PromoteLowF32x4: simd(0x5f),
+  /** f64x2 rounded to f32 in the low two lanes (upper zero), and the store of that low half. */
+  f32x4DemoteF64x2Zero: simd(0x5e),
+  v128Store64Lane0: (offset = 0, alignLog2 = 2) => [...simd(0x5b), alignLog2, ...uleb(offset), 0],
   /** bitselect(v1, v2, c) = (v1 & c) | (v2 & ~c). */
   v128Bitselect: simd(0x52),
+  f32x4Splat: simd(0x13),
+  f32x4ExtractLane: (lane: 0 | 1 | 2 | 3) => [...simd(0x1f), lane],
+  f32x4Add: simd(0xe4),
+  f32x4Mul: simd(0xe6),
 };
 
 export interface FunctionSpec {

@@ -1,0 +1,336 @@
+/**
+ * Single-precision kernels of the particle engine (`particles.precision: "float32"`): the same three
+ * operations as ./kernels.ts, with W, X, Z and the update coefficients C in f32 and f32x4 SIMD
+ * (four lanes per 128-bit register, twice the f64x2 arithmetic per instruction and half the bytes
+ * moved per unit):
+ *
+ *   dot:      Z = W Xᵀ, register-blocked as the f64 kernel (R rows × S samples, R·S f32x4
+ *             accumulators, each holding four interleaved partial sums of one dot product; the
+ *             d mod 4 last terms in scalar f32), accumulated in f32;
+ *   update:   W += C X over the active rows (chunks of 16 floats, then 4, then scalars);
+ *   axpyRows: its B = 1 case (chunks of 8, then 4, then scalars: the same operations per element);
+ *   activate: the f64 kernels' pass (./kernels.ts `instantiateActivation`) reading f32 z and writing f32
+ *             σ values and slopes; σ and the batch sums Σ_i a_i σ stay in f64.
+ *
+ * Rounding: a dot product of length d summed in f32 (four lanes of ⌊d/4⌋ terms, the d mod 4 tail
+ * terms, three lane additions) has |error| ≤ γ_d Σ_j |w_j x_j|, γ_d = d·u/(1 − d·u), u = 2⁻²⁴
+ * (Higham, Accuracy and Stability of Numerical Algorithms, §3.1: any summation order). The parameters a, b and
+ * every observable stay in f64 (the engine converts W to f64 at save times, ./sgd.ts).
+ * Deterministic like the f64 kernels: fixed operation order, no fused multiply-add.
+ */
+
+import type { PiecewiseLinearShape } from '../types.ts';
+import { F32, FunctionBuilder, I32, kernelModule, op, V128, type FunctionSpec } from '../wasm/encoder.ts';
+import {
+  DOT_SHAPES, i32s, instantiateActivation, sweepDot, tabulatePiecewiseLinear, workspaceMemory,
+  type ActivateFn, type AxpyRowsFn, type DotFn, type Offsets, type UpdateFn, type Workspace,
+} from './kernels.ts';
+
+// f32x4 loads and stores with an alignment hint of 4 bytes: rows need not be 16-byte aligned.
+const loadV = (offset = 0) => op.v128Load(offset, 2);
+const storeV = (offset = 0) => op.v128Store(offset, 2);
+
+/** dot32_RxS(w, x, z, nBlocks, d, B): as `dotKernel` of ./kernels.ts, on f32 rows (4-byte elements). */
+function dotKernel32(R: number, S: number): FunctionSpec {
+  const f = new FunctionBuilder(`dot${R}x${S}`, i32s(7));
+  const [W, X, Z, NB, D, BS, NG] = [0, 1, 2, 3, 4, 5, 6];
+  const rowBytes = f.local(I32);
+  const quadBytes = f.local(I32); // 16 · floor(d/4)
+  const zStride = f.local(I32);
+  const j = f.local(I32);
+  const g = f.local(I32);
+  const xg = f.local(I32); // first sample of group g
+  const zg = f.local(I32); // z of the block's first row, group g
+  const rows = Array.from({ length: R }, () => f.local(I32));
+  const xs = Array.from({ length: S }, () => f.local(I32));
+  const wv = f.local(V128);
+  const xv = Array.from({ length: S }, () => f.local(V128));
+  const acc = Array.from({ length: R * S }, () => f.local(V128));
+  const tail = f.local(F32);
+
+  f.emit(op.get(D), op.i32(2), op.i32Shl, op.set(rowBytes));
+  f.emit(op.get(D), op.i32(-4), op.i32And, op.i32(2), op.i32Shl, op.set(quadBytes));
+  f.emit(op.get(BS), op.i32(2), op.i32Shl, op.set(zStride));
+  f.emit(op.block, op.loop);
+  {
+    f.emit(op.get(NB), op.i32Eqz, op.brIf(1));
+    for (let r = 0; r < R; r++) {
+      f.emit(op.get(W));
+      if (r > 0) f.emit(op.get(rowBytes), op.i32(r), op.i32Mul, op.i32Add);
+      f.emit(op.set(rows[r]));
+    }
+    // The block's rows against every group of S samples (rows outer: they stay in L1 while X streams from L2).
+    f.emit(op.i32(0), op.set(g), op.get(X), op.set(xg), op.get(Z), op.set(zg));
+    f.emit(op.block, op.loop);
+    {
+      f.emit(op.get(g), op.get(NG), op.i32GeU, op.brIf(1));
+      for (let s = 0; s < S; s++) {
+        f.emit(op.get(xg));
+        if (s > 0) f.emit(op.get(rowBytes), op.i32(s), op.i32Mul, op.i32Add);
+        f.emit(op.set(xs[s]));
+      }
+      for (const a of acc) f.emit(op.v128Zero, op.set(a));
+      f.emit(op.i32(0), op.set(j));
+      // Quads: while j < quadBytes.
+      f.emit(op.block, op.loop);
+      {
+        f.emit(op.get(j), op.get(quadBytes), op.i32GeU, op.brIf(1));
+        for (let s = 0; s < S; s++) f.emit(op.get(xs[s]), op.get(j), op.i32Add, loadV(), op.set(xv[s]));
+        for (let r = 0; r < R; r++) {
+          f.emit(op.get(rows[r]), op.get(j), op.i32Add, loadV(), op.set(wv));
+          for (let s = 0; s < S; s++) {
+            const a = acc[r * S + s];
+            f.emit(op.get(a), op.get(wv), op.get(xv[s]), op.f32x4Mul, op.f32x4Add, op.set(a));
+          }
+        }
+        f.emit(op.increment(j, 16), op.br(0));
+      }
+      f.emit(op.end, op.end);
+      // Per (r, s): tail = Σ_{j ≥ 4⌊d/4⌋} w_j x_j, then z = ((l0 + l1) + (l2 + l3)) + tail.
+      for (let r = 0; r < R; r++) {
+        for (let s = 0; s < S; s++) {
+          const a = acc[r * S + s];
+          f.emit(op.f32Const(0), op.set(tail), op.get(quadBytes), op.set(j));
+          f.emit(op.block, op.loop);
+          {
+            f.emit(op.get(j), op.get(rowBytes), op.i32GeU, op.brIf(1));
+            f.emit(op.get(tail), op.get(rows[r]), op.get(j), op.i32Add, op.f32Load(), op.get(xs[s]), op.get(j), op.i32Add, op.f32Load(), op.f32Mul, op.f32Add, op.set(tail));
+            f.emit(op.increment(j, 4), op.br(0));
+          }
+          f.emit(op.end, op.end);
+          f.emit(op.get(zg));
+          if (r > 0) f.emit(op.get(zStride), op.i32(r), op.i32Mul, op.i32Add);
+          f.emit(op.get(a), op.f32x4ExtractLane(0), op.get(a), op.f32x4ExtractLane(1), op.f32Add);
+          f.emit(op.get(a), op.f32x4ExtractLane(2), op.get(a), op.f32x4ExtractLane(3), op.f32Add, op.f32Add);
+          f.emit(op.get(tail), op.f32Add, op.f32Store(4 * s));
+        }
+      }
+      f.emit(op.get(xg), op.get(rowBytes), op.i32(S), op.i32Mul, op.i32Add, op.set(xg));
+      f.emit(op.get(zg), op.i32(4 * S), op.i32Add, op.set(zg));
+      f.emit(op.increment(g, 1), op.br(0));
+    }
+    f.emit(op.end, op.end);
+    f.emit(op.get(W), op.get(rowBytes), op.i32(R), op.i32Mul, op.i32Add, op.set(W));
+    f.emit(op.get(Z), op.get(zStride), op.i32(R), op.i32Mul, op.i32Add, op.set(Z));
+    f.emit(op.get(NB), op.i32(-1), op.i32Add, op.set(NB));
+    f.emit(op.br(0));
+  }
+  f.emit(op.end, op.end);
+  return f;
+}
+
+/**
+ * update32(w, x, d, rows, ptr, cols, coef, nActive): as `updateKernel` of ./kernels.ts with f32 w, x,
+ * coef: per active row and chunk (16 floats in four f32x4 registers, then 4, then single floats),
+ * loads the chunk once, adds Σ_e coef[e]·x[cols[e]], stores it.
+ */
+function updateKernel32(): FunctionSpec {
+  const f = new FunctionBuilder('update', i32s(8));
+  const [W, X, D, ROWS, PTR, COLS, COEF, NA] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const rowBytes = f.local(I32);
+  const k = f.local(I32);
+  const row = f.local(I32);
+  const e0 = f.local(I32);
+  const e1 = f.local(I32);
+  const e = f.local(I32);
+  const j = f.local(I32);
+  const end16 = f.local(I32);
+  const end4 = f.local(I32);
+  const xr = f.local(I32);
+  const c = f.local(V128);
+  const acc = Array.from({ length: 4 }, () => f.local(V128));
+  const s = f.local(F32);
+  // Address of x_{cols[e]} + j into xr; the coefficient coef[e] (f32) on the stack.
+  const xRow = () => f.emit(op.get(X), op.get(COLS), op.get(e), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(), op.get(rowBytes), op.i32Mul, op.i32Add, op.get(j), op.i32Add, op.set(xr));
+  const coefE = () => f.emit(op.get(COEF), op.get(e), op.i32(2), op.i32Shl, op.i32Add, op.f32Load());
+  // Loop over the row's entries e ∈ [e0, e1), running `body`.
+  const entries = (body: () => void) => {
+    f.emit(op.get(e0), op.set(e));
+    f.emit(op.block, op.loop);
+    f.emit(op.get(e), op.get(e1), op.i32GeS, op.brIf(1));
+    body();
+    f.emit(op.increment(e, 1), op.br(0));
+    f.emit(op.end, op.end);
+  };
+
+  f.emit(op.get(D), op.i32(2), op.i32Shl, op.set(rowBytes));
+  f.emit(op.get(D), op.i32(-16), op.i32And, op.i32(2), op.i32Shl, op.set(end16));
+  f.emit(op.get(D), op.i32(-4), op.i32And, op.i32(2), op.i32Shl, op.set(end4));
+  f.emit(op.i32(0), op.set(k));
+  f.emit(op.block, op.loop);
+  {
+    f.emit(op.get(k), op.get(NA), op.i32GeS, op.brIf(1));
+    f.emit(op.get(W), op.get(ROWS), op.get(k), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(), op.get(rowBytes), op.i32Mul, op.i32Add, op.set(row));
+    f.emit(op.get(PTR), op.get(k), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(), op.set(e0));
+    f.emit(op.get(PTR), op.get(k), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(4), op.set(e1));
+    f.emit(op.i32(0), op.set(j));
+    for (const [end, regs] of [[end16, 4], [end4, 1]] as const) {
+      f.emit(op.block, op.loop);
+      {
+        f.emit(op.get(j), op.get(end), op.i32GeU, op.brIf(1));
+        for (let q = 0; q < regs; q++) f.emit(op.get(row), op.get(j), op.i32Add, loadV(16 * q), op.set(acc[q]));
+        entries(() => {
+          coefE();
+          f.emit(op.f32x4Splat, op.set(c));
+          xRow();
+          for (let q = 0; q < regs; q++) f.emit(op.get(acc[q]), op.get(c), op.get(xr), loadV(16 * q), op.f32x4Mul, op.f32x4Add, op.set(acc[q]));
+        });
+        for (let q = 0; q < regs; q++) f.emit(op.get(row), op.get(j), op.i32Add, op.get(acc[q]), storeV(16 * q));
+        f.emit(op.increment(j, 16 * regs), op.br(0));
+      }
+      f.emit(op.end, op.end);
+    }
+    // The d mod 4 last elements, one at a time.
+    f.emit(op.block, op.loop);
+    {
+      f.emit(op.get(j), op.get(rowBytes), op.i32GeU, op.brIf(1));
+      f.emit(op.get(row), op.get(j), op.i32Add, op.f32Load(), op.set(s));
+      entries(() => {
+        xRow();
+        f.emit(op.get(s));
+        coefE();
+        f.emit(op.get(xr), op.f32Load(), op.f32Mul, op.f32Add, op.set(s));
+      });
+      f.emit(op.get(row), op.get(j), op.i32Add, op.get(s), op.f32Store());
+      f.emit(op.increment(j, 4), op.br(0));
+    }
+    f.emit(op.end, op.end);
+    f.emit(op.increment(k, 1), op.br(0));
+  }
+  f.emit(op.end, op.end);
+  return f;
+}
+
+/**
+ * axpyRows32(w, x, d, rows, coef, nActive): w_{rows[k]} += coef[k] · x in f32 (chunks of 8 floats, then
+ * 4, then single floats): the same operation per element as `update32`, hence the same bits.
+ */
+function axpyRowsKernel32(): FunctionSpec {
+  const f = new FunctionBuilder('axpyRows', i32s(6));
+  const [W, X, D, ROWS, COEF, NA] = [0, 1, 2, 3, 4, 5];
+  const rowBytes = f.local(I32);
+  const end8 = f.local(I32);
+  const end4 = f.local(I32);
+  const k = f.local(I32);
+  const row = f.local(I32);
+  const j = f.local(I32);
+  const c = f.local(V128);
+  const cs = f.local(F32);
+  f.emit(op.get(D), op.i32(2), op.i32Shl, op.set(rowBytes));
+  f.emit(op.get(D), op.i32(-8), op.i32And, op.i32(2), op.i32Shl, op.set(end8));
+  f.emit(op.get(D), op.i32(-4), op.i32And, op.i32(2), op.i32Shl, op.set(end4));
+  f.emit(op.block, op.loop);
+  {
+    f.emit(op.get(k), op.get(NA), op.i32GeS, op.brIf(1));
+    f.emit(op.get(W), op.get(ROWS), op.get(k), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(), op.get(rowBytes), op.i32Mul, op.i32Add, op.set(row));
+    f.emit(op.get(COEF), op.get(k), op.i32(2), op.i32Shl, op.i32Add, op.f32Load(), op.set(cs));
+    f.emit(op.get(cs), op.f32x4Splat, op.set(c));
+    f.emit(op.i32(0), op.set(j));
+    for (const [end, step] of [[end8, 32], [end4, 16]] as const) {
+      f.emit(op.block, op.loop);
+      {
+        f.emit(op.get(j), op.get(end), op.i32GeU, op.brIf(1));
+        for (let h = 0; h < step; h += 16) {
+          f.emit(op.get(row), op.get(j), op.i32Add);
+          f.emit(op.get(row), op.get(j), op.i32Add, loadV(h), op.get(c), op.get(X), op.get(j), op.i32Add, loadV(h), op.f32x4Mul, op.f32x4Add);
+          f.emit(storeV(h));
+        }
+        f.emit(op.increment(j, step), op.br(0));
+      }
+      f.emit(op.end, op.end);
+    }
+    f.emit(op.block, op.loop);
+    {
+      f.emit(op.get(j), op.get(rowBytes), op.i32GeU, op.brIf(1));
+      f.emit(op.get(row), op.get(j), op.i32Add);
+      f.emit(op.get(row), op.get(j), op.i32Add, op.f32Load(), op.get(cs), op.get(X), op.get(j), op.i32Add, op.f32Load(), op.f32Mul, op.f32Add);
+      f.emit(op.f32Store());
+      f.emit(op.increment(j, 4), op.br(0));
+    }
+    f.emit(op.end, op.end);
+    f.emit(op.increment(k, 1), op.br(0));
+  }
+  f.emit(op.end, op.end);
+  return f;
+}
+
+const instantiate = kernelModule<Record<string, DotFn | UpdateFn | AxpyRowsFn>>(() => [
+  ...DOT_SHAPES.map(([R, S]) => dotKernel32(R, S)),
+  updateKernel32(),
+  axpyRowsKernel32(),
+]);
+
+/**
+ * The f32 twin of `KernelWorkspace` (./kernels.ts), with the same arrays and methods: `w` (N×d),
+ * `x` (B×d), `z` (N×B), `coef` and `sig` (N·B) in f32; `a`, `b`, `res` and the σ table in f64;
+ * `rows`, `ptr`, `cols` i32.
+ */
+export class KernelWorkspace32 implements Workspace<Float32Array> {
+  readonly w: Float32Array;
+  readonly a: Float64Array;
+  readonly b: Float64Array;
+  readonly x: Float32Array;
+  readonly z: Float32Array;
+  readonly rows: Int32Array;
+  readonly ptr: Int32Array;
+  readonly cols: Int32Array;
+  readonly coef: Float32Array;
+  readonly res: Float64Array;
+  readonly sig: Float32Array;
+  private readonly table: Float64Array;
+  private readonly offsets: Offsets;
+  private readonly dots: Record<string, DotFn>;
+  private readonly updateFn: UpdateFn;
+  /** `activate` (B ≥ 2) and `activate1` (B = 1) on f32 z for this workspace's knot count (none without knots). */
+  private readonly activation: Record<string, ActivateFn> | null;
+  private readonly axpyRowsFn: AxpyRowsFn;
+
+  constructor(readonly n: number, readonly d: number, readonly batch: number, readonly knots = 0) {
+    const { off, sizes, memory } = workspaceMemory(n, d, batch, knots, 4);
+    const exports = instantiate(memory);
+    this.dots = {};
+    for (const [R, S] of DOT_SHAPES) this.dots[`${R}x${S}`] = exports[`dot${R}x${S}`] as DotFn;
+    this.updateFn = exports.update as UpdateFn;
+    this.activation = knots > 0 ? instantiateActivation(knots, 4, memory) : null;
+    this.axpyRowsFn = exports.axpyRows as AxpyRowsFn;
+    const buf = memory.buffer;
+    this.offsets = off;
+    this.w = new Float32Array(buf, off.w, n * d);
+    this.a = new Float64Array(buf, off.a, n);
+    this.b = new Float64Array(buf, off.b, n);
+    this.x = new Float32Array(buf, off.x, batch * d);
+    this.z = new Float32Array(buf, off.z, n * batch);
+    this.coef = new Float32Array(buf, off.coef, n * batch);
+    this.res = new Float64Array(buf, off.res, batch);
+    this.sig = new Float32Array(buf, off.sig, sizes.sig / 4);
+    this.table = new Float64Array(buf, off.table, 3 * knots + 2);
+    this.rows = new Int32Array(buf, off.rows, n);
+    this.ptr = new Int32Array(buf, off.ptr, n + 1);
+    this.cols = new Int32Array(buf, off.cols, n * batch);
+  }
+
+  setPiecewiseLinear(shape: PiecewiseLinearShape): void {
+    tabulatePiecewiseLinear(this.table, this.knots, shape);
+  }
+
+  /** As `KernelWorkspace.activate`: res (f64) = Σ_i a_i σ(z_iq + b_i); sig, coef rounded to f32. */
+  activate(writeSig: boolean): number {
+    const o = this.offsets;
+    const { n, batch: B } = this;
+    this.res.fill(0);
+    if (!this.activation) throw new RangeError('kernels: activate needs a workspace made with knots > 0');
+    return this.activation[B === 1 ? 'activate1' : 'activate'](o.z, o.b, o.a, n, B, o.table, this.knots, o.res, o.sig, writeSig ? 1 : 0, o.rows, o.ptr, o.cols, o.coef);
+  }
+
+  /** z[i·B + b] = <w_i, x_b> in f32. */
+  dot(): void {
+    sweepDot(this.dots, this.offsets, this.n, this.d, this.batch, 4);
+  }
+
+  /** As `KernelWorkspace.update`, in f32. */
+  update(nActive: number): void {
+    const o = this.offsets;
+    if (this.batch === 1) this.axpyRowsFn(o.w, o.x, this.d, o.rows, o.coef, nActive);
+    else this.updateFn(o.w, o.x, this.d, o.rows, o.ptr, o.cols, o.coef, nActive);
+  }
+}
