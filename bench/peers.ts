@@ -9,9 +9,15 @@
  * not in CI: without `python3 -c "import torch"` (Debian: apt-get install python3-torch, and
  * libopenblas0-openmp for an optimised BLAS rather than the reference libblas3) it says so and
  * exits 0. The interpreter is bench/timing.ts `torchPython()`.
+ *
+ * Also, when a C compiler is there: the hand-written C twin of the float64 step (bench/peers/sgd_c.c,
+ * cc -O3 -march=native, same protocol) in the same rounds, and the STREAM triad bandwidth on one thread
+ * and on every core (bench/peers/stream_triad.c, OpenMP), recorded beside the rows.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -27,10 +33,13 @@ interface PeerRow extends SgdBenchCase {
   readonly pytorchStepsPerSecond: Record<Precision, number>;
   /** Median over rounds of (meanfield / PyTorch) in that round, both in that precision. */
   readonly ratio: Record<Precision, number>;
+  /** The hand-written C twin (float64; null without a C compiler): median steps/s and median per-round meanfield f64 / C. */
+  readonly cStepsPerSecond: number | null;
+  readonly ratioC: number | null;
   readonly rounds: number;
 }
 
-interface TorchPeer {
+interface Peer {
   readonly version: string;
   /** The BLAS the peer process loaded (Debian: reference libblas3 unless e.g. libopenblas0-openmp is installed). */
   readonly blas: string;
@@ -38,9 +47,12 @@ interface TorchPeer {
   close(): void;
 }
 
-/** The PyTorch twin as a persistent process: `rate(case, precision, seconds)` times one run. */
-async function startTorchPeer(python: string): Promise<TorchPeer | { readonly unavailable: string }> {
-  const child = spawn(python, [fileURLToPath(new URL('./peers/sgd_torch.py', import.meta.url))], { stdio: ['pipe', 'pipe', 'inherit'], env: ONE_THREAD_ENV });
+/**
+ * A twin of the SGD step as a persistent process speaking the protocol of bench/peers/sgd_torch.py
+ * (JSON lines): `rate(case, precision, seconds)` times one run.
+ */
+async function startPeer(command: string, args: readonly string[]): Promise<Peer | { readonly unavailable: string }> {
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'], env: ONE_THREAD_ENV });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async (): Promise<Record<string, unknown> | null> => {
     const line = await lines.next();
@@ -58,22 +70,45 @@ async function startTorchPeer(python: string): Promise<TorchPeer | { readonly un
     async rate(c: SgdBenchCase, precision: Precision, seconds: number): Promise<number> {
       child.stdin.write(JSON.stringify({ d: c.d, N: c.N, B: c.B, dtype: precision, seconds }) + '\n');
       const reply = await next();
-      if (!reply) throw new Error('the PyTorch peer exited');
+      if (!reply || 'error' in reply) throw new Error(`the peer ${command} failed: ${reply ? String(reply.error) : 'exited'}`);
       return Number(reply.stepsPerSecond);
     },
     close: () => child.stdin.end(),
   };
 }
 
-async function runPeerBench(options: { rounds: number; seconds: number; python: string }): Promise<{ rows: PeerRow[]; pytorch: string; blas: string } | { unavailable: string }> {
-  const peer = await startTorchPeer(options.python);
+/**
+ * Compiles a C peer (bench/peers/<source>) with `cc -O3 -march=native` into a temporary directory;
+ * its path, or null (with the compiler's complaint on stderr) when there is no working C compiler.
+ */
+function compileC(source: string, extraFlags: readonly string[] = []): string | null {
+  const out = join(mkdtempSync(join(tmpdir(), 'meanfield-peer-')), source.replace(/\.c$/, ''));
+  const cc = spawnSync('cc', ['-O3', '-march=native', ...extraFlags, '-o', out, fileURLToPath(new URL(`./peers/${source}`, import.meta.url)), '-lm'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return cc.status === 0 ? out : null;
+}
+
+/** STREAM triad GB/s with `threads` OpenMP threads (bench/peers/stream_triad.c), or null without cc/OpenMP. */
+function streamTriad(binary: string | null, threads: number): number | null {
+  if (!binary) return null;
+  const run = spawnSync(binary, [], { env: { ...process.env, OMP_NUM_THREADS: String(threads), OMP_PROC_BIND: 'spread' }, encoding: 'utf8' });
+  return run.status === 0 ? Number(run.stdout.trim().split(/\s+/)[1]) : null;
+}
+
+async function runPeerBench(options: { rounds: number; seconds: number; python: string }): Promise<{ rows: PeerRow[]; pytorch: string; blas: string; c: string | null } | { unavailable: string }> {
+  const peer = await startPeer(options.python, [fileURLToPath(new URL('./peers/sgd_torch.py', import.meta.url))]);
   if ('unavailable' in peer) return { unavailable: peer.unavailable };
+  const cBinary = compileC('sgd_c.c');
+  const started = cBinary ? await startPeer(cBinary, []) : null;
+  const cPeer = started && !('unavailable' in started) ? started : null;
+  if (!cPeer) console.log('bench:peers: no C twin (cc -O3 -march=native bench/peers/sgd_c.c failed); its column stays empty');
   const rows: PeerRow[] = [];
   for (const c of SGD_BENCH_CASES) {
     const ours = { float64: sgdStepTimer(c, 'float64'), float32: sgdStepTimer(c, 'float32') };
     const mine = { float64: [] as number[], float32: [] as number[] };
     const theirs = { float64: [] as number[], float32: [] as number[] };
     const ratios = { float64: [] as number[], float32: [] as number[] };
+    const cRates: number[] = [];
+    const cRatios: number[] = [];
     for (let round = 0; round < options.rounds; round++) {
       for (const p of PRECISIONS) {
         const m = ours[p].time(options.seconds).stepsPerSecond;
@@ -81,6 +116,11 @@ async function runPeerBench(options: { rounds: number; seconds: number; python: 
         mine[p].push(m);
         theirs[p].push(t);
         ratios[p].push(m / t);
+        if (cPeer && p === 'float64') {
+          const rc = await cPeer.rate(c, p, options.seconds);
+          cRates.push(rc);
+          cRatios.push(m / rc);
+        }
       }
     }
     rows.push({
@@ -88,18 +128,21 @@ async function runPeerBench(options: { rounds: number; seconds: number; python: 
       meanfieldStepsPerSecond: { float64: median(mine.float64), float32: median(mine.float32) },
       pytorchStepsPerSecond: { float64: median(theirs.float64), float32: median(theirs.float32) },
       ratio: { float64: median(ratios.float64), float32: median(ratios.float32) },
+      cStepsPerSecond: cPeer ? median(cRates) : null,
+      ratioC: cPeer ? median(cRatios) : null,
       rounds: options.rounds,
     });
   }
   peer.close();
-  return { rows, pytorch: peer.version, blas: peer.blas };
+  cPeer?.close();
+  return { rows, pytorch: peer.version, blas: peer.blas, c: cPeer?.version ?? null };
 }
 
 function formatPeerBench(rows: readonly PeerRow[]): string {
-  const head = '  (d, N, B)          meanfield f64   PyTorch f64   ratio f64   meanfield f32   PyTorch f32   ratio f32';
-  const fmt = (x: number) => Math.round(x).toLocaleString('en').padStart(13);
+  const head = '  (d, N, B)          meanfield f64   PyTorch f64   ratio f64   meanfield f32   PyTorch f32   ratio f32           C f64  ratio vs C';
+  const fmt = (x: number | null) => (x === null ? '—' : Math.round(x).toLocaleString('en')).padStart(13);
   return [head, ...rows.map((r) =>
-    `  ${`(${r.d}, ${r.N}, ${r.B})`.padEnd(18)}${PRECISIONS.map((p) => `${fmt(r.meanfieldStepsPerSecond[p])} ${fmt(r.pytorchStepsPerSecond[p])} ${r.ratio[p].toFixed(2).padStart(11)}`).join('  ')}`)].join('\n');
+    `  ${`(${r.d}, ${r.N}, ${r.B})`.padEnd(18)}${PRECISIONS.map((p) => `${fmt(r.meanfieldStepsPerSecond[p])} ${fmt(r.pytorchStepsPerSecond[p])} ${r.ratio[p].toFixed(2).padStart(11)}`).join('  ')}  ${fmt(r.cStepsPerSecond)}  ${(r.ratioC === null ? '—' : r.ratioC.toFixed(2)).padStart(10)}`)].join('\n');
 }
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '0.5' } } });
@@ -114,10 +157,16 @@ if ('unavailable' in outcome) {
   process.exit(0);
 }
 const machine = machineInfo();
-console.log(`SGD step, meanfield ${PACKAGE_VERSION} vs PyTorch ${outcome.pytorch} (one thread, BLAS ${outcome.blas}), ${rounds} interleaved rounds of ${seconds} s, on ${machine.cpu} (${machine.cores} cores):`);
+console.log(`SGD step, meanfield ${PACKAGE_VERSION} vs PyTorch ${outcome.pytorch} (one thread, BLAS ${outcome.blas}) and ${outcome.c ?? 'no C twin'}, ${rounds} interleaved rounds of ${seconds} s, on ${machine.cpu} (${machine.cores} cores):`);
 console.log(formatPeerBench(outcome.rows));
+// The memory bandwidth the grid solvers are judged against (bench/pde-nd.ts reports their own traffic).
+const stream = compileC('stream_triad.c', ['-fopenmp']);
+const triad = { oneThreadGBps: streamTriad(stream, 1), allCoresGBps: streamTriad(stream, machine.cores) };
+console.log(triad.oneThreadGBps === null
+  ? '\nSTREAM triad: not measured (cc -fopenmp bench/peers/stream_triad.c failed)'
+  : `\nSTREAM triad (bench/peers/stream_triad.c): ${triad.oneThreadGBps.toFixed(1)} GB/s on 1 thread, ${triad.allCoresGBps?.toFixed(1)} GB/s on ${machine.cores}`);
 const path = fileURLToPath(new URL('./results.json', import.meta.url));
 const previous = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : {};
-const peers = { createdAt: new Date().toISOString(), machine, pytorch: outcome.pytorch, blas: outcome.blas, rounds, seconds, sgd: outcome.rows };
+const peers = { createdAt: new Date().toISOString(), machine, pytorch: outcome.pytorch, blas: outcome.blas, c: outcome.c, rounds, seconds, sgd: outcome.rows, streamTriad: triad };
 writeFileSync(path, toJson({ ...previous, peers }, true) + '\n');
 console.log(`\nwrote ${path} (peers)`);

@@ -53,6 +53,7 @@ export const SGD_BENCH_CASES: readonly SgdBenchCase[] = [
   { d: 40, N: 800, B: 32 },
   { d: 320, N: 800, B: 32 },
   { d: 40, N: 10000, B: 1 },
+  { d: 320, N: 10000, B: 1 },
 ];
 
 /**
