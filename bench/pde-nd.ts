@@ -87,7 +87,7 @@ export const PDE_ND_CASES: readonly { ndim: 2 | 4; cells: number; d: number | 'i
 
 
 /** Potential, separable operator and a smooth initial bump on the model's grid. */
-function setup(ndim: 2 | 4, cells: number, d: number | 'inf'): { operators: GridOperators; mass: Float64Array; kernel: string } {
+export function setup(ndim: 2 | 4, cells: number, d: number | 'inf'): { operators: GridOperators; mass: Float64Array; kernel: string } {
   const radial: AxisSpec[] = [
     { name: 'r1', lo: 0, hi: 2, cells },
     { name: 'r2', lo: 0, hi: 2, cells },

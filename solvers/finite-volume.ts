@@ -38,7 +38,7 @@
  */
 import type { Grid } from '../src/grid.ts';
 import { ConfigError } from '../src/errors.ts';
-import { evaluateSchedule, type GridOperators, type SgdGradientMoments, type StepSchedule } from '../src/types.ts';
+import { evaluateSchedule, type GridOperators, type InteractionOperator, type SgdGradientMoments, type StepSchedule } from '../src/types.ts';
 import { axisLines, LIMITERS, transportRate, transportStage, type AxisLines, type BoundaryKind, type Limiter, type Reconstruction } from './flux.ts';
 import { driftDiffusionRate, driftDiffusionStage, implicitDriftDiffusionStep, implicitTransportRate, sgdDiffusionRate, sgdDiffusionStage } from './diffusion.ts';
 import { WasmTransportLine } from './flux-wasm.ts';
@@ -403,6 +403,8 @@ class Stepper {
   /** Implicit diffusion: βλ|x|²/2 (the transport part of w0, for the step) and the line-solve scratch. */
   private readonly implicit: { quadratic: Float64Array; scratch: Float64Array } | null;
   private readonly line: WasmTransportLine | null;
+  /** The model's interaction operator, or its copy on the memory that holds the buffers below. */
+  private readonly interaction: InteractionOperator;
   private readonly gridKernels: WasmTransportGrid | null;
   /** A copy of operators.potential next to the other buffers. */
   private readonly potential: Float64Array;
@@ -454,8 +456,12 @@ class Stepper {
     // memory; everything else in JavaScript
     // (six arrays of a WebAssembly memory must fit in its 4 GiB); periodic axes run in JavaScript
     const wasm = kernels === 'auto' && !noise && !sgdDiffusion && reconstruction === 'muscl' && limiter === 'minmod' && !this.open && !periodic && size >= 2 && 48 * size < 2 ** 32 - 2 ** 20;
-    this.line = wasm && grid.ndim === 1 ? new WasmTransportLine(size, 6) : null;
-    this.gridKernels = wasm && grid.ndim > 1 ? new WasmTransportGrid(size, this.axes, 6) : null;
+    // there, the buffers live on the interaction's own memory where it offers that (a separable operator's
+    // copy: its applies read and write them in place, no copy passes)
+    const resident = (wasm && operators.interaction.withArrays?.(6, grid.ndim === 1 ? WasmTransportLine.SCRATCH_BYTES : WasmTransportGrid.SCRATCH_BYTES)) || undefined;
+    this.interaction = resident?.operator ?? operators.interaction;
+    this.line = wasm && grid.ndim === 1 ? new WasmTransportLine(size, 6, resident) : null;
+    this.gridKernels = wasm && grid.ndim > 1 ? new WasmTransportGrid(size, this.axes, 6, resident) : null;
     const buffers = this.line?.arrays ?? this.gridKernels?.arrays ?? Array.from({ length: 6 }, () => new Float64Array(size));
     [this.potential, this.state, this.uState, this.stageA, this.stageB, this.uStage] = buffers;
     this.potential.set(operators.potential);
@@ -467,7 +473,7 @@ class Stepper {
       this.prior = Float64Array.from(birthDeath.prior, (p) => p / total);
     } else this.prior = null;
     this.guardEnergy = !this.open && !this.prior && !this.sgd;
-    operators.interaction.apply(this.state, this.uState);
+    this.interaction.apply(this.state, this.uState);
     this.energyInto(this.state, this.uState, this.energy);
   }
 
@@ -549,7 +555,7 @@ class Stepper {
     if (this.implicit) {
       // one IMEX step with W at (Pⁿ, tⁿ): the SSP stages do not apply
       implicitDriftDiffusionStep(this.axes, prev, this.w0!, potential, prevU, this.noise!.beta, evaluateSchedule(this.schedule, t), dt, next, this.implicit.scratch);
-      this.operators.interaction.apply(next, this.uStage);
+      this.interaction.apply(next, this.uStage);
       prev = next;
     }
     for (let i = 0; i < (this.implicit ? 0 : stages.length); i++) {
@@ -568,7 +574,7 @@ class Stepper {
         sgdDiffusionStage(this.axes, prev, covariance, drift, (spec.epsilon * xi * xi) / spec.batch, comb.dt, next);
       }
       // UP of the new stage (the last one's serves the energy guard and the next step's first stage)
-      this.operators.interaction.apply(next, this.uStage);
+      this.interaction.apply(next, this.uStage);
       prev = next;
       prevU = this.uStage;
       next = next === this.stageA ? this.stageB : this.stageA;
@@ -576,7 +582,7 @@ class Stepper {
     const bd = this.birthDeath;
     if (bd && bd.rate > 0 && (bd.until === undefined || t < bd.until)) {
       this.react(prev, this.uStage, bd.rate * dt);
-      this.operators.interaction.apply(prev, this.uStage);
+      this.interaction.apply(prev, this.uStage);
     }
     // only the final state is checked: the guarantee is about the accepted states
     const trial = this.energyInto(prev, this.uStage, this.trial);

@@ -326,6 +326,13 @@ export interface GridAxis {
 }
 
 /** A memory with `count` arrays of `size` doubles on a grid with the given axes, and the n-D kernels on them. */
+/** Arrays that live on a WebAssembly memory with free scratch bytes from byte `scratch` on (e.g. a `ResidentInteraction`). */
+export interface KernelArrays {
+  readonly memory: WebAssembly.Memory;
+  readonly arrays: Float64Array[];
+  readonly scratch: number;
+}
+
 export class WasmTransportGrid {
   readonly arrays: Float64Array[];
   private readonly kernels: TransportKernels;
@@ -341,18 +348,22 @@ export class WasmTransportGrid {
     readonly size: number,
     axes: readonly GridAxis[],
     count: number,
+    shared?: KernelArrays,
   ) {
     this.active = axes.filter((ax) => ax.n > 1);
     if (this.active.length === 0) throw new RangeError('WasmTransportGrid: needs an axis with at least 2 cells');
-    this.memory = kernelMemory(8 * size * count + 16 * ROWS + 32, `WasmTransportGrid (${count} arrays of ${size} cells)`);
+    this.memory = shared?.memory ?? kernelMemory(8 * size * count + WasmTransportGrid.SCRATCH_BYTES, `WasmTransportGrid (${count} arrays of ${size} cells)`);
     this.kernels = transportKernels(this.memory);
-    this.arrays = Array.from({ length: count }, (_, k) => new Float64Array(this.memory.buffer, 8 * size * k, size));
-    this.fluxAt = 8 * size * count;
+    this.arrays = shared?.arrays ?? Array.from({ length: count }, (_, k) => new Float64Array(this.memory.buffer, 8 * size * k, size));
+    this.fluxAt = shared?.scratch ?? 8 * size * count;
     this.slopeAt = this.fluxAt + 8 * ROWS;
     this.scratch = new Float64Array(this.memory.buffer, this.slopeAt + 8 * ROWS, 3);
   }
 
-  /** Bytes of the memory (arrays, scratch, page rounding). */
+  /** Bytes of scratch after the arrays (on a `shared` memory, at its `scratch`): running fluxes and slopes, three results. */
+  static readonly SCRATCH_BYTES = 16 * ROWS + 32;
+
+  /** Bytes of the memory (arrays, scratch, page rounding; with `shared`, the operator's features too). */
   get bytes(): number {
     return this.memory.buffer.byteLength;
   }
