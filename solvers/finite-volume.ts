@@ -43,6 +43,7 @@ import { axisLines, LIMITERS, transportRate, transportStage, type AxisLines, typ
 import { driftDiffusionRate, driftDiffusionStage, implicitDriftDiffusionStep, implicitTransportRate, sgdDiffusionRate, sgdDiffusionStage } from './diffusion.ts';
 import { WasmTransportLine } from './flux-wasm.ts';
 import { WasmTransportGrid } from './flux-wasm-nd.ts';
+import { KernelThread } from './kernel-thread.ts';
 import { SCHEMES, type SchemeName, type SspScheme } from './time-steppers.ts';
 
 /** Entropic regularisation of noisy SGD (MMN eq. 11–12), in the 2ξ/β Δ convention. */
@@ -153,6 +154,12 @@ export interface SolveOptions {
    * 'javascript' forces the JavaScript kernels of flux.ts. Both give identical results.
    */
   readonly kernels?: 'auto' | 'javascript';
+  /**
+   * 2: with the WebAssembly kernels and a separable interaction, a helper thread (solvers/kernel-thread.ts)
+   * takes half of every interaction pass; bit-identical to 1 (default), it pays from M ≈ 8192 cells in
+   * 1-D (solvers/README.md). Falls back to 1 when the helper is taken by another solve.
+   */
+  readonly threads?: 1 | 2;
   /** Stop (stoppedEarly) after this many accepted steps (default 1e8). */
   readonly maxSteps?: number;
   readonly onProgress?: (t: number, step: number) => void;
@@ -405,6 +412,8 @@ class Stepper {
   private readonly line: WasmTransportLine | null;
   /** The model's interaction operator, or its copy on the memory that holds the buffers below. */
   private readonly interaction: InteractionOperator;
+  /** The helper thread sharing the interaction passes (options.threads = 2), released by `close`. */
+  private thread: KernelThread | null = null;
   private readonly gridKernels: WasmTransportGrid | null;
   /** A copy of operators.potential next to the other buffers. */
   private readonly potential: Float64Array;
@@ -436,6 +445,7 @@ class Stepper {
     private readonly birthDeath?: BirthDeathSpec,
     diffusion: 'explicit' | 'implicit' = 'explicit',
     sgdDiffusion?: SgdDiffusionSpec,
+    threads: 1 | 2 = 1,
   ) {
     const { grid } = operators;
     const size = grid.size;
@@ -458,8 +468,12 @@ class Stepper {
     const wasm = kernels === 'auto' && !noise && !sgdDiffusion && reconstruction === 'muscl' && limiter === 'minmod' && !this.open && !periodic && size >= 2 && 48 * size < 2 ** 32 - 2 ** 20;
     // there, the buffers live on the interaction's own memory where it offers that (a separable operator's
     // copy: its applies read and write them in place, no copy passes)
-    const resident = (wasm && operators.interaction.withArrays?.(6, grid.ndim === 1 ? WasmTransportLine.SCRATCH_BYTES : WasmTransportGrid.SCRATCH_BYTES)) || undefined;
+    const resident = (wasm && operators.interaction.withArrays?.(6, grid.ndim === 1 ? WasmTransportLine.SCRATCH_BYTES : WasmTransportGrid.SCRATCH_BYTES, threads === 2)) || undefined;
     this.interaction = resident?.operator ?? operators.interaction;
+    if (threads === 2 && resident?.module && resident.split) {
+      this.thread = KernelThread.attach(resident.memory, [resident.module]);
+      resident.split(this.thread);
+    }
     this.line = wasm && grid.ndim === 1 ? new WasmTransportLine(size, 6, resident) : null;
     this.gridKernels = wasm && grid.ndim > 1 ? new WasmTransportGrid(size, this.axes, 6, resident) : null;
     const buffers = this.line?.arrays ?? this.gridKernels?.arrays ?? Array.from({ length: 6 }, () => new Float64Array(size));
@@ -475,6 +489,12 @@ class Stepper {
     this.guardEnergy = !this.open && !this.prior && !this.sgd;
     this.interaction.apply(this.state, this.uState);
     this.energyInto(this.state, this.uState, this.energy);
+  }
+
+  /** Hands the helper thread back (the stepper keeps working on one thread). */
+  close(): void {
+    this.thread?.release();
+    this.thread = null;
   }
 
   private energyInto(mass: Float64Array, u: Float64Array, out: EnergyValue): EnergyValue {
@@ -619,13 +639,30 @@ export function solve(problem: FiniteVolumeProblem, options: SolveOptions): Traj
   const scheme = SCHEMES[schemeName];
   const reconstruction = options.reconstruction ?? 'muscl';
   const limiter = options.limiter ?? 'minmod';
+  const { noise } = problem;
+  const diffusion = noise ? (options.diffusion ?? 'explicit') : undefined;
+  const stepper = new Stepper(problem.operators, problem.schedule, scheme, reconstruction, limiter, noise, problem.initialMass, problem.boundaries, options.kernels, problem.birthDeath, diffusion, problem.sgdDiffusion, options.threads);
+  try {
+    return run(stepper, problem, options, { start, schemeName, reconstruction, limiter, diffusion });
+  } finally {
+    stepper.close();
+  }
+}
+
+/** The time loop of `solve` on its stepper (`how`: the settings solve resolved, for the trajectory). */
+function run(
+  stepper: Stepper,
+  problem: FiniteVolumeProblem,
+  options: SolveOptions,
+  how: { start: number; schemeName: SchemeName; reconstruction: Reconstruction; limiter: Limiter; diffusion: 'explicit' | 'implicit' | undefined },
+): Trajectory {
+  const { start, schemeName, reconstruction, limiter, diffusion } = how;
+  const scheme = SCHEMES[schemeName];
   const cfl = options.cfl ?? 0.4;
   const maxSteps = options.maxSteps ?? 1e8;
   const storeDensity = options.storeDensity ?? true;
   const { operators, noise } = problem;
   const { grid } = operators;
-  const diffusion = noise ? (options.diffusion ?? 'explicit') : undefined;
-  const stepper = new Stepper(operators, problem.schedule, scheme, reconstruction, limiter, noise, problem.initialMass, problem.boundaries, options.kernels, problem.birthDeath, diffusion, problem.sgdDiffusion);
   // birth–death switches off at `until`: steps land there as on a save time
   const switchOff = problem.birthDeath?.until;
   // marginal masses per axis, for the means (no per-cell coordinate arrays: 8·ndim bytes per cell saved)

@@ -27,7 +27,7 @@ export interface InteractionOperator {
    * and `scratchBytes` free bytes (null if it does not fit), so that a solver keeping its buffers there
    * applies the operator in place, with no copy passes (solvers/finite-volume.ts). Optional.
    */
-  withArrays?(count: number, scratchBytes: number): ResidentInteraction | null;
+  withArrays?(count: number, scratchBytes: number, shared?: boolean): ResidentInteraction | null;
 }
 
 /** An interaction operator with its WebAssembly memory, `arrays` on it and `scratch` (a byte offset) after them. */
@@ -36,6 +36,9 @@ export interface ResidentInteraction {
   readonly memory: WebAssembly.Memory;
   readonly arrays: Float64Array[];
   readonly scratch: number;
+  /** With a shared memory: the operator's kernel module, and `split(thread)` to share its passes with a helper thread (solvers/kernel-thread.ts). */
+  readonly module?: WebAssembly.Module;
+  split?(thread: import('../solvers/kernel-thread.ts').KernelThread | null): void;
 }
 
 /**

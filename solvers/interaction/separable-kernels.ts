@@ -87,6 +87,8 @@ export type BlockKernel = (fBase: number, stride: number, vec: number, nBytes: n
 
 export interface SeparableKernels {
   readonly memory: WebAssembly.Memory;
+  /** The compiled module the kernels come from (for a helper thread on a shared memory). */
+  readonly module: WebAssembly.Module;
   readonly moments: Record<(typeof BLOCKS)[number], BlockKernel>;
   readonly output: Record<(typeof BLOCKS)[number], BlockKernel>;
   readonly outputWrite: Record<(typeof BLOCKS)[number], BlockKernel>;
@@ -94,10 +96,10 @@ export interface SeparableKernels {
 
 const instantiate = kernelModule<Record<string, BlockKernel>>(() => [...BLOCKS.map(moments), ...BLOCKS.map((B) => output(B, false)), ...BLOCKS.map((B) => output(B, true))]);
 
-/** Kernels bound to a fresh memory of `bytes` bytes (never grown, so views on it stay valid). */
-export function separableKernels(bytes: number): SeparableKernels {
-  const memory = kernelMemory(bytes, 'separable interaction (features, masses and output)');
+/** Kernels bound to a fresh memory of `bytes` bytes (never grown, so views on it stay valid; `shared` for threads). */
+export function separableKernels(bytes: number, shared = false): SeparableKernels {
+  const memory = kernelMemory(bytes, 'separable interaction (features, masses and output)', shared);
   const ex = instantiate(memory);
   const pick = (kind: string) => Object.fromEntries(BLOCKS.map((B) => [B, ex[`${kind}${B}`]])) as Record<(typeof BLOCKS)[number], BlockKernel>;
-  return { memory, moments: pick('moments'), output: pick('output'), outputWrite: pick('outputWrite') };
+  return { memory, module: instantiate.compiled(shared), moments: pick('moments'), output: pick('output'), outputWrite: pick('outputWrite') };
 }

@@ -16,7 +16,10 @@
  * (unreachable ones are collected as usual).
  */
 import type { InteractionOperator, ResidentInteraction } from '../../src/types.ts';
-import { BLOCKS, separableKernels, type BlockKernel, type SeparableKernels } from './separable-kernels.ts';
+import { BLOCKS, separableKernels, type SeparableKernels } from './separable-kernels.ts';
+import type { KernelThread } from '../kernel-thread.ts';
+
+type Pass = 'moments' | 'output' | 'outputWrite';
 
 const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
 /** Largest memory a resident copy may take (4 GiB less a page of headroom). */
@@ -41,8 +44,10 @@ export class SeparableInteraction implements InteractionOperator {
   private readonly outBuffer: Float64Array;
   private readonly moments: Float64Array;
   private readonly coefficients: Float64Array;
+  /** The helper thread that takes half of every pass (see `split`), with its indices of the kernels. */
+  private thread: { helper: KernelThread; fn: Record<Pass, Record<(typeof BLOCKS)[number], number>> } | null = null;
 
-  constructor(features: Float64Array, size: number, weights?: Float64Array, description?: string, layout: { arrays: number; scratchBytes: number } = { arrays: 0, scratchBytes: 0 }) {
+  constructor(features: Float64Array, size: number, weights?: Float64Array, description?: string, layout: { arrays: number; scratchBytes: number; shared?: boolean } = { arrays: 0, scratchBytes: 0 }) {
     if (size < 1 || features.length % size !== 0) {
       throw new RangeError(`SeparableInteraction: features length ${features.length} is not a multiple of size ${size}`);
     }
@@ -59,7 +64,7 @@ export class SeparableInteraction implements InteractionOperator {
     const coefficients = moments + align16(8 * this.rank);
     this.scratch = coefficients + align16(8 * this.rank);
     this.at = { mass, out, moments, coefficients };
-    this.kernels = separableKernels(this.scratch + layout.scratchBytes);
+    this.kernels = separableKernels(this.scratch + layout.scratchBytes, layout.shared);
     const buffer = this.kernels.memory.buffer;
     this.features = new Float64Array(buffer, 0, features.length);
     this.features.set(features);
@@ -73,13 +78,25 @@ export class SeparableInteraction implements InteractionOperator {
   /**
    * A copy of this operator whose memory also holds `count` arrays of `size` doubles and `scratchBytes`
    * free bytes, for a solver that keeps its state there (null beyond 4 GiB): on those arrays `apply`,
-   * `energy` and `featureMoments` read the masses and write the output in place.
+   * `energy` and `featureMoments` read the masses and write the output in place. `shared`: on a shared
+   * memory, so that `split` can hand half of each pass to a helper thread.
    */
-  withArrays(count: number, scratchBytes: number): ResidentInteraction | null {
+  withArrays(count: number, scratchBytes: number, shared = false): ResidentInteraction | null {
     const bytes = align16(8 * this.features.length) + (count + 2) * align16(8 * this.size) + 2 * align16(8 * this.rank) + scratchBytes;
     if (bytes > MAX_BYTES) return null;
-    const copy = new SeparableInteraction(this.features, this.size, this.weights, this.description, { arrays: count, scratchBytes });
-    return { operator: copy, memory: copy.kernels.memory, arrays: copy.arrays, scratch: copy.scratch };
+    const copy = new SeparableInteraction(this.features, this.size, this.weights, this.description, { arrays: count, scratchBytes, shared });
+    return { operator: copy, memory: copy.kernels.memory, arrays: copy.arrays, scratch: copy.scratch, module: copy.kernels.module, split: (t) => copy.split(t) };
+  }
+
+  /**
+   * From now on (null: no longer) the helper thread `helper` (attached to this operator's shared memory
+   * with its kernel module) computes the second half of the features' moments and the output of the
+   * second half of the cells, while this thread does the first: every A_f and out_j comes from one
+   * thread with the one-thread operations, so the results keep their bits.
+   */
+  split(helper: KernelThread | null): void {
+    const table = (pass: Pass) => Object.fromEntries(BLOCKS.map((B) => [B, helper!.fn(this.kernels.module, `${pass}${B}`)])) as Record<(typeof BLOCKS)[number], number>;
+    this.thread = helper && { helper, fn: { moments: table('moments'), output: table('output'), outputWrite: table('outputWrite') } };
   }
 
   /** Whether `x` lies on the kernels' memory (then the kernels read or write it where it is). */
@@ -87,14 +104,48 @@ export class SeparableInteraction implements InteractionOperator {
     return x.buffer === this.kernels.memory.buffer;
   }
 
-  /** Runs `kernel` over the feature blocks, on the vector at byte `vec`, with per-feature scalars at byte `scalars` (`first` for the first block). */
-  private blocks(kernels: Record<(typeof BLOCKS)[number], BlockKernel>, vec: number, scalars: number, first = kernels): void {
-    const { size: n, rank } = this;
-    const pairBytes = 16 * (n >> 1);
-    let f = 0;
+  /**
+   * Runs `pass` for features [f0, f1) over the cell pairs [p0, p1), on the vector at byte `vec` with
+   * per-feature scalars at byte `scalars`, in blocks of 8, 4, 2, 1 (outputWrite for the first block of
+   * an output pass); here, or queued on the helper thread (`remote`).
+   */
+  private blocks(pass: Pass, f0: number, f1: number, p0: number, p1: number, vec: number, scalars: number, remote: boolean): void {
+    const n = this.size;
+    const shift = 16 * p0;
+    const pairBytes = 16 * (p1 - p0);
+    let f = f0;
     for (const B of BLOCKS) {
-      for (; f + B <= rank; f += B) (f === 0 ? first : kernels)[B](8 * f * n, 8 * n, vec, pairBytes, scalars + 8 * f);
+      for (; f + B <= f1; f += B) {
+        const kind = pass === 'output' && f === f0 ? 'outputWrite' : pass;
+        if (remote) {
+          const h = this.thread!.helper;
+          h.call(this.thread!.fn[kind][B], 5);
+          h.arg(8 * f * n + shift);
+          h.arg(8 * n);
+          h.arg(vec + shift);
+          h.arg(pairBytes);
+          h.arg(scalars + 8 * f);
+        } else this.kernels[kind][B](8 * f * n + shift, 8 * n, vec + shift, pairBytes, scalars + 8 * f);
+      }
     }
+  }
+
+  /** `pass` over all features and pairs: with a helper thread, split by features (moments) or by pairs (output). */
+  private pass(pass: 'moments' | 'output', vec: number, scalars: number): void {
+    const pairs = this.size >> 1;
+    const rank = this.rank;
+    const thread = this.thread;
+    if (!thread) return this.blocks(pass, 0, rank, 0, pairs, vec, scalars, false);
+    if (pass === 'moments') {
+      this.blocks(pass, rank >> 1, rank, 0, pairs, vec, scalars, true);
+      thread.helper.post();
+      this.blocks(pass, 0, rank >> 1, 0, pairs, vec, scalars, false);
+    } else {
+      this.blocks(pass, 0, rank, pairs >> 1, pairs, vec, scalars, true);
+      thread.helper.post();
+      this.blocks(pass, 0, rank, 0, pairs >> 1, vec, scalars, false);
+    }
+    thread.helper.finish();
   }
 
   /** A_f = Σ_k Φ_f(x_k) P_k (returned in a buffer owned by the operator, overwritten by the next call). */
@@ -105,7 +156,7 @@ export class SeparableInteraction implements InteractionOperator {
       this.massCopy.set(mass.subarray(0, n));
       at = this.at.mass;
     }
-    this.blocks(this.kernels.moments, at, this.at.moments);
+    this.pass('moments', at, this.at.moments);
     if (n & 1) {
       const p = mass[n - 1];
       for (let f = 0; f < rank; f++) A[f] += F[f * n + n - 1] * p;
@@ -120,7 +171,7 @@ export class SeparableInteraction implements InteractionOperator {
     // the first block writes out_j, the others add to it (no zeroing pass); off the memory, one copy out
     const buf = this.resident(out) ? out : this.outBuffer;
     if (rank === 0) buf.fill(0);
-    this.blocks(this.kernels.output, buf.byteOffset, this.at.coefficients, this.kernels.outputWrite);
+    this.pass('output', buf.byteOffset, this.at.coefficients);
     if (n & 1) {
       let s = 0;
       for (let f = 0; f < rank; f++) s += c[f] * F[f * n + n - 1];
