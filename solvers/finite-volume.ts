@@ -42,7 +42,7 @@ import { evaluateSchedule, type GridOperators, type InteractionOperator, type Sg
 import { axisLines, LIMITERS, transportRate, transportStage, type AxisLines, type BoundaryKind, type Limiter, type Reconstruction } from './flux.ts';
 import { driftDiffusionRate, driftDiffusionStage, implicitDriftDiffusionStep, implicitTransportRate, sgdDiffusionRate, sgdDiffusionStage } from './diffusion.ts';
 import { WasmTransportLine } from './flux-wasm.ts';
-import { WasmTransportGrid } from './flux-wasm-nd.ts';
+import { transportKernels, WasmTransportGrid } from './flux-wasm-nd.ts';
 import { KernelThread } from './kernel-thread.ts';
 import { SCHEMES, type SchemeName, type SspScheme } from './time-steppers.ts';
 
@@ -470,12 +470,16 @@ class Stepper {
     // copy: its applies read and write them in place, no copy passes)
     const resident = (wasm && operators.interaction.withArrays?.(6, grid.ndim === 1 ? WasmTransportLine.SCRATCH_BYTES : WasmTransportGrid.SCRATCH_BYTES, threads === 2)) || undefined;
     this.interaction = resident?.operator ?? operators.interaction;
-    if (threads === 2 && resident?.module && resident.split) {
-      this.thread = KernelThread.attach(resident.memory, [resident.module]);
-      resident.split(this.thread);
-    }
+
     this.line = wasm && grid.ndim === 1 ? new WasmTransportLine(size, 6, resident) : null;
     this.gridKernels = wasm && grid.ndim > 1 ? new WasmTransportGrid(size, this.axes, 6, resident) : null;
+    // threads = 2: the helper takes half of each interaction pass and, on n-D grids, of each transport sweep
+    if (threads === 2 && resident?.module && resident.split) {
+      const transport = transportKernels.compiled(true);
+      this.thread = KernelThread.attach(resident.memory, [resident.module, transport]);
+      resident.split(this.thread);
+      this.gridKernels?.split(this.thread, transport);
+    }
     const buffers = this.line?.arrays ?? this.gridKernels?.arrays ?? Array.from({ length: 6 }, () => new Float64Array(size));
     [this.potential, this.state, this.uState, this.stageA, this.stageB, this.uStage] = buffers;
     this.potential.set(operators.potential);

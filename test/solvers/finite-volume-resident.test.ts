@@ -42,11 +42,13 @@ describe('finite volumes on the interaction memory', () => {
     expect(hash(two)).toBe(hash(one));
   });
 
-  it('2-D and 4-D anisotropic grids: same bits as the copying code', () => {
+  it('2-D and 4-D anisotropic grids: same bits as the copying code, on one thread and two (lines and row blocks split)', () => {
     for (const [ndim, cells, d, steps, expected] of [[2, 40, 'inf', 22, 'f2c441381e58f7a3'], [2, 33, 40, 18, '7f3c744f4a396a5b'], [4, 10, 'inf', 4, '5fcc1d4aa4a955f5']] as const) {
       const { operators, mass } = setup(ndim, cells, d);
-      const tr = solve({ operators, initialMass: mass, schedule }, { saveTimes: [0, 0.02, 0.05] });
-      expect([tr.steps, hash(tr)], `${ndim}-D, ${cells} cells per axis, d = ${d}`).toEqual([steps, expected]);
+      for (const threads of [1, 2] as const) {
+        const tr = solve({ operators, initialMass: mass, schedule }, { saveTimes: [0, 0.02, 0.05], threads });
+        expect([tr.steps, hash(tr)], `${ndim}-D, ${cells} cells per axis, d = ${d}, ${threads} thread(s)`).toEqual([steps, expected]);
+      }
     }
   });
 });
