@@ -31,7 +31,10 @@
  * (one per multi-cell axis), one load-only pass for the CFL rate and one for the guard; no allocation
  * per step. Noiseless MUSCL/minmod with zero-flux walls runs those passes in WebAssembly (flux-wasm.ts
  * in 1-D, flux-wasm-nd.ts on n-D grids), everything else in JavaScript (flux.ts, diffusion.ts); both
- * give identical results. Memory: six arrays of M doubles (48 bytes per cell) besides the operators.
+ * give identical results; with a separable interaction the six buffers live on a copy of the operator's
+ * memory, so its applies read and write them in place (solvers/README.md, "Performance"), and
+ * `threads: 2` shares those passes with a helper thread, bit-identically. Memory: six arrays of M doubles
+ * (48 bytes per cell) besides the operators, plus that copy of the features (8·rank bytes per cell).
  * Choosing a limiter: minmod (default) is the most dissipative at smooth extrema; on the smooth 2-D test
  * of test/solvers/finite-volume-nd.test.ts van Leer and MC are ~3× more accurate at equal cost and reach
  * the asymptotic order 2 on coarser grids (they run in JavaScript, ~2× slower per stage).
