@@ -5,7 +5,7 @@
  * thread back to its event loop.
  */
 import { parentPort } from 'node:worker_threads';
-import { awaitChange, CALLS_AT, CAPACITY, CLAIMED, COUNT, DONE, EXIT, kernelTable, POSTED, READY, runBatch, STATE } from './kernel-thread.ts';
+import { awaitChange, CALLS_AT, CAPACITY, CLAIMED, COUNT, DONE, EXIT, HELPER_NAP_MS, kernelTable, POSTED, READY, runBatch, STATE } from './kernel-thread.ts';
 
 parentPort!.on('message', ({ memory, modules, control }: { memory: WebAssembly.Memory; modules: WebAssembly.Module[]; control: SharedArrayBuffer }) => {
   const table = kernelTable(memory, modules);
@@ -17,7 +17,7 @@ parentPort!.on('message', ({ memory, modules, control }: { memory: WebAssembly.M
     // wait for a batch (or the exit) while the state is anything else
     let s = Atomics.load(ctl, STATE);
     while (s !== POSTED && s !== EXIT) {
-      awaitChange(ctl, STATE, s);
+      awaitChange(ctl, STATE, s, Infinity, HELPER_NAP_MS);
       s = Atomics.load(ctl, STATE);
     }
     if (s === EXIT) return;
