@@ -19,7 +19,8 @@
  *
  * Memory: bytes per cell that the solve holds — the analytic count (features 8·rank and the apply's
  * mass/out copies 16 in the operator's WebAssembly memory, v 8, the initial masses 8, and the solver's
- * six arrays 48: a copy of v, the state, U·state, two stage buffers, U·stage) — and the measured
+ * copy of the operator on its own memory: again 8·rank + 16, plus its six arrays 48: a copy of v, the
+ * state, U·state, two stage buffers, U·stage) — and the measured
  * growth of process.memoryUsage() (rss and arrayBuffers) from before the setup to the first step of
  * the solve (garbage from the feature evaluation may or may not have been collected by then; run node
  * with --expose-gc for steadier figures). Wall-clock timings on a shared machine are inflated by other
@@ -87,7 +88,7 @@ export const PDE_ND_CASES: readonly { ndim: 2 | 4; cells: number; d: number | 'i
 
 
 /** Potential, separable operator and a smooth initial bump on the model's grid. */
-function setup(ndim: 2 | 4, cells: number, d: number | 'inf'): { operators: GridOperators; mass: Float64Array; kernel: string } {
+export function setup(ndim: 2 | 4, cells: number, d: number | 'inf'): { operators: GridOperators; mass: Float64Array; kernel: string } {
   const radial: AxisSpec[] = [
     { name: 'r1', lo: 0, hi: 2, cells },
     { name: 'r2', lo: 0, hi: 2, cells },
@@ -137,7 +138,7 @@ export async function runPdeNdBench(options: { repeats?: number; seconds?: numbe
     let dt = 0;
     let during = before;
     solve(problem, { saveTimes: [1e9], maxSteps: 1, storeDensity: false, trackers: [{ handle: (s) => void ((dt = s.dt / 2), (during = process.memoryUsage())) }] });
-    const analytic = 8 * rank + 16 + 8 + 8 + 48;
+    const analytic = 2 * (8 * rank + 16) + 8 + 8 + 48;
 
     // steps per repeat from a short probe, so that a repeat takes ≈ `seconds`
     const probe = solve(problem, { saveTimes: [3 * dt], dt, storeDensity: false });

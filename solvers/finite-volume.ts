@@ -31,18 +31,22 @@
  * (one per multi-cell axis), one load-only pass for the CFL rate and one for the guard; no allocation
  * per step. Noiseless MUSCL/minmod with zero-flux walls runs those passes in WebAssembly (flux-wasm.ts
  * in 1-D, flux-wasm-nd.ts on n-D grids), everything else in JavaScript (flux.ts, diffusion.ts); both
- * give identical results. Memory: six arrays of M doubles (48 bytes per cell) besides the operators.
+ * give identical results; with a separable interaction the six buffers live on a copy of the operator's
+ * memory, so its applies read and write them in place (solvers/README.md, "Performance"), and
+ * `threads: 2` shares those passes with a helper thread, bit-identically. Memory: six arrays of M doubles
+ * (48 bytes per cell) besides the operators, plus that copy of the features (8·rank bytes per cell).
  * Choosing a limiter: minmod (default) is the most dissipative at smooth extrema; on the smooth 2-D test
  * of test/solvers/finite-volume-nd.test.ts van Leer and MC are ~3× more accurate at equal cost and reach
  * the asymptotic order 2 on coarser grids (they run in JavaScript, ~2× slower per stage).
  */
 import type { Grid } from '../src/grid.ts';
 import { ConfigError } from '../src/errors.ts';
-import { evaluateSchedule, type GridOperators, type SgdGradientMoments, type StepSchedule } from '../src/types.ts';
+import { evaluateSchedule, type GridOperators, type InteractionOperator, type SgdGradientMoments, type StepSchedule } from '../src/types.ts';
 import { axisLines, LIMITERS, transportRate, transportStage, type AxisLines, type BoundaryKind, type Limiter, type Reconstruction } from './flux.ts';
 import { driftDiffusionRate, driftDiffusionStage, implicitDriftDiffusionStep, implicitTransportRate, sgdDiffusionRate, sgdDiffusionStage } from './diffusion.ts';
 import { WasmTransportLine } from './flux-wasm.ts';
-import { WasmTransportGrid } from './flux-wasm-nd.ts';
+import { transportKernels, WasmTransportGrid } from './flux-wasm-nd.ts';
+import { KernelThread } from './kernel-thread.ts';
 import { SCHEMES, type SchemeName, type SspScheme } from './time-steppers.ts';
 
 /** Entropic regularisation of noisy SGD (MMN eq. 11–12), in the 2ξ/β Δ convention. */
@@ -153,6 +157,12 @@ export interface SolveOptions {
    * 'javascript' forces the JavaScript kernels of flux.ts. Both give identical results.
    */
   readonly kernels?: 'auto' | 'javascript';
+  /**
+   * 2: with the WebAssembly kernels and a separable interaction, a helper thread (solvers/kernel-thread.ts)
+   * takes half of every interaction pass; bit-identical to 1 (default), it pays from M ≈ 8192 cells in
+   * 1-D (solvers/README.md). Falls back to 1 when the helper is taken by another solve.
+   */
+  readonly threads?: 1 | 2;
   /** Stop (stoppedEarly) after this many accepted steps (default 1e8). */
   readonly maxSteps?: number;
   readonly onProgress?: (t: number, step: number) => void;
@@ -403,6 +413,10 @@ class Stepper {
   /** Implicit diffusion: βλ|x|²/2 (the transport part of w0, for the step) and the line-solve scratch. */
   private readonly implicit: { quadratic: Float64Array; scratch: Float64Array } | null;
   private readonly line: WasmTransportLine | null;
+  /** The model's interaction operator, or its copy on the memory that holds the buffers below. */
+  private readonly interaction: InteractionOperator;
+  /** The helper thread sharing the interaction passes (options.threads = 2), released by `close`. */
+  private thread: KernelThread | null = null;
   private readonly gridKernels: WasmTransportGrid | null;
   /** A copy of operators.potential next to the other buffers. */
   private readonly potential: Float64Array;
@@ -434,6 +448,7 @@ class Stepper {
     private readonly birthDeath?: BirthDeathSpec,
     diffusion: 'explicit' | 'implicit' = 'explicit',
     sgdDiffusion?: SgdDiffusionSpec,
+    threads: 1 | 2 = 1,
   ) {
     const { grid } = operators;
     const size = grid.size;
@@ -454,8 +469,20 @@ class Stepper {
     // memory; everything else in JavaScript
     // (six arrays of a WebAssembly memory must fit in its 4 GiB); periodic axes run in JavaScript
     const wasm = kernels === 'auto' && !noise && !sgdDiffusion && reconstruction === 'muscl' && limiter === 'minmod' && !this.open && !periodic && size >= 2 && 48 * size < 2 ** 32 - 2 ** 20;
-    this.line = wasm && grid.ndim === 1 ? new WasmTransportLine(size, 6) : null;
-    this.gridKernels = wasm && grid.ndim > 1 ? new WasmTransportGrid(size, this.axes, 6) : null;
+    // there, the buffers live on the interaction's own memory where it offers that (a separable operator's
+    // copy: its applies read and write them in place, no copy passes)
+    const resident = (wasm && operators.interaction.withArrays?.(6, grid.ndim === 1 ? WasmTransportLine.SCRATCH_BYTES : WasmTransportGrid.SCRATCH_BYTES, threads === 2)) || undefined;
+    this.interaction = resident?.operator ?? operators.interaction;
+
+    this.line = wasm && grid.ndim === 1 ? new WasmTransportLine(size, 6, resident) : null;
+    this.gridKernels = wasm && grid.ndim > 1 ? new WasmTransportGrid(size, this.axes, 6, resident) : null;
+    // threads = 2: the helper takes half of each interaction pass and, on n-D grids, of each transport sweep
+    if (threads === 2 && resident?.module && resident.split) {
+      const transport = transportKernels.compiled(true);
+      this.thread = KernelThread.attach(resident.memory, [resident.module, transport]);
+      resident.split(this.thread);
+      this.gridKernels?.split(this.thread, transport);
+    }
     const buffers = this.line?.arrays ?? this.gridKernels?.arrays ?? Array.from({ length: 6 }, () => new Float64Array(size));
     [this.potential, this.state, this.uState, this.stageA, this.stageB, this.uStage] = buffers;
     this.potential.set(operators.potential);
@@ -467,8 +494,14 @@ class Stepper {
       this.prior = Float64Array.from(birthDeath.prior, (p) => p / total);
     } else this.prior = null;
     this.guardEnergy = !this.open && !this.prior && !this.sgd;
-    operators.interaction.apply(this.state, this.uState);
+    this.interaction.apply(this.state, this.uState);
     this.energyInto(this.state, this.uState, this.energy);
+  }
+
+  /** Hands the helper thread back (the stepper keeps working on one thread). */
+  close(): void {
+    this.thread?.release();
+    this.thread = null;
   }
 
   private energyInto(mass: Float64Array, u: Float64Array, out: EnergyValue): EnergyValue {
@@ -549,7 +582,7 @@ class Stepper {
     if (this.implicit) {
       // one IMEX step with W at (Pⁿ, tⁿ): the SSP stages do not apply
       implicitDriftDiffusionStep(this.axes, prev, this.w0!, potential, prevU, this.noise!.beta, evaluateSchedule(this.schedule, t), dt, next, this.implicit.scratch);
-      this.operators.interaction.apply(next, this.uStage);
+      this.interaction.apply(next, this.uStage);
       prev = next;
     }
     for (let i = 0; i < (this.implicit ? 0 : stages.length); i++) {
@@ -568,7 +601,7 @@ class Stepper {
         sgdDiffusionStage(this.axes, prev, covariance, drift, (spec.epsilon * xi * xi) / spec.batch, comb.dt, next);
       }
       // UP of the new stage (the last one's serves the energy guard and the next step's first stage)
-      this.operators.interaction.apply(next, this.uStage);
+      this.interaction.apply(next, this.uStage);
       prev = next;
       prevU = this.uStage;
       next = next === this.stageA ? this.stageB : this.stageA;
@@ -576,7 +609,7 @@ class Stepper {
     const bd = this.birthDeath;
     if (bd && bd.rate > 0 && (bd.until === undefined || t < bd.until)) {
       this.react(prev, this.uStage, bd.rate * dt);
-      this.operators.interaction.apply(prev, this.uStage);
+      this.interaction.apply(prev, this.uStage);
     }
     // only the final state is checked: the guarantee is about the accepted states
     const trial = this.energyInto(prev, this.uStage, this.trial);
@@ -613,13 +646,30 @@ export function solve(problem: FiniteVolumeProblem, options: SolveOptions): Traj
   const scheme = SCHEMES[schemeName];
   const reconstruction = options.reconstruction ?? 'muscl';
   const limiter = options.limiter ?? 'minmod';
+  const { noise } = problem;
+  const diffusion = noise ? (options.diffusion ?? 'explicit') : undefined;
+  const stepper = new Stepper(problem.operators, problem.schedule, scheme, reconstruction, limiter, noise, problem.initialMass, problem.boundaries, options.kernels, problem.birthDeath, diffusion, problem.sgdDiffusion, options.threads);
+  try {
+    return run(stepper, problem, options, { start, schemeName, reconstruction, limiter, diffusion });
+  } finally {
+    stepper.close();
+  }
+}
+
+/** The time loop of `solve` on its stepper (`how`: the settings solve resolved, for the trajectory). */
+function run(
+  stepper: Stepper,
+  problem: FiniteVolumeProblem,
+  options: SolveOptions,
+  how: { start: number; schemeName: SchemeName; reconstruction: Reconstruction; limiter: Limiter; diffusion: 'explicit' | 'implicit' | undefined },
+): Trajectory {
+  const { start, schemeName, reconstruction, limiter, diffusion } = how;
+  const scheme = SCHEMES[schemeName];
   const cfl = options.cfl ?? 0.4;
   const maxSteps = options.maxSteps ?? 1e8;
   const storeDensity = options.storeDensity ?? true;
   const { operators, noise } = problem;
   const { grid } = operators;
-  const diffusion = noise ? (options.diffusion ?? 'explicit') : undefined;
-  const stepper = new Stepper(operators, problem.schedule, scheme, reconstruction, limiter, noise, problem.initialMass, problem.boundaries, options.kernels, problem.birthDeath, diffusion, problem.sgdDiffusion);
   // birth–death switches off at `until`: steps land there as on a save time
   const switchOff = problem.birthDeath?.until;
   // marginal masses per axis, for the means (no per-cell coordinate arrays: 8·ndim bytes per cell saved)

@@ -21,6 +21,7 @@
  * scalar results follow the arrays.
  */
 import { F64, I32, kernelMemory, kernelModule, op, type FunctionSpec } from '../src/wasm/encoder.ts';
+import { CAPACITY, type KernelThread } from './kernel-thread.ts';
 
 /** Columns per call of the row sweep (2 × 4 KiB of running flux and slope). */
 export const ROWS = 512;
@@ -325,6 +326,13 @@ export interface GridAxis {
   readonly h: number;
 }
 
+/** Arrays that live on a WebAssembly memory with free scratch bytes from byte `scratch` on (e.g. a `ResidentInteraction`). */
+export interface KernelArrays {
+  readonly memory: WebAssembly.Memory;
+  readonly arrays: Float64Array[];
+  readonly scratch: number;
+}
+
 /** A memory with `count` arrays of `size` doubles on a grid with the given axes, and the n-D kernels on them. */
 export class WasmTransportGrid {
   readonly arrays: Float64Array[];
@@ -336,23 +344,45 @@ export class WasmTransportGrid {
   private readonly scratch: Float64Array;
   /** The multi-cell axes, in order. */
   private readonly active: GridAxis[];
+  /** The helper thread that sweeps the second half of each axis's lines or row blocks (see `split`). */
+  private thread: { helper: KernelThread; fn: Record<'linesWrite' | 'linesAdd' | 'rowsWrite' | 'rowsAdd', number> } | null = null;
 
   constructor(
     readonly size: number,
     axes: readonly GridAxis[],
     count: number,
+    shared?: KernelArrays,
   ) {
     this.active = axes.filter((ax) => ax.n > 1);
     if (this.active.length === 0) throw new RangeError('WasmTransportGrid: needs an axis with at least 2 cells');
-    this.memory = kernelMemory(8 * size * count + 16 * ROWS + 32, `WasmTransportGrid (${count} arrays of ${size} cells)`);
+    this.memory = shared?.memory ?? kernelMemory(8 * size * count + WasmTransportGrid.SCRATCH_BYTES, `WasmTransportGrid (${count} arrays of ${size} cells)`);
     this.kernels = transportKernels(this.memory);
-    this.arrays = Array.from({ length: count }, (_, k) => new Float64Array(this.memory.buffer, 8 * size * k, size));
-    this.fluxAt = 8 * size * count;
+    this.arrays = shared?.arrays ?? Array.from({ length: count }, (_, k) => new Float64Array(this.memory.buffer, 8 * size * k, size));
+    this.fluxAt = shared?.scratch ?? 8 * size * count;
     this.slopeAt = this.fluxAt + 8 * ROWS;
     this.scratch = new Float64Array(this.memory.buffer, this.slopeAt + 8 * ROWS, 3);
   }
 
-  /** Bytes of the memory (arrays, scratch, page rounding). */
+  /**
+   * Bytes of scratch after the arrays (on a `shared` memory, at its `scratch`): running fluxes and slopes,
+   * three results, and the helper thread's own running fluxes and slopes.
+   */
+  static readonly SCRATCH_BYTES = 32 * ROWS + 32;
+
+  /**
+   * From now on (null: no longer) `helper` — attached to this memory with `transportKernels.compiled(true)`
+   * — runs the second half of every axis's sweep in `stage` (lines of the unit-stride axis, row blocks
+   * of the others, with its own running fluxes and slopes), one axis at a time: each cell's value comes
+   * from one thread with the one-thread operations, so results keep their bits.
+   */
+  split(helper: KernelThread | null, module: WebAssembly.Module): void {
+    this.thread = helper && {
+      helper,
+      fn: { linesWrite: helper.fn(module, 'linesWrite'), linesAdd: helper.fn(module, 'linesAdd'), rowsWrite: helper.fn(module, 'rowsWrite'), rowsAdd: helper.fn(module, 'rowsAdd') },
+    };
+  }
+
+  /** Bytes of the memory (arrays, scratch, page rounding; with `shared`, the operator's features too). */
   get bytes(): number {
     return this.memory.buffer.byteLength;
   }
@@ -360,23 +390,79 @@ export class WasmTransportGrid {
   /** out = P + a0 (S − P) + dt·L(P) as flux.ts transportStage (minmod, zero-flux walls), for arrays from `this.arrays`. */
   stage(P: Float64Array, v: Float64Array, u: Float64Array, S: Float64Array, out: Float64Array, xi: number, a0: number, dt: number): void {
     const k = this.kernels;
+    const thread = this.thread;
     let first = true;
     for (const { n, stride, outer, h } of this.active) {
       const coef = (2 * xi) / h;
       const scale = dt / h;
       if (stride === 1) {
-        (first ? k.linesWrite : k.linesAdd)(P.byteOffset, v.byteOffset, u.byteOffset, S.byteOffset, out.byteOffset, n, outer, coef, scale, a0);
-      } else {
-        const rows = first ? k.rowsWrite : k.rowsAdd;
-        const block = n * stride;
-        for (let o = 0; o < outer; o++) {
-          for (let c0 = 0; c0 < stride; c0 += ROWS) {
-            const at = 8 * (o * block + c0);
-            rows(P.byteOffset + at, v.byteOffset + at, u.byteOffset + at, S.byteOffset + at, out.byteOffset + at, 8 * stride, n, Math.min(ROWS, stride - c0), coef, scale, a0, this.fluxAt, this.slopeAt);
-          }
+        // lines [0, mine) here, [mine, outer) on the helper
+        const mine = thread ? outer >> 1 : outer;
+        if (thread && mine < outer) {
+          const at = 8 * n * mine;
+          const t = thread.helper;
+          t.call(first ? thread.fn.linesWrite : thread.fn.linesAdd, 10);
+          t.arg(P.byteOffset + at);
+          t.arg(v.byteOffset + at);
+          t.arg(u.byteOffset + at);
+          t.arg(S.byteOffset + at);
+          t.arg(out.byteOffset + at);
+          t.arg(n);
+          t.arg(outer - mine);
+          t.arg(coef);
+          t.arg(scale);
+          t.arg(a0);
+          t.post();
         }
+        if (mine > 0) (first ? k.linesWrite : k.linesAdd)(P.byteOffset, v.byteOffset, u.byteOffset, S.byteOffset, out.byteOffset, n, mine, coef, scale, a0);
+        if (thread && mine < outer) thread.helper.finish();
+      } else {
+        const blocks = outer * Math.ceil(stride / ROWS);
+        // row blocks [0, mine) here, [mine, blocks) on the helper (when its calls fit in a batch)
+        const split = thread !== null && blocks > 1 && 15 * (blocks - (blocks >> 1)) <= CAPACITY;
+        const mine = split ? blocks >> 1 : blocks;
+        if (split) {
+          this.rowBlocks(mine, blocks, true, first, P, v, u, S, out, n, stride, coef, scale, a0);
+          thread!.helper.post();
+        }
+        this.rowBlocks(0, mine, false, first, P, v, u, S, out, n, stride, coef, scale, a0);
+        if (split) thread!.helper.finish();
       }
       first = false;
+    }
+  }
+
+  /** Row blocks [from, to) of an axis with stride > 1 (block b: outer index ⌊b / ⌈stride/ROWS⌉⌋, columns from (b mod that)·ROWS), here or queued on the helper (`remote`, with its own flux and slope scratch). */
+  private rowBlocks(from: number, to: number, remote: boolean, first: boolean, P: Float64Array, v: Float64Array, u: Float64Array, S: Float64Array, out: Float64Array, n: number, stride: number, coef: number, scale: number, a0: number): void {
+    const rows = first ? this.kernels.rowsWrite : this.kernels.rowsAdd;
+    const perOuter = Math.ceil(stride / ROWS);
+    const block = n * stride;
+    const flux = remote ? this.slopeAt + 8 * ROWS + 32 : this.fluxAt;
+    const slope = flux + 8 * ROWS;
+    for (let b = from; b < to; b++) {
+      const o = Math.floor(b / perOuter);
+      const c0 = (b - o * perOuter) * ROWS;
+      const at = 8 * (o * block + c0);
+      const cols = Math.min(ROWS, stride - c0);
+      if (!remote) {
+        rows(P.byteOffset + at, v.byteOffset + at, u.byteOffset + at, S.byteOffset + at, out.byteOffset + at, 8 * stride, n, cols, coef, scale, a0, flux, slope);
+        continue;
+      }
+      const t = this.thread!.helper;
+      t.call(first ? this.thread!.fn.rowsWrite : this.thread!.fn.rowsAdd, 13);
+      t.arg(P.byteOffset + at);
+      t.arg(v.byteOffset + at);
+      t.arg(u.byteOffset + at);
+      t.arg(S.byteOffset + at);
+      t.arg(out.byteOffset + at);
+      t.arg(8 * stride);
+      t.arg(n);
+      t.arg(cols);
+      t.arg(coef);
+      t.arg(scale);
+      t.arg(a0);
+      t.arg(flux);
+      t.arg(slope);
     }
   }
 

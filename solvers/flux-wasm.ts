@@ -14,9 +14,9 @@
  * are written to a scratch area after the arrays.
  */
 import { kernelMemory } from '../src/wasm/encoder.ts';
-import { transportKernels, type TransportKernels } from './flux-wasm-nd.ts';
+import { transportKernels, type KernelArrays, type TransportKernels } from './flux-wasm-nd.ts';
 
-/** A memory with `count` arrays of n ≥ 2 doubles, and the kernels working on them. */
+/** A memory with `count` arrays of n ≥ 2 doubles (its own, or `shared`'s), and the kernels working on them. */
 export class WasmTransportLine {
   readonly arrays: Float64Array[];
   private readonly kernels: TransportKernels;
@@ -26,13 +26,17 @@ export class WasmTransportLine {
   constructor(
     readonly n: number,
     count: number,
+    shared?: KernelArrays,
   ) {
     if (n < 2) throw new RangeError(`WasmTransportLine: needs at least 2 cells (got ${n})`);
-    const memory = kernelMemory(8 * n * count + 32, `WasmTransportLine (${count} arrays of ${n} cells)`);
+    const memory = shared?.memory ?? kernelMemory(8 * n * count + WasmTransportLine.SCRATCH_BYTES, `WasmTransportLine (${count} arrays of ${n} cells)`);
     this.kernels = transportKernels(memory);
-    this.arrays = Array.from({ length: count }, (_, k) => new Float64Array(memory.buffer, 8 * n * k, n));
-    this.scratch = new Float64Array(memory.buffer, 8 * n * count, 3);
+    this.arrays = shared?.arrays ?? Array.from({ length: count }, (_, k) => new Float64Array(memory.buffer, 8 * n * k, n));
+    this.scratch = new Float64Array(memory.buffer, shared?.scratch ?? 8 * n * count, 3);
   }
+
+  /** Bytes of scratch after the arrays (on a `shared` memory, at its `scratch`). */
+  static readonly SCRATCH_BYTES = 32;
 
   /** max_j |(v + u)_{j+1} − (v + u)_j|. */
   maxDifference(v: Float64Array, u: Float64Array): number {

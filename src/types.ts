@@ -22,6 +22,23 @@ export interface InteractionOperator {
   energy(mass: Float64Array): number;
   /** Short description for provenance, e.g. "separable rank 24 (K=22)". */
   readonly description: string;
+  /**
+   * A copy of the operator on a WebAssembly memory that also holds `count` arrays of `size` doubles
+   * and `scratchBytes` free bytes (null if it does not fit), so that a solver keeping its buffers there
+   * applies the operator in place, with no copy passes (solvers/finite-volume.ts). Optional.
+   */
+  withArrays?(count: number, scratchBytes: number, shared?: boolean): ResidentInteraction | null;
+}
+
+/** An interaction operator with its WebAssembly memory, `arrays` on it and `scratch` (a byte offset) after them. */
+export interface ResidentInteraction {
+  readonly operator: InteractionOperator;
+  readonly memory: WebAssembly.Memory;
+  readonly arrays: Float64Array[];
+  readonly scratch: number;
+  /** With a shared memory: the operator's kernel module, and `split(thread)` to share its passes with a helper thread (solvers/kernel-thread.ts). */
+  readonly module?: WebAssembly.Module;
+  split?(thread: import('../solvers/kernel-thread.ts').KernelThread | null): void;
 }
 
 /**

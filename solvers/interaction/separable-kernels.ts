@@ -4,10 +4,12 @@
  *
  *   moments{B}(fBase, stride, mass, nBytes, aBase):  A_f = Σ_j Φ_f(x_j) P_j   → f64 at aBase + 8f
  *   output{B}(fBase, stride, out, nBytes, cBase):    out_j += Σ_f c_f Φ_f(x_j)  (c_f: f64 at cBase + 8f)
+ *   outputWrite{B}(…):                                out_j  = Σ_f c_f Φ_f(x_j)  (the first block: no zeroing pass)
  *
  * over the cell pairs j < nBytes/8 (nBytes a multiple of 16: an odd last cell is left to the caller).
  * All arguments are byte offsets into the imported memory. Each pass loads a mass (or output) pair once
- * per block of B features.
+ * per block of B features. outputWrite starts each pair's sum from a +0 register where output loads
+ * it: the same additions as output on a zeroed `out` (whose loads give +0), so both give the same bits.
  */
 import { I32, kernelMemory, kernelModule, op, V128, type FunctionSpec } from '../../src/wasm/encoder.ts';
 
@@ -62,18 +64,19 @@ function moments(B: number): FunctionSpec {
   };
 }
 
-function output(B: number): FunctionSpec {
+function output(B: number, write: boolean): FunctionSpec {
   const c = (f: number) => 6 + B + f;
   const o = 6 + 2 * B;
   const splats: number[] = [];
   for (let f = 0; f < B; f++) splats.push(...op.get(SCALARS), ...op.f64Load(8 * f), ...op.f64x2Splat, ...op.set(c(f)));
-  const body = [...op.get(VEC), ...op.get(J), ...op.i32Add, ...op.v128Load(), ...op.set(o)];
+  const start = write ? [...op.f64Const(0), ...op.f64x2Splat] : [...op.get(VEC), ...op.get(J), ...op.i32Add, ...op.v128Load()];
+  const body = [...start, ...op.set(o)];
   for (let f = 0; f < B; f++) {
     body.push(...op.get(o), ...op.get(c(f)), ...op.get(ptr(f)), ...op.get(J), ...op.i32Add, ...op.v128Load(), ...op.f64x2Mul, ...op.f64x2Add, ...op.set(o));
   }
   body.push(...op.get(VEC), ...op.get(J), ...op.i32Add, ...op.get(o), ...op.v128Store());
   return {
-    name: `output${B}`,
+    name: `${write ? 'outputWrite' : 'output'}${B}`,
     params: [I32, I32, I32, I32, I32],
     locals: [I32, ...Array<number>(B).fill(I32), ...Array<number>(B + 1).fill(V128)],
     body: [...featurePointers(B), ...splats, ...pairLoop(body)],
@@ -84,16 +87,19 @@ export type BlockKernel = (fBase: number, stride: number, vec: number, nBytes: n
 
 export interface SeparableKernels {
   readonly memory: WebAssembly.Memory;
+  /** The compiled module the kernels come from (for a helper thread on a shared memory). */
+  readonly module: WebAssembly.Module;
   readonly moments: Record<(typeof BLOCKS)[number], BlockKernel>;
   readonly output: Record<(typeof BLOCKS)[number], BlockKernel>;
+  readonly outputWrite: Record<(typeof BLOCKS)[number], BlockKernel>;
 }
 
-const instantiate = kernelModule<Record<string, BlockKernel>>(() => [...BLOCKS.map(moments), ...BLOCKS.map(output)]);
+const instantiate = kernelModule<Record<string, BlockKernel>>(() => [...BLOCKS.map(moments), ...BLOCKS.map((B) => output(B, false)), ...BLOCKS.map((B) => output(B, true))]);
 
-/** Kernels bound to a fresh memory of `bytes` bytes (never grown, so views on it stay valid). */
-export function separableKernels(bytes: number): SeparableKernels {
-  const memory = kernelMemory(bytes, 'separable interaction (features, masses and output)');
+/** Kernels bound to a fresh memory of `bytes` bytes (never grown, so views on it stay valid; `shared` for threads). */
+export function separableKernels(bytes: number, shared = false): SeparableKernels {
+  const memory = kernelMemory(bytes, 'separable interaction (features, masses and output)', shared);
   const ex = instantiate(memory);
   const pick = (kind: string) => Object.fromEntries(BLOCKS.map((B) => [B, ex[`${kind}${B}`]])) as Record<(typeof BLOCKS)[number], BlockKernel>;
-  return { memory, moments: pick('moments'), output: pick('output') };
+  return { memory, module: instantiate.compiled(shared), moments: pick('moments'), output: pick('output'), outputWrite: pick('outputWrite') };
 }

@@ -68,7 +68,7 @@ export interface FiniteVolumeProblem extends ProblemBase {
   readonly boundaries: readonly BoundaryKind[];
   /** `"limit": "sgd-diffusion"`: the step, batch and gradient moments of the SGD-diffusion limit. */
   readonly sgdDiffusion?: SgdDiffusionSpec;
-  readonly options: { scheme: 'euler' | 'ssprk2' | 'ssprk3'; cfl: number; dt?: number; reconstruction: 'muscl' | 'upwind'; diffusion: 'implicit' | 'explicit' };
+  readonly options: { scheme: 'euler' | 'ssprk2' | 'ssprk3'; cfl: number; dt?: number; reconstruction: 'muscl' | 'upwind'; diffusion: 'implicit' | 'explicit'; threads: 1 | 2 };
 }
 
 export interface CharacteristicsProblem extends ProblemBase {
@@ -129,13 +129,13 @@ export function buildPdeProblem(
       const moments = require(reduced.sgdDiffusion, 'limit', `model "${name}" has no SGD-diffusion limit; use "limit": "deterministic"`)(grid);
       sgdDiffusion = { epsilon: particles.epsilon, batch: particles.batch, moments };
     }
-    const { scheme, cfl, dt, reconstruction, diffusion } = run.solver;
+    const { scheme, cfl, dt, reconstruction, diffusion, threads } = run.solver;
     let boundaries = reduced.gridBoundaries ?? reduced.coordinates.map((c): BoundaryKind => (c.periodic ? 'periodic' : 'zero-flux'));
     // the noisy solver has no outflow ends: the window edges become walls (stated in the method line)
     if (noise) boundaries = boundaries.map((b) => (b === 'open' ? 'zero-flux' : b));
     const bd = reduced.birthDeath;
     const birthDeath = bd && { rate: bd.rate, until: bd.until, prior: bd.prior ? initial.mass : undefined };
-    return { ...base, method, grid, operators, initial, noise, boundaries, birthDeath, sgdDiffusion, options: { scheme, cfl, dt, reconstruction, diffusion } };
+    return { ...base, method, grid, operators, initial, noise, boundaries, birthDeath, sgdDiffusion, options: { scheme, cfl, dt, reconstruction, diffusion, threads: threads as 1 | 2 } };
   }
   if (run.limit === 'sgd-diffusion') throw new ConfigError('limit', '"sgd-diffusion" is solved by finite volumes; use "solver.method": "finite-volume"');
   if (run.noise) throw new ConfigError('noise', 'characteristics carry the noiseless dynamics only; use "solver.method": "finite-volume" for noise');

@@ -83,6 +83,8 @@ export const solverSchema = z
     toleranceUntil: number({ min: 0 }).optional(),
     /** Also solve the model's limit companion (e.g. d = ∞), where it has one. */
     companion: flag.default(true),
+    /** Finite volumes: 2 shares the separable interaction passes with a helper thread (bit-identical to 1; solvers/README.md). */
+    threads: number({ integer: true, min: 1, max: 2 }).default(1),
   })
   .prefault({});
 export type SolverSpec = z.output<typeof solverSchema>;

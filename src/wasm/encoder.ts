@@ -181,8 +181,11 @@ function localGroups(types: readonly number[]): number[][] {
   return groups.map(([count, type]) => [...uleb(count), type]);
 }
 
-/** A module importing its memory as env.memory (at least one 64 KiB page) and exporting the given functions. */
-export function encodeModule(functions: readonly FunctionSpec[]): Uint8Array<ArrayBuffer> {
+/**
+ * A module importing its memory as env.memory (at least one 64 KiB page; `shared`: a shared memory of at
+ * most 4 GiB, as threads need) and exporting the given functions.
+ */
+export function encodeModule(functions: readonly FunctionSpec[], shared = false): Uint8Array<ArrayBuffer> {
   const types = functions.map((f) => [0x60, ...vec(f.params.map((p) => [p])), ...vec((f.results ?? []).map((r) => [r]))]);
   const code = functions.map((f) => {
     const bytes = [...vec(localGroups(f.locals)), ...f.body, ...op.end];
@@ -191,7 +194,7 @@ export function encodeModule(functions: readonly FunctionSpec[]): Uint8Array<Arr
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec(types)),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)]])),
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, ...(shared ? [0x03, ...uleb(1), ...uleb(MAX_PAGES)] : [0x00, ...uleb(1)])]])),
     ...section(3, vec(functions.map((_, i) => uleb(i)))),
     ...section(7, vec(functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
     ...section(10, vec(code)),
@@ -206,20 +209,25 @@ const MAX_PAGES = 65536;
  * A fresh memory of at least `bytes` bytes (never grown by the kernels, so typed-array views on it stay
  * valid). Throws a RangeError naming `what` if that exceeds the 4 GiB of a 32-bit memory.
  */
-export function kernelMemory(bytes: number, what: string): WebAssembly.Memory {
+export function kernelMemory(bytes: number, what: string, shared = false): WebAssembly.Memory {
   const pages = Math.max(1, Math.ceil(bytes / PAGE_BYTES));
   if (pages > MAX_PAGES) throw new RangeError(`${what}: needs ${bytes} bytes, more than the 4 GiB of a WebAssembly memory`);
-  return new WebAssembly.Memory({ initial: pages });
+  return new WebAssembly.Memory(shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages });
+}
+
+/** Instantiates kernels on a memory; `compiled(shared)` is the module itself (e.g. to post to a thread). */
+export interface KernelModule<Exports> {
+  (memory: WebAssembly.Memory): Exports;
+  compiled(shared: boolean): WebAssembly.Module;
 }
 
 /**
- * The kernels `functions()` describes, compiled once (on the first instantiation) and instantiated on
- * a given memory: returns a function from memory to the exports (typed as `Exports`).
+ * The kernels `functions()` describes, compiled once per memory kind (on the first instantiation: a
+ * shared memory needs a module that imports one) and instantiated on a given memory.
  */
-export function kernelModule<Exports>(functions: () => readonly FunctionSpec[]): (memory: WebAssembly.Memory) => Exports {
-  let compiled: WebAssembly.Module | null = null;
-  return (memory) => {
-    compiled ??= new WebAssembly.Module(encodeModule(functions()));
-    return new WebAssembly.Instance(compiled, { env: { memory } }).exports as Exports;
-  };
+export function kernelModule<Exports>(functions: () => readonly FunctionSpec[]): KernelModule<Exports> {
+  const modules: Array<WebAssembly.Module | undefined> = [undefined, undefined];
+  const compiled = (shared: boolean) => (modules[+shared] ??= new WebAssembly.Module(encodeModule(functions(), shared)));
+  const instantiate = (memory: WebAssembly.Memory) => new WebAssembly.Instance(compiled(memory.buffer instanceof SharedArrayBuffer), { env: { memory } }).exports as Exports;
+  return Object.assign(instantiate, { compiled });
 }
