@@ -2,7 +2,8 @@
  * A minimal WebAssembly binary encoder, the one every hand-written kernel of the project is assembled
  * with (src/particles/kernels.ts, solvers/flux-wasm*.ts, solvers/interaction/separable-kernels.ts), so
  * that the project needs no wasm toolchain. It covers what those kernels use: one imported memory
- * (env.memory), i32/f64/v128 locals, structured control, i32 address arithmetic, f64 and f64x2 arithmetic.
+ * (env.memory), i32/f64/v128 locals, structured control, i32 address arithmetic, f64 and f64x2 arithmetic,
+ * i32x4 integer lanes (src/ziggurat.ts).
  * Floats are little-endian IEEE (the wasm format), as is every platform Node runs on.
  *
  * Format reference: the WebAssembly core specification 2.0, chapter 5 "Binary Format" (LEB128 integers
@@ -66,6 +67,7 @@ export const op = {
   block: [0x02, 0x40],
   loop: [0x03, 0x40],
   if: [0x04, 0x40],
+  else: [0x05],
   end: [0x0b],
   br: (depth: number) => [0x0c, ...uleb(depth)],
   brIf: (depth: number) => [0x0d, ...uleb(depth)],
@@ -83,7 +85,9 @@ export const op = {
   i32Sub: [0x6b],
   i32Mul: [0x6c],
   i32And: [0x71],
+  i32Or: [0x72],
   i32Shl: [0x74],
+  i32ShrU: [0x76],
 
   // f64
   f64Load: (offset = 0) => [0x2b, 3, ...uleb(offset)],
@@ -98,6 +102,7 @@ export const op = {
   f64Mul: [0xa2],
   f64Min: [0xa4],
   f64Max: [0xa5],
+  f64ConvertI32U: [0xb8],
 
   // v128 / f64x2
   v128Load: (offset = 0, alignLog2 = 4) => [...simd(0x00), alignLog2, ...uleb(offset)],
@@ -107,6 +112,15 @@ export const op = {
   f64x2ExtractLane: (lane: 0 | 1) => [...simd(0x21), lane],
   f64x2Add: simd(0xf0),
   f64x2Mul: simd(0xf2),
+
+  // i32x4 (shift counts are an i32 operand)
+  i32x4Splat: simd(0x11),
+  i32x4ExtractLane: (lane: 0 | 1 | 2 | 3) => [...simd(0x1b), lane],
+  v128Or: simd(0x50),
+  v128Xor: simd(0x51),
+  i32x4Shl: simd(0xab),
+  i32x4ShrU: simd(0xad),
+  i32x4Mul: simd(0xb5),
 };
 
 export interface FunctionSpec {
