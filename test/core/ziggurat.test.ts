@@ -78,6 +78,16 @@ describe('bulk normals (ziggurat-wasm-1)', () => {
     expect(bulk(4, 1, 500)).not.toEqual(bulk(3, 1, 500));
   });
 
+  it('the tables close: every layer, the top one included, has area V to 1e-8 (R, V are given to 12–13 digits); the fast path takes 97.2 % of draws', () => {
+    const f = (x: number) => Math.exp(-0.5 * x * x);
+    const V = ZIG_X[0] * f(ZIG_X[1]); // bottom strip width × its height
+    for (let i = 1; i < 128; i++) expect(Math.abs(ZIG_X[i] * (f(ZIG_X[i + 1]) - f(ZIG_X[i])) - V)).toBeLessThan(1e-8 * V);
+    // bottom strip plus tail: V = R f(R) + ∫_R^∞ f = R f(R) + √(2π) Φ̄(R)
+    expect(Math.abs(ZIG_X[1] * f(ZIG_X[1]) + Math.sqrt(2 * Math.PI) * normalSf(ZIG_X[1]) - V)).toBeLessThan(1e-8 * V);
+    const fast = ZIG_RATIO.reduce((s, r) => s + r, 0) / 128;
+    expect(Math.abs(fast - 0.972)).toBeLessThan(5e-4);
+  });
+
   it('rejects a bad range', () => {
     const out = new Float64Array(4);
     expect(() => new Rng(1).fillNormal(out, 1, 2, 5)).toThrow(/start <= end <= 4/);
@@ -85,7 +95,7 @@ describe('bulk normals (ziggurat-wasm-1)', () => {
     expect(() => new Rng(1).fillNormal(out, 1, 0.5)).toThrow(/range/);
   });
 
-  // One large sample for the distribution tests (4·10⁶ draws: ≈ 49 000 slow-path draws, ≈ 2300 tail draws).
+  // One large sample for the distribution tests (4·10⁶ draws: ≈ 110 000 slow-path draws, ≈ 2300 of them from the tail).
   const N = 4_000_000;
   const sample = bulk(20261208, 0, N);
 
