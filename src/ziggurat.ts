@@ -4,17 +4,17 @@
  * Tsang (2000) in Doornik's (2005) form, which takes the layer index and the abscissa from
  * independent bits. The stream is `ZIGGURAT_STREAM` (recorded in every output's provenance).
  *
- * Ziggurat (C = 128 layers of equal area V under f(x) = exp(−x²/2), x ≥ 0): X[1] = R is where the
+ * Ziggurat (C = 256 layers of equal area V under f(x) = exp(−x²/2), x ≥ 0): X[1] = R is where the
  * tail starts, X[0] = V / f(R) is the width of the bottom strip (that strip plus the tail beyond R
  * has area V), X[i+1] = f⁻¹(f(X[i]) + V / X[i]) for i ≥ 1 and X[C] = 0. A draw takes a layer i and
  * u uniform in [−1, 1); x = u·X[i] is accepted at once when |u| < X[i+1]/X[i] (the part of layer i
- * that lies under the curve: a fraction mean_i X[i+1]/X[i] = 97.2 % of draws). Otherwise (the slow
+ * that lies under the curve: a fraction mean_i X[i+1]/X[i] = 98.5 % of draws). Otherwise (the slow
  * path, in JS): for i = 0 a draw from the tail |x| > R (Marsaglia 1964: x = −ln U₁ / R,
  * y = −ln U₂, accepted if 2y > x²), for i ≥ 1 the wedge test — x is kept if a uniform height in
  * [f(X[i]), f(X[i+1])] falls under f(x) — and on rejection a fresh draw. The result is exact for the law N(0, 1) up to the 53-bit
  * resolution of u and the rounding of the tables.
  *
- * Bits: each normal consumes two consecutive outputs (h, l) of one lane: i = l mod 128, and
+ * Bits: each normal consumes two consecutive outputs (h, l) of one lane: i = l mod 256, and
  * u = (h·2²¹ + ⌊l / 2¹¹⌋)·2⁻⁵² − 1 (53 bits, computed exactly in doubles).
  *
  * Stream: normals come in blocks of `BLOCK`; normal 4k + L of a block is the k-th draw of lane L.
@@ -32,10 +32,11 @@ import { F64, FunctionBuilder, I32, kernelMemory, kernelModule, op, V128 } from 
 /** The version of the bulk normal stream (provenance field `normalSampler`). */
 export const ZIGGURAT_STREAM = 'ziggurat-wasm-1';
 
-const C = 128;
-/** Doornik's constants for 128 layers: the tail start R and the layer area V. */
-const TAIL_R = 3.442619855899;
-const LAYER_V = 9.91256303526217e-3;
+const LAYER_BITS = 8;
+const C = 1 << LAYER_BITS;
+/** Marsaglia & Tsang's constants for 256 layers: the tail start R and the layer area V. */
+const TAIL_R = 3.6541528853610088;
+const LAYER_V = 4.92867323399e-3;
 
 /** X[0..C] and RATIO[i] = X[i+1] / X[i] (module doc). */
 export const ZIG_X = new Float64Array(C + 1);
@@ -98,7 +99,7 @@ export function zigguratSlow(u: number, i: number, g: UniformSource): number {
 }
 
 // Memory layout (bytes): tables, the lane state (s0..s3 as four i32x4, lane L in word L), the
-// list of slow cases (i32: position·128 + layer), the block of normals.
+// list of slow cases (i32: position·C + layer), the block of normals.
 const RATIO_AT = 0;
 const X_AT = RATIO_AT + 8 * C;
 const STATE_AT = X_AT + 8 * (C + 8); // 16-byte aligned
@@ -160,7 +161,7 @@ function normalsKernel(): FunctionBuilder {
       f.emit(op.else);
       {
         f.emit(...outAddress, op.get(u), op.f64Store(OUT_AT));
-        f.emit(op.get(nSlow), op.i32(2), op.i32Shl, op.get(pos), op.i32(7), op.i32Shl, op.get(layer), op.i32Or, op.i32Store(SLOW_AT));
+        f.emit(op.get(nSlow), op.i32(2), op.i32Shl, op.get(pos), op.i32(LAYER_BITS), op.i32Shl, op.get(layer), op.i32Or, op.i32Store(SLOW_AT));
         f.emit(op.increment(nSlow, 1));
       }
       f.emit(op.end);
@@ -219,7 +220,7 @@ export class ZigguratStream {
     const block = this.block;
     for (let r = 0; r < n; r++) {
       const code = this.slowCases[r];
-      const pos = code >>> 7;
+      const pos = code >>> LAYER_BITS;
       block[pos] = zigguratSlow(block[pos], code & (C - 1), this.slow);
     }
     this.next = 0;
