@@ -18,10 +18,9 @@
  *   the two substreams are independent and each is a fixed sequence: the bulk normals do not
  *   depend on the scalar draws interleaved with them, nor on how requests are split.
  */
-import { ZIGGURAT_STREAM, ZigguratStream } from './ziggurat.ts';
+import { ZigguratStream } from './ziggurat.ts';
 
-/** The version of the bulk normal stream, for provenance. */
-export const NORMAL_SAMPLER = ZIGGURAT_STREAM;
+export { NORMAL_SAMPLER } from './ziggurat.ts';
 
 /** xoshiro128** JUMP: the state after 2^64 steps is the XOR of the states after the set bits' steps. */
 const JUMP = [0x8764000b, 0xf542d2d3, 0x6fa035c3, 0x77f2db5b];

@@ -2,7 +2,7 @@
  * Bulk standard normals: four xoshiro128** generators run side by side in the i32x4 lanes of a
  * WebAssembly kernel, and their outputs turned into normals by the ziggurat method of Marsaglia &
  * Tsang (2000) in Doornik's (2005) form, which takes the layer index and the abscissa from
- * independent bits. The stream is `ZIGGURAT_STREAM` (recorded in every output's provenance).
+ * independent bits. The stream's version is `NORMAL_SAMPLER` (recorded in every output's provenance).
  *
  * Ziggurat (C = 256 layers of equal area V under f(x) = exp(−x²/2), x ≥ 0): X[1] = R is where the
  * tail starts, X[0] = V / f(R) is the width of the bottom strip (that strip plus the tail beyond R
@@ -30,7 +30,7 @@
 import { F64, FunctionBuilder, I32, kernelMemory, kernelModule, op, V128 } from './wasm/encoder.ts';
 
 /** The version of the bulk normal stream (provenance field `normalSampler`). */
-export const ZIGGURAT_STREAM = 'ziggurat-wasm-1';
+export const NORMAL_SAMPLER = 'ziggurat-wasm-1';
 
 const LAYER_BITS = 8;
 const C = 1 << LAYER_BITS;
