@@ -37,8 +37,8 @@ export abstract class TwoClassGaussianParticles {
   sampleData(rng: Rng, x: Float64Array): number {
     const y = rng.uniform() < 0.5 ? 1 : -1;
     const tau = y > 0 ? this.tauPlus : this.tauMinus;
-    for (let i = 0; i < this.s0; i++) x[i] = tau * rng.normal();
-    for (let i = this.s0; i < this.dimension; i++) x[i] = rng.normal();
+    rng.fillNormal(x, tau, 0, this.s0);
+    rng.fillNormal(x, 1, this.s0, this.dimension);
     return y;
   }
 

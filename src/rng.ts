@@ -6,9 +6,25 @@
  * SplitMix32-style mixing, so (seed, stream) pairs give unrelated sequences; ensembles use one
  * stream per replica, which is why results do not depend on how replicas are spread over workers.
  *
- * Uniforms in [0, 1) take 53 random bits from two outputs. Standard normals use the Marsaglia
- * polar method (exact, rejection-based; the second value of each pair is kept for the next call).
+ * Two substreams per (seed, stream):
+ * - scalar: `nextUint32`, `uniform` (53 random bits from two outputs), `int`, and `normal` (the
+ *   Marsaglia polar method: exact, rejection-based, the second value of each pair kept for the next
+ *   call) advance the generator itself. For the places that draw a few numbers.
+ * - bulk normals (`fillNormal`, `addNormal`; version `NORMAL_SAMPLER` = 'ziggurat-wasm-1', recorded
+ *   in every output's provenance): the ziggurat kernel of src/ziggurat.ts, run by five further
+ *   xoshiro128** generators whose states are the generator's starting state advanced by j·2^64
+ *   steps (the published jump polynomial), j = 1..4 for the four SIMD lanes and j = 5 for the
+ *   slow path. Those segments never overlap the scalar one (nor each other) for 2^64 outputs, so
+ *   the two substreams are independent and each is a fixed sequence: the bulk normals do not
+ *   depend on the scalar draws interleaved with them, nor on how requests are split.
  */
+import { ZigguratStream } from './ziggurat.ts';
+
+export { NORMAL_SAMPLER } from './ziggurat.ts';
+
+/** xoshiro128** JUMP: the state after 2^64 steps is the XOR of the states after the set bits' steps. */
+const JUMP = [0x8764000b, 0xf542d2d3, 0x6fa035c3, 0x77f2db5b];
+
 export class Rng {
   private s0: number;
   private s1: number;
@@ -16,6 +32,7 @@ export class Rng {
   private s3: number;
   private spare = 0;
   private hasSpare = false;
+  private bulk: ZigguratStream | null = null;
   readonly seed: number;
   readonly stream: number;
 
@@ -76,9 +93,56 @@ export class Rng {
     return u * f;
   }
 
-  /** Fill `out` with independent standard normals. */
-  fillNormal(out: Float64Array, scale = 1): void {
-    for (let i = 0; i < out.length; i++) out[i] = scale * this.normal();
+  /**
+   * out[k] = scale·g_k for k in [start, end), g the next standard normals of the bulk stream
+   * (module doc). Throws a RangeError unless 0 ≤ start ≤ end ≤ out.length (integers).
+   */
+  fillNormal(out: Float64Array, scale = 1, start = 0, end = out.length): void {
+    checkRange(out, start, end);
+    this.bulkStream().fill(out, scale, start, end, false);
+  }
+
+  /** out[k] += scale·g_k for k in [start, end), from the bulk stream (as `fillNormal`). */
+  addNormal(out: Float64Array | Float32Array, scale: number, start = 0, end = out.length): void {
+    checkRange(out, start, end);
+    this.bulkStream().fill(out, scale, start, end, true);
+  }
+
+  /** Advances the scalar generator by 2^64 steps (xoshiro128** jump). */
+  jump(): void {
+    let t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    for (const word of JUMP) {
+      for (let bit = 0; bit < 32; bit++) {
+        if (word & (1 << bit)) {
+          t0 ^= this.s0;
+          t1 ^= this.s1;
+          t2 ^= this.s2;
+          t3 ^= this.s3;
+        }
+        this.nextUint32();
+      }
+    }
+    this.s0 = t0 >>> 0;
+    this.s1 = t1 >>> 0;
+    this.s2 = t2 >>> 0;
+    this.s3 = t3 >>> 0;
+  }
+
+  /** The bulk stream, set up on first use from the starting state of (seed, stream) (module doc). */
+  private bulkStream(): ZigguratStream {
+    if (this.bulk) return this.bulk;
+    const g = new Rng(this.seed, this.stream);
+    const lanes = new Uint32Array(16); // word w of lane L at 4w + L
+    for (let lane = 0; lane < 4; lane++) {
+      g.jump();
+      lanes[lane] = g.s0;
+      lanes[4 + lane] = g.s1;
+      lanes[8 + lane] = g.s2;
+      lanes[12 + lane] = g.s3;
+    }
+    g.jump();
+    this.bulk = new ZigguratStream(lanes, g);
+    return this.bulk;
   }
 
   /** Integer uniform in [0, n). */
@@ -98,6 +162,12 @@ function splitMix32Words(x: number): number[] {
     out.push((z ^ (z >>> 16)) >>> 0);
   }
   return out;
+}
+
+function checkRange(out: Float64Array | Float32Array, start: number, end: number): void {
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > out.length) {
+    throw new RangeError(`rng: normals range [start, end) must satisfy 0 <= start <= end <= ${out.length} (got [${start}, ${end}))`);
+  }
 }
 
 function rotl(x: number, k: number): number {

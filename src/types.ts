@@ -161,6 +161,8 @@ export interface Provenance {
   readonly package: string;
   readonly version: string;
   readonly seed: number | null;
+  /** Version of the bulk normal stream the run drew from (src/rng.ts), e.g. 'ziggurat-wasm-1'. */
+  readonly normalSampler: string;
   readonly createdAt: string;
   readonly node: string;
   readonly timings: Record<string, number>;

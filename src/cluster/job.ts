@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors.ts';
+import { NORMAL_SAMPLER } from '../rng.ts';
 import { parseSpec, type Spec } from '../spec/index.ts';
 import { planCltStudy, parseCltStudySpec, type CltStudySettings } from '../pipeline/clt-study.ts';
 import { assembleCompare, planCompare, type CompareResult } from '../pipeline/compare.ts';
@@ -46,14 +47,17 @@ export type JobTask = PlannedTask;
 
 export interface Job extends TaskPlan {
   readonly input: JobInput;
-  /** SHA-256 of the command, the spec JSON and the options: shards of different jobs are never mixed. */
+  /**
+   * SHA-256 of the command, the spec JSON, the options and the normal stream's version (src/rng.ts):
+   * shards of different jobs, or of code drawing another random stream, are never mixed.
+   */
   readonly hash: string;
   readonly spec: Spec;
 }
 
 export function jobHash(input: JobInput): string {
   const study = input.study && Object.keys(input.study).length > 0 ? [input.study] : [];
-  return createHash('sha256').update(JSON.stringify([input.command, input.raw, input.paper, input.overrides, ...study])).digest('hex');
+  return createHash('sha256').update(JSON.stringify([NORMAL_SAMPLER, input.command, input.raw, input.paper, input.overrides, ...study])).digest('hex');
 }
 
 /**

@@ -8,13 +8,16 @@
  *     one to <folder>/<phase>.bin in V8's serialization (typed arrays and doubles exactly), solve
  *     and compare use <out>/checkpoints/pde-<run index>.
  * Every file is tagged with a key (the JSON of everything that defines the piece). On resume only
- * files whose key matches are reused; anything else is ignored (and overwritten later).
+ * files whose key matches are reused; anything else is ignored (and overwritten later). A replica's
+ * key includes the version of the normal stream it drew from (src/rng.ts `NORMAL_SAMPLER`), so a
+ * replica of another stream version is recomputed rather than mixed in.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import type { PdePhase, PhaseStore } from '../pde/index.ts';
 import type { ParticleRun } from '../particles/sgd.ts';
+import { NORMAL_SAMPLER } from '../rng.ts';
 import { toJson, writeFileAtomic } from './output.ts';
 
 /** The checkpoint folder of a results folder (carried over when a new result is published there). */
@@ -64,7 +67,7 @@ function replicaPath(folder: string, k: number): string {
 }
 
 export function saveReplica(folder: string, key: string, k: number, run: ParticleRun): void {
-  writeFileAtomic(replicaPath(folder, k), toJson({ key, replica: k, run }));
+  writeFileAtomic(replicaPath(folder, k), toJson({ key, normalSampler: NORMAL_SAMPLER, replica: k, run }));
 }
 
 /** Revives the typed arrays of a run read back from JSON. */
@@ -88,8 +91,8 @@ export function loadReplicas(folder: string, key: string): Map<number, ParticleR
   for (const name of readdirSync(folder)) {
     if (!name.startsWith(PREFIX) || !name.endsWith('.json')) continue;
     try {
-      const data = JSON.parse(readFileSync(join(folder, name), 'utf8')) as { key: string; replica: number; run: ParticleRun };
-      if (data.key === key && data.run.completed) out.set(data.replica, reviveRun(data.run));
+      const data = JSON.parse(readFileSync(join(folder, name), 'utf8')) as { key: string; normalSampler?: string; replica: number; run: ParticleRun };
+      if (data.key === key && data.normalSampler === NORMAL_SAMPLER && data.run.completed) out.set(data.replica, reviveRun(data.run));
     } catch {
       // a damaged file is simply recomputed
     }

@@ -1,11 +1,12 @@
 /**
- * Result files: provenance (package, version, seed, config, timings, Node version) and JSON
+ * Result files: provenance (package, version, seed, normal-sampler version, config, timings, Node version) and JSON
  * writing that turns typed arrays into plain arrays. Files are written to a temporary name and
  * renamed, so an interrupted run never leaves a half-written result.json behind.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NORMAL_SAMPLER } from '../rng.ts';
 import type { Provenance } from '../types.ts';
 
 const packageJson = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json'), 'utf8')) as {
@@ -22,6 +23,7 @@ export function makeProvenance(seed: number | null, timings: Record<string, numb
     package: PACKAGE_NAME,
     version: PACKAGE_VERSION,
     seed,
+    normalSampler: NORMAL_SAMPLER,
     createdAt: new Date().toISOString(),
     node: process.version,
     timings,

@@ -601,10 +601,9 @@ export class ParticleEngine implements Engine {
 
   private addNoise(eta: number): void {
     const { w, a, b } = this.ws;
-    const rng = this.rng;
-    for (let k = 0; k < w.length; k++) w[k] += eta * rng.normal();
-    if (this.o.trainA) for (let i = 0; i < a.length; i++) a[i] += eta * rng.normal();
-    if (this.o.trainB) for (let i = 0; i < b.length; i++) b[i] += eta * rng.normal();
+    this.rng.addNormal(w, eta);
+    if (this.o.trainA) this.rng.addNormal(a, eta);
+    if (this.o.trainB) this.rng.addNormal(b, eta);
   }
 
   /** Observables of the current state (see the module doc). */

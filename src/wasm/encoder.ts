@@ -2,7 +2,8 @@
  * A minimal WebAssembly binary encoder, the one every hand-written kernel of the project is assembled
  * with (src/particles/kernels.ts, solvers/flux-wasm*.ts, solvers/interaction/separable-kernels.ts), so
  * that the project needs no wasm toolchain. It covers what those kernels use: one imported memory
- * (env.memory), i32/f32/f64/v128 locals, structured control, i32 address arithmetic, f32, f64, f32x4 and f64x2 arithmetic.
+ * (env.memory), i32/f32/f64/v128 locals, structured control, i32 address arithmetic, f32, f64, f32x4 and f64x2 arithmetic,
+ * i32x4 integer lanes (src/ziggurat.ts).
  * Floats are little-endian IEEE (the wasm format), as is every platform Node runs on.
  *
  * Format reference: the WebAssembly core specification 2.0, chapter 5 "Binary Format" (LEB128 integers
@@ -69,6 +70,7 @@ export const op = {
   block: [0x02, 0x40],
   loop: [0x03, 0x40],
   if: [0x04, 0x40],
+  else: [0x05],
   end: [0x0b],
   br: (depth: number) => [0x0c, ...uleb(depth)],
   brIf: (depth: number) => [0x0d, ...uleb(depth)],
@@ -86,7 +88,9 @@ export const op = {
   i32Sub: [0x6b],
   i32Mul: [0x6c],
   i32And: [0x71],
+  i32Or: [0x72],
   i32Shl: [0x74],
+  i32ShrU: [0x76],
 
   // f64
   f64Load: (offset = 0) => [0x2b, 3, ...uleb(offset)],
@@ -101,6 +105,7 @@ export const op = {
   f64Mul: [0xa2],
   f64Min: [0xa4],
   f64Max: [0xa5],
+  f64ConvertI32U: [0xb8],
 
   // f32 (and the conversions to and from f64)
   f32Load: (offset = 0) => [0x2a, 2, ...uleb(offset)],
@@ -132,6 +137,15 @@ export const op = {
   f32x4ExtractLane: (lane: 0 | 1 | 2 | 3) => [...simd(0x1f), lane],
   f32x4Add: simd(0xe4),
   f32x4Mul: simd(0xe6),
+
+  // i32x4 (shift counts are an i32 operand)
+  i32x4Splat: simd(0x11),
+  i32x4ExtractLane: (lane: 0 | 1 | 2 | 3) => [...simd(0x1b), lane],
+  v128Or: simd(0x50),
+  v128Xor: simd(0x51),
+  i32x4Shl: simd(0xab),
+  i32x4ShrU: simd(0xad),
+  i32x4Mul: simd(0xb5),
 };
 
 export interface FunctionSpec {

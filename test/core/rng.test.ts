@@ -44,6 +44,37 @@ describe('seeded PRNG (xoshiro128**)', () => {
     expect(Math.abs(m4 / n - 3)).toBeLessThan(4 * Math.sqrt(96 / n)); // Var g⁴ = 105 − 9
   });
 
+  it('jump() is 2^64 steps: the GF(2) matrix of one step, squared 64 times, maps states as jump() does', () => {
+    // xoshiro128** is linear over GF(2) on its 128-bit state; words s0..s3 are private, reached here only to set a state.
+    type State = { s0: number; s1: number; s2: number; s3: number };
+    const words = (r: Rng) => { const s = r as unknown as State; return [s.s0, s.s1, s.s2, s.s3]; };
+    const withState = (v: readonly number[]) => {
+      const r = new Rng(0);
+      Object.assign(r as unknown as State, { s0: v[0] >>> 0, s1: v[1] >>> 0, s2: v[2] >>> 0, s3: v[3] >>> 0 });
+      return r;
+    };
+    const apply = (m: number[][], v: readonly number[]) => {
+      const out = [0, 0, 0, 0];
+      for (let bit = 0; bit < 128; bit++) if ((v[bit >> 5] >>> (bit & 31)) & 1) for (let w = 0; w < 4; w++) out[w] ^= m[bit][w];
+      return out.map((x) => x >>> 0);
+    };
+    // column `bit` of the one-step matrix: the image of the unit state e_bit
+    let m = Array.from({ length: 128 }, (_, bit) => {
+      const e = [0, 0, 0, 0];
+      e[bit >> 5] = (1 << (bit & 31)) >>> 0;
+      const r = withState(e);
+      r.nextUint32();
+      return words(r);
+    });
+    for (let k = 0; k < 64; k++) m = m.map((col) => apply(m, col));
+    for (const seed of [1, 77, 0xdeadbeef]) {
+      const r = new Rng(seed, 5);
+      const before = words(r);
+      r.jump();
+      expect(words(r)).toEqual(apply(m, before));
+    }
+  });
+
   it('rejects seeds outside the 32-bit range', () => {
     expect(() => new Rng(-1)).toThrow(/seed/);
     expect(() => new Rng(1.5)).toThrow(/seed/);

@@ -133,13 +133,15 @@ describe('workspace memory per unit (the README figures)', () => {
 });
 
 describe('particles.precision', () => {
-  // Hashes of these runs computed by the engine before the float32 path existed (commit 1134164).
+  // Hashes of these runs under the ziggurat-wasm-1 normal stream, with the kernels as they were before the
+  // float32 path (the sampler branch, 853d16f; the float32 merge had checked the same runs against the polar-stream
+  // engine of 1134164): kernel work (f32, activation pass, threads) must never move them.
   const F64_HASHES: Record<string, string> = {
-    'isotropic B=1': '0d429b9741e685a5',
-    'isotropic B=6': 'd935b9c00adc84b9',
-    'hard tanh (wasm σ)': 'dabe5eccfb8cc7e6',
-    'relu (JS σ)': 'b1dfe63c94e5b135',
-    'per-unit': '260bc6dc24f81491',
+    'isotropic B=1': '5ae80638553f02f3',
+    'isotropic B=6': 'c2ec63d48f9c9922',
+    'hard tanh (wasm σ)': 'c7592b63b6875680',
+    'relu (JS σ)': 'afdb94fe270a68c0',
+    'per-unit': '17a2412b302a7025',
   };
 
   it.each(CONFIGS)('float64 (the default) keeps its bits: %s', (label, model, o) => {

@@ -247,7 +247,9 @@ describe('SGD-diffusion limit on (r1, r2) (anisotropic Gaussians, MMN σ, d = 40
     }
   });
 
-  it('SGD at ε = 3e-4 (N = 1000, 6 seeds): the deterministic limit misses mean r2 by > 6 se, the diffusion limit is within 3 se', async () => {
+  // The band's se comes from 6 seeds, so |gap| / band is a t statistic with 5 degrees of freedom: beyond 4.03 the
+  // deterministic limit is rejected at the 1 % level (two-sided), within 3 the diffusion limit is not rejected at 3 %.
+  it('SGD at ε = 3e-4 (N = 1000, 6 seeds): the deterministic limit misses mean r2 by > 4.03 se (t₅, 1 %), the diffusion limit is within 3 se', async () => {
     const r = (await runCompare(fixedSigma(3e-4), {}, { workers: 2, curveSteps: 0 })).runs[0];
     const S = r.particles.seeds;
     for (let k = 1; k < r.times.length; k++) {
@@ -255,7 +257,7 @@ describe('SGD-diffusion limit on (r1, r2) (anisotropic Gaussians, MMN σ, d = 40
       const se = r.particles.meanStds[1][k] / Math.sqrt(S);
       // the PDE's own discretisation error (Richardson) widens the band
       const band = Math.sqrt(se * se + r.pde.meanError![1][k] ** 2);
-      expect(Math.abs(sgd - r.pde.check!.means[1][k]) / band).toBeGreaterThan(6);
+      expect(Math.abs(sgd - r.pde.check!.means[1][k]) / band).toBeGreaterThan(4.03);
       expect(Math.abs(sgd - r.pde.means[1][k]) / band).toBeLessThan(3);
     }
   });

@@ -56,9 +56,16 @@ export function referenceSgd(model: ParticleModel, o: ReferenceOptions) {
     const newB = b.map((bi, i) => (o.trainB ? kappa * bi + g * own(i).reduce((acc, q) => acc + r[q] * a[i] * dsigma(z[i][q]), 0) : bi));
     const eta = Math.sqrt(o.noiseFactor * s);
     if (eta > 0) {
-      for (const wi of newW) for (let j = 0; j < d; j++) wi[j] += eta * rng.normal();
-      if (o.trainA) for (let i = 0; i < o.n; i++) newA[i] += eta * rng.normal();
-      if (o.trainB) for (let i = 0; i < o.n; i++) newB[i] += eta * rng.normal();
+      // Langevin noise from the bulk normal stream (src/rng.ts), in the engine's order: w row-major, then a, then b
+      const noise = (count: number) => {
+        const g = new Float64Array(count);
+        rng.fillNormal(g);
+        return g;
+      };
+      const gw = noise(o.n * d);
+      newW.forEach((wi, i) => { for (let j = 0; j < d; j++) wi[j] += eta * gw[i * d + j]; });
+      if (o.trainA) noise(o.n).forEach((g, i) => { newA[i] += eta * g; });
+      if (o.trainB) noise(o.n).forEach((g, i) => { newB[i] += eta * g; });
     }
     w.splice(0, o.n, ...newW);
     a.splice(0, o.n, ...newA);
