@@ -21,10 +21,17 @@
  *
  * Memory: all arrays live in one WebAssembly.Memory owned by a `KernelWorkspace`; the Float64Array
  * / Int32Array views it hands out stay valid because the memory never grows.
+ *
+ * Two threads (`threads: 2`): the memory is shared and a worker (../wasm/kernel-thread.ts) builds the
+ * same workspace on it; `dot` then gives rows [N/2, N) to the worker and `update` the active rows
+ * with index ≥ N/2, while this thread does the rest. Every z_ib and every row update is still one
+ * kernel's fixed sequence of operations on the same data (the R×S blocking only groups independent
+ * accumulators), so the results are bit-identical to one thread.
  */
 
 import type { PiecewiseLinearShape } from '../types.ts';
 import { F64, FunctionBuilder, I32, kernelMemory, kernelModule, op, V128, type FunctionSpec } from '../wasm/encoder.ts';
+import { CONTROL_BYTES, KernelThread } from '../wasm/kernel-thread.ts';
 
 // f64x2 loads and stores with an alignment hint of 8 bytes: rows need not be 16-byte aligned.
 const loadV = (offset = 0) => op.v128Load(offset, 3);
@@ -358,11 +365,19 @@ type ActivateFn = (
   res: number, sig: number, writeSig: number, rows: number, ptr: number, cols: number, coef: number,
 ) => number;
 
+export interface WorkspaceOptions {
+  /** 2: a shared memory and a helper thread running half of `dot` and `update` (default 1). */
+  readonly threads?: 1 | 2;
+  /** The helper thread's side: build the views on this (shared) memory of the main thread's workspace. */
+  readonly memory?: WebAssembly.Memory;
+}
+
 /**
  * Memory and views for one simulation of N units in dimension d with batch B:
  * `w` (N×d), `a`, `b` (N), `x` (B×d), `z` (N×B), the sparse update in CSR form by active rows — `rows` (≤ N),
  * `ptr` (≤ N + 1), `cols` and `coef` (≤ N·B) — and, for a piecewise-linear σ with `knots` knots,
- * its table, the batch sums `res` (B) and the values `sig` (N×B).
+ * its table, the batch sums `res` (B) and the values `sig` (N×B). With `threads: 2`, call `close()`
+ * when done (it ends the helper thread; an unreferenced one never keeps the process alive).
  */
 export class KernelWorkspace {
   readonly w: Float64Array;
@@ -377,18 +392,21 @@ export class KernelWorkspace {
   readonly res: Float64Array;
   readonly sig: Float64Array;
   private readonly table: Float64Array;
-  private readonly offsets: Record<'w' | 'a' | 'b' | 'x' | 'z' | 'coef' | 'res' | 'sig' | 'table' | 'rows' | 'ptr' | 'cols', number>;
+  private readonly offsets: Record<'w' | 'a' | 'b' | 'x' | 'z' | 'coef' | 'res' | 'sig' | 'table' | 'rows' | 'ptr' | 'cols' | 'control', number>;
   private readonly dots: Record<string, DotFn>;
   private readonly updateFn: UpdateFn;
   private readonly activateFn: ActivateFn;
   private readonly activate1Fn: ActivateFn;
   private readonly axpyRowsFn: AxpyRowsFn;
 
-  constructor(readonly n: number, readonly d: number, readonly batch: number, readonly knots = 0) {
+  /** The helper thread (threads: 2, on the main side only). */
+  private readonly helper: KernelThread | null = null;
+
+  constructor(readonly n: number, readonly d: number, readonly batch: number, readonly knots = 0, options: WorkspaceOptions = {}) {
     const sizes = {
       w: 8 * n * d, a: 8 * n, b: 8 * n, x: 8 * batch * d, z: 8 * n * batch, coef: 8 * n * batch, res: 8 * batch,
       sig: knots > 0 ? 8 * n * batch : 0, table: 8 * (3 * knots + 2),
-      rows: 4 * n, ptr: 4 * (n + 1), cols: 4 * n * batch,
+      rows: 4 * n, ptr: 4 * (n + 1), cols: 4 * n * batch, control: CONTROL_BYTES,
     };
     let at = 0;
     const off = {} as Record<keyof typeof sizes, number>;
@@ -396,7 +414,11 @@ export class KernelWorkspace {
       off[key] = at;
       at += Math.ceil(sizes[key] / 16) * 16;
     }
-    const memory = kernelMemory(at, `particles (N = ${n}, d = ${d}, B = ${batch})`);
+    const threaded = options.threads === 2;
+    const memory = options.memory ?? kernelMemory(at, `particles (N = ${n}, d = ${d}, B = ${batch})`, threaded);
+    if (threaded && !options.memory) {
+      this.helper = new KernelThread({ module: import.meta.url, className: 'KernelWorkspace', args: [n, d, batch, knots], memory, control: off.control });
+    }
     const exports = instantiate(memory);
     this.dots = {};
     for (const [R, S] of DOT_SHAPES) this.dots[`${R}x${S}`] = exports[`dot${R}x${S}`] as DotFn;
@@ -452,35 +474,74 @@ export class KernelWorkspace {
     return (B === 1 ? this.activate1Fn : this.activateFn)(o.z, o.b, o.a, n, B, o.table, this.knots, o.res, o.sig, writeSig ? 1 : 0, o.rows, o.ptr, o.cols, o.coef);
   }
 
-  /** z[i·B + b] = <w_i, x_b> for all i < N, b < B (biases not included). */
-  dot(): void {
-    const B = this.batch;
-    let b = 0;
-    if (B >= 4) for (; b + 4 <= B; b += 4) this.dotBlock(2, this.dots['2x4'], this.dots['1x4'], b);
-    for (; b < B; b++) this.dotBlock(6, this.dots['6x1'], this.dots['1x1'], b);
+  /** Threads the kernels run on: 2 once the helper thread is up (until then this thread does all the work). */
+  get threads(): 1 | 2 {
+    return this.helper?.ready ? 2 : 1;
   }
 
-  /** Samples b … b+S−1 against all rows: blocks of R rows (R×S kernel), then single rows (1×S). */
-  private dotBlock(R: number, block: DotFn, single: DotFn, b: number): void {
-    const { n, d, batch: B } = this;
+  /** z[i·B + b] = <w_i, x_b> for all i < N, b < B (biases not included); rows [N/2, N) on the helper thread if it is up. */
+  dot(): void {
+    const n = this.n;
+    if (!this.helper?.ready) return this.dotRows(0, n);
+    const h = n >> 1;
+    this.helper.start('dotRows', h, n);
+    this.dotRows(0, h);
+    this.helper.finish();
+  }
+
+  /** `dot` for the rows i0 ≤ i < i1 only. */
+  dotRows(i0: number, i1: number): void {
+    const B = this.batch;
+    let b = 0;
+    if (B >= 4) for (; b + 4 <= B; b += 4) this.dotBlock(2, this.dots['2x4'], this.dots['1x4'], b, i0, i1);
+    for (; b < B; b++) this.dotBlock(6, this.dots['6x1'], this.dots['1x1'], b, i0, i1);
+  }
+
+  /** Samples b … b+S−1 against rows [i0, i1): blocks of R rows (R×S kernel), then single rows (1×S). */
+  private dotBlock(R: number, block: DotFn, single: DotFn, b: number, i0: number, i1: number): void {
+    const { d, batch: B } = this;
     const o = this.offsets;
-    const blocks = Math.floor(n / R);
-    const done = blocks * R;
+    const blocks = Math.floor((i1 - i0) / R);
+    const done = i0 + blocks * R;
     const xb = o.x + 8 * d * b;
     const zb = o.z + 8 * b;
-    block(o.w, xb, zb, blocks, d, B);
-    if (done < n) single(o.w + 8 * d * done, xb, zb + 8 * B * done, n - done, d, B);
+    block(o.w + 8 * d * i0, xb, zb + 8 * B * i0, blocks, d, B);
+    if (done < i1) single(o.w + 8 * d * done, xb, zb + 8 * B * done, i1 - done, d, B);
   }
 
   /**
    * w_{rows[k]} += Σ_{e = ptr[k]}^{ptr[k+1]−1} coef[e] · x_{cols[e]} for k < nActive
-   * (fill rows/ptr/cols/coef first; ptr[0] must be 0). With B = 1 every listed row must have
-   * exactly one entry (ptr[k] = k), and the `axpyRows` kernel is used.
+   * (fill rows/ptr/cols/coef first; ptr[0] must be 0; rows increasing). With B = 1 every listed row must
+   * have exactly one entry (ptr[k] = k), and the `axpyRows` kernel is used. The active rows ≥ N/2 go to
+   * the helper thread if it is up.
    */
   update(nActive: number): void {
+    if (!this.helper?.ready) return this.updateRows(0, nActive);
+    // first k with rows[k] ≥ N/2 (rows increase)
+    const h = this.n >> 1;
+    const rows = this.rows;
+    let lo = 0;
+    let hi = nActive;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (rows[mid] < h) lo = mid + 1;
+      else hi = mid;
+    }
+    this.helper.start('updateRows', lo, nActive);
+    this.updateRows(0, lo);
+    this.helper.finish();
+  }
+
+  /** `update` for the active rows k0 ≤ k < k1 only. */
+  updateRows(k0: number, k1: number): void {
     const o = this.offsets;
-    if (this.batch === 1) this.axpyRowsFn(o.w, o.x, this.d, o.rows, o.coef, nActive);
-    else this.updateFn(o.w, o.x, this.d, o.rows, o.ptr, o.cols, o.coef, nActive);
+    if (this.batch === 1) this.axpyRowsFn(o.w, o.x, this.d, o.rows + 4 * k0, o.coef + 8 * k0, k1 - k0);
+    else this.updateFn(o.w, o.x, this.d, o.rows + 4 * k0, o.ptr + 4 * k0, o.cols, o.coef, k1 - k0);
+  }
+
+  /** Ends the helper thread (if any; resolves once it has exited); the workspace then runs on this thread only. */
+  close(): Promise<void> {
+    return this.helper?.close() ?? Promise.resolve();
   }
 }
 

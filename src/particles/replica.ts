@@ -53,6 +53,7 @@ export function replicaSpec(run: RunSpec, overrides: Partial<Omit<SgdOptions, 's
       algorithm,
       integrator: p.integrator,
       sampling: p.sampling,
+      threads: p.threads,
       seed: run.seed,
       ...overrides,
     },

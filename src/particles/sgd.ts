@@ -53,7 +53,9 @@
  * the (i, b) with σ' ≠ 0 enter the coefficient pass and the sparse update W += C X (units on the
  * flat parts of σ cost nothing there); no allocation per step.
  */
+import { availableParallelism } from 'node:os';
 import { ConfigError } from '../errors.ts';
+import { poolSiblings } from '../parallel/pool.ts';
 import { checkNumber } from '../io/validate.ts';
 import { Rng } from '../rng.ts';
 import { evaluateSchedule, type ParticleModel, type PiecewiseLinearShape, type StepSchedule } from '../types.ts';
@@ -105,7 +107,11 @@ export interface SgdOptions {
   readonly checkEvery?: number;
   /** Return the final (w, a, b) in the result (default false). */
   readonly returnState?: boolean;
+  /** Threads of the ridge-unit engine's kernels: 1, 2 or 'auto' (default; see the module doc, "Performance"). */
+  readonly threads?: Threads;
 }
+
+export type Threads = 1 | 2 | 'auto';
 
 export interface SgdProgress {
   readonly step: number;
@@ -158,6 +164,8 @@ export interface ParticleRun {
   readonly stoppedAt: { readonly step: number; readonly t: number } | null;
   /** Copies of the final parameters (only with returnState). */
   readonly state?: ParticleState;
+  /** Threads the engine's kernels ran on (particles.threads resolved; 1 for engines without threaded kernels). */
+  readonly threads: 1 | 2;
   readonly timings: { readonly stepsMs: number; readonly observablesMs: number };
 }
 
@@ -184,6 +192,7 @@ export interface Resolved {
   seed: number;
   stream: number;
   checkEvery: number;
+  threads: Threads;
 }
 
 /** What option validation needs to know of a model. */
@@ -256,11 +265,28 @@ export function resolveOptions(model: EngineModelInfo, o: Omit<SgdOptions, 'init
   const seed = checkNumber(o.seed, 'particles.seed', { integer: true, min: 0, max: 0xffffffff });
   const stream = checkNumber(o.stream ?? 0, 'particles.stream', { integer: true, min: 0, below: STREAM_LIMIT });
   const checkEvery = checkNumber(o.checkEvery ?? 10000, 'particles.checkEvery', { integer: true, min: 1 });
+  const threads = o.threads ?? 'auto';
+  if (threads !== 1 && threads !== 2 && threads !== 'auto') throw new ConfigError('particles.threads', `must be 1, 2 or "auto" (got ${JSON.stringify(threads)})`);
   return {
     n: o.n, d, batch, epsilon: o.epsilon, schedule, algorithm, integrator, sampling,
     trainA: o.trainA ?? false, trainB: o.trainB ?? false,
-    lambda, noiseFactor, saveSteps, totalSteps, testSamples, seed, stream, checkEvery,
+    lambda, noiseFactor, saveSteps, totalSteps, testSamples, seed, stream, checkEvery, threads,
   };
+}
+
+/**
+ * Work per step, N·d·B multiply-adds of Z = W Xᵀ, from which 'auto' uses the helper thread
+ * (the module doc, "Performance", gives the measurements behind it).
+ */
+export const AUTO_THREADS_WORK = 2e5;
+
+/**
+ * particles.threads → the threads of a run with `work` = N·d·B multiply-adds a step: 'auto' is 2 when
+ * work ≥ AUTO_THREADS_WORK, the machine has ≥ 2 cores and no other worker of a pool runs beside this one.
+ */
+export function kernelThreads(threads: Threads, work: number): 1 | 2 {
+  if (threads !== 'auto') return threads;
+  return work >= AUTO_THREADS_WORK && poolSiblings() === 1 && availableParallelism() >= 2 ? 2 : 1;
 }
 
 /** Validates an activation's piecewise-linear description (knots increasing, finite numbers). */
@@ -283,6 +309,8 @@ function checkShape(shape: PiecewiseLinearShape): void {
  */
 export class ParticleEngine implements Engine {
   readonly state: ParticleState;
+  /** Threads of the kernels (particles.threads resolved); with 2, call `close()` when done. */
+  readonly threads: 1 | 2;
   private readonly ws: KernelWorkspace;
   private readonly xRows: Float64Array[];
   private readonly y: Float64Array;
@@ -310,7 +338,9 @@ export class ParticleEngine implements Engine {
     if (shape) checkShape(shape);
     // Per-unit sampling runs the forward pass on all N·B samples of a step at once.
     const samples = o.algorithm === 'gd' ? 1 : o.sampling === 'per-unit' ? n * batch : batch;
-    this.ws = new KernelWorkspace(n, d, samples, this.piecewiseLinear ? shape!.knots.length : 0);
+    // GD uses no kernel of the workspace but its arrays
+    this.threads = o.algorithm === 'gd' ? 1 : kernelThreads(o.threads, n * d * samples);
+    this.ws = new KernelWorkspace(n, d, samples, this.piecewiseLinear ? shape!.knots.length : 0, { threads: this.threads });
     if (this.piecewiseLinear) this.ws.setPiecewiseLinear(shape!);
     this.state = { n, d, w: this.ws.w, a: this.ws.a, b: this.ws.b };
     this.xRows = Array.from({ length: this.ws.batch }, (_, k) => this.ws.x.subarray(k * d, (k + 1) * d));
@@ -536,6 +566,16 @@ export class ParticleEngine implements Engine {
     if (this.o.trainB) for (let i = 0; i < b.length; i++) b[i] += eta * rng.normal();
   }
 
+  /** Threads the kernels run on now: `threads`, once the helper thread is up (steps before that run on one). */
+  get runningThreads(): 1 | 2 {
+    return this.ws.threads;
+  }
+
+  /** Ends the kernels' helper thread, if any (resolves once it has exited; the engine can still step, on one thread). */
+  close(): Promise<void> {
+    return this.ws.close();
+  }
+
   /** Observables of the current state (see the module doc). */
   observe(requestedTime: number, step: number): ParticleSnapshot {
     const { n, d, w, a, b } = this.state;
@@ -586,6 +626,8 @@ export interface Engine {
   readonly totalSteps: number;
   readonly checkEvery: number;
   readonly state: ParticleState;
+  /** Threads its kernels run on (default 1). */
+  readonly threads?: 1 | 2;
   step(k: number): void;
   observe(requestedTime: number, step: number): ParticleSnapshot;
 }
@@ -660,6 +702,7 @@ export function runEngine(
     completed: stoppedAt === null,
     stoppedAt,
     ...(options.returnState ? { state: { n: s.n, d: s.d, w: Float64Array.from(s.w), a: Float64Array.from(s.a), b: Float64Array.from(s.b) } } : {}),
+    threads: engine.threads ?? 1,
     timings: { stepsMs, observablesMs },
   };
 }
@@ -669,5 +712,10 @@ export function runEngine(
  * Deterministic: the same (model, options) give bit-identical results.
  */
 export function simulate(model: ParticleModel, options: SgdOptions, control: RunControl = {}): ParticleRun {
-  return runEngine(new ParticleEngine(model, options), model, options, control);
+  const engine = new ParticleEngine(model, options);
+  try {
+    return runEngine(engine, model, options, control);
+  } finally {
+    void engine.close(); // also on a divergence or a stop
+  }
 }

@@ -115,6 +115,8 @@ const particlesFields = z.strictObject({
   integrator: oneOf(['euler', 'heun']).optional(),
   /** SGD's samples: "shared" by all units (SGD as trained) or a fresh one "per-unit" (independent noise, De Bortoli et al. eq. 8; ridge units, O(N²d) a step). */
   sampling: oneOf(['shared', 'per-unit']).default('shared'),
+  /** Threads of the ridge-unit SGD kernels: 1, 2 (a helper thread takes half of each step's products; bit-identical results) or "auto": 2 for large steps when no pool runs seeds beside it. */
+  threads: z.union([z.literal(1), z.literal(2), z.literal('auto')], allowed('1, 2 or "auto"')).default('auto'),
 });
 
 export const particlesSchema = particlesFields

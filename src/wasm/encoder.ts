@@ -2,7 +2,7 @@
  * A minimal WebAssembly binary encoder, the one every hand-written kernel of the project is assembled
  * with (src/particles/kernels.ts, solvers/flux-wasm*.ts, solvers/interaction/separable-kernels.ts), so
  * that the project needs no wasm toolchain. It covers what those kernels use: one imported memory
- * (env.memory), i32/f64/v128 locals, structured control, i32 address arithmetic, f64 and f64x2 arithmetic.
+ * (env.memory, plain or shared between threads), i32/f64/v128 locals, structured control, i32 address arithmetic, f64 and f64x2 arithmetic.
  * Floats are little-endian IEEE (the wasm format), as is every platform Node runs on.
  *
  * Format reference: the WebAssembly core specification 2.0, chapter 5 "Binary Format" (LEB128 integers
@@ -156,8 +156,12 @@ function localGroups(types: readonly number[]): number[][] {
   return groups.map(([count, type]) => [...uleb(count), type]);
 }
 
-/** A module importing its memory as env.memory (at least one 64 KiB page) and exporting the given functions. */
-export function encodeModule(functions: readonly FunctionSpec[]): Uint8Array<ArrayBuffer> {
+/**
+ * A module importing its memory as env.memory (at least one 64 KiB page) and exporting the given functions.
+ * `shared`: the import is a shared memory (limits flag 0x03, which requires a maximum: 4 GiB here), the only
+ * kind a WebAssembly.Memory({ shared: true }) can be imported as (threads proposal, now core 3.0).
+ */
+export function encodeModule(functions: readonly FunctionSpec[], shared = false): Uint8Array<ArrayBuffer> {
   const types = functions.map((f) => [0x60, ...vec(f.params.map((p) => [p])), ...vec((f.results ?? []).map((r) => [r]))]);
   const code = functions.map((f) => {
     const bytes = [...vec(localGroups(f.locals)), ...f.body, ...op.end];
@@ -166,7 +170,7 @@ export function encodeModule(functions: readonly FunctionSpec[]): Uint8Array<Arr
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec(types)),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)]])),
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, ...(shared ? [0x03, ...uleb(1), ...uleb(MAX_PAGES)] : [0x00, ...uleb(1)])]])),
     ...section(3, vec(functions.map((_, i) => uleb(i)))),
     ...section(7, vec(functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
     ...section(10, vec(code)),
@@ -179,22 +183,29 @@ const MAX_PAGES = 65536;
 
 /**
  * A fresh memory of at least `bytes` bytes (never grown by the kernels, so typed-array views on it stay
- * valid). Throws a RangeError naming `what` if that exceeds the 4 GiB of a 32-bit memory.
+ * valid). Throws a RangeError naming `what` if that exceeds the 4 GiB of a 32-bit memory. `shared`: a
+ * memory on a SharedArrayBuffer (maximum = initial), which worker threads can run the same kernels on.
  */
-export function kernelMemory(bytes: number, what: string): WebAssembly.Memory {
+export function kernelMemory(bytes: number, what: string, shared = false): WebAssembly.Memory {
   const pages = Math.max(1, Math.ceil(bytes / PAGE_BYTES));
   if (pages > MAX_PAGES) throw new RangeError(`${what}: needs ${bytes} bytes, more than the 4 GiB of a WebAssembly memory`);
-  return new WebAssembly.Memory({ initial: pages });
+  return new WebAssembly.Memory(shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages });
 }
 
+/** Whether a memory is shared (its buffer a SharedArrayBuffer). */
+export const isShared = (memory: WebAssembly.Memory): boolean => memory.buffer instanceof SharedArrayBuffer;
+
 /**
- * The kernels `functions()` describes, compiled once (on the first instantiation) and instantiated on
- * a given memory: returns a function from memory to the exports (typed as `Exports`).
+ * The kernels `functions()` describes, compiled once per kind of memory (plain or shared, on the first
+ * instantiation) and instantiated on a given memory: returns a function from memory to the exports
+ * (typed as `Exports`).
  */
 export function kernelModule<Exports>(functions: () => readonly FunctionSpec[]): (memory: WebAssembly.Memory) => Exports {
-  let compiled: WebAssembly.Module | null = null;
+  const compiled: Array<WebAssembly.Module | undefined> = [undefined, undefined];
   return (memory) => {
-    compiled ??= new WebAssembly.Module(encodeModule(functions()));
-    return new WebAssembly.Instance(compiled, { env: { memory } }).exports as Exports;
+    const shared = isShared(memory);
+    const k = shared ? 1 : 0;
+    compiled[k] ??= new WebAssembly.Module(encodeModule(functions(), shared));
+    return new WebAssembly.Instance(compiled[k], { env: { memory } }).exports as Exports;
   };
 }
