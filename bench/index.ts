@@ -47,7 +47,8 @@ if (!only || only === 'sgd') {
   const rows = await runSgdBench();
   console.log('\nSGD (online, float64):');
   for (const r of rows) {
-    console.log(`  d = ${String(r.d).padStart(3)}  N = ${String(r.N).padStart(5)}  B = ${String(r.B).padStart(2)}  ${Math.round(r.stepsPerSecond).toLocaleString('en').padStart(9)} steps/s`);
+    const ratio = r.ratioToOneThread === undefined ? '' : `  (× ${r.ratioToOneThread.toFixed(2)} vs 1 thread)`;
+    console.log(`  d = ${String(r.d).padStart(3)}  N = ${String(r.N).padStart(5)}  B = ${String(r.B).padStart(2)}  ${r.threads} thread${r.threads > 1 ? 's' : ' '}  ${Math.round(r.stepsPerSecond).toLocaleString('en').padStart(9)} steps/s${ratio}`);
   }
   results.sgd = rows;
 }

@@ -6,7 +6,10 @@
  * A step = draw B samples, Z = W Xᵀ, ŷ, and the update of the units with σ' ≠ 0 (MMN eq. 3, batch mean).
  *
  * Method: per case, 0.3 s of warm-up steps, then `repeats` timed runs of ≈ `seconds` each from
- * where the warm-up left off; reported: median steps/s (and min/max). The model is the registered
+ * where the warm-up left off; reported: median steps/s (and min/max). Each case runs on one thread and
+ * on two (particles.threads = 2, same bits), the two engines' timed runs alternating, and the two-thread
+ * row also reports the median over the repeats of the per-repeat rate ratio 2 threads / 1 thread (a
+ * ratio survives the drifts of a loaded machine that absolute rates do not). The model is the registered
  * one (reduced-models/isotropic-gaussians, default MMN σ); a step calls only its sampleData, the rest
  * is the engine (σ enters through its piecewise-linear shape).
  *
@@ -24,6 +27,9 @@ export interface SgdBenchCase {
 }
 
 export interface SgdBenchResult extends SgdBenchCase {
+  readonly threads: 1 | 2;
+  /** Two-thread rows: median over the repeats of (this rate / the one-thread rate of the same repeat). */
+  readonly ratioToOneThread?: number;
   /** Median over the repeats. */
   readonly stepsPerSecond: number;
   readonly minStepsPerSecond: number;
@@ -46,17 +52,21 @@ export const SGD_BENCH_CASES: readonly SgdBenchCase[] = [
 ];
 
 /**
- * A warmed-up engine of one case: `time(seconds)` runs ≈ seconds of steps from where the last run
- * left off and returns the rate (shared by the bench and the interleaved peer comparison).
+ * A warmed-up engine of one case on `threads` threads: `time(seconds)` runs ≈ seconds of steps from where
+ * the last run left off and returns the rate (shared by the bench and the interleaved peer comparison);
+ * `close()` ends its helper thread.
  */
-export function sgdStepTimer(c: SgdBenchCase): { time(seconds: number): { stepsPerSecond: number; steps: number } } {
+export function sgdStepTimer(c: SgdBenchCase, threads: 1 | 2 = 1): { time(seconds: number): { stepsPerSecond: number; steps: number }; close(): Promise<void> } {
   const engine = new ParticleEngine(new IsotropicGaussians({ delta: 0.8, d: c.d }).particleModel(), {
-    n: c.N, batch: c.B, epsilon: 2e-5, init: { w: { kind: 'gaussian', scale: 0.8 } }, saveTimes: [1], seed: 1,
+    n: c.N, batch: c.B, epsilon: 2e-5, init: { w: { kind: 'gaussian', scale: 0.8 } }, saveTimes: [1], seed: 1, threads,
   });
   let k = 0;
-  // Warm-up (JIT, caches), also used to size the timed runs.
-  const t0 = performance.now();
-  while (performance.now() - t0 < 300) for (let q = 0; q < 10; q++) engine.step(k++);
+  // Warm-up (JIT, caches, the helper thread's start), also used to size the timed runs.
+  let t0 = performance.now();
+  while (engine.runningThreads !== threads || performance.now() - t0 < 300) {
+    if (engine.runningThreads !== threads) t0 = performance.now();
+    for (let q = 0; q < 10; q++) engine.step(k++);
+  }
   const warmRate = k / ((performance.now() - t0) / 1000);
   return {
     time(seconds) {
@@ -65,6 +75,7 @@ export function sgdStepTimer(c: SgdBenchCase): { time(seconds: number): { stepsP
       for (let q = 0; q < steps; q++) engine.step(k++);
       return { stepsPerSecond: steps / ((performance.now() - start) / 1000), steps };
     },
+    close: () => engine.close(),
   };
 }
 
@@ -73,19 +84,25 @@ export async function runSgdBench(options: { repeats?: number; seconds?: number;
   const seconds = options.seconds ?? 0.5;
   const results: SgdBenchResult[] = [];
   for (const c of options.cases ?? SGD_BENCH_CASES) {
-    const timer = sgdStepTimer(c);
-    const runs = Array.from({ length: repeats }, () => timer.time(seconds));
-    const rates = runs.map((r) => r.stepsPerSecond);
-    const sps = median(rates);
-    results.push({
-      ...c,
-      stepsPerSecond: sps,
-      minStepsPerSecond: Math.min(...rates),
-      maxStepsPerSecond: Math.max(...rates),
-      repeats,
-      stepsPerRepeat: runs[0].steps,
-      denseGflops: (sps * c.N * c.d * c.B * 2) / 1e9,
-      ...machineInfo(),
+    const timers = [sgdStepTimer(c, 1), sgdStepTimer(c, 2)];
+    const runs: Array<Array<{ stepsPerSecond: number; steps: number }>> = [[], []];
+    for (let r = 0; r < repeats; r++) timers.forEach((timer, t) => runs[t].push(timer.time(seconds)));
+    await Promise.all(timers.map((timer) => timer.close()));
+    runs.forEach((own, t) => {
+      const rates = own.map((r) => r.stepsPerSecond);
+      const sps = median(rates);
+      results.push({
+        ...c,
+        threads: t === 0 ? 1 : 2,
+        ...(t === 1 ? { ratioToOneThread: median(rates.map((rate, r) => rate / runs[0][r].stepsPerSecond)) } : {}),
+        stepsPerSecond: sps,
+        minStepsPerSecond: Math.min(...rates),
+        maxStepsPerSecond: Math.max(...rates),
+        repeats,
+        stepsPerRepeat: own[0].steps,
+        denseGflops: (sps * c.N * c.d * c.B * 2) / 1e9,
+        ...machineInfo(),
+      });
     });
   }
   return results;

@@ -457,7 +457,7 @@ interface BenchResults {
   readonly machine: { readonly cpu: string; readonly cores: number; readonly node: string };
   readonly pde?: { case: string; M: number; K: number; rank: number; stepsPerSecond: number }[];
   readonly pdeNd?: { shape: number[]; cells: number; rank: number; stepsPerSecond: number; cellStepsPerSecond: number; bytesPerCell: { analytic: number }; peakRssMiB: number }[];
-  readonly sgd?: { d: number; N: number; B: number; stepsPerSecond: number }[];
+  readonly sgd?: { d: number; N: number; B: number; threads?: number; stepsPerSecond: number }[];
   /** `npm run bench:peers` (bench/peers.ts): interleaved ratios against PyTorch, with its own date and machine. */
   readonly peers?: {
     readonly createdAt: string;
@@ -500,8 +500,8 @@ const benchTable = fromBench('bench-table', `README Benchmarks: steps/s of ${BEN
         : `${g.map((r) => sci(r.cellStepsPerSecond)).join(' / ')} cells·steps/s`;
     rows.push([i === 0 ? 'n-D PDE' : '', `${size}, rank ${ranks}`, `${g.map((r) => rate(r.stepsPerSecond)).join(' / ')} (${detail})`]);
   });
-  // the online cases of MMN Fig. 1 and 3 (B = 1, N = 800), then the rest
-  const sgd = bench.sgd ?? [];
+  // the online cases of MMN Fig. 1 and 3 (B = 1, N = 800), then the rest; one thread (the bench also times two)
+  const sgd = (bench.sgd ?? []).filter((r) => (r.threads ?? 1) === 1);
   [sgd.filter((r) => r.B === 1 && r.N === 800), sgd.filter((r) => !(r.B === 1 && r.N === 800))].forEach((g, i) => {
     if (g.length === 0) return;
     rows.push([i === 0 ? 'SGD, float64' : '', `${i === 0 ? '(d, N, B) = ' : ''}${g.map((r) => `(${r.d}, ${r.N}, ${r.B})`).join(' / ')}`, g.map((r) => rate(r.stepsPerSecond)).join(' / ')]);

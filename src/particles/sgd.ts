@@ -53,7 +53,7 @@
  * the (i, b) with σ' ≠ 0 enter the coefficient pass and the sparse update W += C X (units on the
  * flat parts of σ cost nothing there); no allocation per step.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { ConfigError } from '../errors.ts';
 import { poolSiblings } from '../parallel/pool.ts';
 import { checkNumber } from '../io/validate.ts';
@@ -280,13 +280,25 @@ export function resolveOptions(model: EngineModelInfo, o: Omit<SgdOptions, 'init
  */
 export const AUTO_THREADS_WORK = 2e5;
 
+/** What 'auto' looks at: cores, the 1-minute load average, and the pool workers running beside this thread. */
+export interface MachineLoad {
+  readonly cores: number;
+  readonly load: number;
+  readonly siblings: number;
+}
+
+const machineLoad = (): MachineLoad => ({ cores: availableParallelism(), load: loadavg()[0], siblings: poolSiblings() });
+
 /**
  * particles.threads → the threads of a run with `work` = N·d·B multiply-adds a step: 'auto' is 2 when
- * work ≥ AUTO_THREADS_WORK, the machine has ≥ 2 cores and no other worker of a pool runs beside this one.
+ * work ≥ AUTO_THREADS_WORK, no other worker of a pool runs beside this one, and a core is idle (load
+ * average < cores − 0.5, this run's own thread counting 1): a helper that must wait for a core turns
+ * each of a step's two handshakes into a scheduler wake-up, far slower than one thread.
  */
-export function kernelThreads(threads: Threads, work: number): 1 | 2 {
+export function kernelThreads(threads: Threads, work: number, machine: MachineLoad = machineLoad()): 1 | 2 {
   if (threads !== 'auto') return threads;
-  return work >= AUTO_THREADS_WORK && poolSiblings() === 1 && availableParallelism() >= 2 ? 2 : 1;
+  const { cores, load, siblings } = machine;
+  return work >= AUTO_THREADS_WORK && siblings === 1 && cores >= 2 && load < cores - 0.5 ? 2 : 1;
 }
 
 /** Validates an activation's piecewise-linear description (knots increasing, finite numbers). */

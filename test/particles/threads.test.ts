@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -115,18 +115,20 @@ describe('two-thread kernels (a helper thread on a shared memory)', () => {
     expect(new ParticleEngine(model, base).threads).toBe(1); // auto, a tiny step
   });
 
-  it('"auto": 2 from AUTO_THREADS_WORK multiply-adds a step, when the machine has 2 cores and no pool sibling', async () => {
-    expect(kernelThreads('auto', AUTO_THREADS_WORK - 1)).toBe(1);
-    expect(kernelThreads('auto', AUTO_THREADS_WORK)).toBe(availableParallelism() >= 2 ? 2 : 1);
-    expect([kernelThreads(1, 1e12), kernelThreads(2, 1)]).toEqual([1, 2]);
-    // Inside the pool: 1 when two workers run seeds side by side, "auto" as in the main thread with one worker.
+  it('"auto": 2 from AUTO_THREADS_WORK multiply-adds a step, with ≥ 2 cores, an idle core and no pool sibling', async () => {
+    const quiet = { cores: 2, load: 1.2, siblings: 1 };
+    expect(kernelThreads('auto', AUTO_THREADS_WORK - 1, quiet)).toBe(1);
+    expect(kernelThreads('auto', AUTO_THREADS_WORK, quiet)).toBe(2);
+    expect(kernelThreads('auto', AUTO_THREADS_WORK, { ...quiet, load: 1.5 })).toBe(1); // no idle core
+    expect(kernelThreads('auto', AUTO_THREADS_WORK, { ...quiet, siblings: 2 })).toBe(1); // seeds in parallel
+    expect(kernelThreads('auto', AUTO_THREADS_WORK, { ...quiet, cores: 1, load: 0 })).toBe(1);
+    expect([kernelThreads(1, 1e12, quiet), kernelThreads(2, 1, { cores: 1, load: 9, siblings: 4 })]).toEqual([1, 2]);
+    // Inside a pool of two workers running seeds side by side: 1 thread each, whatever the load.
     const d = 40;
     const n = Math.ceil(AUTO_THREADS_WORK / d);
     const spec: EnsembleSpec = { model: { name: 'teacher-relu', module: TOY_MODELS, d }, init: { w: { kind: 'gaussian', scale: 1 } }, options: { n, epsilon: 0.01, saveTimes: [0.02], seed: 2 } };
     const two = await runEnsemble(spec, 2, 2);
-    const one = await runEnsemble(spec, 1, 1);
     expect(two.runs.map((r) => r!.threads)).toEqual([1, 1]);
-    expect(one.runs[0]!.threads).toBe(availableParallelism() >= 2 ? 2 : 1);
   }, 60000);
 
   it('the spec field: default "auto", 1 or 2 accepted, other values rejected naming particles.threads', async () => {
