@@ -23,8 +23,9 @@
  * / Int32Array views it hands out stay valid because the memory never grows.
  *
  * Two threads (`threads: 2`): the memory is shared and a worker (../wasm/kernel-thread.ts) builds the
- * same workspace on it; `dot` then gives rows [N/2, N) to the worker and `update` the active rows
- * with index ≥ N/2, while this thread does the rest. Every z_ib and every row update is still one
+ * same workspace on it; `dot` then offers rows [N/2, N) to the worker and `update` the active rows
+ * with index ≥ N/2, while this thread does the rest (and also the offered half if the worker has not
+ * taken it by then). Every z_ib and every row update is still one
  * kernel's fixed sequence of operations on the same data (the R×S blocking only groups independent
  * accumulators), so the results are bit-identical to one thread.
  */
@@ -417,7 +418,7 @@ export class KernelWorkspace {
     const threaded = options.threads === 2;
     const memory = options.memory ?? kernelMemory(at, `particles (N = ${n}, d = ${d}, B = ${batch})`, threaded);
     if (threaded && !options.memory) {
-      this.helper = new KernelThread({ module: import.meta.url, className: 'KernelWorkspace', args: [n, d, batch, knots], memory, control: off.control });
+      this.helper = new KernelThread({ module: import.meta.url, className: 'KernelWorkspace', args: [n, d, batch, knots], memory, control: off.control }, this);
     }
     const exports = instantiate(memory);
     this.dots = {};

@@ -6,11 +6,15 @@
  * f64 one of src/particles/kernels.ts, a float32 one) can use it.
  *
  * Handshake, through CONTROL_BYTES of the shared memory at `control` (an Int32Array view, Atomics):
- * the caller writes the method and its two i32 arguments, increments SEQ and notifies; the worker
- * runs the call, stores DONE = SEQ and notifies; the caller, after doing its own share of the work,
- * spins on DONE and then sleeps in Atomics.wait. Between commands the worker spins for SPIN_MS
- * (a step's JS passes are short) and then sleeps in Atomics.wait. Data written before a store of SEQ
- * or DONE are visible to the other thread after it loads that value (Atomics are sequentially consistent).
+ * the caller writes the method and its two i32 arguments, increments SEQ and notifies; whichever
+ * thread first moves CLAIM from SEQ − 1 to SEQ (compare-exchange) runs the call: the worker as soon as
+ * it sees the command, or the caller once its own share is done and the worker has not yet taken it
+ * (a worker without a core, on a loaded machine, then costs nothing but the claim). If the worker
+ * took it, it stores DONE = SEQ and notifies, and the caller spins on DONE, then sleeps in Atomics.wait.
+ * Between commands the worker spins for SPIN_MS (a step's JS passes are short), then sleeps in
+ * Atomics.wait. Data written before a store of SEQ, CLAIM or DONE are visible to the other thread
+ * after it loads that value (Atomics are sequentially consistent). Either way the same method runs on
+ * the same data, so which thread ran it never changes a result.
  *
  * Lifetime: the worker is unreferenced (it never keeps the process alive) and ends with `close()`, or
  * when the workspace is garbage-collected (a FinalizationRegistry), or with the process. A worker that
@@ -31,7 +35,7 @@ export const THREAD_METHODS = ['dotRows', 'updateRows'] as const satisfies Reado
 export type ThreadMethod = (typeof THREAD_METHODS)[number];
 
 /** Slots of the control block (Int32). */
-export const SLOT = { seq: 0, done: 1, state: 2, method: 3, a: 4, b: 5 } as const;
+export const SLOT = { seq: 0, done: 1, state: 2, method: 3, a: 4, b: 5, claim: 6 } as const;
 export const CONTROL_BYTES = 32;
 export const STATE = { starting: 0, ready: 1, failed: 2 } as const;
 /** The `method` slot's value that ends the worker. */
@@ -51,6 +55,11 @@ export interface KernelThreadSpec {
   readonly control: number;
 }
 
+/** Runs the call of command `seq` if no other thread has claimed it (then returns true). */
+export function claim(ctl: Int32Array, seq: number): boolean {
+  return Atomics.compareExchange(ctl, SLOT.claim, seq - 1, seq) === seq - 1;
+}
+
 const WORKER_ENTRY = new URL('./kernel-worker.ts', import.meta.url).href;
 
 /** Terminates the worker of a KernelThread that was dropped without close(). */
@@ -61,10 +70,12 @@ export class KernelThread {
   private readonly worker: Worker;
   private readonly errors: MessagePort;
   private seq = 0;
+  private method: ThreadMethod = THREAD_METHODS[0];
   private closed = false;
   private exited: Promise<void> = Promise.resolve();
 
-  constructor(spec: KernelThreadSpec) {
+  /** `local`: the caller's own workspace on the same memory, which runs the calls the worker has not claimed. */
+  constructor(spec: KernelThreadSpec, private readonly local: ThreadedWorkspace) {
     if (!(spec.memory.buffer instanceof SharedArrayBuffer)) throw new TypeError('KernelThread: the memory must be shared');
     this.ctl = new Int32Array(spec.memory.buffer, spec.control, CONTROL_BYTES / 4);
     const { port1, port2 } = new MessageChannel();
@@ -82,9 +93,10 @@ export class KernelThread {
     return state === STATE.ready && !this.closed;
   }
 
-  /** Starts `method(a, b)` on the worker (only when `ready`, and one at a time: `finish` it before the next). */
+  /** Offers `method(a, b)` to the worker (only when `ready`, and one at a time: `finish` it before the next). */
   start(method: ThreadMethod, a: number, b: number): void {
     const ctl = this.ctl;
+    this.method = method;
     ctl[SLOT.method] = THREAD_METHODS.indexOf(method);
     ctl[SLOT.a] = a;
     ctl[SLOT.b] = b;
@@ -92,10 +104,11 @@ export class KernelThread {
     Atomics.notify(ctl, SLOT.seq);
   }
 
-  /** Waits until the started call has returned. */
+  /** Runs the offered call here if the worker has not claimed it, else waits until it has returned. */
   finish(): void {
     const ctl = this.ctl;
     const seq = this.seq;
+    if (claim(ctl, seq)) return this.local[this.method](ctl[SLOT.a], ctl[SLOT.b]);
     const t0 = performance.now();
     for (let k = 0; Atomics.load(ctl, SLOT.done) !== seq; k++) {
       if (Atomics.load(ctl, SLOT.state) === STATE.failed) this.fail();

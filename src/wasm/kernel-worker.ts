@@ -1,12 +1,12 @@
 /**
  * The helper thread of ./kernel-thread.ts (started through the pool's `startWorker`): builds the
  * workspace named in workerData on the shared memory, then runs the commands of the control block
- * until told to exit. Its event loop stays blocked; it never posts anything but an error.
+ * it claims first until told to exit. Its event loop stays blocked; it never posts anything but an error.
  */
 import { workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { serializeError } from '../parallel/protocol.ts';
-import { CONTROL_BYTES, EXIT, SLOT, SPIN_MS, STATE, THREAD_METHODS, type KernelThreadSpec, type ThreadedWorkspace } from './kernel-thread.ts';
+import { claim, CONTROL_BYTES, EXIT, SLOT, SPIN_MS, STATE, THREAD_METHODS, type KernelThreadSpec, type ThreadedWorkspace } from './kernel-thread.ts';
 
 const { module, className, args, memory, control, errors } = workerData as KernelThreadSpec & { errors: MessagePort };
 const ctl = new Int32Array(memory.buffer, control, CONTROL_BYTES / 4);
@@ -30,6 +30,7 @@ try {
     seen = nextCommand(seen);
     const method = Atomics.load(ctl, SLOT.method);
     if (method === EXIT) break;
+    if (!claim(ctl, seen)) continue; // the caller ran it
     methods[method](ctl[SLOT.a], ctl[SLOT.b]);
     Atomics.store(ctl, SLOT.done, seen);
     Atomics.notify(ctl, SLOT.done);

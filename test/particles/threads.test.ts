@@ -10,7 +10,7 @@ import { runEnsemble, type EnsembleSpec } from '../../src/particles/ensemble.ts'
 import { AUTO_THREADS_WORK, kernelThreads, ParticleEngine, simulate, type SgdOptions } from '../../src/particles/sgd.ts';
 import { Rng } from '../../src/rng.ts';
 import { parseSpec } from '../../src/spec/index.ts';
-import { KernelThread } from '../../src/wasm/kernel-thread.ts';
+import { CONTROL_BYTES, KernelThread, SLOT } from '../../src/wasm/kernel-thread.ts';
 import type { ParticleModel } from '../../src/types.ts';
 import { teacherReluModel } from './helpers/toy-models.ts';
 
@@ -68,6 +68,31 @@ describe('two-thread kernels (a helper thread on a shared memory)', () => {
     }
     expect(Array.from(two.z)).toEqual(Array.from(one.z));
     expect(Array.from(two.w)).toEqual(Array.from(one.w));
+  });
+
+  it('the worker runs a whole call it claimed (the caller then only waits), with the same bits', () => {
+    const [n, d, B] = [203, 17, 8];
+    const PAGE = 65536;
+    const pages = Math.ceil((8 * n * d * 4 + 8 * B * d * 2 + 64 * n) / PAGE) + 8;
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    const mine = new KernelWorkspace(n, d, B, 0, { memory });
+    const control = (pages - 1) * PAGE; // past the workspace's arrays
+    const thread = new KernelThread({ module: new URL('../../src/particles/kernels.ts', import.meta.url).href, className: 'KernelWorkspace', args: [n, d, B, 0], memory, control }, mine);
+    open.push(thread);
+    const reference = new KernelWorkspace(n, d, B);
+    for (const ws of [mine, reference]) {
+      const rng = new Rng(8, 1);
+      rng.fillNormal(ws.w);
+      rng.fillNormal(ws.x);
+    }
+    untilThreaded(() => thread.ready);
+    const ctl = new Int32Array(memory.buffer, control, CONTROL_BYTES / 4);
+    thread.start('dotRows', 0, n);
+    const t0 = performance.now();
+    while (Atomics.load(ctl, SLOT.done) !== 1) if (performance.now() - t0 > READY_MS) throw new Error('the worker never ran the call');
+    thread.finish();
+    reference.dot();
+    expect(Array.from(mine.z)).toEqual(Array.from(reference.z));
   });
 
   const runs: Array<[string, ParticleModel, Omit<SgdOptions, 'saveTimes' | 'seed' | 'init'>]> = [
@@ -143,7 +168,8 @@ describe('two-thread kernels (a helper thread on a shared memory)', () => {
 
   it('a helper that fails to start makes `ready` throw its error; close() ends the thread', async () => {
     const module = new URL('../../src/particles/kernels.ts', import.meta.url).href;
-    const bad = new KernelThread({ module, className: 'NoSuchWorkspace', args: [], control: 0, memory: new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }) });
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    const bad = new KernelThread({ module, className: 'NoSuchWorkspace', args: [], control: 0, memory }, new KernelWorkspace(1, 1, 1, 0, { memory }));
     const t0 = performance.now();
     let err: unknown;
     while (!err && performance.now() - t0 < READY_MS) {
