@@ -147,4 +147,6 @@ export interface Provenance {
   readonly createdAt: string;
   readonly node: string;
   readonly timings: Record<string, number>;
+  /** Threads the particle kernels ran on (the most any replica used; particles.threads resolved), where particles ran. */
+  readonly particleThreads?: 1 | 2;
 }

@@ -52,6 +52,22 @@
  * activation declares `piecewiseLinear` (types.ts), else by calling value/derivative — and only
  * the (i, b) with σ' ≠ 0 enter the coefficient pass and the sparse update W += C X (units on the
  * flat parts of σ cost nothing there); no allocation per step.
+ *
+ * `threads` (particles.threads: 1, 2 or 'auto', the default): with 2, the workspace's memory is shared
+ * with a helper thread (../wasm/kernel-thread.ts) that runs Z = W Xᵀ for the rows i ≥ N/2 and the sparse
+ * update for the active rows i ≥ N/2 while this thread does the rows below (or, if the helper has not
+ * taken its half yet, that half too). Sampling, σ, the coefficient pass, decay and noise stay here.
+ * Each z_ib and each row's update is the same kernel's fixed sequence of IEEE operations whichever
+ * thread runs it, so results are bit-identical to threads = 1 (test/particles/threads.test.ts); the
+ * steps before the helper has started (≈ 0.3 s) run on one thread, which changes nothing either.
+ * 'auto' takes 2 only when it can pay (`kernelThreads`): a step of N·d·B ≥ AUTO_THREADS_WORK = 2·10⁵
+ * multiply-adds (per-unit sampling: B → N·B), no pool running seeds beside this run (a pool of ≥ 2
+ * workers already fills the cores), ≥ 2 cores and an idle one (1-minute load average < cores − 0.5).
+ * The reasoning: a step has two handshakes (≈ 0.3–0.6 µs each when both threads hold a core), while
+ * dot + update are 47–72 % of a step's time (bench cases (40, 800, 1) … (320, 800, 32)), so two
+ * threads can save at most 1.3–1.6× (Amdahl) and from 2·10⁵ multiply-adds (a ≈ 50 µs step) the
+ * handshakes are < 2 % of it. A helper without a core is much worse: on a 2-core machine with load ≈ 6
+ * two threads ran 0.5–0.97× as fast as one (bench/sgd.ts interleaved), hence the load test.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { ConfigError } from '../errors.ts';
