@@ -55,7 +55,7 @@ export interface KernelThreadSpec {
   readonly control: number;
 }
 
-/** Runs the call of command `seq` if no other thread has claimed it (then returns true). */
+/** Claims command `seq` for the calling thread if no other thread has (then returns true: this thread runs it). */
 export function claim(ctl: Int32Array, seq: number): boolean {
   return Atomics.compareExchange(ctl, SLOT.claim, seq - 1, seq) === seq - 1;
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../src/errors.ts';
 import { KernelWorkspace } from '../../src/particles/kernels.ts';
 import { runEnsemble, type EnsembleSpec } from '../../src/particles/ensemble.ts';
@@ -126,6 +126,18 @@ describe('two-thread kernels (a helper thread on a shared memory)', () => {
     expect([a.threads, b.threads]).toEqual([1, 2]);
     expect(Array.from(b.state!.w)).toEqual(Array.from(a.state!.w));
     expect(b.snapshots.map((s) => s.testRisk)).toEqual(a.snapshots.map((s) => s.testRisk));
+  });
+
+  it('simulate closes the helper thread after a stop and after a divergence', () => {
+    const close = vi.spyOn(KernelThread.prototype, 'close');
+    const model = teacherReluModel({ d: 8, teacherNorm: 1 });
+    const base: SgdOptions = { n: 50, epsilon: 0.01, trainA: true, init: { w: { kind: 'gaussian', scale: 1 } }, saveTimes: [1000], seed: 4, checkEvery: 10, threads: 2 };
+    let polls = 0;
+    const stopped = simulate(model, base, { shouldStop: () => ++polls > 2 });
+    expect([stopped.completed, stopped.threads, close.mock.calls.length]).toEqual([false, 2, 1]);
+    expect(() => simulate(model, { ...base, epsilon: 50 })).toThrow(/diverged/);
+    expect(close.mock.calls.length).toBe(2);
+    close.mockRestore();
   });
 
   it('particles.threads: 1, 2 or "auto" (default); anything else is a ConfigError naming the field', () => {
