@@ -65,9 +65,9 @@
  * workers already fills the cores), ≥ 2 cores and an idle one (1-minute load average < cores − 0.5).
  * The reasoning: a step has two handshakes (≈ 0.3–0.6 µs each when both threads hold a core), while
  * dot + update are 47–72 % of a step's time (bench cases (40, 800, 1) … (320, 800, 32)), so two
- * threads can save at most 1.3–1.6× (Amdahl) and from 2·10⁵ multiply-adds (a ≈ 50 µs step) the
+ * threads can be at most 1.3–1.6× faster (Amdahl) and from 2·10⁵ multiply-adds (a ≈ 50 µs step) the
  * handshakes are < 2 % of it. A helper without a core is much worse: on a 2-core machine with load ≈ 6
- * two threads ran 0.5–0.97× as fast as one (bench/sgd.ts interleaved), hence the load test.
+ * two threads ran 0.45–1.05× as fast as one (bench/sgd.ts interleaved, 4 runs), hence the load test.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { ConfigError } from '../errors.ts';
