@@ -6,18 +6,18 @@
 import { workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { serializeError } from '../parallel/protocol.ts';
-import { claim, CONTROL_BYTES, EXIT, SLOT, SPIN_MS, STATE, THREAD_METHODS, type KernelThreadSpec, type ThreadedWorkspace } from './kernel-thread.ts';
+import { claim, CONTROL_BYTES, EXIT, NAP_MS, SLOT, SPIN_MS, STATE, THREAD_METHODS, type KernelThreadSpec, type ThreadedWorkspace } from './kernel-thread.ts';
 
 const { module, className, args, memory, control, errors } = workerData as KernelThreadSpec & { errors: MessagePort };
 const ctl = new Int32Array(memory.buffer, control, CONTROL_BYTES / 4);
 
-/** Waits for SEQ to move past `seen` (spinning SPIN_MS, then sleeping); returns the new value. */
+/** Waits for SEQ to move past `seen` (spinning SPIN_MS, then napping NAP_MS at a time); returns the new value. */
 function nextCommand(seen: number): number {
   const t0 = performance.now();
   for (let k = 0; ; k++) {
     const seq = Atomics.load(ctl, SLOT.seq);
     if (seq !== seen) return seq;
-    if ((k & 255) === 255 && performance.now() - t0 > SPIN_MS) Atomics.wait(ctl, SLOT.seq, seen);
+    if ((k & 255) === 255 && performance.now() - t0 > SPIN_MS) Atomics.wait(ctl, SLOT.seq, seen, NAP_MS);
   }
 }
 
