@@ -63,11 +63,14 @@
  * 'auto' takes 2 only when it can pay (`kernelThreads`): a step of N·d·B ≥ AUTO_THREADS_WORK = 2·10⁵
  * multiply-adds (per-unit sampling: B → N·B), no pool running seeds beside this run (a pool of ≥ 2
  * workers already fills the cores), ≥ 2 cores and an idle one (1-minute load average < cores − 0.5).
- * The reasoning: a step has two handshakes (≈ 0.3–0.6 µs each when both threads hold a core), while
- * dot + update are 47–72 % of a step's time (bench cases (40, 800, 1) … (320, 800, 32)), so two
- * threads can be at most 1.3–1.6× faster (Amdahl) and from 2·10⁵ multiply-adds (a ≈ 50 µs step) the
- * handshakes are < 2 % of it. A helper without a core is much worse: on a 2-core machine with load ≈ 6
- * two threads ran 0.45–1.05× as fast as one (bench/sgd.ts interleaved, 4 runs), hence the load test.
+ * The reasoning: a step has two handshakes (≈ 0.3–0.5 µs each while the helper spins; it is never
+ * woken by Atomics.notify, which blocked the waker 12–150 µs), and dot + update are 47–72 % of a
+ * step's time on the bench cases, so two threads can be at most 1.3–1.6× faster (Amdahl); from
+ * 2·10⁵ multiply-adds (a ≈ 50 µs step) the handshakes are < 2 % of a step. Measured (bench/sgd.ts,
+ * 1 and 2 threads interleaved, 2 shared cores) in a quiet window: (40, 800, 1) 0.74×, (320, 800, 1)
+ * 1.48×, (40, 10000, 1) 1.21×, (40, 800, 32) 1.06×, (320, 800, 32) 0.91× (B = 32: σ and the
+ * coefficient pass outlast the helper's spin, so the caller often does both halves); with the load
+ * average at 4–5 on 2 cores, 0.58–0.99×, hence the idle-core test.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { ConfigError } from '../errors.ts';
