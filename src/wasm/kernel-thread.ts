@@ -14,8 +14,10 @@
  * Between commands the worker spins for SPIN_MS (a step's JS passes are short), then naps in
  * Atomics.wait for NAP_MS at a time: nobody wakes it, because waking a sleeping thread (Atomics.notify)
  * blocks the caller for 12–150 µs on this project's machines, more than the half it would hand over;
- * a napping worker's halves are simply done by the caller until the worker spins again. Data written before a store of SEQ, CLAIM or DONE are visible to the other thread
- * after it loads that value (Atomics are sequentially consistent). Either way the same method runs on
+ * a napping worker's halves are simply done by the caller until the worker spins again (the worker's
+ * notify of DONE is cheap: it only wakes a caller that already waited SPIN_MS). Data written before a
+ * store of SEQ, CLAIM or DONE are visible to the other thread after it loads that value (Atomics are
+ * sequentially consistent). Either way the same method runs on
  * the same data, so which thread ran it never changes a result.
  *
  * Lifetime: the worker is unreferenced (it never keeps the process alive) and ends with `close()`, or
