@@ -47,8 +47,8 @@ if (!only || only === 'sgd') {
   const rows = await runSgdBench();
   console.log('\nSGD (online; float32 / float64: median of the per-round ratios, interleaved):');
   for (const r of rows) {
-    const ratio = r.speedupVsFloat64 === undefined ? '' : `  (× ${r.speedupVsFloat64.toFixed(2)} vs float64)`;
-    console.log(`  d = ${String(r.d).padStart(3)}  N = ${String(r.N).padStart(5)}  B = ${String(r.B).padStart(2)}  ${r.precision}  ${Math.round(r.stepsPerSecond).toLocaleString('en').padStart(9)} steps/s${ratio}`);
+    const ratio = r.speedupVsFloat64 !== undefined ? `  (× ${r.speedupVsFloat64.toFixed(2)} vs float64)` : r.ratioToOneThread !== undefined ? `  (× ${r.ratioToOneThread.toFixed(2)} vs 1 thread)` : '';
+    console.log(`  d = ${String(r.d).padStart(3)}  N = ${String(r.N).padStart(5)}  B = ${String(r.B).padStart(2)}  ${r.precision}  ${r.threads} thread${r.threads > 1 ? 's' : ' '}  ${Math.round(r.stepsPerSecond).toLocaleString('en').padStart(9)} steps/s${ratio}`);
   }
   results.sgd = rows;
 }

@@ -5,13 +5,15 @@
  * ε = 2e-5 (small enough at d = 40 for the O(εd) Itô drift, reduced-models/isotropic-gaussians/README.md §7).
  * A step = draw B samples, Z = W Xᵀ, ŷ, and the update of the units with σ' ≠ 0 (MMN eq. 3, batch mean).
  *
- * Each case runs in both precisions (particles.precision "float64" and "float32": f32 W, X, Z and
- * f32x4 kernels, src/particles/kernels-f32.ts).
+ * Each case runs in three variants: particles.precision "float64" and "float32" (f32 W, X, Z and f32x4
+ * kernels, src/particles/kernels-f32.ts) on one thread, and float64 on two threads (particles.threads 2:
+ * a helper thread takes half of the products, same bits).
  *
- * Method: per case, one engine per precision, 0.3 s of warm-up steps each, then `repeats` rounds, each
- * timing a run of ≈ `seconds` in float64 and then in float32 (interleaved, so load from other
- * processes hits both alike); reported per precision: median steps/s (and min/max), and for float32
- * the median over rounds of the per-round ratio float32 / float64. The model is the registered
+ * Method: per case, one engine per variant, 0.3 s of warm-up steps each (after its helper thread is up),
+ * then `repeats` rounds, each timing a run of ≈ `seconds` in every variant in turn (interleaved, so load
+ * from other processes hits them alike); reported per variant: median steps/s (and min/max), and for the
+ * other variants the median over rounds of the per-round rate ratio to float64 on one thread (a ratio
+ * survives the drifts of a loaded machine that absolute rates do not). The model is the registered
  * one (reduced-models/isotropic-gaussians, default MMN σ); a step calls only its sampleData, the rest
  * is the engine (σ enters through its piecewise-linear shape).
  *
@@ -30,6 +32,11 @@ export interface SgdBenchCase {
 
 export interface SgdBenchResult extends SgdBenchCase {
   readonly precision: Precision;
+  readonly threads: 1 | 2;
+  /** float32 rows: median over the rounds of (this rate / the float64 one-thread rate of the same round). */
+  readonly speedupVsFloat64?: number;
+  /** Two-thread rows: the same ratio to the one-thread float64 rate. */
+  readonly ratioToOneThread?: number;
   /** Median over the repeats. */
   readonly stepsPerSecond: number;
   readonly minStepsPerSecond: number;
@@ -38,8 +45,6 @@ export interface SgdBenchResult extends SgdBenchCase {
   readonly stepsPerRepeat: number;
   /** Multiply-adds of the dense product Z = W Xᵀ per second (N·d·B per step), for scale. */
   readonly denseGflops: number;
-  /** float32 rows: median over rounds of (float32 steps/s) / (float64 steps/s), timed back to back. */
-  readonly speedupVsFloat64?: number;
   readonly cpu: string;
   readonly cores: number;
   readonly node: string;
@@ -57,18 +62,26 @@ export const SGD_BENCH_CASES: readonly SgdBenchCase[] = [
 ];
 
 /**
- * A warmed-up engine of one case: `time(seconds)` runs ≈ seconds of steps from where the last run
- * left off and returns the rate (shared by the bench and the interleaved peer comparison).
+ * A warmed-up engine of one case on `threads` threads: `time(seconds)` runs ≈ seconds of steps from where
+ * the last run left off and returns the rate (shared by the bench and the interleaved peer comparison);
+ * `close()` ends its helper thread.
  */
-export function sgdStepTimer(c: SgdBenchCase, precision: Precision = 'float64'): { time(seconds: number): { stepsPerSecond: number; steps: number } } {
+export function sgdStepTimer(c: SgdBenchCase, precision: Precision = 'float64', threads: 1 | 2 = 1): { time(seconds: number): { stepsPerSecond: number; steps: number }; close(): Promise<void> } {
   const engine = new ParticleEngine(new IsotropicGaussians({ delta: 0.8, d: c.d }).particleModel(), {
-    n: c.N, batch: c.B, epsilon: 2e-5, init: { w: { kind: 'gaussian', scale: 0.8 } }, saveTimes: [1], seed: 1, precision,
+    n: c.N, batch: c.B, epsilon: 2e-5, init: { w: { kind: 'gaussian', scale: 0.8 } }, saveTimes: [1], seed: 1, precision, threads,
   });
   let k = 0;
-  // Warm-up (JIT, caches), also used to size the timed runs.
-  const t0 = performance.now();
-  while (performance.now() - t0 < 300) for (let q = 0; q < 10; q++) engine.step(k++);
-  const warmRate = k / ((performance.now() - t0) / 1000);
+  // Warm-up (JIT, caches, the helper thread's start), also used to size the timed runs.
+  let t0 = performance.now();
+  let k0 = 0;
+  while (engine.runningThreads !== threads || performance.now() - t0 < 300) {
+    if (engine.runningThreads !== threads) {
+      t0 = performance.now();
+      k0 = k;
+    }
+    for (let q = 0; q < 10; q++) engine.step(k++);
+  }
+  const warmRate = (k - k0) / ((performance.now() - t0) / 1000);
   return {
     time(seconds) {
       const steps = Math.max(10, Math.round(warmRate * seconds));
@@ -76,6 +89,7 @@ export function sgdStepTimer(c: SgdBenchCase, precision: Precision = 'float64'):
       for (let q = 0; q < steps; q++) engine.step(k++);
       return { stepsPerSecond: steps / ((performance.now() - start) / 1000), steps };
     },
+    close: () => engine.close(),
   };
 }
 
@@ -84,26 +98,31 @@ export async function runSgdBench(options: { repeats?: number; seconds?: number;
   const seconds = options.seconds ?? 0.5;
   const results: SgdBenchResult[] = [];
   for (const c of options.cases ?? SGD_BENCH_CASES) {
-    const timers = { float64: sgdStepTimer(c, 'float64'), float32: sgdStepTimer(c, 'float32') };
-    const runs = { float64: [] as Array<{ stepsPerSecond: number; steps: number }>, float32: [] as Array<{ stepsPerSecond: number; steps: number }> };
-    for (let round = 0; round < repeats; round++) for (const p of PRECISIONS) runs[p].push(timers[p].time(seconds));
-    const ratios = runs.float32.map((r, k) => r.stepsPerSecond / runs.float64[k].stepsPerSecond);
-    for (const p of PRECISIONS) {
-      const rates = runs[p].map((r) => r.stepsPerSecond);
+    const variants: ReadonlyArray<{ precision: Precision; threads: 1 | 2 }> = [
+      ...PRECISIONS.map((precision) => ({ precision, threads: 1 as const })),
+      { precision: 'float64', threads: 2 },
+    ];
+    const timers = variants.map((v) => sgdStepTimer(c, v.precision, v.threads));
+    const runs = variants.map(() => [] as Array<{ stepsPerSecond: number; steps: number }>);
+    for (let round = 0; round < repeats; round++) timers.forEach((timer, v) => runs[v].push(timer.time(seconds)));
+    await Promise.all(timers.map((timer) => timer.close()));
+    variants.forEach((variant, v) => {
+      const rates = runs[v].map((r) => r.stepsPerSecond);
       const sps = median(rates);
+      const ratio = median(rates.map((rate, round) => rate / runs[0][round].stepsPerSecond));
       results.push({
         ...c,
-        precision: p,
+        ...variant,
+        ...(variant.precision === 'float32' ? { speedupVsFloat64: ratio } : variant.threads === 2 ? { ratioToOneThread: ratio } : {}),
         stepsPerSecond: sps,
         minStepsPerSecond: Math.min(...rates),
         maxStepsPerSecond: Math.max(...rates),
         repeats,
-        stepsPerRepeat: runs[p][0].steps,
+        stepsPerRepeat: runs[v][0].steps,
         denseGflops: (sps * c.N * c.d * c.B * 2) / 1e9,
-        ...(p === 'float32' ? { speedupVsFloat64: median(ratios) } : {}),
         ...machineInfo(),
       });
-    }
+    });
   }
   return results;
 }

@@ -168,4 +168,6 @@ export interface Provenance {
   readonly timings: Record<string, number>;
   /** The distinct particles.precision of the runs that have a particles block (absent when none has). */
   readonly precision?: readonly ('float64' | 'float32')[];
+  /** Threads the particle kernels ran on (the most any replica used; particles.threads resolved), where particles ran. */
+  readonly particleThreads?: 1 | 2;
 }

@@ -457,8 +457,8 @@ interface BenchResults {
   readonly machine: { readonly cpu: string; readonly cores: number; readonly node: string };
   readonly pde?: { case: string; M: number; K: number; rank: number; stepsPerSecond: number }[];
   readonly pdeNd?: { shape: number[]; cells: number; rank: number; stepsPerSecond: number; cellStepsPerSecond: number; bytesPerCell: { analytic: number }; peakRssMiB: number }[];
-  /** One row per case and precision (rows without `precision`, from before the float32 path, are float64). */
-  readonly sgd?: { d: number; N: number; B: number; precision?: 'float64' | 'float32'; stepsPerSecond: number; speedupVsFloat64?: number }[];
+  /** One row per case, precision and thread count (rows without `precision` / `threads`, from before those existed, are float64 / 1 thread). */
+  readonly sgd?: { d: number; N: number; B: number; precision?: 'float64' | 'float32'; threads?: number; stepsPerSecond: number; speedupVsFloat64?: number }[];
   /** `npm run bench:peers` (bench/peers.ts): interleaved ratios against PyTorch, with its own date and machine. */
   readonly peers?: {
     readonly createdAt: string;
@@ -502,9 +502,9 @@ const benchTable = fromBench('bench-table', `README Benchmarks: steps/s of ${BEN
         : `${g.map((r) => sci(r.cellStepsPerSecond)).join(' / ')} cells·steps/s`;
     rows.push([i === 0 ? 'n-D PDE' : '', `${size}, rank ${ranks}`, `${g.map((r) => rate(r.stepsPerSecond)).join(' / ')} (${detail})`]);
   });
-  // per precision: the online cases of MMN Fig. 1 and 3 (B = 1, N = 800), then the rest; float32 with its interleaved ratio to float64
+  // per precision, one thread (the bench also times two): the online cases of MMN Fig. 1 and 3 (B = 1, N = 800), then the rest; float32 with its interleaved ratio to float64
   for (const precision of ['float64', 'float32'] as const) {
-    const sgd = (bench.sgd ?? []).filter((r) => (r.precision ?? 'float64') === precision);
+    const sgd = (bench.sgd ?? []).filter((r) => (r.precision ?? 'float64') === precision && (r.threads ?? 1) === 1);
     [sgd.filter((r) => r.B === 1 && r.N === 800), sgd.filter((r) => !(r.B === 1 && r.N === 800))].forEach((g, i) => {
       if (g.length === 0) return;
       const speedup = precision === 'float32' ? ` (× ${g.map((r) => r.speedupVsFloat64!.toFixed(2)).join(' / ')} vs float64)` : '';

@@ -26,7 +26,7 @@
  * by the tasks' checks).
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { isMainThread, Worker, workerData, type WorkerOptions } from 'node:worker_threads';
 import { checkNumber } from '../io/validate.ts';
 import { deserializeError, loadTaskFunction, rateLimited, type ReplyMessage, type RunMessage, type Task } from './protocol.ts';
 
@@ -95,6 +95,24 @@ export async function runInWorker<Result, Progress = unknown>(task: Task, option
 
 const BOOTSTRAP = new URL('../../bin/run-ts.mjs', import.meta.url);
 const WORKER_ENTRY = new URL('./worker.ts', import.meta.url).href;
+
+/**
+ * A worker thread running the ES module `entry` (file: URL, .ts allowed) through bin/run-ts.mjs, with
+ * `data` (plus `entry`) as its workerData; the one way the project starts a worker (the pool's, and the
+ * kernels' helper thread, src/wasm/kernel-thread.ts).
+ */
+export function startWorker(entry: string, data: Record<string, unknown>, transferList: WorkerOptions['transferList'] = []): Worker {
+  return new Worker(BOOTSTRAP, { workerData: { ...data, entry }, transferList });
+}
+
+/**
+ * Threads of one pool call running side by side with this one: the pool's worker count inside one of its
+ * workers, else 1. Code that could use a second core itself (the SGD kernels' helper thread) does so only
+ * when this is 1: the pool already keeps the cores busy otherwise.
+ */
+export function poolSiblings(): number {
+  return isMainThread ? 1 : ((workerData as { poolWorkers?: number } | null)?.poolWorkers ?? 1);
+}
 
 /** The caller's stop request as one shared flag: `poll()` asks `shouldStop` once and latches. */
 function stopSignal(shouldStop: (() => boolean) | undefined) {
@@ -193,7 +211,7 @@ async function runOnWorkers<Result, Progress>({ tasks, options, results, stop, m
         }, pollMs);
       }
       for (let w = 0; w < count; w++) {
-        const worker = new Worker(BOOTSTRAP, { workerData: { entry: WORKER_ENTRY, stopFlag: stop.flag } });
+        const worker = startWorker(WORKER_ENTRY, { stopFlag: stop.flag, poolWorkers: count });
         pool.push(worker);
         worker.on('message', (msg: ReplyMessage) => {
           if (settled) return;

@@ -309,6 +309,13 @@ export class KernelWorkspace32 implements Workspace<Float32Array> {
     this.cols = new Int32Array(buf, off.cols, n * batch);
   }
 
+  /** One thread: the float32 kernels have no helper-thread path. */
+  readonly threads = 1;
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
   setPiecewiseLinear(shape: PiecewiseLinearShape): void {
     tabulatePiecewiseLinear(this.table, this.knots, shape);
   }
@@ -324,7 +331,7 @@ export class KernelWorkspace32 implements Workspace<Float32Array> {
 
   /** z[i·B + b] = <w_i, x_b> in f32. */
   dot(): void {
-    sweepDot(this.dots, this.offsets, this.n, this.d, this.batch, 4);
+    sweepDot(this.dots, this.offsets, 0, this.n, this.d, this.batch, 4);
   }
 
   /** As `KernelWorkspace.update`, in f32. */

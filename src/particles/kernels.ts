@@ -24,10 +24,18 @@
  *
  * Memory: all arrays live in one WebAssembly.Memory owned by a `KernelWorkspace`; the Float64Array
  * / Int32Array views it hands out stay valid because the memory never grows.
+ *
+ * Two threads (`threads: 2`): the memory is shared and a worker (../wasm/kernel-thread.ts) builds the
+ * same workspace on it; `dot` then offers rows [N/2, N) to the worker and `update` the active rows
+ * with index ≥ N/2, while this thread does the rest (and also the offered half if the worker has not
+ * taken it by then). Every z_ib and every row update is still one
+ * kernel's fixed sequence of operations on the same data (the R×S blocking only groups independent
+ * accumulators), so the results are bit-identical to one thread.
  */
 
 import type { PiecewiseLinearShape } from '../types.ts';
 import { F64, FunctionBuilder, I32, kernelMemory, kernelModule, op, V128, type FunctionSpec } from '../wasm/encoder.ts';
+import { CONTROL_BYTES, KernelThread } from '../wasm/kernel-thread.ts';
 
 // f64x2 loads and stores with an alignment hint of 8 bytes: rows need not be 16-byte aligned.
 const loadV = (offset = 0) => op.v128Load(offset, 3);
@@ -502,21 +510,29 @@ export interface Workspace<T extends Real = Real> {
   activate(writeSig: boolean): number;
   dot(): void;
   update(nActive: number): void;
+  /** Threads the kernels run on now (2 once a helper thread is up). */
+  readonly threads: 1 | 2;
+  /** Ends the helper thread, if any. */
+  close(): Promise<void>;
 }
 
 /** Byte offsets of a workspace's arrays in its memory. */
-export type Offsets = Record<'w' | 'a' | 'b' | 'x' | 'z' | 'coef' | 'res' | 'sig' | 'table' | 'rows' | 'ptr' | 'cols', number>;
+export type Offsets = Record<'w' | 'a' | 'b' | 'x' | 'z' | 'coef' | 'res' | 'sig' | 'table' | 'rows' | 'ptr' | 'cols' | 'control', number>;
 
 /**
  * The memory of a workspace and where its arrays go, with `real` bytes (8 or 4) per element of the
  * float arrays w, x, z, coef, sig (a, b, res and the σ table are f64; rows, ptr, cols i32), each
- * array starting on a 16-byte boundary.
+ * array starting on a 16-byte boundary; with `threads: 2` a shared memory with the helper thread's
+ * control block, and on the helper's side (`memory` given) that memory itself.
  */
-export function workspaceMemory(n: number, d: number, batch: number, knots: number, real: 4 | 8): { off: Offsets; sizes: Record<keyof Offsets, number>; memory: WebAssembly.Memory } {
+export function workspaceMemory(
+  n: number, d: number, batch: number, knots: number, real: 4 | 8, options: WorkspaceOptions = {},
+): { off: Offsets; sizes: Record<keyof Offsets, number>; memory: WebAssembly.Memory } {
+  const threaded = options.threads === 2 || options.memory !== undefined;
   const sizes = {
     w: real * n * d, a: 8 * n, b: 8 * n, x: real * batch * d, z: real * n * batch, coef: real * n * batch, res: 8 * batch,
     sig: knots > 0 ? real * n * batch : 0, table: 8 * (3 * knots + 2),
-    rows: 4 * n, ptr: 4 * (n + 1), cols: 4 * n * batch,
+    rows: 4 * n, ptr: 4 * (n + 1), cols: 4 * n * batch, control: threaded ? CONTROL_BYTES : 0,
   };
   let at = 0;
   const off = {} as Offsets;
@@ -524,7 +540,7 @@ export function workspaceMemory(n: number, d: number, batch: number, knots: numb
     off[key] = at;
     at += Math.ceil(sizes[key] / 16) * 16;
   }
-  const memory = kernelMemory(at, `particles (N = ${n}, d = ${d}, B = ${batch}${real === 4 ? ', float32' : ''})`);
+  const memory = options.memory ?? kernelMemory(at, `particles (N = ${n}, d = ${d}, B = ${batch}${real === 4 ? ', float32' : ''})`, threaded);
   return { off, sizes, memory };
 }
 
@@ -538,29 +554,37 @@ export function tabulatePiecewiseLinear(tab: Float64Array, m: number, shape: Pie
 }
 
 /**
- * Z = W Xᵀ with register-blocked kernels `dots` ('2x4', '1x4', '6x1', '1x1': R rows × S samples, as
- * `dotKernel`), `real` bytes per element: one sweep of W over the ⌊B/4⌋ groups of 4 samples, one
- * over the B mod 4 single samples left.
+ * Z = W Xᵀ for the rows i0 ≤ i < i1 with register-blocked kernels `dots` ('2x4', '1x4', '6x1', '1x1': R rows ×
+ * S samples, as `dotKernel`), `real` bytes per element: one sweep of those rows over the ⌊B/4⌋ groups of 4
+ * samples, one over the B mod 4 single samples left. Each z_ib is the same operations whatever the range.
  */
-export function sweepDot(dots: Record<string, DotFn>, o: Offsets, n: number, d: number, B: number, real: 4 | 8): void {
+export function sweepDot(dots: Record<string, DotFn>, o: Offsets, i0: number, i1: number, d: number, B: number, real: 4 | 8): void {
   const sweep = (R: number, kernel: DotFn, single: DotFn, b: number, groups: number) => {
-    const blocks = Math.floor(n / R);
-    const done = blocks * R;
+    const blocks = Math.floor((i1 - i0) / R);
+    const done = i0 + blocks * R;
     const xb = o.x + real * d * b;
     const zb = o.z + real * b;
-    kernel(o.w, xb, zb, blocks, d, B, groups);
-    if (done < n) single(o.w + real * d * done, xb, zb + real * B * done, n - done, d, B, groups);
+    kernel(o.w + real * d * i0, xb, zb + real * B * i0, blocks, d, B, groups);
+    if (done < i1) single(o.w + real * d * done, xb, zb + real * B * done, i1 - done, d, B, groups);
   };
   const quads = B >> 2;
   if (quads > 0) sweep(2, dots['2x4'], dots['1x4'], 0, quads);
   if (B > 4 * quads) sweep(6, dots['6x1'], dots['1x1'], 4 * quads, B - 4 * quads);
 }
 
+export interface WorkspaceOptions {
+  /** 2: a shared memory and a helper thread running half of `dot` and `update` (default 1). */
+  readonly threads?: 1 | 2;
+  /** The helper thread's side: build the views on this (shared) memory of the main thread's workspace. */
+  readonly memory?: WebAssembly.Memory;
+}
+
 /**
  * Memory and views for one simulation of N units in dimension d with batch B:
  * `w` (N×d), `a`, `b` (N), `x` (B×d), `z` (N×B), the sparse update in CSR form by active rows — `rows` (≤ N),
  * `ptr` (≤ N + 1), `cols` and `coef` (≤ N·B) — and, for a piecewise-linear σ with `knots` knots,
- * its table, the batch sums `res` (B) and the values `sig` (N×B).
+ * its table, the batch sums `res` (B) and the values `sig` (N×B). With `threads: 2`, call `close()`
+ * when done (it ends the helper thread; an unreferenced one never keeps the process alive).
  */
 export class KernelWorkspace implements Workspace<Float64Array> {
   readonly w: Float64Array;
@@ -582,8 +606,14 @@ export class KernelWorkspace implements Workspace<Float64Array> {
   private readonly activation: Record<string, ActivateFn> | null;
   private readonly axpyRowsFn: AxpyRowsFn;
 
-  constructor(readonly n: number, readonly d: number, readonly batch: number, readonly knots = 0) {
-    const { off, sizes, memory } = workspaceMemory(n, d, batch, knots, 8);
+  /** The helper thread (threads: 2, on the main side only). */
+  private readonly helper: KernelThread | null = null;
+
+  constructor(readonly n: number, readonly d: number, readonly batch: number, readonly knots = 0, options: WorkspaceOptions = {}) {
+    const { off, sizes, memory } = workspaceMemory(n, d, batch, knots, 8, options);
+    if (options.threads === 2 && !options.memory) {
+      this.helper = new KernelThread({ module: import.meta.url, className: 'KernelWorkspace', args: [n, d, batch, knots], memory, control: off.control }, this);
+    }
     const exports = instantiate(memory);
     this.dots = {};
     for (const [R, S] of DOT_SHAPES) this.dots[`${R}x${S}`] = exports[`dot${R}x${S}`] as DotFn;
@@ -627,20 +657,59 @@ export class KernelWorkspace implements Workspace<Float64Array> {
     return this.activation[B === 1 ? 'activate1' : 'activate'](o.z, o.b, o.a, n, B, o.table, this.knots, o.res, o.sig, writeSig ? 1 : 0, o.rows, o.ptr, o.cols, o.coef);
   }
 
-  /** z[i·B + b] = <w_i, x_b> for all i < N, b < B (biases not included). */
+  /** Threads the kernels run on: 2 once the helper thread is up (until then this thread does all the work). */
+  get threads(): 1 | 2 {
+    return this.helper?.ready ? 2 : 1;
+  }
+
+  /** z[i·B + b] = <w_i, x_b> for all i < N, b < B (biases not included); rows [N/2, N) on the helper thread if it is up. */
   dot(): void {
-    sweepDot(this.dots, this.offsets, this.n, this.d, this.batch, 8);
+    const n = this.n;
+    if (!this.helper?.ready) return this.dotRows(0, n);
+    const h = n >> 1;
+    this.helper.start('dotRows', h, n);
+    this.dotRows(0, h);
+    this.helper.finish();
+  }
+
+  /** `dot` for the rows i0 ≤ i < i1 only. */
+  dotRows(i0: number, i1: number): void {
+    sweepDot(this.dots, this.offsets, i0, i1, this.d, this.batch, 8);
   }
 
   /**
    * w_{rows[k]} += Σ_{e = ptr[k]}^{ptr[k+1]−1} coef[e] · x_{cols[e]} for k < nActive
-   * (fill rows/ptr/cols/coef first; ptr[0] must be 0). With B = 1 every listed row must have
-   * exactly one entry (ptr[k] = k), and the `axpyRows` kernel is used.
+   * (fill rows/ptr/cols/coef first; ptr[0] must be 0; rows increasing). With B = 1 every listed row must
+   * have exactly one entry (ptr[k] = k), and the `axpyRows` kernel is used. The active rows ≥ N/2 go to
+   * the helper thread if it is up.
    */
   update(nActive: number): void {
+    if (!this.helper?.ready) return this.updateRows(0, nActive);
+    // first k with rows[k] ≥ N/2 (rows increase)
+    const h = this.n >> 1;
+    const rows = this.rows;
+    let lo = 0;
+    let hi = nActive;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (rows[mid] < h) lo = mid + 1;
+      else hi = mid;
+    }
+    this.helper.start('updateRows', lo, nActive);
+    this.updateRows(0, lo);
+    this.helper.finish();
+  }
+
+  /** `update` for the active rows k0 ≤ k < k1 only. */
+  updateRows(k0: number, k1: number): void {
     const o = this.offsets;
-    if (this.batch === 1) this.axpyRowsFn(o.w, o.x, this.d, o.rows, o.coef, nActive);
-    else this.updateFn(o.w, o.x, this.d, o.rows, o.ptr, o.cols, o.coef, nActive);
+    if (this.batch === 1) this.axpyRowsFn(o.w, o.x, this.d, o.rows + 4 * k0, o.coef + 8 * k0, k1 - k0);
+    else this.updateFn(o.w, o.x, this.d, o.rows + 4 * k0, o.ptr + 4 * k0, o.cols, o.coef, k1 - k0);
+  }
+
+  /** Ends the helper thread (if any; resolves once it has exited); the workspace then runs on this thread only. */
+  close(): Promise<void> {
+    return this.helper?.close() ?? Promise.resolve();
   }
 }
 

@@ -55,6 +55,7 @@ export function replicaSpec(run: RunSpec, overrides: Partial<Omit<SgdOptions, 's
       integrator: p.integrator,
       sampling: p.sampling,
       ...(p.precision === 'float32' ? { precision: p.precision } : {}), // float64 (the default) leaves the replica spec, and checkpoint keys, as before
+      threads: p.threads,
       seed: run.seed,
       ...overrides,
     },

@@ -64,8 +64,30 @@
  * ≤ γ_d Σ_j |w_j x_j| (γ_d ≈ d·2⁻²⁴, vs d·2⁻⁵³ in f64); on MMN Fig. 1 (N = 400, ε = 1e-4, t ≤ 10) the
  * f32 risk curve stays within 2.6e-3 relative of the f64 one from the same seed, ≤ 0.09 of the
  * seed-to-seed standard deviation of R (test/particles/precision.test.ts). Bit-reproducible like float64.
+ *
+ * ## Threads (`threads`)
+ * particles.threads: 1, 2 or 'auto' (the default; float64 only, float32 runs on one thread): with 2, the workspace's memory is shared
+ * with a helper thread (../wasm/kernel-thread.ts) that runs Z = W Xᵀ for the rows i ≥ N/2 and the sparse
+ * update for the active rows i ≥ N/2 while this thread does the rows below (or, if the helper has not
+ * taken its half yet, that half too). Sampling, σ, the coefficient pass, decay and noise stay here.
+ * Each z_ib and each row's update is the same kernel's fixed sequence of IEEE operations whichever
+ * thread runs it, so results are bit-identical to threads = 1 (test/particles/threads.test.ts); the
+ * steps before the helper has started (≈ 0.3 s) run on one thread, which changes nothing either.
+ * 'auto' takes 2 only when it can pay (`kernelThreads`): a step of N·d·B ≥ AUTO_THREADS_WORK = 2·10⁵
+ * multiply-adds (per-unit sampling: B → N·B), no pool running seeds beside this run (a pool of ≥ 2
+ * workers already fills the cores), ≥ 2 cores and an idle one (1-minute load average < cores − 0.5).
+ * The reasoning: a step has two handshakes (≈ 0.3–0.5 µs each while the helper spins; it is never
+ * woken by Atomics.notify, which blocked the waker 12–150 µs), and dot + update are 47–72 % of a
+ * step's time on the bench cases, so two threads can be at most 1.3–1.6× faster (Amdahl); from
+ * 2·10⁵ multiply-adds (a ≈ 50 µs step) the handshakes are < 2 % of a step. Measured (bench/sgd.ts,
+ * 1 and 2 threads interleaved, 2 shared cores) in a quiet window: (40, 800, 1) 0.74×, (320, 800, 1)
+ * 1.48×, (40, 10000, 1) 1.21×, (40, 800, 32) 1.06×, (320, 800, 32) 0.91× (B = 32: σ and the
+ * coefficient pass outlast the helper's spin, so the caller often does both halves); with the load
+ * average at 4–5 on 2 cores, 0.58–0.99×, hence the idle-core test.
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { ConfigError } from '../errors.ts';
+import { poolSiblings } from '../parallel/pool.ts';
 import { checkNumber } from '../io/validate.ts';
 import { Rng } from '../rng.ts';
 import { evaluateSchedule, type ParticleModel, type PiecewiseLinearShape, type StepSchedule } from '../types.ts';
@@ -122,7 +144,11 @@ export interface SgdOptions {
   readonly checkEvery?: number;
   /** Return the final (w, a, b) in the result (default false). */
   readonly returnState?: boolean;
+  /** Threads of the ridge-unit engine's kernels: 1, 2 or 'auto' (default; see the module doc, "Performance"). */
+  readonly threads?: Threads;
 }
+
+export type Threads = 1 | 2 | 'auto';
 
 export interface SgdProgress {
   readonly step: number;
@@ -177,6 +203,8 @@ export interface ParticleRun {
   readonly stoppedAt: { readonly step: number; readonly t: number } | null;
   /** Copies of the final parameters (only with returnState). */
   readonly state?: ParticleState;
+  /** Threads the engine's kernels ran on (particles.threads resolved; 1 for engines without threaded kernels). */
+  readonly threads: 1 | 2;
   readonly timings: { readonly stepsMs: number; readonly observablesMs: number };
 }
 
@@ -204,6 +232,7 @@ export interface Resolved {
   seed: number;
   stream: number;
   checkEvery: number;
+  threads: Threads;
 }
 
 /** What option validation needs to know of a model. */
@@ -288,11 +317,40 @@ export function resolveOptions(model: EngineModelInfo, o: Omit<SgdOptions, 'init
   const seed = checkNumber(o.seed, 'particles.seed', { integer: true, min: 0, max: 0xffffffff });
   const stream = checkNumber(o.stream ?? 0, 'particles.stream', { integer: true, min: 0, below: STREAM_LIMIT });
   const checkEvery = checkNumber(o.checkEvery ?? 10000, 'particles.checkEvery', { integer: true, min: 1 });
+  const threads = o.threads ?? 'auto';
+  if (threads !== 1 && threads !== 2 && threads !== 'auto') throw new ConfigError('particles.threads', `must be 1, 2 or "auto" (got ${JSON.stringify(threads)})`);
   return {
     n: o.n, d, batch, epsilon: o.epsilon, schedule, algorithm, integrator, sampling, precision,
     trainA: o.trainA ?? false, trainB: o.trainB ?? false,
-    lambda, noiseFactor, saveSteps, totalSteps, testSamples, seed, stream, checkEvery,
+    lambda, noiseFactor, saveSteps, totalSteps, testSamples, seed, stream, checkEvery, threads,
   };
+}
+
+/**
+ * Work per step, N·d·B multiply-adds of Z = W Xᵀ, from which 'auto' uses the helper thread
+ * (the module doc, "Performance", gives the measurements behind it).
+ */
+export const AUTO_THREADS_WORK = 2e5;
+
+/** What 'auto' looks at: cores, the 1-minute load average, and the pool workers running beside this thread. */
+export interface MachineLoad {
+  readonly cores: number;
+  readonly load: number;
+  readonly siblings: number;
+}
+
+const machineLoad = (): MachineLoad => ({ cores: availableParallelism(), load: loadavg()[0], siblings: poolSiblings() });
+
+/**
+ * particles.threads → the threads of a run with `work` = N·d·B multiply-adds a step: 'auto' is 2 when
+ * work ≥ AUTO_THREADS_WORK, no other worker of a pool runs beside this one, and a core is idle (load
+ * average < cores − 0.5, this run's own thread counting 1): a helper that must wait for a core turns
+ * each of a step's two handshakes into a scheduler wake-up, far slower than one thread.
+ */
+export function kernelThreads(threads: Threads, work: number, machine: MachineLoad = machineLoad()): 1 | 2 {
+  if (threads !== 'auto') return threads;
+  const { cores, load, siblings } = machine;
+  return work >= AUTO_THREADS_WORK && siblings === 1 && cores >= 2 && load < cores - 0.5 ? 2 : 1;
 }
 
 /** Validates an activation's piecewise-linear description (knots increasing, finite numbers). */
@@ -316,6 +374,8 @@ function checkShape(shape: PiecewiseLinearShape): void {
 export class ParticleEngine implements Engine {
   /** The units; with float32, W here is an f64 copy of the kernels' f32 W, refreshed by `syncState` (at every save time). */
   readonly state: ParticleState;
+  /** Threads of the kernels (particles.threads resolved); with 2, call `close()` when done. */
+  readonly threads: 1 | 2;
   private readonly ws: Workspace;
   /** float32: the kernels' W and X (null in float64, where state.w and xRows are the kernels' own arrays). */
   private readonly w32: Float32Array | null;
@@ -348,6 +408,9 @@ export class ParticleEngine implements Engine {
     // Per-unit sampling runs the forward pass on all N·B samples of a step at once.
     const samples = o.algorithm === 'gd' ? 1 : o.sampling === 'per-unit' ? n * batch : batch;
     const knots = this.piecewiseLinear ? shape!.knots.length : 0;
+    // GD uses no kernel of the workspace but its arrays; float32 has no helper-thread path
+    if (o.precision === 'float32' && o.threads === 2) throw new ConfigError('particles.threads', '2 threads are for float64 runs; with particles.precision "float32" use 1 or "auto"');
+    this.threads = o.algorithm === 'gd' || o.precision === 'float32' ? 1 : kernelThreads(o.threads, n * d * samples);
     if (o.precision === 'float32') {
       const ws = new KernelWorkspace32(n, d, samples, knots);
       this.ws = ws;
@@ -356,7 +419,7 @@ export class ParticleEngine implements Engine {
       this.state = { n, d, w: new Float64Array(n * d), a: ws.a, b: ws.b };
       this.xRows = [new Float64Array(d)];
     } else {
-      const ws = new KernelWorkspace(n, d, samples, knots);
+      const ws = new KernelWorkspace(n, d, samples, knots, { threads: this.threads });
       this.ws = ws;
       this.w32 = null;
       this.x32 = null;
@@ -606,6 +669,16 @@ export class ParticleEngine implements Engine {
     if (this.o.trainB) this.rng.addNormal(b, eta);
   }
 
+  /** Threads the kernels run on now: `threads`, once the helper thread is up (steps before that run on one). */
+  get runningThreads(): 1 | 2 {
+    return this.ws.threads;
+  }
+
+  /** Ends the kernels' helper thread, if any (resolves once it has exited; the engine can still step, on one thread). */
+  close(): Promise<void> {
+    return this.ws.close();
+  }
+
   /** Observables of the current state (see the module doc). */
   observe(requestedTime: number, step: number): ParticleSnapshot {
     this.syncState();
@@ -659,6 +732,8 @@ export interface Engine {
   readonly state: ParticleState;
   /** Brings `state` up to date when the engine keeps its parameters elsewhere (float32 W). */
   syncState?(): void;
+  /** Threads its kernels run on (default 1). */
+  readonly threads?: 1 | 2;
   step(k: number): void;
   observe(requestedTime: number, step: number): ParticleSnapshot;
 }
@@ -735,6 +810,7 @@ export function runEngine(
     completed: stoppedAt === null,
     stoppedAt,
     ...(options.returnState ? { state: { n: s.n, d: s.d, w: Float64Array.from(s.w), a: Float64Array.from(s.a), b: Float64Array.from(s.b) } } : {}),
+    threads: engine.threads ?? 1,
     timings: { stepsMs, observablesMs },
   };
 }
@@ -744,5 +820,10 @@ export function runEngine(
  * Deterministic: the same (model, options) give bit-identical results.
  */
 export function simulate(model: ParticleModel, options: SgdOptions, control: RunControl = {}): ParticleRun {
-  return runEngine(new ParticleEngine(model, options), model, options, control);
+  const engine = new ParticleEngine(model, options);
+  try {
+    return runEngine(engine, model, options, control);
+  } finally {
+    void engine.close(); // also on a divergence or a stop
+  }
 }

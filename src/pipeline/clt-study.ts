@@ -407,7 +407,7 @@ function timesUpTo(saveTimes: readonly number[], horizon: number): number[] {
 function withParticles(run: RunSpec, settings: Required<CltStudySettings>): RunSpec {
   if (run.particles) return run;
   const { ns, epsilons, batch, seeds } = settings;
-  return { ...run, particles: { n: ns[0], epsilon: epsilons[0], batch, seeds, trainA: false, trainB: false, testSamples: 0, sampling: 'shared', precision: 'float64' } };
+  return { ...run, particles: { n: ns[0], epsilon: epsilons[0], batch, seeds, trainA: false, trainB: false, testSamples: 0, sampling: 'shared', precision: 'float64', threads: 'auto' } };
 }
 
 /** One (N, ε) ensemble of the study: its replicas' spec and a rough cost (one exact R_N ≈ 5 N² unit-steps). */

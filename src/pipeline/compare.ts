@@ -438,6 +438,7 @@ export function assembleCompare(plan: ComparePlan, resultOf: (id: string) => Pde
   const directions = randomDirections(D, spec.slicedDirections, new Rng(spec.seed, 0x51ced));
   const runs: RunComparison[] = [];
   const missing: string[] = [];
+  const threadsUsed: Array<number | undefined> = [];
   prepared.forEach((p, i) => {
     const label = spec.hasVariants ? `${p.run.label}: ` : '';
     const solution = resultOf(`run${pdeSource[i]}-pde`) as PdeSolution | null;
@@ -450,13 +451,16 @@ export function assembleCompare(plan: ComparePlan, resultOf: (id: string) => Pde
     const finishedReplicas = all.filter((r): r is ParticleRun => r !== null && r.completed);
     const replicas = finishedReplicas.length > 0 ? finishedReplicas : all.filter((r): r is ParticleRun => r !== null && r.snapshots.length > 0);
     if (!solution || replicas.length === 0) return;
+    threadsUsed.push(...replicas.map((r) => r.threads));
     runs.push(compareRun(p.run, solution, replicas, p.dense, directions));
   });
   // stopped before any run had both a PDE solution and a particle save time: still a result, with no runs and everything missing
   const completed = missing.length === 0 && runs.length === prepared.length;
+  // replicas loaded from checkpoints written before particles.threads existed ran on one thread
+  const particleThreads = threadsUsed.some((t) => t === 2) ? 2 : 1;
   return {
     kind: 'meanfield.compare',
-    provenance,
+    provenance: { ...provenance, particleThreads },
     spec: spec.json,
     description: spec.description,
     paper: spec.paper,

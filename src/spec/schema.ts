@@ -119,6 +119,8 @@ const particlesFields = z.strictObject({
   sampling: oneOf(['shared', 'per-unit']).default('shared'),
   /** Float type of the SGD kernels' W, X, Z: "float64" or "float32" (ridge-unit SGD only; half the memory per unit; README "Single precision"). */
   precision: oneOf(['float64', 'float32']).default('float64'),
+  /** Threads of the ridge-unit SGD kernels: 1, 2 (a helper thread takes half of each step's products; bit-identical results) or "auto": 2 for large steps when no pool runs seeds beside it. */
+  threads: z.union([z.literal(1), z.literal(2), z.literal('auto')], allowed('1, 2 or "auto"')).default('auto'),
 });
 
 export const particlesSchema = particlesFields

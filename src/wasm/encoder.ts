@@ -2,8 +2,8 @@
  * A minimal WebAssembly binary encoder, the one every hand-written kernel of the project is assembled
  * with (src/particles/kernels.ts, solvers/flux-wasm*.ts, solvers/interaction/separable-kernels.ts), so
  * that the project needs no wasm toolchain. It covers what those kernels use: one imported memory
- * (env.memory), i32/f32/f64/v128 locals, structured control, i32 address arithmetic, f32, f64, f32x4 and f64x2 arithmetic,
- * i32x4 integer lanes (src/ziggurat.ts).
+ * (env.memory, plain or shared between threads), i32/f32/f64/v128 locals, structured control, i32 address
+ * arithmetic, f32, f64, f32x4 and f64x2 arithmetic, i32x4 integer lanes (src/ziggurat.ts).
  * Floats are little-endian IEEE (the wasm format), as is every platform Node runs on.
  *
  * Format reference: the WebAssembly core specification 2.0, chapter 5 "Binary Format" (LEB128 integers
@@ -196,8 +196,9 @@ function localGroups(types: readonly number[]): number[][] {
 }
 
 /**
- * A module importing its memory as env.memory (at least one 64 KiB page; `shared`: a shared memory of at
- * most 4 GiB, as threads need) and exporting the given functions.
+ * A module importing its memory as env.memory (at least one 64 KiB page) and exporting the given functions.
+ * `shared`: the import is a shared memory (limits flag 0x03, which requires a maximum: 4 GiB here), the only
+ * kind a WebAssembly.Memory({ shared: true }) can be imported as (threads proposal, now core 3.0).
  */
 export function encodeModule(functions: readonly FunctionSpec[], shared = false): Uint8Array<ArrayBuffer> {
   const types = functions.map((f) => [0x60, ...vec(f.params.map((p) => [p])), ...vec((f.results ?? []).map((r) => [r]))]);
@@ -221,7 +222,8 @@ const MAX_PAGES = 65536;
 
 /**
  * A fresh memory of at least `bytes` bytes (never grown by the kernels, so typed-array views on it stay
- * valid). Throws a RangeError naming `what` if that exceeds the 4 GiB of a 32-bit memory.
+ * valid). Throws a RangeError naming `what` if that exceeds the 4 GiB of a 32-bit memory. `shared`: a
+ * memory on a SharedArrayBuffer (maximum = initial), which worker threads can run the same kernels on.
  */
 export function kernelMemory(bytes: number, what: string, shared = false): WebAssembly.Memory {
   const pages = Math.max(1, Math.ceil(bytes / PAGE_BYTES));
@@ -235,6 +237,9 @@ export interface KernelModule<Exports> {
   compiled(shared: boolean): WebAssembly.Module;
 }
 
+/** Whether a memory is shared (its buffer a SharedArrayBuffer). */
+export const isShared = (memory: WebAssembly.Memory): boolean => memory.buffer instanceof SharedArrayBuffer;
+
 /**
  * The kernels `functions()` describes, compiled once per memory kind (on the first instantiation: a
  * shared memory needs a module that imports one) and instantiated on a given memory.
@@ -242,6 +247,6 @@ export interface KernelModule<Exports> {
 export function kernelModule<Exports>(functions: () => readonly FunctionSpec[]): KernelModule<Exports> {
   const modules: Array<WebAssembly.Module | undefined> = [undefined, undefined];
   const compiled = (shared: boolean) => (modules[+shared] ??= new WebAssembly.Module(encodeModule(functions(), shared)));
-  const instantiate = (memory: WebAssembly.Memory) => new WebAssembly.Instance(compiled(memory.buffer instanceof SharedArrayBuffer), { env: { memory } }).exports as Exports;
+  const instantiate = (memory: WebAssembly.Memory) => new WebAssembly.Instance(compiled(isShared(memory)), { env: { memory } }).exports as Exports;
   return Object.assign(instantiate, { compiled });
 }

@@ -27,6 +27,12 @@ describe('worker pool', () => {
     expect(await runTasks([])).toEqual({ results: [], completed: true });
   });
 
+  it('poolSiblings: the pool size inside its workers (1 for a single worker or in-thread)', async () => {
+    const runs = await Promise.all([0, 1, 2, 3].map((workers) => runTasks<number>([task('siblings'), task('siblings'), task('siblings')], { workers })));
+    expect(runs.map((r) => r.results)).toEqual([[1, 1, 1], [1, 1, 1], [2, 2, 2], [3, 3, 3]]);
+    expect(await runInWorker(task('siblings'))).toBe(1);
+  });
+
   it('a ConfigError keeps its class, field and message across the thread boundary; other errors their name, message and stack', async () => {
     for (const workers of [0, 1]) {
       const err = await runTasks([task('throwConfigError', { field: 'model.d', message: 'must be >= 2 (got 1)' })], { workers }).catch((e: unknown) => e);

@@ -3,7 +3,7 @@
  * Each spins on the clock rather than sleeping, like a real numerical task that blocks its thread.
  */
 import { ConfigError } from '../../src/errors.ts';
-import type { TaskContext } from '../../src/parallel/pool.ts';
+import { poolSiblings, type TaskContext } from '../../src/parallel/pool.ts';
 import { Rng } from '../../src/rng.ts';
 
 /** Normal draws from stream `stream` of `seed`: the result depends on the input only. */
@@ -66,4 +66,9 @@ export function keepReturnedArray(): Float64Array | { lengthNow: number } {
   if (returned) return { lengthNow: returned.length };
   returned = Float64Array.of(1, 2, 3);
   return returned;
+}
+
+/** The pool workers running beside the thread this task runs on (`poolSiblings`). */
+export function siblings(): number {
+  return poolSiblings();
 }

@@ -58,6 +58,7 @@ describe('compare: PDE vs SGD particles (MMN Fig. 1 model)', () => {
     rmSync(join(dir, 'replicas', '0', 'replica-1.json'));
     const resumed = await runCompare(c, {}, { workers: 1, curveSteps: 0, checkpointDir: dir, resume: true });
     expect(resumed.provenance.timings.replicasResumed).toBe(2);
+    expect(resumed.provenance.particleThreads).toBe(1); // "auto" on a step of N·d·B far below AUTO_THREADS_WORK
     expect(strip(resumed)).toBe(strip(fresh));
     // a different spec never reuses them
     const other = await runCompare(spec({ n: 100, epsilon: 2e-3, seeds: 3, saveTimes: [0, 0.2] }), {}, { workers: 1, curveSteps: 0, checkpointDir: dir, resume: true });

@@ -97,6 +97,18 @@ describe('WebAssembly encoder', () => {
     expect([instantiate(a).sum(0, 2), instantiate(b).sum(0, 2)]).toEqual([3, 30]);
   });
 
+  it('a shared memory (SharedArrayBuffer, Atomics work on it) gets the shared-import module, with the same results', () => {
+    const shared = kernelMemory(64, 'test', true);
+    expect(shared.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(WebAssembly.validate(encodeModule(functions, true))).toBe(true);
+    expect(() => new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: shared } })).toThrow(); // a plain import refuses it
+    const plain = kernelMemory(64, 'test');
+    for (const m of [shared, plain]) new Float64Array(m.buffer, 0, 3).set([0.1, 0.2, 0.3]);
+    expect(instantiate(shared).sum(0, 3)).toBe(instantiate(plain).sum(0, 3));
+    const flag = new Int32Array(shared.buffer, 32, 1);
+    expect([Atomics.add(flag, 0, 5), Atomics.load(flag, 0)]).toEqual([0, 5]);
+  });
+
   it('kernelMemory rejects more than 4 GiB, naming what needed it', () => {
     expect(() => kernelMemory(2 ** 32 + 1, 'grid buffers')).toThrow(/grid buffers: needs 4294967297 bytes, more than the 4 GiB/);
   });
