@@ -22,9 +22,10 @@
 import type { PiecewiseLinearShape } from '../types.ts';
 import { F32, FunctionBuilder, I32, kernelModule, op, V128, type FunctionSpec } from '../wasm/encoder.ts';
 import {
-  DOT_SHAPES, i32s, instantiateActivation, sweepDot, tabulatePiecewiseLinear, workspaceMemory,
-  type ActivateFn, type AxpyRowsFn, type DotFn, type Offsets, type UpdateFn, type Workspace,
+  DOT_SHAPES, firstRowAtLeast, i32s, instantiateActivation, sweepDot, tabulatePiecewiseLinear, workspaceMemory,
+  type ActivateFn, type AxpyRowsFn, type DotFn, type Offsets, type UpdateFn, type Workspace, type WorkspaceOptions,
 } from './kernels.ts';
+import { KernelThread } from '../wasm/kernel-thread.ts';
 
 // f32x4 loads and stores with an alignment hint of 4 bytes: rows need not be 16-byte aligned.
 const loadV = (offset = 0) => op.v128Load(offset, 2);
@@ -263,7 +264,8 @@ const instantiate = kernelModule<Record<string, DotFn | UpdateFn | AxpyRowsFn>>(
 /**
  * The f32 twin of `KernelWorkspace` (./kernels.ts), with the same arrays and methods: `w` (N×d),
  * `x` (B×d), `z` (N×B), `coef` and `sig` (N·B) in f32; `a`, `b`, `res` and the σ table in f64;
- * `rows`, `ptr`, `cols` i32.
+ * `rows`, `ptr`, `cols` i32. With `threads: 2` the same helper-thread split as the f64 workspace
+ * (rows ≥ N/2 of `dot` and `update` offered to ../wasm/kernel-thread.ts; bit-identical to one thread).
  */
 export class KernelWorkspace32 implements Workspace<Float32Array> {
   readonly w: Float32Array;
@@ -284,9 +286,14 @@ export class KernelWorkspace32 implements Workspace<Float32Array> {
   /** `activate` (B ≥ 2) and `activate1` (B = 1) on f32 z for this workspace's knot count (none without knots). */
   private readonly activation: Record<string, ActivateFn> | null;
   private readonly axpyRowsFn: AxpyRowsFn;
+  /** The helper thread (threads: 2, on the main side only). */
+  private readonly helper: KernelThread | null = null;
 
-  constructor(readonly n: number, readonly d: number, readonly batch: number, readonly knots = 0) {
-    const { off, sizes, memory } = workspaceMemory(n, d, batch, knots, 4);
+  constructor(readonly n: number, readonly d: number, readonly batch: number, readonly knots = 0, options: WorkspaceOptions = {}) {
+    const { off, sizes, memory } = workspaceMemory(n, d, batch, knots, 4, options);
+    if (options.threads === 2 && !options.memory) {
+      this.helper = new KernelThread({ module: import.meta.url, className: 'KernelWorkspace32', args: [n, d, batch, knots], memory, control: off.control }, this);
+    }
     const exports = instantiate(memory);
     this.dots = {};
     for (const [R, S] of DOT_SHAPES) this.dots[`${R}x${S}`] = exports[`dot${R}x${S}`] as DotFn;
@@ -309,11 +316,13 @@ export class KernelWorkspace32 implements Workspace<Float32Array> {
     this.cols = new Int32Array(buf, off.cols, n * batch);
   }
 
-  /** One thread: the float32 kernels have no helper-thread path. */
-  readonly threads = 1;
+  /** Threads the kernels run on: 2 once the helper thread is up. */
+  get threads(): 1 | 2 {
+    return this.helper?.ready ? 2 : 1;
+  }
 
   close(): Promise<void> {
-    return Promise.resolve();
+    return this.helper?.close() ?? Promise.resolve();
   }
 
   setPiecewiseLinear(shape: PiecewiseLinearShape): void {
@@ -329,15 +338,33 @@ export class KernelWorkspace32 implements Workspace<Float32Array> {
     return this.activation[B === 1 ? 'activate1' : 'activate'](o.z, o.b, o.a, n, B, o.table, this.knots, o.res, o.sig, writeSig ? 1 : 0, o.rows, o.ptr, o.cols, o.coef);
   }
 
-  /** z[i·B + b] = <w_i, x_b> in f32. */
+  /** z[i·B + b] = <w_i, x_b> in f32; rows [N/2, N) on the helper thread if it is up. */
   dot(): void {
-    sweepDot(this.dots, this.offsets, 0, this.n, this.d, this.batch, 4);
+    if (!this.helper?.ready) return this.dotRows(0, this.n);
+    const h = this.n >> 1;
+    this.helper.start('dotRows', h, this.n);
+    this.dotRows(0, h);
+    this.helper.finish();
   }
 
-  /** As `KernelWorkspace.update`, in f32. */
+  /** `dot` for the rows i0 ≤ i < i1 only. */
+  dotRows(i0: number, i1: number): void {
+    sweepDot(this.dots, this.offsets, i0, i1, this.d, this.batch, 4);
+  }
+
+  /** As `KernelWorkspace.update`, in f32 (the active rows ≥ N/2 on the helper thread if it is up). */
   update(nActive: number): void {
+    if (!this.helper?.ready) return this.updateRows(0, nActive);
+    const lo = firstRowAtLeast(this.rows, nActive, this.n >> 1);
+    this.helper.start('updateRows', lo, nActive);
+    this.updateRows(0, lo);
+    this.helper.finish();
+  }
+
+  /** `update` for the active rows k0 ≤ k < k1 only. */
+  updateRows(k0: number, k1: number): void {
     const o = this.offsets;
-    if (this.batch === 1) this.axpyRowsFn(o.w, o.x, this.d, o.rows, o.coef, nActive);
-    else this.updateFn(o.w, o.x, this.d, o.rows, o.ptr, o.cols, o.coef, nActive);
+    if (this.batch === 1) this.axpyRowsFn(o.w, o.x, this.d, o.rows + 4 * k0, o.coef + 4 * k0, k1 - k0);
+    else this.updateFn(o.w, o.x, this.d, o.rows + 4 * k0, o.ptr + 4 * k0, o.cols, o.coef, k1 - k0);
   }
 }

@@ -685,16 +685,7 @@ export class KernelWorkspace implements Workspace<Float64Array> {
    */
   update(nActive: number): void {
     if (!this.helper?.ready) return this.updateRows(0, nActive);
-    // first k with rows[k] ≥ N/2 (rows increase)
-    const h = this.n >> 1;
-    const rows = this.rows;
-    let lo = 0;
-    let hi = nActive;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (rows[mid] < h) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = firstRowAtLeast(this.rows, nActive, this.n >> 1);
     this.helper.start('updateRows', lo, nActive);
     this.updateRows(0, lo);
     this.helper.finish();
@@ -711,6 +702,18 @@ export class KernelWorkspace implements Workspace<Float64Array> {
   close(): Promise<void> {
     return this.helper?.close() ?? Promise.resolve();
   }
+}
+
+/** The first k < nActive with rows[k] ≥ h (nActive if none; rows increasing): where the helper thread's active rows start. */
+export function firstRowAtLeast(rows: Int32Array, nActive: number, h: number): number {
+  let lo = 0;
+  let hi = nActive;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (rows[mid] < h) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**

@@ -66,7 +66,7 @@
  * seed-to-seed standard deviation of R (test/particles/precision.test.ts). Bit-reproducible like float64.
  *
  * ## Threads (`threads`)
- * particles.threads: 1, 2 or 'auto' (the default; float64 only, float32 runs on one thread): with 2, the workspace's memory is shared
+ * particles.threads: 1, 2 or 'auto' (the default; float64 and float32 alike): with 2, the workspace's memory is shared
  * with a helper thread (../wasm/kernel-thread.ts) that runs Z = W Xᵀ for the rows i ≥ N/2 and the sparse
  * update for the active rows i ≥ N/2 while this thread does the rows below (or, if the helper has not
  * taken its half yet, that half too). Sampling, σ, the coefficient pass, decay and noise stay here.
@@ -408,11 +408,10 @@ export class ParticleEngine implements Engine {
     // Per-unit sampling runs the forward pass on all N·B samples of a step at once.
     const samples = o.algorithm === 'gd' ? 1 : o.sampling === 'per-unit' ? n * batch : batch;
     const knots = this.piecewiseLinear ? shape!.knots.length : 0;
-    // GD uses no kernel of the workspace but its arrays; float32 has no helper-thread path
-    if (o.precision === 'float32' && o.threads === 2) throw new ConfigError('particles.threads', '2 threads are for float64 runs; with particles.precision "float32" use 1 or "auto"');
-    this.threads = o.algorithm === 'gd' || o.precision === 'float32' ? 1 : kernelThreads(o.threads, n * d * samples);
+    // GD uses no kernel of the workspace but its arrays
+    this.threads = o.algorithm === 'gd' ? 1 : kernelThreads(o.threads, n * d * samples);
     if (o.precision === 'float32') {
-      const ws = new KernelWorkspace32(n, d, samples, knots);
+      const ws = new KernelWorkspace32(n, d, samples, knots, { threads: this.threads });
       this.ws = ws;
       this.w32 = ws.w;
       this.x32 = ws.x;
