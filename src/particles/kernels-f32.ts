@@ -23,7 +23,7 @@ import type { PiecewiseLinearShape } from '../types.ts';
 import { F32, FunctionBuilder, I32, kernelModule, op, V128, type FunctionSpec } from '../wasm/encoder.ts';
 import {
   DOT_SHAPES, firstRowAtLeast, i32s, instantiateActivation, sweepDot, tabulatePiecewiseLinear, workspaceMemory,
-  type ActivateFn, type AxpyRowsFn, type DotFn, type Offsets, type UpdateFn, type Workspace, type WorkspaceOptions,
+  RowHalves, type ActivateFn, type AxpyRowsFn, type DotFn, type Offsets, type UpdateFn, type Workspace, type WorkspaceOptions,
 } from './kernels.ts';
 import { KernelThread } from '../wasm/kernel-thread.ts';
 
@@ -279,7 +279,10 @@ export class KernelWorkspace32 implements Workspace<Float32Array> {
   readonly coef: Float32Array;
   readonly res: Float64Array;
   readonly sig: Float32Array;
+  readonly db: Float64Array;
   private readonly table: Float64Array;
+  /** forward/backward by row halves (with knots > 0). */
+  private readonly halves: RowHalves | null;
   private readonly offsets: Offsets;
   private readonly dots: Record<string, DotFn>;
   private readonly updateFn: UpdateFn;
@@ -290,9 +293,10 @@ export class KernelWorkspace32 implements Workspace<Float32Array> {
   private readonly helper: KernelThread | null = null;
 
   constructor(readonly n: number, readonly d: number, readonly batch: number, readonly knots = 0, options: WorkspaceOptions = {}) {
-    const { off, sizes, memory } = workspaceMemory(n, d, batch, knots, 4, options);
+    const { off, sizes, memory, threaded } = workspaceMemory(n, d, batch, knots, 4, options);
     if (options.threads === 2 && !options.memory) {
-      this.helper = new KernelThread({ module: import.meta.url, className: 'KernelWorkspace32', args: [n, d, batch, knots], memory, control: off.control }, this);
+      const spec = { module: import.meta.url, className: 'KernelWorkspace32', args: [n, d, batch, knots], options: { biasGradient: options.biasGradient }, memory, control: off.control };
+      this.helper = new KernelThread(spec, this);
     }
     const exports = instantiate(memory);
     this.dots = {};
@@ -300,8 +304,10 @@ export class KernelWorkspace32 implements Workspace<Float32Array> {
     this.updateFn = exports.update as UpdateFn;
     this.activation = knots > 0 ? instantiateActivation(knots, 4, memory) : null;
     this.axpyRowsFn = exports.axpyRows as AxpyRowsFn;
+    this.halves = this.activation ? new RowHalves({ o: off, n, d, batch, knots, real: 4, act: this.activation, update: this.updateFn, axpyRows: this.axpyRowsFn, memory, threaded }) : null;
     const buf = memory.buffer;
     this.offsets = off;
+    this.db = new Float64Array(buf, off.db, sizes.db / 8);
     this.w = new Float32Array(buf, off.w, n * d);
     this.a = new Float64Array(buf, off.a, n);
     this.b = new Float64Array(buf, off.b, n);
@@ -336,6 +342,28 @@ export class KernelWorkspace32 implements Workspace<Float32Array> {
     this.res.fill(0);
     if (!this.activation) throw new RangeError('kernels: activate needs a workspace made with knots > 0');
     return this.activation[B === 1 ? 'activate1' : 'activate'](o.z, o.b, o.a, n, B, o.table, this.knots, o.res, o.sig, writeSig ? 1 : 0, o.rows, o.ptr, o.cols, o.coef);
+  }
+
+  forward(writeSig: boolean): void {
+    this.withHalves().forward(this.helper, writeSig);
+  }
+
+  backward(g: number, trainB: boolean): void {
+    this.withHalves().backward(this.helper, g, trainB);
+  }
+
+  /** The helper thread's halves of `forward` and `backward` (RowHalves of ./kernels.ts). */
+  activateHalf(writeSig: number): void {
+    this.withHalves().activateHalf(writeSig);
+  }
+
+  backwardHalf(trainB: number, nActive: number): void {
+    this.withHalves().backwardHalf(trainB, nActive);
+  }
+
+  private withHalves(): RowHalves {
+    if (!this.halves) throw new RangeError('kernels: forward/backward need a workspace made with knots > 0');
+    return this.halves;
   }
 
   /** z[i·B + b] = <w_i, x_b> in f32; rows [N/2, N) on the helper thread if it is up. */

@@ -245,9 +245,11 @@ function updateKernel(): FunctionSpec {
  * a leftover odd element takes the scalar path.
  * `real` = 4: z, sig and coef are f32 (./kernels-f32.ts): promoted exactly on load, rounded to nearest
  * on store; σ and the sums are still evaluated in f64.
+ * `vals` (`activateVals`, `activate1Vals`: the helper thread's half): no batch sums; instead res is an N×B
+ * f64 array receiving every v (the caller continues the sums over them in the order i, q: `continueSums`).
  */
-function activateKernel(single: boolean, knots: number, real: 4 | 8): FunctionSpec {
-  const f = new FunctionBuilder(single ? 'activate1' : 'activate', i32s(14), [I32]);
+function activateKernel(single: boolean, knots: number, real: 4 | 8, vals = false): FunctionSpec {
+  const f = new FunctionBuilder(`${single ? 'activate1' : 'activate'}${vals ? 'Vals' : ''}`, i32s(14), [I32]);
   // z, sig, coef hold `real`-byte floats (f32: promoted on load, rounded on store); the rest is f64.
   const shift = real === 8 ? 3 : 2;
   const loadReal = real === 8 ? op.f64Load() : [...op.f32Load(), ...op.f64PromoteF32];
@@ -292,6 +294,7 @@ function activateKernel(single: boolean, knots: number, real: 4 | 8): FunctionSp
     }
     f.emit(op.get(av), op.get(sv), op.get(zv), op.f64x2Mul, op.f64x2Add, op.set(vv));
     f.emit(op.get(WSIG), op.if, ...at(SIG, idx, shift), op.get(vv), storeRealPair, op.end);
+    if (vals) f.emit(...at(RES, idx, 3), op.get(vv), storeV());
   };
   /** CSR entry (column `column`, coefficient lane `lane` of sv); e advances iff that slope ≠ 0. */
   const appendEntry = (column: readonly (readonly number[])[], lane: 0 | 1) => {
@@ -321,7 +324,8 @@ function activateKernel(single: boolean, knots: number, real: 4 | 8): FunctionSp
     f.emit(...at(slope, j, 3), op.f64Load(), op.set(dv));
     f.emit(...at(alpha, j, 3), op.f64Load(), op.get(dv), op.get(zi), op.f64Mul, op.f64Add, op.set(v));
     f.emit(op.get(WSIG), op.if, ...at(SIG, idx, shift), op.get(v), storeReal, op.end);
-    if (single) f.emit(op.get(sum), op.get(ai), op.get(v), op.f64Mul, op.f64Add, op.set(sum));
+    if (vals) f.emit(...at(RES, idx, 3), op.get(v), op.f64Store());
+    else if (single) f.emit(op.get(sum), op.get(ai), op.get(v), op.f64Mul, op.f64Add, op.set(sum));
     else f.emit(...at(RES, q, 3), ...at(RES, q, 3), op.f64Load(), op.get(ai), op.get(v), op.f64Mul, op.f64Add, op.f64Store());
     f.emit(...at(COLS, e, 2), op.get(q), op.i32Store());
     f.emit(...at(COEF, e, shift), op.get(dv), storeReal);
@@ -344,9 +348,9 @@ function activateKernel(single: boolean, knots: number, real: 4 | 8): FunctionSp
       f.emit(op.get(i), op.set(idx));
       f.emit(...at(Z, i, shift), loadRealPair, ...at(BIAS, i, 3), loadV(), op.f64x2Add, op.set(zv));
       selectPieces();
-      f.emit(...at(A, i, 3), loadV(), op.get(vv), op.f64x2Mul, op.set(pv));
+      if (!vals) f.emit(...at(A, i, 3), loadV(), op.get(vv), op.f64x2Mul, op.set(pv));
       for (const lane of [0, 1] as const) {
-        f.emit(op.get(sum), op.get(pv), op.f64x2ExtractLane(lane), op.f64Add, op.set(sum));
+        if (!vals) f.emit(op.get(sum), op.get(pv), op.f64x2ExtractLane(lane), op.f64Add, op.set(sum));
         f.emit(op.get(e), op.set(start));
         appendEntry([op.i32(0)], lane);
         closeRow(lane === 0 ? [op.get(i)] : [op.get(i), op.i32(1), op.i32Add]);
@@ -363,7 +367,7 @@ function activateKernel(single: boolean, knots: number, real: 4 | 8): FunctionSp
       closeRow([op.get(i)]);
     }
     f.emit(op.end);
-    f.emit(op.get(RES), op.get(sum), op.f64Store());
+    if (!vals) f.emit(op.get(RES), op.get(sum), op.f64Store());
   } else {
     // Samples in pairs for each unit: res[q..q+1] += a_i v.
     f.emit(op.block, op.loop);
@@ -378,7 +382,7 @@ function activateKernel(single: boolean, knots: number, real: 4 | 8): FunctionSp
         f.emit(op.get(q), op.i32(1), op.i32Add, op.get(BS), op.i32GeS, op.brIf(1));
         f.emit(...at(Z, idx, shift), loadRealPair, op.get(bi), op.f64x2Splat, op.f64x2Add, op.set(zv));
         selectPieces();
-        f.emit(...at(RES, q, 3), ...at(RES, q, 3), loadV(), op.get(ai), op.f64x2Splat, op.get(vv), op.f64x2Mul, op.f64x2Add, storeV());
+        if (!vals) f.emit(...at(RES, q, 3), ...at(RES, q, 3), loadV(), op.get(ai), op.f64x2Splat, op.get(vv), op.f64x2Mul, op.f64x2Add, storeV());
         appendEntry([op.get(q)], 0);
         appendEntry([op.get(q), op.i32(1), op.i32Add], 1);
         f.emit(op.increment(idx, 2), op.increment(q, 2), op.br(0));
@@ -394,6 +398,50 @@ function activateKernel(single: boolean, knots: number, real: 4 | 8): FunctionSp
     f.emit(op.end, op.end);
   }
   f.emit(op.get(na));
+  return f;
+}
+
+/**
+ * coefficients(a, res, rows, ptr, cols, coef, db, nActive, g, trainB), the coefficient pass of an SGD step
+ * (../particles/sgd.ts) over the CSR of `activate` (coef = σ' on entry): for each active row k, unit i = rows[k],
+ *   c_e = (g·a_i)·res[cols_e]·coef_e, coef_e ← c_e (rounded to `real`), and if trainB db_i = Σ_e c_e (in f64, e ascending),
+ * the same IEEE operations in the same order as the scalar loop it replaces (bit-identical).
+ */
+function coefficientsKernel(real: 4 | 8): FunctionSpec {
+  const f = new FunctionBuilder('coefficients', [...i32s(8), F64, I32]);
+  const [A, RES, ROWS, PTR, COLS, COEF, DB, NA, G, TRAINB] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const shift = real === 8 ? 3 : 2;
+  const loadReal = real === 8 ? op.f64Load() : [...op.f32Load(), ...op.f64PromoteF32];
+  const storeReal = real === 8 ? op.f64Store() : [...op.f32DemoteF64, ...op.f32Store()];
+  const k = f.local(I32);
+  const i = f.local(I32);
+  const e = f.local(I32);
+  const e1 = f.local(I32);
+  const gai = f.local(F64);
+  const c = f.local(F64);
+  const dbi = f.local(F64);
+  const at = (base: number, index: number, log2: number) => [op.get(base), op.get(index), op.i32(log2), op.i32Shl, op.i32Add];
+  f.emit(op.block, op.loop);
+  {
+    f.emit(op.get(k), op.get(NA), op.i32GeS, op.brIf(1));
+    f.emit(...at(ROWS, k, 2), op.i32Load(), op.set(i));
+    f.emit(op.get(G), ...at(A, i, 3), op.f64Load(), op.f64Mul, op.set(gai));
+    f.emit(...at(PTR, k, 2), op.i32Load(), op.set(e), ...at(PTR, k, 2), op.i32Load(4), op.set(e1));
+    f.emit(op.f64Const(0), op.set(dbi));
+    f.emit(op.block, op.loop);
+    {
+      f.emit(op.get(e), op.get(e1), op.i32GeS, op.brIf(1));
+      f.emit(op.get(gai), ...at(COLS, e, 2), op.i32Load(), op.i32(3), op.i32Shl, op.get(RES), op.i32Add, op.f64Load(), op.f64Mul);
+      f.emit(...at(COEF, e, shift), loadReal, op.f64Mul, op.set(c));
+      f.emit(...at(COEF, e, shift), op.get(c), storeReal);
+      f.emit(op.get(dbi), op.get(c), op.f64Add, op.set(dbi));
+      f.emit(op.increment(e, 1), op.br(0));
+    }
+    f.emit(op.end, op.end);
+    f.emit(op.get(TRAINB), op.if, ...at(DB, i, 3), op.get(dbi), op.f64Store(), op.end);
+    f.emit(op.increment(k, 1), op.br(0));
+  }
+  f.emit(op.end, op.end);
   return f;
 }
 
@@ -469,7 +517,10 @@ export function instantiateActivation(knots: number, real: 4 | 8, memory: WebAss
   const key = `${knots}/${real}`;
   let module = activationModules.get(key);
   if (!module) {
-    module = kernelModule<Record<string, ActivateFn>>(() => [activateKernel(false, knots, real), activateKernel(true, knots, real)]);
+    module = kernelModule<Record<string, ActivateFn>>(() => [
+      ...[false, true].flatMap((vals) => [activateKernel(false, knots, real, vals), activateKernel(true, knots, real, vals)]),
+      coefficientsKernel(real),
+    ]);
     activationModules.set(key, module);
   }
   return module(memory);
@@ -478,6 +529,9 @@ export function instantiateActivation(knots: number, real: 4 | 8, memory: WebAss
 export type DotFn = (w: number, x: number, z: number, nBlocks: number, d: number, B: number, nGroups: number) => void;
 export type UpdateFn = (w: number, x: number, d: number, rows: number, ptr: number, cols: number, coef: number, nActive: number) => void;
 export type AxpyRowsFn = (w: number, x: number, d: number, rows: number, coef: number, nActive: number) => void;
+export type CoefficientsFn = (
+  a: number, res: number, rows: number, ptr: number, cols: number, coef: number, db: number, nActive: number, g: number, trainB: number,
+) => void;
 export type ActivateFn = (
   z: number, b: number, a: number, n: number, B: number, table: number, m: number,
   res: number, sig: number, writeSig: number, rows: number, ptr: number, cols: number, coef: number,
@@ -506,8 +560,14 @@ export interface Workspace<T extends Real = Real> {
   readonly coef: T;
   readonly res: Float64Array;
   readonly sig: T;
+  /** Δb of `backward` with trainB (N; empty unless made with biasGradient). */
+  readonly db: Float64Array;
   setPiecewiseLinear(shape: PiecewiseLinearShape): void;
   activate(writeSig: boolean): number;
+  /** `activate` split by rows over the two threads (RowHalves; its CSR in two segments, for `backward` only). */
+  forward(writeSig: boolean): void;
+  /** After `forward` and the residuals in res: coef ← (g a_i) res σ', db (trainB), W += C X, split by rows. */
+  backward(g: number, trainB: boolean): void;
   dot(): void;
   update(nActive: number): void;
   /** Threads the kernels run on now (2 once a helper thread is up). */
@@ -517,7 +577,7 @@ export interface Workspace<T extends Real = Real> {
 }
 
 /** Byte offsets of a workspace's arrays in its memory. */
-export type Offsets = Record<'w' | 'a' | 'b' | 'x' | 'z' | 'coef' | 'res' | 'sig' | 'table' | 'rows' | 'ptr' | 'cols' | 'control', number>;
+export type Offsets = Record<'w' | 'a' | 'b' | 'x' | 'z' | 'coef' | 'res' | 'sig' | 'table' | 'rows' | 'ptr' | 'cols' | 'db' | 'vals' | 'scalars' | 'control', number>;
 
 /**
  * The memory of a workspace and where its arrays go, with `real` bytes (8 or 4) per element of the
@@ -527,12 +587,16 @@ export type Offsets = Record<'w' | 'a' | 'b' | 'x' | 'z' | 'coef' | 'res' | 'sig
  */
 export function workspaceMemory(
   n: number, d: number, batch: number, knots: number, real: 4 | 8, options: WorkspaceOptions = {},
-): { off: Offsets; sizes: Record<keyof Offsets, number>; memory: WebAssembly.Memory } {
+): { off: Offsets; sizes: Record<keyof Offsets, number>; memory: WebAssembly.Memory; threaded: boolean } {
   const threaded = options.threads === 2 || options.memory !== undefined;
+  const split = threaded && knots > 0; // `forward` split by rows (RowHalves)
   const sizes = {
     w: real * n * d, a: 8 * n, b: 8 * n, x: real * batch * d, z: real * n * batch, coef: real * n * batch, res: 8 * batch,
     sig: knots > 0 ? real * n * batch : 0, table: 8 * (3 * knots + 2),
-    rows: 4 * n, ptr: 4 * (n + 1), cols: 4 * n * batch, control: threaded ? CONTROL_BYTES : 0,
+    // threaded: the helper's CSR pointers start at ptr[⌊N/2⌋ + 1], one past the main half's last possible one
+    rows: 4 * n, ptr: 4 * (n + (threaded ? 2 : 1)), cols: 4 * n * batch,
+    db: options.biasGradient ? 8 * n : 0, vals: split ? 8 * (n - (n >> 1)) * batch : 0, scalars: threaded ? 16 : 0,
+    control: threaded ? CONTROL_BYTES : 0,
   };
   let at = 0;
   const off = {} as Offsets;
@@ -541,7 +605,7 @@ export function workspaceMemory(
     at += Math.ceil(sizes[key] / 16) * 16;
   }
   const memory = options.memory ?? kernelMemory(at, `particles (N = ${n}, d = ${d}, B = ${batch}${real === 4 ? ', float32' : ''})`, threaded);
-  return { off, sizes, memory };
+  return { off, sizes, memory, threaded };
 }
 
 /**
@@ -577,6 +641,152 @@ export interface WorkspaceOptions {
   readonly threads?: 1 | 2;
   /** The helper thread's side: build the views on this (shared) memory of the main thread's workspace. */
   readonly memory?: WebAssembly.Memory;
+  /** Room for `db` (N, f64), the Δb that `backward` forms with trainB. */
+  readonly biasGradient?: boolean;
+}
+
+/** The kernels and layout `RowHalves` runs on (a workspace's own, in its float type). */
+export interface StepKernels {
+  readonly o: Offsets;
+  readonly n: number;
+  readonly d: number;
+  readonly batch: number;
+  readonly knots: number;
+  readonly real: 4 | 8;
+  readonly act: Record<string, ActivateFn>;
+  readonly update: UpdateFn;
+  readonly axpyRows: AxpyRowsFn;
+  readonly memory: WebAssembly.Memory;
+  /** The memory is shared with a helper thread (its scalars and control block allocated). */
+  readonly threaded: boolean;
+}
+
+/**
+ * The σ pass and the coefficient pass + sparse update of an SGD step split by rows between this thread
+ * (units i < h = ⌊N/2⌋) and the helper thread (i ≥ h), for the f64 and f32 workspaces alike.
+ *
+ * CSR layout after `forward`: two segments. The main half's active rows are slots 0… of rows/ptr (ptr[0] = 0)
+ * with entries from 0, global unit indices: exactly what one-thread `activate` writes for rows < h. The helper
+ * half's are slots h… of rows, its pointers from ptr[h + 1] (past the main half's last possible pointer
+ * ptr[h]) and its entries from h·B, all *local* (unit i − h, entry − h·B): the kernels run on it with every base
+ * shifted by h units. Without the helper (or before it is up) segment 0 holds all rows and segment 1 none.
+ *
+ * Batch sums: res[q] = Σ_i a_i σ_iq must be one chain in i. The main half accumulates rows < h into res; the helper
+ * half (`activateVals`) stores its σ values in f64 into `vals` ((N − h)×B), and `continueSums` then goes on with
+ * res[q] + a_i·v_iq for i = h…N−1: the same operations, in the same order, as the one-thread kernel.
+ * Every stored value is thus bit-identical to one thread.
+ */
+export class RowHalves {
+  private readonly h: number;
+  private readonly coefficients: CoefficientsFn;
+  /** g of the step (f64, written before `backward` hands the helper its half) and the helper half's active rows (i32). */
+  private readonly g: Float64Array;
+  private readonly helperRows: Int32Array;
+  private readonly a: Float64Array;
+  private readonly res: Float64Array;
+  private readonly vals: Float64Array;
+  private readonly db: Float64Array;
+  /** Active rows of segments 0 and 1 after `forward`. */
+  private readonly active = new Int32Array(2);
+
+  constructor(private readonly k: StepKernels) {
+    this.h = k.n >> 1;
+    this.coefficients = k.act.coefficients as unknown as CoefficientsFn;
+    const buf = k.memory.buffer;
+    this.g = new Float64Array(buf, k.o.scalars, k.threaded ? 1 : 0);
+    this.helperRows = new Int32Array(buf, k.o.scalars + 8, this.g.length);
+    this.a = new Float64Array(buf, k.o.a, k.n);
+    this.res = new Float64Array(buf, k.o.res, k.batch);
+    this.vals = new Float64Array(buf, k.o.vals, k.threaded ? (k.n - this.h) * k.batch : 0);
+    this.db = new Float64Array(buf, k.o.db, k.o.vals > k.o.db ? k.n : 0); // biasGradient: N, else none
+  }
+
+  /** Segment s's byte offsets: its first unit's and where its rows, pointers and entries start. */
+  private segment(s: 0 | 1): { u: number; rows: number; ptr: number; e: number } {
+    const { o, batch: B } = this.k;
+    const u = s === 0 ? 0 : this.h;
+    return { u, rows: o.rows + 4 * u, ptr: o.ptr + 4 * (s === 0 ? 0 : u + 1), e: u * B };
+  }
+
+  /** The σ kernel on the units of segment s (count of them: `units`), sums into res or (vals) values into `vals`. */
+  private activateSegment(s: 0 | 1, units: number, writeSig: boolean, vals: boolean): number {
+    const { o, batch: B, real, knots } = this.k;
+    const seg = this.segment(s);
+    const name = `${B === 1 ? 'activate1' : 'activate'}${vals ? 'Vals' : ''}`;
+    return this.k.act[name](o.z + real * seg.e, o.b + 8 * seg.u, o.a + 8 * seg.u, units, B, o.table, knots, vals ? o.vals : o.res,
+      o.sig + real * seg.e, writeSig ? 1 : 0, seg.rows, seg.ptr, o.cols + 4 * seg.e, o.coef + real * seg.e);
+  }
+
+  /** `activate` with the helper (if up and `split`) running units ≥ h; the CSR in the two segments above. */
+  forward(helper: KernelThread | null, writeSig: boolean): void {
+    const { n } = this.k;
+    this.res.fill(0);
+    if (!helper?.ready || this.vals.length === 0) {
+      this.active[0] = this.activateSegment(0, n, writeSig, false);
+      this.active[1] = 0;
+      return;
+    }
+    helper.start('activateHalf', writeSig ? 1 : 0, 0);
+    this.active[0] = this.activateSegment(0, this.h, writeSig, false);
+    helper.finish();
+    this.active[1] = this.helperRows[0];
+    this.continueSums();
+  }
+
+  /** The helper's half of `forward`: units ≥ h, σ values into `vals`, its active-row count into memory. */
+  activateHalf(writeSig: number): void {
+    this.helperRows[0] = this.activateSegment(1, this.k.n - this.h, writeSig === 1, true);
+  }
+
+  /** res[q] += a_i·v_iq for i = h…N−1 (i outer, as the σ kernel's chain: activate1 keeps one scalar sum). */
+  private continueSums(): void {
+    const { n, batch: B } = this.k;
+    const { a, res, vals, h } = this;
+    if (B === 1) {
+      let sum = res[0];
+      for (let i = h; i < n; i++) sum += a[i] * vals[i - h];
+      res[0] = sum;
+      return;
+    }
+    for (let i = h, iv = 0; i < n; i++) {
+      const ai = a[i];
+      for (let q = 0; q < B; q++, iv++) res[q] += ai * vals[iv];
+    }
+  }
+
+  /**
+   * The coefficient pass c_e = (g a_i) res[col_e] σ'_e (and db_i = Σ_e c_e with trainB), then W += C X, each
+   * segment on its own thread (res must hold the residuals by then).
+   */
+  backward(helper: KernelThread | null, g: number, trainB: boolean): void {
+    if (trainB) this.db.fill(0); // the rows without an active entry
+    if (!helper?.ready) {
+      this.backwardSegment(0, this.active[0], g, trainB);
+      this.backwardSegment(1, this.active[1], g, trainB);
+      return;
+    }
+    this.g[0] = g;
+    helper.start('backwardHalf', trainB ? 1 : 0, this.active[1]);
+    this.backwardSegment(0, this.active[0], g, trainB);
+    helper.finish();
+  }
+
+  /** The helper's half of `backward` (g from memory). */
+  backwardHalf(trainB: number, nActive: number): void {
+    this.backwardSegment(1, nActive, this.g[0], trainB === 1);
+  }
+
+  private backwardSegment(s: 0 | 1, nActive: number, g: number, trainB: boolean): void {
+    if (nActive === 0) return;
+    const { o, d, real } = this.k;
+    const seg = this.segment(s);
+    const cols = o.cols + 4 * seg.e;
+    const coef = o.coef + real * seg.e;
+    this.coefficients(o.a + 8 * seg.u, o.res, seg.rows, seg.ptr, cols, coef, o.db + 8 * seg.u, nActive, g, trainB ? 1 : 0);
+    const w = o.w + real * d * seg.u;
+    if (this.k.batch === 1) this.k.axpyRows(w, o.x, d, seg.rows, coef, nActive);
+    else this.k.update(w, o.x, d, seg.rows, seg.ptr, cols, coef, nActive);
+  }
 }
 
 /**
@@ -598,8 +808,11 @@ export class KernelWorkspace implements Workspace<Float64Array> {
   readonly coef: Float64Array;
   readonly res: Float64Array;
   readonly sig: Float64Array;
+  readonly db: Float64Array;
   private readonly table: Float64Array;
   private readonly offsets: Offsets;
+  /** forward/backward by row halves (with knots > 0). */
+  private readonly halves: RowHalves | null;
   private readonly dots: Record<string, DotFn>;
   private readonly updateFn: UpdateFn;
   /** `activate` (B ≥ 2) and `activate1` (B = 1) for this workspace's knot count (none without knots). */
@@ -610,9 +823,10 @@ export class KernelWorkspace implements Workspace<Float64Array> {
   private readonly helper: KernelThread | null = null;
 
   constructor(readonly n: number, readonly d: number, readonly batch: number, readonly knots = 0, options: WorkspaceOptions = {}) {
-    const { off, sizes, memory } = workspaceMemory(n, d, batch, knots, 8, options);
+    const { off, sizes, memory, threaded } = workspaceMemory(n, d, batch, knots, 8, options);
     if (options.threads === 2 && !options.memory) {
-      this.helper = new KernelThread({ module: import.meta.url, className: 'KernelWorkspace', args: [n, d, batch, knots], memory, control: off.control }, this);
+      const spec = { module: import.meta.url, className: 'KernelWorkspace', args: [n, d, batch, knots], options: { biasGradient: options.biasGradient }, memory, control: off.control };
+      this.helper = new KernelThread(spec, this);
     }
     const exports = instantiate(memory);
     this.dots = {};
@@ -620,8 +834,10 @@ export class KernelWorkspace implements Workspace<Float64Array> {
     this.updateFn = exports.update as UpdateFn;
     this.activation = knots > 0 ? instantiateActivation(knots, 8, memory) : null;
     this.axpyRowsFn = exports.axpyRows as AxpyRowsFn;
+    this.halves = this.activation ? new RowHalves({ o: off, n, d, batch, knots, real: 8, act: this.activation, update: this.updateFn, axpyRows: this.axpyRowsFn, memory, threaded }) : null;
     const buf = memory.buffer;
     this.offsets = off;
+    this.db = new Float64Array(buf, off.db, sizes.db / 8);
     this.w = new Float64Array(buf, off.w, n * d);
     this.a = new Float64Array(buf, off.a, n);
     this.b = new Float64Array(buf, off.b, n);
@@ -655,6 +871,28 @@ export class KernelWorkspace implements Workspace<Float64Array> {
     this.res.fill(0);
     if (!this.activation) throw new RangeError('kernels: activate needs a workspace made with knots > 0');
     return this.activation[B === 1 ? 'activate1' : 'activate'](o.z, o.b, o.a, n, B, o.table, this.knots, o.res, o.sig, writeSig ? 1 : 0, o.rows, o.ptr, o.cols, o.coef);
+  }
+
+  forward(writeSig: boolean): void {
+    this.withHalves().forward(this.helper, writeSig);
+  }
+
+  backward(g: number, trainB: boolean): void {
+    this.withHalves().backward(this.helper, g, trainB);
+  }
+
+  /** The helper thread's halves of `forward` and `backward` (RowHalves). */
+  activateHalf(writeSig: number): void {
+    this.withHalves().activateHalf(writeSig);
+  }
+
+  backwardHalf(trainB: number, nActive: number): void {
+    this.withHalves().backwardHalf(trainB, nActive);
+  }
+
+  private withHalves(): RowHalves {
+    if (!this.halves) throw new RangeError('kernels: forward/backward need a workspace made with knots > 0');
+    return this.halves;
   }
 
   /** Threads the kernels run on: 2 once the helper thread is up (until then this thread does all the work). */

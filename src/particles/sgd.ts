@@ -411,14 +411,14 @@ export class ParticleEngine implements Engine {
     // GD uses no kernel of the workspace but its arrays
     this.threads = o.algorithm === 'gd' ? 1 : kernelThreads(o.threads, n * d * samples);
     if (o.precision === 'float32') {
-      const ws = new KernelWorkspace32(n, d, samples, knots, { threads: this.threads });
+      const ws = new KernelWorkspace32(n, d, samples, knots, { threads: this.threads, biasGradient: o.trainB });
       this.ws = ws;
       this.w32 = ws.w;
       this.x32 = ws.x;
       this.state = { n, d, w: new Float64Array(n * d), a: ws.a, b: ws.b };
       this.xRows = [new Float64Array(d)];
     } else {
-      const ws = new KernelWorkspace(n, d, samples, knots, { threads: this.threads });
+      const ws = new KernelWorkspace(n, d, samples, knots, { threads: this.threads, biasGradient: o.trainB });
       this.ws = ws;
       this.w32 = null;
       this.x32 = null;
@@ -430,7 +430,7 @@ export class ParticleEngine implements Engine {
     this.residual = this.ws.res;
     this.sig = this.piecewiseLinear ? this.ws.sig : new Float64Array(o.trainA && o.sampling === 'shared' ? n * this.ws.batch : 0);
     this.da = new Float64Array(o.trainA ? n : 0);
-    this.db = new Float64Array(o.trainB ? n : 0);
+    this.db = this.ws.db; // N with trainB (biasGradient), else empty
     this.grad = o.algorithm === 'gd' ? { w: new Float64Array(n * d), a: new Float64Array(n), b: new Float64Array(n) } : null;
     this.rng = new Rng(o.seed, o.stream);
     this.testRng = new Rng(o.seed, o.stream + STREAM_LIMIT);
@@ -471,12 +471,21 @@ export class ParticleEngine implements Engine {
     if (this.grad) {
       const { w, a, b, n } = this.state;
       this.model.populationGradient!(w, a, b, n, this.grad.w, this.grad.a, this.grad.b);
-      if (kappa !== 1) this.decay(kappa);
+      if (kappa !== 1) this.decay(kappa, true, true);
       this.applyGradient(s);
     } else {
       const nActive = this.o.sampling === 'per-unit' ? this.perUnitCoefficients(s, k) : this.sgdCoefficients(s, k);
-      if (kappa !== 1) this.decay(kappa);
-      this.applySgd(nActive);
+      if (this.piecewiseLinear && this.o.sampling === 'shared') {
+        // The coefficients read the old a (decayed after them) and not W (decayed before W += C X): the same
+        // values as decaying everything between the two passes.
+        if (kappa !== 1) this.decay(kappa, true, false);
+        this.ws.backward((2 * s) / this.ws.batch, this.o.trainB);
+        if (kappa !== 1) this.decay(kappa, false, true);
+        this.addBiasAndOutputSteps();
+      } else {
+        if (kappa !== 1) this.decay(kappa, true, true);
+        this.applySgd(nActive);
+      }
     }
     if (this.o.noiseFactor > 0) this.addNoise(Math.sqrt(this.o.noiseFactor * s));
   }
@@ -484,6 +493,8 @@ export class ParticleEngine implements Engine {
   /**
    * Draws the batch and forms the update from the current θ: the sparse coefficients
    * c_ib = (2s/B) r_b a_i σ'(z_ib) in CSR form (returns the number of active rows), and Δa, Δb.
+   * With the σ table, only σ and Δa: the workspace's `forward` (σ split by rows over the threads) leaves
+   * the coefficient pass and Δb to its `backward` (both in wasm, split by rows too).
    */
   private sgdCoefficients(s: number, k: number): number {
     const n = this.o.n;
@@ -502,7 +513,7 @@ export class ParticleEngine implements Engine {
     let e = 0;
     ptr[0] = 0;
     if (this.piecewiseLinear) {
-      nActive = this.ws.activate(trainA);
+      this.ws.forward(trainA);
     } else if (B === 1) {
       let sum = 0;
       for (let i = 0; i < n; i++) {
@@ -543,8 +554,16 @@ export class ParticleEngine implements Engine {
       }
     }
     this.residuals(k);
-    // Pass 2 over the active entries only: c_ib = (2s/B) a_i r_b σ'(z_ib); Δb_i = Σ_b c_ib.
     const g = (2 * s) / B;
+    if (trainA) {
+      for (let i = 0, iz = 0; i < n; i++, iz += B) {
+        let dai = 0;
+        for (let q = 0; q < B; q++) dai += res[q] * sig[iz + q];
+        this.da[i] = g * dai;
+      }
+    }
+    if (this.piecewiseLinear) return 0;
+    // Pass 2 over the active entries only: c_ib = (2s/B) a_i r_b σ'(z_ib); Δb_i = Σ_b c_ib.
     const trainB = this.o.trainB;
     if (trainB) this.db.fill(0);
     for (let r = 0; r < nActive; r++) {
@@ -557,13 +576,6 @@ export class ParticleEngine implements Engine {
         dbi += c;
       }
       if (trainB) this.db[i] = dbi;
-    }
-    if (trainA) {
-      for (let i = 0, iz = 0; i < n; i++, iz += B) {
-        let dai = 0;
-        for (let q = 0; q < B; q++) dai += res[q] * sig[iz + q];
-        this.da[i] = g * dai;
-      }
     }
     return nActive;
   }
@@ -638,8 +650,13 @@ export class ParticleEngine implements Engine {
   }
 
   private applySgd(nActive: number): void {
-    const { a, b, n } = this.state;
     this.ws.update(nActive);
+    this.addBiasAndOutputSteps();
+  }
+
+  /** a += Δa, b += Δb (the trained ones). */
+  private addBiasAndOutputSteps(): void {
+    const { a, b, n } = this.state;
     if (this.o.trainA) for (let i = 0; i < n; i++) a[i] += this.da[i];
     if (this.o.trainB) for (let i = 0; i < n; i++) b[i] += this.db[i];
   }
@@ -654,11 +671,12 @@ export class ParticleEngine implements Engine {
     if (this.o.trainB) for (let i = 0; i < n; i++) b[i] -= h * grad.b[i];
   }
 
-  private decay(kappa: number): void {
+  /** θ ← κ θ for W (if `weights`) and the trained a, b (if `outputs`). */
+  private decay(kappa: number, weights: boolean, outputs: boolean): void {
     const { w, a, b } = this.ws;
-    for (let k = 0; k < w.length; k++) w[k] *= kappa;
-    if (this.o.trainA) for (let i = 0; i < a.length; i++) a[i] *= kappa;
-    if (this.o.trainB) for (let i = 0; i < b.length; i++) b[i] *= kappa;
+    if (weights) for (let k = 0; k < w.length; k++) w[k] *= kappa;
+    if (outputs && this.o.trainA) for (let i = 0; i < a.length; i++) a[i] *= kappa;
+    if (outputs && this.o.trainB) for (let i = 0; i < b.length; i++) b[i] *= kappa;
   }
 
   private addNoise(eta: number): void {
