@@ -72,6 +72,36 @@ describe('two-thread kernels (a helper thread on a shared memory)', () => {
     expect(Array.from(two.w)).toEqual(Array.from(one.w));
   });
 
+  // forward (σ split by rows) + backward (coefficients, Δb, W += C X split by rows): odd N, B = 1, 4, 6, 32.
+  const RELU_LIKE = { knots: [-0.3, 0.4], values: [0, 0.5], leftSlope: 0, rightSlope: 1.5 };
+  const STEP_SHAPES: Array<[number, number, number]> = [[7, 51, 1], [9, 97, 32], [5, 13, 6], [8, 64, 4], [3, 1, 1], [4, 2, 3]];
+  it.each(WORKSPACES.flatMap(([p, Ws]) => STEP_SHAPES.map(([d, n, B]) => [p, d, n, B, Ws] as const)))('%s forward and backward: the same bits on 2 threads, d=%i, N=%i, B=%i', (_, d, n, B, Ws) => {
+    const one = new Ws(n, d, B, 2, { biasGradient: true });
+    const two = new Ws(n, d, B, 2, { threads: 2, biasGradient: true });
+    open.push(two);
+    untilThreaded(() => two.threads === 2);
+    const bits = (v: Float64Array | Float32Array) => Array.from(new Uint32Array(v.buffer, v.byteOffset, v.byteLength / 4));
+    const seen = [one, two].map((ws) => {
+      ws.setPiecewiseLinear(RELU_LIKE);
+      const rng = new Rng(6, n + d + B);
+      ws.w.set(Float64Array.from(ws.w, () => rng.normal()));
+      ws.x.set(Float64Array.from(ws.x, () => rng.normal()));
+      rng.fillNormal(ws.a);
+      rng.fillNormal(ws.b);
+      const out: number[][] = [];
+      for (let step = 0; step < 5; step++) {
+        ws.dot();
+        ws.forward(step % 2 === 0);
+        out.push(bits(ws.res), bits(ws.sig));
+        for (let q = 0; q < B; q++) ws.res[q] = 1 - ws.res[q] / n;
+        ws.backward(0.05, step !== 3);
+        out.push(bits(ws.db), bits(ws.w));
+      }
+      return out;
+    });
+    expect(seen[1]).toEqual(seen[0]);
+  });
+
   it('the worker runs a whole call it claimed (the caller then only waits), with the same bits', () => {
     const [n, d, B] = [203, 17, 8];
     const PAGE = 65536;
