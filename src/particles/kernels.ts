@@ -564,7 +564,7 @@ export interface Workspace<T extends Real = Real> {
   readonly db: Float64Array;
   setPiecewiseLinear(shape: PiecewiseLinearShape): void;
   activate(writeSig: boolean): number;
-  /** `activate` split by rows over the two threads (RowHalves; its CSR in two segments, for `backward` only). */
+  /** `dot` and `activate` split by rows over the two threads (RowHalves; its CSR in two segments, for `backward` only). */
   forward(writeSig: boolean): void;
   /** After `forward` and the residuals in res: coef ← (g a_i) res σ', db (trainB), W += C X, split by rows. */
   backward(g: number, trainB: boolean): void;
@@ -656,14 +656,18 @@ export interface StepKernels {
   readonly act: Record<string, ActivateFn>;
   readonly update: UpdateFn;
   readonly axpyRows: AxpyRowsFn;
+  /** Z = W Xᵀ for the rows i0 ≤ i < i1 (the workspace's `dotRows`). */
+  readonly dotRows: (i0: number, i1: number) => void;
   readonly memory: WebAssembly.Memory;
   /** The memory is shared with a helper thread (its scalars and control block allocated). */
   readonly threaded: boolean;
 }
 
 /**
- * The σ pass and the coefficient pass + sparse update of an SGD step split by rows between this thread
- * (units i < h = ⌊N/2⌋) and the helper thread (i ≥ h), for the f64 and f32 workspaces alike.
+ * The product Z = W Xᵀ with the σ pass (`forward`), and the coefficient pass with the sparse update (`backward`),
+ * of an SGD step, each split by rows between this thread (units i < h = ⌊N/2⌋) and the helper thread (i ≥ h),
+ * for the f64 and f32 workspaces alike: two handshakes a step, each handing over one half of a whole phase
+ * (a unit's σ needs only its own row of Z; its coefficients only its CSR row and the batch residuals).
  *
  * CSR layout after `forward`: two segments. The main half's active rows are slots 0… of rows/ptr (ptr[0] = 0)
  * with entries from 0, global unit indices: exactly what one-thread `activate` writes for rows < h. The helper
@@ -717,24 +721,27 @@ export class RowHalves {
       o.sig + real * seg.e, writeSig ? 1 : 0, seg.rows, seg.ptr, o.cols + 4 * seg.e, o.coef + real * seg.e);
   }
 
-  /** `activate` with the helper (if up and `split`) running units ≥ h; the CSR in the two segments above. */
+  /** `dot` then `activate`, the helper (if up) running units ≥ h; the CSR in the two segments above. */
   forward(helper: KernelThread | null, writeSig: boolean): void {
     const { n } = this.k;
     this.res.fill(0);
-    if (!helper?.ready || this.vals.length === 0) {
+    if (!helper?.ready) {
+      this.k.dotRows(0, n);
       this.active[0] = this.activateSegment(0, n, writeSig, false);
       this.active[1] = 0;
       return;
     }
-    helper.start('activateHalf', writeSig ? 1 : 0, 0);
+    helper.start('forwardHalf', writeSig ? 1 : 0, 0);
+    this.k.dotRows(0, this.h);
     this.active[0] = this.activateSegment(0, this.h, writeSig, false);
     helper.finish();
     this.active[1] = this.helperRows[0];
     this.continueSums();
   }
 
-  /** The helper's half of `forward`: units ≥ h, σ values into `vals`, its active-row count into memory. */
-  activateHalf(writeSig: number): void {
+  /** The helper's half of `forward`: Z and σ of units ≥ h, σ values into `vals`, its active-row count into memory. */
+  forwardHalf(writeSig: number): void {
+    this.k.dotRows(this.h, this.k.n);
     this.helperRows[0] = this.activateSegment(1, this.k.n - this.h, writeSig === 1, true);
   }
 
@@ -834,7 +841,7 @@ export class KernelWorkspace implements Workspace<Float64Array> {
     this.updateFn = exports.update as UpdateFn;
     this.activation = knots > 0 ? instantiateActivation(knots, 8, memory) : null;
     this.axpyRowsFn = exports.axpyRows as AxpyRowsFn;
-    this.halves = this.activation ? new RowHalves({ o: off, n, d, batch, knots, real: 8, act: this.activation, update: this.updateFn, axpyRows: this.axpyRowsFn, memory, threaded }) : null;
+    this.halves = this.activation ? new RowHalves({ o: off, n, d, batch, knots, real: 8, act: this.activation, update: this.updateFn, axpyRows: this.axpyRowsFn, dotRows: (i0, i1) => this.dotRows(i0, i1), memory, threaded }) : null;
     const buf = memory.buffer;
     this.offsets = off;
     this.db = new Float64Array(buf, off.db, sizes.db / 8);
@@ -882,8 +889,8 @@ export class KernelWorkspace implements Workspace<Float64Array> {
   }
 
   /** The helper thread's halves of `forward` and `backward` (RowHalves). */
-  activateHalf(writeSig: number): void {
-    this.withHalves().activateHalf(writeSig);
+  forwardHalf(writeSig: number): void {
+    this.withHalves().forwardHalf(writeSig);
   }
 
   backwardHalf(trainB: number, nActive: number): void {

@@ -506,7 +506,7 @@ export class ParticleEngine implements Engine {
     const res = this.residual;
     const sig = this.sig;
     this.drawSamples(this.rng, B);
-    this.ws.dot();
+    if (!this.piecewiseLinear) this.ws.dot(); // else in `forward`
     // Pass 1 over all N·B pre-activations: Σ_i a_i σ(z_ib) into res, and the (i, b) with σ' ≠ 0
     // in CSR form with coef = σ'(z_ib) for now.
     let nActive = 0;

@@ -32,13 +32,13 @@ import { deserializeError, type SerializedError } from '../parallel/protocol.ts'
 export interface ThreadedWorkspace {
   dotRows(i0: number, i1: number): void;
   updateRows(k0: number, k1: number): void;
-  /** The helper's halves of the σ pass and of the coefficient pass + update (src/particles/kernels.ts RowHalves). */
-  activateHalf(writeSig: number, unused: number): void;
+  /** The helper's halves of Z + the σ pass and of the coefficient pass + update (src/particles/kernels.ts RowHalves). */
+  forwardHalf(writeSig: number, unused: number): void;
   backwardHalf(trainB: number, nActive: number): void;
 }
 
 /** The methods a command can name, by index. */
-export const THREAD_METHODS = ['dotRows', 'updateRows', 'activateHalf', 'backwardHalf'] as const satisfies ReadonlyArray<keyof ThreadedWorkspace>;
+export const THREAD_METHODS = ['dotRows', 'updateRows', 'forwardHalf', 'backwardHalf'] as const satisfies ReadonlyArray<keyof ThreadedWorkspace>;
 export type ThreadMethod = (typeof THREAD_METHODS)[number];
 
 /** Slots of the control block (Int32). */

@@ -72,7 +72,7 @@ describe('two-thread kernels (a helper thread on a shared memory)', () => {
     expect(Array.from(two.w)).toEqual(Array.from(one.w));
   });
 
-  // forward (σ split by rows) + backward (coefficients, Δb, W += C X split by rows): odd N, B = 1, 4, 6, 32.
+  // forward (Z and σ split by rows) + backward (coefficients, Δb, W += C X split by rows): odd N, B = 1, 4, 6, 32.
   const RELU_LIKE = { knots: [-0.3, 0.4], values: [0, 0.5], leftSlope: 0, rightSlope: 1.5 };
   const STEP_SHAPES: Array<[number, number, number]> = [[7, 51, 1], [9, 97, 32], [5, 13, 6], [8, 64, 4], [3, 1, 1], [4, 2, 3]];
   it.each(WORKSPACES.flatMap(([p, Ws]) => STEP_SHAPES.map(([d, n, B]) => [p, d, n, B, Ws] as const)))('%s forward and backward: the same bits on 2 threads, d=%i, N=%i, B=%i', (_, d, n, B, Ws) => {
@@ -90,9 +90,8 @@ describe('two-thread kernels (a helper thread on a shared memory)', () => {
       rng.fillNormal(ws.b);
       const out: number[][] = [];
       for (let step = 0; step < 5; step++) {
-        ws.dot();
         ws.forward(step % 2 === 0);
-        out.push(bits(ws.res), bits(ws.sig));
+        out.push(bits(ws.res), bits(ws.sig), bits(ws.z));
         for (let q = 0; q < B; q++) ws.res[q] = 1 - ws.res[q] / n;
         ws.backward(0.05, step !== 3);
         out.push(bits(ws.db), bits(ws.w));
