@@ -10,6 +10,7 @@
  *            sample of the batch are not listed and cost nothing)
  *   activate: for a piecewise-linear σ, the pass over the N×B pre-activations that forms
  *            Σ_i a_i σ(z_ib + b_i) and lists the (i, b) with σ' ≠ 0 (scalar, branch-free)
+ *   coefficients: the SGD coefficients c = g a_i r_b σ' over that list, and Δb_i = Σ_b c
  *
  * Why wasm: V8's scalar code reaches ~1 GFMA/s on these loops, the f64x2 kernels ~4–7 GFMA/s.
  * Every operation is an IEEE double multiply or add in a fixed order, so results are
@@ -28,7 +29,8 @@
  * Two threads (`threads: 2`): the memory is shared and a worker (../wasm/kernel-thread.ts) builds the
  * same workspace on it; `dot` then offers rows [N/2, N) to the worker and `update` the active rows
  * with index ≥ N/2, while this thread does the rest (and also the offered half if the worker has not
- * taken it by then). Every z_ib and every row update is still one
+ * taken it by then); `forward`/`backward` (RowHalves) split Z with σ, and the coefficients with the update,
+ * the same way by units. Every z_ib, σ value, batch sum and row update is still one
  * kernel's fixed sequence of operations on the same data (the R×S blocking only groups independent
  * accumulators), so the results are bit-identical to one thread.
  */

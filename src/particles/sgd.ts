@@ -67,12 +67,17 @@
  *
  * ## Threads (`threads`)
  * particles.threads: 1, 2 or 'auto' (the default; float64 and float32 alike): with 2, the workspace's memory is shared
- * with a helper thread (../wasm/kernel-thread.ts) that runs Z = W Xᵀ for the rows i ≥ N/2 and the sparse
- * update for the active rows i ≥ N/2 while this thread does the rows below (or, if the helper has not
- * taken its half yet, that half too). Sampling, σ, the coefficient pass, decay and noise stay here.
- * Each z_ib and each row's update is the same kernel's fixed sequence of IEEE operations whichever
- * thread runs it, so results are bit-identical to threads = 1 (test/particles/threads.test.ts); the
- * steps before the helper has started (≈ 0.3 s) run on one thread, which changes nothing either.
+ * with a helper thread (../wasm/kernel-thread.ts) that runs the units i ≥ N/2 while this thread runs those below
+ * (or, if the helper has not taken its half yet, that half too). With the σ table and shared samples, a step is
+ * two handshakes, each a whole phase by rows (./kernels.ts `RowHalves`): `forward` = Z = W Xᵀ and the σ pass
+ * (CSR of the σ' ≠ 0 entries, σ values, the batch sums continued over the helper's f64 σ values in unit order),
+ * then, after the residuals and Δa here, `backward` = the coefficients c = (2s/B) a_i r_q σ' with Δb_i = Σ_q c
+ * (a wasm kernel) and the sparse update W += C X. (W decays before `backward`, a and b after it: the coefficients
+ * read the old a and no W, so the values are those of decaying everything in between.) With σ in JS or per-unit
+ * sampling only Z and the update are split; the σ and coefficient passes stay here. Sampling, decay and noise
+ * stay here. Each stored value is the same kernel's fixed sequence of IEEE operations whichever thread runs it,
+ * so results are bit-identical to threads = 1 (test/particles/threads.test.ts); the steps before the helper has
+ * started (≈ 0.3 s) run on one thread, which changes nothing either.
  * 'auto' takes 2 only when it can pay (`kernelThreads`): a step of N·d·B ≥ AUTO_THREADS_WORK = 2·10⁵
  * multiply-adds (per-unit sampling: B → N·B), no pool running seeds beside this run (a pool of ≥ 2
  * workers already fills the cores), ≥ 2 cores and an idle one (1-minute load average < cores − 0.5).
@@ -493,8 +498,8 @@ export class ParticleEngine implements Engine {
   /**
    * Draws the batch and forms the update from the current θ: the sparse coefficients
    * c_ib = (2s/B) r_b a_i σ'(z_ib) in CSR form (returns the number of active rows), and Δa, Δb.
-   * With the σ table, only σ and Δa: the workspace's `forward` (σ split by rows over the threads) leaves
-   * the coefficient pass and Δb to its `backward` (both in wasm, split by rows too).
+   * With the σ table, only Z, σ and Δa: the workspace's `forward` (Z and σ split by rows over the threads)
+   * leaves the coefficient pass and Δb to its `backward` (in wasm, split by rows too).
    */
   private sgdCoefficients(s: number, k: number): number {
     const n = this.o.n;
