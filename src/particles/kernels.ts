@@ -448,6 +448,53 @@ function coefficientsKernel(real: 4 | 8): FunctionSpec {
 }
 
 /**
+ * continueSums(a, vals, res, n, B): res[q] ← res[q] + a_i·vals[i·B + q] for i < n (i outer), the batch sums of
+ * `activate` continued over the σ values `activateVals` stored: samples in pairs (f64x2, per lane the same
+ * multiply and add), an odd last one scalar; B = 1 one scalar chain, as `activate1`'s.
+ */
+function continueSumsKernel(): FunctionSpec {
+  const f = new FunctionBuilder('continueSums', i32s(5));
+  const [A, VALS, RES, N, BS] = [0, 1, 2, 3, 4];
+  const i = f.local(I32);
+  const q = f.local(I32);
+  const v = f.local(I32); // byte offset of vals[i·B + q]
+  const ai = f.local(F64);
+  const sum = f.local(F64);
+  const av = f.local(V128);
+  const resAt = () => [op.get(RES), op.get(q), op.i32(3), op.i32Shl, op.i32Add];
+  f.emit(op.get(VALS), op.set(v));
+  f.emit(op.get(BS), op.i32(1), op.i32Ne, op.i32Eqz, op.if);
+  {
+    f.emit(op.get(RES), op.f64Load(), op.set(sum));
+    f.emit(op.block, op.loop);
+    f.emit(op.get(i), op.get(N), op.i32GeS, op.brIf(1));
+    f.emit(op.get(sum), op.get(A), op.get(i), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.get(v), op.f64Load(), op.f64Mul, op.f64Add, op.set(sum));
+    f.emit(op.increment(v, 8), op.increment(i, 1), op.br(0));
+    f.emit(op.end, op.end);
+    f.emit(op.get(RES), op.get(sum), op.f64Store());
+  }
+  f.emit(op.else);
+  {
+    f.emit(op.block, op.loop);
+    f.emit(op.get(i), op.get(N), op.i32GeS, op.brIf(1));
+    f.emit(op.get(A), op.get(i), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.set(ai), op.get(ai), op.f64x2Splat, op.set(av));
+    f.emit(op.i32(0), op.set(q));
+    f.emit(op.block, op.loop);
+    f.emit(op.get(q), op.i32(1), op.i32Add, op.get(BS), op.i32GeS, op.brIf(1));
+    f.emit(...resAt(), ...resAt(), loadV(), op.get(av), op.get(v), loadV(), op.f64x2Mul, op.f64x2Add, storeV());
+    f.emit(op.increment(v, 16), op.increment(q, 2), op.br(0));
+    f.emit(op.end, op.end);
+    f.emit(op.get(q), op.get(BS), op.i32GeS, op.i32Eqz, op.if);
+    f.emit(...resAt(), ...resAt(), op.f64Load(), op.get(ai), op.get(v), op.f64Load(), op.f64Mul, op.f64Add, op.f64Store());
+    f.emit(op.increment(v, 8), op.end);
+    f.emit(op.increment(i, 1), op.br(0));
+    f.emit(op.end, op.end);
+  }
+  f.emit(op.end);
+  return f;
+}
+
+/**
  * axpyRows(w, x, d, rows, coef, nActive): the B = 1 case of `update` (one entry per active row,
  * coef[k] for row rows[k]): w_{rows[k]} += coef[k] · x, in chunks of 4 doubles, then 2, then 1.
  * Same operations per element as `update`, hence the same bits.
@@ -522,6 +569,7 @@ export function instantiateActivation(knots: number, real: 4 | 8, memory: WebAss
     module = kernelModule<Record<string, ActivateFn>>(() => [
       ...[false, true].flatMap((vals) => [activateKernel(false, knots, real, vals), activateKernel(true, knots, real, vals)]),
       coefficientsKernel(real),
+      continueSumsKernel(),
     ]);
     activationModules.set(key, module);
   }
@@ -531,6 +579,7 @@ export function instantiateActivation(knots: number, real: 4 | 8, memory: WebAss
 export type DotFn = (w: number, x: number, z: number, nBlocks: number, d: number, B: number, nGroups: number) => void;
 export type UpdateFn = (w: number, x: number, d: number, rows: number, ptr: number, cols: number, coef: number, nActive: number) => void;
 export type AxpyRowsFn = (w: number, x: number, d: number, rows: number, coef: number, nActive: number) => void;
+export type ContinueSumsFn = (a: number, vals: number, res: number, n: number, B: number) => void;
 export type CoefficientsFn = (
   a: number, res: number, rows: number, ptr: number, cols: number, coef: number, db: number, nActive: number, g: number, trainB: number,
 ) => void;
@@ -685,12 +734,11 @@ export interface StepKernels {
 export class RowHalves {
   private readonly h: number;
   private readonly coefficients: CoefficientsFn;
+  private readonly continueSumsFn: ContinueSumsFn;
   /** g of the step (f64, written before `backward` hands the helper its half) and the helper half's active rows (i32). */
   private readonly g: Float64Array;
   private readonly helperRows: Int32Array;
-  private readonly a: Float64Array;
   private readonly res: Float64Array;
-  private readonly vals: Float64Array;
   private readonly db: Float64Array;
   /** Active rows of segments 0 and 1 after `forward`. */
   private readonly active = new Int32Array(2);
@@ -698,12 +746,11 @@ export class RowHalves {
   constructor(private readonly k: StepKernels) {
     this.h = k.n >> 1;
     this.coefficients = k.act.coefficients as unknown as CoefficientsFn;
+    this.continueSumsFn = k.act.continueSums as unknown as ContinueSumsFn;
     const buf = k.memory.buffer;
     this.g = new Float64Array(buf, k.o.scalars, k.threaded ? 1 : 0);
     this.helperRows = new Int32Array(buf, k.o.scalars + 8, this.g.length);
-    this.a = new Float64Array(buf, k.o.a, k.n);
     this.res = new Float64Array(buf, k.o.res, k.batch);
-    this.vals = new Float64Array(buf, k.o.vals, k.threaded ? (k.n - this.h) * k.batch : 0);
     this.db = new Float64Array(buf, k.o.db, k.o.vals > k.o.db ? k.n : 0); // biasGradient: N, else none
   }
 
@@ -747,20 +794,10 @@ export class RowHalves {
     this.helperRows[0] = this.activateSegment(1, this.k.n - this.h, writeSig === 1, true);
   }
 
-  /** res[q] += a_i·v_iq for i = h…N−1 (i outer, as the σ kernel's chain: activate1 keeps one scalar sum). */
+  /** res[q] += a_i·v_iq for i = h…N−1 (i outer, as the σ kernel's chain). */
   private continueSums(): void {
-    const { n, batch: B } = this.k;
-    const { a, res, vals, h } = this;
-    if (B === 1) {
-      let sum = res[0];
-      for (let i = h; i < n; i++) sum += a[i] * vals[i - h];
-      res[0] = sum;
-      return;
-    }
-    for (let i = h, iv = 0; i < n; i++) {
-      const ai = a[i];
-      for (let q = 0; q < B; q++, iv++) res[q] += ai * vals[iv];
-    }
+    const { o, n, batch } = this.k;
+    this.continueSumsFn(o.a + 8 * this.h, o.vals, o.res, n - this.h, batch);
   }
 
   /**
