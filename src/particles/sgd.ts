@@ -82,13 +82,15 @@
  * multiply-adds (per-unit sampling: B → N·B), no pool running seeds beside this run (a pool of ≥ 2
  * workers already fills the cores), ≥ 2 cores and an idle one (1-minute load average < cores − 0.5).
  * The reasoning: a step has two handshakes (≈ 0.3–0.5 µs each while the helper spins; it is never
- * woken by Atomics.notify, which blocked the waker 12–150 µs), and dot + update are 47–72 % of a
- * step's time on the bench cases, so two threads can be at most 1.3–1.6× faster (Amdahl); from
- * 2·10⁵ multiply-adds (a ≈ 50 µs step) the handshakes are < 2 % of a step. Measured (bench/sgd.ts,
- * 1 and 2 threads interleaved, 2 shared cores) in a quiet window: (40, 800, 1) 0.74×, (320, 800, 1)
- * 1.48×, (40, 10000, 1) 1.21×, (40, 800, 32) 1.06×, (320, 800, 32) 0.91× (B = 32: σ and the
- * coefficient pass outlast the helper's spin, so the caller often does both halves); with the load
- * average at 4–5 on 2 cores, 0.58–0.99×, hence the idle-core test.
+ * woken by Atomics.notify, which blocked the waker 12–150 µs), and with the σ table only sampling, the
+ * residuals, Δa and the batch-sum join (`continueSums`, N/2·B multiply-adds) stay serial; from
+ * 2·10⁵ multiply-adds (a ≈ 50 µs step) the handshakes are < 2 % of a step. Measured ((d, N, B), 1 and 2
+ * threads interleaved, 11 rounds, 2 cores shared with other jobs at load 0.9–1.6), 2 threads / 1 thread, f64 and f32:
+ * (40, 800, 32) 1.29 / 1.19, (320, 800, 32) 1.67 / 1.54, (320, 800, 1) 1.19 / 1.05, (320, 10000, 1) 1.93 / 1.95,
+ * (40, 800, 1) 1.13 / 1.07 (below the threshold: 'auto' takes 1 there); against the split of only Z and the
+ * update (before `forward`/`backward`), in the same run, f64 on 2 threads: 1.04, 0.99, 0.93, 1.07, 1.06.
+ * With the load average at 3–4 on 2 cores, 0.5–0.9× in some runs (the helper waits for a core), hence
+ * the idle-core test.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { ConfigError } from '../errors.ts';
