@@ -29,8 +29,8 @@
  * Two threads (`threads: 2`): the memory is shared and a worker (../wasm/kernel-thread.ts) builds the
  * same workspace on it; `dot` then offers rows [N/2, N) to the worker and `update` the active rows
  * with index ≥ N/2, while this thread does the rest (and also the offered half if the worker has not
- * taken it by then); `forward`/`backward` (RowHalves) split Z with σ, and the coefficients with the update,
- * the same way by units. Every z_ib, σ value, batch sum and row update is still one
+ * taken it by then); `forward`/`backward` (RowHalves) split Z (optionally with σ), and the coefficients with
+ * the update, the same way by units. Every z_ib, σ value, batch sum and row update is still one
  * kernel's fixed sequence of operations on the same data (the R×S blocking only groups independent
  * accumulators), so the results are bit-identical to one thread.
  */
@@ -694,6 +694,11 @@ export interface WorkspaceOptions {
   readonly memory?: WebAssembly.Memory;
   /** Room for `db` (N, f64), the Δb that `backward` forms with trainB. */
   readonly biasGradient?: boolean;
+  /**
+   * Two threads: `forward` splits the σ pass by units too, not only Z (default false: interleaved on 2 shared
+   * cores it was 0.88–1.01× of σ on this thread for f64 and 0.33–1.00× for f32, src/particles/sgd.ts ## Threads).
+   */
+  readonly splitSigma?: boolean;
 }
 
 /** The kernels and layout `RowHalves` runs on (a workspace's own, in its float type). */
@@ -712,19 +717,22 @@ export interface StepKernels {
   readonly memory: WebAssembly.Memory;
   /** The memory is shared with a helper thread (its scalars and control block allocated). */
   readonly threaded: boolean;
+  /** WorkspaceOptions.splitSigma. */
+  readonly splitSigma: boolean;
 }
 
 /**
  * The product Z = W Xᵀ with the σ pass (`forward`), and the coefficient pass with the sparse update (`backward`),
  * of an SGD step, each split by rows between this thread (units i < h = ⌊N/2⌋) and the helper thread (i ≥ h),
- * for the f64 and f32 workspaces alike: two handshakes a step, each handing over one half of a whole phase
- * (a unit's σ needs only its own row of Z; its coefficients only its CSR row and the batch residuals).
+ * for the f64 and f32 workspaces alike: two handshakes a step (a unit's σ needs only its own row of Z; its
+ * coefficients only its CSR row and the batch residuals). σ itself is split only with `splitSigma`.
  *
  * CSR layout after `forward`: two segments. The main half's active rows are slots 0… of rows/ptr (ptr[0] = 0)
  * with entries from 0, global unit indices: exactly what one-thread `activate` writes for rows < h. The helper
  * half's are slots h… of rows, its pointers from ptr[h + 1] (past the main half's last possible pointer
  * ptr[h]) and its entries from h·B, all *local* (unit i − h, entry − h·B): the kernels run on it with every base
- * shifted by h units. Without the helper (or before it is up) segment 0 holds all rows and segment 1 none.
+ * shifted by h units. Without the split σ (or the helper) segment 0 holds all rows and segment 1 none, and
+ * `backward` hands the helper segment 0's active rows with unit ≥ h.
  *
  * Batch sums: res[q] = Σ_i a_i σ_iq must be one chain in i. The main half accumulates rows < h into res; the helper
  * half (`activateVals`) stores its σ values in f64 into `vals` ((N − h)×B), and `continueSums` then goes on with
@@ -735,9 +743,13 @@ export class RowHalves {
   private readonly h: number;
   private readonly coefficients: CoefficientsFn;
   private readonly continueSumsFn: ContinueSumsFn;
-  /** g of the step (f64, written before `backward` hands the helper its half) and the helper half's active rows (i32). */
+  /** g of the step (f64, written before `backward` hands the helper its half); the helper segment's active rows and trainB (i32). */
   private readonly g: Float64Array;
   private readonly helperRows: Int32Array;
+  private readonly trainB: Int32Array;
+  private readonly rows: Int32Array;
+  /** Whether `forward` splits σ too (else only Z: σ all here, and `backward` splits segment 0 at unit h). */
+  private readonly splitSigma: boolean;
   private readonly res: Float64Array;
   private readonly db: Float64Array;
   /** Active rows of segments 0 and 1 after `forward`. */
@@ -750,6 +762,9 @@ export class RowHalves {
     const buf = k.memory.buffer;
     this.g = new Float64Array(buf, k.o.scalars, k.threaded ? 1 : 0);
     this.helperRows = new Int32Array(buf, k.o.scalars + 8, this.g.length);
+    this.trainB = new Int32Array(buf, k.o.scalars + 12, this.g.length);
+    this.rows = new Int32Array(buf, k.o.rows, k.n);
+    this.splitSigma = k.splitSigma;
     this.res = new Float64Array(buf, k.o.res, k.batch);
     this.db = new Float64Array(buf, k.o.db, k.o.vals > k.o.db ? k.n : 0); // biasGradient: N, else none
   }
@@ -774,8 +789,12 @@ export class RowHalves {
   forward(helper: KernelThread | null, writeSig: boolean): void {
     const { n } = this.k;
     this.res.fill(0);
-    if (!helper?.ready) {
-      this.k.dotRows(0, n);
+    if (!helper?.ready || !this.splitSigma) {
+      if (helper?.ready) {
+        helper.start('dotRows', this.h, n);
+        this.k.dotRows(0, this.h);
+        helper.finish();
+      } else this.k.dotRows(0, n);
       this.active[0] = this.activateSegment(0, n, writeSig, false);
       this.active[1] = 0;
       return;
@@ -806,32 +825,43 @@ export class RowHalves {
    */
   backward(helper: KernelThread | null, g: number, trainB: boolean): void {
     if (trainB) this.db.fill(0); // the rows without an active entry
+    const [na0, na1] = this.active;
     if (!helper?.ready) {
-      this.backwardSegment(0, this.active[0], g, trainB);
-      this.backwardSegment(1, this.active[1], g, trainB);
+      this.backwardRange(0, 0, na0, g, trainB);
+      this.backwardRange(1, 0, na1, g, trainB);
       return;
     }
+    // The helper: segment 0's rows ≥ h (none if forward split σ) and segment 1.
+    const lo = firstRowAtLeast(this.rows, na0, this.h);
     this.g[0] = g;
-    helper.start('backwardHalf', trainB ? 1 : 0, this.active[1]);
-    this.backwardSegment(0, this.active[0], g, trainB);
+    this.trainB[0] = trainB ? 1 : 0;
+    this.helperRows[0] = na1;
+    helper.start('backwardHalf', lo, na0);
+    this.backwardRange(0, 0, lo, g, trainB);
     helper.finish();
   }
 
-  /** The helper's half of `backward` (g from memory). */
-  backwardHalf(trainB: number, nActive: number): void {
-    this.backwardSegment(1, nActive, this.g[0], trainB === 1);
+  /** The helper's half of `backward`: segment 0's active rows k0 ≤ k < k1, then all of segment 1 (g, trainB from memory). */
+  backwardHalf(k0: number, k1: number): void {
+    const trainB = this.trainB[0] === 1;
+    this.backwardRange(0, k0, k1, this.g[0], trainB);
+    this.backwardRange(1, 0, this.helperRows[0], this.g[0], trainB);
   }
 
-  private backwardSegment(s: 0 | 1, nActive: number, g: number, trainB: boolean): void {
-    if (nActive === 0) return;
+  /** Coefficients and update of segment s's active rows k0 ≤ k < k1. */
+  private backwardRange(s: 0 | 1, k0: number, k1: number, g: number, trainB: boolean): void {
+    if (k1 <= k0) return;
     const { o, d, real } = this.k;
     const seg = this.segment(s);
+    const rows = seg.rows + 4 * k0;
+    const ptr = seg.ptr + 4 * k0;
     const cols = o.cols + 4 * seg.e;
     const coef = o.coef + real * seg.e;
-    this.coefficients(o.a + 8 * seg.u, o.res, seg.rows, seg.ptr, cols, coef, o.db + 8 * seg.u, nActive, g, trainB ? 1 : 0);
+    this.coefficients(o.a + 8 * seg.u, o.res, rows, ptr, cols, coef, o.db + 8 * seg.u, k1 - k0, g, trainB ? 1 : 0);
     const w = o.w + real * d * seg.u;
-    if (this.k.batch === 1) this.k.axpyRows(w, o.x, d, seg.rows, coef, nActive);
-    else this.k.update(w, o.x, d, seg.rows, seg.ptr, cols, coef, nActive);
+    // B = 1: one entry per active row, entry k at slot k
+    if (this.k.batch === 1) this.k.axpyRows(w, o.x, d, rows, coef + real * k0, k1 - k0);
+    else this.k.update(w, o.x, d, rows, ptr, cols, coef, k1 - k0);
   }
 }
 
@@ -880,7 +910,7 @@ export class KernelWorkspace implements Workspace<Float64Array> {
     this.updateFn = exports.update as UpdateFn;
     this.activation = knots > 0 ? instantiateActivation(knots, 8, memory) : null;
     this.axpyRowsFn = exports.axpyRows as AxpyRowsFn;
-    this.halves = this.activation ? new RowHalves({ o: off, n, d, batch, knots, real: 8, act: this.activation, update: this.updateFn, axpyRows: this.axpyRowsFn, dotRows: (i0, i1) => this.dotRows(i0, i1), memory, threaded }) : null;
+    this.halves = this.activation ? new RowHalves({ o: off, n, d, batch, knots, real: 8, act: this.activation, update: this.updateFn, axpyRows: this.axpyRowsFn, dotRows: (i0, i1) => this.dotRows(i0, i1), memory, threaded, splitSigma: options.splitSigma === true }) : null;
     const buf = memory.buffer;
     this.offsets = off;
     this.db = new Float64Array(buf, off.db, sizes.db / 8);
@@ -932,8 +962,8 @@ export class KernelWorkspace implements Workspace<Float64Array> {
     this.withHalves().forwardHalf(writeSig);
   }
 
-  backwardHalf(trainB: number, nActive: number): void {
-    this.withHalves().backwardHalf(trainB, nActive);
+  backwardHalf(k0: number, k1: number): void {
+    this.withHalves().backwardHalf(k0, k1);
   }
 
   private withHalves(): RowHalves {

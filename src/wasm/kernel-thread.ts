@@ -34,7 +34,7 @@ export interface ThreadedWorkspace {
   updateRows(k0: number, k1: number): void;
   /** The helper's halves of Z + the σ pass and of the coefficient pass + update (src/particles/kernels.ts RowHalves). */
   forwardHalf(writeSig: number, unused: number): void;
-  backwardHalf(trainB: number, nActive: number): void;
+  backwardHalf(k0: number, k1: number): void;
 }
 
 /** The methods a command can name, by index. */

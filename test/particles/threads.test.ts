@@ -75,9 +75,10 @@ describe('two-thread kernels (a helper thread on a shared memory)', () => {
   // forward (Z and σ split by rows) + backward (coefficients, Δb, W += C X split by rows): odd N, B = 1, 4, 6, 32.
   const RELU_LIKE = { knots: [-0.3, 0.4], values: [0, 0.5], leftSlope: 0, rightSlope: 1.5 };
   const STEP_SHAPES: Array<[number, number, number]> = [[7, 51, 1], [9, 97, 32], [5, 13, 6], [8, 64, 4], [3, 1, 1], [4, 2, 3]];
-  it.each(WORKSPACES.flatMap(([p, Ws]) => STEP_SHAPES.map(([d, n, B]) => [p, d, n, B, Ws] as const)))('%s forward and backward: the same bits on 2 threads, d=%i, N=%i, B=%i', (_, d, n, B, Ws) => {
+  const STEP_CASES = WORKSPACES.flatMap(([p, Ws]) => [false, true].flatMap((splitSigma) => STEP_SHAPES.map(([d, n, B]) => [p, splitSigma, d, n, B, Ws] as const)));
+  it.each(STEP_CASES)('%s forward and backward (splitSigma %s): the same bits on 2 threads, d=%i, N=%i, B=%i', (_, splitSigma, d, n, B, Ws) => {
     const one = new Ws(n, d, B, 2, { biasGradient: true });
-    const two = new Ws(n, d, B, 2, { threads: 2, biasGradient: true });
+    const two = new Ws(n, d, B, 2, { threads: 2, biasGradient: true, splitSigma });
     open.push(two);
     untilThreaded(() => two.threads === 2);
     const bits = (v: Float64Array | Float32Array) => Array.from(new Uint32Array(v.buffer, v.byteOffset, v.byteLength / 4));
