@@ -78,20 +78,20 @@
  * 2 threads with split σ / without, (d, N, B) = (40, 800, 32) 0.97, (320, 800, 32) 0.91, (320, 800, 1) 1.01,
  * (320, 10000, 1) 0.88 in f64, (40, 800, 32) 0.33 and (320, 800, 1) 1.00 in f32 (not understood: the helper's half
  * timed alone on its thread is as fast as this thread's), so it is off. With σ in JS or per-unit sampling only Z
- * and the update are split; the σ and coefficient passes stay here. Sampling, decay and noise stay here. Each stored value is the same kernel's fixed sequence of IEEE operations whichever thread runs it,
- * so results are bit-identical to threads = 1 (test/particles/threads.test.ts); the steps before the helper has
+ * and the update are split; the σ and coefficient passes stay here. Sampling, decay and noise stay here.
+ * Each stored value is the same kernel's fixed sequence of IEEE operations whichever thread runs it, so results are bit-identical to threads = 1 (test/particles/threads.test.ts); the steps before the helper has
  * started (≈ 0.3 s) run on one thread, which changes nothing either.
  * 'auto' takes 2 only when it can pay (`kernelThreads`): a step of N·d·B ≥ AUTO_THREADS_WORK = 2·10⁵
  * multiply-adds (per-unit sampling: B → N·B), no pool running seeds beside this run (a pool of ≥ 2
  * workers already fills the cores), ≥ 2 cores and an idle one (1-minute load average < cores − 0.5).
  * The reasoning: a step has two handshakes (≈ 0.3–0.5 µs each while the helper spins; it is never
- * woken by Atomics.notify, which blocked the waker 12–150 µs), and with the σ table only sampling, the
- * residuals, Δa and the batch-sum join (`continueSums`, N/2·B multiply-adds) stay serial; from
+ * woken by Atomics.notify, which blocked the waker 12–150 µs), and with the σ table only sampling, σ, the
+ * residuals and Δa stay serial; from
  * 2·10⁵ multiply-adds (a ≈ 50 µs step) the handshakes are < 2 % of a step. Measured ((d, N, B), 1 and 2
- * threads interleaved, 11 rounds, 2 cores shared with other jobs at load 0.9–1.6), 2 threads / 1 thread, f64 and f32:
- * (40, 800, 32) 1.29 / 1.19, (320, 800, 32) 1.67 / 1.54, (320, 800, 1) 1.19 / 1.05, (320, 10000, 1) 1.93 / 1.95,
- * (40, 800, 1) 1.13 / 1.07 (below the threshold: 'auto' takes 1 there), with σ split; against the split of only
- * Z and the update (before `forward`/`backward`), in the same run, f64 on 2 threads: 1.04, 0.99, 0.93, 1.07, 1.06.
+ * threads interleaved, 11 rounds, 2 cores shared with other jobs at load 1.4–2.0), 2 threads / 1 thread, f64 and f32:
+ * (40, 800, 32) 1.27 / 1.14, (320, 800, 32) 1.50 / 1.21, (320, 800, 1) 1.63 / 1.49, (320, 10000, 1) 1.91 / 2.13,
+ * (40, 800, 1) 1.04 / 0.97 (below the threshold: 'auto' takes 1 there; float32 uses the same rule); against the
+ * split of only Z and the update (before `backward`), in the same run, f64 on 2 threads: 1.07, 1.03, 1.04, 1.04, 0.98.
  * With the load average at 3–4 on 2 cores, 0.5–0.9× in some runs (the helper waits for a core), hence
  * the idle-core test.
  */
