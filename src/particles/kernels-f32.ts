@@ -304,7 +304,7 @@ export class KernelWorkspace32 implements Workspace<Float32Array> {
     this.updateFn = exports.update as UpdateFn;
     this.activation = knots > 0 ? instantiateActivation(knots, 4, memory) : null;
     this.axpyRowsFn = exports.axpyRows as AxpyRowsFn;
-    this.halves = this.activation ? new RowHalves({ o: off, n, d, batch, knots, real: 4, act: this.activation, update: this.updateFn, axpyRows: this.axpyRowsFn, dotRows: (i0, i1) => this.dotRows(i0, i1), memory, threaded, splitSigma: options.splitSigma === true }) : null;
+    this.halves = this.activation ? new RowHalves({ o: off, n, d, batch, knots, real: 4, act: this.activation, update: this.updateFn, axpyRows: this.axpyRowsFn, dotRows: (i0, i1) => this.dotRows(i0, i1), memory, threaded, splitSigma: options.splitSigma !== false }) : null;
     const buf = memory.buffer;
     this.offsets = off;
     this.db = new Float64Array(buf, off.db, sizes.db / 8);
@@ -353,8 +353,8 @@ export class KernelWorkspace32 implements Workspace<Float32Array> {
   }
 
   /** The helper thread's halves of `forward` and `backward` (RowHalves of ./kernels.ts). */
-  forwardHalf(writeSig: number): void {
-    this.withHalves().forwardHalf(writeSig);
+  forwardHalf(writeSig: number, token: number): void {
+    this.withHalves().forwardHalf(writeSig, token);
   }
 
   backwardHalf(k0: number, k1: number): void {

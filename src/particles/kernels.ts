@@ -29,8 +29,8 @@
  * Two threads (`threads: 2`): the memory is shared and a worker (../wasm/kernel-thread.ts) builds the
  * same workspace on it; `dot` then offers rows [N/2, N) to the worker and `update` the active rows
  * with index ≥ N/2, while this thread does the rest (and also the offered half if the worker has not
- * taken it by then); `forward`/`backward` (RowHalves) split Z (optionally with σ), and the coefficients with
- * the update, the same way by units. Every z_ib, σ value, batch sum and row update is still one
+ * taken it by then); `forward`/`backward` (RowHalves) split Z with σ, and the coefficients with the update,
+ * the same way by units. Every z_ib, σ value, batch sum and row update is still one
  * kernel's fixed sequence of operations on the same data (the R×S blocking only groups independent
  * accumulators), so the results are bit-identical to one thread.
  */
@@ -646,7 +646,7 @@ export function workspaceMemory(
     sig: knots > 0 ? real * n * batch : 0, table: 8 * (3 * knots + 2),
     // threaded: the helper's CSR pointers start at ptr[⌊N/2⌋ + 1], one past the main half's last possible one
     rows: 4 * n, ptr: 4 * (n + (threaded ? 2 : 1)), cols: 4 * n * batch,
-    db: options.biasGradient ? 8 * n : 0, vals: split ? 8 * (n - (n >> 1)) * batch : 0, scalars: threaded ? 16 : 0,
+    db: options.biasGradient ? 8 * n : 0, vals: split ? 8 * (n - (n >> 1)) * batch : 0, scalars: threaded ? 32 : 0,
     control: threaded ? CONTROL_BYTES : 0,
   };
   let at = 0;
@@ -694,10 +694,7 @@ export interface WorkspaceOptions {
   readonly memory?: WebAssembly.Memory;
   /** Room for `db` (N, f64), the Δb that `backward` forms with trainB. */
   readonly biasGradient?: boolean;
-  /**
-   * Two threads: `forward` splits the σ pass by units too, not only Z (default false: interleaved on 2 shared
-   * cores it was 0.88–1.01× of σ on this thread for f64 and 0.33–1.00× for f32, src/particles/sgd.ts ## Threads).
-   */
+  /** Two threads: `forward` splits the σ pass by units too, not only Z (default true; false: σ on this thread). */
   readonly splitSigma?: boolean;
 }
 
@@ -725,18 +722,20 @@ export interface StepKernels {
  * The product Z = W Xᵀ with the σ pass (`forward`), and the coefficient pass with the sparse update (`backward`),
  * of an SGD step, each split by rows between this thread (units i < h = ⌊N/2⌋) and the helper thread (i ≥ h),
  * for the f64 and f32 workspaces alike: two handshakes a step (a unit's σ needs only its own row of Z; its
- * coefficients only its CSR row and the batch residuals). σ itself is split only with `splitSigma`.
+ * coefficients only its CSR row and the batch residuals).
  *
  * CSR layout after `forward`: two segments. The main half's active rows are slots 0… of rows/ptr (ptr[0] = 0)
  * with entries from 0, global unit indices: exactly what one-thread `activate` writes for rows < h. The helper
  * half's are slots h… of rows, its pointers from ptr[h + 1] (past the main half's last possible pointer
  * ptr[h]) and its entries from h·B, all *local* (unit i − h, entry − h·B): the kernels run on it with every base
- * shifted by h units. Without the split σ (or the helper) segment 0 holds all rows and segment 1 none, and
+ * shifted by h units. Without the split σ (splitSigma false, or no helper) segment 0 holds all rows and segment 1 none, and
  * `backward` hands the helper segment 0's active rows with unit ≥ h.
  *
  * Batch sums: res[q] = Σ_i a_i σ_iq must be one chain in i. The main half accumulates rows < h into res; the helper
- * half (`activateVals`) stores its σ values in f64 into `vals` ((N − h)×B), and `continueSums` then goes on with
- * res[q] + a_i·v_iq for i = h…N−1: the same operations, in the same order, as the one-thread kernel.
+ * half (`activateVals`) stores its σ values in f64 into `vals` ((N − h)×B), waits for the main half's sums (the
+ * `sumsReady` flag) and `continueSums` goes on with res[q] + a_i·v_iq for i = h…N−1: the same operations, in the
+ * same order, as the one-thread kernel. (The join runs where `vals` was written: read by this thread instead, the
+ * (N − h)·8B bytes crossing cores made the split σ 0.33–1.01× of σ on one thread; with it, 1.09–1.44×.)
  * Every stored value is thus bit-identical to one thread.
  */
 export class RowHalves {
@@ -747,6 +746,9 @@ export class RowHalves {
   private readonly g: Float64Array;
   private readonly helperRows: Int32Array;
   private readonly trainB: Int32Array;
+  /** split σ: the number of the last `forward` whose main-half batch sums are in res (the helper continues them). */
+  private readonly sumsReady: Int32Array;
+  private forwards = 0;
   private readonly rows: Int32Array;
   /** Whether `forward` splits σ too (else only Z: σ all here, and `backward` splits segment 0 at unit h). */
   private readonly splitSigma: boolean;
@@ -763,6 +765,7 @@ export class RowHalves {
     this.g = new Float64Array(buf, k.o.scalars, k.threaded ? 1 : 0);
     this.helperRows = new Int32Array(buf, k.o.scalars + 8, this.g.length);
     this.trainB = new Int32Array(buf, k.o.scalars + 12, this.g.length);
+    this.sumsReady = new Int32Array(buf, k.o.scalars + 16, this.g.length);
     this.rows = new Int32Array(buf, k.o.rows, k.n);
     this.splitSigma = k.splitSigma;
     this.res = new Float64Array(buf, k.o.res, k.batch);
@@ -799,18 +802,22 @@ export class RowHalves {
       this.active[1] = 0;
       return;
     }
-    helper.start('forwardHalf', writeSig ? 1 : 0, 0);
+    const token = ++this.forwards;
+    helper.start('forwardHalf', writeSig ? 1 : 0, token);
     this.k.dotRows(0, this.h);
     this.active[0] = this.activateSegment(0, this.h, writeSig, false);
+    Atomics.store(this.sumsReady, 0, token);
     helper.finish();
     this.active[1] = this.helperRows[0];
-    this.continueSums();
   }
 
   /** The helper's half of `forward`: Z and σ of units ≥ h, σ values into `vals`, its active-row count into memory. */
-  forwardHalf(writeSig: number): void {
+  forwardHalf(writeSig: number, token: number): void {
     this.k.dotRows(this.h, this.k.n);
     this.helperRows[0] = this.activateSegment(1, this.k.n - this.h, writeSig === 1, true);
+    // continue the sums where its σ values are (in this core's cache), once the main half's are in res
+    while (Atomics.load(this.sumsReady, 0) !== token);
+    this.continueSums();
   }
 
   /** res[q] += a_i·v_iq for i = h…N−1 (i outer, as the σ kernel's chain). */
@@ -910,7 +917,7 @@ export class KernelWorkspace implements Workspace<Float64Array> {
     this.updateFn = exports.update as UpdateFn;
     this.activation = knots > 0 ? instantiateActivation(knots, 8, memory) : null;
     this.axpyRowsFn = exports.axpyRows as AxpyRowsFn;
-    this.halves = this.activation ? new RowHalves({ o: off, n, d, batch, knots, real: 8, act: this.activation, update: this.updateFn, axpyRows: this.axpyRowsFn, dotRows: (i0, i1) => this.dotRows(i0, i1), memory, threaded, splitSigma: options.splitSigma === true }) : null;
+    this.halves = this.activation ? new RowHalves({ o: off, n, d, batch, knots, real: 8, act: this.activation, update: this.updateFn, axpyRows: this.axpyRowsFn, dotRows: (i0, i1) => this.dotRows(i0, i1), memory, threaded, splitSigma: options.splitSigma !== false }) : null;
     const buf = memory.buffer;
     this.offsets = off;
     this.db = new Float64Array(buf, off.db, sizes.db / 8);
@@ -958,8 +965,8 @@ export class KernelWorkspace implements Workspace<Float64Array> {
   }
 
   /** The helper thread's halves of `forward` and `backward` (RowHalves). */
-  forwardHalf(writeSig: number): void {
-    this.withHalves().forwardHalf(writeSig);
+  forwardHalf(writeSig: number, token: number): void {
+    this.withHalves().forwardHalf(writeSig, token);
   }
 
   backwardHalf(k0: number, k1: number): void {

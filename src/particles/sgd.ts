@@ -69,23 +69,21 @@
  * particles.threads: 1, 2 or 'auto' (the default; float64 and float32 alike): with 2, the workspace's memory is shared
  * with a helper thread (../wasm/kernel-thread.ts) that runs the units i ≥ N/2 while this thread runs those below
  * (or, if the helper has not taken its half yet, that half too). With the σ table and shared samples, a step is
- * two handshakes (./kernels.ts `RowHalves`): `forward` = Z = W Xᵀ by rows, then the σ pass here (CSR of the σ' ≠ 0
- * entries, σ values, batch sums), then, after the residuals and Δa here, `backward` = the coefficients
- * c = (2s/B) a_i r_q σ' with Δb_i = Σ_q c (a wasm kernel) and the sparse update W += C X, by rows, each thread on its
- * units. (W decays before `backward`, a and b after it: the coefficients read the old a and no W, so the values are
- * those of decaying everything in between.) The σ pass can be split by rows too (WorkspaceOptions.splitSigma: the
- * helper's σ values in f64 continue the batch sums in unit order), but measured interleaved it did not pay:
- * 2 threads with split σ / without, (d, N, B) = (40, 800, 32) 0.97, (320, 800, 32) 0.91, (320, 800, 1) 1.01,
- * (320, 10000, 1) 0.88 in f64, (40, 800, 32) 0.33 and (320, 800, 1) 1.00 in f32 (not understood: the helper's half
- * timed alone on its thread is as fast as this thread's), so it is off. With σ in JS or per-unit sampling only Z
- * and the update are split; the σ and coefficient passes stay here. Sampling, decay and noise stay here.
+ * two handshakes, each a whole phase by units (./kernels.ts `RowHalves`): `forward` = Z = W Xᵀ and the σ pass
+ * (CSR of the σ' ≠ 0 entries, σ values, the batch sums continued by the helper over its f64 σ values in unit
+ * order), then, after the residuals and Δa here, `backward` = the coefficients c = (2s/B) a_i r_q σ' with
+ * Δb_i = Σ_q c (a wasm kernel) and the sparse update W += C X. (W decays before `backward`, a and b after it: the
+ * coefficients read the old a and no W, so the values are those of decaying everything in between.) Split σ
+ * against σ on this thread (WorkspaceOptions.splitSigma false), 2 threads, interleaved: (d, N, B) = (40, 800, 32)
+ * 1.44, (320, 800, 32) 1.17, (320, 800, 1) 1.09 in f64, (40, 800, 32) 1.33 in f32. With σ in JS or per-unit
+ * sampling only Z and the update are split; the σ and coefficient passes stay here. Sampling, decay and noise stay here.
  * Each stored value is the same kernel's fixed sequence of IEEE operations whichever thread runs it, so results are bit-identical to threads = 1 (test/particles/threads.test.ts); the steps before the helper has
  * started (≈ 0.3 s) run on one thread, which changes nothing either.
  * 'auto' takes 2 only when it can pay (`kernelThreads`): a step of N·d·B ≥ AUTO_THREADS_WORK = 2·10⁵
  * multiply-adds (per-unit sampling: B → N·B), no pool running seeds beside this run (a pool of ≥ 2
  * workers already fills the cores), ≥ 2 cores and an idle one (1-minute load average < cores − 0.5).
  * The reasoning: a step has two handshakes (≈ 0.3–0.5 µs each while the helper spins; it is never
- * woken by Atomics.notify, which blocked the waker 12–150 µs), and with the σ table only sampling, σ, the
+ * woken by Atomics.notify, which blocked the waker 12–150 µs), and with the σ table only sampling, the
  * residuals and Δa stay serial; from
  * 2·10⁵ multiply-adds (a ≈ 50 µs step) the handshakes are < 2 % of a step. Measured ((d, N, B), 1 and 2
  * threads interleaved, 11 rounds, 2 cores shared with other jobs at load 1.4–2.0), 2 threads / 1 thread, f64 and f32:

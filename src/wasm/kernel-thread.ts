@@ -33,7 +33,7 @@ export interface ThreadedWorkspace {
   dotRows(i0: number, i1: number): void;
   updateRows(k0: number, k1: number): void;
   /** The helper's halves of Z + the σ pass and of the coefficient pass + update (src/particles/kernels.ts RowHalves). */
-  forwardHalf(writeSig: number, unused: number): void;
+  forwardHalf(writeSig: number, token: number): void;
   backwardHalf(k0: number, k1: number): void;
 }
 
