@@ -85,11 +85,12 @@
  * The reasoning: a step has two handshakes (≈ 0.3–0.5 µs each while the helper spins; it is never
  * woken by Atomics.notify, which blocked the waker 12–150 µs), and with the σ table only sampling, the
  * residuals and Δa stay serial; from
- * 2·10⁵ multiply-adds (a ≈ 50 µs step) the handshakes are < 2 % of a step. Measured ((d, N, B), 1 and 2
- * threads interleaved, 11 rounds, 2 cores shared with other jobs at load 1.4–2.0), 2 threads / 1 thread, f64 and f32:
- * (40, 800, 32) 1.27 / 1.14, (320, 800, 32) 1.50 / 1.21, (320, 800, 1) 1.63 / 1.49, (320, 10000, 1) 1.91 / 2.13,
- * (40, 800, 1) 1.04 / 0.97 (below the threshold: 'auto' takes 1 there; float32 uses the same rule); against the
- * split of only Z and the update (before `backward`), in the same run, f64 on 2 threads: 1.07, 1.03, 1.04, 1.04, 0.98.
+ * 2·10⁵ multiply-adds (a ≈ 50 µs step) the handshakes are < 2 % of a step. Measured ((d, N, B); 1 and 2 threads
+ * interleaved, 11 rounds, two runs, 2 cores shared with other jobs at load 1.3–5), 2 threads / 1 thread, f64; f32:
+ * (40, 800, 32) 1.16–1.38; 1.21–1.31, (320, 800, 32) 1.31–1.51; 1.04–1.49, (320, 800, 1) 1.29–1.33; 1.25–1.29,
+ * (320, 10000, 1) ≥ 1.9; 1.85–1.94, (40, 800, 1) 0.86–0.88; 0.79–0.98 (below the threshold: 'auto' takes 1 there;
+ * float32 has the same rule). Against the split of only Z and the update (before `forward`/`backward`), same runs,
+ * f64 on 2 threads: 1.34–1.35, 0.97–1.14, 1.07–1.08, 1.15–1.52, 1.14–1.36.
  * With the load average at 3–4 on 2 cores, 0.5–0.9× in some runs (the helper waits for a core), hence
  * the idle-core test.
  */
