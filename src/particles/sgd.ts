@@ -85,9 +85,8 @@
  * coefficient pass outlast the helper's spin, so the caller often does both halves); with the load
  * average at 4–5 on 2 cores, 0.58–0.99×, hence the idle-core test.
  */
-import { availableParallelism, loadavg } from 'node:os';
 import { ConfigError } from '../errors.ts';
-import { poolSiblings } from '../parallel/pool.ts';
+import { resolveThreads, type MachineLoad, type Threads } from '../parallel/threads.ts';
 import { checkNumber } from '../io/validate.ts';
 import { Rng } from '../rng.ts';
 import { evaluateSchedule, type ParticleModel, type PiecewiseLinearShape, type StepSchedule } from '../types.ts';
@@ -147,8 +146,6 @@ export interface SgdOptions {
   /** Threads of the ridge-unit engine's kernels: 1, 2 or 'auto' (default; see the module doc, "Performance"). */
   readonly threads?: Threads;
 }
-
-export type Threads = 1 | 2 | 'auto';
 
 export interface SgdProgress {
   readonly step: number;
@@ -332,25 +329,12 @@ export function resolveOptions(model: EngineModelInfo, o: Omit<SgdOptions, 'init
  */
 export const AUTO_THREADS_WORK = 2e5;
 
-/** What 'auto' looks at: cores, the 1-minute load average, and the pool workers running beside this thread. */
-export interface MachineLoad {
-  readonly cores: number;
-  readonly load: number;
-  readonly siblings: number;
-}
-
-const machineLoad = (): MachineLoad => ({ cores: availableParallelism(), load: loadavg()[0], siblings: poolSiblings() });
-
 /**
  * particles.threads → the threads of a run with `work` = N·d·B multiply-adds a step: 'auto' is 2 when
- * work ≥ AUTO_THREADS_WORK, no other worker of a pool runs beside this one, and a core is idle (load
- * average < cores − 0.5, this run's own thread counting 1): a helper that must wait for a core turns
- * each of a step's two handshakes into a scheduler wake-up, far slower than one thread.
+ * work ≥ AUTO_THREADS_WORK and a core is free for the helper (src/parallel/threads.ts).
  */
-export function kernelThreads(threads: Threads, work: number, machine: MachineLoad = machineLoad()): 1 | 2 {
-  if (threads !== 'auto') return threads;
-  const { cores, load, siblings } = machine;
-  return work >= AUTO_THREADS_WORK && siblings === 1 && cores >= 2 && load < cores - 0.5 ? 2 : 1;
+export function kernelThreads(threads: Threads, work: number, machine?: MachineLoad): 1 | 2 {
+  return resolveThreads(threads, work >= AUTO_THREADS_WORK, machine);
 }
 
 /** Validates an activation's piecewise-linear description (knots increasing, finite numbers). */
