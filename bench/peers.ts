@@ -10,6 +10,10 @@
  * libopenblas0-openmp for an optimised BLAS rather than the reference libblas3) it says so and
  * exits 0. The interpreter is bench/timing.ts `torchPython()`.
  *
+ * meanfield is timed on one thread and, in the same rounds, on two (particles.threads 2, where the
+ * precision has that path): PyTorch and C stay on one, so the two-thread ratios say what the second core
+ * buys, not a like-for-like comparison.
+ *
  * Also, when a C compiler is there: the hand-written C twin of the float64 step (bench/peers/sgd_c.c,
  * cc -O3 -march=native, same protocol) in the same rounds, and the STREAM triad bandwidth on one thread
  * and on every core (bench/peers/stream_triad.c, OpenMP), recorded beside the rows.
@@ -25,6 +29,7 @@ import { machineInfo, median, ONE_THREAD_ENV, torchPython } from './timing.ts';
 import { PRECISIONS, SGD_BENCH_CASES, sgdStepTimer, type SgdBenchCase } from './sgd.ts';
 import type { Precision } from '../src/particles/sgd.ts';
 import { PACKAGE_VERSION, toJson } from '../src/io/output.ts';
+import { ConfigError } from '../src/errors.ts';
 
 interface PeerRow extends SgdBenchCase {
   /** Median steps/s of meanfield per precision. */
@@ -33,6 +38,13 @@ interface PeerRow extends SgdBenchCase {
   readonly pytorchStepsPerSecond: Record<Precision, number>;
   /** Median over rounds of (meanfield / PyTorch) in that round, both in that precision. */
   readonly ratio: Record<Precision, number>;
+  /**
+   * meanfield on two threads (particles.threads 2: a helper thread takes half of each step's kernels, same
+   * bits) in the same rounds, and the median per-round ratio of that to PyTorch; null where the precision
+   * has no two-thread path.
+   */
+  readonly meanfieldTwoThreadsStepsPerSecond: Record<Precision, number | null>;
+  readonly ratioTwoThreads: Record<Precision, number | null>;
   /** The hand-written C twin (float64; null without a C compiler): median steps/s and median per-round meanfield f64 / C. */
   readonly cStepsPerSecond: number | null;
   readonly ratioC: number | null;
@@ -94,6 +106,18 @@ function streamTriad(binary: string | null, threads: number): number | null {
   return run.status === 0 ? Number(run.stdout.trim().split(/\s+/)[1]) : null;
 }
 
+const medianOrNull = (xs: readonly number[]): number | null => (xs.length > 0 ? median(xs) : null);
+
+/** A two-thread timer of a case, or null where that precision has no two-thread path (a ConfigError). */
+function twoThreadTimer(c: SgdBenchCase, precision: Precision): ReturnType<typeof sgdStepTimer> | null {
+  try {
+    return sgdStepTimer(c, precision, 2);
+  } catch (err) {
+    if (err instanceof ConfigError) return null;
+    throw err;
+  }
+}
+
 async function runPeerBench(options: { rounds: number; seconds: number; python: string }): Promise<{ rows: PeerRow[]; pytorch: string; blas: string; c: string | null } | { unavailable: string }> {
   const peer = await startPeer(options.python, [fileURLToPath(new URL('./peers/sgd_torch.py', import.meta.url))]);
   if ('unavailable' in peer) return { unavailable: peer.unavailable };
@@ -104,7 +128,10 @@ async function runPeerBench(options: { rounds: number; seconds: number; python: 
   const rows: PeerRow[] = [];
   for (const c of SGD_BENCH_CASES) {
     const ours = { float64: sgdStepTimer(c, 'float64'), float32: sgdStepTimer(c, 'float32') };
+    const two = { float64: twoThreadTimer(c, 'float64'), float32: twoThreadTimer(c, 'float32') };
     const mine = { float64: [] as number[], float32: [] as number[] };
+    const mine2 = { float64: [] as number[], float32: [] as number[] };
+    const ratios2 = { float64: [] as number[], float32: [] as number[] };
     const theirs = { float64: [] as number[], float32: [] as number[] };
     const ratios = { float64: [] as number[], float32: [] as number[] };
     const cRates: number[] = [];
@@ -112,10 +139,15 @@ async function runPeerBench(options: { rounds: number; seconds: number; python: 
     for (let round = 0; round < options.rounds; round++) {
       for (const p of PRECISIONS) {
         const m = ours[p].time(options.seconds).stepsPerSecond;
+        const m2 = two[p]?.time(options.seconds).stepsPerSecond;
         const t = await peer.rate(c, p, options.seconds);
         mine[p].push(m);
         theirs[p].push(t);
         ratios[p].push(m / t);
+        if (m2 !== undefined) {
+          mine2[p].push(m2);
+          ratios2[p].push(m2 / t);
+        }
         if (cPeer && p === 'float64') {
           const rc = await cPeer.rate(c, p, options.seconds);
           cRates.push(rc);
@@ -128,10 +160,13 @@ async function runPeerBench(options: { rounds: number; seconds: number; python: 
       meanfieldStepsPerSecond: { float64: median(mine.float64), float32: median(mine.float32) },
       pytorchStepsPerSecond: { float64: median(theirs.float64), float32: median(theirs.float32) },
       ratio: { float64: median(ratios.float64), float32: median(ratios.float32) },
+      meanfieldTwoThreadsStepsPerSecond: { float64: medianOrNull(mine2.float64), float32: medianOrNull(mine2.float32) },
+      ratioTwoThreads: { float64: medianOrNull(ratios2.float64), float32: medianOrNull(ratios2.float32) },
       cStepsPerSecond: cPeer ? median(cRates) : null,
       ratioC: cPeer ? median(cRatios) : null,
       rounds: options.rounds,
     });
+    await Promise.all([...Object.values(ours), ...Object.values(two)].map((timer) => timer?.close()));
   }
   peer.close();
   cPeer?.close();
@@ -139,10 +174,15 @@ async function runPeerBench(options: { rounds: number; seconds: number; python: 
 }
 
 function formatPeerBench(rows: readonly PeerRow[]): string {
-  const head = '  (d, N, B)          meanfield f64   PyTorch f64   ratio f64   meanfield f32   PyTorch f32   ratio f32           C f64  ratio vs C';
   const fmt = (x: number | null) => (x === null ? '—' : Math.round(x).toLocaleString('en')).padStart(13);
-  return [head, ...rows.map((r) =>
-    `  ${`(${r.d}, ${r.N}, ${r.B})`.padEnd(18)}${PRECISIONS.map((p) => `${fmt(r.meanfieldStepsPerSecond[p])} ${fmt(r.pytorchStepsPerSecond[p])} ${r.ratio[p].toFixed(2).padStart(11)}`).join('  ')}  ${fmt(r.cStepsPerSecond)}  ${(r.ratioC === null ? '—' : r.ratioC.toFixed(2)).padStart(10)}`)].join('\n');
+  const ratio = (x: number | null, width: number) => (x === null ? '—' : x.toFixed(2)).padStart(width);
+  const head = '  (d, N, B)          meanfield f64   PyTorch f64   ratio f64   meanfield f32   PyTorch f32   ratio f32           C f64  ratio vs C';
+  const oneThread = rows.map((r) =>
+    `  ${`(${r.d}, ${r.N}, ${r.B})`.padEnd(18)}${PRECISIONS.map((p) => `${fmt(r.meanfieldStepsPerSecond[p])} ${fmt(r.pytorchStepsPerSecond[p])} ${r.ratio[p].toFixed(2).padStart(11)}`).join('  ')}  ${fmt(r.cStepsPerSecond)}  ${ratio(r.ratioC, 10)}`);
+  const twoHead = '\n  meanfield on two threads (particles.threads 2), same rounds:\n  (d, N, B)          meanfield f64   ratio vs PyTorch f64   meanfield f32   ratio vs PyTorch f32';
+  const twoThreads = rows.map((r) =>
+    `  ${`(${r.d}, ${r.N}, ${r.B})`.padEnd(18)}${PRECISIONS.map((p) => `${fmt(r.meanfieldTwoThreadsStepsPerSecond[p])} ${ratio(r.ratioTwoThreads[p], 22)}`).join('  ')}`);
+  return [head, ...oneThread, twoHead, ...twoThreads].join('\n');
 }
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '0.5' } } });

@@ -47,6 +47,7 @@ import { driftDiffusionRate, driftDiffusionStage, implicitDriftDiffusionStep, im
 import { WasmTransportLine } from './flux-wasm.ts';
 import { transportKernels, WasmTransportGrid } from './flux-wasm-nd.ts';
 import { KernelThread } from './kernel-thread.ts';
+import { resolveThreads, type Threads } from '../src/parallel/threads.ts';
 import { SCHEMES, type SchemeName, type SspScheme } from './time-steppers.ts';
 
 /** Entropic regularisation of noisy SGD (MMN eq. 11–12), in the 2ξ/β Δ convention. */
@@ -130,6 +131,13 @@ export interface Tracker {
   finalize?(state: StepState): void;
 }
 
+/**
+ * Cells from which threads 'auto' takes a helper thread: [1-D, n-D]. Measured two threads / one, interleaved
+ * on 2 vCPUs with the second core idle (solvers/README.md): 1-D 0.62 at M = 2048 (rank 10), 1.05–1.26 at
+ * M = 8192 … 32768; 32⁴ 1.57 (rank 2) and 1.61 (rank 12).
+ */
+export const AUTO_THREADS_CELLS: readonly [number, number] = [8192, 1 << 16];
+
 export interface SolveOptions {
   /** Increasing times ≥ 0 at which to record the state (t = 0 is recorded if listed). */
   readonly saveTimes: readonly number[];
@@ -159,10 +167,12 @@ export interface SolveOptions {
   readonly kernels?: 'auto' | 'javascript';
   /**
    * 2: with the WebAssembly kernels and a separable interaction, a helper thread (solvers/kernel-thread.ts)
-   * takes half of every interaction pass; bit-identical to 1 (default), it pays from M ≈ 8192 cells in
-   * 1-D (solvers/README.md). Falls back to 1 when the helper is taken by another solve.
+   * takes half of every interaction pass (and, on n-D grids, of every transport sweep); bit-identical to 1.
+   * 'auto' (default): 2 on grids of at least AUTO_THREADS_CELLS cells (1-D: M ≥ 8192; n-D: ≥ 2¹⁶ cells)
+   * when a core is free for the helper (src/parallel/threads.ts), else 1 (solvers/README.md, "Performance").
+   * Falls back to 1 when the helper is taken by another solve.
    */
-  readonly threads?: 1 | 2;
+  readonly threads?: Threads;
   /** Stop (stoppedEarly) after this many accepted steps (default 1e8). */
   readonly maxSteps?: number;
   readonly onProgress?: (t: number, step: number) => void;
@@ -448,10 +458,11 @@ class Stepper {
     private readonly birthDeath?: BirthDeathSpec,
     diffusion: 'explicit' | 'implicit' = 'explicit',
     sgdDiffusion?: SgdDiffusionSpec,
-    threads: 1 | 2 = 1,
+    threadSetting: Threads = 'auto',
   ) {
     const { grid } = operators;
     const size = grid.size;
+    const threads = resolveThreads(threadSetting, size >= AUTO_THREADS_CELLS[grid.ndim === 1 ? 0 : 1]);
     const ends = resolveBoundaries(grid.ndim, boundaries);
     this.open = !noise && ends.some((e) => e.lower === 'open' || e.upper === 'open');
     const periodic = ends.some((e) => e.lower === 'periodic');

@@ -22,8 +22,8 @@
 import type { PiecewiseLinearShape } from '../types.ts';
 import { F32, FunctionBuilder, I32, kernelModule, op, V128, type FunctionSpec } from '../wasm/encoder.ts';
 import {
-  DOT_SHAPES, firstRowAtLeast, i32s, instantiateActivation, sweepDot, tabulatePiecewiseLinear, workspaceMemory,
-  RowHalves, type ActivateFn, type AxpyRowsFn, type DotFn, type Offsets, type UpdateFn, type Workspace, type WorkspaceOptions,
+  dotKernel, DOT_SHAPES, firstRowAtLeast, i32s, instantiateActivation, RowHalves, sweepDot, tabulatePiecewiseLinear, workspaceMemory,
+  type ActivateFn, type AxpyRowsFn, type DotFn, type LaneKind, type Offsets, type UpdateFn, type Workspace, type WorkspaceOptions,
 } from './kernels.ts';
 import { KernelThread } from '../wasm/kernel-thread.ts';
 
@@ -31,94 +31,12 @@ import { KernelThread } from '../wasm/kernel-thread.ts';
 const loadV = (offset = 0) => op.v128Load(offset, 2);
 const storeV = (offset = 0) => op.v128Store(offset, 2);
 
-/** dot32_RxS(w, x, z, nBlocks, d, B): as `dotKernel` of ./kernels.ts, on f32 rows (4-byte elements). */
-function dotKernel32(R: number, S: number): FunctionSpec {
-  const f = new FunctionBuilder(`dot${R}x${S}`, i32s(7));
-  const [W, X, Z, NB, D, BS, NG] = [0, 1, 2, 3, 4, 5, 6];
-  const rowBytes = f.local(I32);
-  const quadBytes = f.local(I32); // 16 · floor(d/4)
-  const zStride = f.local(I32);
-  const j = f.local(I32);
-  const g = f.local(I32);
-  const xg = f.local(I32); // first sample of group g
-  const zg = f.local(I32); // z of the block's first row, group g
-  const rows = Array.from({ length: R }, () => f.local(I32));
-  const xs = Array.from({ length: S }, () => f.local(I32));
-  const wv = f.local(V128);
-  const xv = Array.from({ length: S }, () => f.local(V128));
-  const acc = Array.from({ length: R * S }, () => f.local(V128));
-  const tail = f.local(F32);
-
-  f.emit(op.get(D), op.i32(2), op.i32Shl, op.set(rowBytes));
-  f.emit(op.get(D), op.i32(-4), op.i32And, op.i32(2), op.i32Shl, op.set(quadBytes));
-  f.emit(op.get(BS), op.i32(2), op.i32Shl, op.set(zStride));
-  f.emit(op.block, op.loop);
-  {
-    f.emit(op.get(NB), op.i32Eqz, op.brIf(1));
-    for (let r = 0; r < R; r++) {
-      f.emit(op.get(W));
-      if (r > 0) f.emit(op.get(rowBytes), op.i32(r), op.i32Mul, op.i32Add);
-      f.emit(op.set(rows[r]));
-    }
-    // The block's rows against every group of S samples (rows outer: they stay in L1 while X streams from L2).
-    f.emit(op.i32(0), op.set(g), op.get(X), op.set(xg), op.get(Z), op.set(zg));
-    f.emit(op.block, op.loop);
-    {
-      f.emit(op.get(g), op.get(NG), op.i32GeU, op.brIf(1));
-      for (let s = 0; s < S; s++) {
-        f.emit(op.get(xg));
-        if (s > 0) f.emit(op.get(rowBytes), op.i32(s), op.i32Mul, op.i32Add);
-        f.emit(op.set(xs[s]));
-      }
-      for (const a of acc) f.emit(op.v128Zero, op.set(a));
-      f.emit(op.i32(0), op.set(j));
-      // Quads: while j < quadBytes.
-      f.emit(op.block, op.loop);
-      {
-        f.emit(op.get(j), op.get(quadBytes), op.i32GeU, op.brIf(1));
-        for (let s = 0; s < S; s++) f.emit(op.get(xs[s]), op.get(j), op.i32Add, loadV(), op.set(xv[s]));
-        for (let r = 0; r < R; r++) {
-          f.emit(op.get(rows[r]), op.get(j), op.i32Add, loadV(), op.set(wv));
-          for (let s = 0; s < S; s++) {
-            const a = acc[r * S + s];
-            f.emit(op.get(a), op.get(wv), op.get(xv[s]), op.f32x4Mul, op.f32x4Add, op.set(a));
-          }
-        }
-        f.emit(op.increment(j, 16), op.br(0));
-      }
-      f.emit(op.end, op.end);
-      // Per (r, s): tail = Σ_{j ≥ 4⌊d/4⌋} w_j x_j, then z = ((l0 + l1) + (l2 + l3)) + tail.
-      for (let r = 0; r < R; r++) {
-        for (let s = 0; s < S; s++) {
-          const a = acc[r * S + s];
-          f.emit(op.f32Const(0), op.set(tail), op.get(quadBytes), op.set(j));
-          f.emit(op.block, op.loop);
-          {
-            f.emit(op.get(j), op.get(rowBytes), op.i32GeU, op.brIf(1));
-            f.emit(op.get(tail), op.get(rows[r]), op.get(j), op.i32Add, op.f32Load(), op.get(xs[s]), op.get(j), op.i32Add, op.f32Load(), op.f32Mul, op.f32Add, op.set(tail));
-            f.emit(op.increment(j, 4), op.br(0));
-          }
-          f.emit(op.end, op.end);
-          f.emit(op.get(zg));
-          if (r > 0) f.emit(op.get(zStride), op.i32(r), op.i32Mul, op.i32Add);
-          f.emit(op.get(a), op.f32x4ExtractLane(0), op.get(a), op.f32x4ExtractLane(1), op.f32Add);
-          f.emit(op.get(a), op.f32x4ExtractLane(2), op.get(a), op.f32x4ExtractLane(3), op.f32Add, op.f32Add);
-          f.emit(op.get(tail), op.f32Add, op.f32Store(4 * s));
-        }
-      }
-      f.emit(op.get(xg), op.get(rowBytes), op.i32(S), op.i32Mul, op.i32Add, op.set(xg));
-      f.emit(op.get(zg), op.i32(4 * S), op.i32Add, op.set(zg));
-      f.emit(op.increment(g, 1), op.br(0));
-    }
-    f.emit(op.end, op.end);
-    f.emit(op.get(W), op.get(rowBytes), op.i32(R), op.i32Mul, op.i32Add, op.set(W));
-    f.emit(op.get(Z), op.get(zStride), op.i32(R), op.i32Mul, op.i32Add, op.set(Z));
-    f.emit(op.get(NB), op.i32(-1), op.i32Add, op.set(NB));
-    f.emit(op.br(0));
-  }
-  f.emit(op.end, op.end);
-  return f;
-}
+/** f32 lanes for ./kernels.ts `dotKernel` (four interleaved partial sums per f32x4 accumulator). */
+const F32_LANES: LaneKind = {
+  real: 4, lanes: 4, shift: 2, scalar: F32, vecAdd: op.f32x4Add, vecMul: op.f32x4Mul,
+  extract: (lane) => op.f32x4ExtractLane(lane as 0 | 1 | 2 | 3), add: op.f32Add, mul: op.f32Mul, zero: op.f32Const(0),
+  load: (offset = 0) => op.f32Load(offset), store: (offset = 0) => op.f32Store(offset),
+};
 
 /**
  * update32(w, x, d, rows, ptr, cols, coef, nActive): as `updateKernel` of ./kernels.ts with f32 w, x,
@@ -256,7 +174,7 @@ function axpyRowsKernel32(): FunctionSpec {
 }
 
 const instantiate = kernelModule<Record<string, DotFn | UpdateFn | AxpyRowsFn>>(() => [
-  ...DOT_SHAPES.map(([R, S]) => dotKernel32(R, S)),
+  ...DOT_SHAPES.map(([R, S]) => dotKernel(R, S, F32_LANES)),
   updateKernel32(),
   axpyRowsKernel32(),
 ]);

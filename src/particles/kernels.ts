@@ -47,16 +47,43 @@ export const i32s = (count: number) => new Array<number>(count).fill(I32);
 // ---------------------------------------------------------------------------------------------
 // Kernel bodies.
 
+/** The float type of a kernel's arrays: bytes per element, lanes per v128 and the matching instructions. */
+export interface LaneKind {
+  readonly real: 4 | 8;
+  readonly lanes: 2 | 4;
+  /** log2(real): the shift from element index to byte offset. */
+  readonly shift: 2 | 3;
+  readonly scalar: number;
+  readonly vecAdd: readonly number[];
+  readonly vecMul: readonly number[];
+  readonly extract: (lane: number) => readonly number[];
+  readonly add: readonly number[];
+  readonly mul: readonly number[];
+  readonly zero: readonly number[];
+  readonly load: (offset?: number) => readonly number[];
+  readonly store: (offset?: number) => readonly number[];
+}
+
+export const F64_LANES: LaneKind = {
+  real: 8, lanes: 2, shift: 3, scalar: F64, vecAdd: op.f64x2Add, vecMul: op.f64x2Mul,
+  extract: (lane) => op.f64x2ExtractLane(lane as 0 | 1), add: op.f64Add, mul: op.f64Mul, zero: op.f64Const(0),
+  load: (offset = 0) => op.f64Load(offset), store: (offset = 0) => op.f64Store(offset),
+};
+
 /**
  * dot_RxS(w, x, z, nBlocks, d, B, nGroups): for nBlocks blocks of R consecutive rows starting at byte
  * offset w, and nGroups groups of S consecutive samples starting at x, writes z[r·B + s] (z a byte
  * offset, row stride B). Rows outer: each block of rows meets every group before the next block.
+ * In `t`'s float type (f64x2 here, f32x4 in ./kernels-f32.ts): each accumulator holds `lanes` interleaved
+ * partial sums of one dot product over the first lanes·⌊d/lanes⌋ terms; z = (pairwise sum of the lanes)
+ * + tail, where the tail sums the d mod lanes last terms in scalar code (f64: at most one product;
+ * f32: a left-to-right loop from 0).
  */
-function dotKernel(R: number, S: number): FunctionSpec {
+export function dotKernel(R: number, S: number, t: LaneKind = F64_LANES): FunctionSpec {
   const f = new FunctionBuilder(`dot${R}x${S}`, i32s(7));
   const [W, X, Z, NB, D, BS, NG] = [0, 1, 2, 3, 4, 5, 6];
   const rowBytes = f.local(I32);
-  const pairBytes = f.local(I32); // 16 · floor(d/2)
+  const vecBytes = f.local(I32); // 16 · floor(d/lanes)
   const zStride = f.local(I32);
   const j = f.local(I32);
   const g = f.local(I32);
@@ -67,11 +94,12 @@ function dotKernel(R: number, S: number): FunctionSpec {
   const wv = f.local(V128);
   const xv = Array.from({ length: S }, () => f.local(V128));
   const acc = Array.from({ length: R * S }, () => f.local(V128));
-  const tail = f.local(F64);
+  const tail = f.local(t.scalar);
+  const loadVec = () => op.v128Load(0, t.shift);
 
-  f.emit(op.get(D), op.i32(3), op.i32Shl, op.set(rowBytes));
-  f.emit(op.get(D), op.i32(-2), op.i32And, op.i32(3), op.i32Shl, op.set(pairBytes));
-  f.emit(op.get(BS), op.i32(3), op.i32Shl, op.set(zStride));
+  f.emit(op.get(D), op.i32(t.shift), op.i32Shl, op.set(rowBytes));
+  f.emit(op.get(D), op.i32(-t.lanes), op.i32And, op.i32(t.shift), op.i32Shl, op.set(vecBytes));
+  f.emit(op.get(BS), op.i32(t.shift), op.i32Shl, op.set(zStride));
   f.emit(op.block, op.loop);
   {
     f.emit(op.get(NB), op.i32Eqz, op.brIf(1));
@@ -92,36 +120,46 @@ function dotKernel(R: number, S: number): FunctionSpec {
       }
       for (const a of acc) f.emit(op.v128Zero, op.set(a));
       f.emit(op.i32(0), op.set(j));
-      // Pairs: while j < pairBytes.
+      // Whole vectors: while j < vecBytes.
       f.emit(op.block, op.loop);
       {
-        f.emit(op.get(j), op.get(pairBytes), op.i32GeU, op.brIf(1));
-        for (let s = 0; s < S; s++) f.emit(op.get(xs[s]), op.get(j), op.i32Add, loadV(), op.set(xv[s]));
+        f.emit(op.get(j), op.get(vecBytes), op.i32GeU, op.brIf(1));
+        for (let s = 0; s < S; s++) f.emit(op.get(xs[s]), op.get(j), op.i32Add, loadVec(), op.set(xv[s]));
         for (let r = 0; r < R; r++) {
-          f.emit(op.get(rows[r]), op.get(j), op.i32Add, loadV(), op.set(wv));
+          f.emit(op.get(rows[r]), op.get(j), op.i32Add, loadVec(), op.set(wv));
           for (let s = 0; s < S; s++) {
             const a = acc[r * S + s];
-            f.emit(op.get(a), op.get(wv), op.get(xv[s]), op.f64x2Mul, op.f64x2Add, op.set(a));
+            f.emit(op.get(a), op.get(wv), op.get(xv[s]), t.vecMul, t.vecAdd, op.set(a));
           }
         }
         f.emit(op.increment(j, 16), op.br(0));
       }
       f.emit(op.end, op.end);
-      // Horizontal sums (+ the odd last term), stored to z.
+      // Per (r, s): the tail, then z = (pairwise sum of the lanes) + tail.
       for (let r = 0; r < R; r++) {
         for (let s = 0; s < S; s++) {
           const a = acc[r * S + s];
-          f.emit(op.f64Const(0), op.set(tail));
-          f.emit(op.get(D), op.i32(1), op.i32And, op.if);
-          f.emit(op.get(rows[r]), op.get(pairBytes), op.i32Add, op.f64Load(), op.get(xs[s]), op.get(pairBytes), op.i32Add, op.f64Load(), op.f64Mul, op.set(tail));
-          f.emit(op.end);
+          const term = [op.get(rows[r]), op.get(j), op.i32Add, t.load(), op.get(xs[s]), op.get(j), op.i32Add, t.load(), t.mul];
+          f.emit(t.zero, op.set(tail), op.get(vecBytes), op.set(j));
+          if (t.lanes === 2) {
+            // one term at most (d odd): tail = w·x
+            f.emit(op.get(D), op.i32(1), op.i32And, op.if, ...term, op.set(tail), op.end);
+          } else {
+            f.emit(op.block, op.loop);
+            f.emit(op.get(j), op.get(rowBytes), op.i32GeU, op.brIf(1));
+            f.emit(op.get(tail), ...term, t.add, op.set(tail));
+            f.emit(op.increment(j, t.real), op.br(0));
+            f.emit(op.end, op.end);
+          }
           f.emit(op.get(zg));
           if (r > 0) f.emit(op.get(zStride), op.i32(r), op.i32Mul, op.i32Add);
-          f.emit(op.get(a), op.f64x2ExtractLane(0), op.get(a), op.f64x2ExtractLane(1), op.f64Add, op.get(tail), op.f64Add, op.f64Store(8 * s));
+          f.emit(op.get(a), t.extract(0), op.get(a), t.extract(1), t.add);
+          if (t.lanes === 4) f.emit(op.get(a), t.extract(2), op.get(a), t.extract(3), t.add, t.add);
+          f.emit(op.get(tail), t.add, t.store(t.real * s));
         }
       }
       f.emit(op.get(xg), op.get(rowBytes), op.i32(S), op.i32Mul, op.i32Add, op.set(xg));
-      f.emit(op.get(zg), op.i32(8 * S), op.i32Add, op.set(zg));
+      f.emit(op.get(zg), op.i32(t.real * S), op.i32Add, op.set(zg));
       f.emit(op.increment(g, 1), op.br(0));
     }
     f.emit(op.end, op.end);

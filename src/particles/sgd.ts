@@ -76,16 +76,16 @@
  * coefficients read the old a and no W, so the values are those of decaying everything in between.) Split σ
  * against σ on this thread (WorkspaceOptions.splitSigma false), 2 threads, interleaved: (d, N, B) = (40, 800, 32)
  * 1.44, (320, 800, 32) 1.17, (320, 800, 1) 1.09 in f64, (40, 800, 32) 1.33 in f32. With σ in JS or per-unit
- * sampling only Z and the update are split; the σ and coefficient passes stay here. Sampling, decay and noise stay here.
- * Each stored value is the same kernel's fixed sequence of IEEE operations whichever thread runs it, so results are bit-identical to threads = 1 (test/particles/threads.test.ts); the steps before the helper has
- * started (≈ 0.3 s) run on one thread, which changes nothing either.
+ * sampling only Z and the update are split; the σ and coefficient passes stay here. Sampling, decay and noise
+ * stay here. Each stored value is the same kernel's fixed sequence of IEEE operations whichever thread runs it,
+ * so results are bit-identical to threads = 1 (test/particles/threads.test.ts); the steps before the helper
+ * has started (≈ 0.3 s) run on one thread, which changes nothing either.
  * 'auto' takes 2 only when it can pay (`kernelThreads`): a step of N·d·B ≥ AUTO_THREADS_WORK = 2·10⁵
  * multiply-adds (per-unit sampling: B → N·B), no pool running seeds beside this run (a pool of ≥ 2
  * workers already fills the cores), ≥ 2 cores and an idle one (1-minute load average < cores − 0.5).
  * The reasoning: a step has two handshakes (≈ 0.3–0.5 µs each while the helper spins; it is never
  * woken by Atomics.notify, which blocked the waker 12–150 µs), and with the σ table only sampling, the
- * residuals and Δa stay serial; from
- * 2·10⁵ multiply-adds (a ≈ 50 µs step) the handshakes are < 2 % of a step. Measured ((d, N, B); 1 and 2 threads
+ * residuals and Δa stay serial; from 2·10⁵ multiply-adds (a ≈ 50 µs step) the handshakes are < 2 % of a step. Measured ((d, N, B); 1 and 2 threads
  * interleaved, 11 rounds, two runs, 2 cores shared with other jobs at load 1.3–5), 2 threads / 1 thread, f64; f32:
  * (40, 800, 32) 1.16–1.38; 1.21–1.31, (320, 800, 32) 1.31–1.51; 1.04–1.49, (320, 800, 1) 1.29–1.33; 1.25–1.29,
  * (320, 10000, 1) ≥ 1.9; 1.85–1.94, (40, 800, 1) 0.86–0.88; 0.79–0.98 (below the threshold: 'auto' takes 1 there;
@@ -94,9 +94,8 @@
  * With the load average at 3–4 on 2 cores, 0.5–0.9× in some runs (the helper waits for a core), hence
  * the idle-core test.
  */
-import { availableParallelism, loadavg } from 'node:os';
 import { ConfigError } from '../errors.ts';
-import { poolSiblings } from '../parallel/pool.ts';
+import { resolveThreads, type MachineLoad, type Threads } from '../parallel/threads.ts';
 import { checkNumber } from '../io/validate.ts';
 import { Rng } from '../rng.ts';
 import { evaluateSchedule, type ParticleModel, type PiecewiseLinearShape, type StepSchedule } from '../types.ts';
@@ -156,8 +155,6 @@ export interface SgdOptions {
   /** Threads of the ridge-unit engine's kernels: 1, 2 or 'auto' (default; see the module doc, "Performance"). */
   readonly threads?: Threads;
 }
-
-export type Threads = 1 | 2 | 'auto';
 
 export interface SgdProgress {
   readonly step: number;
@@ -341,25 +338,12 @@ export function resolveOptions(model: EngineModelInfo, o: Omit<SgdOptions, 'init
  */
 export const AUTO_THREADS_WORK = 2e5;
 
-/** What 'auto' looks at: cores, the 1-minute load average, and the pool workers running beside this thread. */
-export interface MachineLoad {
-  readonly cores: number;
-  readonly load: number;
-  readonly siblings: number;
-}
-
-const machineLoad = (): MachineLoad => ({ cores: availableParallelism(), load: loadavg()[0], siblings: poolSiblings() });
-
 /**
  * particles.threads → the threads of a run with `work` = N·d·B multiply-adds a step: 'auto' is 2 when
- * work ≥ AUTO_THREADS_WORK, no other worker of a pool runs beside this one, and a core is idle (load
- * average < cores − 0.5, this run's own thread counting 1): a helper that must wait for a core turns
- * each of a step's two handshakes into a scheduler wake-up, far slower than one thread.
+ * work ≥ AUTO_THREADS_WORK and a core is free for the helper (src/parallel/threads.ts).
  */
-export function kernelThreads(threads: Threads, work: number, machine: MachineLoad = machineLoad()): 1 | 2 {
-  if (threads !== 'auto') return threads;
-  const { cores, load, siblings } = machine;
-  return work >= AUTO_THREADS_WORK && siblings === 1 && cores >= 2 && load < cores - 0.5 ? 2 : 1;
+export function kernelThreads(threads: Threads, work: number, machine?: MachineLoad): 1 | 2 {
+  return resolveThreads(threads, work >= AUTO_THREADS_WORK, machine);
 }
 
 /** Validates an activation's piecewise-linear description (knots increasing, finite numbers). */

@@ -14,6 +14,7 @@
  * The solvers are in solvers/ and know no model; the model supplies operators, laws and adapters.
  */
 import { ConfigError } from '../errors.ts';
+import type { Threads } from '../parallel/threads.ts';
 import type { NdArray } from 'ndarray';
 import { gridView, type AxisSpec, type Grid } from '../grid.ts';
 import type { GridLawMasses, KernelChoice, ReducedSide, WeightedNodes } from '../model.ts';
@@ -68,7 +69,7 @@ export interface FiniteVolumeProblem extends ProblemBase {
   readonly boundaries: readonly BoundaryKind[];
   /** `"limit": "sgd-diffusion"`: the step, batch and gradient moments of the SGD-diffusion limit. */
   readonly sgdDiffusion?: SgdDiffusionSpec;
-  readonly options: { scheme: 'euler' | 'ssprk2' | 'ssprk3'; cfl: number; dt?: number; reconstruction: 'muscl' | 'upwind'; diffusion: 'implicit' | 'explicit'; threads: 1 | 2 };
+  readonly options: { scheme: 'euler' | 'ssprk2' | 'ssprk3'; cfl: number; dt?: number; reconstruction: 'muscl' | 'upwind'; diffusion: 'implicit' | 'explicit'; threads: Threads };
 }
 
 export interface CharacteristicsProblem extends ProblemBase {
@@ -135,7 +136,7 @@ export function buildPdeProblem(
     if (noise) boundaries = boundaries.map((b) => (b === 'open' ? 'zero-flux' : b));
     const bd = reduced.birthDeath;
     const birthDeath = bd && { rate: bd.rate, until: bd.until, prior: bd.prior ? initial.mass : undefined };
-    return { ...base, method, grid, operators, initial, noise, boundaries, birthDeath, sgdDiffusion, options: { scheme, cfl, dt, reconstruction, diffusion, threads: threads as 1 | 2 } };
+    return { ...base, method, grid, operators, initial, noise, boundaries, birthDeath, sgdDiffusion, options: { scheme, cfl, dt, reconstruction, diffusion, threads } };
   }
   if (run.limit === 'sgd-diffusion') throw new ConfigError('limit', '"sgd-diffusion" is solved by finite volumes; use "solver.method": "finite-volume"');
   if (run.noise) throw new ConfigError('noise', 'characteristics carry the noiseless dynamics only; use "solver.method": "finite-volume" for noise');

@@ -83,8 +83,8 @@ export const solverSchema = z
     toleranceUntil: number({ min: 0 }).optional(),
     /** Also solve the model's limit companion (e.g. d = ∞), where it has one. */
     companion: flag.default(true),
-    /** Finite volumes: 2 shares the separable interaction passes with a helper thread (bit-identical to 1; solvers/README.md). */
-    threads: number({ integer: true, min: 1, max: 2 }).default(1),
+    /** Finite volumes: 2 shares the separable interaction passes (and n-D transport sweeps) with a helper thread (bit-identical to 1); "auto": 2 on large grids when a core is free (solvers/README.md). */
+    threads: z.union([z.literal(1), z.literal(2), z.literal('auto')], allowed('1, 2 or "auto"')).default('auto'),
   })
   .prefault({});
 export type SolverSpec = z.output<typeof solverSchema>;

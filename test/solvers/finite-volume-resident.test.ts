@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isotropicOperators } from '../../bench/pde.ts';
 import { setup } from '../../bench/pde-nd.ts';
-import { solve, type Trajectory } from '../../solvers/finite-volume.ts';
+import { AUTO_THREADS_CELLS, solve, type Trajectory } from '../../solvers/finite-volume.ts';
+import { resolveThreads } from '../../src/parallel/threads.ts';
 import { KernelThread } from '../../solvers/kernel-thread.ts';
 import { separableKernels } from '../../solvers/interaction/separable-kernels.ts';
 
@@ -50,5 +51,19 @@ describe('finite volumes on the interaction memory', () => {
         expect([tr.steps, hash(tr)], `${ndim}-D, ${cells} cells per axis, d = ${d}, ${threads} thread(s)`).toEqual([steps, expected]);
       }
     }
+  });
+});
+
+describe('threads "auto"', () => {
+  const quiet = { cores: 2, load: 0.2, siblings: 1 };
+  it('takes the helper from AUTO_THREADS_CELLS cells (1-D, n-D) and only with a free core', () => {
+    expect(resolveThreads('auto', 8192 >= AUTO_THREADS_CELLS[0], quiet)).toBe(2);
+    expect(resolveThreads('auto', 2048 >= AUTO_THREADS_CELLS[0], quiet)).toBe(1);
+    expect(resolveThreads('auto', 32 ** 4 >= AUTO_THREADS_CELLS[1], quiet)).toBe(2);
+    expect(resolveThreads('auto', 64 ** 2 >= AUTO_THREADS_CELLS[1], quiet)).toBe(1);
+    expect(resolveThreads('auto', true, { ...quiet, load: 1.6 })).toBe(1); // no idle core
+    expect(resolveThreads('auto', true, { ...quiet, siblings: 2 })).toBe(1); // a pool fills the cores
+    expect(resolveThreads('auto', true, { ...quiet, cores: 1, load: 0 })).toBe(1);
+    expect([resolveThreads(1, true, quiet), resolveThreads(2, false, { cores: 1, load: 9, siblings: 3 })]).toEqual([1, 2]);
   });
 });
