@@ -5,14 +5,15 @@
  * ε = 2e-5 (small enough at d = 40 for the O(εd) Itô drift, reduced-models/isotropic-gaussians/README.md §7).
  * A step = draw B samples, Z = W Xᵀ, ŷ, and the update of the units with σ' ≠ 0 (MMN eq. 3, batch mean).
  *
- * Each case runs in three variants: particles.precision "float64" and "float32" (f32 W, X, Z and f32x4
- * kernels, src/particles/kernels-f32.ts) on one thread, and float64 on two threads (particles.threads 2:
- * a helper thread takes half of the products, same bits).
+ * Each case runs in four variants: particles.precision "float64" and "float32" (f32 W, X, Z and f32x4
+ * kernels, src/particles/kernels-f32.ts), each on one and on two threads (particles.threads 2: a helper
+ * thread takes the units ≥ N/2 of the product, the σ pass and the update, same bits).
  *
  * Method: per case, one engine per variant, 0.3 s of warm-up steps each (after its helper thread is up),
  * then `repeats` rounds, each timing a run of ≈ `seconds` in every variant in turn (interleaved, so load
  * from other processes hits them alike); reported per variant: median steps/s (and min/max), and for the
- * other variants the median over rounds of the per-round rate ratio to float64 on one thread (a ratio
+ * other variants the median over rounds of the per-round rate ratio to float64 on one thread, or for two
+ * threads to the same precision on one (a ratio
  * survives the drifts of a loaded machine that absolute rates do not). The model is the registered
  * one (reduced-models/isotropic-gaussians, default MMN σ); a step calls only its sampleData, the rest
  * is the engine (σ enters through its piecewise-linear shape).
@@ -35,7 +36,7 @@ export interface SgdBenchResult extends SgdBenchCase {
   readonly threads: 1 | 2;
   /** float32 rows: median over the rounds of (this rate / the float64 one-thread rate of the same round). */
   readonly speedupVsFloat64?: number;
-  /** Two-thread rows: the same ratio to the one-thread float64 rate. */
+  /** Two-thread rows: the same ratio to the one-thread rate of the same precision. */
   readonly ratioToOneThread?: number;
   /** Median over the repeats. */
   readonly stepsPerSecond: number;
@@ -98,10 +99,7 @@ export async function runSgdBench(options: { repeats?: number; seconds?: number;
   const seconds = options.seconds ?? 0.5;
   const results: SgdBenchResult[] = [];
   for (const c of options.cases ?? SGD_BENCH_CASES) {
-    const variants: ReadonlyArray<{ precision: Precision; threads: 1 | 2 }> = [
-      ...PRECISIONS.map((precision) => ({ precision, threads: 1 as const })),
-      { precision: 'float64', threads: 2 },
-    ];
+    const variants: ReadonlyArray<{ precision: Precision; threads: 1 | 2 }> = ([1, 2] as const).flatMap((threads) => PRECISIONS.map((precision) => ({ precision, threads })));
     const timers = variants.map((v) => sgdStepTimer(c, v.precision, v.threads));
     const runs = variants.map(() => [] as Array<{ stepsPerSecond: number; steps: number }>);
     for (let round = 0; round < repeats; round++) timers.forEach((timer, v) => runs[v].push(timer.time(seconds)));
@@ -109,7 +107,8 @@ export async function runSgdBench(options: { repeats?: number; seconds?: number;
     variants.forEach((variant, v) => {
       const rates = runs[v].map((r) => r.stepsPerSecond);
       const sps = median(rates);
-      const ratio = median(rates.map((rate, round) => rate / runs[0][round].stepsPerSecond));
+      const base = runs[variants.findIndex((u) => u.threads === 1 && (variant.threads === 1 || u.precision === variant.precision))];
+      const ratio = median(rates.map((rate, round) => rate / base[round].stepsPerSecond));
       results.push({
         ...c,
         ...variant,

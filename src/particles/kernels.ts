@@ -10,6 +10,7 @@
  *            sample of the batch are not listed and cost nothing)
  *   activate: for a piecewise-linear σ, the pass over the N×B pre-activations that forms
  *            Σ_i a_i σ(z_ib + b_i) and lists the (i, b) with σ' ≠ 0 (scalar, branch-free)
+ *   coefficients: the SGD coefficients c = g a_i r_b σ' over that list, and Δb_i = Σ_b c
  *
  * Why wasm: V8's scalar code reaches ~1 GFMA/s on these loops, the f64x2 kernels ~4–7 GFMA/s.
  * Every operation is an IEEE double multiply or add in a fixed order, so results are
@@ -28,7 +29,8 @@
  * Two threads (`threads: 2`): the memory is shared and a worker (../wasm/kernel-thread.ts) builds the
  * same workspace on it; `dot` then offers rows [N/2, N) to the worker and `update` the active rows
  * with index ≥ N/2, while this thread does the rest (and also the offered half if the worker has not
- * taken it by then). Every z_ib and every row update is still one
+ * taken it by then); `forward`/`backward` (RowHalves) split Z with σ, and the coefficients with the update,
+ * the same way by units. Every z_ib, σ value, batch sum and row update is still one
  * kernel's fixed sequence of operations on the same data (the R×S blocking only groups independent
  * accumulators), so the results are bit-identical to one thread.
  */
@@ -283,9 +285,11 @@ function updateKernel(): FunctionSpec {
  * a leftover odd element takes the scalar path.
  * `real` = 4: z, sig and coef are f32 (./kernels-f32.ts): promoted exactly on load, rounded to nearest
  * on store; σ and the sums are still evaluated in f64.
+ * `vals` (`activateVals`, `activate1Vals`: the helper thread's half): no batch sums; instead res is an N×B
+ * f64 array receiving every v (the caller continues the sums over them in the order i, q: `continueSums`).
  */
-function activateKernel(single: boolean, knots: number, real: 4 | 8): FunctionSpec {
-  const f = new FunctionBuilder(single ? 'activate1' : 'activate', i32s(14), [I32]);
+function activateKernel(single: boolean, knots: number, real: 4 | 8, vals = false): FunctionSpec {
+  const f = new FunctionBuilder(`${single ? 'activate1' : 'activate'}${vals ? 'Vals' : ''}`, i32s(14), [I32]);
   // z, sig, coef hold `real`-byte floats (f32: promoted on load, rounded on store); the rest is f64.
   const shift = real === 8 ? 3 : 2;
   const loadReal = real === 8 ? op.f64Load() : [...op.f32Load(), ...op.f64PromoteF32];
@@ -330,6 +334,7 @@ function activateKernel(single: boolean, knots: number, real: 4 | 8): FunctionSp
     }
     f.emit(op.get(av), op.get(sv), op.get(zv), op.f64x2Mul, op.f64x2Add, op.set(vv));
     f.emit(op.get(WSIG), op.if, ...at(SIG, idx, shift), op.get(vv), storeRealPair, op.end);
+    if (vals) f.emit(...at(RES, idx, 3), op.get(vv), storeV());
   };
   /** CSR entry (column `column`, coefficient lane `lane` of sv); e advances iff that slope ≠ 0. */
   const appendEntry = (column: readonly (readonly number[])[], lane: 0 | 1) => {
@@ -359,7 +364,8 @@ function activateKernel(single: boolean, knots: number, real: 4 | 8): FunctionSp
     f.emit(...at(slope, j, 3), op.f64Load(), op.set(dv));
     f.emit(...at(alpha, j, 3), op.f64Load(), op.get(dv), op.get(zi), op.f64Mul, op.f64Add, op.set(v));
     f.emit(op.get(WSIG), op.if, ...at(SIG, idx, shift), op.get(v), storeReal, op.end);
-    if (single) f.emit(op.get(sum), op.get(ai), op.get(v), op.f64Mul, op.f64Add, op.set(sum));
+    if (vals) f.emit(...at(RES, idx, 3), op.get(v), op.f64Store());
+    else if (single) f.emit(op.get(sum), op.get(ai), op.get(v), op.f64Mul, op.f64Add, op.set(sum));
     else f.emit(...at(RES, q, 3), ...at(RES, q, 3), op.f64Load(), op.get(ai), op.get(v), op.f64Mul, op.f64Add, op.f64Store());
     f.emit(...at(COLS, e, 2), op.get(q), op.i32Store());
     f.emit(...at(COEF, e, shift), op.get(dv), storeReal);
@@ -382,9 +388,9 @@ function activateKernel(single: boolean, knots: number, real: 4 | 8): FunctionSp
       f.emit(op.get(i), op.set(idx));
       f.emit(...at(Z, i, shift), loadRealPair, ...at(BIAS, i, 3), loadV(), op.f64x2Add, op.set(zv));
       selectPieces();
-      f.emit(...at(A, i, 3), loadV(), op.get(vv), op.f64x2Mul, op.set(pv));
+      if (!vals) f.emit(...at(A, i, 3), loadV(), op.get(vv), op.f64x2Mul, op.set(pv));
       for (const lane of [0, 1] as const) {
-        f.emit(op.get(sum), op.get(pv), op.f64x2ExtractLane(lane), op.f64Add, op.set(sum));
+        if (!vals) f.emit(op.get(sum), op.get(pv), op.f64x2ExtractLane(lane), op.f64Add, op.set(sum));
         f.emit(op.get(e), op.set(start));
         appendEntry([op.i32(0)], lane);
         closeRow(lane === 0 ? [op.get(i)] : [op.get(i), op.i32(1), op.i32Add]);
@@ -401,7 +407,7 @@ function activateKernel(single: boolean, knots: number, real: 4 | 8): FunctionSp
       closeRow([op.get(i)]);
     }
     f.emit(op.end);
-    f.emit(op.get(RES), op.get(sum), op.f64Store());
+    if (!vals) f.emit(op.get(RES), op.get(sum), op.f64Store());
   } else {
     // Samples in pairs for each unit: res[q..q+1] += a_i v.
     f.emit(op.block, op.loop);
@@ -416,7 +422,7 @@ function activateKernel(single: boolean, knots: number, real: 4 | 8): FunctionSp
         f.emit(op.get(q), op.i32(1), op.i32Add, op.get(BS), op.i32GeS, op.brIf(1));
         f.emit(...at(Z, idx, shift), loadRealPair, op.get(bi), op.f64x2Splat, op.f64x2Add, op.set(zv));
         selectPieces();
-        f.emit(...at(RES, q, 3), ...at(RES, q, 3), loadV(), op.get(ai), op.f64x2Splat, op.get(vv), op.f64x2Mul, op.f64x2Add, storeV());
+        if (!vals) f.emit(...at(RES, q, 3), ...at(RES, q, 3), loadV(), op.get(ai), op.f64x2Splat, op.get(vv), op.f64x2Mul, op.f64x2Add, storeV());
         appendEntry([op.get(q)], 0);
         appendEntry([op.get(q), op.i32(1), op.i32Add], 1);
         f.emit(op.increment(idx, 2), op.increment(q, 2), op.br(0));
@@ -432,6 +438,97 @@ function activateKernel(single: boolean, knots: number, real: 4 | 8): FunctionSp
     f.emit(op.end, op.end);
   }
   f.emit(op.get(na));
+  return f;
+}
+
+/**
+ * coefficients(a, res, rows, ptr, cols, coef, db, nActive, g, trainB), the coefficient pass of an SGD step
+ * (../particles/sgd.ts) over the CSR of `activate` (coef = σ' on entry): for each active row k, unit i = rows[k],
+ *   c_e = (g·a_i)·res[cols_e]·coef_e, coef_e ← c_e (rounded to `real`), and if trainB db_i = Σ_e c_e (in f64, e ascending),
+ * the same IEEE operations in the same order as the scalar loop it replaces (bit-identical).
+ */
+function coefficientsKernel(real: 4 | 8): FunctionSpec {
+  const f = new FunctionBuilder('coefficients', [...i32s(8), F64, I32]);
+  const [A, RES, ROWS, PTR, COLS, COEF, DB, NA, G, TRAINB] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const shift = real === 8 ? 3 : 2;
+  const loadReal = real === 8 ? op.f64Load() : [...op.f32Load(), ...op.f64PromoteF32];
+  const storeReal = real === 8 ? op.f64Store() : [...op.f32DemoteF64, ...op.f32Store()];
+  const k = f.local(I32);
+  const i = f.local(I32);
+  const e = f.local(I32);
+  const e1 = f.local(I32);
+  const gai = f.local(F64);
+  const c = f.local(F64);
+  const dbi = f.local(F64);
+  const at = (base: number, index: number, log2: number) => [op.get(base), op.get(index), op.i32(log2), op.i32Shl, op.i32Add];
+  f.emit(op.block, op.loop);
+  {
+    f.emit(op.get(k), op.get(NA), op.i32GeS, op.brIf(1));
+    f.emit(...at(ROWS, k, 2), op.i32Load(), op.set(i));
+    f.emit(op.get(G), ...at(A, i, 3), op.f64Load(), op.f64Mul, op.set(gai));
+    f.emit(...at(PTR, k, 2), op.i32Load(), op.set(e), ...at(PTR, k, 2), op.i32Load(4), op.set(e1));
+    f.emit(op.f64Const(0), op.set(dbi));
+    f.emit(op.block, op.loop);
+    {
+      f.emit(op.get(e), op.get(e1), op.i32GeS, op.brIf(1));
+      f.emit(op.get(gai), ...at(COLS, e, 2), op.i32Load(), op.i32(3), op.i32Shl, op.get(RES), op.i32Add, op.f64Load(), op.f64Mul);
+      f.emit(...at(COEF, e, shift), loadReal, op.f64Mul, op.set(c));
+      f.emit(...at(COEF, e, shift), op.get(c), storeReal);
+      f.emit(op.get(dbi), op.get(c), op.f64Add, op.set(dbi));
+      f.emit(op.increment(e, 1), op.br(0));
+    }
+    f.emit(op.end, op.end);
+    f.emit(op.get(TRAINB), op.if, ...at(DB, i, 3), op.get(dbi), op.f64Store(), op.end);
+    f.emit(op.increment(k, 1), op.br(0));
+  }
+  f.emit(op.end, op.end);
+  return f;
+}
+
+/**
+ * continueSums(a, vals, res, n, B): res[q] ← res[q] + a_i·vals[i·B + q] for i < n (i outer), the batch sums of
+ * `activate` continued over the σ values `activateVals` stored: samples in pairs (f64x2, per lane the same
+ * multiply and add), an odd last one scalar; B = 1 one scalar chain, as `activate1`'s.
+ */
+function continueSumsKernel(): FunctionSpec {
+  const f = new FunctionBuilder('continueSums', i32s(5));
+  const [A, VALS, RES, N, BS] = [0, 1, 2, 3, 4];
+  const i = f.local(I32);
+  const q = f.local(I32);
+  const v = f.local(I32); // byte offset of vals[i·B + q]
+  const ai = f.local(F64);
+  const sum = f.local(F64);
+  const av = f.local(V128);
+  const resAt = () => [op.get(RES), op.get(q), op.i32(3), op.i32Shl, op.i32Add];
+  f.emit(op.get(VALS), op.set(v));
+  f.emit(op.get(BS), op.i32(1), op.i32Ne, op.i32Eqz, op.if);
+  {
+    f.emit(op.get(RES), op.f64Load(), op.set(sum));
+    f.emit(op.block, op.loop);
+    f.emit(op.get(i), op.get(N), op.i32GeS, op.brIf(1));
+    f.emit(op.get(sum), op.get(A), op.get(i), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.get(v), op.f64Load(), op.f64Mul, op.f64Add, op.set(sum));
+    f.emit(op.increment(v, 8), op.increment(i, 1), op.br(0));
+    f.emit(op.end, op.end);
+    f.emit(op.get(RES), op.get(sum), op.f64Store());
+  }
+  f.emit(op.else);
+  {
+    f.emit(op.block, op.loop);
+    f.emit(op.get(i), op.get(N), op.i32GeS, op.brIf(1));
+    f.emit(op.get(A), op.get(i), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.set(ai), op.get(ai), op.f64x2Splat, op.set(av));
+    f.emit(op.i32(0), op.set(q));
+    f.emit(op.block, op.loop);
+    f.emit(op.get(q), op.i32(1), op.i32Add, op.get(BS), op.i32GeS, op.brIf(1));
+    f.emit(...resAt(), ...resAt(), loadV(), op.get(av), op.get(v), loadV(), op.f64x2Mul, op.f64x2Add, storeV());
+    f.emit(op.increment(v, 16), op.increment(q, 2), op.br(0));
+    f.emit(op.end, op.end);
+    f.emit(op.get(q), op.get(BS), op.i32GeS, op.i32Eqz, op.if);
+    f.emit(...resAt(), ...resAt(), op.f64Load(), op.get(ai), op.get(v), op.f64Load(), op.f64Mul, op.f64Add, op.f64Store());
+    f.emit(op.increment(v, 8), op.end);
+    f.emit(op.increment(i, 1), op.br(0));
+    f.emit(op.end, op.end);
+  }
+  f.emit(op.end);
   return f;
 }
 
@@ -507,7 +604,11 @@ export function instantiateActivation(knots: number, real: 4 | 8, memory: WebAss
   const key = `${knots}/${real}`;
   let module = activationModules.get(key);
   if (!module) {
-    module = kernelModule<Record<string, ActivateFn>>(() => [activateKernel(false, knots, real), activateKernel(true, knots, real)]);
+    module = kernelModule<Record<string, ActivateFn>>(() => [
+      ...[false, true].flatMap((vals) => [activateKernel(false, knots, real, vals), activateKernel(true, knots, real, vals)]),
+      coefficientsKernel(real),
+      continueSumsKernel(),
+    ]);
     activationModules.set(key, module);
   }
   return module(memory);
@@ -516,6 +617,10 @@ export function instantiateActivation(knots: number, real: 4 | 8, memory: WebAss
 export type DotFn = (w: number, x: number, z: number, nBlocks: number, d: number, B: number, nGroups: number) => void;
 export type UpdateFn = (w: number, x: number, d: number, rows: number, ptr: number, cols: number, coef: number, nActive: number) => void;
 export type AxpyRowsFn = (w: number, x: number, d: number, rows: number, coef: number, nActive: number) => void;
+export type ContinueSumsFn = (a: number, vals: number, res: number, n: number, B: number) => void;
+export type CoefficientsFn = (
+  a: number, res: number, rows: number, ptr: number, cols: number, coef: number, db: number, nActive: number, g: number, trainB: number,
+) => void;
 export type ActivateFn = (
   z: number, b: number, a: number, n: number, B: number, table: number, m: number,
   res: number, sig: number, writeSig: number, rows: number, ptr: number, cols: number, coef: number,
@@ -544,8 +649,14 @@ export interface Workspace<T extends Real = Real> {
   readonly coef: T;
   readonly res: Float64Array;
   readonly sig: T;
+  /** Δb of `backward` with trainB (N; empty unless made with biasGradient). */
+  readonly db: Float64Array;
   setPiecewiseLinear(shape: PiecewiseLinearShape): void;
   activate(writeSig: boolean): number;
+  /** `dot` and `activate` split by rows over the two threads (RowHalves; its CSR in two segments, for `backward` only). */
+  forward(writeSig: boolean): void;
+  /** After `forward` and the residuals in res: coef ← (g a_i) res σ', db (trainB), W += C X, split by rows. */
+  backward(g: number, trainB: boolean): void;
   dot(): void;
   update(nActive: number): void;
   /** Threads the kernels run on now (2 once a helper thread is up). */
@@ -555,7 +666,7 @@ export interface Workspace<T extends Real = Real> {
 }
 
 /** Byte offsets of a workspace's arrays in its memory. */
-export type Offsets = Record<'w' | 'a' | 'b' | 'x' | 'z' | 'coef' | 'res' | 'sig' | 'table' | 'rows' | 'ptr' | 'cols' | 'control', number>;
+export type Offsets = Record<'w' | 'a' | 'b' | 'x' | 'z' | 'coef' | 'res' | 'sig' | 'table' | 'rows' | 'ptr' | 'cols' | 'db' | 'vals' | 'scalars' | 'control', number>;
 
 /**
  * The memory of a workspace and where its arrays go, with `real` bytes (8 or 4) per element of the
@@ -565,12 +676,16 @@ export type Offsets = Record<'w' | 'a' | 'b' | 'x' | 'z' | 'coef' | 'res' | 'sig
  */
 export function workspaceMemory(
   n: number, d: number, batch: number, knots: number, real: 4 | 8, options: WorkspaceOptions = {},
-): { off: Offsets; sizes: Record<keyof Offsets, number>; memory: WebAssembly.Memory } {
+): { off: Offsets; sizes: Record<keyof Offsets, number>; memory: WebAssembly.Memory; threaded: boolean } {
   const threaded = options.threads === 2 || options.memory !== undefined;
+  const split = threaded && knots > 0; // `forward` split by rows (RowHalves)
   const sizes = {
     w: real * n * d, a: 8 * n, b: 8 * n, x: real * batch * d, z: real * n * batch, coef: real * n * batch, res: 8 * batch,
     sig: knots > 0 ? real * n * batch : 0, table: 8 * (3 * knots + 2),
-    rows: 4 * n, ptr: 4 * (n + 1), cols: 4 * n * batch, control: threaded ? CONTROL_BYTES : 0,
+    // threaded: the helper's CSR pointers start at ptr[⌊N/2⌋ + 1], one past the main half's last possible one
+    rows: 4 * n, ptr: 4 * (n + (threaded ? 2 : 1)), cols: 4 * n * batch,
+    db: options.biasGradient ? 8 * n : 0, vals: split ? 8 * (n - (n >> 1)) * batch : 0, scalars: threaded ? 32 : 0,
+    control: threaded ? CONTROL_BYTES : 0,
   };
   let at = 0;
   const off = {} as Offsets;
@@ -579,7 +694,7 @@ export function workspaceMemory(
     at += Math.ceil(sizes[key] / 16) * 16;
   }
   const memory = options.memory ?? kernelMemory(at, `particles (N = ${n}, d = ${d}, B = ${batch}${real === 4 ? ', float32' : ''})`, threaded);
-  return { off, sizes, memory };
+  return { off, sizes, memory, threaded };
 }
 
 /**
@@ -615,6 +730,184 @@ export interface WorkspaceOptions {
   readonly threads?: 1 | 2;
   /** The helper thread's side: build the views on this (shared) memory of the main thread's workspace. */
   readonly memory?: WebAssembly.Memory;
+  /** Room for `db` (N, f64), the Δb that `backward` forms with trainB. */
+  readonly biasGradient?: boolean;
+  /** Two threads: `forward` splits the σ pass by units too, not only Z (default true; false: σ on this thread). */
+  readonly splitSigma?: boolean;
+}
+
+/** The kernels and layout `RowHalves` runs on (a workspace's own, in its float type). */
+export interface StepKernels {
+  readonly o: Offsets;
+  readonly n: number;
+  readonly d: number;
+  readonly batch: number;
+  readonly knots: number;
+  readonly real: 4 | 8;
+  readonly act: Record<string, ActivateFn>;
+  readonly update: UpdateFn;
+  readonly axpyRows: AxpyRowsFn;
+  /** Z = W Xᵀ for the rows i0 ≤ i < i1 (the workspace's `dotRows`). */
+  readonly dotRows: (i0: number, i1: number) => void;
+  readonly memory: WebAssembly.Memory;
+  /** The memory is shared with a helper thread (its scalars and control block allocated). */
+  readonly threaded: boolean;
+  /** WorkspaceOptions.splitSigma. */
+  readonly splitSigma: boolean;
+}
+
+/**
+ * The product Z = W Xᵀ with the σ pass (`forward`), and the coefficient pass with the sparse update (`backward`),
+ * of an SGD step, each split by rows between this thread (units i < h = ⌊N/2⌋) and the helper thread (i ≥ h),
+ * for the f64 and f32 workspaces alike: two handshakes a step (a unit's σ needs only its own row of Z; its
+ * coefficients only its CSR row and the batch residuals).
+ *
+ * CSR layout after `forward`: two segments. The main half's active rows are slots 0… of rows/ptr (ptr[0] = 0)
+ * with entries from 0, global unit indices: exactly what one-thread `activate` writes for rows < h. The helper
+ * half's are slots h… of rows, its pointers from ptr[h + 1] (past the main half's last possible pointer
+ * ptr[h]) and its entries from h·B, all *local* (unit i − h, entry − h·B): the kernels run on it with every base
+ * shifted by h units. Without the split σ (splitSigma false, or no helper) segment 0 holds all rows and segment 1 none, and
+ * `backward` hands the helper segment 0's active rows with unit ≥ h.
+ *
+ * Batch sums: res[q] = Σ_i a_i σ_iq must be one chain in i. The main half accumulates rows < h into res; the helper
+ * half (`activateVals`) stores its σ values in f64 into `vals` ((N − h)×B), waits for the main half's sums (the
+ * `sumsReady` flag) and `continueSums` goes on with res[q] + a_i·v_iq for i = h…N−1: the same operations, in the
+ * same order, as the one-thread kernel. (The join runs where `vals` was written: read by this thread instead, the
+ * (N − h)·8B bytes crossing cores made the split σ 0.33–1.01× of σ on one thread; with it, 1.09–1.44×.)
+ * Every stored value is thus bit-identical to one thread.
+ */
+export class RowHalves {
+  private readonly h: number;
+  private readonly coefficients: CoefficientsFn;
+  private readonly continueSumsFn: ContinueSumsFn;
+  /** g of the step (f64, written before `backward` hands the helper its half); the helper segment's active rows and trainB (i32). */
+  private readonly g: Float64Array;
+  private readonly helperRows: Int32Array;
+  private readonly trainB: Int32Array;
+  /** split σ: the number of the last `forward` whose main-half batch sums are in res (the helper continues them). */
+  private readonly sumsReady: Int32Array;
+  private forwards = 0;
+  private readonly rows: Int32Array;
+  /** Whether `forward` splits σ too (else only Z: σ all here, and `backward` splits segment 0 at unit h). */
+  private readonly splitSigma: boolean;
+  private readonly res: Float64Array;
+  private readonly db: Float64Array;
+  /** Active rows of segments 0 and 1 after `forward`. */
+  private readonly active = new Int32Array(2);
+
+  constructor(private readonly k: StepKernels) {
+    this.h = k.n >> 1;
+    this.coefficients = k.act.coefficients as unknown as CoefficientsFn;
+    this.continueSumsFn = k.act.continueSums as unknown as ContinueSumsFn;
+    const buf = k.memory.buffer;
+    this.g = new Float64Array(buf, k.o.scalars, k.threaded ? 1 : 0);
+    this.helperRows = new Int32Array(buf, k.o.scalars + 8, this.g.length);
+    this.trainB = new Int32Array(buf, k.o.scalars + 12, this.g.length);
+    this.sumsReady = new Int32Array(buf, k.o.scalars + 16, this.g.length);
+    this.rows = new Int32Array(buf, k.o.rows, k.n);
+    this.splitSigma = k.splitSigma;
+    this.res = new Float64Array(buf, k.o.res, k.batch);
+    this.db = new Float64Array(buf, k.o.db, k.o.vals > k.o.db ? k.n : 0); // biasGradient: N, else none
+  }
+
+  /** Segment s's byte offsets: its first unit's and where its rows, pointers and entries start. */
+  private segment(s: 0 | 1): { u: number; rows: number; ptr: number; e: number } {
+    const { o, batch: B } = this.k;
+    const u = s === 0 ? 0 : this.h;
+    return { u, rows: o.rows + 4 * u, ptr: o.ptr + 4 * (s === 0 ? 0 : u + 1), e: u * B };
+  }
+
+  /** The σ kernel on the units of segment s (count of them: `units`), sums into res or (vals) values into `vals`. */
+  private activateSegment(s: 0 | 1, units: number, writeSig: boolean, vals: boolean): number {
+    const { o, batch: B, real, knots } = this.k;
+    const seg = this.segment(s);
+    const name = `${B === 1 ? 'activate1' : 'activate'}${vals ? 'Vals' : ''}`;
+    return this.k.act[name](o.z + real * seg.e, o.b + 8 * seg.u, o.a + 8 * seg.u, units, B, o.table, knots, vals ? o.vals : o.res,
+      o.sig + real * seg.e, writeSig ? 1 : 0, seg.rows, seg.ptr, o.cols + 4 * seg.e, o.coef + real * seg.e);
+  }
+
+  /** `dot` then `activate`, the helper (if up) running units ≥ h; the CSR in the two segments above. */
+  forward(helper: KernelThread | null, writeSig: boolean): void {
+    const { n } = this.k;
+    this.res.fill(0);
+    if (!helper?.ready || !this.splitSigma) {
+      if (helper?.ready) {
+        helper.start('dotRows', this.h, n);
+        this.k.dotRows(0, this.h);
+        helper.finish();
+      } else this.k.dotRows(0, n);
+      this.active[0] = this.activateSegment(0, n, writeSig, false);
+      this.active[1] = 0;
+      return;
+    }
+    const token = ++this.forwards;
+    helper.start('forwardHalf', writeSig ? 1 : 0, token);
+    this.k.dotRows(0, this.h);
+    this.active[0] = this.activateSegment(0, this.h, writeSig, false);
+    Atomics.store(this.sumsReady, 0, token);
+    helper.finish();
+    this.active[1] = this.helperRows[0];
+  }
+
+  /** The helper's half of `forward`: Z and σ of units ≥ h, σ values into `vals`, its active-row count into memory. */
+  forwardHalf(writeSig: number, token: number): void {
+    this.k.dotRows(this.h, this.k.n);
+    this.helperRows[0] = this.activateSegment(1, this.k.n - this.h, writeSig === 1, true);
+    // continue the sums where its σ values are (in this core's cache), once the main half's are in res
+    while (Atomics.load(this.sumsReady, 0) !== token);
+    this.continueSums();
+  }
+
+  /** res[q] += a_i·v_iq for i = h…N−1 (i outer, as the σ kernel's chain). */
+  private continueSums(): void {
+    const { o, n, batch } = this.k;
+    this.continueSumsFn(o.a + 8 * this.h, o.vals, o.res, n - this.h, batch);
+  }
+
+  /**
+   * The coefficient pass c_e = (g a_i) res[col_e] σ'_e (and db_i = Σ_e c_e with trainB), then W += C X, each
+   * segment on its own thread (res must hold the residuals by then).
+   */
+  backward(helper: KernelThread | null, g: number, trainB: boolean): void {
+    if (trainB) this.db.fill(0); // the rows without an active entry
+    const [na0, na1] = this.active;
+    if (!helper?.ready) {
+      this.backwardRange(0, 0, na0, g, trainB);
+      this.backwardRange(1, 0, na1, g, trainB);
+      return;
+    }
+    // The helper: segment 0's rows ≥ h (none if forward split σ) and segment 1.
+    const lo = firstRowAtLeast(this.rows, na0, this.h);
+    this.g[0] = g;
+    this.trainB[0] = trainB ? 1 : 0;
+    this.helperRows[0] = na1;
+    helper.start('backwardHalf', lo, na0);
+    this.backwardRange(0, 0, lo, g, trainB);
+    helper.finish();
+  }
+
+  /** The helper's half of `backward`: segment 0's active rows k0 ≤ k < k1, then all of segment 1 (g, trainB from memory). */
+  backwardHalf(k0: number, k1: number): void {
+    const trainB = this.trainB[0] === 1;
+    this.backwardRange(0, k0, k1, this.g[0], trainB);
+    this.backwardRange(1, 0, this.helperRows[0], this.g[0], trainB);
+  }
+
+  /** Coefficients and update of segment s's active rows k0 ≤ k < k1. */
+  private backwardRange(s: 0 | 1, k0: number, k1: number, g: number, trainB: boolean): void {
+    if (k1 <= k0) return;
+    const { o, d, real } = this.k;
+    const seg = this.segment(s);
+    const rows = seg.rows + 4 * k0;
+    const ptr = seg.ptr + 4 * k0;
+    const cols = o.cols + 4 * seg.e;
+    const coef = o.coef + real * seg.e;
+    this.coefficients(o.a + 8 * seg.u, o.res, rows, ptr, cols, coef, o.db + 8 * seg.u, k1 - k0, g, trainB ? 1 : 0);
+    const w = o.w + real * d * seg.u;
+    // B = 1: one entry per active row, entry k at slot k
+    if (this.k.batch === 1) this.k.axpyRows(w, o.x, d, rows, coef + real * k0, k1 - k0);
+    else this.k.update(w, o.x, d, rows, ptr, cols, coef, k1 - k0);
+  }
 }
 
 /**
@@ -636,8 +929,11 @@ export class KernelWorkspace implements Workspace<Float64Array> {
   readonly coef: Float64Array;
   readonly res: Float64Array;
   readonly sig: Float64Array;
+  readonly db: Float64Array;
   private readonly table: Float64Array;
   private readonly offsets: Offsets;
+  /** forward/backward by row halves (with knots > 0). */
+  private readonly halves: RowHalves | null;
   private readonly dots: Record<string, DotFn>;
   private readonly updateFn: UpdateFn;
   /** `activate` (B ≥ 2) and `activate1` (B = 1) for this workspace's knot count (none without knots). */
@@ -648,9 +944,10 @@ export class KernelWorkspace implements Workspace<Float64Array> {
   private readonly helper: KernelThread | null = null;
 
   constructor(readonly n: number, readonly d: number, readonly batch: number, readonly knots = 0, options: WorkspaceOptions = {}) {
-    const { off, sizes, memory } = workspaceMemory(n, d, batch, knots, 8, options);
+    const { off, sizes, memory, threaded } = workspaceMemory(n, d, batch, knots, 8, options);
     if (options.threads === 2 && !options.memory) {
-      this.helper = new KernelThread({ module: import.meta.url, className: 'KernelWorkspace', args: [n, d, batch, knots], memory, control: off.control }, this);
+      const spec = { module: import.meta.url, className: 'KernelWorkspace', args: [n, d, batch, knots], options: { biasGradient: options.biasGradient }, memory, control: off.control };
+      this.helper = new KernelThread(spec, this);
     }
     const exports = instantiate(memory);
     this.dots = {};
@@ -658,8 +955,10 @@ export class KernelWorkspace implements Workspace<Float64Array> {
     this.updateFn = exports.update as UpdateFn;
     this.activation = knots > 0 ? instantiateActivation(knots, 8, memory) : null;
     this.axpyRowsFn = exports.axpyRows as AxpyRowsFn;
+    this.halves = this.activation ? new RowHalves({ o: off, n, d, batch, knots, real: 8, act: this.activation, update: this.updateFn, axpyRows: this.axpyRowsFn, dotRows: (i0, i1) => this.dotRows(i0, i1), memory, threaded, splitSigma: options.splitSigma !== false }) : null;
     const buf = memory.buffer;
     this.offsets = off;
+    this.db = new Float64Array(buf, off.db, sizes.db / 8);
     this.w = new Float64Array(buf, off.w, n * d);
     this.a = new Float64Array(buf, off.a, n);
     this.b = new Float64Array(buf, off.b, n);
@@ -695,6 +994,28 @@ export class KernelWorkspace implements Workspace<Float64Array> {
     return this.activation[B === 1 ? 'activate1' : 'activate'](o.z, o.b, o.a, n, B, o.table, this.knots, o.res, o.sig, writeSig ? 1 : 0, o.rows, o.ptr, o.cols, o.coef);
   }
 
+  forward(writeSig: boolean): void {
+    this.withHalves().forward(this.helper, writeSig);
+  }
+
+  backward(g: number, trainB: boolean): void {
+    this.withHalves().backward(this.helper, g, trainB);
+  }
+
+  /** The helper thread's halves of `forward` and `backward` (RowHalves). */
+  forwardHalf(writeSig: number, token: number): void {
+    this.withHalves().forwardHalf(writeSig, token);
+  }
+
+  backwardHalf(k0: number, k1: number): void {
+    this.withHalves().backwardHalf(k0, k1);
+  }
+
+  private withHalves(): RowHalves {
+    if (!this.halves) throw new RangeError('kernels: forward/backward need a workspace made with knots > 0');
+    return this.halves;
+  }
+
   /** Threads the kernels run on: 2 once the helper thread is up (until then this thread does all the work). */
   get threads(): 1 | 2 {
     return this.helper?.ready ? 2 : 1;
@@ -723,16 +1044,7 @@ export class KernelWorkspace implements Workspace<Float64Array> {
    */
   update(nActive: number): void {
     if (!this.helper?.ready) return this.updateRows(0, nActive);
-    // first k with rows[k] ≥ N/2 (rows increase)
-    const h = this.n >> 1;
-    const rows = this.rows;
-    let lo = 0;
-    let hi = nActive;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (rows[mid] < h) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = firstRowAtLeast(this.rows, nActive, this.n >> 1);
     this.helper.start('updateRows', lo, nActive);
     this.updateRows(0, lo);
     this.helper.finish();
@@ -749,6 +1061,18 @@ export class KernelWorkspace implements Workspace<Float64Array> {
   close(): Promise<void> {
     return this.helper?.close() ?? Promise.resolve();
   }
+}
+
+/** The first k < nActive with rows[k] ≥ h (nActive if none; rows increasing): where the helper thread's active rows start. */
+export function firstRowAtLeast(rows: Int32Array, nActive: number, h: number): number {
+  let lo = 0;
+  let hi = nActive;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (rows[mid] < h) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**

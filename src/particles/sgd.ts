@@ -66,24 +66,33 @@
  * seed-to-seed standard deviation of R (test/particles/precision.test.ts). Bit-reproducible like float64.
  *
  * ## Threads (`threads`)
- * particles.threads: 1, 2 or 'auto' (the default; float64 only, float32 runs on one thread): with 2, the workspace's memory is shared
- * with a helper thread (../wasm/kernel-thread.ts) that runs Z = W Xᵀ for the rows i ≥ N/2 and the sparse
- * update for the active rows i ≥ N/2 while this thread does the rows below (or, if the helper has not
- * taken its half yet, that half too). Sampling, σ, the coefficient pass, decay and noise stay here.
- * Each z_ib and each row's update is the same kernel's fixed sequence of IEEE operations whichever
- * thread runs it, so results are bit-identical to threads = 1 (test/particles/threads.test.ts); the
- * steps before the helper has started (≈ 0.3 s) run on one thread, which changes nothing either.
+ * particles.threads: 1, 2 or 'auto' (the default; float64 and float32 alike): with 2, the workspace's memory is shared
+ * with a helper thread (../wasm/kernel-thread.ts) that runs the units i ≥ N/2 while this thread runs those below
+ * (or, if the helper has not taken its half yet, that half too). With the σ table and shared samples, a step is
+ * two handshakes, each a whole phase by units (./kernels.ts `RowHalves`): `forward` = Z = W Xᵀ and the σ pass
+ * (CSR of the σ' ≠ 0 entries, σ values, the batch sums continued by the helper over its f64 σ values in unit
+ * order), then, after the residuals and Δa here, `backward` = the coefficients c = (2s/B) a_i r_q σ' with
+ * Δb_i = Σ_q c (a wasm kernel) and the sparse update W += C X. (W decays before `backward`, a and b after it: the
+ * coefficients read the old a and no W, so the values are those of decaying everything in between.) Split σ
+ * against σ on this thread (WorkspaceOptions.splitSigma false), 2 threads, interleaved: (d, N, B) = (40, 800, 32)
+ * 1.44, (320, 800, 32) 1.17, (320, 800, 1) 1.09 in f64, (40, 800, 32) 1.33 in f32. With σ in JS or per-unit
+ * sampling only Z and the update are split; the σ and coefficient passes stay here. Sampling, decay and noise
+ * stay here. Each stored value is the same kernel's fixed sequence of IEEE operations whichever thread runs it,
+ * so results are bit-identical to threads = 1 (test/particles/threads.test.ts); the steps before the helper
+ * has started (≈ 0.3 s) run on one thread, which changes nothing either.
  * 'auto' takes 2 only when it can pay (`kernelThreads`): a step of N·d·B ≥ AUTO_THREADS_WORK = 2·10⁵
  * multiply-adds (per-unit sampling: B → N·B), no pool running seeds beside this run (a pool of ≥ 2
  * workers already fills the cores), ≥ 2 cores and an idle one (1-minute load average < cores − 0.5).
  * The reasoning: a step has two handshakes (≈ 0.3–0.5 µs each while the helper spins; it is never
- * woken by Atomics.notify, which blocked the waker 12–150 µs), and dot + update are 47–72 % of a
- * step's time on the bench cases, so two threads can be at most 1.3–1.6× faster (Amdahl); from
- * 2·10⁵ multiply-adds (a ≈ 50 µs step) the handshakes are < 2 % of a step. Measured (bench/sgd.ts,
- * 1 and 2 threads interleaved, 2 shared cores) in a quiet window: (40, 800, 1) 0.74×, (320, 800, 1)
- * 1.48×, (40, 10000, 1) 1.21×, (40, 800, 32) 1.06×, (320, 800, 32) 0.91× (B = 32: σ and the
- * coefficient pass outlast the helper's spin, so the caller often does both halves); with the load
- * average at 4–5 on 2 cores, 0.58–0.99×, hence the idle-core test.
+ * woken by Atomics.notify, which blocked the waker 12–150 µs), and with the σ table only sampling, the
+ * residuals and Δa stay serial; from 2·10⁵ multiply-adds (a ≈ 50 µs step) the handshakes are < 2 % of a step. Measured ((d, N, B); 1 and 2 threads
+ * interleaved, 11 rounds, two runs, 2 cores shared with other jobs at load 1.3–5), 2 threads / 1 thread, f64; f32:
+ * (40, 800, 32) 1.16–1.38; 1.21–1.31, (320, 800, 32) 1.31–1.51; 1.04–1.49, (320, 800, 1) 1.29–1.33; 1.25–1.29,
+ * (320, 10000, 1) ≥ 1.9; 1.85–1.94, (40, 800, 1) 0.86–0.88; 0.79–0.98 (below the threshold: 'auto' takes 1 there;
+ * float32 has the same rule). Against the split of only Z and the update (before `forward`/`backward`), same runs,
+ * f64 on 2 threads: 1.34–1.35, 0.97–1.14, 1.07–1.08, 1.15–1.52, 1.14–1.36.
+ * With the load average at 3–4 on 2 cores, 0.5–0.9× in some runs (the helper waits for a core), hence
+ * the idle-core test.
  */
 import { ConfigError } from '../errors.ts';
 import { resolveThreads, type MachineLoad, type Threads } from '../parallel/threads.ts';
@@ -392,18 +401,17 @@ export class ParticleEngine implements Engine {
     // Per-unit sampling runs the forward pass on all N·B samples of a step at once.
     const samples = o.algorithm === 'gd' ? 1 : o.sampling === 'per-unit' ? n * batch : batch;
     const knots = this.piecewiseLinear ? shape!.knots.length : 0;
-    // GD uses no kernel of the workspace but its arrays; float32 has no helper-thread path
-    if (o.precision === 'float32' && o.threads === 2) throw new ConfigError('particles.threads', '2 threads are for float64 runs; with particles.precision "float32" use 1 or "auto"');
-    this.threads = o.algorithm === 'gd' || o.precision === 'float32' ? 1 : kernelThreads(o.threads, n * d * samples);
+    // GD uses no kernel of the workspace but its arrays
+    this.threads = o.algorithm === 'gd' ? 1 : kernelThreads(o.threads, n * d * samples);
     if (o.precision === 'float32') {
-      const ws = new KernelWorkspace32(n, d, samples, knots);
+      const ws = new KernelWorkspace32(n, d, samples, knots, { threads: this.threads, biasGradient: o.trainB });
       this.ws = ws;
       this.w32 = ws.w;
       this.x32 = ws.x;
       this.state = { n, d, w: new Float64Array(n * d), a: ws.a, b: ws.b };
       this.xRows = [new Float64Array(d)];
     } else {
-      const ws = new KernelWorkspace(n, d, samples, knots, { threads: this.threads });
+      const ws = new KernelWorkspace(n, d, samples, knots, { threads: this.threads, biasGradient: o.trainB });
       this.ws = ws;
       this.w32 = null;
       this.x32 = null;
@@ -415,7 +423,7 @@ export class ParticleEngine implements Engine {
     this.residual = this.ws.res;
     this.sig = this.piecewiseLinear ? this.ws.sig : new Float64Array(o.trainA && o.sampling === 'shared' ? n * this.ws.batch : 0);
     this.da = new Float64Array(o.trainA ? n : 0);
-    this.db = new Float64Array(o.trainB ? n : 0);
+    this.db = this.ws.db; // N with trainB (biasGradient), else empty
     this.grad = o.algorithm === 'gd' ? { w: new Float64Array(n * d), a: new Float64Array(n), b: new Float64Array(n) } : null;
     this.rng = new Rng(o.seed, o.stream);
     this.testRng = new Rng(o.seed, o.stream + STREAM_LIMIT);
@@ -456,12 +464,21 @@ export class ParticleEngine implements Engine {
     if (this.grad) {
       const { w, a, b, n } = this.state;
       this.model.populationGradient!(w, a, b, n, this.grad.w, this.grad.a, this.grad.b);
-      if (kappa !== 1) this.decay(kappa);
+      if (kappa !== 1) this.decay(kappa, true, true);
       this.applyGradient(s);
     } else {
       const nActive = this.o.sampling === 'per-unit' ? this.perUnitCoefficients(s, k) : this.sgdCoefficients(s, k);
-      if (kappa !== 1) this.decay(kappa);
-      this.applySgd(nActive);
+      if (this.piecewiseLinear && this.o.sampling === 'shared') {
+        // The coefficients read the old a (decayed after them) and not W (decayed before W += C X): the same
+        // values as decaying everything between the two passes.
+        if (kappa !== 1) this.decay(kappa, true, false);
+        this.ws.backward((2 * s) / this.ws.batch, this.o.trainB);
+        if (kappa !== 1) this.decay(kappa, false, true);
+        this.addBiasAndOutputSteps();
+      } else {
+        if (kappa !== 1) this.decay(kappa, true, true);
+        this.applySgd(nActive);
+      }
     }
     if (this.o.noiseFactor > 0) this.addNoise(Math.sqrt(this.o.noiseFactor * s));
   }
@@ -469,6 +486,8 @@ export class ParticleEngine implements Engine {
   /**
    * Draws the batch and forms the update from the current θ: the sparse coefficients
    * c_ib = (2s/B) r_b a_i σ'(z_ib) in CSR form (returns the number of active rows), and Δa, Δb.
+   * With the σ table, only Z, σ and Δa: the workspace's `forward` (Z and σ split by rows over the threads)
+   * leaves the coefficient pass and Δb to its `backward` (in wasm, split by rows too).
    */
   private sgdCoefficients(s: number, k: number): number {
     const n = this.o.n;
@@ -480,14 +499,14 @@ export class ParticleEngine implements Engine {
     const res = this.residual;
     const sig = this.sig;
     this.drawSamples(this.rng, B);
-    this.ws.dot();
+    if (!this.piecewiseLinear) this.ws.dot(); // else in `forward`
     // Pass 1 over all N·B pre-activations: Σ_i a_i σ(z_ib) into res, and the (i, b) with σ' ≠ 0
     // in CSR form with coef = σ'(z_ib) for now.
     let nActive = 0;
     let e = 0;
     ptr[0] = 0;
     if (this.piecewiseLinear) {
-      nActive = this.ws.activate(trainA);
+      this.ws.forward(trainA);
     } else if (B === 1) {
       let sum = 0;
       for (let i = 0; i < n; i++) {
@@ -528,8 +547,16 @@ export class ParticleEngine implements Engine {
       }
     }
     this.residuals(k);
-    // Pass 2 over the active entries only: c_ib = (2s/B) a_i r_b σ'(z_ib); Δb_i = Σ_b c_ib.
     const g = (2 * s) / B;
+    if (trainA) {
+      for (let i = 0, iz = 0; i < n; i++, iz += B) {
+        let dai = 0;
+        for (let q = 0; q < B; q++) dai += res[q] * sig[iz + q];
+        this.da[i] = g * dai;
+      }
+    }
+    if (this.piecewiseLinear) return 0;
+    // Pass 2 over the active entries only: c_ib = (2s/B) a_i r_b σ'(z_ib); Δb_i = Σ_b c_ib.
     const trainB = this.o.trainB;
     if (trainB) this.db.fill(0);
     for (let r = 0; r < nActive; r++) {
@@ -542,13 +569,6 @@ export class ParticleEngine implements Engine {
         dbi += c;
       }
       if (trainB) this.db[i] = dbi;
-    }
-    if (trainA) {
-      for (let i = 0, iz = 0; i < n; i++, iz += B) {
-        let dai = 0;
-        for (let q = 0; q < B; q++) dai += res[q] * sig[iz + q];
-        this.da[i] = g * dai;
-      }
     }
     return nActive;
   }
@@ -623,8 +643,13 @@ export class ParticleEngine implements Engine {
   }
 
   private applySgd(nActive: number): void {
-    const { a, b, n } = this.state;
     this.ws.update(nActive);
+    this.addBiasAndOutputSteps();
+  }
+
+  /** a += Δa, b += Δb (the trained ones). */
+  private addBiasAndOutputSteps(): void {
+    const { a, b, n } = this.state;
     if (this.o.trainA) for (let i = 0; i < n; i++) a[i] += this.da[i];
     if (this.o.trainB) for (let i = 0; i < n; i++) b[i] += this.db[i];
   }
@@ -639,11 +664,12 @@ export class ParticleEngine implements Engine {
     if (this.o.trainB) for (let i = 0; i < n; i++) b[i] -= h * grad.b[i];
   }
 
-  private decay(kappa: number): void {
+  /** θ ← κ θ for W (if `weights`) and the trained a, b (if `outputs`). */
+  private decay(kappa: number, weights: boolean, outputs: boolean): void {
     const { w, a, b } = this.ws;
-    for (let k = 0; k < w.length; k++) w[k] *= kappa;
-    if (this.o.trainA) for (let i = 0; i < a.length; i++) a[i] *= kappa;
-    if (this.o.trainB) for (let i = 0; i < b.length; i++) b[i] *= kappa;
+    if (weights) for (let k = 0; k < w.length; k++) w[k] *= kappa;
+    if (outputs && this.o.trainA) for (let i = 0; i < a.length; i++) a[i] *= kappa;
+    if (outputs && this.o.trainB) for (let i = 0; i < b.length; i++) b[i] *= kappa;
   }
 
   private addNoise(eta: number): void {

@@ -32,10 +32,13 @@ import { deserializeError, type SerializedError } from '../parallel/protocol.ts'
 export interface ThreadedWorkspace {
   dotRows(i0: number, i1: number): void;
   updateRows(k0: number, k1: number): void;
+  /** The helper's halves of Z + the σ pass and of the coefficient pass + update (src/particles/kernels.ts RowHalves). */
+  forwardHalf(writeSig: number, token: number): void;
+  backwardHalf(k0: number, k1: number): void;
 }
 
 /** The methods a command can name, by index. */
-export const THREAD_METHODS = ['dotRows', 'updateRows'] as const satisfies ReadonlyArray<keyof ThreadedWorkspace>;
+export const THREAD_METHODS = ['dotRows', 'updateRows', 'forwardHalf', 'backwardHalf'] as const satisfies ReadonlyArray<keyof ThreadedWorkspace>;
 export type ThreadMethod = (typeof THREAD_METHODS)[number];
 
 /** Slots of the control block (Int32). */
@@ -55,6 +58,8 @@ export interface KernelThreadSpec {
   readonly className: string;
   /** The constructor's arguments before its options (structured-cloneable). */
   readonly args: readonly unknown[];
+  /** The constructor's options besides `memory` (those that shape the memory's layout). */
+  readonly options?: Readonly<Record<string, unknown>>;
   /** Shared memory holding the workspace (and the control block). */
   readonly memory: WebAssembly.Memory;
   /** Byte offset of the control block (CONTROL_BYTES, 4-byte aligned) inside `memory`. */

@@ -8,7 +8,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { serializeError } from '../parallel/protocol.ts';
 import { claim, CONTROL_BYTES, EXIT, NAP_MS, SLOT, SPIN_MS, STATE, THREAD_METHODS, type KernelThreadSpec, type ThreadedWorkspace } from './kernel-thread.ts';
 
-const { module, className, args, memory, control, errors } = workerData as KernelThreadSpec & { errors: MessagePort };
+const { module, className, args, options, memory, control, errors } = workerData as KernelThreadSpec & { errors: MessagePort };
 const ctl = new Int32Array(memory.buffer, control, CONTROL_BYTES / 4);
 
 /** Waits for SEQ to move past `seen` (spinning SPIN_MS, then napping NAP_MS at a time); returns the new value. */
@@ -23,7 +23,7 @@ function nextCommand(seen: number): number {
 
 try {
   const Workspace = (await import(module))[className] as new (...a: unknown[]) => ThreadedWorkspace;
-  const ws = new Workspace(...args, { memory });
+  const ws = new Workspace(...args, { ...options, memory });
   const methods = THREAD_METHODS.map((m) => ws[m].bind(ws));
   Atomics.store(ctl, SLOT.state, STATE.ready);
   for (let seen = 0; ; ) {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../src/errors.ts';
 import { KernelWorkspace } from '../../src/particles/kernels.ts';
+import { KernelWorkspace32 } from '../../src/particles/kernels-f32.ts';
 import { runEnsemble, type EnsembleSpec } from '../../src/particles/ensemble.ts';
 import { AUTO_THREADS_WORK, kernelThreads, ParticleEngine, simulate, type SgdOptions } from '../../src/particles/sgd.ts';
 import { Rng } from '../../src/rng.ts';
@@ -38,15 +39,16 @@ describe('two-thread kernels (a helper thread on a shared memory)', () => {
   // (d, N, B): odd d, N = 1 (the main thread's half empty), N odd, B = 1 (axpyRows), B = 32, B not a multiple of 4.
   const SHAPES: Array<[number, number, number]> = [[7, 50, 1], [40, 800, 1], [41, 333, 32], [5, 13, 6], [3, 1, 1], [8, 64, 4]];
 
-  it.each(SHAPES)('KernelWorkspace dot and update: the same bits on 2 threads, d=%i, N=%i, B=%i', (d, n, B) => {
-    const one = new KernelWorkspace(n, d, B);
-    const two = new KernelWorkspace(n, d, B, 0, { threads: 2 });
+  const WORKSPACES = [['float64', KernelWorkspace], ['float32', KernelWorkspace32]] as const;
+  it.each(WORKSPACES.flatMap(([p, Ws]) => SHAPES.map(([d, n, B]) => [p, d, n, B, Ws] as const)))('%s dot and update: the same bits on 2 threads, d=%i, N=%i, B=%i', (_, d, n, B, Ws) => {
+    const one = new Ws(n, d, B);
+    const two = new Ws(n, d, B, 0, { threads: 2 });
     open.push(two);
     untilThreaded(() => two.threads === 2);
     for (const ws of [one, two]) {
       const rng = new Rng(5, n + d + B);
-      rng.fillNormal(ws.w);
-      rng.fillNormal(ws.x);
+      ws.w.set(Float64Array.from(ws.w, () => rng.normal()));
+      ws.x.set(Float64Array.from(ws.x, () => rng.normal()));
       // every row active with one entry per sample if B = 1 (axpyRows), else a random sparse pattern
       let nActive = 0;
       let e = 0;
@@ -68,6 +70,36 @@ describe('two-thread kernels (a helper thread on a shared memory)', () => {
     }
     expect(Array.from(two.z)).toEqual(Array.from(one.z));
     expect(Array.from(two.w)).toEqual(Array.from(one.w));
+  });
+
+  // forward (Z and σ split by rows) + backward (coefficients, Δb, W += C X split by rows): odd N, B = 1, 4, 6, 32.
+  const RELU_LIKE = { knots: [-0.3, 0.4], values: [0, 0.5], leftSlope: 0, rightSlope: 1.5 };
+  const STEP_SHAPES: Array<[number, number, number]> = [[7, 51, 1], [9, 97, 32], [5, 13, 6], [8, 64, 4], [3, 1, 1], [4, 2, 3]];
+  const STEP_CASES = WORKSPACES.flatMap(([p, Ws]) => [false, true].flatMap((splitSigma) => STEP_SHAPES.map(([d, n, B]) => [p, splitSigma, d, n, B, Ws] as const)));
+  it.each(STEP_CASES)('%s forward and backward (splitSigma %s): the same bits on 2 threads, d=%i, N=%i, B=%i', (_, splitSigma, d, n, B, Ws) => {
+    const one = new Ws(n, d, B, 2, { biasGradient: true });
+    const two = new Ws(n, d, B, 2, { threads: 2, biasGradient: true, splitSigma });
+    open.push(two);
+    untilThreaded(() => two.threads === 2);
+    const bits = (v: Float64Array | Float32Array) => Array.from(new Uint32Array(v.buffer, v.byteOffset, v.byteLength / 4));
+    const seen = [one, two].map((ws) => {
+      ws.setPiecewiseLinear(RELU_LIKE);
+      const rng = new Rng(6, n + d + B);
+      ws.w.set(Float64Array.from(ws.w, () => rng.normal()));
+      ws.x.set(Float64Array.from(ws.x, () => rng.normal()));
+      rng.fillNormal(ws.a);
+      rng.fillNormal(ws.b);
+      const out: number[][] = [];
+      for (let step = 0; step < 5; step++) {
+        ws.forward(step % 2 === 0);
+        out.push(bits(ws.res), bits(ws.sig), bits(ws.z));
+        for (let q = 0; q < B; q++) ws.res[q] = 1 - ws.res[q] / n;
+        ws.backward(0.05, step !== 3);
+        out.push(bits(ws.db), bits(ws.w));
+      }
+      return out;
+    });
+    expect(seen[1]).toEqual(seen[0]);
   });
 
   it('the worker runs a whole call it claimed (the caller then only waits), with the same bits', () => {
@@ -104,7 +136,7 @@ describe('two-thread kernels (a helper thread on a shared memory)', () => {
     ['per-unit sampling (σ in JS), B = 1', jsRelu(6), { n: 15, epsilon: 0.01, sampling: 'per-unit' }],
   ];
 
-  it.each(runs)('ParticleEngine: the same bits with threads 1 and 2 (%s)', (_, model, opts) => {
+  it.each(runs.flatMap(([name, model, opts]) => (['float64', 'float32'] as const).map((precision) => [`${precision}, ${name}`, model, { ...opts, precision }] as const)))('ParticleEngine: the same bits with threads 1 and 2 (%s)', (_, model, opts) => {
     const options: SgdOptions = { ...opts, init: { w: { kind: 'gaussian', scale: 0.7 } }, saveTimes: [1], seed: 9 };
     const one = new ParticleEngine(model, { ...options, threads: 1 });
     const two = new ParticleEngine(model, { ...options, threads: 2 });
@@ -115,6 +147,7 @@ describe('two-thread kernels (a helper thread on a shared memory)', () => {
     for (; k < 3; k++) [one, two].forEach((e) => e.step(k));
     untilThreaded(() => two.runningThreads === 2);
     for (; k < 40; k++) [one, two].forEach((e) => e.step(k));
+    [one, two].forEach((e) => e.syncState());
     expect(bitsOf(two)).toEqual(bitsOf(one));
   });
 
