@@ -10,8 +10,7 @@
  * libopenblas0-openmp for an optimised BLAS rather than the reference libblas3) it says so and
  * exits 0. The interpreter is bench/timing.ts `torchPython()`.
  *
- * meanfield is timed on one thread and, in the same rounds, on two (particles.threads 2, where the
- * precision has that path): PyTorch and C stay on one, so the two-thread ratios say what the second core
+ * meanfield is timed on one thread and, in the same rounds, on two (particles.threads 2): PyTorch and C stay on one, so the two-thread ratios say what the second core
  * buys, not a like-for-like comparison.
  *
  * Also, when a C compiler is there: the hand-written C twin of the float64 step (bench/peers/sgd_c.c,
@@ -29,7 +28,6 @@ import { machineInfo, median, ONE_THREAD_ENV, torchPython } from './timing.ts';
 import { PRECISIONS, SGD_BENCH_CASES, sgdStepTimer, type SgdBenchCase } from './sgd.ts';
 import type { Precision } from '../src/particles/sgd.ts';
 import { PACKAGE_VERSION, toJson } from '../src/io/output.ts';
-import { ConfigError } from '../src/errors.ts';
 
 interface PeerRow extends SgdBenchCase {
   /** Median steps/s of meanfield per precision. */
@@ -40,11 +38,10 @@ interface PeerRow extends SgdBenchCase {
   readonly ratio: Record<Precision, number>;
   /**
    * meanfield on two threads (particles.threads 2: a helper thread takes half of each step's kernels, same
-   * bits) in the same rounds, and the median per-round ratio of that to PyTorch; null where the precision
-   * has no two-thread path.
+   * bits) in the same rounds, and the median per-round ratio of that to PyTorch.
    */
-  readonly meanfieldTwoThreadsStepsPerSecond: Record<Precision, number | null>;
-  readonly ratioTwoThreads: Record<Precision, number | null>;
+  readonly meanfieldTwoThreadsStepsPerSecond: Record<Precision, number>;
+  readonly ratioTwoThreads: Record<Precision, number>;
   /** The hand-written C twin (float64; null without a C compiler): median steps/s and median per-round meanfield f64 / C. */
   readonly cStepsPerSecond: number | null;
   readonly ratioC: number | null;
@@ -106,18 +103,6 @@ function streamTriad(binary: string | null, threads: number): number | null {
   return run.status === 0 ? Number(run.stdout.trim().split(/\s+/)[1]) : null;
 }
 
-const medianOrNull = (xs: readonly number[]): number | null => (xs.length > 0 ? median(xs) : null);
-
-/** A two-thread timer of a case, or null where that precision has no two-thread path (a ConfigError). */
-function twoThreadTimer(c: SgdBenchCase, precision: Precision): ReturnType<typeof sgdStepTimer> | null {
-  try {
-    return sgdStepTimer(c, precision, 2);
-  } catch (err) {
-    if (err instanceof ConfigError) return null;
-    throw err;
-  }
-}
-
 async function runPeerBench(options: { rounds: number; seconds: number; python: string }): Promise<{ rows: PeerRow[]; pytorch: string; blas: string; c: string | null } | { unavailable: string }> {
   const peer = await startPeer(options.python, [fileURLToPath(new URL('./peers/sgd_torch.py', import.meta.url))]);
   if ('unavailable' in peer) return { unavailable: peer.unavailable };
@@ -128,7 +113,7 @@ async function runPeerBench(options: { rounds: number; seconds: number; python: 
   const rows: PeerRow[] = [];
   for (const c of SGD_BENCH_CASES) {
     const ours = { float64: sgdStepTimer(c, 'float64'), float32: sgdStepTimer(c, 'float32') };
-    const two = { float64: twoThreadTimer(c, 'float64'), float32: twoThreadTimer(c, 'float32') };
+    const two = { float64: sgdStepTimer(c, 'float64', 2), float32: sgdStepTimer(c, 'float32', 2) };
     const mine = { float64: [] as number[], float32: [] as number[] };
     const mine2 = { float64: [] as number[], float32: [] as number[] };
     const ratios2 = { float64: [] as number[], float32: [] as number[] };
@@ -139,15 +124,13 @@ async function runPeerBench(options: { rounds: number; seconds: number; python: 
     for (let round = 0; round < options.rounds; round++) {
       for (const p of PRECISIONS) {
         const m = ours[p].time(options.seconds).stepsPerSecond;
-        const m2 = two[p]?.time(options.seconds).stepsPerSecond;
+        const m2 = two[p].time(options.seconds).stepsPerSecond;
         const t = await peer.rate(c, p, options.seconds);
         mine[p].push(m);
         theirs[p].push(t);
         ratios[p].push(m / t);
-        if (m2 !== undefined) {
-          mine2[p].push(m2);
-          ratios2[p].push(m2 / t);
-        }
+        mine2[p].push(m2);
+        ratios2[p].push(m2 / t);
         if (cPeer && p === 'float64') {
           const rc = await cPeer.rate(c, p, options.seconds);
           cRates.push(rc);
@@ -160,13 +143,13 @@ async function runPeerBench(options: { rounds: number; seconds: number; python: 
       meanfieldStepsPerSecond: { float64: median(mine.float64), float32: median(mine.float32) },
       pytorchStepsPerSecond: { float64: median(theirs.float64), float32: median(theirs.float32) },
       ratio: { float64: median(ratios.float64), float32: median(ratios.float32) },
-      meanfieldTwoThreadsStepsPerSecond: { float64: medianOrNull(mine2.float64), float32: medianOrNull(mine2.float32) },
-      ratioTwoThreads: { float64: medianOrNull(ratios2.float64), float32: medianOrNull(ratios2.float32) },
+      meanfieldTwoThreadsStepsPerSecond: { float64: median(mine2.float64), float32: median(mine2.float32) },
+      ratioTwoThreads: { float64: median(ratios2.float64), float32: median(ratios2.float32) },
       cStepsPerSecond: cPeer ? median(cRates) : null,
       ratioC: cPeer ? median(cRatios) : null,
       rounds: options.rounds,
     });
-    await Promise.all([...Object.values(ours), ...Object.values(two)].map((timer) => timer?.close()));
+    await Promise.all([...Object.values(ours), ...Object.values(two)].map((timer) => timer.close()));
   }
   peer.close();
   cPeer?.close();

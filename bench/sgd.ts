@@ -112,7 +112,7 @@ export async function runSgdBench(options: { repeats?: number; seconds?: number;
       results.push({
         ...c,
         ...variant,
-        ...(variant.precision === 'float32' ? { speedupVsFloat64: ratio } : variant.threads === 2 ? { ratioToOneThread: ratio } : {}),
+        ...(variant.threads === 2 ? { ratioToOneThread: ratio } : variant.precision === 'float32' ? { speedupVsFloat64: ratio } : {}),
         stepsPerSecond: sps,
         minStepsPerSecond: Math.min(...rates),
         maxStepsPerSecond: Math.max(...rates),

@@ -466,12 +466,17 @@ interface BenchResults {
     readonly rounds: number;
     readonly seconds: number;
     /** ratio: meanfield / PyTorch per precision; meanfield is float64 in both when meanfieldStepsPerSecond is a number (results from before the float32 path). */
-    readonly sgd: { d: number; N: number; B: number; meanfieldStepsPerSecond: number | object; ratio: { float64: number; float32: number } }[];
+    readonly sgd: {
+      d: number; N: number; B: number; meanfieldStepsPerSecond: number | object; ratio: { float64: number; float32: number };
+      /** Results from after the two-thread and C columns: meanfield on two threads / PyTorch, and meanfield f64 (one thread) / the C twin. */
+      ratioTwoThreads?: { float64: number; float32: number }; ratioC?: number | null; cStepsPerSecond?: number | null;
+    }[];
+    readonly streamTriad?: { oneThreadGBps: number | null; allCoresGBps: number | null };
   };
 }
 
-/** Steps/s to two significant digits: 20, 580 → "0.58k" beside thousands, 6.0k, 71k. */
-const kilo = (x: number) => `${(x / 1000).toPrecision(2)}k`;
+/** Steps/s to two significant digits: 20, 580 → "0.58k" beside thousands, 6.0k, 71k, 140k. */
+const kilo = (x: number) => `${x >= 99500 ? Math.round(x / 1e4) * 10 : (x / 1000).toPrecision(2)}k`;
 const rate = (x: number) => (x >= 100 ? kilo(x) : x.toPrecision(2));
 const superscript = (n: number) => String(n).replace(/\d/g, (c) => '⁰¹²³⁴⁵⁶⁷⁸⁹'[Number(c)]);
 /** Rows whose `key` is equal, in order of first appearance. */
@@ -522,12 +527,20 @@ const benchPeers = fromBench('bench-peers', `README Benchmarks: the interleaved 
   if (!peers) return null;
   const ratio = (x: number) => (x >= 1 ? x.toFixed(1) : x.toFixed(2));
   const ours32 = peers.sgd.every((r) => typeof r.meanfieldStepsPerSecond === 'object') ? 'f32' : 'f64';
+  const fmt = (x: number | null | undefined) => (x === null || x === undefined ? '—' : ratio(x));
+  const withThreads = peers.sgd.every((r) => r.ratioTwoThreads !== undefined);
+  const head = withThreads
+    ? ['| (d, N, B) | meanfield f64 / PyTorch f64: 1 thread, 2 threads | meanfield f32 / PyTorch f32: 1 thread, 2 threads | meanfield f64 (1 thread) / C |', '|---|---|---|---|']
+    : [`| (d, N, B) | meanfield f64 / PyTorch f64 | meanfield ${ours32} / PyTorch f32 |`, '|---|---|---|'];
+  const row = (r: (typeof peers.sgd)[number]) => withThreads
+    ? [`(${r.d}, ${r.N}, ${r.B})`, `${ratio(r.ratio.float64)}, ${ratio(r.ratioTwoThreads!.float64)}`, `${ratio(r.ratio.float32)}, ${ratio(r.ratioTwoThreads!.float32)}`, fmt(r.ratioC)]
+    : [`(${r.d}, ${r.N}, ${r.B})`, ratio(r.ratio.float64), ratio(r.ratio.float32)];
+  const triad = peers.streamTriad?.allCoresGBps ? `; STREAM triad ${peers.streamTriad.oneThreadGBps?.toFixed(0)} GB/s on 1 thread, ${peers.streamTriad.allCoresGBps.toFixed(0)} GB/s on all cores` : '';
   return [
-    `PyTorch ${peers.pytorch}, ${peers.rounds} rounds of ${peers.seconds} s, ${peers.createdAt.slice(0, 10)}:`,
+    `PyTorch ${peers.pytorch}, ${peers.rounds} rounds of ${peers.seconds} s, ${peers.createdAt.slice(0, 10)}${triad}:`,
     '',
-    `| (d, N, B) | meanfield f64 / PyTorch f64 | meanfield ${ours32} / PyTorch f32 |`,
-    '|---|---|---|',
-    ...peers.sgd.map((r) => tableRow([`(${r.d}, ${r.N}, ${r.B})`, ratio(r.ratio.float64), ratio(r.ratio.float32)])),
+    ...head,
+    ...peers.sgd.map((r) => tableRow(row(r))),
   ].join('\n');
 });
 
