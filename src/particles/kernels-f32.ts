@@ -19,13 +19,11 @@
  * Deterministic like the f64 kernels: fixed operation order, no fused multiply-add.
  */
 
-import type { PiecewiseLinearShape } from '../types.ts';
 import { F32, FunctionBuilder, I32, kernelModule, op, V128, type FunctionSpec } from '../wasm/encoder.ts';
 import {
-  dotKernel, DOT_SHAPES, firstRowAtLeast, i32s, instantiateActivation, RowHalves, sweepDot, tabulatePiecewiseLinear, workspaceMemory,
-  type ActivateFn, type AxpyRowsFn, type DotFn, type LaneKind, type Offsets, type UpdateFn, type Workspace, type WorkspaceOptions,
+  dotKernel, DOT_SHAPES, i32s, WorkspaceOf,
+  type AxpyRowsFn, type DotFn, type LaneKind, type UpdateFn, type WorkspaceOptions,
 } from './kernels.ts';
-import { KernelThread } from '../wasm/kernel-thread.ts';
 
 // f32x4 loads and stores with an alignment hint of 4 bytes: rows need not be 16-byte aligned.
 const loadV = (offset = 0) => op.v128Load(offset, 2);
@@ -180,137 +178,12 @@ const instantiate = kernelModule<Record<string, DotFn | UpdateFn | AxpyRowsFn>>(
 ]);
 
 /**
- * The f32 twin of `KernelWorkspace` (./kernels.ts), with the same arrays and methods: `w` (N×d),
- * `x` (B×d), `z` (N×B), `coef` and `sig` (N·B) in f32; `a`, `b`, `res` and the σ table in f64;
- * `rows`, `ptr`, `cols` i32. With `threads: 2` the same helper-thread split as the f64 workspace
- * (rows ≥ N/2 of `dot` and `update` offered to ../wasm/kernel-thread.ts; bit-identical to one thread).
+ * The f32 twin of `KernelWorkspace` (./kernels.ts `WorkspaceOf`), with the same arrays and methods: `w` (N×d),
+ * `x` (B×d), `z` (N×B), `coef` and `sig` (N·B) in f32; `a`, `b`, `res`, `db` and the σ table in f64;
+ * `rows`, `ptr`, `cols` i32.
  */
-export class KernelWorkspace32 implements Workspace<Float32Array> {
-  readonly w: Float32Array;
-  readonly a: Float64Array;
-  readonly b: Float64Array;
-  readonly x: Float32Array;
-  readonly z: Float32Array;
-  readonly rows: Int32Array;
-  readonly ptr: Int32Array;
-  readonly cols: Int32Array;
-  readonly coef: Float32Array;
-  readonly res: Float64Array;
-  readonly sig: Float32Array;
-  readonly db: Float64Array;
-  private readonly table: Float64Array;
-  /** forward/backward by row halves (with knots > 0). */
-  private readonly halves: RowHalves | null;
-  private readonly offsets: Offsets;
-  private readonly dots: Record<string, DotFn>;
-  private readonly updateFn: UpdateFn;
-  /** `activate` (B ≥ 2) and `activate1` (B = 1) on f32 z for this workspace's knot count (none without knots). */
-  private readonly activation: Record<string, ActivateFn> | null;
-  private readonly axpyRowsFn: AxpyRowsFn;
-  /** The helper thread (threads: 2, on the main side only). */
-  private readonly helper: KernelThread | null = null;
-
-  constructor(readonly n: number, readonly d: number, readonly batch: number, readonly knots = 0, options: WorkspaceOptions = {}) {
-    const { off, sizes, memory, threaded } = workspaceMemory(n, d, batch, knots, 4, options);
-    if (options.threads === 2 && !options.memory) {
-      const spec = { module: import.meta.url, className: 'KernelWorkspace32', args: [n, d, batch, knots], options: { biasGradient: options.biasGradient }, memory, control: off.control };
-      this.helper = new KernelThread(spec, this);
-    }
-    const exports = instantiate(memory);
-    this.dots = {};
-    for (const [R, S] of DOT_SHAPES) this.dots[`${R}x${S}`] = exports[`dot${R}x${S}`] as DotFn;
-    this.updateFn = exports.update as UpdateFn;
-    this.activation = knots > 0 ? instantiateActivation(knots, 4, memory) : null;
-    this.axpyRowsFn = exports.axpyRows as AxpyRowsFn;
-    this.halves = this.activation ? new RowHalves({ o: off, n, d, batch, knots, real: 4, act: this.activation, update: this.updateFn, axpyRows: this.axpyRowsFn, dotRows: (i0, i1) => this.dotRows(i0, i1), memory, threaded, splitSigma: options.splitSigma !== false }) : null;
-    const buf = memory.buffer;
-    this.offsets = off;
-    this.db = new Float64Array(buf, off.db, sizes.db / 8);
-    this.w = new Float32Array(buf, off.w, n * d);
-    this.a = new Float64Array(buf, off.a, n);
-    this.b = new Float64Array(buf, off.b, n);
-    this.x = new Float32Array(buf, off.x, batch * d);
-    this.z = new Float32Array(buf, off.z, n * batch);
-    this.coef = new Float32Array(buf, off.coef, n * batch);
-    this.res = new Float64Array(buf, off.res, batch);
-    this.sig = new Float32Array(buf, off.sig, sizes.sig / 4);
-    this.table = new Float64Array(buf, off.table, 3 * knots + 2);
-    this.rows = new Int32Array(buf, off.rows, n);
-    this.ptr = new Int32Array(buf, off.ptr, n + 1);
-    this.cols = new Int32Array(buf, off.cols, n * batch);
-  }
-
-  /** Threads the kernels run on: 2 once the helper thread is up. */
-  get threads(): 1 | 2 {
-    return this.helper?.ready ? 2 : 1;
-  }
-
-  close(): Promise<void> {
-    return this.helper?.close() ?? Promise.resolve();
-  }
-
-  setPiecewiseLinear(shape: PiecewiseLinearShape): void {
-    tabulatePiecewiseLinear(this.table, this.knots, shape);
-  }
-
-  /** As `KernelWorkspace.activate`: res (f64) = Σ_i a_i σ(z_iq + b_i); sig, coef rounded to f32. */
-  activate(writeSig: boolean): number {
-    const o = this.offsets;
-    const { n, batch: B } = this;
-    this.res.fill(0);
-    if (!this.activation) throw new RangeError('kernels: activate needs a workspace made with knots > 0');
-    return this.activation[B === 1 ? 'activate1' : 'activate'](o.z, o.b, o.a, n, B, o.table, this.knots, o.res, o.sig, writeSig ? 1 : 0, o.rows, o.ptr, o.cols, o.coef);
-  }
-
-  forward(writeSig: boolean): void {
-    this.withHalves().forward(this.helper, writeSig);
-  }
-
-  backward(g: number, trainB: boolean): void {
-    this.withHalves().backward(this.helper, g, trainB);
-  }
-
-  /** The helper thread's halves of `forward` and `backward` (RowHalves of ./kernels.ts). */
-  forwardHalf(writeSig: number, token: number): void {
-    this.withHalves().forwardHalf(writeSig, token);
-  }
-
-  backwardHalf(k0: number, k1: number): void {
-    this.withHalves().backwardHalf(k0, k1);
-  }
-
-  private withHalves(): RowHalves {
-    if (!this.halves) throw new RangeError('kernels: forward/backward need a workspace made with knots > 0');
-    return this.halves;
-  }
-
-  /** z[i·B + b] = <w_i, x_b> in f32; rows [N/2, N) on the helper thread if it is up. */
-  dot(): void {
-    if (!this.helper?.ready) return this.dotRows(0, this.n);
-    const h = this.n >> 1;
-    this.helper.start('dotRows', h, this.n);
-    this.dotRows(0, h);
-    this.helper.finish();
-  }
-
-  /** `dot` for the rows i0 ≤ i < i1 only. */
-  dotRows(i0: number, i1: number): void {
-    sweepDot(this.dots, this.offsets, i0, i1, this.d, this.batch, 4);
-  }
-
-  /** As `KernelWorkspace.update`, in f32 (the active rows ≥ N/2 on the helper thread if it is up). */
-  update(nActive: number): void {
-    if (!this.helper?.ready) return this.updateRows(0, nActive);
-    const lo = firstRowAtLeast(this.rows, nActive, this.n >> 1);
-    this.helper.start('updateRows', lo, nActive);
-    this.updateRows(0, lo);
-    this.helper.finish();
-  }
-
-  /** `update` for the active rows k0 ≤ k < k1 only. */
-  updateRows(k0: number, k1: number): void {
-    const o = this.offsets;
-    if (this.batch === 1) this.axpyRowsFn(o.w, o.x, this.d, o.rows + 4 * k0, o.coef + 4 * k0, k1 - k0);
-    else this.updateFn(o.w, o.x, this.d, o.rows + 4 * k0, o.ptr + 4 * k0, o.cols, o.coef, k1 - k0);
+export class KernelWorkspace32 extends WorkspaceOf<Float32Array> {
+  constructor(n: number, d: number, batch: number, knots = 0, options: WorkspaceOptions = {}) {
+    super(n, d, batch, knots, options, { real: 4, array: Float32Array, instantiate, module: import.meta.url, className: 'KernelWorkspace32' });
   }
 }

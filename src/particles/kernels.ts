@@ -910,25 +910,37 @@ export class RowHalves {
   }
 }
 
+/** What a precision's workspace class gives `WorkspaceOf`: its float type, kernels, and where the helper thread finds the class. */
+export interface WorkspaceKind<T extends Real> {
+  readonly real: 4 | 8;
+  readonly array: new (buffer: ArrayBufferLike, byteOffset: number, length: number) => T;
+  readonly instantiate: (memory: WebAssembly.Memory) => Record<string, DotFn | UpdateFn | AxpyRowsFn>;
+  /** file: URL of the module exporting the class, and its name (the helper thread builds the same workspace). */
+  readonly module: string;
+  readonly className: string;
+}
+
 /**
- * Memory and views for one simulation of N units in dimension d with batch B:
+ * Memory and views for one simulation of N units in dimension d with batch B, in either precision (the
+ * float arrays w, x, z, coef, sig in T; the subclasses `KernelWorkspace` (f64) and ./kernels-f32.ts
+ * `KernelWorkspace32` only name their float type and kernels):
  * `w` (N×d), `a`, `b` (N), `x` (B×d), `z` (N×B), the sparse update in CSR form by active rows — `rows` (≤ N),
  * `ptr` (≤ N + 1), `cols` and `coef` (≤ N·B) — and, for a piecewise-linear σ with `knots` knots,
  * its table, the batch sums `res` (B) and the values `sig` (N×B). With `threads: 2`, call `close()`
  * when done (it ends the helper thread; an unreferenced one never keeps the process alive).
  */
-export class KernelWorkspace implements Workspace<Float64Array> {
-  readonly w: Float64Array;
+export abstract class WorkspaceOf<T extends Real> implements Workspace<T> {
+  readonly w: T;
   readonly a: Float64Array;
   readonly b: Float64Array;
-  readonly x: Float64Array;
-  readonly z: Float64Array;
+  readonly x: T;
+  readonly z: T;
   readonly rows: Int32Array;
   readonly ptr: Int32Array;
   readonly cols: Int32Array;
-  readonly coef: Float64Array;
+  readonly coef: T;
   readonly res: Float64Array;
-  readonly sig: Float64Array;
+  readonly sig: T;
   readonly db: Float64Array;
   private readonly table: Float64Array;
   private readonly offsets: Offsets;
@@ -943,30 +955,35 @@ export class KernelWorkspace implements Workspace<Float64Array> {
   /** The helper thread (threads: 2, on the main side only). */
   private readonly helper: KernelThread | null = null;
 
-  constructor(readonly n: number, readonly d: number, readonly batch: number, readonly knots = 0, options: WorkspaceOptions = {}) {
-    const { off, sizes, memory, threaded } = workspaceMemory(n, d, batch, knots, 8, options);
+  /** The float type's bytes per element (8 or 4). */
+  private readonly real: 4 | 8;
+
+  protected constructor(readonly n: number, readonly d: number, readonly batch: number, readonly knots: number, options: WorkspaceOptions, kind: WorkspaceKind<T>) {
+    const real = kind.real;
+    this.real = real;
+    const { off, sizes, memory, threaded } = workspaceMemory(n, d, batch, knots, real, options);
     if (options.threads === 2 && !options.memory) {
-      const spec = { module: import.meta.url, className: 'KernelWorkspace', args: [n, d, batch, knots], options: { biasGradient: options.biasGradient }, memory, control: off.control };
+      const spec = { module: kind.module, className: kind.className, args: [n, d, batch, knots], options: { biasGradient: options.biasGradient }, memory, control: off.control };
       this.helper = new KernelThread(spec, this);
     }
-    const exports = instantiate(memory);
+    const exports = kind.instantiate(memory);
     this.dots = {};
     for (const [R, S] of DOT_SHAPES) this.dots[`${R}x${S}`] = exports[`dot${R}x${S}`] as DotFn;
     this.updateFn = exports.update as UpdateFn;
-    this.activation = knots > 0 ? instantiateActivation(knots, 8, memory) : null;
+    this.activation = knots > 0 ? instantiateActivation(knots, real, memory) : null;
     this.axpyRowsFn = exports.axpyRows as AxpyRowsFn;
-    this.halves = this.activation ? new RowHalves({ o: off, n, d, batch, knots, real: 8, act: this.activation, update: this.updateFn, axpyRows: this.axpyRowsFn, dotRows: (i0, i1) => this.dotRows(i0, i1), memory, threaded, splitSigma: options.splitSigma !== false }) : null;
+    this.halves = this.activation ? new RowHalves({ o: off, n, d, batch, knots, real, act: this.activation, update: this.updateFn, axpyRows: this.axpyRowsFn, dotRows: (i0, i1) => this.dotRows(i0, i1), memory, threaded, splitSigma: options.splitSigma !== false }) : null;
     const buf = memory.buffer;
     this.offsets = off;
     this.db = new Float64Array(buf, off.db, sizes.db / 8);
-    this.w = new Float64Array(buf, off.w, n * d);
+    this.w = new kind.array(buf, off.w, n * d);
     this.a = new Float64Array(buf, off.a, n);
     this.b = new Float64Array(buf, off.b, n);
-    this.x = new Float64Array(buf, off.x, batch * d);
-    this.z = new Float64Array(buf, off.z, n * batch);
-    this.coef = new Float64Array(buf, off.coef, n * batch);
+    this.x = new kind.array(buf, off.x, batch * d);
+    this.z = new kind.array(buf, off.z, n * batch);
+    this.coef = new kind.array(buf, off.coef, n * batch);
     this.res = new Float64Array(buf, off.res, batch);
-    this.sig = new Float64Array(buf, off.sig, sizes.sig / 8);
+    this.sig = new kind.array(buf, off.sig, sizes.sig / real);
     this.table = new Float64Array(buf, off.table, 3 * knots + 2);
     this.rows = new Int32Array(buf, off.rows, n);
     this.ptr = new Int32Array(buf, off.ptr, n + 1);
@@ -1033,7 +1050,7 @@ export class KernelWorkspace implements Workspace<Float64Array> {
 
   /** `dot` for the rows i0 ≤ i < i1 only. */
   dotRows(i0: number, i1: number): void {
-    sweepDot(this.dots, this.offsets, i0, i1, this.d, this.batch, 8);
+    sweepDot(this.dots, this.offsets, i0, i1, this.d, this.batch, this.real);
   }
 
   /**
@@ -1053,13 +1070,20 @@ export class KernelWorkspace implements Workspace<Float64Array> {
   /** `update` for the active rows k0 ≤ k < k1 only. */
   updateRows(k0: number, k1: number): void {
     const o = this.offsets;
-    if (this.batch === 1) this.axpyRowsFn(o.w, o.x, this.d, o.rows + 4 * k0, o.coef + 8 * k0, k1 - k0);
+    if (this.batch === 1) this.axpyRowsFn(o.w, o.x, this.d, o.rows + 4 * k0, o.coef + this.real * k0, k1 - k0);
     else this.updateFn(o.w, o.x, this.d, o.rows + 4 * k0, o.ptr + 4 * k0, o.cols, o.coef, k1 - k0);
   }
 
   /** Ends the helper thread (if any; resolves once it has exited); the workspace then runs on this thread only. */
   close(): Promise<void> {
     return this.helper?.close() ?? Promise.resolve();
+  }
+}
+
+/** The float64 workspace (the f32 one is ./kernels-f32.ts `KernelWorkspace32`). */
+export class KernelWorkspace extends WorkspaceOf<Float64Array> {
+  constructor(n: number, d: number, batch: number, knots = 0, options: WorkspaceOptions = {}) {
+    super(n, d, batch, knots, options, { real: 8, array: Float64Array, instantiate, module: import.meta.url, className: 'KernelWorkspace' });
   }
 }
 
