@@ -56,6 +56,7 @@ export interface LaneKind {
   readonly scalar: number;
   readonly vecAdd: readonly number[];
   readonly vecMul: readonly number[];
+  readonly splat: readonly number[];
   readonly extract: (lane: number) => readonly number[];
   readonly add: readonly number[];
   readonly mul: readonly number[];
@@ -65,7 +66,7 @@ export interface LaneKind {
 }
 
 export const F64_LANES: LaneKind = {
-  real: 8, lanes: 2, shift: 3, scalar: F64, vecAdd: op.f64x2Add, vecMul: op.f64x2Mul,
+  real: 8, lanes: 2, shift: 3, scalar: F64, vecAdd: op.f64x2Add, vecMul: op.f64x2Mul, splat: op.f64x2Splat,
   extract: (lane) => op.f64x2ExtractLane(lane as 0 | 1), add: op.f64Add, mul: op.f64Mul, zero: op.f64Const(0),
   load: (offset = 0) => op.f64Load(offset), store: (offset = 0) => op.f64Store(offset),
 };
@@ -174,11 +175,12 @@ export function dotKernel(R: number, S: number, t: LaneKind = F64_LANES): Functi
 
 /**
  * update(w, x, d, rows, ptr, cols, coef, nActive): for each active row k (index rows[k]) and each
- * column chunk, loads the row chunk once, adds Σ_e coef[e]·x[cols[e]] chunk by chunk, stores it.
- * Chunks of 8 doubles (4 f64x2 registers), then of 2, then one scalar for an odd d.
- * All pointer arguments are byte offsets; rows/ptr/cols are i32 arrays, coef f64.
+ * column chunk, loads the row chunk once, adds Σ_{e ∈ [ptr_k, ptr_{k+1})} coef[e]·x[cols[e]] chunk by
+ * chunk, stores it (W += C X with C sparse, stored by active rows). Chunks of four v128 registers (8
+ * doubles / 16 floats), then of one, then single elements. All pointer arguments are byte offsets;
+ * rows/ptr/cols are i32 arrays, coef in `t`'s float type.
  */
-function updateKernel(): FunctionSpec {
+export function updateKernel(t: LaneKind = F64_LANES): FunctionSpec {
   const f = new FunctionBuilder('update', i32s(8));
   const [W, X, D, ROWS, PTR, COLS, COEF, NA] = [0, 1, 2, 3, 4, 5, 6, 7];
   const rowBytes = f.local(I32);
@@ -188,86 +190,131 @@ function updateKernel(): FunctionSpec {
   const e1 = f.local(I32);
   const e = f.local(I32);
   const j = f.local(I32);
-  const end8 = f.local(I32);
-  const end2 = f.local(I32);
+  const endFour = f.local(I32); // bytes in whole chunks of four registers
+  const endOne = f.local(I32); // … and of one
   const xr = f.local(I32);
   const c = f.local(V128);
   const acc = Array.from({ length: 4 }, () => f.local(V128));
-  const s = f.local(F64);
+  const s = f.local(t.scalar);
+  const vload = (offset: number) => op.v128Load(offset, t.shift);
+  const vstore = (offset: number) => op.v128Store(offset, t.shift);
+  // Address of x_{cols[e]} + j into xr; the coefficient coef[e] on the stack.
+  const xRow = () => f.emit(op.get(X), op.get(COLS), op.get(e), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(), op.get(rowBytes), op.i32Mul, op.i32Add, op.get(j), op.i32Add, op.set(xr));
+  const coefE = () => f.emit(op.get(COEF), op.get(e), op.i32(t.shift), op.i32Shl, op.i32Add, t.load());
+  // Loop over the row's entries e ∈ [e0, e1), running `body`.
+  const entries = (body: () => void) => {
+    f.emit(op.get(e0), op.set(e));
+    f.emit(op.block, op.loop);
+    f.emit(op.get(e), op.get(e1), op.i32GeS, op.brIf(1));
+    body();
+    f.emit(op.increment(e, 1), op.br(0));
+    f.emit(op.end, op.end);
+  };
 
-  f.emit(op.get(D), op.i32(3), op.i32Shl, op.set(rowBytes));
-  f.emit(op.get(D), op.i32(-8), op.i32And, op.i32(3), op.i32Shl, op.set(end8));
-  f.emit(op.get(D), op.i32(-2), op.i32And, op.i32(3), op.i32Shl, op.set(end2));
+  f.emit(op.get(D), op.i32(t.shift), op.i32Shl, op.set(rowBytes));
+  f.emit(op.get(D), op.i32(-4 * t.lanes), op.i32And, op.i32(t.shift), op.i32Shl, op.set(endFour));
+  f.emit(op.get(D), op.i32(-t.lanes), op.i32And, op.i32(t.shift), op.i32Shl, op.set(endOne));
   f.emit(op.i32(0), op.set(k));
   f.emit(op.block, op.loop);
   {
     f.emit(op.get(k), op.get(NA), op.i32GeS, op.brIf(1));
-    // row = w + rows[k]·rowBytes; e0 = ptr[k]; e1 = ptr[k+1]
     f.emit(op.get(W), op.get(ROWS), op.get(k), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(), op.get(rowBytes), op.i32Mul, op.i32Add, op.set(row));
     f.emit(op.get(PTR), op.get(k), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(), op.set(e0));
     f.emit(op.get(PTR), op.get(k), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(4), op.set(e1));
     f.emit(op.i32(0), op.set(j));
-    // Chunks of 8.
-    f.emit(op.block, op.loop);
-    {
-      f.emit(op.get(j), op.get(end8), op.i32GeU, op.brIf(1));
-      for (let q = 0; q < 4; q++) f.emit(op.get(row), op.get(j), op.i32Add, loadV(16 * q), op.set(acc[q]));
-      f.emit(op.get(e0), op.set(e));
+    for (const [end, regs] of [[endFour, 4], [endOne, 1]] as const) {
       f.emit(op.block, op.loop);
       {
-        f.emit(op.get(e), op.get(e1), op.i32GeS, op.brIf(1));
-        f.emit(op.get(COEF), op.get(e), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.f64x2Splat, op.set(c));
-        f.emit(op.get(X), op.get(COLS), op.get(e), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(), op.get(rowBytes), op.i32Mul, op.i32Add, op.get(j), op.i32Add, op.set(xr));
-        for (let q = 0; q < 4; q++) f.emit(op.get(acc[q]), op.get(c), op.get(xr), loadV(16 * q), op.f64x2Mul, op.f64x2Add, op.set(acc[q]));
-        f.emit(op.increment(e, 1), op.br(0));
+        f.emit(op.get(j), op.get(end), op.i32GeU, op.brIf(1));
+        for (let q = 0; q < regs; q++) f.emit(op.get(row), op.get(j), op.i32Add, vload(16 * q), op.set(acc[q]));
+        entries(() => {
+          coefE();
+          f.emit(t.splat, op.set(c));
+          xRow();
+          for (let q = 0; q < regs; q++) f.emit(op.get(acc[q]), op.get(c), op.get(xr), vload(16 * q), t.vecMul, t.vecAdd, op.set(acc[q]));
+        });
+        for (let q = 0; q < regs; q++) f.emit(op.get(row), op.get(j), op.i32Add, op.get(acc[q]), vstore(16 * q));
+        f.emit(op.increment(j, 16 * regs), op.br(0));
       }
       f.emit(op.end, op.end);
-      for (let q = 0; q < 4; q++) f.emit(op.get(row), op.get(j), op.i32Add, op.get(acc[q]), storeV(16 * q));
-      f.emit(op.increment(j, 64), op.br(0));
     }
-    f.emit(op.end, op.end);
-    // Chunks of 2.
+    // The d mod 4 last elements, one at a time.
     f.emit(op.block, op.loop);
     {
-      f.emit(op.get(j), op.get(end2), op.i32GeU, op.brIf(1));
-      f.emit(op.get(row), op.get(j), op.i32Add, loadV(), op.set(acc[0]));
-      f.emit(op.get(e0), op.set(e));
-      f.emit(op.block, op.loop);
-      {
-        f.emit(op.get(e), op.get(e1), op.i32GeS, op.brIf(1));
-        f.emit(op.get(COEF), op.get(e), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.f64x2Splat, op.set(c));
-        f.emit(op.get(X), op.get(COLS), op.get(e), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(), op.get(rowBytes), op.i32Mul, op.i32Add, op.get(j), op.i32Add, op.set(xr));
-        f.emit(op.get(acc[0]), op.get(c), op.get(xr), loadV(), op.f64x2Mul, op.f64x2Add, op.set(acc[0]));
-        f.emit(op.increment(e, 1), op.br(0));
-      }
-      f.emit(op.end, op.end);
-      f.emit(op.get(row), op.get(j), op.i32Add, op.get(acc[0]), storeV());
-      f.emit(op.increment(j, 16), op.br(0));
-    }
-    f.emit(op.end, op.end);
-    // Odd last element.
-    f.emit(op.get(D), op.i32(1), op.i32And, op.if);
-    {
-      f.emit(op.get(row), op.get(j), op.i32Add, op.f64Load(), op.set(s));
-      f.emit(op.get(e0), op.set(e));
-      f.emit(op.block, op.loop);
-      {
-        f.emit(op.get(e), op.get(e1), op.i32GeS, op.brIf(1));
+      f.emit(op.get(j), op.get(rowBytes), op.i32GeU, op.brIf(1));
+      f.emit(op.get(row), op.get(j), op.i32Add, t.load(), op.set(s));
+      entries(() => {
+        xRow();
         f.emit(op.get(s));
-        f.emit(op.get(COEF), op.get(e), op.i32(3), op.i32Shl, op.i32Add, op.f64Load());
-        f.emit(op.get(X), op.get(COLS), op.get(e), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(), op.get(rowBytes), op.i32Mul, op.i32Add, op.get(j), op.i32Add, op.f64Load());
-        f.emit(op.f64Mul, op.f64Add, op.set(s));
-        f.emit(op.increment(e, 1), op.br(0));
-      }
-      f.emit(op.end, op.end);
-      f.emit(op.get(row), op.get(j), op.i32Add, op.get(s), op.f64Store());
+        coefE();
+        f.emit(op.get(xr), t.load(), t.mul, t.add, op.set(s));
+      });
+      f.emit(op.get(row), op.get(j), op.i32Add, op.get(s), t.store());
+      f.emit(op.increment(j, t.real), op.br(0));
     }
-    f.emit(op.end);
+    f.emit(op.end, op.end);
     f.emit(op.increment(k, 1), op.br(0));
   }
   f.emit(op.end, op.end);
   return f;
 }
+
+/**
+ * axpyRows(w, x, d, rows, coef, nActive): the B = 1 case of `update` (one entry per active row,
+ * coef[k] for row rows[k]): w_{rows[k]} += coef[k] · x, in chunks of two v128 registers, then one, then
+ * single elements. Same operations per element as `update`, hence the same bits.
+ */
+export function axpyRowsKernel(t: LaneKind = F64_LANES): FunctionSpec {
+  const f = new FunctionBuilder('axpyRows', i32s(6));
+  const [W, X, D, ROWS, COEF, NA] = [0, 1, 2, 3, 4, 5];
+  const rowBytes = f.local(I32);
+  const endTwo = f.local(I32); // bytes in whole chunks of two registers
+  const endOne = f.local(I32); // … and of one
+  const k = f.local(I32);
+  const row = f.local(I32);
+  const j = f.local(I32);
+  const c = f.local(V128);
+  const cs = f.local(t.scalar);
+  const vload = (offset: number) => op.v128Load(offset, t.shift);
+  const vstore = (offset: number) => op.v128Store(offset, t.shift);
+  f.emit(op.get(D), op.i32(t.shift), op.i32Shl, op.set(rowBytes));
+  f.emit(op.get(D), op.i32(-2 * t.lanes), op.i32And, op.i32(t.shift), op.i32Shl, op.set(endTwo));
+  f.emit(op.get(D), op.i32(-t.lanes), op.i32And, op.i32(t.shift), op.i32Shl, op.set(endOne));
+  f.emit(op.block, op.loop);
+  {
+    f.emit(op.get(k), op.get(NA), op.i32GeS, op.brIf(1));
+    f.emit(op.get(W), op.get(ROWS), op.get(k), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(), op.get(rowBytes), op.i32Mul, op.i32Add, op.set(row));
+    f.emit(op.get(COEF), op.get(k), op.i32(t.shift), op.i32Shl, op.i32Add, t.load(), op.set(cs));
+    f.emit(op.get(cs), t.splat, op.set(c));
+    f.emit(op.i32(0), op.set(j));
+    for (const [end, step] of [[endTwo, 32], [endOne, 16]] as const) {
+      f.emit(op.block, op.loop);
+      {
+        f.emit(op.get(j), op.get(end), op.i32GeU, op.brIf(1));
+        for (let h = 0; h < step; h += 16) {
+          f.emit(op.get(row), op.get(j), op.i32Add);
+          f.emit(op.get(row), op.get(j), op.i32Add, vload(h), op.get(c), op.get(X), op.get(j), op.i32Add, vload(h), t.vecMul, t.vecAdd);
+          f.emit(vstore(h));
+        }
+        f.emit(op.increment(j, step), op.br(0));
+      }
+      f.emit(op.end, op.end);
+    }
+    f.emit(op.block, op.loop);
+    {
+      f.emit(op.get(j), op.get(rowBytes), op.i32GeU, op.brIf(1));
+      f.emit(op.get(row), op.get(j), op.i32Add);
+      f.emit(op.get(row), op.get(j), op.i32Add, t.load(), op.get(cs), op.get(X), op.get(j), op.i32Add, t.load(), t.mul, t.add);
+      f.emit(t.store());
+      f.emit(op.increment(j, t.real), op.br(0));
+    }
+    f.emit(op.end, op.end);
+    f.emit(op.increment(k, 1), op.br(0));
+  }
+  f.emit(op.end, op.end);
+  return f;
+}
+
 
 /**
  * activate(z, b, a, n, B, table, m, res, sig, writeSig, rows, ptr, cols, coef) → nActive, for a
@@ -532,55 +579,6 @@ function continueSumsKernel(): FunctionSpec {
   return f;
 }
 
-/**
- * axpyRows(w, x, d, rows, coef, nActive): the B = 1 case of `update` (one entry per active row,
- * coef[k] for row rows[k]): w_{rows[k]} += coef[k] · x, in chunks of 4 doubles, then 2, then 1.
- * Same operations per element as `update`, hence the same bits.
- */
-function axpyRowsKernel(): FunctionSpec {
-  const f = new FunctionBuilder('axpyRows', i32s(6));
-  const [W, X, D, ROWS, COEF, NA] = [0, 1, 2, 3, 4, 5];
-  const rowBytes = f.local(I32);
-  const end4 = f.local(I32);
-  const end2 = f.local(I32);
-  const k = f.local(I32);
-  const row = f.local(I32);
-  const j = f.local(I32);
-  const c = f.local(V128);
-  f.emit(op.get(D), op.i32(3), op.i32Shl, op.set(rowBytes));
-  f.emit(op.get(D), op.i32(-4), op.i32And, op.i32(3), op.i32Shl, op.set(end4));
-  f.emit(op.get(D), op.i32(-2), op.i32And, op.i32(3), op.i32Shl, op.set(end2));
-  f.emit(op.block, op.loop);
-  {
-    f.emit(op.get(k), op.get(NA), op.i32GeS, op.brIf(1));
-    f.emit(op.get(W), op.get(ROWS), op.get(k), op.i32(2), op.i32Shl, op.i32Add, op.i32Load(), op.get(rowBytes), op.i32Mul, op.i32Add, op.set(row));
-    f.emit(op.get(COEF), op.get(k), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.f64x2Splat, op.set(c));
-    f.emit(op.i32(0), op.set(j));
-    for (const [end, step] of [[end4, 32], [end2, 16]] as const) {
-      f.emit(op.block, op.loop);
-      {
-        f.emit(op.get(j), op.get(end), op.i32GeU, op.brIf(1));
-        for (let h = 0; h < step; h += 16) {
-          f.emit(op.get(row), op.get(j), op.i32Add);
-          f.emit(op.get(row), op.get(j), op.i32Add, loadV(h), op.get(c), op.get(X), op.get(j), op.i32Add, loadV(h), op.f64x2Mul, op.f64x2Add);
-          f.emit(storeV(h));
-        }
-        f.emit(op.increment(j, step), op.br(0));
-      }
-      f.emit(op.end, op.end);
-    }
-    f.emit(op.get(D), op.i32(1), op.i32And, op.if);
-    {
-      f.emit(op.get(row), op.get(j), op.i32Add);
-      f.emit(op.get(row), op.get(j), op.i32Add, op.f64Load(), op.get(COEF), op.get(k), op.i32(3), op.i32Shl, op.i32Add, op.f64Load(), op.get(X), op.get(j), op.i32Add, op.f64Load(), op.f64Mul, op.f64Add);
-      f.emit(op.f64Store());
-    }
-    f.emit(op.end);
-    f.emit(op.increment(k, 1), op.br(0));
-  }
-  f.emit(op.end, op.end);
-  return f;
-}
 
 export const DOT_SHAPES: ReadonlyArray<readonly [number, number]> = [
   [6, 1],
