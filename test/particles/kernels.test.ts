@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KernelWorkspace, piecewiseLinearTable, referenceActivate, referenceDot, referenceUpdate } from '../../src/particles/kernels.ts';
+import { randomSparseUpdate } from './helpers/sparse-update.ts';
 import { Rng } from '../../src/rng.ts';
 
 // Shapes cover: N not a multiple of the row block (4 or 2), B below / above / not a multiple of
@@ -32,20 +33,7 @@ describe('SIMD kernels (hand-assembled wasm) against plain loops', () => {
     const ws = new KernelWorkspace(n, d, B);
     rng.fillNormal(ws.w);
     rng.fillNormal(ws.x);
-    let nActive = 0;
-    let e = 0;
-    ws.ptr[0] = 0;
-    for (let i = 0; i < n; i++) {
-      if (rng.uniform() < 0.3) continue;
-      ws.rows[nActive] = i;
-      for (let b = 0; b < B; b++) {
-        if (B > 1 && rng.uniform() < 0.5) continue; // B = 1: exactly one entry per listed row
-        ws.cols[e] = b;
-        ws.coef[e] = rng.normal();
-        e++;
-      }
-      ws.ptr[++nActive] = e;
-    }
+    const nActive = randomSparseUpdate(ws, rng);
     const expected = Float64Array.from(ws.w);
     referenceUpdate(expected, ws.x, d, ws.rows, ws.ptr, ws.cols, ws.coef, nActive);
     ws.update(nActive);

@@ -9,6 +9,7 @@ import { Rng } from '../../src/rng.ts';
 import type { ParticleModel } from '../../src/types.ts';
 import { IsotropicGaussians } from '../../reduced-models/isotropic-gaussians/index.ts';
 import { hardTanhModel } from './helpers/hard-tanh-model.ts';
+import { randomSparseUpdate } from './helpers/sparse-update.ts';
 import { teacherReluModel } from './helpers/toy-models.ts';
 
 const U32 = 2 ** -24; // unit roundoff of f32
@@ -58,19 +59,7 @@ describe('float32 kernels against scalar references', () => {
     const rng = new Rng(22, n * 1000 + d);
     const ws = new KernelWorkspace32(n, d, B);
     for (const a of [ws.w, ws.x]) for (let k = 0; k < a.length; k++) a[k] = rng.normal();
-    let nActive = 0;
-    let e = 0;
-    ws.ptr[0] = 0;
-    for (let i = 0; i < n; i++) {
-      if (rng.uniform() < 0.3) continue;
-      ws.rows[nActive] = i;
-      for (let b = 0; b < B; b++) {
-        if (B > 1 && rng.uniform() < 0.5) continue; // B = 1: one entry per listed row (axpyRows)
-        ws.cols[e] = b;
-        ws.coef[e++] = rng.normal();
-      }
-      ws.ptr[++nActive] = e;
-    }
+    const nActive = randomSparseUpdate(ws, rng);
     // Each element: w ← fl(w + fl(c_e x_e)) for e in order, in f32 (Math.fround), as the f32x4 lanes do.
     const expected = Float32Array.from(ws.w);
     for (let k = 0; k < nActive; k++) {
